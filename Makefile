@@ -1,0 +1,103 @@
+# mailsift - build, test, demo and benchmarks.
+#
+#   make            ./mailsift and mime/libmailsift-mime.a
+#   make demo       install what is missing, build, run the demo
+#   make check      install what is missing, build, run every test
+#   make fuzz       run the libFuzzer targets for FUZZ_TIME seconds
+#   make bench-mime MIME parser against GMime 3
+
+PKGS	 = libconfuse openssl libpcre2-8 yaml-0.1 sqlite3
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
+	   -Wvla -Wundef -Wwrite-strings -Wimplicit-fallthrough
+CFLAGS	?= -O2 -g
+SAN	 = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
+ALL_CFLAGS = -std=c11 $(WARN) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
+SAN_CFLAGS = -std=c11 $(WARN) $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(SAN)
+
+B	 = .build/normal
+A	 = .build/asan
+MIME_SRC   := $(wildcard mime/*.c)
+RULES_SRC  := $(wildcard rules/*.c)
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
+
+obj	 = $(patsubst %.c,$(1)/%.o,$(2))
+# Layer archives, innermost last so the linker resolves daemon -> rules -> mime.
+libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
+	   $(if $(RULES_SRC),$(1)/librules.a) $(1)/libmime.a
+
+.PHONY: all deps demo check unit unit-asan unit-bins unit-asan-bins fuzz \
+	bench-mime clean
+.DEFAULT_GOAL := all
+.SECONDEXPANSION:
+
+all: mailsift mime/libmailsift-mime.a
+
+deps:
+	sh contrib/install-deps.sh
+
+mailsift: $(B)/daemon/main.o $(call libs,$(B))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+mime/libmailsift-mime.a: $(B)/libmime.a
+	cp $< $@
+
+%/libmime.a: $$(call obj,$$*,$(MIME_SRC))
+	rm -f $@ && ar rcs $@ $^
+%/librules.a: $$(call obj,$$*,$(RULES_SRC))
+	rm -f $@ && ar rcs $@ $^
+%/libdaemon.a: $$(call obj,$$*,$(DAEMON_SRC))
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(A)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/bin/%: $(B)/tests/unit/%.o $(call libs,$(B))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(A)/bin/%: $(A)/tests/unit/%.o $(call libs,$(A))
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+unit-bins: $(addprefix $(B)/bin/,$(UNIT_NAMES))
+unit-asan-bins: $(addprefix $(A)/bin/,$(UNIT_NAMES)) $(A)/bin/mailsift
+
+$(A)/bin/mailsift: $(A)/daemon/main.o $(call libs,$(A))
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+demo: deps
+	$(MAKE) all
+	sh contrib/demo.sh
+
+check: deps
+	$(MAKE) all unit-bins unit-asan-bins
+	sh tests/run-all.sh
+
+unit: unit-bins
+	sh tests/run-unit.sh $(B)/bin $(UNIT_NAMES)
+
+unit-asan: unit-asan-bins
+	sh tests/run-unit.sh $(A)/bin $(UNIT_NAMES)
+
+FUZZ_TIME ?= 60
+fuzz:
+	sh tests/fuzz/run.sh $(FUZZ_TIME)
+
+bench-mime: deps all
+	sh tests/bench/bench-mime.sh
+
+clean:
+	rm -rf .build mailsift mime/libmailsift-mime.a
+
+-include $(shell find .build -name '*.d' 2>/dev/null)

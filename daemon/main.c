@@ -1,0 +1,51 @@
+/*
+ * main.c - mailsift's entry point: dispatch to a subcommand.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/cmd.h"
+
+struct command {
+	const char	*name;
+	int		(*run)(int, char **);
+	const char	*help;
+};
+
+static const struct command commands[] = {
+	{ "parse", cmd_parse,
+	    "parse [--json] [--hash] [--extract DIR] FILE...\n"
+	    "\tshow the MIME structure of message files" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t	 i;
+
+	fprintf(f, "usage: mailsift COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].help);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t	 i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "mailsift: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
