@@ -27,6 +27,41 @@ struct parse_opts {
 	int		 dirfd;
 };
 
+/* Defects found while decoding headers and leaves, reported after the
+ * parser's own. */
+struct extra_defect {
+	size_t			 off;
+	const struct mime_part	*part;
+	unsigned		 bits;
+};
+
+struct defect_list {
+	struct extra_defect	*v;
+	size_t			 n, cap;
+};
+
+static int
+defect_list_add(struct defect_list *dl, size_t off,
+    const struct mime_part *p, unsigned bits)
+{
+	struct extra_defect	*nv;
+	size_t			 cap;
+
+	if (bits == 0)
+		return 0;
+	if (dl->n == dl->cap) {
+		cap = dl->cap == 0 ? 8 : dl->cap * 2;
+		if ((nv = reallocarray(dl->v, cap, sizeof(*nv))) == NULL)
+			return -1;
+		dl->v = nv;
+		dl->cap = cap;
+	}
+	dl->v[dl->n].off = off;
+	dl->v[dl->n].part = p;
+	dl->v[dl->n++].bits = bits;
+	return 0;
+}
+
 struct leaf_sink {
 	size_t		 size;
 	EVP_MD_CTX	*md;
@@ -70,11 +105,11 @@ static int
 extract_open(const struct parse_opts *o, const char *file,
     const struct mime_part *p, const char *path)
 {
-	char	 fallback[64], name[SAFENAME_MAX + 1];
+	char	 fallback[SAFENAME_MAX + 1], name[SAFENAME_MAX + 1];
 	char	 used[SAFENAME_MAX + 16];
 	int	 fd;
 
-	snprintf(fallback, sizeof(fallback), "part-%s.bin", path);
+	snprintf(fallback, sizeof(fallback), "part-%.180s.bin", path);
 	safename_make(mime_part_filename(p), fallback, name);
 	if ((fd = safename_create(o->dirfd, name, used)) == -1)
 		fprintf(stderr, "mailsift: %s: part %s: cannot create %s/%s: "
@@ -139,32 +174,43 @@ header_raw(const struct mime_part *p, const char *name, size_t *len)
 /* Decoded value of an unstructured field; -1 on ENOMEM, 0 if absent. */
 static int
 header_text(const struct mime_message *m, const struct mime_part *p,
-    const char *name, int unfold_only, struct mime_buf *out)
+    const char *name, struct defect_list *dl, struct mime_buf *out)
 {
 	const char	*v;
 	size_t		 len;
+	int		 bits;
 
 	mime_buf_reset(out);
 	if ((v = header_raw(p, name, &len)) == NULL)
 		return 0;
-	if (unfold_only)
+	if (dl == NULL)
 		return mime_header_unfold(v, len, out) == -1 ? -1 : 1;
-	return mime_header_decode(v, len, mime_message_fallback_charset(m),
-	    out) == -1 ? -1 : 1;
+	bits = mime_header_decode(v, len, mime_message_fallback_charset(m),
+	    out);
+	if (bits == -1 || defect_list_add(dl, mime_part_offset(p), p,
+	    (unsigned)bits) == -1)
+		return -1;
+	return 1;
 }
 
-static void
+static int
 json_addresses(FILE *f, const struct mime_message *m,
-    const struct mime_part *top, const char *name)
+    const struct mime_part *top, const char *name, struct defect_list *dl)
 {
 	struct mime_address_list	*al;
 	const char			*v;
 	size_t				 len, i;
+	unsigned			 bits = 0;
 
 	fprintf(f, ",\"%s\":[", name);
-	if ((v = header_raw(top, name, &len)) != NULL &&
-	    (al = mime_address_list_parse(v, len,
-	    mime_message_fallback_charset(m), NULL)) != NULL) {
+	if ((v = header_raw(top, name, &len)) != NULL) {
+		al = mime_address_list_parse(v, len,
+		    mime_message_fallback_charset(m), &bits);
+		if (al == NULL || defect_list_add(dl, mime_part_offset(top),
+		    top, bits) == -1) {
+			mime_address_list_free(al);
+			return -1;
+		}
 		for (i = 0; i < mime_address_list_count(al); i++) {
 			fputs(i == 0 ? "{\"name\":" : ",{\"name\":", f);
 			json_cstr(f, mime_address_list_name(al, i));
@@ -175,22 +221,25 @@ json_addresses(FILE *f, const struct mime_message *m,
 		mime_address_list_free(al);
 	}
 	putc(']', f);
+	return 0;
 }
 
 /* Subject, From, To, Cc of a message's top entity, as JSON members. */
 static int
 json_envelope(FILE *f, const struct mime_message *m,
-    const struct mime_part *top, struct mime_buf *tmp)
+    const struct mime_part *top, struct defect_list *dl,
+    struct mime_buf *tmp)
 {
 	int	 r;
 
-	if ((r = header_text(m, top, "Subject", 0, tmp)) == -1)
+	if ((r = header_text(m, top, "Subject", dl, tmp)) == -1)
 		return -1;
 	fputs(",\"subject\":", f);
 	json_cstr(f, r ? tmp->data : NULL);
-	json_addresses(f, m, top, "from");
-	json_addresses(f, m, top, "to");
-	json_addresses(f, m, top, "cc");
+	if (json_addresses(f, m, top, "from", dl) == -1 ||
+	    json_addresses(f, m, top, "to", dl) == -1 ||
+	    json_addresses(f, m, top, "cc", dl) == -1)
+		return -1;
 	return 0;
 }
 
@@ -256,39 +305,9 @@ text_leaf(FILE *f, const struct mime_part *p, const char *path,
 	putc('\n', f);
 }
 
-/* Defects found while decoding leaves, reported after the parser's. */
-struct leaf_defects {
-	const struct mime_part	**part;
-	unsigned		 *bits;
-	size_t			  n, cap;
-};
-
-static int
-leaf_defects_add(struct leaf_defects *ld, const struct mime_part *p,
-    unsigned bits)
-{
-	const struct mime_part	**np;
-	unsigned		 *nb;
-	size_t			  cap;
-
-	if (ld->n == ld->cap) {
-		cap = ld->cap == 0 ? 8 : ld->cap * 2;
-		if ((np = reallocarray(ld->part, cap, sizeof(*np))) == NULL)
-			return -1;
-		ld->part = np;
-		if ((nb = reallocarray(ld->bits, cap, sizeof(*nb))) == NULL)
-			return -1;
-		ld->bits = nb;
-		ld->cap = cap;
-	}
-	ld->part[ld->n] = p;
-	ld->bits[ld->n++] = bits;
-	return 0;
-}
-
 static int
 walk_parts(FILE *f, const struct parse_opts *o, const char *file,
-    const struct mime_message *m, struct leaf_defects *ld)
+    const struct mime_message *m, struct defect_list *dl)
 {
 	const struct mime_part	*p;
 	struct leaf_result	 r;
@@ -311,8 +330,8 @@ walk_parts(FILE *f, const struct parse_opts *o, const char *file,
 		memset(&r, 0, sizeof(r));
 		if (leaf_decode(o, file, p, path, &r) == -1)
 			return -1;
-		if (r.defects != 0 &&
-		    leaf_defects_add(ld, p, (unsigned)r.defects) == -1)
+		if (defect_list_add(dl, mime_part_body_offset(p), p,
+		    (unsigned)r.defects) == -1)
 			return -1;
 		if (o->json)
 			json_leaf(f, p, path, &r, o->hash, first);
@@ -327,7 +346,8 @@ walk_parts(FILE *f, const struct parse_opts *o, const char *file,
 
 /* Nested messages: their envelope too (GMime-equivalent work). */
 static int
-json_nested(FILE *f, const struct mime_message *m, struct mime_buf *tmp)
+json_nested(FILE *f, const struct mime_message *m, struct defect_list *dl,
+    struct mime_buf *tmp)
 {
 	const struct mime_part	*p;
 	char			 path[1024];
@@ -342,7 +362,8 @@ json_nested(FILE *f, const struct mime_message *m, struct mime_buf *tmp)
 			snprintf(path, sizeof(path), "?");
 		fputs(first ? "{\"path\":" : ",{\"path\":", f);
 		json_cstr(f, path);
-		if (json_envelope(f, m, mime_part_first_child(p), tmp) == -1)
+		if (json_envelope(f, m, mime_part_first_child(p), dl,
+		    tmp) == -1)
 			return -1;
 		putc('}', f);
 		first = 0;
@@ -371,7 +392,7 @@ print_defect(FILE *f, int json, int first, size_t off,
 
 static void
 print_defects(FILE *f, int json, const struct mime_message *m,
-    const struct leaf_defects *ld)
+    const struct defect_list *dl)
 {
 	const struct mime_defect	*d;
 	size_t				 i;
@@ -384,12 +405,12 @@ print_defects(FILE *f, int json, const struct mime_message *m,
 		print_defect(f, json, first, d->offset, d->part, d->code);
 		first = 0;
 	}
-	for (i = 0; i < ld->n; i++) {
+	for (i = 0; i < dl->n; i++) {
 		for (c = 0; c < MIME_DEFECT_COUNT; c++) {
-			if (!(ld->bits[i] & (1u << c)))
+			if (!(dl->v[i].bits & (1u << c)))
 				continue;
-			print_defect(f, json, first, mime_part_body_offset(
-			    ld->part[i]), ld->part[i], c);
+			print_defect(f, json, first, dl->v[i].off,
+			    dl->v[i].part, c);
 			first = 0;
 		}
 	}
@@ -398,7 +419,8 @@ print_defects(FILE *f, int json, const struct mime_message *m,
 }
 
 static int
-text_envelope(FILE *f, const struct mime_message *m, struct mime_buf *tmp)
+text_envelope(FILE *f, const struct mime_message *m, struct defect_list *dl,
+    struct mime_buf *tmp)
 {
 	static const char *const names[] = { "From", "To", "Cc", "Subject",
 	    "Date" };
@@ -406,7 +428,7 @@ text_envelope(FILE *f, const struct mime_message *m, struct mime_buf *tmp)
 	int	 r;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		r = header_text(m, mime_message_root(m), names[i], 0, tmp);
+		r = header_text(m, mime_message_root(m), names[i], dl, tmp);
 		if (r == -1)
 			return -1;
 		if (r == 1)
@@ -420,36 +442,37 @@ parse_message(FILE *f, const struct parse_opts *o, const char *file,
     const char *data, size_t len)
 {
 	struct mime_message	*m;
-	struct leaf_defects	 ld;
+	struct defect_list	 dl;
 	struct mime_buf		 tmp;
 	int			 rv = -1, r;
 
-	memset(&ld, 0, sizeof(ld));
+	memset(&dl, 0, sizeof(dl));
 	mime_buf_init(&tmp);
 	if ((m = mime_message_parse(data, len, NULL)) == NULL)
 		goto nomem;
 	if (o->json) {
 		fputs("{\"file\":", f);
 		json_cstr(f, file);
-		if (json_envelope(f, m, mime_message_root(m), &tmp) == -1)
+		if (json_envelope(f, m, mime_message_root(m), &dl,
+		    &tmp) == -1)
 			goto nomem;
-		if ((r = header_text(m, mime_message_root(m), "Date", 1,
+		if ((r = header_text(m, mime_message_root(m), "Date", NULL,
 		    &tmp)) == -1)
 			goto nomem;
 		fputs(",\"date\":", f);
 		json_cstr(f, r ? tmp.data : NULL);
-		if ((r = header_text(m, mime_message_root(m), "Message-ID", 1,
-		    &tmp)) == -1)
+		if ((r = header_text(m, mime_message_root(m), "Message-ID",
+		    NULL, &tmp)) == -1)
 			goto nomem;
 		fputs(",\"message_id\":", f);
 		json_cstr(f, r ? tmp.data : NULL);
-		if (json_nested(f, m, &tmp) == -1)
+		if (json_nested(f, m, &dl, &tmp) == -1)
 			goto nomem;
-	} else if (text_envelope(f, m, &tmp) == -1)
+	} else if (text_envelope(f, m, &dl, &tmp) == -1)
 		goto nomem;
-	if (walk_parts(f, o, file, m, &ld) == -1)
+	if (walk_parts(f, o, file, m, &dl) == -1)
 		goto out;
-	print_defects(f, o->json, m, &ld);
+	print_defects(f, o->json, m, &dl);
 	if (o->json)
 		fputs("}\n", f);
 	rv = 0;
@@ -457,8 +480,7 @@ parse_message(FILE *f, const struct parse_opts *o, const char *file,
 nomem:
 	fprintf(stderr, "mailsift: %s: out of memory\n", file);
 out:
-	free(ld.part);
-	free(ld.bits);
+	free(dl.v);
 	mime_buf_free(&tmp);
 	mime_message_free(m);
 	return rv;

@@ -6,6 +6,14 @@
  * ...), and fast paths for us-ascii, utf-8 and iso-8859-1.  Invalid bytes
  * become U+FFFD; conversion never aborts.  An unknown charset is decoded
  * as the fallback charset (or, without one, as UTF-8 with replacement).
+ *
+ * Like browsers (WHATWG Encoding), iso-8859-1 is decoded as its superset
+ * windows-1252 and tis-620 as windows-874.  8-bit text labelled us-ascii
+ * is taken as UTF-8 when it is valid UTF-8, else as the fallback (or
+ * windows-1252), with MIME_DEFECT_BAD_CHARSET_DATA.  x-unknown and
+ * unknown-8bit say "not known" and, like an empty or missing label, mean
+ * the fallback without a defect.  No state is kept between calls; iconv
+ * is opened per call.
  */
 #ifndef MIME_CHARSET_H
 #define MIME_CHARSET_H
@@ -14,8 +22,10 @@
 
 #include "buf.h"
 
-/* Canonical iconv name for a MIME charset label (case-insensitive), or
- * NULL if it is not known.  The result is a static string. */
+/* Canonical iconv name for a MIME charset label (case-insensitive,
+ * surrounding whitespace and quotes ignored), or NULL if it is not in the
+ * alias table (mime_charset_to_utf8 still asks iconv about such a label)
+ * or means "unknown".  The result is a static string. */
 const char	*mime_charset_canonical(const char *name);
 
 /* Append the UTF-8 form of in[0..len) in charset to out.  fallback (may

@@ -40,11 +40,11 @@ const char		*mime_encoding_name(enum mime_encoding);
 struct mime_decoder {
 	enum mime_encoding	 enc;
 	unsigned		 defects;	/* 1u << MIME_DEFECT_* */
-	unsigned		 acc;		/* pending bits (base64) */
+	unsigned		 acc;		/* bits (base64), digit (qp) */
 	int			 nacc;		/* pending sextets (base64) */
 	int			 pad;		/* '=' seen (base64) */
-	int			 state;		/* where in an escape (qp) */
-	char			 pend[80];	/* held-back whitespace (qp) */
+	int			 state;		/* escape or blank run (qp) */
+	char			 pend[80];	/* held blanks (qp) */
 	size_t			 npend;
 };
 

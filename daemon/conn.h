@@ -1,0 +1,65 @@
+/*
+ * conn.h - a client connection: TCP with timeouts, optionally TLS.
+ *
+ * TLS is OpenSSL 3, 1.2 or newer, verified by default against the system
+ * CA store (or tls-ca-file): a host name must match a DNS SAN, an IP
+ * literal an IP SAN; SNI is sent for names.  A sha256 fingerprint pin,
+ * when given, replaces chain verification.  A verification failure is an
+ * error naming the host, the reason and the option that would change it.
+ *
+ * Reads are buffered; lines end at LF (a CR before it is dropped).  With
+ * tracing on, every line sent and received is logged at trace level,
+ * except those marked secret, which appear as "<secret redacted>".
+ * Every function returning int gives 0 on success and -1 on failure, with
+ * the reason in conn_error(); after a failure the connection is unusable.
+ */
+#ifndef DAEMON_CONN_H
+#define DAEMON_CONN_H
+
+#include <stddef.h>
+
+struct conn;
+
+struct tls_opts {
+	int		 verify;	/* 0: accept any certificate */
+	const char	*ca_file;	/* NULL: system store */
+	const char	*fingerprint;	/* "sha256:HEX" (colons allowed) */
+};
+
+/* Connect to host:port (names, IPv4 and IPv6 literals; every address is
+ * tried in turn) within timeout_ms; later reads and writes time out
+ * after timeout_ms each. */
+struct conn	*conn_open(const char *host, const char *port, int timeout_ms,
+		    char *err, size_t errlen);
+void		 conn_close(struct conn *);
+const char	*conn_error(const struct conn *);
+/* Start TLS on the connection (implicit TLS: right after conn_open;
+ * STARTTLS: after the protocol said go).  Unread buffered plaintext at
+ * this point is an error (a STARTTLS injection attempt). */
+int		 conn_starttls(struct conn *, const struct tls_opts *);
+int		 conn_is_tls(const struct conn *);
+/* Prefix for trace lines ("imap user@host"), and whether to trace. */
+void		 conn_set_trace(struct conn *, const char *prefix, int on);
+
+/* Next line, without its CR LF, valid until the next read.  Lines longer
+ * than max are an error. */
+int		 conn_read_line(struct conn *, const char **line, size_t *len,
+		    size_t max);
+/* Exactly n bytes into buf (IMAP literals, counted bodies). */
+int		 conn_read_bytes(struct conn *, char *buf, size_t n);
+/* Buffered writes; conn_flush sends them. */
+int		 conn_write(struct conn *, const void *, size_t);
+int		 conn_printf(struct conn *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Like conn_printf, traced as "<secret redacted>" after the given
+ * visible prefix length (e.g. the "a1 LOGIN user " part). */
+int		 conn_printf_secret(struct conn *, size_t visible,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+int		 conn_flush(struct conn *);
+/* Wait until data can be read (buffered counts): 1, or 0 after
+ * timeout_ms, or -1 on error.  The connection stays usable on timeout. */
+int		 conn_wait_readable(struct conn *, int timeout_ms);
+/* Bytes already buffered and unread (pipelining decisions, tests). */
+size_t		 conn_pending(const struct conn *);
+
+#endif

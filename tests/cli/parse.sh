@@ -1,0 +1,3 @@
+#!/bin/sh
+# Behaviour of `mailsift parse` as a user sees it.
+exec python3 "$(dirname "$0")/test_parse.py"
