@@ -38,6 +38,10 @@ stage unit-asan sh tests/run-unit.sh .build/asan/bin $names
 for t in tests/cli/*.sh; do
 	[ -f "$t" ] && stage "$(basename "$t" .sh)" sh "$t"
 done
+stage smoke sh tests/integration/smoke.sh
+for t in tests/integration/test-*.sh; do
+	[ -f "$t" ] && stage "$(basename "$t" .sh)" sh "$t"
+done
 [ -f tests/diff/run.sh ] && stage diff sh tests/diff/run.sh
 [ -f tests/fuzz/run.sh ] && stage fuzz sh tests/fuzz/run.sh "${FUZZ_CHECK_TIME:-30}"
 
