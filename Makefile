@@ -66,15 +66,18 @@ $(A)/%.o: %.c
 	$(CC) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/bin/%: $(B)/tests/unit/%.o $(call libs,$(B))
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 $(A)/bin/%: $(A)/tests/unit/%.o $(call libs,$(A))
+	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 unit-bins: $(addprefix $(B)/bin/,$(UNIT_NAMES))
 unit-asan-bins: $(addprefix $(A)/bin/,$(UNIT_NAMES)) $(A)/bin/mailsift
 
 $(A)/bin/mailsift: $(A)/daemon/main.o $(call libs,$(A))
+	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 demo: deps

@@ -12,6 +12,8 @@
  * except those marked secret, which appear as "<secret redacted>".
  * Every function returning int gives 0 on success and -1 on failure, with
  * the reason in conn_error(); after a failure the connection is unusable.
+ * A peer that went away is an error, never SIGPIPE (MSG_NOSIGNAL, for TLS
+ * too).  A struct conn belongs to one thread at a time.
  */
 #ifndef DAEMON_CONN_H
 #define DAEMON_CONN_H
@@ -26,11 +28,13 @@ struct tls_opts {
 	const char	*fingerprint;	/* "sha256:HEX" (colons allowed) */
 };
 
-/* Connect to host:port (names, IPv4 and IPv6 literals; every address is
- * tried in turn) within timeout_ms; later reads and writes time out
- * after timeout_ms each. */
+/* Connect to host:port (names, IPv4 and IPv6 literals, "[::1]" too;
+ * every address is tried in turn, each within timeout_ms, which must be
+ * positive).  Later every wait for the peer - to read, to send, for the
+ * TLS handshake - gives up after timeout_ms without progress. */
 struct conn	*conn_open(const char *host, const char *port, int timeout_ms,
 		    char *err, size_t errlen);
+/* Unflushed writes are dropped; a healthy TLS session gets close_notify. */
 void		 conn_close(struct conn *);
 const char	*conn_error(const struct conn *);
 /* Start TLS on the connection (implicit TLS: right after conn_open;
@@ -42,12 +46,17 @@ int		 conn_is_tls(const struct conn *);
 void		 conn_set_trace(struct conn *, const char *prefix, int on);
 
 /* Next line, without its CR LF, valid until the next read.  Lines longer
- * than max are an error. */
+ * than max are an error.  The line is NUL-terminated for convenience, but
+ * len is what counts: a line may hold NUL bytes. */
 int		 conn_read_line(struct conn *, const char **line, size_t *len,
 		    size_t max);
-/* Exactly n bytes into buf (IMAP literals, counted bodies). */
+/* Exactly n bytes into buf (IMAP literals, counted bodies); traced as
+ * "<n bytes>". */
 int		 conn_read_bytes(struct conn *, char *buf, size_t n);
-/* Buffered writes; conn_flush sends them. */
+/* Buffered writes; conn_flush sends them.  conn_write is for data and is
+ * traced as "<n bytes>"; commands go through conn_printf, traced line by
+ * line.  A formatted command longer than the write buffer (64 KB) is an
+ * error, never truncated. */
 int		 conn_write(struct conn *, const void *, size_t);
 int		 conn_printf(struct conn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -57,7 +66,9 @@ int		 conn_printf_secret(struct conn *, size_t visible,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 int		 conn_flush(struct conn *);
 /* Wait until data can be read (buffered counts): 1, or 0 after
- * timeout_ms, or -1 on error.  The connection stays usable on timeout. */
+ * timeout_ms (0: just look), or -1 on error, the peer closing included.
+ * The connection stays usable on timeout.  TLS records without data
+ * (session tickets) do not count as readable. */
 int		 conn_wait_readable(struct conn *, int timeout_ms);
 /* Bytes already buffered and unread (pipelining decisions, tests). */
 size_t		 conn_pending(const struct conn *);
