@@ -39,7 +39,7 @@
 #define BAD			BIT(MIME_DEFECT_BAD_ADDRESS)
 
 struct address {
-	size_t		 name;		/* offsets into the string block */
+	size_t		 name;		/* offsets into str */
 	size_t		 addr;
 	size_t		 group;		/* or NO_GROUP */
 };
@@ -63,8 +63,8 @@ struct token {
 	enum token_type	 type;
 	size_t		 start;
 	size_t		 end;
-	int		 ws;		/* whitespace or comment before it */
-	size_t		 cstart;	/* comments before it: [cstart, cend) */
+	int		 ws;		/* CFWS before it */
+	size_t		 cstart;	/* its comments: [cstart, cend) */
 	size_t		 cend;
 };
 
@@ -239,7 +239,8 @@ phrase_text(struct mime_buf *b, const char *s, size_t start, size_t end,
 		if (t.type == T_QUOTED) {
 			if (append_inner(b, s, t.start, t.end, 0) == -1)
 				return -1;
-		} else if (mime_buf_append(b, s + t.start, t.end - t.start) == -1)
+		} else if (mime_buf_append(b, s + t.start,
+		    t.end - t.start) == -1)
 			return -1;
 	}
 	return 0;

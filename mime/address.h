@@ -27,7 +27,8 @@ const char	*mime_address_list_name(const struct mime_address_list *,
 /* "local@domain" (the route dropped; "" for an empty group member). */
 const char	*mime_address_list_address(const struct mime_address_list *,
 		    size_t);
-/* Name of the group the address belongs to, or NULL. */
+/* Name of the group the address belongs to, or NULL.  All three
+ * accessors return NULL for an index out of range. */
 const char	*mime_address_list_group(const struct mime_address_list *,
 		    size_t);
 

@@ -33,7 +33,7 @@
 /* One parsed encoded word: spans into the raw value. */
 struct eword {
 	const char	*cs;
-	size_t		 cslen;		/* without the RFC 2231 "*lang" */
+	size_t		 cslen;		/* no RFC 2231 "*lang" */
 	int		 enc;		/* 'B' or 'Q' */
 	const char	*text;
 	size_t		 textlen;
@@ -44,12 +44,12 @@ struct hdec {
 	const char	*fallback;
 	struct mime_buf	*out;
 	unsigned	 defects;
-	struct mime_buf	 word;		/* bytes of adjacent words, in cs */
+	struct mime_buf	 word;		/* pending bytes, in cs */
 	struct mime_buf	 tmp;		/* one word being decoded */
 	char		 cs[CHARSET_MAX + 1];
 	int		 inword;	/* last item was an encoded word */
-	size_t		 run;		/* where the current plain run starts */
-	int		 run8;		/* that run holds 8-bit bytes */
+	size_t		 run;		/* plain run start in out */
+	int		 run8;		/* the run has 8-bit bytes */
 };
 
 static int
@@ -219,11 +219,14 @@ convert_word(struct hdec *h)
 {
 	int	 r;
 
-	r = mime_charset_to_utf8(h->cs, h->word.data, h->word.len,
-	    h->fallback, h->out);
-	if (r == -1)
-		return -1;
-	h->defects |= r;
+	/* Empty words ("=?utf-8?q??=") leave nothing to convert. */
+	if (h->word.len > 0) {
+		r = mime_charset_to_utf8(h->cs, h->word.data, h->word.len,
+		    h->fallback, h->out);
+		if (r == -1)
+			return -1;
+		h->defects |= r;
+	}
 	mime_buf_reset(&h->word);
 	h->run = h->out->len;
 	h->run8 = 0;

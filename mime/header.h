@@ -17,16 +17,20 @@
 #include "buf.h"
 
 /* Append the unfolded value (CRLF/LF before whitespace removed, leading
- * and trailing whitespace trimmed) to out.  0, or -1 on ENOMEM. */
+ * and trailing whitespace trimmed) to out.  A stray CR or a bare line
+ * break not followed by whitespace is removed too: the result never holds
+ * CR or LF.  0, or -1 on ENOMEM. */
 int	mime_header_unfold(const char *raw, size_t len, struct mime_buf *out);
 
 /* Append the decoded value of an unstructured field (Subject, ...) to out.
+ * The result holds no CR, LF or NUL: other controls but TAB become spaces.
  * Returns a defect bit set, or -1 on ENOMEM. */
 int	mime_header_decode(const char *raw, size_t len, const char *fallback,
 	    struct mime_buf *out);
 
 /* Decode RFC 2047 words inside an already-extracted phrase (a display
- * name, a quoted filename).  Same rules and return as above. */
+ * name, a quoted filename).  Same rules and return as above, except that
+ * outer whitespace is kept: the caller chose the span. */
 int	mime_phrase_decode(const char *raw, size_t len, const char *fallback,
 	    struct mime_buf *out);
 

@@ -45,15 +45,15 @@ enum param_kind {
 };
 
 struct rawparam {
-	size_t		 name;		/* offsets into the scratch buffer */
+	size_t		 name;		/* offsets into scratch */
 	size_t		 namelen;	/* base name only, lower-cased */
 	size_t		 val;
 	size_t		 vallen;
 	enum param_kind	 kind;
 	long		 section;
-	int		 ext;		/* '*' suffix: charset and %XX */
+	int		 ext;		/* '*' suffix: %XX encoded */
 	size_t		 order;
-	const char	*namep;		/* set once scratch stops moving */
+	const char	*namep;		/* once scratch is final */
 };
 
 struct result {
@@ -147,7 +147,8 @@ skip_cfws(struct pparser *p)
 		if (is_wsp(p->s[p->pos]))
 			p->pos++;
 		else if (p->s[p->pos] == '(')
-			p->pos = skip_comment(p->s, p->len, p->pos, &p->defects);
+			p->pos = skip_comment(p->s, p->len, p->pos,
+			    &p->defects);
 		else
 			break;
 	}
@@ -517,23 +518,26 @@ add_segment(struct pparser *p, const struct rawparam *r, int first,
 
 	if (!r->ext)
 		return mime_buf_append(b, v, len);
-	if (first) {
-		q1 = memchr(v, '\'', len);
-		q2 = q1 == NULL ? NULL : memchr(q1 + 1, '\'', len - (q1 + 1 - v));
-		if (q2 == NULL)
-			p->defects |= BAD;
-		if (q1 != NULL && (size_t)(q1 - v) > CHARSET_MAX)
-			p->defects |= BIT(MIME_DEFECT_UNKNOWN_CHARSET);
-		else if (q1 != NULL) {
-			memcpy(cs, v, q1 - v);
-			cs[q1 - v] = '\0';
-		}
-		if (q1 != NULL) {
-			q2 = q2 != NULL ? q2 : q1;
-			len -= q2 + 1 - v;
-			v = q2 + 1;
-		}
+	if (!first)
+		return pct_decode(p, v, len, b);
+	if ((q1 = memchr(v, '\'', len)) == NULL) {
+		/* No "charset'lang'" at all: every byte is text. */
+		p->defects |= BAD;
+		return pct_decode(p, v, len, b);
 	}
+	if ((size_t)(q1 - v) > CHARSET_MAX)
+		p->defects |= BIT(MIME_DEFECT_UNKNOWN_CHARSET);
+	else {
+		memcpy(cs, v, q1 - v);
+		cs[q1 - v] = '\0';
+	}
+	if ((q2 = memchr(q1 + 1, '\'', len - (q1 + 1 - v))) == NULL) {
+		/* "charset'text": the language and its quote are missing. */
+		p->defects |= BAD;
+		q2 = q1;
+	}
+	len -= q2 + 1 - v;
+	v = q2 + 1;
 	return pct_decode(p, v, len, b);
 }
 
@@ -597,7 +601,7 @@ rfc2231_value(struct pparser *p, struct rawparam **g, size_t n,
 		ext = 0;
 		r = join_sections(p, g, n, &b, cs, &ext);
 	}
-	if (r == -1)
+	if (r == -1 || b.len == 0)
 		goto done;
 	if (cs[0] != '\0') {
 		r = mime_charset_to_utf8(cs, b.data, b.len, p->fallback, out);
@@ -684,6 +688,10 @@ pack(struct pparser *p, struct mime_buf *out)
 	mime_buf_init(&vals);
 	if (p->n == 0)
 		return 0;
+	/* Values are offsets into vals: give it storage even if all are
+	 * empty. */
+	if (mime_buf_append(&vals, "", 0) == -1)
+		return -1;
 	if ((idx = calloc(p->n, sizeof *idx)) == NULL ||
 	    (res = calloc(p->n, sizeof *res)) == NULL)
 		goto fail;
