@@ -8,5 +8,8 @@
 #define DAEMON_CMD_H
 
 int	cmd_parse(int argc, char **argv);
+int	cmd_check(int argc, char **argv);
+int	cmd_run(int argc, char **argv);
+int	cmd_state(int argc, char **argv);
 
 #endif

@@ -49,11 +49,11 @@ enum auth_mech {
 struct endpoint {
 	char		*label;		/* "account 'NAME'" or "smtp 'NAME'" */
 	char		*host;
-	char		*port;		/* imap, pop3, smtp: never NULL, defaulted */
+	char		*port;		/* set (defaulted) for imap, pop3, smtp */
 	enum tls_mode	 tls;
 	int		 tls_verify;
 	char		*tls_ca_file;
-	char		*tls_fingerprint; /* "sha256:" + 64 lowercase hex, or NULL */
+	char		*tls_fingerprint; /* "sha256:" + 64 lowercase hex */
 	int		 allow_plaintext_auth;
 	char		*user;
 	char		*password;
@@ -72,17 +72,17 @@ struct account {
 	int		 idle;
 	long		 poll;		/* seconds; 0: the global one */
 	char		*path;		/* maildir/mbox source */
-	char		*deliver;	/* "maildir:PATH" or "mbox:PATH", ~ expanded */
+	char		*deliver;	/* "maildir:PATH" or "mbox:PATH" */
 	char		*rules;		/* path of the rule file, or NULL */
 	char		*smtp;		/* name of an smtp section, or NULL */
-	int		 line;		/* where its first option is, for messages */
+	int		 line;		/* of its first option, for messages */
 };
 
 struct smtp_server {
 	char		*name;
 	struct endpoint	 ep;
 	char		*from;		/* envelope sender, required */
-	int		 line;
+	int		 line;		/* as for accounts */
 };
 
 struct config {

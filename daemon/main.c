@@ -16,6 +16,9 @@ static const struct command commands[] = {
 	{ "parse", cmd_parse,
 	    "parse [--json] [--hash] [--extract DIR] FILE...\n"
 	    "\tshow the MIME structure of message files" },
+	{ "check", cmd_check, "check [-c FILE]\n"
+	    "\tcheck the configuration without connecting\n"
+	    "\t(default FILE: ~/.config/mailsift/mailsift.conf)" },
 };
 
 static void
