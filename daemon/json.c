@@ -46,6 +46,15 @@ json_string(FILE *f, const char *str, size_t len)
 
 	putc('"', f);
 	while (i < len) {
+		/* runs of plain ASCII go out in one write */
+		for (n = i; n < len && s[n] >= 0x20 && s[n] < 0x7f &&
+		    s[n] != '"' && s[n] != '\\'; n++)
+			;
+		if (n > i) {
+			fwrite(s + i, 1, n - i, f);
+			i = n;
+			continue;
+		}
 		if (s[i] == '"' || s[i] == '\\') {
 			putc('\\', f);
 			putc(s[i++], f);
