@@ -63,7 +63,10 @@ struct fetch_stats *pipeline_stats(struct pipeline *);
 uint64_t	 pipeline_max_size(const struct pipeline *);
 
 /* What the state store knows, so sources need not talk to it.  known[i]
- * is set to 1 when message i was delivered or skipped before. */
+ * is 0 for a new message, 1 for one delivered before (a source that does
+ * not keep mail may delete it), 2 for one known but not surely delivered
+ * (skipped as too large, or in doubt after a crash): never fetch it,
+ * never delete it. */
 int		 pipeline_known_uidls(struct pipeline *, const char *const *uidls,
 		    size_t n, unsigned char *known);
 int		 pipeline_known_uids(struct pipeline *, const char *folder,

@@ -263,8 +263,9 @@ uids_new(struct imap *s, size_t *nnew)
 	for (i = 0; i < s->nsearch; i++) {
 		if (!known[i])
 			s->search[o++] = s->search[i];
-		else if (!s->acct->keep && imap_uids_add(&s->done, &s->ndone,
-		    &s->done_cap, s->search[i]) == -1)
+		else if (known[i] == 1 && !s->acct->keep &&
+		    imap_uids_add(&s->done, &s->ndone, &s->done_cap,
+		    s->search[i]) == -1)
 			goto out;
 	}
 	*nnew = o;

@@ -19,6 +19,16 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "check [-c FILE]\n"
 	    "\tcheck the configuration without connecting\n"
 	    "\t(default FILE: ~/.config/mailsift/mailsift.conf)" },
+	{ "run", cmd_run,
+	    "run [-c FILE] [--once] [--dry-run] [--daemon] [--pidfile FILE] "
+	    "[-v|-vv]\n"
+	    "\tfetch, filter and deliver mail: one round or forever" },
+	{ "state", cmd_state,
+	    "state [-s STATE] [--account A] [-v]\n"
+	    "\tshow what the state file records\n"
+	    "  state forget -s STATE --account A [--folder F] "
+	    "(--uid N | --uidl X | --all)\n"
+	    "\tforget records so those messages are fetched again" },
 };
 
 static void

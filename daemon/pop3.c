@@ -970,7 +970,8 @@ pop3_plan(struct pop3 *p)
 		m = &p->msgs[i];
 		m->known = known[i] != 0;
 		if (p->max_size == 0 || m->size <= p->max_size) {
-			m->dele = m->known && !p->acct->keep;
+			/* 2: known but not surely delivered (skipped) */
+			m->dele = known[i] == 1 && !p->acct->keep;
 			continue;
 		}
 		m->skipped = 1;

@@ -1,0 +1,365 @@
+/*
+ * fetch.c - the pipeline between sources and delivery; see fetch.h.
+ *
+ * Messages are staged into a delivery batch as they arrive and the batch
+ * is committed every BATCH_MAX messages or BATCH_BYTES bytes (group
+ * commit: one flush, one directory sync and one state commit for the
+ * lot), then the source hears which messages are safe to touch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/deliver.h"
+#include "daemon/fetch.h"
+#include "daemon/log.h"
+#include "daemon/state.h"
+
+#define BATCH_MAX	64
+#define BATCH_BYTES	(32 * 1024 * 1024)
+
+struct staged_key {
+	char		*folder;
+	char		*uidl;
+	uint32_t	 uidvalidity;
+	uint32_t	 uid;
+	unsigned	 seq;
+};
+
+struct pipeline {
+	const struct config	*cfg;
+	const struct account	*acct;
+	struct state		*st;
+	int			 dry_run;
+	struct delivery		*dv;
+	struct delivery_batch	*batch;
+	struct staged_key	 keys[BATCH_MAX];
+	size_t			 nkeys;
+	fetch_committed_fn	 cb;
+	void			*cbctx;
+	struct fetch_stats	 stats;
+};
+
+struct pipeline *
+pipeline_new(const struct config *cfg, const struct account *acct,
+    struct state *st, int dry_run, char *err, size_t errlen)
+{
+	struct pipeline	*pl;
+
+	if (acct->deliver == NULL) {
+		snprintf(err, errlen, "account %s has no deliver target",
+		    acct->name);
+		return NULL;
+	}
+	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pl->cfg = cfg;
+	pl->acct = acct;
+	pl->st = st;
+	pl->dry_run = dry_run;
+	if ((pl->dv = delivery_open(acct->deliver, NULL, err, errlen)) == NULL)
+		goto fail;
+	if ((pl->batch = delivery_batch_new(st)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	return pl;
+fail:
+	pipeline_free(pl);
+	return NULL;
+}
+
+static void
+keys_clear(struct pipeline *pl)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->nkeys; i++) {
+		free(pl->keys[i].folder);
+		free(pl->keys[i].uidl);
+	}
+	pl->nkeys = 0;
+}
+
+void
+pipeline_free(struct pipeline *pl)
+{
+	if (pl == NULL)
+		return;
+	if (pl->batch != NULL)
+		delivery_batch_free(pl->batch);
+	keys_clear(pl);
+	delivery_close(pl->dv);
+	free(pl);
+}
+
+void
+pipeline_set_committed(struct pipeline *pl, fetch_committed_fn cb, void *ctx)
+{
+	pl->cb = cb;
+	pl->cbctx = ctx;
+}
+
+struct fetch_stats *
+pipeline_stats(struct pipeline *pl)
+{
+	return &pl->stats;
+}
+
+uint64_t
+pipeline_max_size(const struct pipeline *pl)
+{
+	return pl->cfg->max_size;
+}
+
+static void
+msg_key_make(const struct pipeline *pl, const struct fetch_key *k,
+    struct msg_key *mk)
+{
+	mk->account = pl->acct->name;
+	mk->folder = k->folder != NULL ? k->folder : "";
+	mk->uidvalidity = k->uidvalidity;
+	mk->uid = k->uid;
+	mk->uidl = k->uidl;
+}
+
+static void
+committed(struct pipeline *pl, const struct staged_key *s)
+{
+	struct fetch_key k;
+
+	if (pl->cb == NULL)
+		return;
+	k.folder = s->folder != NULL ? s->folder : "";
+	k.uidvalidity = s->uidvalidity;
+	k.uid = s->uid;
+	k.uidl = s->uidl;
+	k.seq = s->seq;
+	pl->cb(pl->cbctx, &k);
+}
+
+static int
+key_keep(struct pipeline *pl, const struct fetch_key *k)
+{
+	struct staged_key *s = &pl->keys[pl->nkeys];
+
+	memset(s, 0, sizeof(*s));
+	if ((k->folder != NULL && (s->folder = strdup(k->folder)) == NULL) ||
+	    (k->uidl != NULL && (s->uidl = strdup(k->uidl)) == NULL)) {
+		free(s->folder);
+		return -1;
+	}
+	s->uidvalidity = k->uidvalidity;
+	s->uid = k->uid;
+	s->seq = k->seq;
+	pl->nkeys++;
+	return 0;
+}
+
+static void
+key_describe(const struct pipeline *pl, const struct fetch_key *k, char *out,
+    size_t len)
+{
+	if (k->uidl != NULL)
+		snprintf(out, len, "%s: message %s", pl->acct->name, k->uidl);
+	else
+		snprintf(out, len, "%s: folder %s UID %u", pl->acct->name,
+		    k->folder, k->uid);
+}
+
+/*
+ * After a UIDVALIDITY change the folder is fetched from scratch; a
+ * message that was already delivered under the old UIDVALIDITY is
+ * recognised by its content and recorded instead of delivered.
+ */
+static int
+already_delivered(struct pipeline *pl, const struct fetch_key *k,
+    const struct msg_key *mk, const char *data, size_t len)
+{
+	struct msg_content	 c;
+	char			 err[1024];
+	int			 r;
+
+	if (k->uidl != NULL)
+		return 0;
+	if (delivery_digest(data, len, DELIVERY_CRLF, &c) == -1)
+		return -1;
+	if ((r = state_seen_content(pl->st, mk, &c, err, sizeof(err))) == -1)
+		log_error("%s", err);
+	return r;
+}
+
+int
+pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
+    size_t len)
+{
+	struct msg_key	 mk;
+	struct staged_key dup;
+	char		 err[1024], where[512];
+	int		 r;
+
+	pl->stats.fetched++;
+	pl->stats.bytes += len;
+	key_describe(pl, k, where, sizeof(where));
+	if (pl->dry_run) {
+		log_info("%s: %zu bytes: would deliver to %s", where, len,
+		    delivery_path(pl->dv));
+		return 0;
+	}
+	msg_key_make(pl, k, &mk);
+	if ((r = already_delivered(pl, k, &mk, data, len)) == -1)
+		return -1;
+	if (r == 1) {
+		log_info("%s: delivered before the UIDVALIDITY change: "
+		    "recorded, not delivered again", where);
+		pl->stats.skipped++;
+		memset(&dup, 0, sizeof(dup));
+		dup.folder = (char *)(uintptr_t)k->folder;
+		dup.uidvalidity = k->uidvalidity;
+		dup.uid = k->uid;
+		committed(pl, &dup);
+		return 0;
+	}
+	if (key_keep(pl, k) == -1 ||
+	    delivery_stage(pl->batch, pl->dv, &mk, data, len, DELIVERY_CRLF,
+	    err, sizeof(err)) == -1) {
+		log_error("%s: %s", where, err);
+		return -1;
+	}
+	if (pl->nkeys == BATCH_MAX ||
+	    delivery_batch_bytes(pl->batch) >= BATCH_BYTES)
+		return pipeline_flush(pl);
+	return 0;
+}
+
+int
+pipeline_flush(struct pipeline *pl)
+{
+	char	 err[1024];
+	size_t	 i;
+	int	 rv;
+
+	if (pl->nkeys == 0)
+		return 0;
+	rv = delivery_batch_commit(pl->batch, err, sizeof(err));
+	for (i = 0; i < pl->nkeys; i++) {
+		if (!delivery_batch_done(pl->batch, i))
+			continue;
+		pl->stats.delivered++;
+		committed(pl, &pl->keys[i]);
+	}
+	if (rv == -1) {
+		log_error("%s: delivery to %s failed: %s", pl->acct->name,
+		    delivery_path(pl->dv), err);
+		pl->stats.errors++;
+	}
+	delivery_batch_clear(pl->batch);
+	keys_clear(pl);
+	return rv;
+}
+
+int
+pipeline_skip(struct pipeline *pl, const struct fetch_key *k, uint64_t size)
+{
+	struct msg_key		 mk;
+	struct msg_content	 c;
+	char			 err[1024], reason[128];
+
+	pl->stats.skipped++;
+	if (pl->dry_run)
+		return 0;
+	msg_key_make(pl, k, &mk);
+	memset(&c, 0, sizeof(c));
+	c.size = size;
+	snprintf(reason, sizeof(reason), "larger than max-size (%llu bytes)",
+	    (unsigned long long)size);
+	if (state_mark_skipped(pl->st, &mk, &c, reason, err,
+	    sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pipeline_known_uidls(struct pipeline *pl, const char *const *uidls, size_t n,
+    unsigned char *known)
+{
+	struct uidlset	 set, done;
+	char		 err[1024];
+	size_t		 i;
+
+	if (state_uidls_delivered(pl->st, pl->acct->name, "", &set, err,
+	    sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (state_uidls_deletable(pl->st, pl->acct->name, "", &done, err,
+	    sizeof(err)) == -1) {
+		log_error("%s", err);
+		uidlset_free(&set);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		known[i] = 0;
+		if (uidlset_has(&set, uidls[i]))
+			known[i] = uidlset_has(&done, uidls[i]) ? 1 : 2;
+	}
+	uidlset_free(&set);
+	uidlset_free(&done);
+	return 0;
+}
+
+int
+pipeline_known_uids(struct pipeline *pl, const char *folder,
+    uint32_t uidvalidity, const uint32_t *uids, size_t n,
+    unsigned char *known)
+{
+	struct uidset	 set, done;
+	char		 err[1024];
+	size_t		 i;
+
+	if (state_uids_delivered(pl->st, pl->acct->name, folder, uidvalidity,
+	    &set, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (state_uids_deletable(pl->st, pl->acct->name, folder, uidvalidity,
+	    &done, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		uidset_free(&set);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		known[i] = 0;
+		if (uidset_has(&set, uids[i]))
+			known[i] = uidset_has(&done, uids[i]) ? 1 : 2;
+	}
+	uidset_free(&set);
+	uidset_free(&done);
+	return 0;
+}
+
+int
+pipeline_folder_begin(struct pipeline *pl, const char *folder,
+    uint32_t uidvalidity)
+{
+	char	 err[1024];
+	size_t	 aside = 0;
+
+	if (pl->dry_run)
+		return 0;
+	if (state_folder_reset(pl->st, pl->acct->name, folder, uidvalidity,
+	    &aside, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (aside > 0)
+		log_warn("%s: folder %s: UIDVALIDITY changed to %u: %zu "
+		    "entries set aside; fetching the folder again, skipping "
+		    "what was already delivered", pl->acct->name, folder,
+		    uidvalidity, aside);
+	return 0;
+}

@@ -1,0 +1,448 @@
+/*
+ * maildir.c - delivery into Maildir and Maildir++ folders.
+ *
+ * A message is written to tmp/ under a name no other delivery uses
+ * (time.M<usec>P<pid>Q<counter>.<host>,S=<size>, as Dovecot does), made
+ * durable, and renamed into new/; the rename is the moment it exists for
+ * readers.  Names stay the same in new/, so recovery can look for them.
+ */
+#define _GNU_SOURCE		/* syncfs(2) */
+
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/deliver.h"
+#include "daemon/log.h"
+
+#define MAILDIR_NAME_MAX	256
+#define MAILDIR_TRIES		8
+/* The Maildir spec: a file left in tmp/ this long is garbage. */
+#define MAILDIR_TMP_STALE	(36 * 60 * 60)
+
+/* Q<counter>: distinct for every delivery of this process, any thread. */
+static atomic_ulong	 maildir_counter;
+
+/* The host name with '/' and ':' escaped, as the Maildir spec asks. */
+static void
+maildir_host(char *out, size_t outlen)
+{
+	char	 host[256];
+	size_t	 i, o = 0;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	for (i = 0; host[i] != '\0' && o + 5 < outlen; i++) {
+		if (host[i] == '/')
+			o += (size_t)snprintf(out + o, outlen - o, "\\057");
+		else if (host[i] == ':')
+			o += (size_t)snprintf(out + o, outlen - o, "\\072");
+		else
+			out[o++] = host[i];
+	}
+	out[o] = '\0';
+}
+
+static int
+maildir_subdirs(const char *dir, char *err, size_t errlen)
+{
+	static const char *const subs[] = { "tmp", "new", "cur" };
+	char		 path[PATH_MAX];
+	size_t		 i;
+
+	if (delivery_mkdirs(dir, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		if (delivery_join(path, sizeof(path), dir, subs[i]) == -1 ||
+		    (mkdir(path, 0700) == -1 && errno != EEXIST)) {
+			snprintf(err, errlen, "maildir %s: cannot create %s: "
+			    "%s%s", dir, subs[i], strerror(errno),
+			    delivery_hint(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Maildir++: "a/b" is PATH/.a.b, marked by an empty maildirfolder. */
+static int
+maildir_folder(const char *root, const char *folder, char *dir,
+    size_t dirlen, char *err, size_t errlen)
+{
+	char	 path[PATH_MAX];
+	size_t	 i, len;
+	int	 fd;
+
+	len = (size_t)snprintf(dir, dirlen, "%s/.%s", root, folder);
+	if (len >= dirlen) {
+		snprintf(err, errlen, "maildir %s: folder %s: path too long",
+		    root, folder);
+		return -1;
+	}
+	for (i = strlen(root) + 2; i < len; i++)
+		if (dir[i] == '/')
+			dir[i] = '.';
+	if (maildir_subdirs(dir, err, errlen) == -1)
+		return -1;
+	if (delivery_join(path, sizeof(path), dir, "maildirfolder") == -1 ||
+	    (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1 ||
+	    close(fd) == -1) {
+		snprintf(err, errlen, "maildir %s: cannot create "
+		    "maildirfolder: %s%s", dir, strerror(errno),
+		    delivery_hint(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+maildir_opendir(const char *dir, const char *sub, int *fd, char *err,
+    size_t errlen)
+{
+	char	 path[PATH_MAX];
+
+	if (delivery_join(path, sizeof(path), dir, sub) == -1 ||
+	    (*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "maildir %s: cannot open %s: %s%s", dir,
+		    sub, strerror(errno), delivery_hint(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A process that dies between staging and journaling leaves files in tmp/
+ * that no intent names; nobody else will remove them.
+ */
+static void
+maildir_clean_tmp(struct delivery *dv)
+{
+	struct dirent	*de;
+	struct stat	 sb;
+	time_t		 now = time(NULL);
+	DIR		*d;
+	int		 fd;
+
+	if ((fd = openat(dv->tmpfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);	/* read-only */
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || fstatat(dv->tmpfd, de->d_name, &sb,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(sb.st_mode) ||
+		    now - sb.st_mtime <= MAILDIR_TMP_STALE)
+			continue;
+		if (unlinkat(dv->tmpfd, de->d_name, 0) == -1)
+			log_warn("maildir %s: cannot remove the stale tmp/%s: "
+			    "%s", dv->path, de->d_name, strerror(errno));
+	}
+	(void)closedir(d);	/* read-only */
+}
+
+int
+maildir_open(struct delivery *dv, const char *folder, char *err,
+    size_t errlen)
+{
+	char		 dir[PATH_MAX];
+	char		*path;
+	struct stat	 sb;
+
+	if (maildir_subdirs(dv->path, err, errlen) == -1)
+		return -1;
+	if (folder != NULL) {
+		if (maildir_folder(dv->path, folder, dir, sizeof(dir), err,
+		    errlen) == -1)
+			return -1;
+		if ((path = strdup(dir)) == NULL) {
+			snprintf(err, errlen, "maildir %s: out of memory", dir);
+			return -1;
+		}
+		free(dv->path);
+		dv->path = path;
+	}
+	if (maildir_opendir(dv->path, "tmp", &dv->tmpfd, err, errlen) == -1 ||
+	    maildir_opendir(dv->path, "new", &dv->newfd, err, errlen) == -1 ||
+	    maildir_opendir(dv->path, "cur", &dv->curfd, err, errlen) == -1)
+		return -1;
+	if (fstat(dv->tmpfd, &sb) == -1) {
+		snprintf(err, errlen, "maildir %s: tmp: %s", dv->path,
+		    strerror(errno));
+		return -1;
+	}
+	dv->dev = sb.st_dev;
+	maildir_host(dv->host, sizeof(dv->host));
+	maildir_clean_tmp(dv);
+	return 0;
+}
+
+void
+maildir_close(struct delivery *dv)
+{
+	/* Directories opened read-only: closing them loses nothing. */
+	if (dv->tmpfd != -1)
+		(void)close(dv->tmpfd);
+	if (dv->newfd != -1)
+		(void)close(dv->newfd);
+	if (dv->curfd != -1)
+		(void)close(dv->curfd);
+	dv->tmpfd = dv->newfd = dv->curfd = -1;
+}
+
+/* Create tmp/NAME for a message of size bytes; the name goes to name. */
+static int
+maildir_create(struct delivery *dv, uint64_t size, char *name,
+    size_t namelen, char *err, size_t errlen)
+{
+	struct timeval	 tv;
+	int		 fd, tries;
+
+	for (tries = 0; tries < MAILDIR_TRIES; tries++) {
+		if (gettimeofday(&tv, NULL) == -1) {
+			snprintf(err, errlen, "maildir %s: clock: %s",
+			    dv->path, strerror(errno));
+			return -1;
+		}
+		snprintf(name, namelen, "%lld.M%ldP%ldQ%lu.%s,S=%llu",
+		    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
+		    atomic_fetch_add(&maildir_counter, 1) + 1, dv->host,
+		    (unsigned long long)size);
+		fd = openat(dv->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd != -1)
+			return fd;
+		if (errno != EEXIST)
+			break;
+	}
+	snprintf(err, errlen, "maildir %s: cannot create tmp/%s: %s%s",
+	    dv->path, name, strerror(errno), delivery_hint(errno));
+	return -1;
+}
+
+static int
+maildir_write(int fd, const char *data, size_t len, int flags)
+{
+	char	 buf[65536];
+	size_t	 pos = 0, n;
+
+	if (!(flags & DELIVERY_CRLF))
+		return delivery_write(fd, data, len);
+	while (pos < len) {
+		n = delivery_crlf_copy(data, len, &pos, buf, sizeof(buf));
+		if (delivery_write(fd, buf, n) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+maildir_stage(struct delivery *dv, struct staged *s, const char *data,
+    size_t len, int flags, char *err, size_t errlen)
+{
+	char	 name[MAILDIR_NAME_MAX];
+	int	 fd, e;
+
+	if (delivery_digest(data, len, flags, &s->in.content) == -1) {
+		snprintf(err, errlen, "maildir %s: cannot compute SHA-256",
+		    dv->path);
+		return -1;
+	}
+	if ((fd = maildir_create(dv, s->in.content.size, name, sizeof(name),
+	    err, errlen)) == -1)
+		return -1;
+	if (maildir_write(fd, data, len, flags) == -1) {
+		e = errno;
+		(void)close(fd);	/* the write error says it all */
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		e = errno;
+		goto fail;
+	}
+	if ((s->in.name = strdup(name)) == NULL) {
+		e = ENOMEM;
+		goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "maildir %s: cannot write tmp/%s: %s%s",
+	    dv->path, name, strerror(e), delivery_hint(e));
+	if (unlinkat(dv->tmpfd, name, 0) == -1 && errno != ENOENT)
+		snprintf(err + strlen(err), errlen - strlen(err), "; and "
+		    "cannot remove it: %s", strerror(errno));
+	return -1;
+}
+
+/*
+ * One syncfs() per file system and batch instead of one fsync() per
+ * file: it writes back and waits for all dirty data and metadata of the
+ * file system, so every file written to tmp/ before it is on disk after
+ * it, and since Linux 5.8 it reports write-back errors that occurred
+ * since the descriptor (tmp/, opened before any file) was opened.  For
+ * 2048 files of 47 KB on ext4 it took 0.35 s against 2.0 s for fsync()
+ * per file.  The cost: it also waits for other programs' dirty data.
+ */
+int
+maildir_flush(struct delivery *dv, char *err, size_t errlen)
+{
+	if (syncfs(dv->tmpfd) == -1) {
+		snprintf(err, errlen, "maildir %s: cannot flush the new files "
+		    "to disk (syncfs): %s%s", dv->path, strerror(errno),
+		    delivery_hint(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+maildir_publish(struct delivery *dv, const char *name, char *err,
+    size_t errlen)
+{
+	if (renameat(dv->tmpfd, name, dv->newfd, name) == -1) {
+		snprintf(err, errlen, "maildir %s: cannot move tmp/%s to new/:"
+		    " %s%s", dv->path, name, strerror(errno),
+		    delivery_hint(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+maildir_sync_new(struct delivery *dv, char *err, size_t errlen)
+{
+	if (fsync(dv->newfd) == -1) {
+		snprintf(err, errlen, "maildir %s: cannot sync new/: %s%s",
+		    dv->path, strerror(errno), delivery_hint(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+maildir_unstage(struct delivery *dv, const char *name, char *err,
+    size_t errlen)
+{
+	if (unlinkat(dv->tmpfd, name, 0) == -1 && errno != ENOENT) {
+		snprintf(err, errlen, "maildir %s: cannot remove tmp/%s: %s%s",
+		    dv->path, name, strerror(errno), delivery_hint(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A reader moving a message to cur/ appends ":2,FLAGS" to its name. */
+static int
+maildir_find_cur(const char *dir, const char *name, char *err,
+    size_t errlen)
+{
+	char		 path[PATH_MAX];
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 len = strlen(name);
+	int		 found = 0;
+
+	if (delivery_join(path, sizeof(path), dir, "cur") == -1)
+		d = NULL;
+	else
+		d = opendir(path);
+	if (d == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		snprintf(err, errlen, "maildir %s: cannot read cur/: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL)
+			break;
+		if (strncmp(de->d_name, name, len) == 0 &&
+		    (de->d_name[len] == '\0' || de->d_name[len] == ':')) {
+			found = 1;
+			break;
+		}
+	}
+	if (de == NULL && errno != 0) {
+		snprintf(err, errlen, "maildir %s: cannot read cur/: %s", dir,
+		    strerror(errno));
+		found = -1;
+	}
+	(void)closedir(d);	/* read-only */
+	return found;
+}
+
+int
+maildir_find(const char *dir, const char *name, char *err, size_t errlen)
+{
+	char		 path[PATH_MAX], sub[PATH_MAX];
+	struct stat	 sb;
+
+	if (delivery_join(sub, sizeof(sub), dir, "new") == -1 ||
+	    delivery_join(path, sizeof(path), sub, name) == -1) {
+		snprintf(err, errlen, "maildir %s: path too long", dir);
+		return -1;
+	}
+	if (lstat(path, &sb) == 0)
+		return 1;
+	if (errno != ENOENT && errno != ENOTDIR) {
+		snprintf(err, errlen, "maildir %s: cannot look at new/%s: %s",
+		    dir, name, strerror(errno));
+		return -1;
+	}
+	return maildir_find_cur(dir, name, err, errlen);
+}
+
+int
+maildir_discard(const char *dir, const char *name, char *err, size_t errlen)
+{
+	char	 path[PATH_MAX], sub[PATH_MAX];
+
+	if (delivery_join(sub, sizeof(sub), dir, "tmp") == -1 ||
+	    delivery_join(path, sizeof(path), sub, name) == -1 ||
+	    (unlink(path) == -1 && errno != ENOENT && errno != ENOTDIR)) {
+		snprintf(err, errlen, "maildir %s: cannot remove tmp/%s: %s%s",
+		    dir, name, strerror(errno), delivery_hint(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+maildir_sync_dir(const char *dir, const char *sub, char *err, size_t errlen)
+{
+	int	 fd, rv = 0;
+
+	if (maildir_opendir(dir, sub, &fd, err, errlen) == -1)
+		return -1;
+	if (fsync(fd) == -1) {
+		snprintf(err, errlen, "maildir %s: cannot sync %s/: %s%s", dir,
+		    sub, strerror(errno), delivery_hint(errno));
+		rv = -1;
+	}
+	(void)close(fd);	/* read-only; the sync said what matters */
+	return rv;
+}
+
+/* After a crash, a rename may sit in the page cache only: make it
+ * durable before recording the message. */
+int
+maildir_sync_dirs(const char *dir, char *err, size_t errlen)
+{
+	if (maildir_sync_dir(dir, "new", err, errlen) == -1 ||
+	    maildir_sync_dir(dir, "cur", err, errlen) == -1)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,29 @@
+/*
+ * sched.h - running accounts: one round each (--once) or forever, at most
+ * `parallel` rounds at a time, exponential backoff with jitter after an
+ * error, signals (SIGTERM/SIGINT: finish the message in hand, commit,
+ * log out, exit 0; SIGHUP: reload the config, keeping the old one if the
+ * new one is bad).  One failing account never stops the others.
+ */
+#ifndef DAEMON_SCHED_H
+#define DAEMON_SCHED_H
+
+#include "daemon/conf.h"
+
+struct run_opts {
+	int		 once;
+	int		 dry_run;
+	const char	*config_path;
+};
+
+void	sched_signals_init(void);
+/* One round for one account: fetch, deliver, log the summary line.
+ * 0 on success, -1 on error (logged). */
+int	sched_account_round(const struct config *, const struct account *,
+	    int dry_run, int allow_idle);
+/* --once: every account once; 0 if all succeeded, 1 otherwise. */
+int	sched_run_once(const struct config *, const struct run_opts *);
+/* Poll forever (until SIGTERM); *cfg may be replaced on SIGHUP. */
+int	sched_run_forever(struct config **cfg, const struct run_opts *);
+
+#endif

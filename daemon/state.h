@@ -1,0 +1,208 @@
+/*
+ * state.h - what mailsift remembers between runs: a SQLite database.
+ *
+ * For every account and folder the store keeps the folder's UIDVALIDITY
+ * and one row per message that was delivered, skipped (too large) or
+ * recognised as a duplicate; POP3 accounts use the folder "" and key
+ * their messages by UIDL.  Rows are only ever moved aside, never dropped,
+ * when a folder's UIDVALIDITY changes; `mailsift state forget` is the one
+ * way to delete them.  The intent journal (state-journal.c) records each
+ * delivery before its file becomes visible, so that delivery_recover()
+ * can finish or undo it after a crash: see deliver.h for the guarantee.
+ *
+ * The database is in WAL mode with synchronous=FULL, so a committed
+ * transaction survives power loss.  A handle belongs to one thread; open
+ * one per thread, concurrent writers wait for each other (busy timeout).
+ * Every function that can fail returns -1 and writes a message naming
+ * the state file into err; this module never touches mail files.
+ */
+#ifndef DAEMON_STATE_H
+#define DAEMON_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STATE_SHA256_LEN	32
+/* Longer Message-IDs are cut: both sides of a comparison are cut alike. */
+#define STATE_MSGID_MAX		256
+
+struct state;
+
+/* Where a message comes from.  IMAP: folder, uidvalidity and uid, with
+ * uidl NULL.  POP3 and local sources: uidl, with folder "" (or NULL) and
+ * uidvalidity and uid 0. */
+struct msg_key {
+	const char	*account;
+	const char	*folder;
+	uint32_t	 uidvalidity;
+	uint32_t	 uid;
+	const char	*uidl;
+};
+
+/* What a message is, to recognise it again after a UIDVALIDITY change.
+ * The digest covers the bytes as delivered (LF line ends). */
+struct msg_content {
+	uint64_t	 size;
+	int		 hashed;	/* sha256 and message_id are set */
+	unsigned char	 sha256[STATE_SHA256_LEN];
+	char		 message_id[STATE_MSGID_MAX];	/* "" if none */
+};
+
+/* Open (creating the file 0600 and its directory 0700 if needed, unless
+ * STATE_EXISTING) and bring the schema up to date. */
+#define STATE_EXISTING	0x1
+struct state	*state_open(const char *path, int flags, char *err,
+		    size_t errlen);
+void		 state_close(struct state *);
+const char	*state_path(const struct state *);
+/* Take the store for this process: an exclusive lock on PATH.lock held
+ * until state_close().  Recovery needs it: intents of a running daemon
+ * must not be "recovered" by another one. */
+int		 state_claim(struct state *, char *err, size_t errlen);
+
+/* 1 and *uidvalidity if the folder is known, 0 if not, -1 on error. */
+int		 state_folder_uidvalidity(struct state *, const char *account,
+		    const char *folder, uint32_t *uidvalidity, char *err,
+		    size_t errlen);
+/* Start on a folder with the server's UIDVALIDITY.  If the store had
+ * another one, the folder's rows move to the set-aside table with the old
+ * value and the time, and *set_aside (may be NULL) counts them. */
+int		 state_folder_reset(struct state *, const char *account,
+		    const char *folder, uint32_t uidvalidity, size_t *set_aside,
+		    char *err, size_t errlen);
+
+/* The UIDs of a folder that must not be fetched: delivered, skipped,
+ * duplicates, and those with a pending intent (in doubt until recovery).
+ * Sorted, for uidset_has().  uidvalidity must be the folder's current
+ * one (state_folder_reset() first), else this is an error. */
+struct uidset {
+	uint32_t	*v;
+	size_t		 n;
+};
+int		 state_uids_delivered(struct state *, const char *account,
+		    const char *folder, uint32_t uidvalidity, struct uidset *,
+		    char *err, size_t errlen);
+/* Only those delivered for sure (not skipped, not in doubt): the ones a
+ * source that does not keep mail may delete on the server. */
+int		 state_uids_deletable(struct state *, const char *account,
+		    const char *folder, uint32_t uidvalidity, struct uidset *,
+		    char *err, size_t errlen);
+int		 uidset_has(const struct uidset *, uint32_t);
+void		 uidset_free(struct uidset *);
+
+/* The same for UIDLs (POP3, local sources); folder "" or NULL. */
+struct uidlset {
+	char		**v;		/* sorted by strcmp */
+	size_t		 n;
+	char		*strings;	/* one allocation behind v */
+};
+int		 state_uidls_delivered(struct state *, const char *account,
+		    const char *folder, struct uidlset *, char *err,
+		    size_t errlen);
+int		 state_uidls_deletable(struct state *, const char *account,
+		    const char *folder, struct uidlset *, char *err,
+		    size_t errlen);
+int		 uidlset_has(const struct uidlset *, const char *);
+void		 uidlset_free(struct uidlset *);
+
+/* Record a message that will not be delivered (e.g. "larger than
+ * max-size"), so it is not fetched again.  content may be NULL or carry
+ * only the size.  Replaces an earlier row for the same key. */
+int		 state_mark_skipped(struct state *, const struct msg_key *,
+		    const struct msg_content *, const char *reason, char *err,
+		    size_t errlen);
+/* After a UIDVALIDITY change: does the content match a set-aside row of
+ * the same account and folder (Message-ID, size and SHA-256) that no
+ * other message matched yet?  If so (1), that row is used up and key is
+ * recorded as a duplicate, atomically; 0 means deliver it.  -1 on error. */
+int		 state_seen_content(struct state *, const struct msg_key *,
+		    const struct msg_content *, char *err, size_t errlen);
+
+/*
+ * The intent journal.  An intent is one message about to become visible
+ * at a target; it is committed before that happens and resolved after:
+ * complete (the message row is written, the intent deleted) or rolled
+ * back (the intent deleted; the message will be fetched again).
+ */
+enum state_target {
+	STATE_MAILDIR,
+	STATE_MBOX
+};
+
+struct state_intent {
+	int64_t			 id;		/* set when recorded */
+	char			*account;
+	char			*folder;	/* "" for POP3 */
+	uint32_t		 uidvalidity;
+	uint32_t		 uid;
+	char			*uidl;		/* NULL for IMAP */
+	struct msg_content	 content;
+	enum state_target	 kind;
+	char			*path;		/* Maildir dir, mbox file */
+	char			*name;		/* file name; mbox: From_ */
+	uint64_t		 offset;	/* mbox: entry start */
+	uint64_t		 length;	/* mbox: bytes of the entry */
+	unsigned char		 entry_sha256[STATE_SHA256_LEN]; /* mbox */
+	int64_t			 time;
+};
+
+/* Record n intents in one transaction; sets each id. */
+int		 state_intents_record(struct state *, struct state_intent *,
+		    size_t n, char *err, size_t errlen);
+/* Resolve intents by id, each set in one transaction: complete writes
+ * "delivered" rows (or set-aside rows if the folder's UIDVALIDITY moved
+ * on meanwhile), rollback only forgets the intents. */
+int		 state_intents_complete(struct state *, const int64_t *ids,
+		    size_t n, char *err, size_t errlen);
+int		 state_intents_rollback(struct state *, const int64_t *ids,
+		    size_t n, char *err, size_t errlen);
+/* Every pending intent, sorted by kind, path, offset and id; free with
+ * state_intents_free(). */
+int		 state_intents_pending(struct state *, struct state_intent **,
+		    size_t *n, char *err, size_t errlen);
+void		 state_intent_clear(struct state_intent *);
+void		 state_intents_free(struct state_intent *, size_t n);
+
+/* For `mailsift state`: one call per folder (account NULL: all), in order
+ * of account and folder.  A callback returning -1 stops the walk. */
+struct state_folder_info {
+	const char	*account;
+	const char	*folder;
+	uint32_t	 uidvalidity;
+	uint64_t	 delivered;
+	uint64_t	 skipped;
+	uint64_t	 duplicates;
+	uint64_t	 set_aside;
+	uint64_t	 pending;
+	int64_t		 last;		/* last delivery; 0 if none */
+};
+int		 state_folders_list(struct state *, const char *account,
+		    int (*)(const struct state_folder_info *, void *), void *,
+		    char *err, size_t errlen);
+
+struct state_msg_info {
+	uint32_t	 uidvalidity;
+	uint32_t	 uid;
+	const char	*uidl;		/* NULL for IMAP */
+	/* delivered, skipped, duplicate, set-aside */
+	const char	*status;
+	const char	*reason;	/* or NULL */
+	const char	*message_id;	/* or NULL */
+	uint64_t	 size;
+	const char	*location;	/* or NULL */
+	int64_t		 time;
+};
+int		 state_messages_list(struct state *, const char *account,
+		    const char *folder,
+		    int (*)(const struct state_msg_info *, void *), void *,
+		    char *err, size_t errlen);
+
+/* Drop rows so the messages are fetched again.  folder NULL: every
+ * folder of the account.  uid or uidl (at most one) selects one message;
+ * neither: all of them, the set-aside rows and the UIDVALIDITY too.
+ * *removed counts the message rows dropped. */
+int		 state_forget(struct state *, const char *account,
+		    const char *folder, const uint32_t *uid, const char *uidl,
+		    uint64_t *removed, char *err, size_t errlen);
+
+#endif
