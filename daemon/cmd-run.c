@@ -73,21 +73,27 @@ pidfile_write(const char *path)
 	return 0;	/* fd stays open: the lock lives as long as we do */
 }
 
-static int
+/*
+ * Settle what a crash left in the journal.  The handle is kept open for
+ * the life of the process: its claim on the state file keeps a second
+ * mailsift from "recovering" deliveries this one has in flight.
+ */
+static struct state *
 recover(const struct config *cfg)
 {
 	struct state	*st;
 	char		 err[1024];
-	int		 rv;
 
 	if ((st = state_open(cfg->state, 0, err, sizeof(err))) == NULL) {
 		log_error("%s", err);
-		return -1;
+		return NULL;
 	}
-	if ((rv = delivery_recover(st, err, sizeof(err))) == -1)
+	if (delivery_recover(st, err, sizeof(err)) == -1) {
 		log_error("recovery: %s", err);
-	state_close(st);
-	return rv;
+		state_close(st);
+		return NULL;
+	}
+	return st;
 }
 
 int
@@ -105,6 +111,7 @@ cmd_run(int argc, char **argv)
 	};
 	struct run_opts	 opts = { 0, 0, NULL };
 	struct config	*cfg;
+	struct state	*claim = NULL;
 	const char	*pidfile = NULL;
 	char		 path[4096], err[1024];
 	int		 ch, verbose = 0, detach = 0, rv;
@@ -161,7 +168,8 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if ((pidfile != NULL && pidfile_write(pidfile) == -1) ||
-	    drop_privileges(cfg->user) == -1 || recover(cfg) == -1) {
+	    drop_privileges(cfg->user) == -1 ||
+	    (claim = recover(cfg)) == NULL) {
 		rv = 1;
 		goto out;
 	}
@@ -170,6 +178,8 @@ cmd_run(int argc, char **argv)
 	else
 		rv = sched_run_forever(&cfg, &opts);
 out:
+	if (claim != NULL)
+		state_close(claim);
 	config_free(cfg);
 	return rv;
 }
