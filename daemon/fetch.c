@@ -6,9 +6,12 @@
  * commit: one flush, one directory sync and one state commit for the
  * lot), then the source hears which messages are safe to touch.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "daemon/deliver.h"
 #include "daemon/fetch.h"
@@ -17,6 +20,11 @@
 
 #define BATCH_MAX	64
 #define BATCH_BYTES	(32 * 1024 * 1024)
+/* Below this many messages a progress line is only noise. */
+#define PROGRESS_MIN	200
+
+/* Accounts run in threads; one progress line at a time on the terminal. */
+static pthread_mutex_t	 progress_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct staged_key {
 	char		*folder;
@@ -38,7 +46,44 @@ struct pipeline {
 	fetch_committed_fn	 cb;
 	void			*cbctx;
 	struct fetch_stats	 stats;
+	size_t			 total;		/* for the progress line */
+	size_t			 shown;
+	struct timespec		 last;
 };
+
+void
+pipeline_set_total(struct pipeline *pl, size_t n)
+{
+	/* only for a person watching, and only when it is worth a line */
+	if (n < PROGRESS_MIN || !isatty(STDERR_FILENO) ||
+	    log_enabled(LOG_LEVEL_DEBUG))
+		n = 0;
+	pl->total = n;
+	pl->shown = 0;
+}
+
+static void
+progress_show(struct pipeline *pl, int last)
+{
+	struct timespec	 now;
+	double		 ms;
+
+	if (pl->total == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double)(now.tv_sec - pl->last.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - pl->last.tv_nsec) / 1e6;
+	if (!last && ms < 200)
+		return;
+	pl->last = now;
+	pthread_mutex_lock(&progress_lock);
+	fprintf(stderr, "\r%s: %zu/%zu messages, %.1f MB%s", pl->acct->name,
+	    pl->stats.fetched, pl->total, (double)pl->stats.bytes / 1e6,
+	    last ? "\n" : "");
+	pthread_mutex_unlock(&progress_lock);
+	if (last)
+		pl->total = 0;
+}
 
 struct pipeline *
 pipeline_new(const struct config *cfg, const struct account *acct,
@@ -202,6 +247,7 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 
 	pl->stats.fetched++;
 	pl->stats.bytes += len;
+	progress_show(pl, pl->total > 0 && pl->stats.fetched >= pl->total);
 	key_describe(pl, k, where, sizeof(where));
 	if (pl->dry_run) {
 		log_info("%s: %zu bytes: would deliver to %s", where, len,

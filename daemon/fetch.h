@@ -59,6 +59,9 @@ int		 pipeline_skip(struct pipeline *, const struct fetch_key *,
 /* Commit what is staged; 0, or -1 as for pipeline_add. */
 int		 pipeline_flush(struct pipeline *);
 struct fetch_stats *pipeline_stats(struct pipeline *);
+/* How many messages the source is about to fetch: on a terminal, a long
+ * first sync shows a progress line. */
+void		 pipeline_set_total(struct pipeline *, size_t);
 /* The configured max-size: larger messages are skipped, not fetched. */
 uint64_t	 pipeline_max_size(const struct pipeline *);
 

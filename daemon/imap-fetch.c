@@ -297,6 +297,7 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	if (n > 0 && sizes_check(s, s->search, &n) == -1)
 		return -1;
 	pipeline_set_committed(s->pl, on_committed, s);
+	pipeline_set_total(s->pl, n);
 	s->collect = COLLECT_BODIES;
 	if (n > 0 && uid_command(s, "UID FETCH", " (UID BODY.PEEK[])",
 	    s->search, n) == -1) {

@@ -1086,6 +1086,16 @@ pop3_next_new(const struct pop3 *p, size_t i)
 	return i;
 }
 
+static size_t
+pop3_count_new(const struct pop3 *p)
+{
+	size_t	 i, n = 0;
+
+	for (i = pop3_next_new(p, 0); i < p->nmsgs; i = pop3_next_new(p, i + 1))
+		n++;
+	return n;
+}
+
 /*
  * RETR every new message, keeping up to POP3_WINDOW commands in flight
  * when the server allows PIPELINING (RFC 2449), one at a time otherwise.
@@ -1101,6 +1111,7 @@ pop3_retr_all(struct pop3 *p)
 	int	 stop = fetch_should_stop();
 
 	tosend = toread = pop3_next_new(p, 0);
+	pipeline_set_total(p->pl, pop3_count_new(p));
 	for (;;) {
 		while (!stop && tosend < p->nmsgs && inflight < window) {
 			snprintf(cmd, sizeof(cmd), "RETR %u",

@@ -66,6 +66,7 @@ struct pipeline {
 	char			*skipped[MAXMSGS];
 	size_t			 nskipped;
 	int			 nflush;
+	size_t			 total;		/* from pipeline_set_total */
 	int			 nadd;
 };
 
@@ -133,6 +134,12 @@ pipeline_skip(struct pipeline *pl, const struct fetch_key *key,
 	assert_non_null(pl->skipped[pl->nskipped]);
 	pl->nskipped++;
 	return 0;
+}
+
+void
+pipeline_set_total(struct pipeline *pl, size_t n)
+{
+	pl->total = n;
 }
 
 int
@@ -730,6 +737,8 @@ test_pipelined_many(void **state)
 	assert_int_equal(run_fetch(&a, &pl, &logged), 0);
 	server_wait(&s);
 	assert_int_equal(pl.ngot, 38);
+	/* the progress total counts exactly the messages to fetch */
+	assert_int_equal(pl.total, 38);
 	assert_true(heard(&s, "(more)"));
 	assert_false(heard(&s, "RETR 5"));
 	assert_false(heard(&s, "RETR 33"));
