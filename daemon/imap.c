@@ -197,17 +197,15 @@ imap_wait(struct imap *s, const char *tag)
 	}
 }
 
-int
-imap_send(struct imap *s, char *tag, size_t taglen, const char *fmt, ...)
+static int
+imap_vsend(struct imap *s, char *tag, size_t taglen, const char *fmt,
+    va_list ap)
 {
 	char	 line[8192];
-	va_list	 ap;
 	int	 n;
 
 	snprintf(tag, taglen, "a%u", ++s->tagn);
-	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line)) {
 		snprintf(s->err, sizeof(s->err), "command too long");
 		return -1;
@@ -221,20 +219,28 @@ imap_send(struct imap *s, char *tag, size_t taglen, const char *fmt, ...)
 }
 
 int
-imap_cmd(struct imap *s, const char *fmt, ...)
+imap_send(struct imap *s, char *tag, size_t taglen, const char *fmt, ...)
 {
-	char	 line[8192], tag[16];
 	va_list	 ap;
-	int	 n;
+	int	 rv;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	rv = imap_vsend(s, tag, taglen, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line)) {
-		snprintf(s->err, sizeof(s->err), "command too long");
-		return -1;
-	}
-	if (imap_send(s, tag, sizeof(tag), "%s", line) == -1)
+	return rv;
+}
+
+int
+imap_cmd(struct imap *s, const char *fmt, ...)
+{
+	char	 tag[16];
+	va_list	 ap;
+	int	 rv;
+
+	va_start(ap, fmt);
+	rv = imap_vsend(s, tag, sizeof(tag), fmt, ap);
+	va_end(ap);
+	if (rv == -1)
 		return -1;
 	return imap_wait(s, tag) == 0 ? 0 : -1;
 }
