@@ -172,6 +172,12 @@ imap_wait(struct imap *s, const char *tag)
 			}
 			if (s->pipeline_failed)
 				return -1;
+			if (s->bye) {
+				/* the server is going: waiting only hangs */
+				set_err(s, "server closed the session",
+				    s->r.text.data, s->r.text.len);
+				return -1;
+			}
 			continue;
 		}
 		if (s->r.text.len >= 1 && s->r.text.data[0] == '+')

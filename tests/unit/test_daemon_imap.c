@@ -1,0 +1,558 @@
+/*
+ * test_daemon_imap.c - the IMAP client (daemon/imap*.c) against a fake
+ * server that misbehaves on purpose: literals anywhere, unsolicited
+ * EXISTS/EXPUNGE/FETCH between and inside responses, oversized literals,
+ * BYE in the middle, garbage.  The real server (Dovecot) is covered by
+ * the integration tests; this is fault injection only.
+ *
+ * The server is a forked child on 127.0.0.1 that plays a script: for
+ * each step it reads one command line, checks it contains the expected
+ * text, and answers with lines in which "%T" becomes the command's tag.
+ * The pipeline is a test double: its symbols in this object win over
+ * libdaemon.a, so nothing here may pull in daemon/fetch.o.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "daemon/conf.h"
+#include "daemon/fetch.h"
+#include "daemon/imap-resp.h"
+
+#define MAXMSGS	16
+
+/* ---- the pipeline double ---- */
+
+struct pipeline {
+	fetch_committed_fn	 cb;
+	void			*ctx;
+	uint32_t		 uid[MAXMSGS];
+	char			*data[MAXMSGS];
+	size_t			 len[MAXMSGS];
+	size_t			 n;
+	uint32_t		 committed[MAXMSGS];
+	size_t			 ncommitted;
+	uint32_t		 skipped[MAXMSGS];
+	size_t			 nskipped;
+	const uint32_t		*known;		/* 0-terminated, or NULL */
+	uint64_t		 max_size;
+};
+
+int
+pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
+    size_t len)
+{
+	assert_true(pl->n < MAXMSGS);
+	pl->uid[pl->n] = k->uid;
+	pl->data[pl->n] = malloc(len + 1);
+	assert_non_null(pl->data[pl->n]);
+	memcpy(pl->data[pl->n], data, len);
+	pl->len[pl->n++] = len;
+	return 0;
+}
+
+int
+pipeline_skip(struct pipeline *pl, const struct fetch_key *k, uint64_t size)
+{
+	(void)size;
+	pl->skipped[pl->nskipped++] = k->uid;
+	return 0;
+}
+
+int
+pipeline_flush(struct pipeline *pl)
+{
+	struct fetch_key k;
+	size_t		 i;
+
+	for (i = pl->ncommitted; i < pl->n; i++) {
+		memset(&k, 0, sizeof(k));
+		k.uid = pl->uid[i];
+		pl->committed[pl->ncommitted++] = k.uid;
+		if (pl->cb != NULL)
+			pl->cb(pl->ctx, &k);
+	}
+	return 0;
+}
+
+void
+pipeline_set_committed(struct pipeline *pl, fetch_committed_fn cb, void *ctx)
+{
+	pl->cb = cb;
+	pl->ctx = ctx;
+}
+
+void
+pipeline_set_total(struct pipeline *pl, size_t n)
+{
+	(void)pl;
+	(void)n;
+}
+
+uint64_t
+pipeline_max_size(const struct pipeline *pl)
+{
+	return pl->max_size;
+}
+
+int
+pipeline_known_uids(struct pipeline *pl, const char *folder, uint32_t uv,
+    const uint32_t *uids, size_t n, unsigned char *known)
+{
+	size_t	 i, j;
+
+	(void)folder;
+	(void)uv;
+	for (i = 0; i < n; i++) {
+		known[i] = 0;
+		for (j = 0; pl->known != NULL && pl->known[j] != 0; j++)
+			if (pl->known[j] == uids[i])
+				known[i] = 1;
+	}
+	return 0;
+}
+
+int
+pipeline_folder_begin(struct pipeline *pl, const char *folder, uint32_t uv)
+{
+	(void)pl;
+	(void)folder;
+	(void)uv;
+	return 0;
+}
+
+int
+fetch_should_stop(void)
+{
+	return 0;
+}
+
+static void
+pipeline_init(struct pipeline *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->max_size = 1024 * 1024;
+}
+
+static void
+pipeline_clear(struct pipeline *pl)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->n; i++)
+		free(pl->data[i]);
+	pipeline_init(pl);
+}
+
+/* ---- the scripted server ---- */
+
+struct step {
+	const char	*expect;	/* text the command must contain */
+	const char	*reply;		/* lines, "%T" is the tag */
+};
+
+static int
+read_line(FILE *in, char *buf, size_t len)
+{
+	if (fgets(buf, (int)len, in) == NULL)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+static void
+send_reply(FILE *out, const char *reply, const char *tag)
+{
+	const char	*p;
+
+	for (p = reply; *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 'T') {
+			fputs(tag, out);
+			p++;
+		} else
+			putc(*p, out);
+	}
+	fflush(out);
+}
+
+/* The child: greet, then play the steps; exit 1 on a surprise. */
+static void
+serve(int lfd, const char *greeting, const struct step *steps)
+{
+	char	 line[8192], tag[64];
+	FILE	*in, *out;
+	int	 fd;
+
+	alarm(10);
+	if ((fd = accept(lfd, NULL, NULL)) == -1)
+		_exit(2);
+	in = fdopen(fd, "r");
+	out = fdopen(dup(fd), "w");
+	if (in == NULL || out == NULL)
+		_exit(2);
+	send_reply(out, greeting, "");
+	for (; steps->expect != NULL; steps++) {
+		if (read_line(in, line, sizeof(line)) == -1)
+			_exit(3);
+		if (strstr(line, steps->expect) == NULL) {
+			fprintf(stderr, "fake imap: wanted '%s', got '%s'\n",
+			    steps->expect, line);
+			_exit(1);
+		}
+		snprintf(tag, sizeof(tag), "%.*s", (int)strcspn(line, " "),
+		    line);
+		send_reply(out, steps->reply, tag);
+	}
+	/* drain what the client still sends, then go */
+	while (read_line(in, line, sizeof(line)) == 0)
+		if (strstr(line, "LOGOUT") != NULL)
+			break;
+	_exit(0);
+}
+
+static pid_t
+server_start(const char *greeting, const struct step *steps, char *port,
+    size_t len)
+{
+	struct sockaddr_in sin;
+	socklen_t	 slen = sizeof(sin);
+	pid_t		 pid;
+	int		 fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
+	snprintf(port, len, "%u", ntohs(sin.sin_port));
+	if ((pid = fork()) == 0)
+		serve(fd, greeting, steps);
+	assert_true(pid > 0);
+	close(fd);
+	return pid;
+}
+
+static int
+server_wait(pid_t pid)
+{
+	int	 status;
+
+	/* the child ends when the client hangs up (or its alarm rings) */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char	 name_t[] = "t";
+static char	 host_lo[] = "127.0.0.1";
+static char	 user_u[] = "u";
+static char	 pass_p[] = "p";
+static char	 inbox[] = "INBOX";
+static char	*folders[] = { inbox };
+static char	 port_buf[16];
+
+static void
+account_init(struct account *a, int keep)
+{
+	memset(a, 0, sizeof(*a));
+	a->name = name_t;
+	a->type = ACCT_IMAP;
+	a->ep.host = host_lo;
+	a->ep.port = port_buf;
+	a->ep.tls = TLS_NONE;
+	a->ep.allow_plaintext_auth = 1;
+	a->ep.user = user_u;
+	a->ep.password = pass_p;
+	a->ep.auth = AUTH_LOGIN;
+	a->folders = folders;
+	a->nfolders = 1;
+	a->keep = keep;
+}
+
+#define GREETING "* OK [CAPABILITY IMAP4rev1 UIDPLUS IDLE] ready\r\n"
+#define LOGIN_OK { "LOGIN \"u\" \"p\"", "%T OK [CAPABILITY IMAP4rev1 " \
+    "UIDPLUS] logged in\r\n" }
+#define CAPA_OK { "CAPABILITY", "* CAPABILITY IMAP4rev1 UIDPLUS IDLE\r\n" \
+    "%T OK done\r\n" }
+
+static int
+run(const char *greeting, const struct step *steps, struct pipeline *pl,
+    int keep)
+{
+	struct account	 a;
+	pid_t		 pid;
+	int		 rv;
+
+	account_init(&a, keep);
+	pid = server_start(greeting, steps, port_buf, sizeof(port_buf));
+	rv = imap_fetch(&a, pl);
+	assert_int_equal(server_wait(pid), 0);
+	return rv;
+}
+
+/* Unsolicited responses everywhere, a literal holding ")" and "* 9
+ * EXPUNGE" lines: the bodies come out exact. */
+static void
+test_fetch_with_noise(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 3 EXISTS\r\n* OK [UIDVALIDITY 77] "
+		    "ok\r\n* FLAGS (\\Seen)\r\n%T OK [READ-WRITE] done\r\n" },
+		{ "UID SEARCH ALL", "* 4 EXISTS\r\n* SEARCH 7 5 9\r\n"
+		    "%T OK done\r\n" },
+		{ "UID FETCH 5,9 (UID RFC822.SIZE)", "* 2 FETCH (UID 5 "
+		    "RFC822.SIZE 11)\r\n* 2 FETCH (FLAGS (\\Seen))\r\n"
+		    "* 3 FETCH (RFC822.SIZE 4 UID 9)\r\n%T OK done\r\n" },
+		{ "UID FETCH 5,9 (UID BODY.PEEK[])", "* 2 FETCH (UID 5 "
+		    "BODY[] {12}\r\nab)\r\n* 9 X\r\n FLAGS (\\Recent))\r\n"
+		    "* 1 EXPUNGE\r\n* 3 FETCH (BODY[] {4}\r\nq\r\nz UID 9)\r\n"
+		    "%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	static const uint32_t known[] = { 7, 0 };
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	pl.known = known;
+	assert_int_equal(run(GREETING, steps, &pl, 1), 0);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.uid[0], 5);
+	assert_int_equal(pl.len[0], 12);
+	assert_memory_equal(pl.data[0], "ab)\r\n* 9 X\r\n", 12);
+	assert_int_equal(pl.uid[1], 9);
+	assert_memory_equal(pl.data[1], "q\r\nz", 4);
+	pipeline_clear(&pl);
+}
+
+/* keep = no: only committed UIDs (and known ones) are deleted, after
+ * delivery, with UID EXPUNGE. */
+static void
+test_delete_after_commit(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 2 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1 2\r\n%T OK done\r\n" },
+		{ "UID FETCH 2 (UID RFC822.SIZE)", "* 2 FETCH (UID 2 "
+		    "RFC822.SIZE 3)\r\n%T OK done\r\n" },
+		{ "UID FETCH 2 (UID BODY.PEEK[])", "* 2 FETCH (UID 2 BODY[] "
+		    "{3}\r\nabc)\r\n%T OK done\r\n" },
+		{ "UID STORE 1:2 +FLAGS.SILENT (\\Deleted)", "%T OK done\r\n" },
+		{ "UID EXPUNGE 1:2", "* 1 EXPUNGE\r\n* 1 EXPUNGE\r\n"
+		    "%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	static const uint32_t known[] = { 1, 0 };
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	pl.known = known;
+	assert_int_equal(run(GREETING, steps, &pl, 0), 0);
+	assert_int_equal(pl.ncommitted, 1);
+	pipeline_clear(&pl);
+}
+
+/* Too big by RFC822.SIZE: skipped, never fetched. */
+static void
+test_oversized_skipped(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 2 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1 2\r\n%T OK done\r\n" },
+		{ "UID FETCH 1:2 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 5000)\r\n* 2 FETCH (UID 2 RFC822.SIZE 3)\r\n"
+		    "%T OK done\r\n" },
+		{ "UID FETCH 2 (UID BODY.PEEK[])", "* 2 FETCH (UID 2 BODY[] "
+		    "{3}\r\nabc)\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	pl.max_size = 100;
+	assert_int_equal(run(GREETING, steps, &pl, 1), 0);
+	assert_int_equal(pl.nskipped, 1);
+	assert_int_equal(pl.skipped[0], 1);
+	assert_int_equal(pl.n, 1);
+	assert_int_equal(pl.uid[0], 2);
+	pipeline_clear(&pl);
+}
+
+/* A literal far over max-size is refused, not allocated. */
+static void
+test_huge_literal_refused(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 3)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{99999999999}\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	assert_int_equal(run(GREETING, steps, &pl, 1), -1);
+	assert_int_equal(pl.n, 0);
+	pipeline_clear(&pl);
+}
+
+/* BYE in the middle of a fetch: an error, what came before is kept. */
+static void
+test_bye_mid_fetch(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 2 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1 2\r\n%T OK done\r\n" },
+		{ "UID FETCH 1:2 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 3)\r\n* 2 FETCH (UID 2 RFC822.SIZE 3)\r\n"
+		    "%T OK done\r\n" },
+		{ "UID FETCH 1:2 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{3}\r\nabc)\r\n* BYE going away\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	assert_int_equal(run(GREETING, steps, &pl, 1), -1);
+	assert_int_equal(pl.n, 1);
+	pipeline_clear(&pl);
+}
+
+/* No UIDVALIDITY: refusing beats guessing. */
+static void
+test_no_uidvalidity(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 2 EXISTS\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	assert_int_equal(run(GREETING, steps, &pl, 1), -1);
+	assert_int_equal(pl.n, 0);
+	pipeline_clear(&pl);
+}
+
+/* Garbage where a response should be. */
+static void
+test_garbage(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 2 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 3)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH ((((((\"\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	assert_int_equal(run(GREETING, steps, &pl, 1), -1);
+	pipeline_clear(&pl);
+}
+
+/* Credentials are not sent in the clear unless allowed. */
+static void
+test_plaintext_refused(void **state)
+{
+	struct account	 a;
+	struct pipeline	 pl;
+	pid_t		 pid;
+	static const struct step none[] = { { NULL, NULL } };
+
+	(void)state;
+	pipeline_init(&pl);
+	account_init(&a, 1);
+	a.ep.allow_plaintext_auth = 0;
+	pid = server_start(GREETING, none, port_buf, sizeof(port_buf));
+	assert_int_equal(imap_fetch(&a, &pl), -1);
+	/* the server saw no LOGIN: it got no command at all */
+	assert_int_equal(server_wait(pid), 0);
+}
+
+/* The scanner walks deep nesting without recursion. */
+static void
+test_scan_deep_nesting(void **state)
+{
+	struct imap_resp r;
+	struct imap_scan sc;
+	struct imap_tok	 t;
+	size_t		 i, n = 200000;
+
+	(void)state;
+	imap_resp_init(&r);
+	for (i = 0; i < n; i++)
+		assert_int_equal(mime_buf_append_char(&r.text, '('), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(mime_buf_append_char(&r.text, ')'), 0);
+	imap_scan_init(&sc, &r);
+	assert_int_equal(imap_scan_next(&sc, &t), 0);
+	assert_int_equal(imap_scan_skip(&sc, &t), 0);
+	assert_int_equal(imap_scan_next(&sc, &t), 0);
+	assert_int_equal(t.type, IMAP_TOK_END);
+	/* unbalanced: an error, not a crash */
+	mime_buf_reset(&r.text);
+	for (i = 0; i < n; i++)
+		assert_int_equal(mime_buf_append_char(&r.text, '('), 0);
+	imap_scan_init(&sc, &r);
+	assert_int_equal(imap_scan_next(&sc, &t), 0);
+	assert_int_equal(imap_scan_skip(&sc, &t), -1);
+	imap_resp_free(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fetch_with_noise),
+		cmocka_unit_test(test_delete_after_commit),
+		cmocka_unit_test(test_oversized_skipped),
+		cmocka_unit_test(test_huge_literal_refused),
+		cmocka_unit_test(test_bye_mid_fetch),
+		cmocka_unit_test(test_no_uidvalidity),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_plaintext_refused),
+		cmocka_unit_test(test_scan_deep_nesting),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
