@@ -81,7 +81,35 @@ static const char schema_sql[] =
     " size INTEGER NOT NULL,"
     " sha256 BLOB NOT NULL,"
     " time INTEGER NOT NULL);"
-    "CREATE INDEX intent_by_folder ON intent (account, folder);";
+    "CREATE INDEX intent_by_folder ON intent (account, folder);"
+    /* Replies and forwards waiting for SMTP; key makes queuing the same
+     * action for the same message twice a no-op. */
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL UNIQUE,"
+    " account TEXT NOT NULL,"
+    " smtp TEXT NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " rcpts TEXT NOT NULL,"
+    " data BLOB NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_try INTEGER NOT NULL,"
+    " last_error TEXT,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX outbox_due ON outbox (status, next_try);"
+    /* When a rule last replied to a sender (RFC 3834 rate limit). */
+    "CREATE TABLE reply_log ("
+    " account TEXT NOT NULL,"
+    " rule TEXT NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " last INTEGER NOT NULL,"
+    " PRIMARY KEY (account, rule, sender));"
+    /* Actions with effects outside the state (files saved, commands
+     * run) done for a message, so a refetch does not repeat them. */
+    "CREATE TABLE action_done ("
+    " key TEXT PRIMARY KEY,"
+    " time INTEGER NOT NULL);";
 
 int64_t
 state_now(void)

@@ -1,0 +1,65 @@
+/*
+ * outbox.h - the state store's queue of outgoing mail (auto-replies,
+ * forwards, redirects), the reply rate limit, and the log of actions
+ * already done for a message.
+ *
+ * Every entry has a key naming the message, the rule and the action, so
+ * queueing it again after a crash or a refetch changes nothing: a reply
+ * is queued once.  Sending is at least once: a crash between the SMTP
+ * server's 250 and state_outbox_sent() sends that one message again.
+ */
+#ifndef DAEMON_OUTBOX_H
+#define DAEMON_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/state.h"
+
+struct outbox_entry {
+	int64_t		 id;
+	char		*account;
+	char		*smtp;
+	char		*sender;	/* "" for the null sender <> */
+	char		*rcpts;		/* one address per line */
+	char		*data;
+	size_t		 len;
+	int		 attempts;
+};
+
+/* Queue a message; 1 if queued now, 0 if the key was queued before. */
+int	state_outbox_add(struct state *, const char *key, const char *account,
+	    const char *smtp, const char *sender, const char *rcpts,
+	    const char *data, size_t len, char *err, size_t errlen);
+/* Entries due at `now` (at most max), oldest first; free each with
+ * state_outbox_entry_free() and the array with free(). */
+int	state_outbox_due(struct state *, int64_t now, size_t max,
+	    struct outbox_entry **, size_t *n, char *err, size_t errlen);
+void	state_outbox_entry_free(struct outbox_entry *);
+int	state_outbox_sent(struct state *, int64_t id, char *err,
+	    size_t errlen);
+/* A temporary failure: try again at next_try. */
+int	state_outbox_retry(struct state *, int64_t id, int64_t next_try,
+	    const char *why, char *err, size_t errlen);
+/* A permanent failure: never again. */
+int	state_outbox_failed(struct state *, int64_t id, const char *why,
+	    char *err, size_t errlen);
+/* Counts per status, for `mailsift state`. */
+int	state_outbox_counts(struct state *, uint64_t *queued, uint64_t *sent,
+	    uint64_t *failed, char *err, size_t errlen);
+
+/* The reply rate limit: 1 if rule may reply to sender now (and the reply
+ * is recorded at now, atomically), 0 if it replied within `every`
+ * seconds. */
+int	state_reply_allow(struct state *, const char *account,
+	    const char *rule, const char *sender, int64_t now, int64_t every,
+	    char *err, size_t errlen);
+
+/* 1 if the action key was done before, 0 if not; state_action_mark()
+ * records it. */
+int	state_action_done(struct state *, const char *key, char *err,
+	    size_t errlen);
+int	state_action_mark(struct state *, const char *key, char *err,
+	    size_t errlen);
+
+#endif

@@ -1,0 +1,182 @@
+/* Unit tests for daemon/state-outbox.c: the outgoing queue, the reply
+ * rate limit and the action log, on a real SQLite file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "daemon/outbox.h"
+#include "daemon/state.h"
+
+struct fixture {
+	char		 dir[64];
+	char		 path[128];
+	struct state	*st;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f;
+	char		 err[512];
+
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/msoutbox.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/state.db", f->dir);
+	f->st = state_open(f->path, 0, err, sizeof(err));
+	assert_non_null(f->st);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 cmd[256];
+
+	state_close(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+test_queue_once(void **state)
+{
+	struct fixture		*f = *state;
+	struct outbox_entry	*v;
+	char			 err[512];
+	size_t			 n;
+
+	assert_int_equal(state_outbox_add(f->st, "acct/uid1/away/0", "acct",
+	    "out", "", "a@example.org\n", "msg\0data", 8, err, sizeof(err)),
+	    1);
+	/* the same key again (a refetch, a crash): nothing new */
+	assert_int_equal(state_outbox_add(f->st, "acct/uid1/away/0", "acct",
+	    "out", "", "a@example.org\n", "other", 5, err, sizeof(err)), 0);
+	assert_int_equal(state_outbox_due(f->st, INT64_MAX, 10, &v, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].sender, "");
+	assert_string_equal(v[0].rcpts, "a@example.org\n");
+	assert_int_equal(v[0].len, 8);
+	assert_memory_equal(v[0].data, "msg\0data", 8);
+	state_outbox_entry_free(&v[0]);
+	free(v);
+}
+
+static void
+test_retry_sent_failed(void **state)
+{
+	struct fixture		*f = *state;
+	struct outbox_entry	*v;
+	char			 err[512];
+	size_t			 n;
+	uint64_t		 q, s, x;
+	int64_t			 id1, id2;
+
+	assert_int_equal(state_outbox_add(f->st, "k1", "a", "out", "me@x",
+	    "r@x\n", "1", 1, err, sizeof(err)), 1);
+	assert_int_equal(state_outbox_add(f->st, "k2", "a", "out", "me@x",
+	    "r@x\n", "2", 1, err, sizeof(err)), 1);
+	assert_int_equal(state_outbox_due(f->st, INT64_MAX, 10, &v, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	id1 = v[0].id;
+	id2 = v[1].id;
+	state_outbox_entry_free(&v[0]);
+	state_outbox_entry_free(&v[1]);
+	free(v);
+	/* k1 fails for now and waits; k2 is sent */
+	assert_int_equal(state_outbox_retry(f->st, id1, 5000, "421 busy", err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_outbox_sent(f->st, id2, err, sizeof(err)), 0);
+	assert_int_equal(state_outbox_due(f->st, 4999, 10, &v, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(state_outbox_due(f->st, 5000, 10, &v, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id1);
+	assert_int_equal(v[0].attempts, 1);
+	state_outbox_entry_free(&v[0]);
+	free(v);
+	assert_int_equal(state_outbox_failed(f->st, id1, "550 no", err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_outbox_counts(f->st, &q, &s, &x, err,
+	    sizeof(err)), 0);
+	assert_int_equal(q, 0);
+	assert_int_equal(s, 1);
+	assert_int_equal(x, 1);
+}
+
+static void
+test_reply_rate_limit(void **state)
+{
+	struct fixture	*f = *state;
+	char		 err[512];
+	int64_t		 week = 7 * 86400;
+
+	assert_int_equal(state_reply_allow(f->st, "a", "away", "s@x", 1000,
+	    week, err, sizeof(err)), 1);
+	assert_int_equal(state_reply_allow(f->st, "a", "away", "s@x", 1001,
+	    week, err, sizeof(err)), 0);
+	/* another sender, another rule: their own limits */
+	assert_int_equal(state_reply_allow(f->st, "a", "away", "t@x", 1001,
+	    week, err, sizeof(err)), 1);
+	assert_int_equal(state_reply_allow(f->st, "a", "other", "s@x", 1001,
+	    week, err, sizeof(err)), 1);
+	assert_int_equal(state_reply_allow(f->st, "a", "away", "s@x",
+	    1000 + week - 1, week, err, sizeof(err)), 0);
+	assert_int_equal(state_reply_allow(f->st, "a", "away", "s@x",
+	    1000 + week, week, err, sizeof(err)), 1);
+	/* the window restarts from the last reply */
+	assert_int_equal(state_reply_allow(f->st, "a", "away", "s@x",
+	    1000 + week + 1, week, err, sizeof(err)), 0);
+}
+
+static void
+test_action_log(void **state)
+{
+	struct fixture	*f = *state;
+	char		 err[512];
+
+	assert_int_equal(state_action_done(f->st, "a/1/save/0", err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_action_mark(f->st, "a/1/save/0", err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_action_mark(f->st, "a/1/save/0", err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_action_done(f->st, "a/1/save/0", err,
+	    sizeof(err)), 1);
+	assert_int_equal(state_action_done(f->st, "a/2/save/0", err,
+	    sizeof(err)), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_queue_once, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_retry_sent_failed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reply_rate_limit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_action_log, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
