@@ -29,6 +29,12 @@ static const struct command commands[] = {
 	    "  state forget -s STATE --account A [--folder F] "
 	    "(--uid N | --uidl X | --all)\n"
 	    "\tforget records so those messages are fetched again" },
+	{ "send", cmd_send,
+	    "send [-c FILE] [--smtp NAME] [--from ADDR] --to ADDR... "
+	    "[--cc ADDR]...\n"
+	    "\t--subject TEXT [--text FILE|-] [--html FILE] [--attach FILE]... "
+	    "[--dry-run | -o FILE] [-v|-vv]\n"
+	    "\tcompose a message and send it by SMTP, or write it out" },
 };
 
 static void
