@@ -977,6 +977,10 @@ pop3_plan(struct pop3 *p)
 		m->skipped = 1;
 		if (m->known)
 			continue;
+		/* said once, when it is recorded: later rounds pass it by */
+		log_warn("account %s: pop3 %s:%s: message %u (UIDL %s) is %llu "
+		    "bytes, over max-size: skipped", p->acct->name, p->ep->host,
+		    p->ep->port, m->seq, m->uidl, (unsigned long long)m->size);
 		pop3_key(m, &key);
 		r = pipeline_skip(p->pl, &key, m->size);
 	}

@@ -172,7 +172,8 @@ sched_run_once(const struct config *cfg, const struct run_opts *opts)
 	for (i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&r.lock);
-	return r.failed || fetch_should_stop() ? 1 : 0;
+	/* a stop (SIGTERM) is not a failure: what was fetched is committed */
+	return r.failed ? 1 : 0;
 }
 
 /* Forever: one thread per account; a counting gate bounds the rounds

@@ -21,7 +21,8 @@ void	sched_signals_init(void);
  * 0 on success, -1 on error (logged). */
 int	sched_account_round(const struct config *, const struct account *,
 	    int dry_run, int allow_idle);
-/* --once: every account once; 0 if all succeeded, 1 otherwise. */
+/* --once: every account once (after SIGTERM, those not yet started are
+ * left out); 0 if none failed, 1 otherwise. */
 int	sched_run_once(const struct config *, const struct run_opts *);
 /* Poll forever (until SIGTERM); *cfg may be replaced on SIGHUP. */
 int	sched_run_forever(struct config **cfg, const struct run_opts *);
