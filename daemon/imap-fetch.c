@@ -121,6 +121,8 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	k.uid = uid;
 	if (pipeline_add(s->pl, &k, data, len) == -1)
 		s->pipeline_failed = 1;
+	else if (fetch_should_stop())
+		s->stopping = 1;	/* this one is in hand; no more */
 	free(data);
 	return 0;
 }
@@ -302,7 +304,14 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	if (n > 0 && uid_command(s, "UID FETCH", " (UID BODY.PEEK[])",
 	    s->search, n) == -1) {
 		s->collect = COLLECT_NONE;
-		/* what was delivered before the failure still gets flags */
+		/*
+		 * Stopping: commit what is in hand and hang up mid-response;
+		 * the rest stays on the server, unflagged, for the next run.
+		 * Otherwise what was delivered before the failure still gets
+		 * its flags.
+		 */
+		if (s->stopping)
+			return pipeline_flush(s->pl);
 		if (!s->pipeline_failed && pipeline_flush(s->pl) == 0)
 			(void)flags_apply(s);
 		return -1;

@@ -170,7 +170,7 @@ imap_wait(struct imap *s, const char *tag)
 				    s->r.text.len);
 				return -1;
 			}
-			if (s->pipeline_failed)
+			if (s->pipeline_failed || s->stopping)
 				return -1;
 			if (s->bye) {
 				/* the server is going: waiting only hangs */
@@ -669,8 +669,12 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 	if (imap_open(&s, &preauth) == -1 || (!preauth && imap_auth(&s) == -1))
 		goto out;
 	for (i = 0; i < acct->nfolders && !fetch_should_stop(); i++) {
-		if (imap_folder_fetch(&s, acct->folders[i]) == 0)
+		if (imap_folder_fetch(&s, acct->folders[i]) == 0 && !s.stopping)
 			continue;
+		if (s.stopping) {
+			rv = failed ? -1 : 0;
+			goto out;	/* mid-response: no LOGOUT possible */
+		}
 		if (s.pipeline_failed || s.bye || s.c == NULL)
 			goto out;
 		log_error("%s: folder %s: %s", acct->name, acct->folders[i],
@@ -679,9 +683,13 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 		s.err[0] = '\0';
 	}
 	if (acct->idle && !failed && !fetch_should_stop() &&
-	    imap_idle(&s, acct->folders[0]) == -1)
+	    imap_idle(&s, acct->folders[0]) == -1) {
+		if (s.stopping && !s.pipeline_failed)
+			rv = 0;
 		goto out;
-	(void)imap_cmd(&s, "LOGOUT");
+	}
+	if (!s.stopping)
+		(void)imap_cmd(&s, "LOGOUT");
 	rv = failed ? -1 : 0;
 out:
 	if (rv == -1 && s.err[0] != '\0')

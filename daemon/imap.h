@@ -67,6 +67,7 @@ struct imap {
 	struct imap_size	*sizes;
 	size_t			 nsizes, sizes_cap;
 	int			 pipeline_failed;
+	int			 stopping;	/* stop asked mid-FETCH */
 
 	/* committed by the pipeline: to flag or delete */
 	uint32_t		*done;
