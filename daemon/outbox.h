@@ -31,9 +31,11 @@ struct outbox_entry {
 int	state_outbox_add(struct state *, const char *key, const char *account,
 	    const char *smtp, const char *sender, const char *rcpts,
 	    const char *data, size_t len, char *err, size_t errlen);
-/* Entries due at `now` (at most max), oldest first; free each with
- * state_outbox_entry_free() and the array with free(). */
-int	state_outbox_due(struct state *, int64_t now, size_t max,
+/* Entries of account (NULL: all) due at `now` (at most max), oldest
+ * first; free each with state_outbox_entry_free() and the array with
+ * free(). */
+int	state_outbox_due(struct state *, const char *account, int64_t now,
+	    size_t max,
 	    struct outbox_entry **, size_t *n, char *err, size_t errlen);
 void	state_outbox_entry_free(struct outbox_entry *);
 int	state_outbox_sent(struct state *, int64_t id, char *err,

@@ -81,7 +81,8 @@ entry_load(sqlite3_stmt *stmt, struct outbox_entry *e)
 }
 
 int
-state_outbox_due(struct state *st, int64_t now, size_t max,
+state_outbox_due(struct state *st, const char *account, int64_t now,
+    size_t max,
     struct outbox_entry **out, size_t *n, char *err, size_t errlen)
 {
 	sqlite3_stmt		*stmt;
@@ -98,13 +99,15 @@ state_outbox_due(struct state *st, int64_t now, size_t max,
 	}
 	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT id, account, smtp,"
 	    " sender, rcpts, data, attempts FROM outbox WHERE status ="
-	    " 'queued' AND next_try <= ?1 ORDER BY id LIMIT ?2", err,
+	    " 'queued' AND next_try <= ?1 AND (?3 IS NULL OR account = ?3)"
+	    " ORDER BY id LIMIT ?2", err,
 	    errlen)) == NULL) {
 		free(v);
 		return -1;
 	}
 	sqlite3_bind_int64(stmt, 1, now);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
+	state_bind_str(stmt, 3, account);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *n < max) {
 		if (entry_load(stmt, &v[*n]) == -1)
 			break;

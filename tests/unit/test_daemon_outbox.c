@@ -64,13 +64,23 @@ test_queue_once(void **state)
 	/* the same key again (a refetch, a crash): nothing new */
 	assert_int_equal(state_outbox_add(f->st, "acct/uid1/away/0", "acct",
 	    "out", "", "a@example.org\n", "other", 5, err, sizeof(err)), 0);
-	assert_int_equal(state_outbox_due(f->st, INT64_MAX, 10, &v, &n, err,
+	assert_int_equal(state_outbox_due(f->st, NULL, INT64_MAX, 10, &v, &n, err,
 	    sizeof(err)), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].sender, "");
 	assert_string_equal(v[0].rcpts, "a@example.org\n");
 	assert_int_equal(v[0].len, 8);
 	assert_memory_equal(v[0].data, "msg\0data", 8);
+	state_outbox_entry_free(&v[0]);
+	free(v);
+	/* per account: another account sees nothing */
+	assert_int_equal(state_outbox_due(f->st, "other", INT64_MAX, 10, &v,
+	    &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(state_outbox_due(f->st, "acct", INT64_MAX, 10, &v,
+	    &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
 	state_outbox_entry_free(&v[0]);
 	free(v);
 }
@@ -89,7 +99,7 @@ test_retry_sent_failed(void **state)
 	    "r@x\n", "1", 1, err, sizeof(err)), 1);
 	assert_int_equal(state_outbox_add(f->st, "k2", "a", "out", "me@x",
 	    "r@x\n", "2", 1, err, sizeof(err)), 1);
-	assert_int_equal(state_outbox_due(f->st, INT64_MAX, 10, &v, &n, err,
+	assert_int_equal(state_outbox_due(f->st, NULL, INT64_MAX, 10, &v, &n, err,
 	    sizeof(err)), 0);
 	assert_int_equal(n, 2);
 	id1 = v[0].id;
@@ -101,11 +111,11 @@ test_retry_sent_failed(void **state)
 	assert_int_equal(state_outbox_retry(f->st, id1, 5000, "421 busy", err,
 	    sizeof(err)), 0);
 	assert_int_equal(state_outbox_sent(f->st, id2, err, sizeof(err)), 0);
-	assert_int_equal(state_outbox_due(f->st, 4999, 10, &v, &n, err,
+	assert_int_equal(state_outbox_due(f->st, NULL, 4999, 10, &v, &n, err,
 	    sizeof(err)), 0);
 	assert_int_equal(n, 0);
 	free(v);
-	assert_int_equal(state_outbox_due(f->st, 5000, 10, &v, &n, err,
+	assert_int_equal(state_outbox_due(f->st, NULL, 5000, 10, &v, &n, err,
 	    sizeof(err)), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].id, id1);
