@@ -5,6 +5,8 @@
 #   make check      install what is missing, build, run every test
 #   make fuzz       run the libFuzzer targets for FUZZ_TIME seconds
 #   make bench-mime MIME parser against GMime 3
+#   make bench-fetch IMAP/POP3 fetching against fdm, fetchmail, getmail6,
+#                   mpop, mbsync and a raw client
 
 PKGS	 = libconfuse openssl libpcre2-8 yaml-0.1 sqlite3
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -34,7 +36,7 @@ libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
 	   $(if $(RULES_SRC),$(1)/librules.a) $(1)/libmime.a
 
 .PHONY: all deps demo check unit unit-asan unit-bins unit-asan-bins fuzz \
-	bench-mime clean
+	bench-mime bench-fetch clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 
@@ -100,6 +102,9 @@ fuzz:
 
 bench-mime: deps all
 	sh tests/bench/bench-mime.sh
+
+bench-fetch: deps all
+	sh tests/bench/bench-fetch.sh
 
 clean:
 	rm -rf .build mailsift mime/libmailsift-mime.a

@@ -1,0 +1,499 @@
+#!/bin/sh
+# bench-fetch.sh - mailsift fetching over IMAP and POP3 against fdm,
+# fetchmail, getmail6, mpop, mbsync and a raw pipelined client (the
+# ceiling), all measured in the same run against the same private Dovecot
+# (`make bench-fetch`, after `make all`).  Needs root.
+#
+# A seeded corpus (COUNT messages, ~SIZE_MB MiB, 1 KB texts to ~4.5 MB
+# attachments) is written straight into user1's Maildir; user2 gets SMALL
+# of them, the largest included, to show whether mailsift's memory grows
+# with the number of messages.  Each client then fetches all of INBOX into
+# an empty Maildir, keeping mail on the server, over IMAP and POP3, with
+# STARTTLS and with implicit TLS where it can.  Every client trusts the
+# test CA only and checks the server name; before timing, each is shown
+# to refuse a certificate from another CA (and, on IMAPS, one for another
+# name).  Each timed run starts from an empty Maildir and no client state,
+# with \Seen cleared on the server, after a `sync`.  Runs go round-robin
+# over the clients, RUNS rounds; the median is shown.
+#
+# Prints per client: messages delivered, seconds, CPU seconds, MiB/s and
+# messages/s (of the mailbox as served, CRLF), peak RSS (GNU time, over
+# the client's whole process tree), then mailsift's ratios to mbsync, mpop
+# and the raw fetch, and the issue's targets.  A client that delivered
+# fewer messages is shown as such and left out of the ratios.
+# getmail6 has no STARTTLS, so it runs with implicit TLS only; fdm has no
+# CA-file option and gets the test CA through SSL_CERT_FILE.  Takes about
+# 8-10 minutes.  Timings never fail the run: exit 1 only
+# if mailsift or the raw client fails or misses messages, or a client
+# accepts a certificate it should refuse.  Logs of failed runs are kept in
+# .build/bench/fetch-logs/.
+#
+# Environment: SEED (corpus seed, 11), COUNT (2000), SMALL (500), SIZE_MB
+# (95), RUNS (3), SLOW_RUNS (rounds getmail6 takes part in, 1: it takes
+# ~40 s a run), CLIENTS (subset of "raw mailsift mbsync mpop fdm
+# fetchmail getmail"), RUN_TIMEOUT (seconds per run, 300), MSX_*_PORT
+# (the servers' ports, 16xxx by default).
+set -eu
+cd "$(dirname "$0")/../.."
+
+SEED=${SEED:-11}
+COUNT=${COUNT:-2000}
+SMALL=${SMALL:-500}
+SIZE_MB=${SIZE_MB:-95}
+RUNS=${RUNS:-3}
+SLOW_RUNS=${SLOW_RUNS:-1}
+CLIENTS=${CLIENTS:-raw mailsift mbsync mpop fdm fetchmail getmail}
+RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+# Clients run as nobody, as mail fetchers run as a user: getmail6
+# refuses to deliver as root and fetchmail warns about it.
+RUN_UID=65534
+RUN_GID=65534
+# Ports of our own, away from the integration tests' 14xxx.
+export MSX_IMAP_PORT="${MSX_IMAP_PORT:-16143}"
+export MSX_IMAPS_PORT="${MSX_IMAPS_PORT:-16993}"
+export MSX_POP3_PORT="${MSX_POP3_PORT:-16110}"
+export MSX_POP3S_PORT="${MSX_POP3S_PORT:-16995}"
+export MSX_SMTP_PORT="${MSX_SMTP_PORT:-16025}"
+export MSX_SUBMISSION_PORT="${MSX_SUBMISSION_PORT:-16587}"
+export MSX_SMTPS_PORT="${MSX_SMTPS_PORT:-16465}"
+export MSX_WRONGHOST_PORT="${MSX_WRONGHOST_PORT:-16994}"
+
+B=.build/bench
+LOGS=$B/fetch-logs
+CORPUS=.build/corpus-fetch-$SEED
+MAILSIFT=$(pwd)/mailsift
+RAW=$(pwd)/$B/rawfetch
+HOST=localhost	# in the certificate; Dovecot listens on 127.0.0.1
+status=0
+
+die() { echo "bench-fetch: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (the servers and setpriv need it)"
+sh contrib/install-deps-servers.sh
+sh contrib/install-deps-bench.sh
+[ -x "$MAILSIFT" ] || die "$MAILSIFT is missing: run make first"
+mkdir -p "$B"
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+# shellcheck disable=SC3013  # -nt: dash and bash have it
+if [ ! "$RAW" -nt tests/bench/rawfetch.c ]; then
+	cc -std=c11 -O2 -g -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+	    -o "$RAW" tests/bench/rawfetch.c -lssl -lcrypto
+fi
+
+# --- corpus -----------------------------------------------------------
+
+# Cached; a new seed, count, size or generator makes a new one.
+stamp="$SEED $COUNT $SIZE_MB $(sha256sum tests/corpus/gen-corpus.py | cut -c1-16)"
+if [ "$(cat "$CORPUS/.stamp" 2>/dev/null || true)" != "$stamp" ]; then
+	rm -rf "$CORPUS"
+	# 3700 KB attachments become messages of up to ~4.5 MB in base64.
+	python3 tests/corpus/gen-corpus.py --seed "$SEED" --count "$COUNT" \
+	    --size-mb "$SIZE_MB" --max-attachment-kb 3700 "$CORPUS"
+	echo "$stamp" >"$CORPUS/.stamp"
+fi
+
+# --- servers and mailboxes --------------------------------------------
+
+D=$(mktemp -d /tmp/msxbf.XXXXXX)
+# shellcheck disable=SC2317  # called by the trap
+cleanup() {
+	sh tests/integration/servers.sh stop "$D" >/dev/null 2>&1 || true
+	rm -rf "$D"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+sh tests/integration/servers.sh start "$D"
+eval "$(sh tests/integration/servers.sh env "$D")"
+W=$D/w
+R=$W/run
+mkdir -p "$W"
+
+find "$CORPUS" -name '*.eml' | sort >"$W/all.list"
+[ "$(wc -l <"$W/all.list")" -eq "$COUNT" ] || die "$CORPUS: not $COUNT messages"
+# The small set keeps the largest message, so that a difference in peak
+# RSS can only come from the number of messages.
+largest=$(xargs -d '\n' stat -c '%s %n' <"$W/all.list" | sort -n |
+    tail -n 1 | cut -d ' ' -f 2-)
+head -n "$((SMALL - 1))" "$W/all.list" >"$W/small.list"
+grep -qxF "$largest" "$W/small.list" &&
+    head -n "$SMALL" "$W/all.list" >"$W/small.list"
+grep -qxF "$largest" "$W/small.list" || echo "$largest" >>"$W/small.list"
+
+# load USER LIST: the messages of LIST into USER's INBOX, written as
+# Dovecot's own `save` would (LF line ends), owned by mail (uid 8) with
+# the real size in ",S=" (much faster than doveadm save per message).
+load() {
+	python3 - "$D/mail/$1/Maildir" "$2" <<-'EOF'
+	import os, sys
+	md, listfile = sys.argv[1], sys.argv[2]
+	with open(listfile) as f:
+	    paths = f.read().split("\n")
+	for i, path in enumerate(p for p in paths if p):
+	    with open(path, "rb") as f:
+	        data = f.read().replace(b"\r\n", b"\n")
+	    name = "1700000000.M%dP%d.bench,S=%d:2," % (i, os.getpid(), len(data))
+	    tmp = os.path.join(md, "tmp", name)
+	    with open(tmp, "wb") as f:
+	        f.write(data)
+	    os.chown(tmp, 8, 8)
+	    os.rename(tmp, os.path.join(md, "cur", name))
+	EOF
+	doveadm -c "$MSX_DOVECOT_CONF" force-resync -u "$1" INBOX
+	n=$(doveadm -c "$MSX_DOVECOT_CONF" -f flow mailbox status -u "$1" \
+	    messages INBOX | sed 's/.*messages=//')
+	[ "$n" -eq "$(wc -l <"$2")" ] || die "$1: $n messages in INBOX after load"
+}
+load user1 "$W/all.list"
+load user2 "$W/small.list"
+SMALL=$(wc -l <"$W/small.list")
+
+# Warm-up (untimed): Dovecot builds its index and size caches, the page
+# cache holds the mailbox, and the raw client tells the bytes as served.
+for u in user1 user2; do
+	for p in "imap $MSX_IMAPS_PORT" "pop3 $MSX_POP3S_PORT"; do
+		# shellcheck disable=SC2086
+		set -- $p
+		RAWFETCH_PASSWORD=$u-secret "$RAW" "$1" implicit "$HOST" "$2" \
+		    "$HOST" "$MSX_CA" "$u" >"$W/warm" ||
+		    die "raw $1 warm-up for $u failed"
+		# shellcheck disable=SC2034  # bytes: read by the eval
+		read -r n bytes <"$W/warm"
+		eval "MSGS_$u=\$n BYTES_$u=\$bytes"
+	done
+done
+# shellcheck disable=SC2154  # set by the eval above
+echo "bench-fetch: user1 $MSGS_user1 messages, $BYTES_user1 bytes as served;" \
+    "user2 $MSGS_user2 messages, $BYTES_user2 bytes"
+[ "$MSGS_user1" -eq "$COUNT" ] || die "user1 serves $MSGS_user1 of $COUNT"
+
+# --- clients ----------------------------------------------------------
+
+# render TEMPLATE OUT KEY=VALUE...: the template with @KEY@ replaced.
+render() {
+	tpl=$1 out=$2
+	shift 2
+	script=
+	for kv in "$@"; do
+		v=$(printf '%s' "${kv#*=}" | sed 's/[\\&|]/\\&/g')
+		script="${script}s|@${kv%%=*}@|$v|g
+"
+	done
+	sed "$script" "tests/bench/$tpl" >"$out"
+	chmod 600 "$out"	# passwords: mailsift and mpop insist
+	if grep -q '@[A-Z_]*@' "$out"; then
+		die "$out: placeholder left unfilled"
+	fi
+}
+
+port_of() {	# PROTO MODE
+	case $1:$2 in
+	imap:starttls) echo "$MSX_IMAP_PORT" ;;
+	imap:implicit) echo "$MSX_IMAPS_PORT" ;;
+	pop3:starttls) echo "$MSX_POP3_PORT" ;;
+	pop3:implicit) echo "$MSX_POP3S_PORT" ;;
+	esac
+}
+
+# prepare CLIENT PROTO MODE USER PORT CA: a fresh run directory $R (empty
+# Maildir, no state of any client), the client's config, and in CMD and
+# ENVV its command line and extra environment (no spaces in either).
+prepare() {
+	c=$1 proto=$2 mode=$3 user=$4 port=$5 ca=$6
+	rm -rf "$R"
+	mkdir -p "$R/home" "$R/md/tmp" "$R/md/new" "$R/md/cur"
+	chmod 700 "$R/md" "$R/md/tmp" "$R/md/new" "$R/md/cur"
+	set -- HOST="$HOST" PORT="$port" USER="$user" PASS="$user-secret" \
+	    CA="$ca" DIR="$R" MAILDIR="$R/md"
+	ENVV=
+	case $c in
+	raw)
+		CMD="$RAW $proto $mode $HOST $port $HOST $ca $user"
+		ENVV="RAWFETCH_PASSWORD=$user-secret"
+		;;
+	mailsift)
+		render fetch-mailsift.conf "$R/mailsift.conf" "$@" \
+		    TYPE="$proto" TLS="$mode"
+		CMD="$MAILSIFT run -c $R/mailsift.conf --once"
+		;;
+	fdm)
+		t=$proto st=starttls
+		[ "$mode" = implicit ] && t=${proto}s st=
+		render fetch-fdm.conf "$R/fdm.conf" "$@" FDM_TYPE="$t" \
+		    FDM_STARTTLS="$st"
+		CMD="fdm -q -f $R/fdm.conf fetch"
+		# fdm has no CA option: OpenSSL's default store it is.
+		ENVV="SSL_CERT_FILE=$ca"
+		;;
+	fetchmail)
+		s=
+		[ "$mode" = implicit ] && s=ssl
+		render fetch-fetchmail.conf "$R/fetchmailrc" "$@" \
+		    FM_PROTO="$(echo "$proto" | tr '[:lower:]' '[:upper:]')" FM_SSL="$s"
+		CMD="fetchmail --silent -f $R/fetchmailrc"
+		ENVV="FETCHMAILHOME=$R"
+		;;
+	getmail)
+		if [ "$proto" = imap ]; then
+			render fetch-getmail.conf "$R/getmailrc" "$@" \
+			    GM_TYPE=SimpleIMAPSSLRetriever \
+			    GM_MAILBOXES='mailboxes = ("INBOX",)'
+		else
+			render fetch-getmail.conf "$R/getmailrc" "$@" \
+			    GM_TYPE=SimplePOP3SSLRetriever GM_MAILBOXES=
+		fi
+		CMD="getmail --getmaildir $R --rcfile getmailrc"
+		;;
+	mpop)
+		st=on
+		[ "$mode" = implicit ] && st=off
+		render fetch-mpop.conf "$R/mpoprc" "$@" MPOP_STARTTLS="$st"
+		CMD="mpop -q -C $R/mpoprc -a"
+		;;
+	mbsync)
+		st=STARTTLS
+		[ "$mode" = implicit ] && st=IMAPS
+		render fetch-mbsync.conf "$R/mbsyncrc" "$@" MBSYNC_SSLTYPE="$st"
+		CMD="mbsync -q -c $R/mbsyncrc bench"
+		;;
+	*)	die "unknown client $c" ;;
+	esac
+	chown -R "$RUN_UID:$RUN_GID" "$R"
+}
+
+# launch SECONDS: run CMD as nobody with a clean environment; sets rc,
+# ns (wall nanoseconds), rss (KB), cpu (user + system seconds), got
+# (messages delivered).
+launch() {
+	t0=$(date +%s%N)
+	# shellcheck disable=SC2086  # CMD and ENVV are word lists
+	if /usr/bin/time -o "$R/time" -f '%M %U %S' timeout -k 5 "$1" \
+	    setpriv --reuid="$RUN_UID" --regid="$RUN_GID" --clear-groups \
+	    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$R/home" \
+	    LANG=C.UTF-8 $ENVV $CMD </dev/null >"$R/out" 2>"$R/err"; then
+		rc=0
+	else
+		rc=$?
+	fi
+	t1=$(date +%s%N)
+	ns=$((t1 - t0))
+	# The last line: GNU time puts "Command exited with..." before it.
+	rss=$(awk 'END { print $1 + 0 }' "$R/time")
+	cpu=$(awk 'END { print $2 + $3 }' "$R/time")
+	if [ "$c" = raw ]; then
+		got=$(awk 'NR == 1 { print $1 + 0 }' "$R/out")
+		[ -n "$got" ] || got=0
+	else
+		got=$(find "$R/md/new" "$R/md/cur" -type f 2>/dev/null | wc -l)
+	fi
+}
+
+keep_log() {	# NAME: save the run's output, which $D loses at exit
+	{
+		echo "command: $CMD"
+		echo "environment: $ENVV"
+		echo "exit: $rc  delivered: $got"
+		echo "--- stdout"
+		cat "$R/out"
+		echo "--- stderr"
+		cat "$R/err"
+	} >"$LOGS/$1.log" 2>&1
+}
+
+# The plan: CLIENT PROTO MODE USER, one line per configuration.
+: >"$W/plan"
+for c in $CLIENTS; do
+	case $c in
+	raw | mailsift | fdm | fetchmail)
+		combos="imap:starttls imap:implicit pop3:starttls pop3:implicit" ;;
+	getmail) combos="imap:implicit pop3:implicit" ;;	# no STARTTLS
+	mpop) combos="pop3:starttls pop3:implicit" ;;
+	mbsync) combos="imap:starttls imap:implicit" ;;
+	*) die "unknown client $c" ;;
+	esac
+	for x in $combos; do
+		echo "$c ${x%:*} ${x#*:} user1" >>"$W/plan"
+	done
+	if [ "$c" = mailsift ]; then
+		echo "mailsift imap implicit user2" >>"$W/plan"
+		echo "mailsift pop3 implicit user2" >>"$W/plan"
+	fi
+done
+
+versions=
+for p in dovecot-core fdm fetchmail getmail6 mpop isync safecat; do
+	versions="$versions $p $(dpkg-query -W -f '${Version}' "$p" 2>/dev/null)"
+done
+echo "bench-fetch: versions:$versions"
+
+# --- TLS checks -------------------------------------------------------
+
+# Each client must refuse a chain from another CA, and, on IMAPS, a
+# certificate of the test CA for another name: delivering anything there
+# would mean it skipped a check that the others make.
+echo "bench-fetch: TLS checks (every client must refuse)"
+: >"$W/tlscheck"
+while read -r c proto mode user <&3; do
+	[ "$user" = user1 ] || continue
+	prepare "$c" "$proto" "$mode" "$user" "$(port_of "$proto" "$mode")" \
+	    "$MSX_OTHER_CA"
+	launch 60
+	r1=refused
+	if [ "$got" -ne 0 ]; then
+		r1="ACCEPTED($got)"
+		status=1
+		keep_log "tlscheck-otherca-$c-$proto-$mode"
+	fi
+	r2=-
+	if [ "$proto:$mode" = imap:implicit ]; then
+		prepare "$c" "$proto" "$mode" "$user" "$MSX_WRONGHOST_PORT" \
+		    "$MSX_CA"
+		launch 60
+		r2=refused
+		if [ "$got" -ne 0 ]; then
+			r2="ACCEPTED($got)"
+			status=1
+			keep_log "tlscheck-wronghost-$c-$proto-$mode"
+		fi
+	fi
+	printf '  %-9s %-4s %-8s  unknown CA: %-10s  wrong name: %s\n' \
+	    "$c" "$proto" "$mode" "$r1" "$r2"
+done 3<"$W/plan"
+
+# --- timed runs -------------------------------------------------------
+
+: >"$W/results"
+round=1
+while [ "$round" -le "$RUNS" ]; do
+	echo "bench-fetch: round $round of $RUNS"
+	while read -r c proto mode user <&3; do
+		if [ "$c" = getmail ] && [ "$round" -gt "$SLOW_RUNS" ]; then
+			continue
+		fi
+		prepare "$c" "$proto" "$mode" "$user" \
+		    "$(port_of "$proto" "$mode")" "$MSX_CA"
+		# The same mailbox for everyone: no \Seen left by a client
+		# before (fetchmail and POP3 sessions set it).
+		doveadm -c "$MSX_DOVECOT_CONF" flags remove -u "$user" \
+		    '\Seen' mailbox INBOX ALL </dev/null
+		sync
+		launch "$RUN_TIMEOUT"
+		want=$COUNT
+		[ "$user" = user2 ] && want=$SMALL
+		echo "$c $proto $mode $user $ns $rss $got $want $rc $cpu" \
+		    >>"$W/results"
+		printf '  %-9s %-4s %-8s %-5s %7.2f s  %4d/%d  exit %d\n' \
+		    "$c" "$proto" "$mode" "$user" \
+		    "$(echo "$ns" | awk '{ print $1 / 1e9 }')" "$got" "$want" "$rc"
+		if [ "$rc" -ne 0 ] || [ "$got" -ne "$want" ]; then
+			keep_log "$c-$proto-$mode-$user-r$round"
+			sed 's/^/    | /' "$R/err" | tail -n 5
+			case $c in raw | mailsift) status=1 ;; esac
+		fi
+	done 3<"$W/plan"
+	round=$((round + 1))
+done
+
+# --- report -----------------------------------------------------------
+
+echo
+echo "bench-fetch: $COUNT messages, $BYTES_user1 bytes as served" \
+    "($(awk -v b="$BYTES_user1" 'BEGIN { printf "%.1f", b / 1048576 }') MiB)," \
+    "median of $RUNS runs (getmail6: $SLOW_RUNS); MiB/s and msg/s over"
+echo "the whole mailbox as served; CPU = user + system seconds and RSS = peak,"
+echo "both over the client's whole process tree (GNU time)."
+echo "Every client verified TLS against the test CA; mail stayed on the server."
+awk -v b1="$BYTES_user1" -v b2="$BYTES_user2" -v slow="$SLOW_RUNS" \
+    -v plan="$W/plan" '
+# med(list): the median of a space-separated list of numbers.
+function med(s,   a, n, i, j, t) {
+	n = split(s, a, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return a[int((n + 1) / 2)]
+}
+{
+	k = $1 " " $2 " " $3 " " $4
+	secs[k] = secs[k] " " $5 / 1e9
+	rss[k] = rss[k] " " $6
+	cpu[k] = cpu[k] " " $10
+	if (!(k in worst) || $7 < worst[k]) worst[k] = $7
+	want[k] = $8
+	if ($9 != 0) bad[k] = bad[k] " " $9
+	runs[k]++
+}
+END {
+	printf "\n%-9s %-5s %-8s %10s %8s %6s %7s %6s %8s  %s\n", "client",
+	    "proto", "TLS", "delivered", "seconds", "CPU s", "MiB/s", "msg/s",
+	    "RSS MiB", "note"
+	while ((getline line < plan) > 0) {
+		split(line, f, " ")
+		k = line
+		if (!(k in runs)) continue
+		s = med(secs[k])
+		m = med(rss[k]) / 1024
+		bytes = f[4] == "user2" ? b2 : b1
+		note = runs[k] == 1 ? "1 run" : ""
+		if (bad[k] != "") note = note " exit" bad[k]
+		deliv = worst[k] "/" want[k]
+		if (worst[k] != want[k]) {
+			note = note " INCOMPLETE: not comparable"
+			printf "%-9s %-5s %-8s %10s %8.2f %6.2f %7s %6s %8.1f  %s\n",
+			    f[1], f[2], f[3], deliv, s, med(cpu[k]), "-", "-", m, note
+		} else {
+			printf "%-9s %-5s %-8s %10s %8.2f %6.2f %7.1f %6.0f %8.1f  %s\n",
+			    f[1], f[2], f[3], deliv, s, med(cpu[k]),
+			    bytes / 1048576 / s, want[k] / s, m, note
+			ok[k] = s
+		}
+		mrss[k] = m
+	}
+	print ""
+	print "mailsift ratios (speed-up = other seconds / mailsift seconds, same TLS mode):"
+	split("imap:mbsync:2 pop3:mpop:2 imap:raw:0.8 pop3:raw:0", cmp, " ")
+	for (i = 1; i <= 4; i++) {
+		split(cmp[i], c, ":")
+		for (j = 1; j <= 2; j++) {
+			mode = j == 1 ? "starttls" : "implicit"
+			a = "mailsift " c[1] " " mode " user1"
+			o = c[2] " " c[1] " " mode " user1"
+			label = sprintf("  %-4s %-8s vs %-6s", toupper(c[1]), mode, c[2])
+			if (!(a in ok) || !(o in ok)) {
+				printf "%s  n/a (a run failed or was not made)\n", label
+				continue
+			}
+			r = ok[o] / ok[a]
+			if (c[2] == "raw")
+				printf "%s  mailsift at %3.0f%% of the raw speed%s\n",
+				    label, 100 * r, (c[3] > 0 ? sprintf("  (target >= %d%%: %s)",
+				    100 * c[3], (r >= c[3] ? "met" : "NOT met")) : "")
+			else
+				printf "%s  %.2fx  (target >= %dx: %s)\n", label, r,
+				    c[3], (r >= c[3] ? "met" : "NOT met")
+		}
+	}
+	print ""
+	print "mailsift peak RSS with the same largest message in both mailboxes:"
+	for (j = 1; j <= 2; j++) {
+		p = j == 1 ? "imap" : "pop3"
+		a = "mailsift " p " implicit user1"; b = "mailsift " p " implicit user2"
+		if ((a in mrss) && (b in mrss))
+			printf "  %s implicit: %d msgs %.1f MiB, %d msgs %.1f MiB (x%.2f)\n",
+			    toupper(p), want[a], mrss[a], want[b], mrss[b],
+			    mrss[a] / mrss[b]
+	}
+}' "$W/results"
+echo
+echo "largest message: $(wc -c <"$largest") bytes (in both mailboxes)"
+cat <<-'EOF'
+
+	From the issue, for context (other hardware, other mailbox):
+	  raw IMAP fetch 1.0 s, mbsync 3.5 s, mpop 4.5 s (3.5 s with implicit
+	  TLS), fdm 6.7 s, fetchmail 12 s, getmail6 28 s
+	  targets: IMAP >= 2x mbsync and >= 80% of the raw fetch;
+	           POP3 >= 2x mpop
+EOF
+[ "$status" -eq 0 ] || echo "bench-fetch: FAILED: see above and $LOGS/" >&2
+exit "$status"
