@@ -46,6 +46,7 @@ struct pipeline {
 	fetch_committed_fn	 cb;
 	void			*cbctx;
 	struct fetch_stats	 stats;
+	int			 dedupe;	/* folder has set-aside rows */
 	size_t			 total;		/* for the progress line */
 	size_t			 shown;
 	struct timespec		 last;
@@ -227,7 +228,8 @@ already_delivered(struct pipeline *pl, const struct fetch_key *k,
 	char			 err[1024];
 	int			 r;
 
-	if (k->uidl != NULL)
+	/* hashing every message costs: only when there is a match to find */
+	if (k->uidl != NULL || !pl->dedupe)
 		return 0;
 	if (delivery_digest(data, len, DELIVERY_CRLF, &c) == -1)
 		return -1;
@@ -399,6 +401,11 @@ pipeline_folder_begin(struct pipeline *pl, const char *folder,
 		return 0;
 	if (state_folder_reset(pl->st, pl->acct->name, folder, uidvalidity,
 	    &aside, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	if ((pl->dedupe = state_folder_set_aside(pl->st, pl->acct->name,
+	    folder, err, sizeof(err))) == -1) {
 		log_error("%s", err);
 		return -1;
 	}

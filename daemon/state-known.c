@@ -414,3 +414,25 @@ fail:
 	state_rollback(st);
 	return -1;
 }
+
+int
+state_folder_set_aside(struct state *st, const char *account,
+    const char *folder, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT 1 FROM message_old o"
+	    " JOIN folder f ON f.id = o.folder_id WHERE f.account = ?1 AND"
+	    " f.name = ?2 AND o.matched = 0 LIMIT 1", err, errlen)) == NULL)
+		return -1;
+	state_bind_str(stmt, 1, account);
+	state_bind_str(stmt, 2, state_folder_name(folder));
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "reading set-aside rows", err, errlen);
+	return 0;
+}

@@ -111,6 +111,10 @@ void		 uidlset_free(struct uidlset *);
 int		 state_mark_skipped(struct state *, const struct msg_key *,
 		    const struct msg_content *, const char *reason, char *err,
 		    size_t errlen);
+/* 1 if the folder has set-aside rows no message matched yet (so new
+ * messages must be checked with state_seen_content()), 0 if not. */
+int		 state_folder_set_aside(struct state *, const char *account,
+		    const char *folder, char *err, size_t errlen);
 /* After a UIDVALIDITY change: does the content match a set-aside row of
  * the same account and folder (Message-ID, size and SHA-256) that no
  * other message matched yet?  If so (1), that row is used up and key is
