@@ -422,8 +422,15 @@ pop3_retr_all(struct pop3 *p)
 			return -1;
 		toread = pop3_next_new(p, toread + 1);
 		inflight--;
-		if (fetch_should_stop())
+		if (fetch_should_stop()) {
 			stop = 1;
+			/* the message in hand is done; those in flight stay
+			 * on the server for the next run */
+			if (inflight > 0) {
+				p->hung_up = 1;
+				return 0;
+			}
+		}
 	}
 }
 
@@ -535,6 +542,13 @@ pop3_session(struct pop3 *p)
 	if (pipeline_flush(p->pl) == -1) {
 		p->pipeline_failed = 1;
 		return -1;
+	}
+	/* Mid-response we cannot QUIT, and DELE without QUIT does nothing:
+	 * the next round deletes what was committed (known, keep = no). */
+	if (p->hung_up) {
+		log_info("account %s: pop3 %s: stopped after the message in "
+		    "hand", p->acct->name, p->ep->host);
+		return 0;
 	}
 	if (pop3_dele(p, &ndele) == -1)
 		return -1;

@@ -87,6 +87,7 @@ struct pop3 {
 	uint64_t		 buf_max;	/* never grow buf beyond */
 
 	int			 added;		/* handed to the pipeline */
+	int			 hung_up;	/* stopped with RETRs in flight */
 	int			 pipeline_failed;
 };
 

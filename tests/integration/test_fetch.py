@@ -761,9 +761,14 @@ def test_sigterm_pop3():
           "exit 0", "status %s\n%s" % (p.returncode, out))
     check(0 < len(got) < len(want), "SIGTERM: it stopped in the middle "
           "(%d of %d delivered)" % (len(got), len(want)), out)
-    ok, why = same(got + server("user1"), want)
-    check(ok, "SIGTERM: delivered + left on the server = everything, once",
-          why)
+    # Stopping mid-RETR hangs up without QUIT, so the server keeps even
+    # what was delivered (the next round deletes it): nothing is lost,
+    # nothing is delivered twice, nothing is left that was not.
+    left = server("user1")
+    ok, why = same(got, [m for m in want if m in got])
+    ok2, why2 = same(sorted(set(got) | set(left)), sorted(set(want)))
+    check(ok and ok2, "SIGTERM: each delivered once, and delivered + left "
+          "on the server = everything", why + why2)
     rc, out = run_once(write_conf(sdir, [account(sdir, "a", "pop3s",
                                                  "user1", keep=False)]))
     ok, why = same(contents(md), want)
