@@ -5,6 +5,7 @@
 #   make check      install what is missing, build, run every test
 #   make fuzz       run the libFuzzer targets for FUZZ_TIME seconds
 #   make bench-mime MIME parser against GMime 3
+#   make bench-rules 100 rules over the corpus, with and without JIT
 #   make bench-fetch IMAP/POP3 fetching against fdm, fetchmail, getmail6,
 #                   mpop, mbsync and a raw client
 
@@ -36,7 +37,7 @@ libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
 	   $(if $(RULES_SRC),$(1)/librules.a) $(1)/libmime.a
 
 .PHONY: all deps demo check unit unit-asan unit-bins unit-asan-bins fuzz \
-	bench-mime bench-fetch clean
+	bench-mime bench-fetch bench-rules clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 
@@ -105,6 +106,9 @@ bench-mime: deps all
 
 bench-fetch: deps all
 	sh tests/bench/bench-fetch.sh
+
+bench-rules: deps all
+	sh tests/bench/bench-rules.sh
 
 clean:
 	rm -rf .build mailsift mime/libmailsift-mime.a

@@ -12,5 +12,6 @@ int	cmd_check(int argc, char **argv);
 int	cmd_run(int argc, char **argv);
 int	cmd_state(int argc, char **argv);
 int	cmd_send(int argc, char **argv);
+int	cmd_test(int argc, char **argv);
 
 #endif

@@ -13,13 +13,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rules/rules.h"
 #include "daemon/deliver.h"
-#include "daemon/fetch.h"
+#include "daemon/fetch-int.h"
 #include "daemon/log.h"
 #include "daemon/state.h"
 
 #define BATCH_MAX	64
 #define BATCH_BYTES	(32 * 1024 * 1024)
+/* Targets a rule set delivers to in one round, besides the default. */
+#define TARGETS_MAX	16
 /* Below this many messages a progress line is only noise. */
 #define PROGRESS_MIN	200
 
@@ -34,12 +37,21 @@ struct staged_key {
 	unsigned	 seq;
 };
 
+struct target {
+	char			*spec;		/* "maildir:PATH" */
+	char			*folder;	/* or NULL */
+	struct delivery		*dv;
+};
+
 struct pipeline {
 	const struct config	*cfg;
 	const struct account	*acct;
 	struct state		*st;
 	int			 dry_run;
 	struct delivery		*dv;
+	struct rule_set		*rules;
+	struct target		 targets[TARGETS_MAX];
+	size_t			 ntargets;
 	struct delivery_batch	*batch;
 	struct staged_key	 keys[BATCH_MAX];
 	size_t			 nkeys;
@@ -86,6 +98,19 @@ progress_show(struct pipeline *pl, int last)
 		pl->total = 0;
 }
 
+/* What the account's source cannot do, for the rule loader. */
+static unsigned
+rules_flags(const struct account *acct)
+{
+	unsigned	 f = 0;
+
+	if (acct->type != ACCT_IMAP)
+		f |= RULE_SOURCE_NO_FLAGS;
+	if (acct->type == ACCT_STDIN)
+		f |= RULE_SOURCE_NO_DELETE;
+	return f;
+}
+
 struct pipeline *
 pipeline_new(const struct config *cfg, const struct account *acct,
     struct state *st, int dry_run, char *err, size_t errlen)
@@ -111,6 +136,9 @@ pipeline_new(const struct config *cfg, const struct account *acct,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (acct->rules != NULL && (pl->rules = rule_set_load(acct->rules,
+	    rules_flags(acct), err, errlen)) == NULL)
+		goto fail;
 	return pl;
 fail:
 	pipeline_free(pl);
@@ -132,11 +160,19 @@ keys_clear(struct pipeline *pl)
 void
 pipeline_free(struct pipeline *pl)
 {
+	size_t	 i;
+
 	if (pl == NULL)
 		return;
 	if (pl->batch != NULL)
 		delivery_batch_free(pl->batch);
 	keys_clear(pl);
+	for (i = 0; i < pl->ntargets; i++) {
+		delivery_close(pl->targets[i].dv);
+		free(pl->targets[i].spec);
+		free(pl->targets[i].folder);
+	}
+	rule_set_free(pl->rules);
 	delivery_close(pl->dv);
 	free(pl);
 }
@@ -244,7 +280,7 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 {
 	struct msg_key	 mk;
 	struct staged_key dup;
-	char		 err[1024], where[512];
+	char		 where[512];
 	int		 r;
 
 	pl->stats.fetched++;
@@ -252,6 +288,8 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 	progress_show(pl, pl->total > 0 && pl->stats.fetched >= pl->total);
 	key_describe(pl, k, where, sizeof(where));
 	if (pl->dry_run) {
+		if (pl->rules != NULL)
+			return action_message(pl, k, data, len);
 		log_info("%s: %zu bytes: would deliver to %s", where, len,
 		    delivery_path(pl->dv));
 		return 0;
@@ -270,8 +308,70 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 		committed(pl, &dup);
 		return 0;
 	}
-	if (key_keep(pl, k) == -1 ||
-	    delivery_stage(pl->batch, pl->dv, &mk, data, len, DELIVERY_CRLF,
+	if (pl->rules != NULL)
+		return action_message(pl, k, data, len);
+	return pipeline_stage(pl, NULL, NULL, k, data, len);
+}
+
+static int
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* The delivery for a target and folder, opened on first use. */
+static struct delivery *
+target_get(struct pipeline *pl, const char *spec, const char *folder,
+    char *err, size_t errlen)
+{
+	struct target	*t;
+	size_t		 i;
+
+	if (spec == NULL && (folder == NULL || *folder == '\0' ||
+	    strcmp(folder, "INBOX") == 0))
+		return pl->dv;
+	if (spec == NULL)
+		spec = pl->acct->deliver;
+	for (i = 0; i < pl->ntargets; i++)
+		if (same(pl->targets[i].spec, spec) &&
+		    same(pl->targets[i].folder, folder))
+			return pl->targets[i].dv;
+	if (pl->ntargets == TARGETS_MAX) {
+		snprintf(err, errlen, "more than %d delivery targets in one "
+		    "round", TARGETS_MAX);
+		return NULL;
+	}
+	t = &pl->targets[pl->ntargets];
+	if ((t->dv = delivery_open(spec, folder, err, errlen)) == NULL)
+		return NULL;
+	t->spec = strdup(spec);
+	t->folder = folder != NULL ? strdup(folder) : NULL;
+	if (t->spec == NULL || (folder != NULL && t->folder == NULL)) {
+		delivery_close(t->dv);
+		free(t->spec);
+		free(t->folder);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pl->ntargets++;
+	return t->dv;
+}
+
+int
+pipeline_stage(struct pipeline *pl, const char *target, const char *folder,
+    const struct fetch_key *k, const char *data, size_t len)
+{
+	struct delivery	*dv;
+	struct msg_key	 mk;
+	char		 err[1024], where[512];
+
+	key_describe(pl, k, where, sizeof(where));
+	msg_key_make(pl, k, &mk);
+	if ((dv = target_get(pl, target, folder, err, sizeof(err))) == NULL ||
+	    key_keep(pl, k) == -1 ||
+	    delivery_stage(pl->batch, dv, &mk, data, len, DELIVERY_CRLF,
 	    err, sizeof(err)) == -1) {
 		log_error("%s: %s", where, err);
 		return -1;
@@ -280,6 +380,55 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 	    delivery_batch_bytes(pl->batch) >= BATCH_BYTES)
 		return pipeline_flush(pl);
 	return 0;
+}
+
+int
+pipeline_record_filed(struct pipeline *pl, const struct fetch_key *k,
+    uint64_t size, const char *why)
+{
+	struct msg_key		 mk;
+	struct msg_content	 c;
+	char			 err[1024];
+
+	msg_key_make(pl, k, &mk);
+	memset(&c, 0, sizeof(c));
+	c.size = size;
+	if (state_mark_skipped(pl->st, &mk, &c, why, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	pl->stats.skipped++;
+	return 0;
+}
+
+struct state *
+pipeline_state(struct pipeline *pl)
+{
+	return pl->st;
+}
+
+const struct config *
+pipeline_config(const struct pipeline *pl)
+{
+	return pl->cfg;
+}
+
+const struct account *
+pipeline_account(const struct pipeline *pl)
+{
+	return pl->acct;
+}
+
+int
+pipeline_dry_run(const struct pipeline *pl)
+{
+	return pl->dry_run;
+}
+
+const struct rule_set *
+pipeline_rules(const struct pipeline *pl)
+{
+	return pl->rules;
 }
 
 int

@@ -35,6 +35,11 @@ static const struct command commands[] = {
 	    "\t--subject TEXT [--text FILE|-] [--html FILE] [--attach FILE]... "
 	    "[--dry-run | -o FILE] [-v|-vv]\n"
 	    "\tcompose a message and send it by SMTP, or write it out" },
+	{ "test", cmd_test, "test [-r RULES] [--explain] [--json] "
+	    "[--account A] [--folder F] FILE...\n"
+	    "\trun a rule file on message files, carrying nothing out\n"
+	    "  test -r RULES --self\n"
+	    "\trun the tests: section of a rule file" },
 };
 
 static void

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/action.h"
 #include "daemon/fetch.h"
 #include "daemon/log.h"
 #include "daemon/sched.h"
@@ -101,6 +102,9 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 	}
 	rv = source_run(&a, pl);
 	if (pipeline_flush(pl) == -1)
+		rv = -1;
+	/* replies and forwards the rules queued, and older ones due */
+	if (!dry_run && action_outbox_send(cfg, st, a.name) == -1)
 		rv = -1;
 	fs = pipeline_stats(pl);
 	if (rv == -1)

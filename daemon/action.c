@@ -1,0 +1,196 @@
+/*
+ * action.c - evaluate the account's rules on a message and carry out the
+ * plan, in order; see act.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mime/mime.h"
+#include "rules/rules.h"
+#include "daemon/action.h"
+#include "daemon/fetch-int.h"
+#include "daemon/log.h"
+
+struct action_run {
+	struct pipeline		*pl;
+	const struct account	*acct;
+	const struct fetch_key	*k;
+	struct action_msg		 msg;
+	const char		*orig;		/* as fetched: the plan's parts */
+	size_t			 origlen;
+	const struct mime_message *parsed;
+	char			 where[512];
+	int			 staged;
+};
+
+/* "account/folder/uidvalidity/uid" or "account//0/uidl": one message. */
+static void
+action_key(const struct action_run *r, const struct rule_action *a, char *out,
+    size_t len)
+{
+	if (r->k->uidl != NULL)
+		snprintf(out, len, "%s//%s/%s", r->acct->name, r->k->uidl,
+		    rule_action_identity(a));
+	else
+		snprintf(out, len, "%s/%s/%u/%u/%s", r->acct->name,
+		    r->k->folder, r->k->uidvalidity, r->k->uid,
+		    rule_action_identity(a));
+}
+
+static int
+action_deliver(struct action_run *r, const char *target, const char *folder)
+{
+	char	 path[4096], spec[4200];
+
+	if (target != NULL && strchr(target, ':') != NULL &&
+	    strncmp(strchr(target, ':') + 1, "~/", 2) == 0) {
+		if (action_expand_home(strchr(target, ':') + 1, path,
+		    sizeof(path)) == -1)
+			return -1;
+		snprintf(spec, sizeof(spec), "%.*s:%s",
+		    (int)(strchr(target, ':') - target), target, path);
+		target = spec;
+	}
+	r->staged++;
+	return pipeline_stage(r->pl, target, folder, r->k, r->msg.data,
+	    r->msg.len);
+}
+
+static int
+action_one(struct action_run *r, const struct rule_action *a)
+{
+	struct state	*st = pipeline_state(r->pl);
+	const struct config *cfg = pipeline_config(r->pl);
+	char		 key[1024];
+
+	action_key(r, a, key, sizeof(key));
+	switch (rule_action_type(a)) {
+	case RULE_ACTION_DELIVER:
+		return action_deliver(r, rule_action_target(a), NULL);
+	case RULE_ACTION_KEEP:
+		return action_deliver(r, NULL, NULL);
+	case RULE_ACTION_MOVE:
+	case RULE_ACTION_COPY:
+		/* a Maildir++ folder of the account's own target */
+		return action_deliver(r, NULL, rule_action_target(a));
+	case RULE_ACTION_DISCARD:
+		return 0;
+	case RULE_ACTION_ADD_HEADER:
+		return action_header_add(&r->msg, rule_action_target(a),
+		    rule_action_value(a));
+	case RULE_ACTION_REMOVE_HEADER:
+		return action_header_remove(&r->msg, rule_action_target(a));
+	case RULE_ACTION_SAVE_ATTACHMENTS:
+		return action_save_attachments(st, a, key, r->acct->name);
+	case RULE_ACTION_PIPE:
+		return action_pipe(a, &r->msg, rule_action_filter(a),
+		    r->acct->name);
+	case RULE_ACTION_REPLY:
+		return action_reply(st, cfg, r->acct, a, r->parsed, r->orig,
+		    r->origlen, key);
+	case RULE_ACTION_FORWARD:
+		return action_forward(st, cfg, r->acct, a, r->msg.data,
+		    r->msg.len, key, 0);
+	case RULE_ACTION_REDIRECT:
+		return action_forward(st, cfg, r->acct, a, r->msg.data,
+		    r->msg.len, key, 1);
+	case RULE_ACTION_FLAG:
+	case RULE_ACTION_DELETE:
+		log_warn("%s: %s: server-side %s is not carried out yet",
+		    r->where, rule_action_rule(a),
+		    rule_action_type_name(rule_action_type(a)));
+		return 0;
+	}
+	return 0;
+}
+
+static void
+action_where(struct action_run *r)
+{
+	if (r->k->uidl != NULL)
+		snprintf(r->where, sizeof(r->where), "%s: message %s",
+		    r->acct->name, r->k->uidl);
+	else
+		snprintf(r->where, sizeof(r->where), "%s: folder %s UID %u",
+		    r->acct->name, r->k->folder, r->k->uid);
+}
+
+static int
+action_plan(struct action_run *r, const struct rule_plan *plan)
+{
+	const struct rule_action *a;
+	size_t			 i;
+
+	for (i = 0; i < rule_plan_warning_count(plan); i++)
+		log_warn("%s: rules: %s", r->where, rule_plan_warning(plan, i));
+	for (i = 0; i < rule_plan_count(plan); i++) {
+		a = rule_plan_action(plan, i);
+		log_debug("%s: rule %s: %s %s", r->where, rule_action_rule(a),
+		    rule_action_type_name(rule_action_type(a)),
+		    rule_action_target(a) != NULL ? rule_action_target(a) : "");
+		if (pipeline_dry_run(r->pl))
+			continue;
+		if (action_one(r, a) == -1) {
+			/* nothing is recorded for this message: it comes
+			 * again next round, and nothing is deleted */
+			log_error("%s: rule %s: %s failed", r->where,
+			    rule_action_rule(a),
+			    rule_action_type_name(rule_action_type(a)));
+			return -1;
+		}
+	}
+	/* no rule filed it and the file has no default: the account's */
+	if (!rule_plan_filed(plan) && !pipeline_dry_run(r->pl) &&
+	    action_deliver(r, NULL, NULL) == -1)
+		return -1;
+	if (r->staged == 0 && !pipeline_dry_run(r->pl))
+		return pipeline_record_filed(r->pl, r->k, r->origlen,
+		    "filed by rules without a local delivery");
+	return 0;
+}
+
+int
+action_message(struct pipeline *pl, const struct fetch_key *k, char *data,
+    size_t len)
+{
+	const struct account	*acct = pipeline_account(pl);
+	struct action_run		 r;
+	struct rule_input	 in;
+	struct rule_plan	*plan = NULL;
+	struct mime_message	*m;
+	int			 rv = -1;
+
+	memset(&r, 0, sizeof(r));
+	r.pl = pl;
+	r.acct = acct;
+	r.k = k;
+	r.msg.data = data;
+	r.msg.len = len;
+	r.orig = data;
+	r.origlen = len;
+	action_where(&r);
+	if ((m = mime_message_parse(data, len, NULL)) == NULL)
+		goto nomem;
+	r.parsed = m;
+	memset(&in, 0, sizeof(in));
+	in.msg = m;
+	in.size = len;
+	in.account = acct->name;
+	in.folder = k->folder;
+	in.now = time(NULL);
+	if ((plan = rule_set_eval(pipeline_rules(pl), &in, NULL,
+	    NULL)) == NULL)
+		goto nomem;
+	rv = action_plan(&r, plan);
+	goto out;
+nomem:
+	log_error("%s: out of memory", r.where);
+out:
+	rule_plan_free(plan);
+	mime_message_free(m);
+	if (r.msg.owned)
+		free(r.msg.data);
+	return rv;
+}

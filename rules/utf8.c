@@ -1,0 +1,147 @@
+/* utf8.c - valid UTF-8 for regex subjects; see utf8.h. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "mime/buf.h"
+#include "rules/arena.h"
+#include "rules/utf8.h"
+
+static const char replacement[] = "\xef\xbf\xbd";
+
+size_t
+rule_utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned	 c = s[0], min, cp;
+	size_t		 n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		min = 0x80;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		min = 0x800;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		min = 0x10000;
+		cp = c & 0x07;
+	} else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* Bytes of s[0..len) that are valid from the start. */
+static size_t
+valid_prefix(const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	uint64_t		 w;
+	size_t			 i = 0, n;
+
+	while (i < len) {
+		/* Most text is ASCII: eight bytes at a time. */
+		if (len - i >= 8) {
+			memcpy(&w, u + i, 8);
+			if ((w & 0x8080808080808080ULL) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = rule_utf8_seq(u + i, len - i)) == 0)
+			break;
+		i += n;
+	}
+	return i;
+}
+
+int
+rule_utf8_valid(const char *s, size_t len)
+{
+	return valid_prefix(s, len) == len;
+}
+
+/* Append s[0..len) to out, invalid bytes replaced. */
+static int
+append_fixed(struct mime_buf *out, const char *s, size_t len)
+{
+	size_t	 i = 0, n;
+
+	while (i < len) {
+		n = valid_prefix(s + i, len - i);
+		if (mime_buf_append(out, s + i, n) == -1)
+			return -1;
+		i += n;
+		if (i < len) {
+			if (mime_buf_append(out, replacement, 3) == -1)
+				return -1;
+			i++;
+		}
+	}
+	return 0;
+}
+
+char *
+rule_utf8_copy(struct rule_arena *a, const char *s, size_t len,
+    size_t *outlen)
+{
+	struct mime_buf	 b;
+	char		*p;
+
+	if (valid_prefix(s, len) == len) {
+		*outlen = len;
+		return rule_arena_strndup(a, s, len);
+	}
+	mime_buf_init(&b);
+	if (append_fixed(&b, s, len) == -1) {
+		mime_buf_free(&b);
+		return NULL;
+	}
+	p = rule_arena_strndup(a, b.data, b.len);
+	*outlen = b.len;
+	mime_buf_free(&b);
+	return p;
+}
+
+int
+rule_utf8_fix(struct mime_buf *buf, size_t from)
+{
+	struct mime_buf	 b;
+	size_t		 n;
+
+	if (buf->len == from)
+		return 0;
+	n = valid_prefix(buf->data + from, buf->len - from);
+	if (from + n == buf->len)
+		return 0;
+	mime_buf_init(&b);
+	if (append_fixed(&b, buf->data + from + n,
+	    buf->len - from - n) == -1) {
+		mime_buf_free(&b);
+		return -1;
+	}
+	buf->len = from + n;
+	buf->data[buf->len] = '\0';
+	if (mime_buf_append(buf, b.data, b.len) == -1) {
+		mime_buf_free(&b);
+		return -1;
+	}
+	mime_buf_free(&b);
+	return 0;
+}

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Rules and actions against a real Dovecot and Postfix (test_rules.py).
+# Ends with "rules: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+H=tests/integration/servers.sh
+export MSX_IMAP_PORT=21143 MSX_IMAPS_PORT=21993 MSX_POP3_PORT=21110 \
+    MSX_POP3S_PORT=21995 MSX_SMTP_PORT=21025 MSX_SUBMISSION_PORT=21587 \
+    MSX_SMTPS_PORT=21465 MSX_WRONGHOST_PORT=21994
+D=$(mktemp -d /tmp/msr.XXXXXX)
+chmod 755 "$D"
+cleanup() {
+	sh $H stop "$D" >/dev/null 2>&1
+	rm -rf "$D"
+}
+trap cleanup EXIT INT TERM
+if ! sh $H start "$D" >"$D/start.out" 2>&1; then
+	cat "$D/start.out"
+	echo "rules: 0 passed, 1 failed"
+	exit 1
+fi
+eval "$(sh $H env "$D")"
+python3 tests/integration/test_rules.py

@@ -1,0 +1,251 @@
+"""Rules and actions against a real Dovecot and Postfix: what a user of
+the rules sees.  Mail for user1 is fetched over POP3S; rules save
+attachments, file into folders, auto-reply, forward and redirect through
+the Postfix submission port; replies and forwards are checked where they
+arrive (user2's and user3's Maildirs).  Prints ok/not ok lines and ends
+with "rules: N passed, N failed"."""
+import base64
+import email
+import email.policy
+import glob
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MAILSIFT = os.path.join(ROOT, "mailsift")
+E = os.environ
+D = E["MSX_DIR"]
+W = os.path.join(D, "rules")
+results = []
+
+
+def check(cond, name, detail=""):
+    results.append(bool(cond))
+    print(("ok - " if cond else "not ok - ") + name +
+          ("" if cond else "  (%s)" % str(detail)[:2000]))
+
+
+def load(user, *files):
+    subprocess.run(["sh", os.path.join(ROOT, "tests/integration/servers.sh"),
+                    "load", D, user, "INBOX"] + list(files), check=True,
+                   capture_output=True)
+
+
+def maildir_files(path):
+    return sorted(glob.glob(os.path.join(path, "new", "*")) +
+                  glob.glob(os.path.join(path, "cur", "*")))
+
+
+def wait_mail(user, n, timeout=20):
+    path = E["MSX_%s_MAILDIR" % user.upper()]
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = maildir_files(path)
+        if len(got) >= n:
+            time.sleep(0.3)
+            return maildir_files(path)
+        time.sleep(0.2)
+    return maildir_files(path)
+
+
+def run(conf, *extra):
+    p = subprocess.run([MAILSIFT, "run", "-c", conf, "--once", "-v"] +
+                       list(extra), capture_output=True, timeout=120)
+    return p.returncode, p.stderr.decode("utf-8", "replace")
+
+
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
+
+
+def msg(name, frm, subject, extra_headers="", attach=None, to=None):
+    to = to or E["MSX_USER1_ADDR"]
+    head = ("Return-Path: <%s>\nFrom: %s\nTo: %s\nSubject: %s\n"
+            "Message-ID: <%s@test>\nDate: Thu, 26 Nov 2026 10:00:00 +0000\n"
+            "MIME-Version: 1.0\n%s" % (frm, frm, to, subject, name,
+                                       extra_headers))
+    if attach is None:
+        body = head + "Content-Type: text/plain\n\nhello %s\n" % name
+    else:
+        fname, data = attach
+        b64 = base64.encodebytes(data).decode()
+        body = (head + "Content-Type: multipart/mixed; boundary=b\n\n"
+                "--b\nContent-Type: text/plain\n\nsee attached\n--b\n"
+                "Content-Type: application/pdf\nContent-Disposition: "
+                "attachment; filename=\"%s\"\nContent-Transfer-Encoding: "
+                "base64\n\n%s--b--\n" % (fname, b64))
+    path = os.path.join(W, name + ".eml")
+    with open(path, "w") as f:
+        f.write(body)
+    return path
+
+
+def write_conf(name, smtp_port):
+    rules = os.path.join(W, "rules.yaml")
+    with open(rules, "w") as f:
+        f.write(r"""version: 1
+rules:
+  - name: invoices
+    when:
+      all:
+        - from: '@billing\.example\.test'
+        - attachment: { filename: '(?i)\.pdf$' }
+    do:
+      - save-attachments: { to: '%s/invoices/{from.domain}', type: 'application/pdf' }
+      - move: 'Archive/Invoices'
+    stop: true
+  - name: fwd
+    when: { subject: '^FWD-ME' }
+    do:
+      - forward: { to: '%s' }
+    stop: true
+  - name: redir
+    when: { subject: '^REDIRECT-ME' }
+    do:
+      - redirect: { to: '%s' }
+    stop: true
+  - name: away
+    when: { header: { name: To, match: 'user1@example\.test' } }
+    do:
+      - reply: { from: 'user1@example.test', subject: 'Auto: {subject}', body: "I am away.", every: 7d }
+""" % (W, E["MSX_USER3_ADDR"], E["MSX_USER3_ADDR"]))
+    conf = os.path.join(W, name + ".conf")
+    with open(conf, "w") as f:
+        f.write("""state = "%(w)s/state.db"
+smtp out {
+	host = "localhost"
+	port = %(port)s
+	tls = starttls
+	tls-ca-file = "%(ca)s"
+	user = "user1"
+	password = 'user1-secret'
+	from = "user1@example.test"
+}
+account pop {
+	type = pop3
+	host = "127.0.0.1"
+	port = %(pop)s
+	tls = implicit
+	tls-ca-file = "%(ca)s"
+	user = "user1"
+	password = 'user1-secret'
+	deliver = "maildir:%(w)s/Maildir"
+	rules = "%(rules)s"
+	smtp = "out"
+}
+""" % {"w": W, "port": smtp_port, "ca": E["MSX_CA"],
+       "pop": E["MSX_POP3S_PORT"], "rules": rules})
+    os.chmod(conf, 0o600)
+    return conf
+
+
+def parse(path):
+    with open(path, "rb") as f:
+        return email.message_from_bytes(f.read(), policy=email.policy.default)
+
+
+def main():
+    os.makedirs(W)
+    sender = E["MSX_USER2_ADDR"]
+    files = [
+        msg("inv1", "billing@billing.example.test", "Invoice 1",
+            attach=("../../evil/Invoice 1.pdf", PDF)),
+        msg("plain1", sender, "Hello there"),
+        msg("plain2", sender, "Hello again"),
+        msg("list1", sender, "List post", "List-Id: <l.example.test>\n"),
+        msg("bulk1", sender, "Bulk", "Precedence: bulk\n"),
+        msg("auto1", sender, "Auto", "Auto-Submitted: auto-replied\n"),
+        msg("daemon1", "MAILER-DAEMON@example.test", "Bounce"),
+        msg("notme", sender, "Not to me", to="someone@example.test"),
+        msg("fwd1", sender, "FWD-ME please"),
+        msg("redir1", sender, "REDIRECT-ME please"),
+    ]
+    load("user1", *files)
+    # An SMTP outage first: a port where nobody listens.
+    conf_down = write_conf("down", "1")
+    rc, log = run(conf_down)
+    check(rc != 0, "SMTP down: the round reports the failure", log)
+    check("trying again" in log, "SMTP down: replies stay queued", log)
+    user2_before = len(maildir_files(E["MSX_USER2_MAILDIR"]))
+    conf = write_conf("up", E["MSX_SUBMISSION_PORT"])
+    # the queued entries are due after the backoff: make them due now
+    db = sqlite3.connect(os.path.join(W, "state.db"))
+    with db:
+        db.execute("UPDATE outbox SET next_try = 0")
+    db.close()
+    rc, log = run(conf)
+    check(rc == 0, "the second round sends the queue", log)
+
+    saved = glob.glob(os.path.join(W, "invoices", "*", "*"))
+    check(len(saved) == 1, "save-attachments: one file", saved)
+    if saved:
+        check(os.path.basename(os.path.dirname(saved[0])) ==
+              "billing.example.test", "the directory template expanded",
+              saved)
+        check(os.path.basename(saved[0]) == "Invoice 1.pdf",
+              "the hostile name is defused to its base name", saved)
+        with open(saved[0], "rb") as f:
+            check(hashlib.sha256(f.read()).hexdigest() ==
+                  hashlib.sha256(PDF).hexdigest(),
+                  "the saved attachment is byte-identical")
+    check(not os.path.exists(os.path.join(W, "evil")), "nothing written "
+          "outside the directory")
+    moved = maildir_files(os.path.join(W, "Maildir", ".Archive.Invoices"))
+    check(len(moved) == 1, "move: the invoice is in Archive/Invoices",
+          moved)
+    inbox = maildir_files(os.path.join(W, "Maildir"))
+    check(len(inbox) == 9, "the others are delivered by default", inbox)
+
+    got = wait_mail("user2", user2_before + 1)
+    replies = [parse(p) for p in got[user2_before:]]
+    auto = [m for m in replies if str(m["Subject"]).startswith("Auto: ")]
+    check(len(auto) == 1, "exactly one auto-reply reached the sender "
+          "(none to list, bulk, automatic, daemon or not-to-me mail, "
+          "and one per sender)", [str(m["Subject"]) for m in replies])
+    if auto:
+        r = auto[0]
+        check(r["Auto-Submitted"] == "auto-replied",
+              "the reply says Auto-Submitted: auto-replied")
+        check(r["In-Reply-To"] is not None and "@test>" in
+              r["In-Reply-To"], "the reply has In-Reply-To",
+              r["In-Reply-To"])
+        check(str(r["Return-Path"]).strip() in ("<>", ""),
+              "the reply went with a null envelope sender",
+              r["Return-Path"])
+    got3 = wait_mail("user3", 2)
+    subjects = [str(parse(p)["Subject"]) for p in got3]
+    fwd = [parse(p) for p in got3 if "Fwd: FWD-ME" in str(parse(p)["Subject"])]
+    check(len(fwd) == 1, "forward arrived", subjects)
+    if fwd:
+        inner = [p for p in fwd[0].walk()
+                 if p.get_content_type() == "message/rfc822"]
+        check(len(inner) == 1, "the original is attached as message/rfc822")
+    red = [parse(p) for p in got3 if "REDIRECT-ME" in str(parse(p)["Subject"])
+           and "Fwd" not in str(parse(p)["Subject"])]
+    check(len(red) == 1 and red[0]["Resent-From"] is not None,
+          "redirect arrived with Resent- fields", subjects)
+
+    # A third round: nothing new, nothing sent again.
+    n2, n3 = len(maildir_files(E["MSX_USER2_MAILDIR"])), len(got3)
+    load("user1", msg("plain3", sender, "Third within a week"))
+    rc, log = run(conf)
+    time.sleep(2)
+    check(len(maildir_files(E["MSX_USER2_MAILDIR"])) == n2,
+          "no second reply to the same sender within `every`")
+    check(len(maildir_files(E["MSX_USER3_MAILDIR"])) == n3,
+          "nothing forwarded twice")
+    p = subprocess.run([MAILSIFT, "test", "-r", os.path.join(W, "rules.yaml"),
+                        files[0]], capture_output=True)
+    out = p.stdout.decode()
+    check(p.returncode == 0 and "save-attachments" in out and "move" in out,
+          "mailsift test shows the plan for the invoice", out)
+    passed = sum(results)
+    print("rules: %d passed, %d failed" % (passed, len(results) - passed))
+    return 0 if passed == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
