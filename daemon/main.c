@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/charsets.h"
 #include "daemon/cmd.h"
 
 struct command {
@@ -66,6 +67,7 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	charsets_keep_loaded();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

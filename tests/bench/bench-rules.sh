@@ -8,8 +8,9 @@
 # Figures: messages/s, µs per message (parsing included), µs of parsing
 # alone, µs per message per rule; with JIT and without (a run-time
 # switch, RULE_LOAD_NO_JIT); and with JIT and the charset converters of
-# glibc held loaded (see bench-rules.c -P).  The target is 20,000
-# messages/s with JIT.  Never fails on timing: exit status 1 only if a
+# glibc held loaded (see bench-rules.c -P), which is how mailsift runs:
+# daemon/charsets.c holds them from start.  The target is 20,000
+# messages/s with JIT, judged on that last row.  Never fails on timing: exit status 1 only if a
 # program fails.
 #
 # Environment: SEED (corpus seed, 7), COUNT (messages generated, 2000;
@@ -89,7 +90,8 @@ row "JIT"
 jit=$(echo "$last" | sed -n 's/.*msgs_per_s=\([0-9]*\).*/\1/p')
 jit_on=$(echo "$last" | sed -n 's/^jit=\([01]\).*/\1/p')
 row "no JIT" -J
-row "JIT, charsets loaded" -P
+row "JIT, charsets loaded (as mailsift runs)" -P
+jit=$(echo "$last" | sed -n 's/.*msgs_per_s=\([0-9]*\).*/\1/p')
 echo
 echo "$last" | sed -n 's/.*matched=\([0-9]*\) actions=\([0-9]*\).*/  work per pass: \1 rule matches, \2 actions planned/p'
 if [ "${jit_on:-0}" != 1 ]; then
@@ -100,7 +102,7 @@ if [ -n "${jit:-}" ]; then
 		verdict = "NOT met"
 		if (j + 0 >= t + 0)
 			verdict = "met"
-		printf "  target: %d msgs/s with JIT on one core: %s (%.0f%%)\n",
+		printf "  target: %d msgs/s with JIT on one core, as mailsift runs: %s (%.0f%%)\n",
 		    t, verdict, 100 * j / t }'
 fi
 exit "$status"
