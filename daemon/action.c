@@ -12,6 +12,7 @@
 #include "daemon/action.h"
 #include "daemon/fetch-int.h"
 #include "daemon/log.h"
+#include "daemon/serverops.h"
 
 struct action_run {
 	struct pipeline		*pl;
@@ -58,6 +59,40 @@ action_deliver(struct action_run *r, const char *target, const char *folder)
 	    r->msg.len);
 }
 
+/* Record a server-side action; the IMAP source does it after the
+ * commit (serverops.h). */
+static int
+action_server(struct action_run *r, const char *what, const char *arg)
+{
+	char	 err[1024];
+
+	if (state_server_op_add(pipeline_state(r->pl), r->acct->name,
+	    r->k->folder, r->k->uidvalidity, r->k->uid, what, arg, err,
+	    sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+action_flags(struct action_run *r, const struct rule_action *a)
+{
+	char	 flags[1024];
+	size_t	 i, len = 0;
+	int	 n;
+
+	flags[0] = '\0';
+	for (i = 0; i < rule_action_argc(a); i++) {
+		n = snprintf(flags + len, sizeof(flags) - len, "%s%s",
+		    i > 0 ? " " : "", rule_action_arg(a, i));
+		if (n < 0 || (size_t)n >= sizeof(flags) - len)
+			return -1;
+		len += (size_t)n;
+	}
+	return action_server(r, "flag", flags);
+}
+
 static int
 action_one(struct action_run *r, const struct rule_action *a)
 {
@@ -70,10 +105,14 @@ action_one(struct action_run *r, const struct rule_action *a)
 	case RULE_ACTION_DELIVER:
 		return action_deliver(r, rule_action_target(a), NULL);
 	case RULE_ACTION_KEEP:
-		return action_deliver(r, NULL, NULL);
+		return 0;	/* leave it on the server: nothing to do */
 	case RULE_ACTION_MOVE:
 	case RULE_ACTION_COPY:
-		/* a Maildir++ folder of the account's own target */
+		if (r->acct->type == ACCT_IMAP)
+			return action_server(r, rule_action_type(a) ==
+			    RULE_ACTION_MOVE ? "move" : "copy",
+			    rule_action_target(a));
+		/* elsewhere: a Maildir++ folder of the account's target */
 		return action_deliver(r, NULL, rule_action_target(a));
 	case RULE_ACTION_DISCARD:
 		return 0;
@@ -97,11 +136,12 @@ action_one(struct action_run *r, const struct rule_action *a)
 		return action_forward(st, cfg, r->acct, a, r->msg.data,
 		    r->msg.len, key, 1);
 	case RULE_ACTION_FLAG:
+		return action_flags(r, a);
 	case RULE_ACTION_DELETE:
-		log_warn("%s: %s: server-side %s is not carried out yet",
-		    r->where, rule_action_rule(a),
-		    rule_action_type_name(rule_action_type(a)));
-		return 0;
+		/* POP3 and local sources: keep = no does this already */
+		if (r->acct->type != ACCT_IMAP)
+			return 0;
+		return action_server(r, "delete", "");
 	}
 	return 0;
 }

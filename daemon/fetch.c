@@ -17,6 +17,7 @@
 #include "daemon/deliver.h"
 #include "daemon/fetch-int.h"
 #include "daemon/log.h"
+#include "daemon/serverops.h"
 #include "daemon/state.h"
 
 #define BATCH_MAX	64
@@ -563,5 +564,41 @@ pipeline_folder_begin(struct pipeline *pl, const char *folder,
 		    "entries set aside; fetching the folder again, skipping "
 		    "what was already delivered", pl->acct->name, folder,
 		    uidvalidity, aside);
+	return 0;
+}
+
+int
+pipeline_server_ops(struct pipeline *pl, const char *folder,
+    uint32_t uidvalidity, struct server_op **v, size_t *n)
+{
+	char	 err[1024];
+
+	*v = NULL;
+	*n = 0;
+	if (pl->dry_run)
+		return 0;
+	if (state_server_ops_ready(pl->st, pl->acct->name, folder,
+	    uidvalidity, v, n, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+void
+pipeline_server_ops_free(struct server_op *v, size_t n)
+{
+	state_server_ops_free(v, n);
+}
+
+int
+pipeline_server_op_done(struct pipeline *pl, int64_t id)
+{
+	char	 err[1024];
+
+	if (state_server_op_done(pl->st, id, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
 	return 0;
 }

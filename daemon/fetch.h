@@ -81,6 +81,15 @@ int		 pipeline_known_uids(struct pipeline *, const char *folder,
 int		 pipeline_folder_begin(struct pipeline *, const char *folder,
 		    uint32_t uidvalidity);
 
+/* Server-side actions the rules asked for (serverops.h), ready to carry
+ * out because their messages are recorded; IMAP sources do them after
+ * each folder's commit and report each one done. */
+struct server_op;
+int		 pipeline_server_ops(struct pipeline *, const char *folder,
+		    uint32_t uidvalidity, struct server_op **, size_t *n);
+void		 pipeline_server_ops_free(struct server_op *, size_t n);
+int		 pipeline_server_op_done(struct pipeline *, int64_t id);
+
 /* Sources: one round over the account; 0, or -1 (already logged). */
 int		 imap_fetch(const struct account *, struct pipeline *);
 int		 pop3_fetch(const struct account *, struct pipeline *);

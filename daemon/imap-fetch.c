@@ -16,6 +16,7 @@
 #include "daemon/conn.h"
 #include "daemon/imap.h"
 #include "daemon/log.h"
+#include "daemon/serverops.h"
 
 /* UIDs per UID FETCH command, and commands in flight. */
 #define FETCH_CHUNK	200
@@ -243,6 +244,93 @@ flags_apply(struct imap *s)
 	return 0;
 }
 
+/* COPY or MOVE one UID to folder, creating the folder if the server
+ * says it is missing (TRYCREATE). */
+static int
+op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
+{
+	char	 q[1024];
+
+	if (imap_folder_quote(to, q, sizeof(q)) == -1) {
+		snprintf(s->err, sizeof(s->err), "folder name %s not valid "
+		    "UTF-8 or too long", to);
+		return -1;
+	}
+	if (imap_cmd(s, "UID %s %u %s", cmd, uid, q) == 0)
+		return 0;
+	if (strstr(s->err, "TRYCREATE") == NULL || s->bye)
+		return -1;
+	if (imap_cmd(s, "CREATE %s", q) == -1)
+		return -1;
+	(void)imap_cmd(s, "SUBSCRIBE %s", q);
+	return imap_cmd(s, "UID %s %u %s", cmd, uid, q);
+}
+
+static int
+op_remove(struct imap *s, uint32_t uid)
+{
+	if (imap_cmd(s, "UID STORE %u +FLAGS.SILENT (\\Deleted)", uid) == -1)
+		return -1;
+	/* without UIDPLUS, EXPUNGE also removes others' \Deleted */
+	if (s->caps & CAP_UIDPLUS)
+		return imap_cmd(s, "UID EXPUNGE %u", uid);
+	return imap_cmd(s, "EXPUNGE");
+}
+
+static int
+op_apply(struct imap *s, const struct server_op *op)
+{
+	if (strcmp(op->action, "flag") == 0)
+		return imap_cmd(s, "UID STORE %u +FLAGS.SILENT (%s)", op->uid,
+		    op->arg);
+	if (strcmp(op->action, "copy") == 0)
+		return op_transfer(s, "COPY", op->uid, op->arg);
+	if (strcmp(op->action, "move") == 0) {
+		if (s->caps & CAP_MOVE)
+			return op_transfer(s, "MOVE", op->uid, op->arg);
+		if (op_transfer(s, "COPY", op->uid, op->arg) == -1)
+			return -1;
+		return op_remove(s, op->uid);
+	}
+	if (strcmp(op->action, "delete") == 0)
+		return op_remove(s, op->uid);
+	snprintf(s->err, sizeof(s->err), "unknown server action %s",
+	    op->action);
+	return -1;
+}
+
+/*
+ * The rules' moves, copies, flags and deletions for this folder, for
+ * messages now recorded.  One that fails stays for the next round; a
+ * UID already gone makes the server answer OK with nothing done.
+ */
+static int
+server_ops_apply(struct imap *s)
+{
+	struct server_op	*v;
+	size_t			 n, i;
+	int			 rv = 0;
+
+	if (pipeline_server_ops(s->pl, s->folder, s->uidvalidity, &v,
+	    &n) == -1)
+		return -1;
+	for (i = 0; i < n && !s->bye; i++) {
+		if (op_apply(s, &v[i]) == -1) {
+			log_error("%s: folder %s UID %u: %s %s: %s",
+			    s->acct->name, s->folder, v[i].uid, v[i].action,
+			    v[i].arg, s->err);
+			rv = -1;
+			continue;
+		}
+		log_info("%s: folder %s UID %u: %s %s", s->acct->name,
+		    s->folder, v[i].uid, v[i].action, v[i].arg);
+		if (pipeline_server_op_done(s->pl, v[i].id) == -1)
+			rv = -1;
+	}
+	pipeline_server_ops_free(v, n);
+	return rv;
+}
+
 /* From the UIDs on the server, keep the new ones; note old ones to
  * delete when the account does not keep mail. */
 static int
@@ -285,7 +373,8 @@ imap_folder_fetch(struct imap *s, const char *folder)
 
 	s->ndone = 0;
 	s->nsearch = 0;
-	if (folder_select(s, folder, a->keep && !a->only_unseen) == -1)
+	if (folder_select(s, folder, a->keep && !a->only_unseen &&
+	    a->rules == NULL) == -1)
 		return -1;
 	if (pipeline_folder_begin(s->pl, folder, s->uidvalidity) == -1) {
 		s->pipeline_failed = 1;
@@ -321,7 +410,9 @@ imap_folder_fetch(struct imap *s, const char *folder)
 		s->pipeline_failed = 1;
 		return -1;
 	}
-	return flags_apply(s);
+	if (flags_apply(s) == -1)
+		return -1;
+	return server_ops_apply(s);
 }
 
 /* Wait in IDLE until the folder changes, the renewal time, or a stop. */

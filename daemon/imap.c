@@ -187,10 +187,11 @@ imap_wait(struct imap *s, const char *tag)
 			sc.p += tlen + 1;
 			if (imap_scan_next(&sc, &t) == -1)
 				return -1;
+			/* the text with its [CODE]: callers look for TRYCREATE */
+			imap_scan_rest(&sc, &rest, &len);
 			resp_code(s, &sc);
 			if (imap_tok_is(&t, "OK"))
 				return 0;
-			imap_scan_rest(&sc, &rest, &len);
 			set_err(s, "server said", rest, len);
 			return -1;
 		}

@@ -107,6 +107,19 @@ static const char schema_sql[] =
     " PRIMARY KEY (account, rule, sender));"
     /* Actions with effects outside the state (files saved, commands
      * run) done for a message, so a refetch does not repeat them. */
+    /* Server-side actions of the rules (IMAP move, copy, flag, delete),
+     * kept until done so a crash cannot lose them; carried out only for
+     * messages recorded as delivered or filed. */
+    "CREATE TABLE server_op ("
+    " id INTEGER PRIMARY KEY,"
+    " account TEXT NOT NULL,"
+    " folder TEXT NOT NULL,"
+    " uidvalidity INTEGER NOT NULL,"
+    " uid INTEGER NOT NULL,"
+    " action TEXT NOT NULL,"
+    " arg TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " UNIQUE (account, folder, uidvalidity, uid, action, arg));"
     "CREATE TABLE action_done ("
     " key TEXT PRIMARY KEY,"
     " time INTEGER NOT NULL);";

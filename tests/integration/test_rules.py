@@ -147,6 +147,82 @@ def parse(path):
         return email.message_from_bytes(f.read(), policy=email.policy.default)
 
 
+def doveadm(*args):
+    p = subprocess.run(["doveadm", "-c", E["MSX_DOVECOT_CONF"]] +
+                       list(args), capture_output=True, timeout=60)
+    return p.stdout.decode("utf-8", "replace")
+
+
+def test_imap_server_actions():
+    """On an IMAP account, move, copy, flag and delete act on the
+    server, after the message is safe at home."""
+    sender = E["MSX_USER2_ADDR"]
+    to = E["MSX_USER3_ADDR"]
+    load("user3", msg("mv1", sender, "MOVE-ME now", to=to),
+         msg("fl1", sender, "FLAG-ME now", to=to),
+         msg("del1", sender, "DELETE-ME now", to=to),
+         msg("stay1", sender, "Just stay", to=to))
+    rules = os.path.join(W, "rules-imap.yaml")
+    with open(rules, "w") as f:
+        f.write(r"""version: 1
+rules:
+  - name: filing
+    when: { subject: '^MOVE-ME' }
+    do:
+      - move: 'Filed/2026'
+  - name: flagging
+    when: { subject: '^FLAG-ME' }
+    do:
+      - flag: ['\Flagged', '$Important']
+  - name: deleting
+    when: { subject: '^DELETE-ME' }
+    do:
+      - deliver: "maildir:%s/deleted-copy"
+      - delete
+""" % W)
+    conf = os.path.join(W, "imap.conf")
+    with open(conf, "w") as f:
+        f.write("""state = "%(w)s/state-imap.db"
+account imap {
+	type = imap
+	host = "localhost"
+	port = %(port)s
+	tls = implicit
+	tls-ca-file = "%(ca)s"
+	user = "user3"
+	password = 'p@ss w0rd"3'
+	deliver = "maildir:%(w)s/Maildir-imap"
+	rules = "%(rules)s"
+}
+""" % {"w": W, "port": E["MSX_IMAPS_PORT"], "ca": E["MSX_CA"],
+       "rules": rules})
+    os.chmod(conf, 0o600)
+    rc, log = run(conf)
+    check(rc == 0, "IMAP rules round", log)
+    filed = doveadm("search", "-u", "user3", "mailbox", "Filed/2026", "ALL")
+    check(len(filed.strip().split("\n")) == 1 and filed.strip(), "move: the message is in "
+          "Filed/2026 on the server (created)", filed + log)
+    inbox = doveadm("fetch", "-u", "user3", "flags hdr.subject", "mailbox",
+                    "INBOX", "ALL")
+    check("MOVE-ME" not in inbox, "move: and gone from INBOX", inbox)
+    check("DELETE-ME" not in inbox, "delete: gone from the server", inbox)
+    check("Just stay" in inbox, "other mail stays", inbox)
+    fl = [b for b in inbox.split("flags:") if "FLAG-ME" in b]
+    check(fl and "\\Flagged" in fl[0] and "$Important" in fl[0],
+          "flag: \\Flagged and $Important set on the server", inbox)
+    copy = maildir_files(os.path.join(W, "deleted-copy"))
+    check(len(copy) == 1, "delete came after the delivery it follows",
+          copy)
+    home = [str(parse(p)["Subject"]) for p in
+            maildir_files(os.path.join(W, "Maildir-imap"))]
+    check("FLAG-ME now" in home and "Just stay" in home and
+          "MOVE-ME now" not in home, "flagged and plain mail delivered by "
+          "default; the moved one filed on the server only", home)
+    rc, log = run(conf)
+    check(rc == 0 and "fetched 0" in log, "a second round does nothing",
+          log)
+
+
 def main():
     os.makedirs(W)
     sender = E["MSX_USER2_ADDR"]
@@ -242,6 +318,7 @@ def main():
     out = p.stdout.decode()
     check(p.returncode == 0 and "save-attachments" in out and "move" in out,
           "mailsift test shows the plan for the invoice", out)
+    test_imap_server_actions()
     passed = sum(results)
     print("rules: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1

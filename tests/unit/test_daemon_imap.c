@@ -135,6 +135,33 @@ pipeline_folder_begin(struct pipeline *pl, const char *folder, uint32_t uv)
 }
 
 int
+pipeline_server_ops(struct pipeline *pl, const char *folder, uint32_t uv,
+    struct server_op **v, size_t *n)
+{
+	(void)pl;
+	(void)folder;
+	(void)uv;
+	*v = NULL;
+	*n = 0;
+	return 0;
+}
+
+void
+pipeline_server_ops_free(struct server_op *v, size_t n)
+{
+	(void)n;
+	free(v);
+}
+
+int
+pipeline_server_op_done(struct pipeline *pl, int64_t id)
+{
+	(void)pl;
+	(void)id;
+	return 0;
+}
+
+int
 fetch_should_stop(void)
 {
 	return 0;
