@@ -14,6 +14,17 @@
 #include "daemon/log.h"
 #include "daemon/serverops.h"
 
+/* Deliveries wait until every action of the plan succeeded: a message
+ * whose plan fails halfway must not be recorded, so it comes again. */
+#define PENDING_MAX	16
+
+struct pending {
+	char		*target;	/* NULL: the account's */
+	char		*folder;
+	char		*data;
+	size_t		 len;
+};
+
 struct action_run {
 	struct pipeline		*pl;
 	const struct account	*acct;
@@ -24,6 +35,8 @@ struct action_run {
 	const struct mime_message *parsed;
 	char			 where[512];
 	int			 staged;
+	struct pending		 pending[PENDING_MAX];
+	size_t			 npending;
 };
 
 /* "account/folder/uidvalidity/uid" or "account//0/uidl": one message. */
@@ -43,7 +56,8 @@ action_key(const struct action_run *r, const struct rule_action *a, char *out,
 static int
 action_deliver(struct action_run *r, const char *target, const char *folder)
 {
-	char	 path[4096], spec[4200];
+	struct pending	*p;
+	char		 path[4096], spec[4200];
 
 	if (target != NULL && strchr(target, ':') != NULL &&
 	    strncmp(strchr(target, ':') + 1, "~/", 2) == 0) {
@@ -54,9 +68,51 @@ action_deliver(struct action_run *r, const char *target, const char *folder)
 		    (int)(strchr(target, ':') - target), target, path);
 		target = spec;
 	}
+	if (r->npending == PENDING_MAX) {
+		log_error("%s: more than %d deliveries for one message",
+		    r->where, PENDING_MAX);
+		return -1;
+	}
+	p = &r->pending[r->npending];
+	memset(p, 0, sizeof(*p));
+	if ((target != NULL && (p->target = strdup(target)) == NULL) ||
+	    (folder != NULL && (p->folder = strdup(folder)) == NULL) ||
+	    (p->data = malloc(r->msg.len + 1)) == NULL) {
+		free(p->target);
+		free(p->folder);
+		return -1;
+	}
+	memcpy(p->data, r->msg.data, r->msg.len);
+	p->len = r->msg.len;
+	r->npending++;
 	r->staged++;
-	return pipeline_stage(r->pl, target, folder, r->k, r->msg.data,
-	    r->msg.len);
+	return 0;
+}
+
+static void
+pending_free(struct action_run *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->npending; i++) {
+		free(r->pending[i].target);
+		free(r->pending[i].folder);
+		free(r->pending[i].data);
+	}
+	r->npending = 0;
+}
+
+static int
+pending_stage(struct action_run *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->npending; i++)
+		if (pipeline_stage(r->pl, r->pending[i].target,
+		    r->pending[i].folder, r->k, r->pending[i].data,
+		    r->pending[i].len) == -1)
+			return -1;
+	return 0;
 }
 
 /* Record a server-side action; the IMAP source does it after the
@@ -138,9 +194,8 @@ action_one(struct action_run *r, const struct rule_action *a)
 	case RULE_ACTION_FLAG:
 		return action_flags(r, a);
 	case RULE_ACTION_DELETE:
-		/* POP3 and local sources: keep = no does this already */
 		if (r->acct->type != ACCT_IMAP)
-			return 0;
+			return 0;	/* set up before staging: see below */
 		return action_server(r, "delete", "");
 	}
 	return 0;
@@ -165,6 +220,12 @@ action_plan(struct action_run *r, const struct rule_plan *plan)
 
 	for (i = 0; i < rule_plan_warning_count(plan); i++)
 		log_warn("%s: rules: %s", r->where, rule_plan_warning(plan, i));
+	/* POP3 and local sources delete when the staged delivery commits,
+	 * so the mark must be there before anything is staged */
+	for (i = 0; i < rule_plan_count(plan); i++)
+		if (rule_action_type(rule_plan_action(plan, i)) ==
+		    RULE_ACTION_DELETE && r->acct->type != ACCT_IMAP)
+			pipeline_set_remove(r->pl, 1);
 	for (i = 0; i < rule_plan_count(plan); i++) {
 		a = rule_plan_action(plan, i);
 		log_debug("%s: rule %s: %s %s", r->where, rule_action_rule(a),
@@ -173,22 +234,26 @@ action_plan(struct action_run *r, const struct rule_plan *plan)
 		if (pipeline_dry_run(r->pl))
 			continue;
 		if (action_one(r, a) == -1) {
-			/* nothing is recorded for this message: it comes
-			 * again next round, and nothing is deleted */
-			log_error("%s: rule %s: %s failed", r->where,
-			    rule_action_rule(a),
+			/* nothing is staged or recorded for this message: it
+			 * comes again next round, and nothing is deleted;
+			 * the other messages go on */
+			log_error("%s: rule %s: %s failed; the message is left "
+			    "for the next round", r->where, rule_action_rule(a),
 			    rule_action_type_name(rule_action_type(a)));
-			return -1;
+			pipeline_stats(r->pl)->errors++;
+			return 0;
 		}
 	}
 	/* no rule filed it and the file has no default: the account's */
 	if (!rule_plan_filed(plan) && !pipeline_dry_run(r->pl) &&
 	    action_deliver(r, NULL, NULL) == -1)
 		return -1;
-	if (r->staged == 0 && !pipeline_dry_run(r->pl))
+	if (pipeline_dry_run(r->pl))
+		return 0;
+	if (r->staged == 0)
 		return pipeline_record_filed(r->pl, r->k, r->origlen,
 		    "filed by rules without a local delivery");
-	return 0;
+	return pending_stage(r);
 }
 
 int
@@ -224,6 +289,8 @@ action_message(struct pipeline *pl, const struct fetch_key *k, char *data,
 	    NULL)) == NULL)
 		goto nomem;
 	rv = action_plan(&r, plan);
+	pipeline_set_remove(pl, 0);
+	pending_free(&r);
 	goto out;
 nomem:
 	log_error("%s: out of memory", r.where);

@@ -16,6 +16,10 @@ struct state;
 int			 pipeline_stage(struct pipeline *, const char *target,
 			    const char *folder, const struct fetch_key *k,
 			    const char *data, size_t len);
+/* A rule asks to delete the message being staged from its source: the
+ * committed callback will say so (POP3 and local sources; IMAP records a
+ * server action instead).  Set before staging, cleared after. */
+void			 pipeline_set_remove(struct pipeline *, int);
 /* Record k as dealt with although nothing was delivered (discard). */
 int			 pipeline_record_filed(struct pipeline *,
 			    const struct fetch_key *, uint64_t size,

@@ -36,6 +36,7 @@ struct staged_key {
 	uint32_t	 uidvalidity;
 	uint32_t	 uid;
 	unsigned	 seq;
+	int		 remove;
 };
 
 struct target {
@@ -60,6 +61,7 @@ struct pipeline {
 	void			*cbctx;
 	struct fetch_stats	 stats;
 	int			 dedupe;	/* folder has set-aside rows */
+	int			 remove;	/* stage with "delete at source" */
 	size_t			 total;		/* for the progress line */
 	size_t			 shown;
 	struct timespec		 last;
@@ -220,6 +222,7 @@ committed(struct pipeline *pl, const struct staged_key *s)
 	k.uid = s->uid;
 	k.uidl = s->uidl;
 	k.seq = s->seq;
+	k.remove = s->remove;
 	pl->cb(pl->cbctx, &k);
 }
 
@@ -237,6 +240,7 @@ key_keep(struct pipeline *pl, const struct fetch_key *k)
 	s->uidvalidity = k->uidvalidity;
 	s->uid = k->uid;
 	s->seq = k->seq;
+	s->remove = pl->remove;
 	pl->nkeys++;
 	return 0;
 }
@@ -381,6 +385,12 @@ pipeline_stage(struct pipeline *pl, const char *target, const char *folder,
 	    delivery_batch_bytes(pl->batch) >= BATCH_BYTES)
 		return pipeline_flush(pl);
 	return 0;
+}
+
+void
+pipeline_set_remove(struct pipeline *pl, int on)
+{
+	pl->remove = on;
 }
 
 int

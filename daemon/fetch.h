@@ -28,6 +28,7 @@ struct fetch_key {
 	uint32_t	 uid;		/* IMAP */
 	const char	*uidl;		/* POP3 UIDL / local source key; or NULL */
 	unsigned	 seq;		/* POP3 message number (for DELE) */
+	int		 remove;	/* committed: a rule asked to delete it */
 };
 
 /* Called for each message once it is durably delivered and recorded. */

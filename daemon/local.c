@@ -38,7 +38,7 @@ on_committed(void *ctx, const struct fetch_key *k)
 	struct local	*l = ctx;
 
 	l->ncommitted++;
-	if (l->acct->keep || l->acct->type != ACCT_MAILDIR ||
+	if ((l->acct->keep && !k->remove) || l->acct->type != ACCT_MAILDIR ||
 	    k->seq >= l->npaths)
 		return;
 	if (unlink(l->paths[k->seq]) == -1 && errno != ENOENT)
@@ -158,7 +158,7 @@ maildir_fetch(struct local *l)
 		if (known[i]) {
 			if (known[i] == 1 && !l->acct->keep)
 				on_committed(l, &(struct fetch_key){ "", 0, 0,
-				    keys[i], (unsigned)i });
+				    keys[i], (unsigned)i, 0 });
 			continue;
 		}
 		if (deliver_file(l, i, keys[i]) == -1)

@@ -290,7 +290,7 @@ pop3_committed(void *ctx, const struct fetch_key *key)
 	m = pop3_find(p, key->seq);
 	if (m == NULL || strcmp(m->uidl, key->uidl) != 0 || m->skipped)
 		return;
-	m->dele = !p->acct->keep;
+	m->dele = !p->acct->keep || key->remove;
 }
 
 /* Room for n more bytes in the message buffer, within buf_max. */

@@ -109,6 +109,8 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 	fs = pipeline_stats(pl);
 	if (rv == -1)
 		fs->errors++;
+	else if (fs->errors > 0)
+		rv = -1;	/* some message's actions failed */
 	log_info("%s: fetched %zu, delivered %zu, skipped %zu, errors %zu, "
 	    "%.1f MB in %.2f s", a.name, fs->fetched, fs->delivered,
 	    fs->skipped, fs->errors, (double)fs->bytes / 1e6, elapsed(&t0));

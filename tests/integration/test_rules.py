@@ -223,6 +223,92 @@ account imap {
           log)
 
 
+def test_transforms():
+    """Header edits and pipe filters change what is delivered; pipe
+    failures are retried; discard files nothing; delete on POP3 removes
+    the message from the server after its delivery, even with keep."""
+    sender = E["MSX_USER2_ADDR"]
+    to = E["MSX_USER1_ADDR"]
+    for n in maildir_files(E["MSX_USER1_MAILDIR"]):
+        os.unlink(n)
+    subprocess.run(["doveadm", "-c", E["MSX_DOVECOT_CONF"], "force-resync",
+                    "-u", "user1", "INBOX"], check=True)
+    load("user1", msg("tag1", sender, "TAG-ME", "X-Junk: spam\n", to=to),
+         msg("drop1", sender, "DROP-ME", to=to),
+         msg("gone1", sender, "DELETE-ME", to=to),
+         msg("bad1", sender, "PIPE-FAILS", to=to))
+    rules = os.path.join(W, "rules-t.yaml")
+    with open(rules, "w") as f:
+        f.write(r"""version: 1
+rules:
+  - name: tagger
+    when: { subject: '^TAG-ME' }
+    do:
+      - add-header: { X-Sifted: 'yes {from.domain}' }
+      - remove-header: X-Junk
+      - pipe: { command: [sed, 's/hello/HELLO/'], filter: true }
+      - deliver: "maildir:%(w)s/tagged"
+  - name: dropper
+    when: { subject: '^DROP-ME' }
+    do: [ discard ]
+  - name: deleter
+    when: { subject: '^DELETE-ME' }
+    do: [ delete ]
+  - name: failing
+    when: { subject: '^PIPE-FAILS' }
+    do:
+      - pipe: [sh, -c, 'exit 3']
+""" % {"w": W})
+    conf = os.path.join(W, "t.conf")
+    with open(conf, "w") as f:
+        f.write("""state = "%(w)s/state-t.db"
+account t {
+	type = pop3
+	host = "127.0.0.1"
+	port = %(pop)s
+	tls = implicit
+	tls-ca-file = "%(ca)s"
+	user = "user1"
+	password = 'user1-secret'
+	deliver = "maildir:%(w)s/Maildir-t"
+	rules = "%(rules)s"
+}
+""" % {"w": W, "pop": E["MSX_POP3S_PORT"], "ca": E["MSX_CA"],
+       "rules": rules})
+    os.chmod(conf, 0o600)
+    rc, log = run(conf)
+    check(rc != 0 and "exit status 3" in log, "a failing pipe fails the "
+          "round and is named", log)
+    tagged = maildir_files(os.path.join(W, "tagged"))
+    check(len(tagged) == 1, "the tagged message went to its target",
+          tagged)
+    if tagged:
+        with open(tagged[0], "rb") as f:
+            data = f.read()
+        head = data.split(b"\n\n", 1)[0]
+        check(b"X-Sifted: yes example.test" in head, "add-header with a "
+              "template", head)
+        check(b"X-Junk" not in head, "remove-header", head)
+        check(b"HELLO tag1" in data, "the pipe filter's output is what "
+              "was delivered", data[-60:])
+    subjects = [str(parse(p)["Subject"]) for p in
+                maildir_files(os.path.join(W, "Maildir-t"))]
+    check("DROP-ME" not in subjects, "discard files nothing", subjects)
+    check("DELETE-ME" in subjects, "delete: delivered by default first",
+          subjects)
+    left = doveadm("fetch", "-u", "user1", "hdr.subject", "mailbox",
+                   "INBOX", "ALL")
+    check("DELETE-ME" not in left and "PIPE-FAILS" in left and
+          "TAG-ME" in left, "delete removed only that one from the "
+          "server (keep = yes); the failed one stays", left)
+    rc, log = run(conf)
+    check("PIPE-FAILS" not in " ".join(subjects) and
+          "exit status 3" in log, "the failed action is tried again "
+          "next round, and nothing else is repeated", log)
+    check(len(maildir_files(os.path.join(W, "tagged"))) == 1,
+          "the tagged message is not delivered twice")
+
+
 def main():
     os.makedirs(W)
     sender = E["MSX_USER2_ADDR"]
@@ -319,6 +405,7 @@ def main():
     check(p.returncode == 0 and "save-attachments" in out and "move" in out,
           "mailsift test shows the plan for the invoice", out)
     test_imap_server_actions()
+    test_transforms()
     passed = sum(results)
     print("rules: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1
