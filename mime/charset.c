@@ -408,6 +408,18 @@ utf8_sequence(const unsigned char *s, size_t len, int *ok)
 	return need;
 }
 
+size_t
+mime_utf8_seq(const char *s, size_t len)
+{
+	size_t	 n;
+	int	 ok;
+
+	if (len == 0)
+		return 0;
+	n = utf8_sequence((const unsigned char *)s, len, &ok);
+	return ok ? n : 0;
+}
+
 /* Offset of the first byte that is not plain ASCII, or len. */
 static size_t
 ascii_span(const unsigned char *s, size_t len)

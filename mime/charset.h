@@ -35,6 +35,9 @@ const char	*mime_charset_canonical(const char *name);
 int		 mime_charset_to_utf8(const char *charset, const char *in,
 		    size_t len, const char *fallback, struct mime_buf *out);
 
+/* Length of the well-formed UTF-8 sequence at s[0..len) (shortest form,
+ * no surrogates, at most U+10FFFF), or 0 if there is none. */
+size_t		 mime_utf8_seq(const char *s, size_t len);
 /* 1 if s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 int		 mime_utf8_valid(const char *s, size_t len);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mime/buf.h"
+#include "mime/charset.h"
 #include "rules/arena.h"
 #include "rules/utf8.h"
 
@@ -12,35 +13,7 @@ static const char replacement[] = "\xef\xbf\xbd";
 size_t
 rule_utf8_seq(const unsigned char *s, size_t len)
 {
-	unsigned	 c = s[0], min, cp;
-	size_t		 n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		min = 0x80;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		min = 0x800;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		min = 0x10000;
-		cp = c & 0x07;
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	return mime_utf8_seq((const char *)s, len);
 }
 
 /* Bytes of s[0..len) that are valid from the start. */
