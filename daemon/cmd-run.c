@@ -16,6 +16,7 @@
 #include "daemon/conf.h"
 #include "daemon/deliver.h"
 #include "daemon/log.h"
+#include "daemon/rulesets.h"
 #include "daemon/sched.h"
 #include "daemon/state.h"
 
@@ -111,6 +112,7 @@ cmd_run(int argc, char **argv)
 	};
 	struct run_opts	 opts = { 0, 0, NULL };
 	struct config	*cfg;
+	struct rule_set	**rules;
 	struct state	*claim = NULL;
 	const char	*pidfile = NULL;
 	char		 path[4096], err[1024];
@@ -158,6 +160,11 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "mailsift: %s\n", err);
 		return 1;
 	}
+	if ((rules = rulesets_load(cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		config_free(cfg);
+		return 1;
+	}
 	log_init(cfg->log_syslog || detach, verbose >= 2 ? LOG_LEVEL_TRACE :
 	    verbose == 1 && cfg->log_level < LOG_LEVEL_DEBUG ?
 	    LOG_LEVEL_DEBUG : (enum log_level)cfg->log_level);
@@ -174,12 +181,13 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (opts.once)
-		rv = sched_run_once(cfg, &opts);
+		rv = sched_run_once(cfg, rules, &opts);
 	else
-		rv = sched_run_forever(&cfg, &opts);
+		rv = sched_run_forever(&cfg, &rules, &opts);
 out:
 	if (claim != NULL)
 		state_close(claim);
+	rulesets_free(rules, cfg->naccounts);
 	config_free(cfg);
 	return rv;
 }

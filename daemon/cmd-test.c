@@ -18,6 +18,7 @@
 #include "mime/mime.h"
 #include "rules/rules.h"
 #include "daemon/cmd.h"
+#include "daemon/rulesets.h"
 #include "daemon/conf.h"
 #include "daemon/json.h"
 #include "daemon/mailfile.h"
@@ -561,23 +562,6 @@ run_self(const struct test_opts *o, const struct rule_set *set)
 }
 
 /* What an account's source cannot do, for rule_set_load(). */
-static unsigned
-source_flags(enum acct_type type)
-{
-	switch (type) {
-	case ACCT_IMAP:
-		return 0;
-	case ACCT_POP3:
-	case ACCT_MAILDIR:
-	case ACCT_MBOX:
-		return RULE_SOURCE_NO_FOLDERS | RULE_SOURCE_NO_FLAGS;
-	case ACCT_STDIN:
-		break;
-	}
-	return RULE_SOURCE_NO_FOLDERS | RULE_SOURCE_NO_FLAGS |
-	    RULE_SOURCE_NO_DELETE;
-}
-
 /* Without -r: the rule file of --account in the configuration. */
 static struct rule_set *
 load_from_config(const struct test_opts *o)
@@ -610,8 +594,8 @@ load_from_config(const struct test_opts *o)
 	else if (a->rules == NULL)
 		fprintf(stderr, "mailsift: %s: account '%s' has no rules "
 		    "option\n", file, o->account);
-	else if ((set = rule_set_load(a->rules, source_flags(a->type), err,
-	    sizeof(err))) == NULL)
+	else if ((set = rule_set_load(a->rules,
+	    rulesets_source_flags(a->type), err, sizeof(err))) == NULL)
 		fprintf(stderr, "mailsift: %s\n", err);
 	config_free(conf);
 	return set;

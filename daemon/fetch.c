@@ -51,7 +51,7 @@ struct pipeline {
 	struct state		*st;
 	int			 dry_run;
 	struct delivery		*dv;
-	struct rule_set		*rules;
+	const struct rule_set	*rules;		/* the account's, or NULL */
 	struct target		 targets[TARGETS_MAX];
 	size_t			 ntargets;
 	struct delivery_batch	*batch;
@@ -101,22 +101,10 @@ progress_show(struct pipeline *pl, int last)
 		pl->total = 0;
 }
 
-/* What the account's source cannot do, for the rule loader. */
-static unsigned
-rules_flags(const struct account *acct)
-{
-	unsigned	 f = 0;
-
-	if (acct->type != ACCT_IMAP)
-		f |= RULE_SOURCE_NO_FLAGS;
-	if (acct->type == ACCT_STDIN)
-		f |= RULE_SOURCE_NO_DELETE;
-	return f;
-}
-
 struct pipeline *
 pipeline_new(const struct config *cfg, const struct account *acct,
-    struct state *st, int dry_run, char *err, size_t errlen)
+    const struct rule_set *rules, struct state *st, int dry_run, char *err,
+    size_t errlen)
 {
 	struct pipeline	*pl;
 
@@ -139,9 +127,7 @@ pipeline_new(const struct config *cfg, const struct account *acct,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (acct->rules != NULL && (pl->rules = rule_set_load(acct->rules,
-	    rules_flags(acct), err, errlen)) == NULL)
-		goto fail;
+	pl->rules = rules;
 	return pl;
 fail:
 	pipeline_free(pl);
@@ -175,7 +161,6 @@ pipeline_free(struct pipeline *pl)
 		free(pl->targets[i].spec);
 		free(pl->targets[i].folder);
 	}
-	rule_set_free(pl->rules);
 	delivery_close(pl->dv);
 	free(pl);
 }

@@ -43,8 +43,12 @@ struct fetch_stats {
 	uint64_t	 bytes;
 };
 
+struct rule_set;
+/* rules (may be NULL) is the account's rule set; it must outlive the
+ * pipeline. */
 struct pipeline	*pipeline_new(const struct config *, const struct account *,
-		    struct state *, int dry_run, char *err, size_t errlen);
+		    const struct rule_set *rules, struct state *, int dry_run,
+		    char *err, size_t errlen);
 void		 pipeline_free(struct pipeline *);
 void		 pipeline_set_committed(struct pipeline *, fetch_committed_fn,
 		    void *ctx);

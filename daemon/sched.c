@@ -11,6 +11,7 @@
 #include "daemon/action.h"
 #include "daemon/fetch.h"
 #include "daemon/log.h"
+#include "daemon/rulesets.h"
 #include "daemon/sched.h"
 #include "daemon/state.h"
 
@@ -77,7 +78,7 @@ source_run(const struct account *a, struct pipeline *pl)
 
 int
 sched_account_round(const struct config *cfg, const struct account *acct,
-    int dry_run, int allow_idle)
+    const struct rule_set *rules, int dry_run, int allow_idle)
 {
 	struct account		 a = *acct;
 	struct state		*st;
@@ -94,7 +95,7 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 		log_error("%s: %s", a.name, err);
 		return -1;
 	}
-	if ((pl = pipeline_new(cfg, &a, st, dry_run, err,
+	if ((pl = pipeline_new(cfg, &a, rules, st, dry_run, err,
 	    sizeof(err))) == NULL) {
 		log_error("%s: %s", a.name, err);
 		state_close(st);
@@ -122,6 +123,7 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 /* --once: workers take accounts from a shared cursor. */
 struct once_run {
 	const struct config	*cfg;
+	struct rule_set *const	*rules;
 	const struct run_opts	*opts;
 	pthread_mutex_t		 lock;
 	size_t			 next;
@@ -141,7 +143,7 @@ once_worker(void *arg)
 		if (i >= r->cfg->naccounts || fetch_should_stop())
 			return NULL;
 		if (sched_account_round(r->cfg, &r->cfg->accounts[i],
-		    r->opts->dry_run, 0) == -1) {
+		    r->rules[i], r->opts->dry_run, 0) == -1) {
 			pthread_mutex_lock(&r->lock);
 			r->failed = 1;
 			pthread_mutex_unlock(&r->lock);
@@ -150,7 +152,8 @@ once_worker(void *arg)
 }
 
 int
-sched_run_once(const struct config *cfg, const struct run_opts *opts)
+sched_run_once(const struct config *cfg, struct rule_set *const *rules,
+    const struct run_opts *opts)
 {
 	struct once_run	 r;
 	pthread_t	 th[64];
@@ -158,6 +161,7 @@ sched_run_once(const struct config *cfg, const struct run_opts *opts)
 
 	memset(&r, 0, sizeof(r));
 	r.cfg = cfg;
+	r.rules = rules;
 	r.opts = opts;
 	pthread_mutex_init(&r.lock, NULL);
 	n = (size_t)cfg->parallel;
@@ -193,6 +197,7 @@ struct gate {
 struct acct_thread {
 	const struct config	*cfg;
 	const struct account	*acct;
+	const struct rule_set	*rules;
 	const struct run_opts	*opts;
 	struct gate		*gate;
 	pthread_t		 th;
@@ -255,7 +260,8 @@ acct_loop(void *arg)
 	while (!fetch_should_stop()) {
 		if (!t->acct->idle)
 			gate_enter(t->gate);
-		rv = sched_account_round(t->cfg, t->acct, t->opts->dry_run, 1);
+		rv = sched_account_round(t->cfg, t->acct, t->rules,
+		    t->opts->dry_run, 1);
 		if (!t->acct->idle)
 			gate_leave(t->gate);
 		failures = rv == 0 ? 0 : failures + 1;
@@ -268,8 +274,8 @@ acct_loop(void *arg)
 }
 
 static int
-threads_start(const struct config *cfg, const struct run_opts *opts,
-    struct gate *g, struct acct_thread **out)
+threads_start(const struct config *cfg, struct rule_set **rules,
+    const struct run_opts *opts, struct gate *g, struct acct_thread **out)
 {
 	struct acct_thread	*t;
 	size_t			 i;
@@ -280,6 +286,7 @@ threads_start(const struct config *cfg, const struct run_opts *opts,
 	for (i = 0; i < cfg->naccounts; i++) {
 		t[i].cfg = cfg;
 		t[i].acct = &cfg->accounts[i];
+		t[i].rules = rules[i];
 		t[i].opts = opts;
 		t[i].gate = g;
 		t[i].seed = (unsigned)time(NULL) ^ (unsigned)i ^
@@ -302,9 +309,10 @@ threads_join(const struct config *cfg, struct acct_thread *t)
 	free(t);
 }
 
-/* SIGHUP: a new config that loads replaces the old one; else keep it. */
+/* SIGHUP: a new config whose rule files load too replaces the old one;
+ * else the old one keeps running. */
 static struct config *
-reload(const char *path)
+reload(const char *path, struct rule_set ***rules)
 {
 	struct config	*n;
 	char		 err[1024];
@@ -313,35 +321,44 @@ reload(const char *path)
 		log_error("reload: %s; keeping the old configuration", err);
 		return NULL;
 	}
+	if ((*rules = rulesets_load(n, err, sizeof(err))) == NULL) {
+		log_error("reload: %s; keeping the old configuration", err);
+		config_free(n);
+		return NULL;
+	}
 	log_info("reload: %s loaded", path);
 	return n;
 }
 
 int
-sched_run_forever(struct config **cfg, const struct run_opts *opts)
+sched_run_forever(struct config **cfg, struct rule_set ***rules,
+    const struct run_opts *opts)
 {
 	struct gate		 g;
 	struct acct_thread	*t;
 	struct config		*n;
+	struct rule_set		**nr;
 	struct timespec		 tick = { 0, 200 * 1000 * 1000 };
 
 	pthread_mutex_init(&g.lock, NULL);
 	pthread_cond_init(&g.cond, NULL);
-	if (threads_start(*cfg, opts, &g, &t) == -1)
+	if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
 		return 1;
 	while (!sig_stop) {
 		nanosleep(&tick, NULL);
 		if (!sig_reload)
 			continue;
 		sig_reload = 0;
-		if ((n = reload(opts->config_path)) == NULL)
+		if ((n = reload(opts->config_path, &nr)) == NULL)
 			continue;
 		reloading = 1;
 		threads_join(*cfg, t);
 		reloading = 0;
+		rulesets_free(*rules, (*cfg)->naccounts);
 		config_free(*cfg);
 		*cfg = n;
-		if (threads_start(*cfg, opts, &g, &t) == -1)
+		*rules = nr;
+		if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
 			return 1;
 	}
 	log_info("stopping: finishing the messages in hand");

@@ -10,6 +10,8 @@
 
 #include "daemon/conf.h"
 
+struct rule_set;
+
 struct run_opts {
 	int		 once;
 	int		 dry_run;
@@ -20,11 +22,14 @@ void	sched_signals_init(void);
 /* One round for one account: fetch, deliver, log the summary line.
  * 0 on success, -1 on error (logged). */
 int	sched_account_round(const struct config *, const struct account *,
-	    int dry_run, int allow_idle);
+	    const struct rule_set *, int dry_run, int allow_idle);
 /* --once: every account once (after SIGTERM, those not yet started are
  * left out); 0 if none failed, 1 otherwise. */
-int	sched_run_once(const struct config *, const struct run_opts *);
-/* Poll forever (until SIGTERM); *cfg may be replaced on SIGHUP. */
-int	sched_run_forever(struct config **cfg, const struct run_opts *);
+int	sched_run_once(const struct config *, struct rule_set *const *rules,
+	    const struct run_opts *);
+/* Poll forever (until SIGTERM); *cfg and *rules (one rule set per
+ * account, rulesets.h) may be replaced on SIGHUP. */
+int	sched_run_forever(struct config **cfg, struct rule_set ***rules,
+	    const struct run_opts *);
 
 #endif

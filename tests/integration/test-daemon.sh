@@ -111,6 +111,20 @@ msg fourth
 wait_count 4 80
 check $? "delivering after the reload"
 
+# A config whose rule file is broken: refused whole, the old one runs on.
+printf 'version: 1\nrules:\n  - name: x\n    when: { subject: "(" }\n' \
+    >"$D/t/bad-rules.yaml"
+sed 's|^\(\tidle = true\)|\1\n\trules = "'"$D/t/bad-rules.yaml"'"|' \
+    "$D/t/good.conf" >"$D/t/m.conf"
+kill -HUP "$pid"
+sleep 1
+[ "$(grep -c "keeping the old configuration" "$D/t/log")" -ge 2 ] &&
+    grep -Eq "bad-rules.yaml:[0-9]+:[0-9]+: " "$D/t/log"
+check $? "a bad rule file on SIGHUP is named (file:line) and the old config kept"
+msg fifth
+wait_count 5 80
+check $? "delivering with the old configuration"
+
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
@@ -120,7 +134,7 @@ grep -q "user1-secret" "$D/t/log"
 [ $? -ne 0 ]
 check $? "the log never shows the password"
 n=$(ls "$D/t/Maildir/new" | wc -l)
-[ "$n" -eq 4 ]
+[ "$n" -eq 5 ]
 check $? "each message delivered once ($n files)"
 ./mailsift run -c "$D/t/good.conf" --once 2>"$D/t/log2"
 grep -q "fetched 0, delivered 0" "$D/t/log2"
