@@ -161,7 +161,8 @@ def test_imap_server_actions():
     load("user3", msg("mv1", sender, "MOVE-ME now", to=to),
          msg("fl1", sender, "FLAG-ME now", to=to),
          msg("del1", sender, "DELETE-ME now", to=to),
-         msg("stay1", sender, "Just stay", to=to))
+         msg("stay1", sender, "Just stay", to=to),
+         msg("cp1", sender, "COPY-ME too", to=to))
     rules = os.path.join(W, "rules-imap.yaml")
     with open(rules, "w") as f:
         f.write(r"""version: 1
@@ -174,12 +175,18 @@ rules:
     when: { subject: '^FLAG-ME' }
     do:
       - flag: ['\Flagged', '$Important']
+  - name: copying
+    when: { subject: '^COPY-ME' }
+    do:
+      - copy: 'Copies'
+      - keep
+      - deliver: "maildir:%s/copied"
   - name: deleting
     when: { subject: '^DELETE-ME' }
     do:
       - deliver: "maildir:%s/deleted-copy"
       - delete
-""" % W)
+""" % (W, W))
     conf = os.path.join(W, "imap.conf")
     with open(conf, "w") as f:
         f.write("""state = "%(w)s/state-imap.db"
@@ -207,6 +214,12 @@ account imap {
     check("MOVE-ME" not in inbox, "move: and gone from INBOX", inbox)
     check("DELETE-ME" not in inbox, "delete: gone from the server", inbox)
     check("Just stay" in inbox, "other mail stays", inbox)
+    copies = doveadm("fetch", "-u", "user3", "hdr.subject", "mailbox",
+                     "Copies", "ALL")
+    check("COPY-ME" in copies and "COPY-ME" in inbox, "copy: in Copies "
+          "(created) and still in INBOX (keep)", copies + inbox)
+    check(len(maildir_files(os.path.join(W, "copied"))) == 1,
+          "copy: and delivered where the rule said")
     fl = [b for b in inbox.split("flags:") if "FLAG-ME" in b]
     check(fl and "\\Flagged" in fl[0] and "$Important" in fl[0],
           "flag: \\Flagged and $Important set on the server", inbox)
