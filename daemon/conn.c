@@ -578,6 +578,37 @@ conn_read_line(struct conn *c, const char **line, size_t *len, size_t max)
 }
 
 int
+conn_peek(struct conn *c, size_t want, const char **data, size_t *len)
+{
+	size_t	 got;
+
+	if (c->failed)
+		return -1;
+	if (c->rend - c->rpos < want) {
+		if (c->rpos == c->rend)
+			c->rpos = c->rend = 0;
+		if (c->rcap - c->rend < want - (c->rend - c->rpos) &&
+		    conn_make_room(c, c->rcap + want) == -1)
+			return -1;
+		if (conn_recv(c, c->rbuf + c->rend, c->rcap - c->rend,
+		    &got) == -1)
+			return -1;
+		c->rend += got;
+	}
+	*data = c->rbuf + c->rpos;
+	*len = c->rend - c->rpos;
+	return 0;
+}
+
+void
+conn_consume(struct conn *c, size_t n)
+{
+	if (n > c->rend - c->rpos)
+		n = c->rend - c->rpos;
+	c->rpos += n;
+}
+
+int
 conn_read_bytes(struct conn *c, char *buf, size_t n)
 {
 	size_t	 take, got, total = n;

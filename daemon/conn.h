@@ -50,6 +50,13 @@ void		 conn_set_trace(struct conn *, const char *prefix, int on);
  * len is what counts: a line may hold NUL bytes. */
 int		 conn_read_line(struct conn *, const char **line, size_t *len,
 		    size_t max);
+/* The unread bytes in the buffer, reading from the peer first if fewer
+ * than want are there (one read: the caller loops).  Valid until the
+ * next call on the connection.  For scanning bulk data in place. */
+int		 conn_peek(struct conn *, size_t want, const char **data,
+		    size_t *len);
+/* Mark n of the peeked bytes as read. */
+void		 conn_consume(struct conn *, size_t n);
 /* Exactly n bytes into buf (IMAP literals, counted bodies); traced as
  * "<n bytes>". */
 int		 conn_read_bytes(struct conn *, char *buf, size_t n);

@@ -320,12 +320,87 @@ pop3_reserve(struct pop3 *p, size_t n)
 /* The response to one RETR, dot-unstuffed, into p->buf.  conn strips
  * CR LF; POP3 sends CR LF, so that is what goes back. */
 static int
+pop3_body_append(struct pop3 *p, const char *what, struct pop3_msg *m,
+    const char *data, size_t len)
+{
+	if (pop3_reserve(p, len) == -1) {
+		pop3_error(p, "%s: the message (UIDL %s) grows past %llu "
+		    "bytes although LIST said %llu, or memory ran out; raise "
+		    "max-size or check the server", what, m->uidl,
+		    (unsigned long long)p->buf_max,
+		    (unsigned long long)m->size);
+		return -1;
+	}
+	memcpy(p->buf + p->len, data, len);
+	p->len += len;
+	return 0;
+}
+
+/* Bytes in d[i..len) up to the next '.' that starts a line, or all. */
+static size_t
+pop3_run(const char *d, size_t i, size_t len)
+{
+	const char	*dot;
+	size_t		 k;
+
+	for (k = i; k < len; k = (size_t)(dot - d) + 1) {
+		if ((dot = memchr(d + k, '.', len - k)) == NULL)
+			return len - i;
+		if (dot > d + i && dot[-1] == '\n')
+			return (size_t)(dot - d) - i;
+	}
+	return len - i;
+}
+
+/*
+ * A multi-line response, scanned in the receive buffer: runs of bytes are
+ * copied whole, and only a '.' that starts a line needs a look: it is
+ * dot-stuffing, or the end (RFC 1939 3).  '.' is not in the base64
+ * alphabet, so attachments pass at memchr speed.  Line ends are kept as
+ * sent; the pipeline normalises them.
+ */
+static int
+pop3_body_read(struct pop3 *p, const char *what, struct pop3_msg *m)
+{
+	const char	*d;
+	size_t		 len, i, run, want = 1;
+	int		 bol = 1;	/* at the start of a line */
+
+	for (;;) {
+		if (conn_peek(p->conn, want, &d, &len) == -1) {
+			pop3_io_error(p, what);
+			return -1;
+		}
+		for (i = 0; i < len;) {
+			if (bol && d[i] == '.') {
+				if (len - i < 2 || (d[i + 1] == '\r' &&
+				    len - i < 3))
+					break;	/* decide with more data */
+				if (d[i + 1] == '\n') {
+					conn_consume(p->conn, i + 2);
+					return 0;
+				}
+				if (d[i + 1] == '\r' && d[i + 2] == '\n') {
+					conn_consume(p->conn, i + 3);
+					return 0;
+				}
+				i++;	/* a stuffed dot */
+			}
+			run = pop3_run(d, i, len);
+			if (pop3_body_append(p, what, m, d + i, run) == -1)
+				return -1;
+			i += run;
+			bol = d[i - 1] == '\n';
+		}
+		conn_consume(p->conn, i);
+		want = len - i + 1;
+	}
+}
+
+static int
 pop3_retr_read(struct pop3 *p, struct pop3_msg *m)
 {
-	const char	*line;
-	size_t		 len;
 	char		 what[32];
-	int		 r;
 
 	snprintf(what, sizeof(what), "RETR %u", m->seq);
 	if (pop3_expect_ok(p, what, "the message may have been deleted "
@@ -337,21 +412,7 @@ pop3_retr_read(struct pop3 *p, struct pop3_msg *m)
 		pop3_error(p, "%s: out of memory", what);
 		return -1;
 	}
-	while ((r = pop3_next_line(p, what, POP3_BODY_LINE_MAX, &line,
-	    &len)) == 1) {
-		if (pop3_reserve(p, len + 2) == -1) {
-			pop3_error(p, "%s: the message (UIDL %s) grows past "
-			    "%llu bytes although LIST said %llu, or memory "
-			    "ran out; raise max-size or check the server",
-			    what, m->uidl, (unsigned long long)p->buf_max,
-			    (unsigned long long)m->size);
-			return -1;
-		}
-		memcpy(p->buf + p->len, line, len);
-		memcpy(p->buf + p->len + len, "\r\n", 2);
-		p->len += len + 2;
-	}
-	return r;
+	return pop3_body_read(p, what, m);
 }
 
 static int

@@ -109,6 +109,7 @@ int	pop3_next_line(struct pop3 *p, const char *what, size_t max,
 int	pop3_parse_number(const char *s, size_t len, size_t *pos, uint64_t max,
 	    uint64_t *out);
 size_t	pop3_skip_spaces(const char *s, size_t len, size_t pos);
+void	pop3_io_error(struct pop3 *p, const char *what);
 /* Connect, greet, CAPA, STLS if asked, and log in. */
 int	pop3_open(struct pop3 *);
 

@@ -78,7 +78,7 @@ pop3_show(const char *line, size_t len, char *out, size_t outlen)
 	return out;
 }
 
-static void
+void
 pop3_io_error(struct pop3 *p, const char *what)
 {
 	pop3_error(p, "%s: %s; if this persists, check the network and "
