@@ -249,7 +249,11 @@ def test_transforms():
     load("user1", msg("tag1", sender, "TAG-ME", "X-Junk: spam\n", to=to),
          msg("drop1", sender, "DROP-ME", to=to),
          msg("gone1", sender, "DELETE-ME", to=to),
-         msg("bad1", sender, "PIPE-FAILS", to=to))
+         msg("bad1", sender, "PIPE-FAILS", to=to),
+         msg("dd1", sender, "DEDUPE one", to=to,
+             attach=("a.pdf", PDF)),
+         msg("dd2", sender, "DEDUPE two", to=to,
+             attach=("b.pdf", PDF)))
     rules = os.path.join(W, "rules-t.yaml")
     with open(rules, "w") as f:
         f.write(r"""version: 1
@@ -267,6 +271,10 @@ rules:
   - name: deleter
     when: { subject: '^DELETE-ME' }
     do: [ delete ]
+  - name: dedupe
+    when: { subject: '^DEDUPE' }
+    do:
+      - save-attachments: { to: '%(w)s/dd', dedupe: sha256 }
   - name: failing
     when: { subject: '^PIPE-FAILS' }
     do:
@@ -320,6 +328,10 @@ account t {
           "next round, and nothing else is repeated", log)
     check(len(maildir_files(os.path.join(W, "tagged"))) == 1,
           "the tagged message is not delivered twice")
+    dd = os.listdir(os.path.join(W, "dd")) if os.path.isdir(
+        os.path.join(W, "dd")) else []
+    check(len(dd) == 1, "save-attachments with dedupe: the same bytes "
+          "from two messages saved once", dd)
 
 
 def main():
