@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "mime/charset.h"
 #include "daemon/conn.h"
 #include "daemon/imap.h"
 #include "daemon/log.h"
@@ -318,32 +319,17 @@ qbuf_put(struct qbuf *q, char ch)
 static int
 utf8_decode(const unsigned char *p, uint32_t *cp)
 {
-	int	 n, i;
+	static const unsigned char lead[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	size_t	 n, i;
 
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		*cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		*cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		*cp = p[0] & 0x07;
-	} else
+	/* mime/ says whether it is well-formed; only the bits are ours */
+	if ((n = mime_utf8_seq((const char *)p,
+	    strnlen((const char *)p, 4))) == 0)
 		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
+	*cp = p[0] & lead[n];
+	for (i = 1; i < n; i++)
 		*cp = (*cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && *cp < 0x800) || (n == 4 && *cp < 0x10000) ||
-	    *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return n;
+	return (int)n;
 }
 
 /* Append 16-bit units in modified base64 (RFC 3501 5.1.3). */
