@@ -141,6 +141,8 @@ struct delivery {
 	int			 curfd;
 	dev_t			 dev;		/* Maildir: file system */
 	char			 host[96];	/* Maildir: for unique names */
+	char			*wbuf;		/* Maildir: aligned, for writes */
+	int			 no_direct;	/* Maildir: O_DIRECT refused */
 };
 
 enum staged_state {
@@ -202,6 +204,14 @@ void		 maildir_close(struct delivery *);
 int		 maildir_stage(struct delivery *, struct staged *,
 		    const char *data, size_t len, int flags, char *err,
 		    size_t errlen);
+/* maildir-write.c: messages this big are written with O_DIRECT. */
+#define MAILDIR_DIRECT_MIN	(256 * 1024)
+int		 maildir_direct_wanted(const struct delivery *, uint64_t size);
+/* Write data to fd (opened with O_DIRECT if direct), converted as flags
+ * say, and its SHA-256 as delivered; -1 with errno. */
+int		 maildir_write(struct delivery *, int fd, int direct,
+		    const char *data, size_t len, int flags,
+		    unsigned char *sha256);
 int		 maildir_flush(struct delivery *, char *err, size_t errlen);
 int		 maildir_publish(struct delivery *, const char *name,
 		    char *err, size_t errlen);

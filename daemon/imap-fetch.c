@@ -115,7 +115,7 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	}
 	if (s->collect != COLLECT_BODIES || body == -1 || s->pipeline_failed)
 		return 0;
-	data = imap_resp_take(&s->r, (size_t)body, &len);
+	data = imap_resp_literal(&s->r, (size_t)body, &len);
 	memset(&k, 0, sizeof(k));
 	k.folder = s->folder;
 	k.uidvalidity = s->uidvalidity;
@@ -124,7 +124,6 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 		s->pipeline_failed = 1;
 	else if (fetch_should_stop())
 		s->stopping = 1;	/* this one is in hand; no more */
-	free(data);
 	return 0;
 }
 

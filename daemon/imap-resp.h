@@ -4,8 +4,8 @@
  * A response is read whole: its line, and every literal it announces
  * ("{N}" at the end of a line), wherever it occurs, with the rest of the
  * line after each literal.  Literals are read straight into their own
- * buffers of exactly N bytes (a 5 MB message body costs one copy from the
- * socket).  The scanner then walks the response as tokens without
+ * buffers, kept from one response to the next (a 5 MB message body costs
+ * one copy from the socket); they live until the next read or clear.  The scanner then walks the response as tokens without
  * recursion, so any nesting a hostile server sends is only a counter.
  */
 #ifndef DAEMON_IMAP_RESP_H
@@ -20,8 +20,11 @@ struct conn;
 
 struct imap_literal {
 	char		*data;
-	size_t		 len;
+	size_t		 len, cap;
 };
+
+/* Literal buffers up to this size are kept for the next response. */
+#define IMAP_LIT_KEEP	(16 * 1024 * 1024)
 
 struct imap_resp {
 	struct mime_buf		 text;	/* line parts joined by '\n' */
@@ -59,8 +62,9 @@ void	imap_resp_free(struct imap_resp *);
  * are errors (-1, reason in conn_error() or err). */
 int	imap_resp_read(struct conn *, struct imap_resp *, size_t max_line,
 	    uint64_t max_literal, char *err, size_t errlen);
-/* Take ownership of literal i (the caller frees it). */
-char	*imap_resp_take(struct imap_resp *, size_t i, size_t *len);
+
+/* Literal i, writable, until the next read or clear (NULL if none). */
+char	*imap_resp_literal(struct imap_resp *, size_t i, size_t *len);
 
 void	imap_scan_init(struct imap_scan *, const struct imap_resp *);
 int	imap_scan_next(struct imap_scan *, struct imap_tok *);

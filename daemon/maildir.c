@@ -6,7 +6,7 @@
  * durable, and renamed into new/; the rename is the moment it exists for
  * readers.  Names stay the same in new/, so recovery can look for them.
  */
-#define _GNU_SOURCE		/* syncfs(2) */
+#define _GNU_SOURCE		/* syncfs(2), O_DIRECT */
 
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -200,11 +200,14 @@ maildir_close(struct delivery *dv)
 	if (dv->curfd != -1)
 		(void)close(dv->curfd);
 	dv->tmpfd = dv->newfd = dv->curfd = -1;
+	free(dv->wbuf);
+	dv->wbuf = NULL;
 }
 
-/* Create tmp/NAME for a message of size bytes; the name goes to name. */
+/* Create tmp/NAME for a message of size bytes; the name goes to name.
+ * *direct: asks for O_DIRECT, and says whether the file has it. */
 static int
-maildir_create(struct delivery *dv, uint64_t size, char *name,
+maildir_create(struct delivery *dv, uint64_t size, int *direct, char *name,
     size_t namelen, char *err, size_t errlen)
 {
 	struct timeval	 tv;
@@ -221,9 +224,16 @@ maildir_create(struct delivery *dv, uint64_t size, char *name,
 		    atomic_fetch_add(&maildir_counter, 1) + 1, dv->host,
 		    (unsigned long long)size);
 		fd = openat(dv->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		    O_NOFOLLOW | O_CLOEXEC | (*direct ? O_DIRECT : 0), 0600);
 		if (fd != -1)
 			return fd;
+		if (errno == EINVAL && *direct) {
+			/* no O_DIRECT on this file system */
+			dv->no_direct = 1;
+			*direct = 0;
+			tries--;
+			continue;
+		}
 		if (errno != EEXIST)
 			break;
 	}
@@ -232,42 +242,29 @@ maildir_create(struct delivery *dv, uint64_t size, char *name,
 	return -1;
 }
 
-static int
-maildir_write(int fd, const char *data, size_t len, int flags)
-{
-	char	 buf[65536];
-	size_t	 pos = 0, n;
-
-	if (!(flags & DELIVERY_CRLF))
-		return delivery_write(fd, data, len);
-	while (pos < len) {
-		n = delivery_crlf_copy(data, len, &pos, buf, sizeof(buf));
-		if (delivery_write(fd, buf, n) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 int
 maildir_stage(struct delivery *dv, struct staged *s, const char *data,
     size_t len, int flags, char *err, size_t errlen)
 {
-	char	 name[MAILDIR_NAME_MAX];
-	int	 fd, e;
+	struct msg_content *c = &s->in.content;
+	char		 name[MAILDIR_NAME_MAX];
+	int		 fd, e, direct;
 
-	if (delivery_digest(data, len, flags, &s->in.content) == -1) {
-		snprintf(err, errlen, "maildir %s: cannot compute SHA-256",
-		    dv->path);
-		return -1;
-	}
-	if ((fd = maildir_create(dv, s->in.content.size, name, sizeof(name),
+	memset(c, 0, sizeof(*c));
+	c->size = delivery_converted_size(data, len, flags);
+	delivery_header(data, len, "Message-ID", c->message_id,
+	    sizeof(c->message_id));
+	direct = maildir_direct_wanted(dv, c->size);
+	if ((fd = maildir_create(dv, c->size, &direct, name, sizeof(name),
 	    err, errlen)) == -1)
 		return -1;
-	if (maildir_write(fd, data, len, flags) == -1) {
+	if (maildir_write(dv, fd, direct, data, len, flags, c->sha256) ==
+	    -1) {
 		e = errno;
 		(void)close(fd);	/* the write error says it all */
 		goto fail;
 	}
+	c->hashed = 1;
 	if (close(fd) == -1) {
 		e = errno;
 		goto fail;
