@@ -230,6 +230,11 @@ delivery_digest(const char *data, size_t len, int flags,
 	int		 rv = -1;
 
 	memset(c, 0, sizeof(*c));
+	c->size = delivery_converted_size(data, len, flags);
+	delivery_header(data, len, "Message-ID", c->message_id,
+	    sizeof(c->message_id));
+	if (flags & DELIVERY_NO_DIGEST)
+		return 0;
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		return -1;
 	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
@@ -241,9 +246,6 @@ delivery_digest(const char *data, size_t len, int flags,
 		goto out;
 	if (EVP_DigestFinal_ex(md, c->sha256, NULL) != 1)
 		goto out;
-	c->size = delivery_converted_size(data, len, flags);
-	delivery_header(data, len, "Message-ID", c->message_id,
-	    sizeof(c->message_id));
 	c->hashed = 1;
 	rv = 0;
 out:

@@ -361,8 +361,9 @@ pipeline_stage(struct pipeline *pl, const char *target, const char *folder,
 	msg_key_make(pl, k, &mk);
 	if ((dv = target_get(pl, target, folder, err, sizeof(err))) == NULL ||
 	    key_keep(pl, k) == -1 ||
-	    delivery_stage(pl->batch, dv, &mk, data, len, DELIVERY_CRLF,
-	    err, sizeof(err)) == -1) {
+	    delivery_stage(pl->batch, dv, &mk, data, len, DELIVERY_CRLF |
+	    (k->uidl != NULL ? DELIVERY_NO_DIGEST : 0), err,
+	    sizeof(err)) == -1) {
 		log_error("%s: %s", where, err);
 		return -1;
 	}

@@ -121,7 +121,8 @@ write_through(struct delivery *dv, int fd, int direct, const char *data,
 			memcpy(dv->wbuf + have, data + pos, n);
 			pos += n;
 		}
-		if (EVP_DigestUpdate(md, dv->wbuf + have, n) != 1) {
+		if (md != NULL && EVP_DigestUpdate(md, dv->wbuf + have, n) !=
+		    1) {
 			errno = EIO;
 			return -1;
 		}
@@ -136,18 +137,15 @@ int
 maildir_write(struct delivery *dv, int fd, int direct, const char *data,
     size_t len, int flags, unsigned char *sha256)
 {
-	EVP_MD_CTX	*md;
+	EVP_MD_CTX	*md = NULL;
 	int		 rv = -1, e = EIO;
 
-	if ((md = EVP_MD_CTX_new()) == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+	if (sha256 != NULL && ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1))
 		goto out;
 	if (!direct && !(flags & DELIVERY_CRLF)) {
 		/* nothing to convert or align: straight from the caller */
-		if (EVP_DigestUpdate(md, data, len) != 1)
+		if (md != NULL && EVP_DigestUpdate(md, data, len) != 1)
 			goto out;
 		if (delivery_write(fd, data, len) == -1) {
 			e = errno;
@@ -158,7 +156,7 @@ maildir_write(struct delivery *dv, int fd, int direct, const char *data,
 		e = errno;
 		goto out;
 	}
-	if (EVP_DigestFinal_ex(md, sha256, NULL) == 1)
+	if (md == NULL || EVP_DigestFinal_ex(md, sha256, NULL) == 1)
 		rv = 0;
 out:
 	EVP_MD_CTX_free(md);

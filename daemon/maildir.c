@@ -258,13 +258,13 @@ maildir_stage(struct delivery *dv, struct staged *s, const char *data,
 	if ((fd = maildir_create(dv, c->size, &direct, name, sizeof(name),
 	    err, errlen)) == -1)
 		return -1;
-	if (maildir_write(dv, fd, direct, data, len, flags, c->sha256) ==
-	    -1) {
+	if (maildir_write(dv, fd, direct, data, len, flags,
+	    flags & DELIVERY_NO_DIGEST ? NULL : c->sha256) == -1) {
 		e = errno;
 		(void)close(fd);	/* the write error says it all */
 		goto fail;
 	}
-	c->hashed = 1;
+	c->hashed = !(flags & DELIVERY_NO_DIGEST);
 	if (close(fd) == -1) {
 		e = errno;
 		goto fail;

@@ -39,8 +39,13 @@ intent_insert(struct state *st, struct state_intent *in, char *err,
 		    STATE_SHA256_LEN, SQLITE_STATIC);
 	state_bind_str(stmt, 12, in->content.message_id);
 	sqlite3_bind_int64(stmt, 13, (int64_t)in->content.size);
-	sqlite3_bind_blob(stmt, 14, in->content.sha256, STATE_SHA256_LEN,
-	    SQLITE_STATIC);
+	/* no digest: an empty blob (the column predates DELIVERY_NO_DIGEST
+	 * and says NOT NULL); the message row gets NULL */
+	if (in->content.hashed)
+		sqlite3_bind_blob(stmt, 14, in->content.sha256,
+		    STATE_SHA256_LEN, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(stmt, 14, "", 0, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 15, in->time);
 	rc = sqlite3_step(stmt);
 	state_release(SLOT_INTENT_ADD, stmt);
@@ -90,7 +95,8 @@ intent_step(struct state *st, enum state_slot slot, const char *sql,
 }
 
 #define INTENT_COLUMNS \
-    "i.uid, i.uidl, 'delivered', i.message_id, i.size, i.sha256," \
+    "i.uid, i.uidl, 'delivered', i.message_id, i.size," \
+    " nullif(i.sha256, x'')," \
     " CASE i.kind WHEN 'maildir' THEN 'maildir:' || i.path || '/new/' ||" \
     " i.name ELSE 'mbox:' || i.path || '@' || i.mbox_offset END, ?2"
 
@@ -203,7 +209,8 @@ intent_load(sqlite3_stmt *stmt, struct state_intent *in)
 		    sizeof(in->content.message_id), "%s", msgid);
 	in->content.size = (uint64_t)sqlite3_column_int64(stmt, 13);
 	column_sha(stmt, 14, in->content.sha256);
-	in->content.hashed = 1;
+	in->content.hashed = sqlite3_column_bytes(stmt, 14) ==
+	    STATE_SHA256_LEN;
 	in->time = sqlite3_column_int64(stmt, 15);
 	if (column_dup(stmt, 1, &in->account) == -1 ||
 	    column_dup(stmt, 2, &in->folder) == -1 ||

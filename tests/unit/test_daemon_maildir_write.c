@@ -250,6 +250,38 @@ test_stage_content(void **state)
 	rm_md();
 }
 
+/* Without a digest: size and Message-ID still, no SHA-256. */
+static void
+test_stage_no_digest(void **state)
+{
+	struct delivery	*dv;
+	struct staged	 s;
+	char		 target[128], path[256], *in;
+	size_t		 len = MAILDIR_DIRECT_MIN + 4099;
+	struct stat	 sb;
+
+	(void)state;
+	snprintf(target, sizeof(target), "maildir:%s/md", dir);
+	dv = delivery_open(target, NULL, err, sizeof(err));
+	assert_non_null(dv);
+	in = make_text(len);
+	memcpy(in, "Message-ID: <nd@test>\r\n", 23);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(maildir_stage(dv, &s, in, len, DELIVERY_CRLF |
+	    DELIVERY_NO_DIGEST, err, sizeof(err)), 0);
+	assert_false(s.in.content.hashed);
+	assert_string_equal(s.in.content.message_id, "<nd@test>");
+	assert_int_equal(s.in.content.size, to_lf(in, len, in));
+	snprintf(path, sizeof(path), "%s/md/tmp/%s", dir, s.in.name);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal((uint64_t)sb.st_size, s.in.content.size);
+	assert_int_equal(unlink(path), 0);
+	free(s.in.name);
+	free(in);
+	delivery_close(dv);
+	rm_md();
+}
+
 /* Only messages worth it go around the page cache. */
 static void
 test_direct_wanted(void **state)
@@ -273,6 +305,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test_setup_teardown(test_stage_content, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stage_no_digest, setup,
 		    teardown),
 		cmocka_unit_test(test_direct_wanted),
 	};

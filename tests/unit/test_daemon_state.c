@@ -510,6 +510,8 @@ test_intents(void **state)
 	intent_make(&in[0], "a", "INBOX", 5, 1, NULL, &c);
 	intent_make(&in[1], "a", "INBOX", 5, 2, NULL, &c);
 	intent_make(&in[2], "a", "INBOX", 5, 3, NULL, &c);
+	/* delivered without a digest (DELIVERY_NO_DIGEST): none comes back */
+	in[0].content.hashed = 0;
 	for (i = 1; i < 3; i++) {
 		in[i].kind = STATE_MBOX;
 		free(in[i].path);
@@ -532,6 +534,9 @@ test_intents(void **state)
 	assert_string_equal(v[0].name, "1.M2P3Q4.host,S=5");
 	assert_string_equal(v[0].path, "/home/u/Mail");
 	assert_int_equal(v[0].kind, STATE_MAILDIR);
+	assert_false(v[0].content.hashed);
+	assert_int_equal(v[0].content.size, 321);
+	assert_true(v[1].content.hashed);
 	assert_string_equal(v[1].account, "a");
 	assert_string_equal(v[1].folder, "INBOX");
 	assert_int_equal(v[1].uidvalidity, 5);
