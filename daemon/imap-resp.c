@@ -15,9 +15,10 @@ imap_resp_init(struct imap_resp *r)
 	r->nlits = r->cap = 0;
 }
 
-/* Literal buffers are kept for the next response: a fresh allocation
- * per message body means fresh pages, each faulted in and zeroed by the
- * kernel (7% of an IMAP fetch's time).  Very large ones go back. */
+/* The first literal buffers are kept for the next response: a fresh
+ * allocation per message body means fresh pages, each faulted in and
+ * zeroed by the kernel (7% of an IMAP fetch's time).  Very large ones,
+ * and those of responses with many literals, go back. */
 void
 imap_resp_clear(struct imap_resp *r)
 {
@@ -25,7 +26,7 @@ imap_resp_clear(struct imap_resp *r)
 
 	for (i = 0; i < r->nlits; i++) {
 		r->lits[i].len = 0;
-		if (r->lits[i].cap > IMAP_LIT_KEEP) {
+		if (i >= IMAP_LIT_SLOTS || r->lits[i].cap > IMAP_LIT_KEEP) {
 			free(r->lits[i].data);
 			r->lits[i].data = NULL;
 			r->lits[i].cap = 0;

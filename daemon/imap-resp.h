@@ -23,7 +23,9 @@ struct imap_literal {
 	size_t		 len, cap;
 };
 
-/* Literal buffers up to this size are kept for the next response. */
+/* The buffers of the first IMAP_LIT_SLOTS literals, up to IMAP_LIT_KEEP
+ * bytes each, are kept for the next response. */
+#define IMAP_LIT_SLOTS	4
 #define IMAP_LIT_KEEP	(16 * 1024 * 1024)
 
 struct imap_resp {
