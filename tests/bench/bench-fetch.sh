@@ -199,26 +199,30 @@ port_of() {	# PROTO MODE
 
 # Every run gets a directory of its own, and the runs' Maildirs are
 # removed only at the end.  This disk's ext4 has no journal, and without
-# one the inode allocator skips every inode freed in the last ~35 s
-# (dirty_expire_centisecs + 5 s), reading the inode table to find out:
-# creating 2000 files right after deleting the previous run's 2000 is
-# quadratic, and measured three times slower for mailsift (perf: 70% of
-# its time in the kernel's recently_deleted()).  Whoever ran just after
-# a big deletion would pay for it.  When the disk cannot hold every run,
-# each run's mail is deleted after it and the next run waits out the
-# 35 s instead (KEEP_RUNS=0 forces that).
+# one the inode allocator skips every inode freed in the last minute (six
+# while its inode table block is not yet written back), reading the inode
+# table to find out: creating 2000 files right after deleting the
+# previous run's 2000 is quadratic, and measured three times slower for
+# mailsift (perf: 70% of its time in the kernel's recently_deleted()).
+# Whoever ran just after a big deletion would pay for it.  When the disk
+# cannot hold every run, each run's mail is deleted and synced after it
+# and the next run waits out the minute instead (KEEP_RUNS=0 forces
+# that).  Other deletions on the same disk shortly before a bench (a
+# `make check`, say) slow its first rounds the same way.
 seq=0
 last_rm=0
 discard_run() {	# remove $R now; a timed run waits for it to settle
 	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
 	if [ -n "$(find "$R/md" -type f 2>/dev/null | head -n 1)" ]; then
+		rm -rf "$R"
+		sync
 		last_rm=$(date +%s)
 	fi
 	rm -rf "$R"
 }
 settle() {
 	[ "$last_rm" -eq 0 ] && return 0
-	wait=$((last_rm + 36 - $(date +%s)))
+	wait=$((last_rm + 62 - $(date +%s)))
 	[ "$wait" -gt 0 ] && sleep "$wait"
 	return 0
 }
@@ -404,7 +408,7 @@ if [ "${KEEP_RUNS:-1}" = 1 ] && [ "$free_kb" -gt $((need_kb + 1048576)) ]; then
 else
 	KEEP_RUNS=0
 	echo "bench-fetch: deleting each run's mail after it; runs wait" \
-	    "36 s for ext4 to settle"
+	    "a minute for ext4 to settle"
 fi
 : >"$W/results"
 round=1
