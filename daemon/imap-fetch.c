@@ -422,6 +422,8 @@ idle_once(struct imap *s)
 	time_t	 start = time(NULL);
 	int	 r;
 
+	/* hours in IDLE need no message-sized buffers */
+	imap_resp_free(&s->r);
 	if (imap_send(s, tag, sizeof(tag), "IDLE") == -1)
 		return -1;
 	if ((r = imap_wait(s, tag)) != 1) {
