@@ -250,10 +250,12 @@ maildir_stage(struct delivery *dv, struct staged *s, const char *data,
 	char		 name[MAILDIR_NAME_MAX];
 	int		 fd, e, direct;
 
-	memset(c, 0, sizeof(*c));
-	c->size = delivery_converted_size(data, len, flags);
-	delivery_header(data, len, "Message-ID", c->message_id,
-	    sizeof(c->message_id));
+	/* size and Message-ID; the SHA-256 comes with the write */
+	if (delivery_digest(data, len, flags | DELIVERY_NO_DIGEST, c) == -1) {
+		snprintf(err, errlen, "maildir %s: cannot describe the message",
+		    dv->path);
+		return -1;
+	}
 	direct = maildir_direct_wanted(dv, c->size);
 	if ((fd = maildir_create(dv, c->size, &direct, name, sizeof(name),
 	    err, errlen)) == -1)

@@ -213,12 +213,11 @@ seq=0
 last_rm=0
 discard_run() {	# remove $R now; a timed run waits for it to settle
 	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
-	if [ -n "$(find "$R/md" -type f 2>/dev/null | head -n 1)" ]; then
-		rm -rf "$R"
-		sync
-		last_rm=$(date +%s)
-	fi
+	had_mail=$(find "$R/md" -type f 2>/dev/null | head -n 1)
 	rm -rf "$R"
+	[ -n "$had_mail" ] || return 0
+	sync
+	last_rm=$(date +%s)
 }
 settle() {
 	[ "$last_rm" -eq 0 ] && return 0
