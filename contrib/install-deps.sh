@@ -17,20 +17,9 @@ bench)	want=$BENCH ;;
 *)	echo "usage: $0 [build|check|bench]" >&2; exit 2 ;;
 esac
 
-missing=
-for p in $want; do
-	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-	    missing="$missing $p"
-done
+. "$(dirname "$0")/apt.sh"
+# shellcheck disable=SC2086  # word lists
+missing=$(apt_missing $want)
 [ -z "$missing" ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "mailsift: missing packages:$missing" >&2
-	echo "mailsift: run as root: apt-get install$missing" >&2
-	exit 1
-fi
-echo "mailsift: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt_install $missing
