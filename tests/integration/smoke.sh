@@ -11,52 +11,11 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-pass=0
-fail=0
-D=
-
-servers() { sh "$here/servers.sh" "$@"; }
-
-# check DESCRIPTION COMMAND...: run it, report, keep its output on failure.
-check() {
-	desc=$1
-	shift
-	if out=$("$@" 2>&1); then
-		echo "ok - $desc"
-		pass=$((pass + 1))
-	else
-		echo "not ok - $desc"
-		printf '%s\n' "$out" | sed 's/^/#   /'
-		fail=$((fail + 1))
-	fi
-}
+SUITE=smoke
+# shellcheck source=tests/integration/harness.sh
+. "$here/harness.sh"
 
 client() { python3 "$here/smoke.py" "$@"; }
-
-cleanup() {
-	[ -n "$D" ] || return 0
-	servers stop "$D" >/dev/null 2>&1
-	if [ "${MSX_KEEP:-0}" = 1 ]; then
-		echo "# kept $D" >&2
-	else
-		rm -rf "$D"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-finish() {
-	if [ "$fail" -ne 0 ] && [ -n "$D" ]; then
-		for log in dovecot.log postfix.log start.log; do
-			[ -s "$D/$log" ] || continue
-			echo "# --- tail of $log"
-			tail -n 15 "$D/$log" | sed 's/^/# /'
-		done
-	fi
-	echo "smoke: $pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
-}
 
 # Test messages: 8-bit text with a dot and "From " at line starts, CRLF
 # lines, MIME with no final newline, and one for another folder.

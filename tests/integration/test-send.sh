@@ -20,54 +20,13 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 MAILSIFT=${MAILSIFT:-$top/mailsift}
-pass=0
-fail=0
-D=
+SUITE=send
+# shellcheck source=tests/integration/harness.sh
+. "$here/harness.sh"
 
 export MSX_IMAP_PORT=15643 MSX_IMAPS_PORT=15693 MSX_POP3_PORT=15610 \
     MSX_POP3S_PORT=15695 MSX_SMTP_PORT=15625 MSX_SUBMISSION_PORT=15687 \
     MSX_SMTPS_PORT=15665 MSX_WRONGHOST_PORT=15694
-
-servers() { sh "$here/servers.sh" "$@"; }
-
-# check DESCRIPTION COMMAND...: run it, report, keep its output on failure.
-check() {
-	desc=$1
-	shift
-	if out=$("$@" 2>&1); then
-		echo "ok - $desc"
-		pass=$((pass + 1))
-	else
-		echo "not ok - $desc"
-		printf '%s\n' "$out" | sed 's/^/#   /'
-		fail=$((fail + 1))
-	fi
-}
-
-cleanup() {
-	[ -n "$D" ] || return 0
-	servers stop "$D" >/dev/null 2>&1
-	if [ "${MSX_KEEP:-0}" = 1 ]; then
-		echo "# kept $D" >&2
-	else
-		rm -rf "$D"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-finish() {
-	if [ "$fail" -ne 0 ] && [ -n "$D" ]; then
-		for log in postfix.log dovecot.log start.log; do
-			[ -s "$D/$log" ] || continue
-			echo "# --- tail of $log"
-			tail -n 15 "$D/$log" | sed 's/^/# /'
-		done
-	fi
-	echo "send: $pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
-}
 
 # --- setup ----------------------------------------------------------
 
