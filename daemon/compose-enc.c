@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "daemon/compose-enc.h"
+#include "mime/charset.h"
 
 /* RFC 2047 2: an encoded word is at most 75 characters. */
 #define WORD_MAX	75
@@ -61,57 +62,6 @@ compose_is_ascii(const char *s, size_t len)
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] >= 0x80)
 			return 0;
-	return 1;
-}
-
-/* Length of the UTF-8 sequence starting at s[0] (1 for a stray byte). */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t len)
-{
-	size_t	 n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 1;
-	if (n > len)
-		return 1;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 1;
-	return n;
-}
-
-int
-compose_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 i = 0, n;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((n = utf8_seq_len(s + i, len - i)) == 1)
-			return 0;
-		/* Overlong 3- and 4-byte forms, surrogates, > U+10FFFF. */
-		if (s[i] == 0xe0 && s[i + 1] < 0xa0)
-			return 0;
-		if (s[i] == 0xed && s[i + 1] >= 0xa0)
-			return 0;
-		if (s[i] == 0xf0 && s[i + 1] < 0x90)
-			return 0;
-		if (s[i] == 0xf4 && s[i + 1] >= 0x90)
-			return 0;
-		i += n;
-	}
 	return 1;
 }
 
@@ -204,7 +154,11 @@ word_take(const unsigned char *s, size_t len, int use_b, size_t room)
 	size_t	 take = 0, n, cost = 0, c;
 
 	while (take < len) {
-		n = utf8_seq_len(s + take, len - take);
+		/* input is valid UTF-8 (checked before): 0 cannot
+		 * happen, but a stray byte counts as one */
+		if ((n = mime_utf8_seq((const char *)s + take, len - take)) ==
+		    0)
+			n = 1;
 		if (use_b)
 			c = 4 * ((take + n + 2) / 3);
 		else {

@@ -90,8 +90,6 @@ int	compose_date(time_t, char *out, size_t outlen);
 /* compose-types.c: 1 if s is "type/subtype", both RFC 2045 tokens. */
 int	compose_type_is_valid(const char *, size_t);
 
-/* 1 if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
-int	compose_utf8_valid(const char *, size_t);
 /* 1 if s holds only ASCII. */
 int	compose_is_ascii(const char *, size_t);
 

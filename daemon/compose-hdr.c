@@ -13,6 +13,7 @@
 
 #include "daemon/compose-enc.h"
 #include "mime/address.h"
+#include "mime/charset.h"
 #include "mime/defect.h"
 
 /* RFC 5321 4.5.3.1.3: a path is at most 256 octets with its brackets. */
@@ -41,7 +42,7 @@ compose_check_field(const char *field, const char *s, char *err,
 			return -1;
 		}
 	}
-	if (!compose_utf8_valid(s, strlen(s))) {
+	if (!mime_utf8_valid(s, strlen(s))) {
 		snprintf(err, errlen, "%s is not valid UTF-8", field);
 		return -1;
 	}
@@ -66,7 +67,7 @@ compose_addr_check(const char *addr)
 		    strchr("<>()\",;:\\", addr[i]) != NULL)
 			return "holds a character mailsift does not send "
 			    "(space, control, quote or one of <>(),;:\\)";
-	if (!compose_utf8_valid(addr, len))
+	if (!mime_utf8_valid(addr, len))
 		return "is not valid UTF-8";
 	return NULL;
 }

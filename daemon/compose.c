@@ -16,6 +16,7 @@
 #include "daemon/compose.h"
 #include "daemon/compose-enc.h"
 #include "mime/address.h"
+#include "mime/charset.h"
 
 /* Random bytes in a boundary, and tries to find one absent from the
  * parts written as they are. */
@@ -135,7 +136,7 @@ static int
 body_check(const char *what, const char *s, size_t len, char *err,
     size_t errlen)
 {
-	if (s == NULL || compose_utf8_valid(s, len))
+	if (s == NULL || mime_utf8_valid(s, len))
 		return 0;
 	snprintf(err, errlen, "the %s is not valid UTF-8; convert it (e.g. "
 	    "with iconv) first", what);
@@ -329,7 +330,7 @@ attachment_write(struct composer *c, const struct compose_attachment *a)
 	compose_hdr_word(&h, type, strlen(type));
 	if (strncasecmp(type, "text/", 5) == 0 &&
 	    !compose_is_ascii(a->data, a->len) &&
-	    compose_utf8_valid(a->data, a->len))
+	    mime_utf8_valid(a->data, a->len))
 		compose_hdr_param(&h, "charset", "utf-8");
 	if (a->filename != NULL && text_is_short_ascii(a->filename))
 		compose_hdr_param(&h, "name", a->filename);
