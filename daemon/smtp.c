@@ -205,8 +205,6 @@ ehlo_auth(struct smtp *s, const char *p, size_t len)
 			s->auth |= AUTH_HAS_PLAIN;
 		else if (keyword_is(p, n, "LOGIN"))
 			s->auth |= AUTH_HAS_LOGIN;
-		else if (keyword_is(p, n, "XOAUTH2"))
-			s->auth |= AUTH_HAS_XOAUTH2;
 		/* The list, printable, is for messages only. */
 		if (n + 4 < sizeof(word) &&
 		    used + n + 2 < sizeof(s->auth_list)) {
@@ -704,7 +702,6 @@ smtp_send(const struct smtp_server *srv, const char *from,
 		return -1;
 	}
 	res->nrcpts = n;
-	s.srv = srv;
 	s.ep = &srv->ep;
 	s.res = res;
 	s.from = from != NULL ? from : srv->from;
