@@ -34,7 +34,6 @@ struct action_run {
 	size_t			 origlen;
 	const struct mime_message *parsed;
 	char			 where[512];
-	int			 staged;
 	struct pending		 pending[PENDING_MAX];
 	size_t			 npending;
 };
@@ -85,7 +84,6 @@ action_deliver(struct action_run *r, const char *target, const char *folder)
 	memcpy(p->data, r->msg.data, r->msg.len);
 	p->len = r->msg.len;
 	r->npending++;
-	r->staged++;
 	return 0;
 }
 
@@ -107,12 +105,14 @@ pending_stage(struct action_run *r)
 {
 	size_t	 i;
 
+	if (pipeline_group_begin(r->pl, r->npending) == -1)
+		return -1;
 	for (i = 0; i < r->npending; i++)
 		if (pipeline_stage(r->pl, r->pending[i].target,
 		    r->pending[i].folder, r->k, r->pending[i].data,
 		    r->pending[i].len) == -1)
 			return -1;
-	return 0;
+	return pipeline_group_end(r->pl);
 }
 
 /* Record a server-side action; the IMAP source does it after the
@@ -250,7 +250,7 @@ action_plan(struct action_run *r, const struct rule_plan *plan)
 		return -1;
 	if (pipeline_dry_run(r->pl))
 		return 0;
-	if (r->staged == 0)
+	if (r->npending == 0)
 		return pipeline_record_filed(r->pl, r->k, r->origlen,
 		    "filed by rules without a local delivery");
 	return pending_stage(r);

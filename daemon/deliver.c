@@ -425,8 +425,9 @@ delivery_stage(struct delivery_batch *b, struct delivery *dv,
 		snprintf(err, errlen, "%s: batch failed before", dv->path);
 		return -1;
 	}
+	/* a message may go to several targets, but only once to each */
 	for (i = 0; i < b->n; i++) {
-		if (key_equal(&b->v[i].in, key)) {
+		if (b->v[i].dv == dv && key_equal(&b->v[i].in, key)) {
 			snprintf(err, errlen, "%s: internal error: account %s "
 			    "UID %u UIDL %s staged twice", dv->path,
 			    key->account, key->uid,

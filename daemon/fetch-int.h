@@ -16,6 +16,10 @@ struct state;
 int			 pipeline_stage(struct pipeline *, const char *target,
 			    const char *folder, const struct fetch_key *k,
 			    const char *data, size_t len);
+/* Around the pipeline_stage() calls for one message's n deliveries:
+ * they go into one batch, committed together (-1 logged). */
+int			 pipeline_group_begin(struct pipeline *, size_t n);
+int			 pipeline_group_end(struct pipeline *);
 /* A rule asks to delete the message being staged from its source: the
  * committed callback will say so (POP3 and local sources; IMAP records a
  * server action instead).  Set before staging, cleared after. */

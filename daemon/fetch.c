@@ -37,6 +37,7 @@ struct staged_key {
 	uint32_t	 uid;
 	unsigned	 seq;
 	int		 remove;
+	int		 cont;		/* another delivery of the one before */
 };
 
 struct target {
@@ -62,6 +63,8 @@ struct pipeline {
 	struct fetch_stats	 stats;
 	int			 dedupe;	/* folder has set-aside rows */
 	int			 remove;	/* stage with "delete at source" */
+	int			 group;		/* staging one message's deliveries */
+	size_t			 ngroup;	/* staged in the group so far */
 	size_t			 total;		/* for the progress line */
 	size_t			 shown;
 	struct timespec		 last;
@@ -226,6 +229,7 @@ key_keep(struct pipeline *pl, const struct fetch_key *k)
 	s->uid = k->uid;
 	s->seq = k->seq;
 	s->remove = pl->remove;
+	s->cont = pl->group && pl->ngroup++ > 0;
 	pl->nkeys++;
 	return 0;
 }
@@ -349,6 +353,13 @@ target_get(struct pipeline *pl, const char *spec, const char *folder,
 	return t->dv;
 }
 
+static int
+batch_full(const struct pipeline *pl)
+{
+	return pl->nkeys == BATCH_MAX ||
+	    delivery_batch_bytes(pl->batch) >= BATCH_BYTES;
+}
+
 int
 pipeline_stage(struct pipeline *pl, const char *target, const char *folder,
     const struct fetch_key *k, const char *data, size_t len)
@@ -367,10 +378,37 @@ pipeline_stage(struct pipeline *pl, const char *target, const char *folder,
 		log_error("%s: %s", where, err);
 		return -1;
 	}
-	if (pl->nkeys == BATCH_MAX ||
-	    delivery_batch_bytes(pl->batch) >= BATCH_BYTES)
+	if (!pl->group && batch_full(pl))
 		return pipeline_flush(pl);
 	return 0;
+}
+
+/*
+ * All deliveries of one message go into one batch: split over two, a
+ * crash between the commits would leave the message recorded as
+ * delivered with a delivery missing.  Make room for n, and let none of
+ * them alone commit the batch.
+ */
+int
+pipeline_group_begin(struct pipeline *pl, size_t n)
+{
+	if (n > BATCH_MAX) {
+		log_error("%s: %zu deliveries for one message, more than %d",
+		    pl->acct->name, n, BATCH_MAX);
+		return -1;
+	}
+	if (pl->nkeys + n > BATCH_MAX && pipeline_flush(pl) == -1)
+		return -1;
+	pl->group = 1;
+	pl->ngroup = 0;
+	return 0;
+}
+
+int
+pipeline_group_end(struct pipeline *pl)
+{
+	pl->group = 0;
+	return batch_full(pl) ? pipeline_flush(pl) : 0;
 }
 
 void
@@ -432,14 +470,18 @@ int
 pipeline_flush(struct pipeline *pl)
 {
 	char	 err[1024];
-	size_t	 i;
-	int	 rv;
+	size_t	 i, j;
+	int	 rv, done;
 
 	if (pl->nkeys == 0)
 		return 0;
 	rv = delivery_batch_commit(pl->batch, err, sizeof(err));
-	for (i = 0; i < pl->nkeys; i++) {
-		if (!delivery_batch_done(pl->batch, i))
+	/* a message is delivered when all its deliveries are */
+	for (i = 0; i < pl->nkeys; i = j) {
+		done = 1;
+		for (j = i; j < pl->nkeys && (j == i || pl->keys[j].cont); j++)
+			done = done && delivery_batch_done(pl->batch, j);
+		if (!done)
 			continue;
 		pl->stats.delivered++;
 		committed(pl, &pl->keys[i]);

@@ -253,7 +253,8 @@ def test_transforms():
          msg("dd1", sender, "DEDUPE one", to=to,
              attach=("a.pdf", PDF)),
          msg("dd2", sender, "DEDUPE two", to=to,
-             attach=("b.pdf", PDF)))
+             attach=("b.pdf", PDF)),
+         msg("two1", sender, "TWO-PLACES", to=to))
     rules = os.path.join(W, "rules-t.yaml")
     with open(rules, "w") as f:
         f.write(r"""version: 1
@@ -275,6 +276,11 @@ rules:
     when: { subject: '^DEDUPE' }
     do:
       - save-attachments: { to: '%(w)s/dd', dedupe: sha256 }
+  - name: twice
+    when: { subject: '^TWO-PLACES' }
+    do:
+      - deliver: "maildir:%(w)s/place-a"
+      - deliver: "maildir:%(w)s/place-b"
   - name: failing
     when: { subject: '^PIPE-FAILS' }
     do:
@@ -328,6 +334,10 @@ account t {
           "next round, and nothing else is repeated", log)
     check(len(maildir_files(os.path.join(W, "tagged"))) == 1,
           "the tagged message is not delivered twice")
+    places = [len(maildir_files(os.path.join(W, d)))
+              for d in ("place-a", "place-b")]
+    check(places == [1, 1], "two deliveries of one message: one file in "
+          "each target, after two rounds", places)
     dd = os.listdir(os.path.join(W, "dd")) if os.path.isdir(
         os.path.join(W, "dd")) else []
     check(len(dd) == 1, "save-attachments with dedupe: the same bytes "
