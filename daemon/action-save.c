@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -18,6 +17,7 @@
 #include "mime/mime.h"
 #include "rules/rules.h"
 #include "daemon/action.h"
+#include "daemon/deliver.h"
 #include "daemon/log.h"
 #include "daemon/outbox.h"
 #include "daemon/safename.h"
@@ -37,27 +37,6 @@ action_expand_home(const char *path, char *out, size_t outlen)
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
-/* mkdir -p, 0700 for what it creates. */
-static int
-mkdirs(char *path)
-{
-	char	*p;
-
-	for (p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) == -1 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 struct save_sink {
 	int		 fd;
 	EVP_MD_CTX	*md;
@@ -68,19 +47,12 @@ static int
 save_write(void *ctx, const char *data, size_t len)
 {
 	struct save_sink	*s = ctx;
-	ssize_t			 n;
 
 	if (s->md != NULL && EVP_DigestUpdate(s->md, data, len) != 1)
 		return -1;
-	while (s->fd != -1 && len > 0) {
-		if ((n = write(s->fd, data, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			s->error = errno;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
+	if (s->fd != -1 && delivery_write(s->fd, data, len) == -1) {
+		s->error = errno;
+		return -1;
 	}
 	return 0;
 }
@@ -178,11 +150,18 @@ action_save_attachments(struct state *st, const struct rule_action *a,
 			log_error("%s", err);
 		return r == 1 ? 0 : -1;
 	}
-	if (action_expand_home(rule_action_target(a), dir, sizeof(dir)) == -1 ||
-	    mkdirs(dir) == -1 || (dirfd = open(dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1) {
+	if (action_expand_home(rule_action_target(a), dir, sizeof(dir)) == -1) {
+		log_error("%s: save-attachments: directory %s: HOME not set "
+		    "or path too long", account, rule_action_target(a));
+		return -1;
+	}
+	if (delivery_mkdirs(dir, err, sizeof(err)) == -1) {
+		log_error("%s: save-attachments: %s", account, err);
+		return -1;
+	}
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		log_error("%s: save-attachments: directory %s: %s", account,
-		    rule_action_target(a), strerror(errno));
+		    dir, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < rule_action_part_count(a) && rv == 0; i++)

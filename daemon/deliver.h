@@ -128,6 +128,11 @@ int		 delivery_digest(const char *data, size_t len, int flags,
  * settled (they stay, and are reported in err and the log). */
 int		 delivery_recover(struct state *, char *err, size_t errlen);
 
+/* Create path and every directory above it that is missing, 0700. */
+int		 delivery_mkdirs(const char *path, char *err, size_t errlen);
+/* Write all of p, again after EINTR and short writes; -1 with errno. */
+int		 delivery_write(int fd, const char *p, size_t len);
+
 /* Tests only: called at each step of a commit (deliver-commit.c) with
  * the number of messages through that step; a test makes it _exit(). */
 extern void	(*delivery_test_hook)(const char *step, size_t n);
@@ -183,11 +188,9 @@ struct mbox_lock {
 
 /* " (disk full: ...)" and the like for errno e, or "". */
 const char	*delivery_hint(int e);
-int		 delivery_mkdirs(const char *path, char *err, size_t errlen);
 /* dir/name into out; -1 with ENAMETOOLONG if it does not fit. */
 int		 delivery_join(char *out, size_t outlen, const char *dir,
 		    const char *name);
-int		 delivery_write(int fd, const char *p, size_t len);
 /* Copy from in[*pos..len) to out (room bytes), dropping each CR of a
  * CRLF; returns the bytes written to out. */
 size_t		 delivery_crlf_copy(const char *in, size_t len, size_t *pos,
