@@ -253,8 +253,8 @@ out:
 	return rv;
 }
 
-static int
-folder_is_inbox(const char *folder)
+int
+delivery_folder_is_inbox(const char *folder)
 {
 	return folder == NULL || *folder == '\0' ||
 	    strcasecmp(folder, "INBOX") == 0;
@@ -315,14 +315,14 @@ delivery_open(const char *target, const char *folder, char *err,
 		    target);
 		goto fail;
 	}
-	if (!folder_is_inbox(folder) &&
+	if (!delivery_folder_is_inbox(folder) &&
 	    delivery_folder_check(folder, err, errlen) == -1)
 		goto fail;
 	if ((dv->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", target);
 		goto fail;
 	}
-	if (folder_is_inbox(folder))
+	if (delivery_folder_is_inbox(folder))
 		folder = NULL;
 	if (dv->kind == STATE_MAILDIR)
 		r = maildir_open(dv, folder, err, errlen);

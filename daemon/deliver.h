@@ -90,6 +90,8 @@ struct delivery	*delivery_open(const char *target, const char *folder,
 void		 delivery_close(struct delivery *);
 /* The Maildir directory or mbox file that messages go to. */
 const char	*delivery_path(const struct delivery *);
+/* 1 if folder names the target itself: NULL, "" or INBOX in any case. */
+int		 delivery_folder_is_inbox(const char *folder);
 /* 0 if folder is acceptable: no "..", no leading '.', no '/' at either
  * end or twice in a row, no control characters. */
 int		 delivery_folder_check(const char *folder, char *err,

@@ -323,8 +323,7 @@ target_get(struct pipeline *pl, const char *spec, const char *folder,
 	struct target	*t;
 	size_t		 i;
 
-	if (spec == NULL && (folder == NULL || *folder == '\0' ||
-	    strcmp(folder, "INBOX") == 0))
+	if (spec == NULL && delivery_folder_is_inbox(folder))
 		return pl->dv;
 	if (spec == NULL)
 		spec = pl->acct->deliver;
