@@ -178,13 +178,3 @@ rule_cmp_bound(const struct rule_cmp *c, long long max)
 	}
 	return -1;
 }
-
-const char *
-rule_cmp_op_name(enum rule_cmp_op op)
-{
-	static const char *const names[] = { "<", "<=", ">", ">=", "=" };
-
-	if ((unsigned)op >= sizeof(names) / sizeof(names[0]))
-		return "?";
-	return names[op];
-}

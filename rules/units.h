@@ -40,6 +40,5 @@ int	rule_cmp_test(const struct rule_cmp *, long long v);
 /* What the comparison says of a value known to be in [0, max]: 1, 0, or
  * -1 if that is not enough to tell. */
 int	rule_cmp_bound(const struct rule_cmp *, long long max);
-const char *rule_cmp_op_name(enum rule_cmp_op);
 
 #endif

@@ -44,12 +44,6 @@ valid_prefix(const char *s, size_t len)
 	return i;
 }
 
-int
-rule_utf8_valid(const char *s, size_t len)
-{
-	return valid_prefix(s, len) == len;
-}
-
 /* Append s[0..len) to out, invalid bytes replaced. */
 static int
 append_fixed(struct mime_buf *out, const char *s, size_t len)

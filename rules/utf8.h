@@ -19,8 +19,6 @@ struct mime_buf;
 /* Length of the valid UTF-8 sequence at s[0..len) (RFC 3629: shortest
  * form, no surrogates, at most U+10FFFF), or 0 if there is none. */
 size_t	 rule_utf8_seq(const unsigned char *s, size_t len);
-/* 1 if s[0..len) is valid UTF-8. */
-int	 rule_utf8_valid(const char *s, size_t len);
 /* A NUL-terminated copy of s[0..len) in the arena, each invalid byte
  * replaced by U+FFFD; *outlen is its length.  NULL on ENOMEM. */
 char	*rule_utf8_copy(struct rule_arena *, const char *s, size_t len,
