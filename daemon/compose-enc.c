@@ -66,6 +66,18 @@ compose_is_ascii(const char *s, size_t len)
 }
 
 void
+compose_mbox_skip(const char **s, size_t *len)
+{
+	const char	*nl;
+
+	if (*len < 5 || memcmp(*s, "From ", 5) != 0 ||
+	    (nl = memchr(*s, '\n', *len)) == NULL)
+		return;
+	*len -= (size_t)(nl - *s) + 1;
+	*s = nl + 1;
+}
+
+void
 compose_hdr_begin(struct hdr *h, struct mime_buf *out, int *nomem,
     const char *name)
 {

@@ -280,12 +280,7 @@ compose_redirect(const struct compose_redirect *r, struct mime_buf *out,
 		    "Resent-To");
 		return -1;
 	}
-	/* An mbox "From " line is not part of the message. */
-	if (len >= 5 && memcmp(s, "From ", 5) == 0 &&
-	    (nl = memchr(s, '\n', len)) != NULL) {
-		len -= (size_t)(nl - s) + 1;
-		s = nl + 1;
-	}
+	compose_mbox_skip(&s, &len);
 	nl = memchr(s, '\n', len);
 	lf = nl != NULL && (nl == s || nl[-1] != '\r');
 	mime_buf_init(&block);

@@ -272,19 +272,6 @@ text_part_write(struct composer *c, const char *subtype, const char *s,
 		compose_qp(c->out, &c->nomem, s, len);
 }
 
-/* Skip an mbox "From " line: it is not part of the message. */
-static void
-mbox_line_skip(const char **s, size_t *len)
-{
-	const char	*nl;
-
-	if (*len < 5 || memcmp(*s, "From ", 5) != 0 ||
-	    (nl = memchr(*s, '\n', *len)) == NULL)
-		return;
-	*len -= (size_t)(nl - *s) + 1;
-	*s = nl + 1;
-}
-
 /* RFC 2046 5.2.1: message/rfc822 is never base64 or quoted-printable,
  * so the original goes as it is; 8bit if it has 8-bit bytes. */
 static void
@@ -293,7 +280,7 @@ rfc822_part_write(struct composer *c, const char *s, size_t len,
 {
 	struct hdr	 h;
 
-	mbox_line_skip(&s, &len);
+	compose_mbox_skip(&s, &len);
 	put(c, "Content-Type: message/rfc822\r\n");
 	compose_hdr_begin(&h, c->out, &c->nomem, "Content-Disposition");
 	compose_hdr_word(&h, "attachment", 10);
