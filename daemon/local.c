@@ -204,42 +204,111 @@ mbox_next(const char *s, size_t len, size_t off)
 	return len;
 }
 
+/* One message of an mbox: its bytes without the From_ line and the
+ * separating blank line, and its key. */
+struct mbox_msg {
+	const char	*body;
+	size_t		 len;
+	char		 key[72];
+};
+
 static int
-mbox_one(struct local *l, const char *s, size_t start, size_t end,
-    unsigned seq)
+mbox_key_cmp(const void *a, const void *b)
+{
+	const struct mbox_msg *const *x = a, *const *y = b;
+	int		 c = strcmp((*x)->key, (*y)->key);
+
+	/* equal keys stay in file order: the first one is delivered */
+	if (c == 0)
+		c = *x < *y ? -1 : *x > *y;
+	return c;
+}
+
+/* Split the mbox into its messages; n of them into *out (freed by the
+ * caller), or -1 when memory runs out. */
+static int
+mbox_split(const char *s, size_t slen, struct mbox_msg **out, size_t *n)
+{
+	struct mbox_msg	*v = NULL, *nv, *m;
+	const char	*nl;
+	size_t		 off, next, cap = 0;
+
+	*n = 0;
+	for (off = mbox_next(s, slen, 0); off < slen; off = next) {
+		next = mbox_next(s, slen, off + 5);
+		if (*n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				free(v);
+				return -1;
+			}
+			v = nv;
+		}
+		m = &v[(*n)++];
+		/* the From_ line is the envelope, not part of the message */
+		nl = memchr(s + off, '\n', next - off);
+		m->body = nl == NULL ? s + next : nl + 1;
+		m->len = (size_t)(s + next - m->body);
+		if (m->len > 0 && m->body[m->len - 1] == '\n')
+			m->len--;	/* the separating blank line */
+		snprintf(m->key, sizeof(m->key), "sha256:");
+		hex_sha256(m->body, m->len, m->key + 7);
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Which messages to deliver: not known to the state (one look-up for
+ * the whole file), and not a copy of an earlier one in the same file
+ * (same bytes, same key: delivered once).  known[i]: 0 deliver, 1
+ * delivered before (a copy counts as its first), 2 skipped or in doubt.
+ */
+static int
+mbox_plan(struct local *l, struct mbox_msg *v, size_t n, unsigned char *known)
+{
+	struct mbox_msg	**byk;
+	const char	**keys;
+	size_t		 i;
+	int		 rv = -1;
+
+	keys = calloc(n, sizeof(*keys));
+	byk = calloc(n, sizeof(*byk));
+	if (keys == NULL || byk == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		keys[i] = v[i].key;
+		byk[i] = &v[i];
+	}
+	if (pipeline_known_uidls(l->pl, keys, n, known) == -1)
+		goto out;
+	qsort(byk, n, sizeof(*byk), mbox_key_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(byk[i]->key, byk[i - 1]->key) == 0 &&
+		    known[byk[i] - v] == 0)
+			known[byk[i] - v] = 1;
+	rv = 0;
+out:
+	free(keys);
+	free(byk);
+	return rv;
+}
+
+static int
+mbox_one(struct local *l, const struct mbox_msg *m, unsigned seq)
 {
 	struct fetch_key k;
-	unsigned char	 known = 0;
-	const char	*body, *nl;
-	char		 key[72], *copy;
-	const char	*keys[1] = { key };
-	size_t		 len;
+	char		*copy;
 	int		 rv;
 
-	/* the From_ line is the envelope, not part of the message */
-	nl = memchr(s + start, '\n', end - start);
-	body = nl == NULL ? s + end : nl + 1;
-	len = (size_t)(s + end - body);
-	if (len > 0 && body[len - 1] == '\n')
-		len--;	/* the separating blank line */
-	snprintf(key, sizeof(key), "sha256:");
-	hex_sha256(body, len, key + 7);
-	if (pipeline_known_uidls(l->pl, keys, 1, &known) == -1)
+	if ((copy = malloc(m->len + 1)) == NULL)
 		return -1;
-	if (known) {
-		/* skipped or in doubt: the mbox must not be emptied */
-		if (known == 1)
-			l->ncommitted++;
-		return 0;
-	}
-	if ((copy = malloc(len + 1)) == NULL)
-		return -1;
-	memcpy(copy, body, len);
+	memcpy(copy, m->body, m->len);
 	memset(&k, 0, sizeof(k));
 	k.folder = "";
-	k.uidl = key;
+	k.uidl = m->key;
 	k.seq = seq;
-	rv = pipeline_add(l->pl, &k, copy, len);
+	rv = pipeline_add(l->pl, &k, copy, m->len);
 	free(copy);
 	return rv;
 }
@@ -248,32 +317,43 @@ static int
 mbox_fetch(struct local *l)
 {
 	struct mailfile	 mf;
+	struct mbox_msg	*v = NULL;
 	struct stat	 st;
+	unsigned char	*known = NULL;
 	char		 err[512];
-	size_t		 off, next;
-	unsigned	 seq = 0;
+	size_t		 i, n;
 	int		 rv = -1;
 
 	if (mailfile_open(&mf, l->acct->path, err, sizeof(err)) == -1) {
 		log_error("%s: %s", l->acct->name, err);
 		return -1;
 	}
-	for (off = mbox_next(mf.data, mf.len, 0); off < mf.len &&
-	    !fetch_should_stop(); off = next, seq++) {
-		next = mbox_next(mf.data, mf.len, off + 5);
-		if (mbox_one(l, mf.data, off, next, seq) == -1)
+	if (mbox_split(mf.data, mf.len, &v, &n) == -1 ||
+	    (n > 0 && (known = calloc(n, 1)) == NULL) ||
+	    (n > 0 && mbox_plan(l, v, n, known) == -1))
+		goto out;
+	for (i = 0; i < n && !fetch_should_stop(); i++) {
+		if (known[i]) {
+			/* skipped or in doubt: the mbox must not be emptied */
+			if (known[i] == 1)
+				l->ncommitted++;
+			continue;
+		}
+		if (mbox_one(l, &v[i], (unsigned)i) == -1)
 			goto out;
 	}
 	if (pipeline_flush(l->pl) == -1)
 		goto out;
 	rv = 0;
 	/* empty it only if all went and nothing was appended meanwhile */
-	if (!l->acct->keep && l->ncommitted == seq && seq > 0 &&
+	if (!l->acct->keep && l->ncommitted == n && n > 0 &&
 	    stat(l->acct->path, &st) == 0 && (size_t)st.st_size == mf.len &&
 	    truncate(l->acct->path, 0) == -1)
 		log_warn("%s: cannot empty %s: %s", l->acct->name,
 		    l->acct->path, strerror(errno));
 out:
+	free(v);
+	free(known);
 	mailfile_close(&mf);
 	return rv;
 }
