@@ -201,17 +201,6 @@ action_one(struct action_run *r, const struct rule_action *a)
 	return 0;
 }
 
-static void
-action_where(struct action_run *r)
-{
-	if (r->k->uidl != NULL)
-		snprintf(r->where, sizeof(r->where), "%s: message %s",
-		    r->acct->name, r->k->uidl);
-	else
-		snprintf(r->where, sizeof(r->where), "%s: folder %s UID %u",
-		    r->acct->name, r->k->folder, r->k->uid);
-}
-
 static int
 action_plan(struct action_run *r, const struct rule_plan *plan)
 {
@@ -275,7 +264,7 @@ action_message(struct pipeline *pl, const struct fetch_key *k, char *data,
 	r.msg.len = len;
 	r.orig = data;
 	r.origlen = len;
-	action_where(&r);
+	pipeline_describe(pl, k, r.where, sizeof(r.where));
 	if ((m = mime_message_parse(data, len, NULL)) == NULL)
 		goto nomem;
 	r.parsed = m;

@@ -20,6 +20,9 @@ int			 pipeline_stage(struct pipeline *, const char *target,
  * they go into one batch, committed together (-1 logged). */
 int			 pipeline_group_begin(struct pipeline *, size_t n);
 int			 pipeline_group_end(struct pipeline *);
+/* "account: message UIDL" or "account: folder F UID n", for the log. */
+void			 pipeline_describe(const struct pipeline *,
+			    const struct fetch_key *, char *out, size_t len);
 /* A rule asks to delete the message being staged from its source: the
  * committed callback will say so (POP3 and local sources; IMAP records a
  * server action instead).  Set before staging, cleared after. */

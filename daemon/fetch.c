@@ -234,9 +234,9 @@ key_keep(struct pipeline *pl, const struct fetch_key *k)
 	return 0;
 }
 
-static void
-key_describe(const struct pipeline *pl, const struct fetch_key *k, char *out,
-    size_t len)
+void
+pipeline_describe(const struct pipeline *pl, const struct fetch_key *k,
+    char *out, size_t len)
 {
 	if (k->uidl != NULL)
 		snprintf(out, len, "%s: message %s", pl->acct->name, k->uidl);
@@ -280,10 +280,10 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 	pl->stats.fetched++;
 	pl->stats.bytes += len;
 	progress_show(pl, pl->total > 0 && pl->stats.fetched >= pl->total);
-	key_describe(pl, k, where, sizeof(where));
 	if (pl->dry_run) {
 		if (pl->rules != NULL)
 			return action_message(pl, k, data, len);
+		pipeline_describe(pl, k, where, sizeof(where));
 		log_info("%s: %zu bytes: would deliver to %s", where, len,
 		    delivery_path(pl->dv));
 		return 0;
@@ -292,6 +292,7 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 	if ((r = already_delivered(pl, k, &mk, data, len)) == -1)
 		return -1;
 	if (r == 1) {
+		pipeline_describe(pl, k, where, sizeof(where));
 		log_info("%s: delivered before the UIDVALIDITY change: "
 		    "recorded, not delivered again", where);
 		pl->stats.skipped++;
@@ -367,13 +368,13 @@ pipeline_stage(struct pipeline *pl, const char *target, const char *folder,
 	struct msg_key	 mk;
 	char		 err[1024], where[512];
 
-	key_describe(pl, k, where, sizeof(where));
 	msg_key_make(pl, k, &mk);
 	if ((dv = target_get(pl, target, folder, err, sizeof(err))) == NULL ||
 	    key_keep(pl, k) == -1 ||
 	    delivery_stage(pl->batch, dv, &mk, data, len, DELIVERY_CRLF |
 	    (k->uidl != NULL ? DELIVERY_NO_DIGEST : 0), err,
 	    sizeof(err)) == -1) {
+		pipeline_describe(pl, k, where, sizeof(where));
 		log_error("%s: %s", where, err);
 		return -1;
 	}
