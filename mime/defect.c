@@ -24,6 +24,7 @@ static const char *const defect_names[MIME_DEFECT_COUNT] = {
 	[MIME_DEFECT_PART_LIMIT] = "part-limit",
 	[MIME_DEFECT_HEADER_LIMIT] = "header-limit",
 	[MIME_DEFECT_NUL_BYTE] = "nul-byte",
+	[MIME_DEFECT_EMPTY_PART] = "empty-part",
 };
 
 const char *

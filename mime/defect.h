@@ -30,6 +30,7 @@ enum mime_defect_code {
 	MIME_DEFECT_PART_LIMIT,		/* more parts than the limit: rest kept opaque */
 	MIME_DEFECT_HEADER_LIMIT,	/* header block larger than the limit */
 	MIME_DEFECT_NUL_BYTE,		/* NUL byte in a header */
+	MIME_DEFECT_EMPTY_PART,		/* delimiter right after a delimiter: no part made */
 	MIME_DEFECT_COUNT
 };
 

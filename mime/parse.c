@@ -470,6 +470,7 @@ delimiter(struct parser *ps, const struct bmatch *m, size_t *pos)
 {
 	struct frame		*f = &ps->frames[m->level];
 	struct mime_part	*mp = f->part, *p;
+	struct bmatch		 next;
 	size_t			 brk = break_before(ps, m->line), i;
 
 	for (i = ps->nframes; i-- > m->level + 1;)
@@ -489,6 +490,11 @@ delimiter(struct parser *ps, const struct bmatch *m, size_t *pos)
 		ps->nframes--;
 		return 0;
 	}
+	/* Nothing, not even a line break, before the next delimiter: no
+	 * part a reader or a rule wants (Python's email and GMime drop it
+	 * too), so keep the defect and no part. */
+	if (boundary_at(ps, m->next, &next))
+		return defect(ps, m->next, mp, MIME_DEFECT_EMPTY_PART);
 	if (ps->msg->nparts + 1 >= ps->msg->limits.max_parts)
 		return part_limit(ps, mp, m->next);
 	if ((p = part_new(ps, mp, m->next)) == NULL ||

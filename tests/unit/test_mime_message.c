@@ -497,9 +497,10 @@ test_boundary_in_header_position(void **state)
 	(void)state;
 	/* a boundary containing ':' must not be taken for a header */
 	m = parse("Content-Type: multipart/mixed; boundary=\"a:b\"\n\n"
-	    "--a:b\n\none\n--a:b\n--a:b--\n");
+	    "--a:b\n\none\n--a:b\nContent-Type: text/x-two\n\ntwo\n--a:b--\n");
 	assert_int_equal(count_leaves(m), 2);
 	assert_body(nth(m, 1), "one");
+	assert_string_equal(mime_part_subtype(nth(m, 2)), "x-two");
 	mime_message_free(m);
 }
 
@@ -535,6 +536,47 @@ test_hostile_prefix_lines(void **state)
 	mime_buf_free(&b);
 }
 
+/* CPython's test_email msg_37.txt: repeated delimiter lines with nothing
+ * between them make no parts (as in Python's email and GMime), only a
+ * defect; a delimiter, an empty line and a delimiter is a real empty
+ * part and stays. */
+static void
+test_repeated_delimiters(void **state)
+{
+	struct mime_message	*m;
+
+	(void)state;
+	m = parse("Content-Type: multipart/mixed; boundary=ABCDE\n\n"
+	    "--ABCDE\nContent-Type: text/x-one\n\nBlah\n\n"
+	    "--ABCDE\n--ABCDE\nContent-Type: text/x-two\n\nBlah\n\n"
+	    "--ABCDE\n--ABCDE\n--ABCDE\n--ABCDE\n"
+	    "Content-Type: text/x-two\n\nBlah\n\n--ABCDE--\n");
+	assert_int_equal(count_leaves(m), 3);
+	assert_string_equal(mime_part_subtype(nth(m, 1)), "x-one");
+	assert_path(nth(m, 2), "2");
+	assert_string_equal(mime_part_subtype(nth(m, 2)), "x-two");
+	assert_path(nth(m, 3), "3");
+	assert_body(nth(m, 3), "Blah\n");
+	assert_true(has_defect(m, MIME_DEFECT_EMPTY_PART));
+	assert_false(has_defect(m, MIME_DEFECT_NO_HEADER_END));
+	mime_message_free(m);
+
+	/* Python keeps an empty part before the close delimiter; mailsift
+	 * treats it like any other empty part. */
+	m = parse("Content-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\n\none\n--b\n--b--\n");
+	assert_int_equal(count_leaves(m), 1);
+	assert_true(has_defect(m, MIME_DEFECT_EMPTY_PART));
+	mime_message_free(m);
+
+	m = parse("Content-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\n\n--b\n\nx\n--b--\n");
+	assert_int_equal(count_leaves(m), 2);
+	assert_body(nth(m, 1), "");
+	assert_false(has_defect(m, MIME_DEFECT_EMPTY_PART));
+	mime_message_free(m);
+}
+
 int
 main(void)
 {
@@ -560,6 +602,7 @@ main(void)
 		cmocka_unit_test(test_boundary_in_header_position),
 		cmocka_unit_test(test_bad_content_type),
 		cmocka_unit_test(test_hostile_prefix_lines),
+		cmocka_unit_test(test_repeated_delimiters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
