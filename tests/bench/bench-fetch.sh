@@ -34,7 +34,7 @@
 # (95), RUNS (5), SLOW_RUNS (rounds getmail6 takes part in, 1: it takes
 # ~40 s a run), CLIENTS (subset of "raw mailsift mbsync mpop fdm
 # fetchmail getmail"), RUN_TIMEOUT (seconds per run, 300), MSX_*_PORT
-# (the servers' ports, 16xxx by default).
+# (the servers' ports; free ones are picked by default).
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -50,15 +50,6 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 # refuses to deliver as root and fetchmail warns about it.
 RUN_UID=65534
 RUN_GID=65534
-# Ports of our own, away from the integration tests' 14xxx.
-export MSX_IMAP_PORT="${MSX_IMAP_PORT:-16143}"
-export MSX_IMAPS_PORT="${MSX_IMAPS_PORT:-16993}"
-export MSX_POP3_PORT="${MSX_POP3_PORT:-16110}"
-export MSX_POP3S_PORT="${MSX_POP3S_PORT:-16995}"
-export MSX_SMTP_PORT="${MSX_SMTP_PORT:-16025}"
-export MSX_SUBMISSION_PORT="${MSX_SUBMISSION_PORT:-16587}"
-export MSX_SMTPS_PORT="${MSX_SMTPS_PORT:-16465}"
-export MSX_WRONGHOST_PORT="${MSX_WRONGHOST_PORT:-16994}"
 
 B=.build/bench
 LOGS=$B/fetch-logs

@@ -10,13 +10,12 @@
 # DIR is throwaway and should be short (unix socket paths are limited to
 # ~107 bytes), e.g. DIR=$(mktemp -d /tmp/msx.XXXXXX).  Must run as root:
 # Dovecot and Postfix switch users and bind their own sockets.
-# Ports come from MSX_*_PORT at `start` (see PORTS below) and are saved
-# in DIR, so later commands need no environment.
+# Ports come from MSX_*_PORT at `start` when set, else free ones are
+# picked; they are saved in DIR, so later commands need no environment.
 # Install the servers first with contrib/install-deps-servers.sh.
 set -eu
 
-PORTS="IMAP:14143 IMAPS:14993 POP3:14110 POP3S:14995 SMTP:14025
-	SUBMISSION:14587 SMTPS:14465 WRONGHOST:14994"
+PORTS="IMAP IMAPS POP3 POP3S SMTP SUBMISSION SMTPS WRONGHOST"
 USERS="user1 user2 user3"
 DOMAIN=example.test
 # user3's password exercises quoting in clients (space, quote, @).
@@ -46,6 +45,18 @@ listening() {
 		{ f = 1 } END { exit !f }'
 }
 
+# free_port TAKEN...: a port from 20000-59999 that nothing listens on and
+# that is not among TAKEN.  Random, so that runs started side by side (CI,
+# a developer's second checkout) rarely even try the same one.
+free_port() {
+	while :; do
+		p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 + 20000 ))
+		case " $* " in *" $p "*) continue ;; esac
+		listening "$p" || break
+	done
+	echo "$p"
+}
+
 # wait_ports up|down SECONDS PORT...
 wait_ports() {
 	want=$1 secs=$2
@@ -70,7 +81,7 @@ wait_ports() {
 
 all_ports() {
 	for v in $PORTS; do
-		eval "printf '%s ' \"\$MSX_${v%%:*}_PORT\""
+		eval "printf '%s ' \"\$MSX_${v}_PORT\""
 	done
 }
 
@@ -395,10 +406,13 @@ cmd_start() {
 		dir=${dir%/*}
 	done
 	[ ${#D} -le 70 ] || die "$D: too long for unix socket paths"
+	taken=
 	for v in $PORTS; do
-		name=MSX_${v%%:*}_PORT
+		name=MSX_${v}_PORT
 		val=
-		eval "val=\${$name:-${v#*:}}"
+		eval "val=\${$name:-}"
+		[ -n "$val" ] || val=$(free_port $taken)
+		taken="$taken $val"
 		case $val in
 		'' | *[!0-9]*) die "$name=$val: not a port number" ;;
 		esac
@@ -487,7 +501,7 @@ cmd_env() {
 	echo "export MSX_TLS_NAME=localhost"
 	echo "export MSX_DOMAIN=$DOMAIN"
 	for v in $PORTS; do
-		name=MSX_${v%%:*}_PORT
+		name=MSX_${v}_PORT
 		eval "echo \"export $name=\$$name\""
 	done
 	echo "export MSX_CA=$(quote "$D/tls/ca.crt")"
