@@ -274,27 +274,128 @@ state_mkdirs(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* Create the file ourselves so that it is 0600 from the start: SQLite
- * gives its -wal and -shm files the mode of the database. */
+/* Run the statements of sql on db; the message names path and what. */
+static int
+state_create_exec(sqlite3 *db, const char *sql, const char *path,
+    char *err, size_t errlen)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "state %s: cannot create: %s", path,
+	    sqlite3_errmsg(db));
+	return -1;
+}
+
+/* The tables and the version, in tmp, in one transaction. */
+static int
+state_create_schema(const char *tmp, const char *path, char *err,
+    size_t errlen)
+{
+	sqlite3	*db = NULL;
+	char	 sql[64];
+	int	 rv = -1;
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", STATE_SCHEMA);
+	if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "state %s: cannot create: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	if (state_create_exec(db, "BEGIN", path, err, errlen) == -1 ||
+	    state_create_exec(db, schema_sql, path, err, errlen) == -1 ||
+	    state_create_exec(db, sql, path, err, errlen) == -1 ||
+	    state_create_exec(db, "COMMIT", path, err, errlen) == -1)
+		goto out;
+	rv = 0;
+out:
+	if (sqlite3_close(db) != SQLITE_OK && rv == 0) {
+		snprintf(err, errlen, "state %s: cannot create: close failed",
+		    path);
+		rv = -1;
+	}
+	return rv;
+}
+
+/* The new name on stable storage before anything is recorded under it. */
+static int
+state_sync_dir(const char *path, char *err, size_t errlen)
+{
+	char		 dir[PATH_MAX];
+	const char	*slash = strrchr(path, '/');
+	int		 fd, rv = 0;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1) {
+		snprintf(err, errlen, "state %s: cannot sync directory %s: %s",
+		    path, dir, strerror(errno));
+		rv = -1;
+	}
+	if (fd != -1)
+		(void)close(fd);	/* read-only */
+	return rv;
+}
+
+/*
+ * A new state is built under a temporary name and linked into place
+ * whole, so that a crash never leaves an empty file where the state
+ * belongs: an empty state file is then always damage (state_check_size),
+ * never a start.  mkstemp makes it 0600 from the start; SQLite gives its
+ * -wal and -shm files the mode of the database.
+ */
 static int
 state_create_file(const char *path, char *err, size_t errlen)
 {
-	int	 fd;
+	char	 tmp[PATH_MAX];
+	int	 fd, rv = -1;
 
+	if (access(path, F_OK) == 0)
+		return 0;
 	if (state_mkdirs(path, err, errlen) == -1)
 		return -1;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1 && errno != EEXIST) {
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new-XXXXXX", path) >=
+	    sizeof(tmp)) {
+		snprintf(err, errlen, "state %s: path too long", path);
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) == -1) {
+		snprintf(err, errlen, "state %s: cannot create %s: %s", path,
+		    tmp, strerror(errno));
+		return -1;
+	}
+	(void)close(fd);	/* nothing written through it */
+	if (state_create_schema(tmp, path, err, errlen) == -1)
+		goto out;
+	if (link(tmp, path) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "state %s: cannot create: %s", path,
 		    strerror(errno));
-		return -1;
+		goto out;
 	}
-	if (fd != -1 && close(fd) == -1) {
-		snprintf(err, errlen, "state %s: close: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
+	(void)unlink(tmp);
+	rv = state_sync_dir(path, err, errlen);
+out:
+	(void)unlink(tmp);	/* a leftover is only a name */
+	return rv;
+}
+
+/* An existing state that is empty lost its data: starting afresh from it
+ * would fetch and deliver every kept message again. */
+static int
+state_check_size(const char *path, const struct stat *sb, char *err,
+    size_t errlen)
+{
+	if (sb->st_size > 0)
+		return 0;
+	snprintf(err, errlen, "state %s: the file is empty (0 bytes), so "
+	    "everything it recorded is gone; mailsift would fetch and "
+	    "deliver every message again.  Restore it from a backup, or "
+	    "remove it to start afresh on purpose", path);
+	return -1;
 }
 
 /* 1 if the database is (now) in WAL mode, 0 if not, -1 if busy, -2 on
@@ -410,13 +511,15 @@ state_open(const char *path, int flags, char *err, size_t errlen)
 		return NULL;
 	}
 	st->lockfd = -1;
-	if (flags & STATE_EXISTING) {
-		if (stat(path, &sb) == -1) {
-			snprintf(err, errlen, "state %s: %s (check the path "
-			    "given with -s)", path, strerror(errno));
-			goto fail;
-		}
-	} else if (state_create_file(path, err, errlen) == -1)
+	if (!(flags & STATE_EXISTING) &&
+	    state_create_file(path, err, errlen) == -1)
+		goto fail;
+	if (stat(path, &sb) == -1) {
+		snprintf(err, errlen, "state %s: %s (check the path given "
+		    "with -s)", path, strerror(errno));
+		goto fail;
+	}
+	if (state_check_size(path, &sb, err, errlen) == -1)
 		goto fail;
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {

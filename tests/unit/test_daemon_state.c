@@ -231,6 +231,38 @@ test_not_a_database(void **state)
 	assert_non_null(strstr(err, "not a mailsift state file"));
 }
 
+/* An empty state file is damage, not a start: with keep = true every
+ * message would be delivered again. */
+static void
+test_empty_state_refused(void **state)
+{
+	struct fixture	*f = *state;
+	char		 dir[PATH_MAX];
+	struct stat	 sb;
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd;
+
+	state_close(st_open(f));
+	snprintf(dir, sizeof(dir), "%s/a/b", f->dir);
+	/* Nothing of the creation is left beside it. */
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL)
+		assert_null(strstr(de->d_name, ".new-"));
+	closedir(d);
+	assert_int_equal(unlink(f->path), 0);
+	fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd != -1);
+	close(fd);
+	assert_null(state_open(f->path, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "empty"));
+	assert_non_null(strstr(err, f->path));
+	assert_null(state_open(f->path, STATE_EXISTING, err, sizeof(err)));
+	assert_non_null(strstr(err, "empty"));
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+}
+
 static void
 test_folder_uidvalidity(void **state)
 {
@@ -842,6 +874,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_empty_state_refused,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_folder_uidvalidity, setup,
