@@ -395,5 +395,7 @@ action_outbox_send(const struct config *cfg, struct state *st,
 		state_outbox_entry_free(&v[i]);
 	}
 	free(v);
-	return rv;
+	if (rv == -1)
+		return -1;
+	return n == OUTBOX_BATCH;
 }

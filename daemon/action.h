@@ -50,8 +50,9 @@ int	action_reply(struct state *, const struct config *,
 int	action_forward(struct state *, const struct config *,
 	    const struct account *, const struct rule_action *,
 	    const char *orig, size_t len, const char *key, int redirect);
-/* Send what is due in the outbox for this account; 0, or -1 if some
- * could not be sent (they stay queued, logged). */
+/* Send one batch of what is due in the outbox for this account; 1 if
+ * the batch was full (more may be due), 0 if not, -1 if some could not
+ * be sent (they stay queued for their backoff, logged). */
 int	action_outbox_send(const struct config *, struct state *,
 	    const char *account);
 

@@ -17,6 +17,7 @@
 
 #define BACKOFF_BASE	30	/* seconds after the first error */
 #define BACKOFF_MAX	3600
+#define OUTBOX_DRAIN_SECS	300	/* --once: the queue, but not for ever */
 
 static volatile sig_atomic_t	 sig_stop;
 static volatile sig_atomic_t	 sig_reload;
@@ -76,6 +77,25 @@ source_run(const struct account *a, struct pipeline *pl)
 	}
 }
 
+/*
+ * Replies and forwards the rules queued, and older ones due: one batch
+ * a round when polling forever, the whole queue for --once (a run from
+ * cron must not leave replies behind), within a time bound.  A failed
+ * batch ends it: its entries wait for their backoff.
+ */
+static int
+sched_outbox(const struct config *cfg, struct state *st, const char *name,
+    int drain)
+{
+	time_t	 end = time(NULL) + OUTBOX_DRAIN_SECS;
+	int	 r;
+
+	while ((r = action_outbox_send(cfg, st, name)) == 1 && drain &&
+	    time(NULL) < end && !fetch_should_stop())
+		;
+	return r == -1 ? -1 : 0;
+}
+
 int
 sched_account_round(const struct config *cfg, const struct account *acct,
     const struct rule_set *rules, int dry_run, int allow_idle)
@@ -104,8 +124,7 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 	rv = source_run(&a, pl);
 	if (pipeline_flush(pl) == -1)
 		rv = -1;
-	/* replies and forwards the rules queued, and older ones due */
-	if (!dry_run && action_outbox_send(cfg, st, a.name) == -1)
+	if (!dry_run && sched_outbox(cfg, st, a.name, !allow_idle) == -1)
 		rv = -1;
 	fs = pipeline_stats(pl);
 	if (rv == -1)

@@ -344,6 +344,18 @@ account t {
           "from two messages saved once", dd)
 
 
+def test_once_drains_outbox(conf, n3):
+    """--once sends the whole queue, not one batch of 32."""
+    many = [msg("fwd-many-%d" % i, E["MSX_USER2_ADDR"], "FWD-ME %d" % i)
+            for i in range(40)]
+    load("user1", *many)
+    rc, log = run(conf)
+    check(rc == 0, "--once with 40 forwards queued succeeds", log)
+    got = wait_mail("user3", n3 + 40, timeout=30)
+    check(len(got) == n3 + 40, "--once drained the outbox: all 40 "
+          "forwards sent in the same run", len(got) - n3)
+
+
 def main():
     os.makedirs(W)
     sender = E["MSX_USER2_ADDR"]
@@ -439,6 +451,7 @@ def main():
     out = p.stdout.decode()
     check(p.returncode == 0 and "save-attachments" in out and "move" in out,
           "mailsift test shows the plan for the invoice", out)
+    test_once_drains_outbox(conf, n3)
     test_imap_server_actions()
     test_transforms()
     passed = sum(results)
