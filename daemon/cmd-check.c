@@ -1,8 +1,9 @@
 /*
- * cmd-check.c - `mailsift check [-c FILE]`: load the configuration, show
- * one line per account and smtp server and say whether it is usable.
- * Nothing is contacted and no password-command is run; passwords are
- * never shown.
+ * cmd-check.c - `mailsift check [-c FILE]`: load the configuration and
+ * its rule files, open an existing state, show one line per account and
+ * smtp server and say whether it is usable: what `run` would refuse at
+ * start, `check` refuses.  Nothing is contacted, no password-command is
+ * run and nothing is created; passwords are never shown.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 
 #include "daemon/cmd.h"
 #include "daemon/conf.h"
+#include "daemon/rulesets.h"
+#include "daemon/state.h"
 
 static void
 check_usage(void)
@@ -52,6 +55,8 @@ check_print_account(const struct account *a)
 		check_print_folders(a);
 	if (a->idle)
 		printf(" idle");
+	if (a->rules != NULL)
+		printf(" rules=%s", a->rules);
 	printf(" deliver=%s\n", a->deliver);
 }
 
@@ -60,6 +65,31 @@ check_print_smtp(const struct smtp_server *s)
 {
 	printf("smtp %s: %s:%s tls=%s from=%s\n", s->name, s->ep.host,
 	    s->ep.port, tls_mode_name(s->ep.tls), s->from);
+}
+
+/* The rule files as `run` loads them, and the state if there is one
+ * (`run` would create a missing one; `check` creates nothing). */
+static int
+check_rules_state(const struct config *conf)
+{
+	struct rule_set	**rules;
+	struct state	 *st;
+	char		  err[1024];
+
+	if ((rules = rulesets_load(conf, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		return -1;
+	}
+	rulesets_free(rules, conf->naccounts);
+	if (access(conf->state, F_OK) == -1)
+		return 0;
+	if ((st = state_open(conf->state, STATE_EXISTING, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		return -1;
+	}
+	state_close(st);
+	return 0;
 }
 
 int
@@ -95,6 +125,10 @@ cmd_check(int argc, char **argv)
 	}
 	if ((conf = config_load(file, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "mailsift: %s\n", err);
+		return 1;
+	}
+	if (check_rules_state(conf) == -1) {
+		config_free(conf);
 		return 1;
 	}
 	for (i = 0; i < conf->naccounts; i++)
