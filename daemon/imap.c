@@ -704,12 +704,14 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 			rv = failed ? -1 : 0;
 			goto out;	/* mid-response: no LOGOUT possible */
 		}
-		if (s.pipeline_failed || s.bye || s.broken)
+		if (s.pipeline_failed || s.bye)
 			goto out;
 		log_error("%s: folder %s: %s", acct->name, acct->folders[i],
 		    s.err);
 		failed = 1;
 		s.err[0] = '\0';
+		if (s.broken)
+			goto out;	/* out of step: not one command more */
 	}
 	if (acct->idle && !failed && !fetch_should_stop() &&
 	    imap_idle(&s, acct->folders[0]) == -1) {
