@@ -299,33 +299,21 @@ conn_tracing(const struct conn *c)
 	return c->trace && log_enabled(LOG_LEVEL_TRACE);
 }
 
-/* One traced line: control bytes escaped so that a hostile server cannot
- * paint the terminal, long lines cut. */
+/* One traced line, cleaned by log_clean() so that a hostile server
+ * cannot paint the terminal (bytes dropped show as "\x1b"), long lines
+ * cut. */
 static void
 conn_trace_line(const struct conn *c, const char *dir, const char *p,
     size_t len, const char *suffix)
 {
-	static const char	 digits[] = "0123456789abcdef";
-	char			 out[CONN_TRACE_MAX * 4 + 64];
-	size_t			 i, o = 0, shown;
-	unsigned char		 ch;
+	char	 out[CONN_TRACE_MAX * 4 + 1], more[64] = "";
+	size_t	 shown;
 
 	shown = len < CONN_TRACE_MAX ? len : CONN_TRACE_MAX;
-	for (i = 0; i < shown; i++) {
-		ch = (unsigned char)p[i];
-		if (ch < 0x20 || ch == 0x7f) {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = digits[ch >> 4];
-			out[o++] = digits[ch & 0xf];
-		} else
-			out[o++] = (char)ch;
-	}
+	log_clean(p, shown, out, sizeof(out), LOG_CLEAN_HEX);
 	if (shown < len)
-		snprintf(out + o, sizeof(out) - o, "... (%zu bytes)", len);
-	else
-		out[o] = '\0';
-	log_trace("%s %s %s%s", c->prefix, dir, out, suffix);
+		snprintf(more, sizeof(more), "... (%zu bytes)", len);
+	log_trace("%s %s %s%s%s", c->prefix, dir, out, more, suffix);
 }
 
 static void

@@ -172,7 +172,7 @@ uid_command(struct imap *s, const char *pre, const char *post,
 		}
 		if (waited == sent)
 			break;	/* stopping: nothing in flight */
-		if (imap_wait(s, tags[waited % FETCH_AHEAD]) != 0)
+		if (imap_wait_done(s, tags[waited % FETCH_AHEAD]) == -1)
 			return -1;
 		waited++;
 	}
@@ -257,7 +257,7 @@ op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
 	}
 	if (imap_cmd(s, "UID %s %u %s", cmd, uid, q) == 0)
 		return 0;
-	if (strstr(s->err, "TRYCREATE") == NULL || s->bye)
+	if (strstr(s->err, "TRYCREATE") == NULL || s->bye || s->broken)
 		return -1;
 	if (imap_cmd(s, "CREATE %s", q) == -1)
 		return -1;
@@ -313,7 +313,7 @@ server_ops_apply(struct imap *s)
 	if (pipeline_server_ops(s->pl, s->folder, s->uidvalidity, &v,
 	    &n) == -1)
 		return -1;
-	for (i = 0; i < n && !s->bye; i++) {
+	for (i = 0; i < n && !s->bye && !s->broken; i++) {
 		if (op_apply(s, &v[i]) == -1) {
 			log_error("%s: folder %s UID %u: %s %s: %s",
 			    s->acct->name, s->folder, v[i].uid, v[i].action,
@@ -400,7 +400,8 @@ imap_folder_fetch(struct imap *s, const char *folder)
 		 */
 		if (s->stopping)
 			return pipeline_flush(s->pl);
-		if (!s->pipeline_failed && pipeline_flush(s->pl) == 0)
+		if (!s->pipeline_failed && pipeline_flush(s->pl) == 0 &&
+		    !s->broken)
 			(void)flags_apply(s);
 		return -1;
 	}
@@ -446,7 +447,7 @@ idle_once(struct imap *s)
 		snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
 		return -1;
 	}
-	return imap_wait(s, tag) == 0 ? 0 : -1;
+	return imap_wait_done(s, tag);
 }
 
 int

@@ -69,6 +69,7 @@ resp_code(struct imap *s, struct imap_scan *sc)
 	uint32_t	 v;
 	const char	*rest;
 	size_t		 len;
+	char		 show[LOG_SHOW_SIZE];
 
 	imap_scan_rest(sc, &rest, &len);
 	if (len == 0 || rest[0] != '[')
@@ -89,8 +90,8 @@ resp_code(struct imap *s, struct imap_scan *sc)
 	}
 	if (imap_tok_is(&t, "ALERT]") || imap_tok_is(&t, "ALERT")) {
 		imap_scan_rest(sc, &rest, &len);
-		log_warn("%s: server alert: %.*s", s->acct->name,
-		    (int)(len > 200 ? 200 : len), rest);
+		log_warn("%s: server alert: %s", s->acct->name,
+		    log_clean(rest, len, show, sizeof(show), LOG_CLEAN_MARK));
 	}
 }
 
@@ -141,14 +142,23 @@ untagged(struct imap *s, struct imap_scan *sc)
 static void
 set_err(struct imap *s, const char *what, const char *text, size_t len)
 {
-	size_t	 i;
-	char	 clean[256];
+	char	 show[LOG_SHOW_SIZE];
 
 	/* a hostile reply is shown bounded and printable */
-	for (i = 0; i < len && i < sizeof(clean) - 1; i++)
-		clean[i] = (text[i] >= 32 && text[i] < 127) ? text[i] : '?';
-	clean[i] = '\0';
-	snprintf(s->err, sizeof(s->err), "%s: %s", what, clean);
+	snprintf(s->err, sizeof(s->err), "%s: %s", what,
+	    log_clean(text, len, show, sizeof(show), LOG_CLEAN_MARK));
+}
+
+/* One whole response.  A failure leaves the stream where it stopped
+ * (in a line, before a literal it refused): nothing more can be said. */
+static int
+imap_read(struct imap *s, size_t max_line, uint64_t max_literal)
+{
+	if (imap_resp_read(s->c, &s->r, max_line, max_literal, s->err,
+	    sizeof(s->err)) == 0)
+		return 0;
+	s->broken = 1;
+	return -1;
 }
 
 int
@@ -160,8 +170,7 @@ imap_wait(struct imap *s, const char *tag)
 	size_t		 len, tlen = strlen(tag);
 
 	for (;;) {
-		if (imap_resp_read(s->c, &s->r, IMAP_MAX_LINE,
-		    s->max_literal, s->err, sizeof(s->err)) == -1)
+		if (imap_read(s, IMAP_MAX_LINE, s->max_literal) == -1)
 			return -1;
 		imap_scan_init(&sc, &s->r);
 		if (s->r.text.len >= 2 && memcmp(s->r.text.data, "* ", 2) == 0) {
@@ -186,8 +195,11 @@ imap_wait(struct imap *s, const char *tag)
 		if (s->r.text.len > tlen && memcmp(s->r.text.data, tag,
 		    tlen) == 0 && s->r.text.data[tlen] == ' ') {
 			sc.p += tlen + 1;
-			if (imap_scan_next(&sc, &t) == -1)
+			if (imap_scan_next(&sc, &t) == -1) {
+				set_err(s, "malformed response",
+				    s->r.text.data, s->r.text.len);
 				return -1;
+			}
 			/* the text with its [CODE]: callers look for TRYCREATE */
 			imap_scan_rest(&sc, &rest, &len);
 			resp_code(s, &sc);
@@ -205,6 +217,21 @@ imap_wait(struct imap *s, const char *tag)
 	}
 }
 
+int
+imap_wait_done(struct imap *s, const char *tag)
+{
+	int	 r;
+
+	if ((r = imap_wait(s, tag)) != 1)
+		return r;
+	/* the server now takes whatever we send next as data */
+	set_err(s, "unexpected continuation request; the server waits "
+	    "for data the command does not have", s->r.text.data,
+	    s->r.text.len);
+	s->broken = 1;
+	return -1;
+}
+
 static int
 imap_vsend(struct imap *s, char *tag, size_t taglen, const char *fmt,
     va_list ap)
@@ -212,6 +239,8 @@ imap_vsend(struct imap *s, char *tag, size_t taglen, const char *fmt,
 	char	 line[8192];
 	int	 n;
 
+	if (s->broken)
+		return -1;	/* the error that broke it is in s->err */
 	snprintf(tag, taglen, "a%u", ++s->tagn);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0 || (size_t)n >= sizeof(line)) {
@@ -250,7 +279,7 @@ imap_cmd(struct imap *s, const char *fmt, ...)
 	va_end(ap);
 	if (rv == -1)
 		return -1;
-	return imap_wait(s, tag) == 0 ? 0 : -1;
+	return imap_wait_done(s, tag);
 }
 
 int
@@ -418,8 +447,7 @@ imap_greeting(struct imap *s, int *preauth)
 	struct imap_scan sc;
 	struct imap_tok	 t;
 
-	if (imap_resp_read(s->c, &s->r, IMAP_MAX_SHORT, 0, s->err,
-	    sizeof(s->err)) == -1)
+	if (imap_read(s, IMAP_MAX_SHORT, 0) == -1)
 		return -1;
 	imap_scan_init(&sc, &s->r);
 	if (imap_scan_next(&sc, &t) == -1 || !imap_tok_is(&t, "*") ||
@@ -452,6 +480,7 @@ imap_starttls(struct imap *s, const struct tls_opts *tls)
 		return -1;
 	}
 	/* what was said before TLS cannot be trusted */
+	s->caps = 0;
 	return imap_capability(s);
 }
 
@@ -504,7 +533,7 @@ imap_authenticate(struct imap *s, enum auth_mech am, const char *b64,
 		sasl_free(resp);
 		if (r == -1 || conn_flush(s->c) == -1)
 			goto connfail;
-		r = imap_wait(s, tag);
+		r = imap_wait_done(s, tag);
 	}
 	return r == 0 ? 0 : -1;
 connfail:
@@ -563,7 +592,7 @@ imap_login(struct imap *s, const char *secret)
 			    conn_error(s->c));
 			return -1;
 		}
-		return imap_wait(s, tag) == 0 ? 0 : -1;
+		return imap_wait_done(s, tag);
 	}
 	if ((b64 = sasl_encode(mech, ep->user, secret)) == NULL) {
 		snprintf(s->err, sizeof(s->err), "cannot build the %s "
@@ -594,10 +623,23 @@ imap_open(struct imap *s, int *preauth)
 	}
 	if (imap_greeting(s, preauth) == -1)
 		return -1;
+	/*
+	 * PREAUTH puts the session in the authenticated state, where
+	 * STARTTLS is not allowed (RFC 3501 6.2.1): going on would run it
+	 * all in plaintext.  Anyone on the path can inject the greeting
+	 * (CVE-2020-12398, CVE-2020-14093).
+	 */
+	if (ep->tls == TLS_STARTTLS && *preauth) {
+		snprintf(s->err, sizeof(s->err), "the server greeted with "
+		    "PREAUTH before STARTTLS, so the session cannot be secured "
+		    "(a man in the middle may have injected it); refusing to "
+		    "go on in plaintext; use tls implicit, or tls none only on "
+		    "a network you trust");
+		return -1;
+	}
 	if (s->caps == 0 && imap_capability(s) == -1)
 		return -1;
-	if (ep->tls == TLS_STARTTLS && !*preauth &&
-	    imap_starttls(s, &tls) == -1)
+	if (ep->tls == TLS_STARTTLS && imap_starttls(s, &tls) == -1)
 		return -1;
 	return 0;
 }
@@ -662,12 +704,14 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 			rv = failed ? -1 : 0;
 			goto out;	/* mid-response: no LOGOUT possible */
 		}
-		if (s.pipeline_failed || s.bye || s.c == NULL)
+		if (s.pipeline_failed || s.bye)
 			goto out;
 		log_error("%s: folder %s: %s", acct->name, acct->folders[i],
 		    s.err);
 		failed = 1;
 		s.err[0] = '\0';
+		if (s.broken)
+			goto out;	/* out of step: not one command more */
 	}
 	if (acct->idle && !failed && !fetch_should_stop() &&
 	    imap_idle(&s, acct->folders[0]) == -1) {
@@ -675,7 +719,7 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 			rv = 0;
 		goto out;
 	}
-	if (!s.stopping)
+	if (!s.stopping && !s.broken)
 		(void)imap_cmd(&s, "LOGOUT");
 	rv = failed ? -1 : 0;
 out:
@@ -691,8 +735,7 @@ imap_read_untagged(struct imap *s)
 {
 	struct imap_scan sc;
 
-	if (imap_resp_read(s->c, &s->r, IMAP_MAX_LINE, s->max_literal, s->err,
-	    sizeof(s->err)) == -1)
+	if (imap_read(s, IMAP_MAX_LINE, s->max_literal) == -1)
 		return -1;
 	imap_scan_init(&sc, &s->r);
 	if (s->r.text.len < 2 || memcmp(s->r.text.data, "* ", 2) != 0) {

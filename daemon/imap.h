@@ -50,6 +50,9 @@ struct imap {
 	unsigned		 tagn;
 	unsigned		 caps;
 	int			 bye;
+	/* The stream is out of step (a literal refused unread, a stray
+	 * continuation request): not one byte more is sent, no LOGOUT. */
+	int			 broken;
 	uint64_t		 max_literal;
 	struct imap_resp	 r;
 	char			 err[512];
@@ -80,7 +83,10 @@ int	imap_send(struct imap *, char *tag, size_t taglen, const char *fmt,
 /* Read until the tagged response for tag: 0 for OK, -1 otherwise (the
  * reason in s->err).  A "+" continuation returns 1. */
 int	imap_wait(struct imap *, const char *tag);
-/* imap_send + imap_wait. */
+/* imap_wait for a command that takes no continuation: a "+" is an
+ * error that breaks the session. */
+int	imap_wait_done(struct imap *, const char *tag);
+/* imap_send + imap_wait_done. */
 int	imap_cmd(struct imap *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* The folder name as an IMAP quoted string in modified UTF-7. */

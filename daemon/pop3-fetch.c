@@ -55,7 +55,7 @@ pop3_uidl_line(struct pop3 *p, const char *line, size_t len)
 	struct pop3_msg	*m;
 	uint64_t	 seq;
 	size_t		 pos = 0, start;
-	char		 show[POP3_SHOW + 4];
+	char		 show[LOG_SHOW_SIZE];
 
 	if (pop3_parse_number(line, len, &pos, UINT32_MAX, &seq) == -1 ||
 	    seq == 0 || pos >= len || line[pos] != ' ')
@@ -92,7 +92,7 @@ pop3_uidl_line(struct pop3 *p, const char *line, size_t len)
 	return 0;
 bad:
 	pop3_error(p, "UIDL: bad line \"%s\"; the server is broken",
-	    pop3_show(line, len, show, sizeof(show)));
+	    log_clean(line, len, show, sizeof(show), LOG_CLEAN_MARK));
 	return -1;
 }
 
@@ -168,7 +168,7 @@ pop3_list_line(struct pop3 *p, const char *line, size_t len)
 	struct pop3_msg	*m;
 	uint64_t	 seq, size;
 	size_t		 pos = 0;
-	char		 show[POP3_SHOW + 4];
+	char		 show[LOG_SHOW_SIZE];
 
 	if (pop3_parse_number(line, len, &pos, UINT32_MAX, &seq) == -1 ||
 	    pos >= len || line[pos] != ' ')
@@ -187,7 +187,7 @@ pop3_list_line(struct pop3 *p, const char *line, size_t len)
 	return 0;
 bad:
 	pop3_error(p, "LIST: bad line \"%s\"; the server is broken",
-	    pop3_show(line, len, show, sizeof(show)));
+	    log_clean(line, len, show, sizeof(show), LOG_CLEAN_MARK));
 	return -1;
 }
 
@@ -509,7 +509,7 @@ pop3_dele_reply(struct pop3 *p, const struct pop3_msg *m, size_t *ndele)
 {
 	const char	*line;
 	size_t		 len;
-	char		 what[32], show[POP3_SHOW + 4];
+	char		 what[32], show[LOG_SHOW_SIZE];
 	int		 r;
 
 	snprintf(what, sizeof(what), "DELE %u", m->seq);
@@ -526,7 +526,7 @@ pop3_dele_reply(struct pop3 *p, const struct pop3_msg *m, size_t *ndele)
 	log_warn("account %s: pop3 %s:%s: %s (UIDL %s) refused: \"%s\"; it "
 	    "stays on the server and is deleted in a later round",
 	    p->acct->name, p->ep->host, p->ep->port, what, m->uidl,
-	    pop3_show(line, len, show, sizeof(show)));
+	    log_clean(line, len, show, sizeof(show), LOG_CLEAN_MARK));
 	return 0;
 }
 
@@ -569,7 +569,7 @@ pop3_quit(struct pop3 *p, size_t ndele)
 {
 	const char	*line;
 	size_t		 len;
-	char		 show[POP3_SHOW + 4];
+	char		 show[LOG_SHOW_SIZE];
 
 	if (conn_printf(p->conn, "QUIT\r\n") == -1 ||
 	    conn_flush(p->conn) == -1 ||
@@ -585,7 +585,7 @@ pop3_quit(struct pop3 *p, size_t ndele)
 		    "\"%s\"; %zu message(s) marked for deletion may stay on "
 		    "the server until a later round", p->acct->name,
 		    p->ep->host, p->ep->port,
-		    pop3_show(line, len, show, sizeof(show)), ndele);
+		    log_clean(line, len, show, sizeof(show), LOG_CLEAN_MARK), ndele);
 }
 
 static int

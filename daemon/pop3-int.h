@@ -34,8 +34,6 @@
 /* SASL exchanges longer than this are a confused server. */
 #define POP3_SASL_ROUNDS	8
 #define POP3_STAMP_MAX		256
-/* How much of a bad reply an error message shows. */
-#define POP3_SHOW		100
 
 enum pop3_reply {
 	REPLY_OK,	/* +OK */
@@ -97,8 +95,6 @@ enum pop3_reply pop3_reply_kind(const char *line, size_t len);
 int	pop3_expect_ok(struct pop3 *p, const char *what, const char *hint);
 int	pop3_reply(struct pop3 *p, const char *what, const char **line,
 	    size_t *len);
-const char	*pop3_show(const char *line, size_t len, char *out,
-	    size_t outlen);
 void	pop3_error(struct pop3 *p, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	pop3_queue(struct pop3 *p, const char *cmd);

@@ -57,27 +57,6 @@ pop3_error(struct pop3 *p, const char *fmt, ...)
 	    p->ep->port, msg);
 }
 
-/* A bounded, printable copy of what the server said, for messages. */
-const char *
-pop3_show(const char *line, size_t len, char *out, size_t outlen)
-{
-	size_t		 i, n;
-	unsigned char	 c;
-
-	n = len < POP3_SHOW ? len : POP3_SHOW;
-	if (n > outlen - 4)
-		n = outlen - 4;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)line[i];
-		out[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	if (n < len)
-		memcpy(out + n, "...", 4);
-	else
-		out[n] = '\0';
-	return out;
-}
-
 void
 pop3_io_error(struct pop3 *p, const char *what)
 {
@@ -89,11 +68,11 @@ void
 pop3_reply_error(struct pop3 *p, const char *what, const char *line,
     size_t len, const char *hint)
 {
-	char	 show[POP3_SHOW + 4];
+	char	 show[LOG_SHOW_SIZE];
 
 	pop3_error(p, "%s failed: server said \"%s\"%s%s", what,
-	    pop3_show(line, len, show, sizeof(show)), hint[0] ? "; " : "",
-	    hint);
+	    log_clean(line, len, show, sizeof(show), LOG_CLEAN_MARK),
+	    hint[0] ? "; " : "", hint);
 }
 
 enum pop3_reply
@@ -309,7 +288,8 @@ pop3_capa_sasl(struct pop3 *p, const char *line, size_t len)
 
 	p->capa_sasl = 1;
 	pos = pop3_skip_spaces(line, len, 4);
-	pop3_show(line + pos, len - pos, p->sasl_list, sizeof(p->sasl_list));
+	log_clean(line + pos, len - pos, p->sasl_list, sizeof(p->sasl_list),
+	    LOG_CLEAN_MARK);
 	for (;;) {
 		pos = pop3_skip_spaces(line, len, pos);
 		if (pos >= len)
@@ -559,8 +539,8 @@ static int
 pop3_auth_sasl(struct pop3 *p, enum auth_mech mech, const char *secret)
 {
 	const char	*line, *name = sasl_name(mech);
-	char		*resp, err[256], said[POP3_SHOW + 1] = "", what[64];
-	char		 hint[POP3_SHOW + 128];
+	char		*resp, err[256], said[LOG_SHOW_SIZE] = "", what[64];
+	char		 hint[LOG_SHOW_SIZE + 128];
 	size_t		 len;
 	int		 r, step, round;
 

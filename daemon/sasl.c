@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 
+#include "daemon/log.h"
 #include "daemon/sasl.h"
 
 /* Far above any real token; keeps the int arithmetic of EVP safe. */
@@ -107,7 +108,7 @@ void
 sasl_challenge_text(const char *b64, size_t len, char *out, size_t outlen)
 {
 	unsigned char	*raw;
-	size_t		 rawlen, i, o = 0;
+	size_t		 rawlen;
 	long		 n;
 
 	if (outlen == 0)
@@ -123,10 +124,7 @@ sasl_challenge_text(const char *b64, size_t len, char *out, size_t outlen)
 		free(raw);
 		return;
 	}
-	for (i = 0; i < (size_t)n && o + 1 < outlen; i++)
-		out[o++] = (raw[i] < 0x20 || raw[i] == 0x7f) ? '?' :
-		    (char)raw[i];
-	out[o] = '\0';
+	log_clean((const char *)raw, (size_t)n, out, outlen, LOG_CLEAN_MARK);
 	free(raw);
 }
 

@@ -85,8 +85,6 @@ int	smtp_reply(struct smtp *, const char *what, int ehlo);
 int	smtp_queue(struct smtp *, const char *what, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	smtp_flush(struct smtp *, const char *what);
-/* A bounded printable copy of s[0..len) into out. */
-void	smtp_show(const char *s, size_t len, char *out, size_t outlen);
 
 /* smtp-tx.c: the envelope's addresses, before connecting: a bad sender
  * fails the whole message, a bad recipient only itself; -1 when there

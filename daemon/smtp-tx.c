@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "daemon/conn.h"
+#include "daemon/log.h"
 #include "daemon/smtp.h"
 #include "daemon/smtp-int.h"
 
@@ -75,7 +76,8 @@ rcpt_done(struct smtp *s, size_t i, enum smtp_status st, int code,
 	snprintf(r->reply, sizeof(r->reply), "%s", reply);
 	if (st == SMTP_OK || s->res->error[0] != '\0')
 		return;
-	smtp_show(s->rcpts[i], strlen(s->rcpts[i]), addr, sizeof(addr));
+	log_clean(s->rcpts[i], strlen(s->rcpts[i]), addr, sizeof(addr),
+	    LOG_CLEAN_MARK);
 	snprintf(s->res->error, sizeof(s->res->error), "%s %s:%s: RCPT "
 	    "TO:<%s>: %s", s->ep->label, s->ep->host, s->ep->port, addr, what);
 }
@@ -92,7 +94,8 @@ smtp_envelope_check(struct smtp *s)
 		return -1;
 	}
 	if ((why = addr_problem(s->from, 1)) != NULL) {
-		smtp_show(s->from, strlen(s->from), show, sizeof(show));
+		log_clean(s->from, strlen(s->from), show, sizeof(show),
+		    LOG_CLEAN_MARK);
 		smtp_fail(s, SMTP_PERMFAIL, "the envelope sender '%s' %s",
 		    show, why);
 		return -1;

@@ -54,28 +54,6 @@ smtp_status_name(enum smtp_status st)
 	return "unknown";
 }
 
-void
-smtp_show(const char *s, size_t len, char *out, size_t outlen)
-{
-	size_t		 i, n;
-	unsigned char	 c;
-
-	if (outlen < 4) {
-		if (outlen > 0)
-			out[0] = '\0';
-		return;
-	}
-	n = len < outlen - 4 ? len : outlen - 4;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		out[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	if (n < len)
-		memcpy(out + n, "...", 4);
-	else
-		out[n] = '\0';
-}
-
 enum smtp_status
 smtp_code_status(int code)
 {
@@ -208,7 +186,7 @@ ehlo_auth(struct smtp *s, const char *p, size_t len)
 		/* The list, printable, is for messages only. */
 		if (n + 4 < sizeof(word) &&
 		    used + n + 2 < sizeof(s->auth_list)) {
-			smtp_show(p, n, word, sizeof(word));
+			log_clean(p, n, word, sizeof(word), LOG_CLEAN_MARK);
 			snprintf(s->auth_list + used, sizeof(s->auth_list) -
 			    used, "%s%s", used > 0 ? " " : "", word);
 			used = strlen(s->auth_list);
@@ -267,8 +245,8 @@ reply_add(struct smtp *s, const char *line, size_t len, int first)
 		s->reply[3] = '\0';
 		if (len > 4) {
 			s->reply[3] = ' ';
-			smtp_show(line + 4, len - 4, s->reply + 4,
-			    sizeof(s->reply) - 4);
+			log_clean(line + 4, len - 4, s->reply + 4,
+			    sizeof(s->reply) - 4, LOG_CLEAN_MARK);
 		}
 		return;
 	}
@@ -276,7 +254,8 @@ reply_add(struct smtp *s, const char *line, size_t len, int first)
 		return;
 	room = sizeof(s->reply) - used - 1;
 	s->reply[used] = ' ';
-	smtp_show(line + 4, len - 4, s->reply + used + 1, room);
+	log_clean(line + 4, len - 4, s->reply + used + 1, room,
+	    LOG_CLEAN_MARK);
 }
 
 int
@@ -296,7 +275,8 @@ smtp_reply(struct smtp *s, const char *what, int ehlo)
 			return -1;
 		}
 		if (!reply_line_valid(line, len)) {
-			smtp_show(line, len, show, sizeof(show));
+			log_clean(line, len, show, sizeof(show),
+			    LOG_CLEAN_MARK);
 			smtp_fail(s, SMTP_TEMPFAIL, "%s: the reply \"%s\" is "
 			    "not SMTP", what, show);
 			s->broken = 1;

@@ -672,7 +672,8 @@ script_inject(struct peer *p)
 static int
 script_trace(struct peer *p)
 {
-	if (peer_say(p, "* OK hi\r\nesc \x1b[31m red\r\n") == -1 ||
+	if (peer_say(p, "* OK hi\r\nesc \x1b[31m red \x9b" "2J \xc2\x9b"
+	    "0m caf\xc3\xa9\r\n") == -1 ||
 	    peer_expect(p, "a1 CAPABILITY") == -1 ||
 	    peer_expect(p, "a2 LOGIN user hunter2") == -1)
 		return -1;
@@ -1458,7 +1459,8 @@ test_trace_redaction(void **state)
 	conn_set_trace(c, "imap test", 1);
 	capture_start();
 	client_expect(c, "* OK hi");
-	client_expect(c, "esc \x1b[31m red");
+	client_expect(c, "esc \x1b[31m red \x9b" "2J \xc2\x9b"
+	    "0m caf\xc3\xa9");
 	assert_int_equal(conn_printf(c, "a1 CAPABILITY\r\n"), 0);
 	assert_int_equal(conn_printf_secret(c, strlen("a2 LOGIN user "),
 	    "a2 LOGIN user %s\r\n", "hunter2"), 0);
@@ -1478,7 +1480,10 @@ test_trace_redaction(void **state)
 	assert_int_equal(server_wait(), 0);
 
 	assert_contains(text, "imap test < * OK hi\n");
-	assert_contains(text, "imap test < esc \\x1b[31m red\n");
+	/* C1 too (0x9b is CSI to some terminals), raw or as UTF-8; the
+	 * rest of UTF-8 stays readable */
+	assert_contains(text, "imap test < esc \\x1b[31m red \\x9b2J "
+	    "\\xc2\\x9b0m caf\xc3\xa9\n");
 	assert_contains(text, "imap test > a1 CAPABILITY\n");
 	assert_contains(text, "imap test > a2 LOGIN user <secret redacted>\n");
 	assert_contains(text, "imap test < <12 bytes>\n");

@@ -31,6 +31,7 @@
 #include "daemon/conf.h"
 #include "daemon/fetch.h"
 #include "daemon/imap-resp.h"
+#include "mime/charset.h"
 
 #define MAXMSGS	16
 
@@ -215,6 +216,10 @@ send_reply(FILE *out, const char *reply, const char *tag)
 	fflush(out);
 }
 
+/* Set before a server starts: after its steps the client must hang up
+ * without a word more (no LOGOUT); anything it sends is exit 4. */
+static int	 expect_eof;
+
 /* The child: greet, then play the steps; exit 1 on a surprise. */
 static void
 serve(int lfd, const char *greeting, const struct step *steps)
@@ -244,9 +249,15 @@ serve(int lfd, const char *greeting, const struct step *steps)
 		send_reply(out, steps->reply, tag);
 	}
 	/* drain what the client still sends, then go */
-	while (read_line(in, line, sizeof(line)) == 0)
+	while (read_line(in, line, sizeof(line)) == 0) {
+		if (expect_eof) {
+			fprintf(stderr, "fake imap: wanted EOF, got '%s'\n",
+			    line);
+			_exit(4);
+		}
 		if (strstr(line, "LOGOUT") != NULL)
 			break;
+	}
 	_exit(0);
 }
 
@@ -330,6 +341,63 @@ run(const char *greeting, const struct step *steps, struct pipeline *pl,
 	rv = imap_fetch(&a, pl);
 	assert_int_equal(server_wait(pid), 0);
 	return rv;
+}
+
+/* imap_fetch on a prepared account, what it logs in *logged (caller
+ * frees); the server must end cleanly. */
+static int
+run_logged(struct account *a, const char *greeting, const struct step *steps,
+    struct pipeline *pl, char **logged)
+{
+	FILE	*tmp = tmpfile();
+	long	 n;
+	pid_t	 pid;
+	int	 saved, rv;
+
+	assert_non_null(tmp);
+	pid = server_start(greeting, steps, port_buf, sizeof(port_buf));
+	fflush(stderr);
+	saved = dup(2);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), 2) >= 0);
+	rv = imap_fetch(a, pl);
+	fflush(stderr);
+	assert_true(dup2(saved, 2) >= 0);
+	close(saved);
+	assert_int_equal(server_wait(pid), 0);
+	n = ftell(tmp);
+	assert_true(n >= 0);
+	rewind(tmp);
+	*logged = malloc((size_t)n + 1);
+	assert_non_null(*logged);
+	assert_int_equal(fread(*logged, 1, (size_t)n, tmp), (size_t)n);
+	(*logged)[n] = '\0';
+	fclose(tmp);
+	return rv;
+}
+
+static void
+assert_logged(const char *logged, const char *what)
+{
+	if (strstr(logged, what) == NULL)
+		fail_msg("log lacks \"%s\":\n%s", what, logged);
+}
+
+/* Nothing in the log a terminal would act on: valid UTF-8, no C0
+ * control but the line ends, no DEL, no C1 (U+0080..U+009F). */
+static void
+assert_log_clean(const char *logged)
+{
+	const unsigned char	*p = (const unsigned char *)logged;
+
+	if (!mime_utf8_valid(logged, strlen(logged)))
+		fail_msg("log not UTF-8:\n%s", logged);
+	for (; *p != '\0'; p++) {
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			fail_msg("control byte 0x%02x in the log:\n%s", *p,
+			    logged);
+	}
 }
 
 /* Unsolicited responses everywhere, a literal holding ")" and "* 9
@@ -430,7 +498,8 @@ test_oversized_skipped(void **state)
 	pipeline_clear(&pl);
 }
 
-/* A literal far over max-size is refused, not allocated. */
+/* A literal far over max-size is refused, not allocated; the stream is
+ * out of step then, so the client hangs up without a word more. */
 static void
 test_huge_literal_refused(void **state)
 {
@@ -449,8 +518,169 @@ test_huge_literal_refused(void **state)
 
 	(void)state;
 	pipeline_init(&pl);
+	expect_eof = 1;
 	assert_int_equal(run(GREETING, steps, &pl, 1), -1);
+	expect_eof = 0;
 	assert_int_equal(pl.n, 0);
+	pipeline_clear(&pl);
+}
+
+/* With two folders, the literal's failure in the first does not lead
+ * to the second on a stream whose bytes are the literal's. */
+static void
+test_literal_over_limit_ends_session(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 3)\r\n%T OK done\r\n" },
+		/* the literal's bytes look like a tagged OK */
+		{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{99999}\r\na7 OK [ALERT] not a response\r\n"
+		    "* 5 EXISTS\r\n" },
+		{ NULL, NULL }
+	};
+	static char	 other[] = "Other";
+	char		*two[] = { inbox, other }, *logged;
+	struct account	 a;
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	pl.max_size = 100;
+	account_init(&a, 1);
+	a.folders = two;
+	a.nfolders = 2;
+	expect_eof = 1;
+	assert_int_equal(run_logged(&a, GREETING, steps, &pl, &logged), -1);
+	expect_eof = 0;
+	assert_logged(logged, "literal over the limit");
+	assert_int_equal(pl.n, 0);
+	free(logged);
+	pipeline_clear(&pl);
+}
+
+/* A continuation request where a command wants its tagged answer: the
+ * server waits for data we never meant to send; hang up, say why. */
+static void
+test_unexpected_continuation(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "+ go on\r\n" },
+		{ NULL, NULL }
+	};
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	account_init(&a, 1);
+	expect_eof = 1;
+	assert_int_equal(run_logged(&a, GREETING, steps, &pl, &logged), -1);
+	expect_eof = 0;
+	assert_logged(logged, "continuation");
+	free(logged);
+	pipeline_clear(&pl);
+}
+
+/* tls starttls and a PREAUTH greeting: the session would stay in
+ * plaintext (a man in the middle can inject PREAUTH; CVE-2020-12398,
+ * CVE-2020-14093).  Refused, naming the server; nothing is sent. */
+static void
+test_preauth_with_starttls_refused(void **state)
+{
+	static const struct step none[] = { { NULL, NULL } };
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged, where[64];
+
+	(void)state;
+	pipeline_init(&pl);
+	account_init(&a, 1);
+	a.ep.tls = TLS_STARTTLS;
+	expect_eof = 1;
+	assert_int_equal(run_logged(&a, "* PREAUTH [CAPABILITY IMAP4rev1 "
+	    "STARTTLS] logged in as you\r\n", none, &pl, &logged), -1);
+	expect_eof = 0;
+	snprintf(where, sizeof(where), "127.0.0.1:%s", port_buf);
+	assert_logged(logged, where);
+	assert_logged(logged, "PREAUTH");
+	assert_int_equal(pl.n, 0);
+	free(logged);
+	pipeline_clear(&pl);
+}
+
+/* The other ways STARTTLS can fail are refusals too: not offered,
+ * answered NO, or answered with plaintext bytes piggybacked on the OK
+ * (they would pass for answers given inside TLS). */
+static void
+test_starttls_refusals(void **state)
+{
+	static const struct step no[] = {
+		{ "STARTTLS", "%T NO not now\r\n" },
+		{ NULL, NULL }
+	};
+	static const struct step injected[] = {
+		{ "STARTTLS", "%T OK begin TLS\r\n* CAPABILITY IMAP4rev1 "
+		    "AUTH=PLAIN\r\n" },
+		{ NULL, NULL }
+	};
+	static const struct step none[] = { { NULL, NULL } };
+	static const char greet[] = "* OK [CAPABILITY IMAP4rev1 STARTTLS] "
+	    "hi\r\n";
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	account_init(&a, 1);
+	a.ep.tls = TLS_STARTTLS;
+	expect_eof = 1;
+	assert_int_equal(run_logged(&a, GREETING, none, &pl, &logged), -1);
+	assert_logged(logged, "does not offer STARTTLS");
+	free(logged);
+	assert_int_equal(run_logged(&a, greet, no, &pl, &logged), -1);
+	assert_logged(logged, "not now");
+	free(logged);
+	assert_int_equal(run_logged(&a, greet, injected, &pl, &logged), -1);
+	assert_logged(logged, "STARTTLS injection");
+	free(logged);
+	expect_eof = 0;
+	assert_int_equal(pl.n, 0);
+	pipeline_clear(&pl);
+}
+
+/* [ALERT] text with escape sequences, a bare CR, DEL and a C1 CSI
+ * comes out printable; the session goes on. */
+static void
+test_alert_logged_clean(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 0 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "* OK [ALERT] \x1b[2J\x1b]0;owned\x07 fake\rline\x7f"
+		    "\xc2\x9b" "31m \x9b\x08" "end\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	account_init(&a, 1);
+	assert_int_equal(run_logged(&a, GREETING, steps, &pl, &logged), 0);
+	assert_logged(logged, "server alert:");
+	assert_logged(logged, "owned");
+	assert_logged(logged, "end");
+	assert_log_clean(logged);
+	free(logged);
 	pipeline_clear(&pl);
 }
 
@@ -576,6 +806,11 @@ main(void)
 		cmocka_unit_test(test_delete_after_commit),
 		cmocka_unit_test(test_oversized_skipped),
 		cmocka_unit_test(test_huge_literal_refused),
+		cmocka_unit_test(test_literal_over_limit_ends_session),
+		cmocka_unit_test(test_unexpected_continuation),
+		cmocka_unit_test(test_preauth_with_starttls_refused),
+		cmocka_unit_test(test_starttls_refusals),
+		cmocka_unit_test(test_alert_logged_clean),
 		cmocka_unit_test(test_bye_mid_fetch),
 		cmocka_unit_test(test_no_uidvalidity),
 		cmocka_unit_test(test_garbage),

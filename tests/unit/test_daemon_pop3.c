@@ -196,6 +196,7 @@ struct fake {
 	const char		*uidl_raw;	/* whole UIDL reply, if set */
 	const char		*list_raw;	/* whole LIST reply, if set */
 	const char		*retr_raw;	/* whole RETR reply, if set */
+	const char		*stls_raw;	/* reply to STLS; then hang up */
 };
 
 struct server {
@@ -414,6 +415,10 @@ serve(const struct fake *f, int fd, FILE *log)
 		fflush(log);
 		if (f->silent)
 			continue;
+		if (strcmp(line, "STLS") == 0 && f->stls_raw != NULL) {
+			say(fd, f->stls_raw);
+			break;
+		}
 		if (strcmp(line, "CAPA") == 0 && f->capa != NULL) {
 			say(fd, "+OK\r\n");
 			say(fd, f->capa);
@@ -1125,6 +1130,8 @@ test_message_beyond_max_size(void **state)
 	server_wait(&s);
 	assert_error_says(logged, "max-size");
 	assert_int_equal(pl.ngot, 0);
+	/* the rest of the message is still coming: no QUIT into it */
+	assert_false(heard(&s, "QUIT"));
 	free(big);
 	free(logged);
 	free(s.log);
@@ -1192,10 +1199,112 @@ test_hostile_replies(void **state)
 		assert_error_says(logged, i < n ? cases[i].says : "bad line");
 		assert_int_equal(pl.ngot, 0);
 		assert_false(heard_prefix(&s, "DELE"));
+		assert_false(heard(&s, "QUIT"));
 		free(logged);
 		free(s.log);
 		pipeline_clear(&pl);
 	}
+}
+
+/* STLS refused, or accepted with plaintext piggybacked on the +OK
+ * (it would pass for what the server says inside TLS): an error naming
+ * the server, and no login in the clear. */
+static void
+test_stls_refusals(void **state)
+{
+	static const struct {
+		const char	*reply, *says;
+	} cases[] = {
+		{ "-ERR not now\r\n", "not now" },
+		{ "+OK begin TLS\r\n+OK\r\nUSER\r\nSASL PLAIN\r\n.\r\n",
+		    "STARTTLS injection" },
+	};
+	struct fake	 f;
+	struct server	 s;
+	struct account	 a;
+	struct pipeline	 pl = { 0 };
+	char		*logged;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&f, 0, sizeof(f));
+		f.capa = "USER\r\nSTLS\r\n";
+		f.msgs = basic_msgs;
+		f.uidls = basic_uidls;
+		f.stls_raw = cases[i].reply;
+		server_start(&s, &f);
+		account_init(&a, &s);
+		a.ep.tls = TLS_STARTTLS;
+		assert_int_equal(run_fetch(&a, &pl, &logged), -1);
+		server_wait(&s);
+		assert_error_says(logged, cases[i].says);
+		assert_true(heard(&s, "STLS"));
+		assert_false(heard_prefix(&s, "USER"));
+		assert_int_equal(pl.ngot, 0);
+		free(logged);
+		free(s.log);
+		pipeline_clear(&pl);
+	}
+}
+
+/* A reply line over the limit in the middle of a listing leaves the
+ * stream in the middle of that line: hang up, nothing more. */
+static void
+test_long_line_mid_listing(void **state)
+{
+	static char	 uidl[12000];
+	struct fake	 f = { .capa = "USER\r\n", .msgs = basic_msgs,
+			    .uidls = basic_uidls, .uidl_raw = uidl };
+	struct server	 s;
+	struct account	 a;
+	struct pipeline	 pl = { 0 };
+	char		*logged;
+	size_t		 n;
+
+	(void)state;
+	n = (size_t)snprintf(uidl, sizeof(uidl), "+OK\r\n1 ");
+	memset(uidl + n, 'u', sizeof(uidl) - n - 10);
+	memcpy(uidl + sizeof(uidl) - 10, "\r\n.\r\n", 6);
+	server_start(&s, &f);
+	account_init(&a, &s);
+	assert_int_equal(run_fetch(&a, &pl, &logged), -1);
+	server_wait(&s);
+	assert_error_says(logged, "longer than");
+	assert_false(heard_prefix(&s, "LIST"));
+	assert_false(heard(&s, "QUIT"));
+	free(logged);
+	free(s.log);
+	pipeline_clear(&pl);
+}
+
+/* What the server says reaches the log without its escape sequences. */
+static void
+test_reply_logged_clean(void **state)
+{
+	struct fake	 f = { .greeting = "-ERR \x1b]0;pwned\x07\x1b[2J"
+			    "busy\x9b" "31m \xc2\x9b" "0m",
+			    .msgs = basic_msgs, .uidls = basic_uidls };
+	struct server	 s;
+	struct account	 a;
+	struct pipeline	 pl = { 0 };
+	char		*logged;
+	const char	*p;
+
+	(void)state;
+	server_start(&s, &f);
+	account_init(&a, &s);
+	assert_int_equal(run_fetch(&a, &pl, &logged), -1);
+	server_wait(&s);
+	assert_error_says(logged, "busy");
+	for (p = logged; *p != '\0'; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\n') || *p == 0x7f ||
+		    (unsigned char)*p == 0x9b)
+			fail_msg("control byte 0x%02x in the log:\n%s",
+			    (unsigned char)*p, logged);
+	free(logged);
+	free(s.log);
+	pipeline_clear(&pl);
 }
 
 /* With -vv, the trace shows the dialogue but never the secret. */
@@ -1290,8 +1399,9 @@ test_sasl_payloads(void **state)
 	r = b64("{\"a\":1}\n\001", 9);
 	sasl_challenge_text(r, strlen(r), text, sizeof(text));
 	assert_string_equal(text, "{\"a\":1}??");
-	sasl_challenge_text(r, strlen(r), text, 4);
-	assert_string_equal(text, "{\"a");
+	/* cut, and said to be */
+	sasl_challenge_text(r, strlen(r), text, 8);
+	assert_string_equal(text, "{\"a\"...");
 	free(r);
 	sasl_challenge_text("a$b!", 4, text, sizeof(text));
 	assert_string_equal(text, "(not base64)");
@@ -1321,6 +1431,9 @@ main(void)
 		cmocka_unit_test(test_apop),
 		cmocka_unit_test(test_message_beyond_max_size),
 		cmocka_unit_test(test_hostile_replies),
+		cmocka_unit_test(test_stls_refusals),
+		cmocka_unit_test(test_long_line_mid_listing),
+		cmocka_unit_test(test_reply_logged_clean),
 		cmocka_unit_test(test_trace_hides_secrets),
 		cmocka_unit_test(test_sasl_payloads),
 	};

@@ -1127,6 +1127,97 @@ test_plaintext_credentials_refused(void **state)
 	server_free(&s);
 }
 
+/* STARTTLS answered with anything but 220: nothing more in the clear
+ * than a QUIT, no AUTH, no mail. */
+static void
+test_starttls_refused(void **state)
+{
+	struct smtp_server	 srv;
+	struct fake		 f;
+	struct server		 s;
+	struct smtp_result	 res;
+	char			*trace;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.ehlo = "250-fake\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n";
+	f.starttls = "454 4.7.0 TLS not available due to local problem\r\n";
+	server_start(&s, &f);
+	conf_make(&srv, &s);
+	conf_login(&srv);
+	srv.ep.tls = TLS_STARTTLS;
+	assert_int_equal(run_send(&srv, NULL, one_rcpt, 1, simple_msg, &res,
+	    &trace), -1);
+	server_wait(&s);
+	assert_int_equal(res.status, SMTP_TEMPFAIL);
+	assert_error_says(&res, "STARTTLS: server said \"454 4.7.0");
+	assert_false(heard_prefix(&s, "AUTH"));
+	assert_false(heard_prefix(&s, "MAIL"));
+	free(trace);
+	smtp_result_free(&res);
+	server_free(&s);
+}
+
+/* A reply that is not SMTP, or a line over the limit, leaves the
+ * stream out of step: the connection is dropped without QUIT. */
+static void
+test_broken_reply_no_quit(void **state)
+{
+	static char		 longline[6000];
+	struct fake		 f;
+	struct server		 s;
+	struct smtp_result	 res;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.mail = "250 2.1.0 Ok\r\n<html>oops</html>\r\n";
+	f.rcpt[0] = "hello there\r\n";
+	assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, simple_msg, &s,
+	    &res), -1);
+	assert_error_says(&res, "is not SMTP");
+	assert_false(heard(&s, "QUIT"));
+	assert_false(heard(&s, "DATA"));
+	smtp_result_free(&res);
+	server_free(&s);
+
+	memset(longline, 'x', sizeof(longline) - 3);
+	memcpy(longline, "250 ", 4);
+	memcpy(longline + sizeof(longline) - 3, "\r\n", 3);
+	memset(&f, 0, sizeof(f));
+	f.mail = longline;
+	assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, simple_msg, &s,
+	    &res), -1);
+	assert_error_says(&res, "longer than");
+	assert_false(heard(&s, "QUIT"));
+	smtp_result_free(&res);
+	server_free(&s);
+}
+
+/* A refusal's text reaches the result (and so the log and the state)
+ * without its escape sequences. */
+static void
+test_reply_text_clean(void **state)
+{
+	struct fake		 f;
+	struct server		 s;
+	struct smtp_result	 res;
+	const char		*p;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.mail = "550-5.1.0 \x1b]0;pwned\x07\x1b[2Jno\x9b" "31m\r\n"
+	    "550 5.1.0 such \xc2\x9b" "0muser\x7f\r\n";
+	assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, simple_msg, &s,
+	    &res), -1);
+	assert_error_says(&res, "MAIL FROM: server said \"550 5.1.0 ?]0;pwned"
+	    "??[2Jno?31m 5.1.0 such ??0muser?\"");
+	for (p = res.rcpts[0].reply; *p != '\0'; p++)
+		assert_true((unsigned char)*p >= 0x20 &&
+		    (unsigned char)*p < 0x7f);
+	smtp_result_free(&res);
+	server_free(&s);
+}
+
 /* Bytes sent with the 220 to STARTTLS would pass for answers given
  * inside TLS: refused (CVE-2011-0411). */
 static void
@@ -1303,6 +1394,9 @@ main(void)
 		cmocka_unit_test(test_xoauth2_error),
 		cmocka_unit_test(test_plaintext_credentials_refused),
 		cmocka_unit_test(test_starttls_injection),
+		cmocka_unit_test(test_starttls_refused),
+		cmocka_unit_test(test_broken_reply_no_quit),
+		cmocka_unit_test(test_reply_text_clean),
 		cmocka_unit_test(test_extensions_needed),
 		cmocka_unit_test(test_helo_fallback),
 		cmocka_unit_test(test_null_sender_and_bad_addresses),
