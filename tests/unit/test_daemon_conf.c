@@ -858,6 +858,9 @@ check_run(const char *conf, char *out, size_t outlen)
 	return rc;
 }
 
+static const char rules_ok[] = "version: 1\nrules:\n  - name: x\n"
+    "    when: { subject: 'a' }\n    do: [ keep ]\n";
+
 static void
 test_check_command(void **state)
 {
@@ -867,10 +870,19 @@ test_check_command(void **state)
 	(void)state;
 	file_write("ca.pem", 0644, "x\n", 2);
 	path = conf_write(full_conf, 0600);
+	/* check loads the rule files, as run does */
+	assert_int_equal(check_run(path, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "rules/work.yaml"));
+	assert_int_equal(mkdir(file_path("rules"), 0700), 0);
+	file_write("rules/work.yaml", 0600, rules_ok, strlen(rules_ok));
+	path = conf_write(full_conf, 0600);	/* file_path()'s buffer */
 	assert_int_equal(check_run(path, out, sizeof(out)), 0);
+	assert_int_equal(unlink(file_path("rules/work.yaml")), 0);
+	assert_int_equal(rmdir(file_path("rules")), 0);
 	assert_non_null(strstr(out, "account work: imap imap.example.com:143 "
 	    "tls=starttls tls-verify=no user=jane@example.com "
-	    "folders=INBOX,Lists/a b idle deliver=maildir:"));
+	    "folders=INBOX,Lists/a b idle rules="));
+	assert_non_null(strstr(out, "rules/work.yaml deliver=maildir:"));
 	assert_non_null(strstr(out, "account isp: pop3 pop.example.org:995 "
 	    "tls=implicit user=jd deliver=mbox:"));
 	assert_non_null(strstr(out, "account old: maildir /srv/old "
