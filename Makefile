@@ -40,6 +40,9 @@ libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
 	bench-mime bench-fetch bench-rules clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
+# Objects are built through pattern rules: keep them, or every build
+# recompiles everything.
+.SECONDARY:
 
 all: mailsift mime/libmailsift-mime.a
 
