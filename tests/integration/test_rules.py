@@ -344,6 +344,67 @@ account t {
           "from two messages saved once", dd)
 
 
+def test_pipe_hardening():
+    """A Subject cannot become an option of a piped command (sort -o
+    would write a file); the command gets the message's fields exactly
+    in MAILSIFT_* variables and none of mailsift's own environment."""
+    sender = E["MSX_USER2_ADDR"]
+    victim = os.path.join(W, "victim")
+    seen = os.path.join(W, "pipe-seen")
+    load("user1", msg("opt1", sender, "-o" + victim))
+    rules = os.path.join(W, "rules-p.yaml")
+    with open(rules, "w") as f:
+        f.write(r"""version: 1
+rules:
+  - name: opts
+    when: { subject: '^-o' }
+    do:
+      - pipe: [sh, -c, 'printf "%%s\n" "$1" > %(seen)s.arg; env > %(seen)s.env', sh, '{subject}']
+      - pipe: [/usr/bin/sort, '{subject}']
+""" % {"seen": seen})
+    conf = os.path.join(W, "p.conf")
+    with open(conf, "w") as f:
+        f.write("""state = "%(w)s/state-p.db"
+account p {
+	type = pop3
+	host = "127.0.0.1"
+	port = %(pop)s
+	tls = implicit
+	tls-ca-file = "%(ca)s"
+	user = "user1"
+	password = 'user1-secret'
+	deliver = "maildir:%(w)s/Maildir-p"
+	rules = "%(rules)s"
+}
+""" % {"w": W, "pop": E["MSX_POP3S_PORT"], "ca": E["MSX_CA"],
+       "rules": rules})
+    os.chmod(conf, 0o600)
+    env = dict(os.environ, MSX_SECRET_TEST="hunter2")
+    p = subprocess.run([MAILSIFT, "run", "-c", conf, "--once", "-v"],
+                       capture_output=True, timeout=120, env=env)
+    log = p.stderr.decode("utf-8", "replace")
+    check(not os.path.exists(victim), "Subject '-o%s' did not make sort "
+          "write the file" % victim, log)
+    check(p.returncode != 0 and "sort: exit status 2" in log,
+          "sort got a file name, not an option, and failed on it", log)
+    arg = env_text = ""
+    if os.path.exists(seen + ".arg"):
+        with open(seen + ".arg") as f:
+            arg = f.read()
+    check(arg == "_o%s\n" % victim, "the argument's leading '-' from the "
+          "Subject became '_'", arg)
+    if os.path.exists(seen + ".env"):
+        with open(seen + ".env") as f:
+            env_text = f.read()
+    lines = env_text.splitlines()
+    check("MAILSIFT_SUBJECT=-o" + victim in lines and
+          "MAILSIFT_FROM=" + sender in lines and
+          "MAILSIFT_RULE=opts" in lines, "the fields are in the "
+          "environment, exactly", env_text)
+    check("PATH=/usr/bin:/bin" in lines and "hunter2" not in env_text,
+          "the command's environment is the minimal one", env_text)
+
+
 def main():
     os.makedirs(W)
     sender = E["MSX_USER2_ADDR"]
@@ -441,6 +502,7 @@ def main():
           "mailsift test shows the plan for the invoice", out)
     test_imap_server_actions()
     test_transforms()
+    test_pipe_hardening()
     passed = sum(results)
     print("rules: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1
