@@ -358,6 +358,7 @@ rule_tpl_append_value(enum rule_tpl_mode mode, const char *in, size_t len,
 		return append_line(in, rule_tpl_utf8_cut(in, len,
 		    RULE_TPL_ARG_VALUE_MAX), out);
 	case RULE_TPL_PATH:
+	case RULE_TPL_FOLDER:
 		return append_component(in, len, out);
 	case RULE_TPL_TEXT:
 		break;
@@ -385,7 +386,7 @@ path_names_cut(struct mime_buf *out, size_t from)
 	const char	*slash;
 	size_t		 c, end, ext, head;
 
-	for (c = from; c <= out->len; c = end + 1) {
+	for (c = from; c < out->len; c = end + 1) {
 		slash = memchr(out->data + c, '/', out->len - c);
 		end = slash != NULL ? (size_t)(slash - out->data) : out->len;
 		if (end - c <= RULE_TPL_NAME_MAX)
@@ -500,6 +501,19 @@ expand_field(const struct rule_tpl_env *env, const struct tpl_piece *p,
 	return 0;
 }
 
+/* The whole folder in RULE_TPL_FOLDER_MAX bytes, no '/' at its end. */
+static void
+folder_cut(struct mime_buf *out, size_t from)
+{
+	if (out->len - from <= RULE_TPL_FOLDER_MAX)
+		return;
+	out->len = from + rule_tpl_utf8_cut(out->data + from, out->len - from,
+	    RULE_TPL_FOLDER_MAX);
+	while (out->len > from + 1 && out->data[out->len - 1] == '/')
+		out->len--;
+	out->data[out->len] = '\0';
+}
+
 int
 rule_template_expand(const struct rule_template *t,
     const struct rule_tpl_env *env, struct mime_buf *out)
@@ -524,7 +538,9 @@ rule_template_expand(const struct rule_template *t,
 		    out->len > start && out->data[start] == '-')
 			out->data[start] = '_';
 	}
-	if (t->mode == RULE_TPL_PATH && out->len > start)
+	if (t->mode == RULE_TPL_PATH || t->mode == RULE_TPL_FOLDER)
 		path_names_cut(out, start);
+	if (t->mode == RULE_TPL_FOLDER)
+		folder_cut(out, start);
 	return 0;
 }

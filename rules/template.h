@@ -34,6 +34,9 @@
  *         keeping an extension (a last '.' in its final
  *         RULE_TPL_EXT_MAX bytes, not its first byte): the name a file
  *         system takes, however many fields one component joins.
+ *   FOLDER a mail folder (move, copy): as PATH, and then the whole is
+ *         cut to RULE_TPL_FOLDER_MAX bytes on a UTF-8 boundary, without
+ *         a '/' left at its end: a Maildir++ folder is one name (".a.b").
  */
 #ifndef RULES_TEMPLATE_H
 #define RULES_TEMPLATE_H
@@ -48,13 +51,15 @@ enum rule_tpl_mode {
 	RULE_TPL_TEXT,
 	RULE_TPL_LINE,
 	RULE_TPL_ARG,
-	RULE_TPL_PATH
+	RULE_TPL_PATH,
+	RULE_TPL_FOLDER
 };
 
 #define RULE_TPL_COMPONENT_MAX	200	/* one value in a path */
 #define RULE_TPL_NAME_MAX	255	/* one path component (NAME_MAX) */
 #define RULE_TPL_EXT_MAX	16	/* an extension kept when cut */
 #define RULE_TPL_ARG_VALUE_MAX	4096	/* one value in an argument */
+#define RULE_TPL_FOLDER_MAX	200	/* a folder, as the daemon takes it */
 
 struct rule_template;
 

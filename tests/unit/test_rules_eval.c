@@ -630,7 +630,8 @@ test_pipe_arguments_not_options(void **state)
 }
 
 /* Each component of an expanded path fits a file name (NAME_MAX), however
- * many fields it joins; a file name keeps its extension. */
+ * many fields it joins; a file name keeps its extension; a folder fits
+ * whole. */
 static void
 test_long_path_components(void **state)
 {
@@ -657,7 +658,9 @@ test_long_path_components(void **state)
 	    "    do:\n"
 	    "      - deliver: 'mbox:/m/{from.domain}-{subject}.mbox'\n"
 	    "      - save-attachments: { to: '/s/{from.domain}-{subject}/"
-	    "{subject}{subject}/x' }\n",
+	    "{subject}{subject}/x' }\n"
+	    "      - move: '{from.domain}-{subject}'\n"
+	    "      - copy: 'Lists/{from.domain}/{subject}'\n",
 	    msg, strlen(msg), NULL, NULL);
 	for (i = 0; i < 2; i++) {
 		a = rule_plan_action(r.plan, i);
@@ -672,6 +675,17 @@ test_long_path_components(void **state)
 			assert_true(off > 0 || c == t);
 		}
 	}
+	/* A folder is one name to a Maildir++ (".a.b"): all of it fits
+	 * the 200 bytes the daemon takes, and it does not end in '/'. */
+	for (i = 2; i < 4; i++) {
+		t = rule_action_target(rule_plan_action(r.plan, i));
+		if (strlen(t) > 200)
+			fail_msg("folder of %zu bytes: %s", strlen(t), t);
+		assert_true(mime_utf8_valid(t, strlen(t)));
+		assert_true(t[strlen(t) - 1] != '/');
+	}
+	assert_int_equal(strncmp(rule_action_target(rule_plan_action(r.plan,
+	    3)), "Lists/a-very-long-label", 23), 0);
 	t = rule_action_target(rule_plan_action(r.plan, 0));
 	assert_int_equal(strncmp(t, "mbox:/m/a-very-long-label", 25), 0);
 	p = strrchr(t, '/');

@@ -329,6 +329,13 @@ test_path_names_cut(void **state)
 	memcpy(want, tpl, RULE_TPL_NAME_MAX);
 	memcpy(want + RULE_TPL_NAME_MAX, "/{x}", 5);
 	expands(msg_text, RULE_TPL_PATH, tpl, want);
+	/* A folder is cut whole, and not left ending in '/'. */
+	expands(msg_text, RULE_TPL_FOLDER, "A/{subject}", "A/Order #12 _ Q3");
+	memset(tpl, 'c', RULE_TPL_FOLDER_MAX - 1);
+	memcpy(tpl + RULE_TPL_FOLDER_MAX - 1, "/{subject}", 11);
+	memcpy(want, tpl, RULE_TPL_FOLDER_MAX - 1);
+	want[RULE_TPL_FOLDER_MAX - 1] = '\0';
+	expands(msg_text, RULE_TPL_FOLDER, tpl, want);
 }
 
 static void
