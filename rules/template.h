@@ -56,7 +56,9 @@ enum rule_tpl_mode {
 };
 
 #define RULE_TPL_COMPONENT_MAX	200	/* one value in a path */
-#define RULE_TPL_NAME_MAX	255	/* one path component (NAME_MAX) */
+/* One path component: NAME_MAX (255) less room for the ".lock" of an
+ * mbox's dot lock. */
+#define RULE_TPL_NAME_MAX	250
 #define RULE_TPL_EXT_MAX	16	/* an extension kept when cut */
 #define RULE_TPL_ARG_VALUE_MAX	4096	/* one value in an argument */
 #define RULE_TPL_FOLDER_MAX	200	/* a folder, as the daemon takes it */

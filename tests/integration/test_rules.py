@@ -405,6 +405,48 @@ account p {
           "the command's environment is the minimal one", env_text)
 
 
+def test_long_names():
+    """A long sender domain and a long Subject in one path component:
+    the name is cut to what the file system takes, and the message is
+    delivered in the first round."""
+    dom = ".".join(["a-long-label-%02d-of-a-domain-name" % i
+                    for i in range(8)]) + ".test"
+    load("user1", msg("long1", "x@" + dom, "LONG " + "\u00e9" * 150))
+    rules = os.path.join(W, "rules-l.yaml")
+    with open(rules, "w") as f:
+        f.write("""version: 1
+rules:
+  - name: long
+    when: { subject: '^LONG' }
+    do:
+      - deliver: 'mbox:%s/long/{from.domain}-{subject}.mbox'
+""" % W)
+    os.makedirs(os.path.join(W, "long"))
+    conf = os.path.join(W, "l.conf")
+    with open(conf, "w") as f:
+        f.write("""state = "%(w)s/state-l.db"
+account l {
+	type = pop3
+	host = "127.0.0.1"
+	port = %(pop)s
+	tls = implicit
+	tls-ca-file = "%(ca)s"
+	user = "user1"
+	password = 'user1-secret'
+	deliver = "maildir:%(w)s/Maildir-l"
+	rules = "%(rules)s"
+}
+""" % {"w": W, "pop": E["MSX_POP3S_PORT"], "ca": E["MSX_CA"],
+       "rules": rules})
+    os.chmod(conf, 0o600)
+    rc, log = run(conf)
+    names = os.listdir(os.path.join(W, "long"))
+    check(len(names) == 1 and names[0].endswith(".mbox") and
+          len(names[0].encode()) <= 250 and names[0].startswith(dom[:150]),
+          "{from.domain}-{subject}.mbox: one name of at most 250 bytes "
+          "(room for .lock), its extension kept", [names, log[-1500:]])
+
+
 def main():
     os.makedirs(W)
     sender = E["MSX_USER2_ADDR"]
@@ -503,6 +545,7 @@ def main():
     test_imap_server_actions()
     test_transforms()
     test_pipe_hardening()
+    test_long_names()
     passed = sum(results)
     print("rules: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1

@@ -297,7 +297,7 @@ test_path_names_cut(void **state)
 		off += (size_t)snprintf(msg + off, sizeof(msg) - off,
 		    "\xc3\xa9");
 	snprintf(msg + off, sizeof(msg) - off, "\n\nx\n");
-	/* 200 + 1 + 200 + 5 bytes: cut before ".mbox" on a boundary */
+	/* 200 + 1 + 200 + 5 bytes: cut before ".mbox" (on a boundary) */
 	t = rule_template_parse(src, strlen(src),
 	    RULE_TPL_PATH, capnames, 2, &off, want, sizeof(want));
 	assert_non_null(t);
@@ -313,7 +313,7 @@ test_path_names_cut(void **state)
 	}
 	c = strstr(out.data, ".mbox/x");
 	assert_non_null(c);
-	assert_int_equal(c + 5 - (out.data + 4), RULE_TPL_NAME_MAX - 1);
+	assert_int_equal(c + 5 - (out.data + 4), RULE_TPL_NAME_MAX);
 	assert_string_equal(c - 2, "\xc3\xa9.mbox/x");
 	mime_buf_free(&out);
 	env_close(&e);
