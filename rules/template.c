@@ -339,10 +339,10 @@ append_component(const char *in, size_t len, struct mime_buf *out)
 		if (mime_buf_append_char(out, c) == -1)
 			return -1;
 	}
-	out->len = start + rule_tpl_utf8_cut(out->data + start,
-	    out->len - start, RULE_TPL_COMPONENT_MAX);
 	if (out->len == start)
 		return mime_buf_append_char(out, '_');
+	out->len = start + rule_tpl_utf8_cut(out->data + start,
+	    out->len - start, RULE_TPL_COMPONENT_MAX);
 	out->data[out->len] = '\0';
 	return 0;
 }

@@ -159,9 +159,10 @@ test_environment_is_minimal(void **state)
 {
 	struct run			 r;
 	const struct rule_action	*a;
-	char				*out;
+	char				*out, *path;
 
 	(void)state;
+	path = getenv("PATH") != NULL ? strdup(getenv("PATH")) : NULL;
 	assert_int_equal(setenv("MSX_TEST_SECRET", "hunter2", 1), 0);
 	assert_int_equal(setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1),
 	    0);
@@ -190,6 +191,9 @@ test_environment_is_minimal(void **state)
 	free(out);
 	run_close(&r);
 	unsetenv("MSX_TEST_SECRET");
+	if (path != NULL)
+		setenv("PATH", path, 1);
+	free(path);
 }
 
 /* env: [NAME...] passes those of the daemon's variables that are set. */
