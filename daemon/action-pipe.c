@@ -1,10 +1,18 @@
 /*
- * action-pipe.c - pipe: run a command (execvp, no shell) with the message on
- * its standard input, under a timeout; exit status 0 is success.  With
+ * action-pipe.c - pipe: run a command (no shell) with the message on its
+ * standard input, under a timeout; exit status 0 is success.  With
  * filter, what it writes replaces the message for the actions after it.
+ *
+ * A program named without '/' is looked up in mailsift's PATH.  The
+ * command's environment is minimal: PATH=/usr/bin:/bin, HOME, LANG,
+ * LC_ALL and TZ when mailsift has them, the message's MAILSIFT_* fields,
+ * and the variables the rule's env: names (its PATH replaces ours).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -21,6 +29,10 @@
 
 #define PIPE_TIMEOUT	60		/* seconds, when the rule says none */
 #define PIPE_OUT_MAX	(256 * 1024 * 1024)
+#define PIPE_PATH	"PATH=/usr/bin:/bin"
+#define PIPE_ENV_MAX	64		/* entries of the environment */
+
+extern char **environ;
 
 struct child {
 	pid_t		 pid;
@@ -28,40 +40,159 @@ struct child {
 	int		 out;		/* its stdout, or -1 */
 };
 
-static pid_t
+struct child_env {
+	const char	*v[PIPE_ENV_MAX + 1];
+	size_t		 n;
+};
+
+/* Set "NAME=value" e, replacing an entry of the same name. */
+static void
+env_put(struct child_env *ce, const char *e)
+{
+	size_t	 i, len = strcspn(e, "=");
+
+	for (i = 0; i < ce->n; i++)
+		if (strncmp(ce->v[i], e, len) == 0 && ce->v[i][len] == '=') {
+			ce->v[i] = e;
+			return;
+		}
+	if (ce->n < PIPE_ENV_MAX)
+		ce->v[ce->n++] = e;
+}
+
+/* Pass mailsift's own NAME, if it has one. */
+static void
+env_pass(struct child_env *ce, const char *name)
+{
+	size_t	 len = strlen(name);
+	char	**e;
+
+	for (e = environ; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, name, len) == 0 && (*e)[len] == '=') {
+			env_put(ce, *e);
+			return;
+		}
+}
+
+static void
+env_build(const struct rule_action *a, struct child_env *ce)
+{
+	const char	*e;
+	size_t		 i;
+
+	ce->n = 0;
+	env_put(ce, PIPE_PATH);
+	env_pass(ce, "HOME");
+	env_pass(ce, "LANG");
+	env_pass(ce, "LC_ALL");
+	env_pass(ce, "TZ");
+	for (i = 0; i < rule_action_env_count(a); i++) {
+		e = rule_action_env(a, i);
+		if (strchr(e, '=') != NULL)
+			env_put(ce, e);
+		else
+			env_pass(ce, e);
+	}
+	ce->v[ce->n] = NULL;
+}
+
+/* The file to execute for name: itself if it has a '/', else the first
+ * executable file in mailsift's PATH.  -1 (ENOENT) if none. */
+static int
+program_find(const char *name, char *out, size_t outlen)
+{
+	const char	*dirs, *end;
+	struct stat	 sb;
+	size_t		 len;
+	int		 n;
+
+	if (strchr(name, '/') != NULL) {
+		if ((size_t)snprintf(out, outlen, "%s", name) >= outlen) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		return 0;
+	}
+	if ((dirs = getenv("PATH")) == NULL)
+		dirs = "/usr/bin:/bin";
+	for (; *dirs != '\0'; dirs = *end == ':' ? end + 1 : end) {
+		end = dirs + strcspn(dirs, ":");
+		len = (size_t)(end - dirs);
+		n = snprintf(out, outlen, "%.*s%s%s", (int)len, dirs,
+		    len > 0 ? "/" : "", name);	/* "" is "." */
+		if (n < 0 || (size_t)n >= outlen)
+			continue;
+		if (access(out, X_OK) == 0 && stat(out, &sb) == 0 &&
+		    S_ISREG(sb.st_mode))
+			return 0;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* In the child: its stdin and stdout in place, then the program. */
+static _Noreturn void
+child_exec(const char *path, char **argv, char **envp, int in, int out)
+{
+	setpgid(0, 0);
+	if (out == -1 && (out = open("/dev/null", O_WRONLY)) == -1)
+		_exit(126);
+	if (dup2(in, 0) == -1 || dup2(out, 1) == -1)
+		_exit(126);
+	closefrom(3);
+	signal(SIGPIPE, SIG_DFL);
+	execve(path, argv, envp);
+	_exit(127);
+}
+
+static void
+fds_close(int *fd, size_t n)
+{
+	size_t	 i;
+	int	 saved = errno;
+
+	for (i = 0; i < n; i++)
+		if (fd[i] != -1) {
+			close(fd[i]);
+			fd[i] = -1;
+		}
+	errno = saved;
+}
+
+/* Start the command; 0, or -1 with errno set and nothing left open. */
+static int
 child_start(const struct rule_action *a, int filter, struct child *c)
 {
-	char	*argv[64];
-	size_t	 i, n = rule_action_argc(a);
-	int	 pin[2], pout[2] = { -1, -1 }, devnull;
+	char			*argv[RULE_PIPE_ARGS_MAX + 1];
+	char			 path[PATH_MAX];
+	struct child_env	 ce;
+	size_t			 i, n = rule_action_argc(a);
+	int			 fd[4] = { -1, -1, -1, -1 };	/* in, out */
 
-	if (n == 0 || n >= sizeof(argv) / sizeof(argv[0]))
+	if (n == 0 || n > RULE_PIPE_ARGS_MAX) {
+		errno = E2BIG;
 		return -1;
+	}
 	for (i = 0; i < n; i++)
 		argv[i] = (char *)(uintptr_t)rule_action_arg(a, i);
 	argv[n] = NULL;
-	if (pipe(pin) == -1 || (filter && pipe(pout) == -1))
+	env_build(a, &ce);
+	if (program_find(argv[0], path, sizeof(path)) == -1)
 		return -1;
-	if ((c->pid = fork()) == -1)
+	if (pipe(fd) == -1 || (filter && pipe(fd + 2) == -1) ||
+	    (c->pid = fork()) == -1) {
+		fds_close(fd, 4);
 		return -1;
-	if (c->pid == 0) {
-		setpgid(0, 0);
-		devnull = open("/dev/null", O_WRONLY);
-		if (dup2(pin[0], 0) == -1 || dup2(filter ? pout[1] : devnull,
-		    1) == -1)
-			_exit(126);
-		closefrom(3);
-		signal(SIGPIPE, SIG_DFL);
-		execvp(argv[0], argv);
-		_exit(127);
 	}
-	close(pin[0]);
+	if (c->pid == 0)
+		child_exec(path, argv, (char **)(uintptr_t)ce.v, fd[0], fd[3]);
+	close(fd[0]);
 	if (filter)
-		close(pout[1]);
-	c->in = pin[1];
-	c->out = pout[0];
+		close(fd[3]);
+	c->in = fd[1];
+	c->out = fd[2];
 	fcntl(c->in, F_SETFL, O_NONBLOCK);
-	return c->pid;
+	return 0;
 }
 
 /* Feed the message, collect the output, until both are done or time is

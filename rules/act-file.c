@@ -53,7 +53,7 @@ folder_parse(struct rule_load *ld, yaml_node_t *v, struct act *a)
 		return -1;
 	if (len == 0)
 		return load_error(ld, v, "empty folder name");
-	return load_template(ld, v, RULE_TPL_PATH, "folder", &a->tpl[0]);
+	return load_template(ld, v, RULE_TPL_FOLDER, "folder", &a->tpl[0]);
 }
 
 static int

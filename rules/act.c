@@ -68,6 +68,9 @@ act_free(struct act *a)
 	for (i = 0; i < a->nargs; i++)
 		rule_template_free(a->args[i]);
 	free(a->args);
+	for (i = 0; i < a->nfields; i++)
+		rule_template_free(a->fields[i]);
+	free(a->fields);
 	for (i = 0; i < a->nnames; i++)
 		free(a->names[i]);
 	free(a->names);

@@ -49,8 +49,11 @@ struct act {
 	char			*identity;
 	struct rule_template	*tpl[ACT_MAX_TPL];	/* per type */
 	struct rule_template	**args;		/* pipe argv, header values */
-	char			**names;	/* header names, flags */
+	char			**names;	/* header names, flags, pipe
+						 * env: */
 	size_t			 nargs, nnames;
+	struct rule_template	**fields;	/* pipe: MAILSIFT_* values */
+	size_t			 nfields;
 	char			*smtp;
 	long long		 every, timeout;
 	int			 filter, dedupe;

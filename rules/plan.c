@@ -264,6 +264,18 @@ rule_action_arg(const struct rule_action *a, size_t i)
 	return i < a->argc ? a->argv[i] : NULL;
 }
 
+size_t
+rule_action_env_count(const struct rule_action *a)
+{
+	return a->nenv;
+}
+
+const char *
+rule_action_env(const struct rule_action *a, size_t i)
+{
+	return i < a->nenv ? a->env[i] : NULL;
+}
+
 int
 rule_action_filter(const struct rule_action *a)
 {

@@ -25,6 +25,8 @@ struct rule_action {
 	const char		*from, *subject, *body, *smtp;
 	const char		**argv;
 	size_t			 argc;
+	const char		**env;		/* pipe */
+	size_t			 nenv;
 	long long		 every, timeout;
 	int			 filter, dedupe;
 	const struct mime_part	**parts;

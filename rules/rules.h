@@ -185,9 +185,17 @@ const char	*rule_action_body(const struct rule_action *);
 const char	*rule_action_smtp(const struct rule_action *);
 /* reply: at most one reply per sender per this many seconds. */
 long long	 rule_action_every(const struct rule_action *);
-/* pipe: the argument vector; flag: the flags ("\\Seen", "$Label"). */
+/* pipe: the argument vector (the program and at most
+ * RULE_PIPE_ARGS_MAX - 1 arguments); flag: the flags ("\\Seen",
+ * "$Label"). */
+#define RULE_PIPE_ARGS_MAX	64
 size_t		 rule_action_argc(const struct rule_action *);
 const char	*rule_action_arg(const struct rule_action *, size_t);
+/* pipe: what the command's environment adds to the minimal one:
+ * "NAME=VALUE" to set (the message's fields, MAILSIFT_*), or "NAME"
+ * alone, named by the rule's env:, to pass mailsift's own NAME if set. */
+size_t		 rule_action_env_count(const struct rule_action *);
+const char	*rule_action_env(const struct rule_action *, size_t);
 /* pipe: 1 if the command's output replaces the message; timeout in
  * seconds. */
 int		 rule_action_filter(const struct rule_action *);

@@ -306,10 +306,25 @@ append_line(const char *in, size_t len, struct mime_buf *out)
 	return 0;
 }
 
+size_t
+rule_tpl_utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t	 n;
+
+	if (len <= max)
+		return len;
+	/* s[n] is where the cut falls: back off over continuation bytes,
+	 * at most the three a valid sequence can have after its first. */
+	for (n = max; n > 0 && max - n < 3 &&
+	    ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+		;
+	return ((unsigned char)s[n] & 0xc0) == 0x80 ? max : n;
+}
+
 static int
 append_component(const char *in, size_t len, struct mime_buf *out)
 {
-	size_t	 i, start = out->len, n;
+	size_t	 i, start = out->len;
 	int	 after_dot = 1;		/* the start counts as one */
 	char	 c;
 
@@ -324,16 +339,11 @@ append_component(const char *in, size_t len, struct mime_buf *out)
 		if (mime_buf_append_char(out, c) == -1)
 			return -1;
 	}
-	if (out->len - start > RULE_TPL_COMPONENT_MAX) {
-		n = RULE_TPL_COMPONENT_MAX;
-		while (n > 0 && ((unsigned char)out->data[start + n] & 0xc0) ==
-		    0x80)
-			n--;
-		out->len = start + n;
-		out->data[out->len] = '\0';
-	}
 	if (out->len == start)
 		return mime_buf_append_char(out, '_');
+	out->len = start + rule_tpl_utf8_cut(out->data + start,
+	    out->len - start, RULE_TPL_COMPONENT_MAX);
+	out->data[out->len] = '\0';
 	return 0;
 }
 
@@ -344,12 +354,51 @@ rule_tpl_append_value(enum rule_tpl_mode mode, const char *in, size_t len,
 	switch (mode) {
 	case RULE_TPL_LINE:
 		return append_line(in, len, out);
+	case RULE_TPL_ARG:
+		return append_line(in, rule_tpl_utf8_cut(in, len,
+		    RULE_TPL_ARG_VALUE_MAX), out);
 	case RULE_TPL_PATH:
+	case RULE_TPL_FOLDER:
 		return append_component(in, len, out);
 	case RULE_TPL_TEXT:
 		break;
 	}
 	return append_text(in, len, out);
+}
+
+/* Where the extension of name[0..len) starts, or len if it has none
+ * worth keeping. */
+static size_t
+name_ext(const char *name, size_t len)
+{
+	size_t	 i;
+
+	for (i = len; i > 1 && len - i < RULE_TPL_EXT_MAX; i--)
+		if (name[i - 1] == '.')
+			return i - 1;
+	return len;
+}
+
+/* Cut every component of out[from..] to RULE_TPL_NAME_MAX bytes. */
+static void
+path_names_cut(struct mime_buf *out, size_t from)
+{
+	const char	*slash;
+	size_t		 c, end, ext, head;
+
+	for (c = from; c < out->len; c = end + 1) {
+		slash = memchr(out->data + c, '/', out->len - c);
+		end = slash != NULL ? (size_t)(slash - out->data) : out->len;
+		if (end - c <= RULE_TPL_NAME_MAX)
+			continue;
+		ext = end - c - name_ext(out->data + c, end - c);
+		head = rule_tpl_utf8_cut(out->data + c, end - c,
+		    RULE_TPL_NAME_MAX - ext);
+		memmove(out->data + c + head, out->data + end - ext,
+		    out->len - (end - ext) + 1);	/* with the NUL */
+		out->len -= end - c - head - ext;
+		end = c + head + ext;
+	}
 }
 
 /* The date in the Date header's own zone (else now, UTC). */
@@ -452,13 +501,26 @@ expand_field(const struct rule_tpl_env *env, const struct tpl_piece *p,
 	return 0;
 }
 
+/* The whole folder in RULE_TPL_FOLDER_MAX bytes, no '/' at its end. */
+static void
+folder_cut(struct mime_buf *out, size_t from)
+{
+	if (out->len - from <= RULE_TPL_FOLDER_MAX)
+		return;
+	out->len = from + rule_tpl_utf8_cut(out->data + from, out->len - from,
+	    RULE_TPL_FOLDER_MAX);
+	while (out->len > from + 1 && out->data[out->len - 1] == '/')
+		out->len--;
+	out->data[out->len] = '\0';
+}
+
 int
 rule_template_expand(const struct rule_template *t,
     const struct rule_tpl_env *env, struct mime_buf *out)
 {
 	struct rule_span	 v;
 	char			 datebuf[DATE_OUT_MAX];
-	size_t			 i;
+	size_t			 i, start = out->len, before;
 
 	for (i = 0; i < t->n; i++) {
 		if (t->v[i].field == F_LITERAL) {
@@ -467,9 +529,18 @@ rule_template_expand(const struct rule_template *t,
 				return -1;
 			continue;
 		}
+		before = out->len;
 		if (expand_field(env, &t->v[i], &v, datebuf) == -1 ||
 		    rule_tpl_append_value(t->mode, v.p, v.len, out) == -1)
 			return -1;
+		/* A value first in an argument would be read as an option. */
+		if (t->mode == RULE_TPL_ARG && before == start &&
+		    out->len > start && out->data[start] == '-')
+			out->data[start] = '_';
 	}
+	if (t->mode == RULE_TPL_PATH || t->mode == RULE_TPL_FOLDER)
+		path_names_cut(out, start);
+	if (t->mode == RULE_TPL_FOLDER)
+		folder_cut(out, start);
 	return 0;
 }

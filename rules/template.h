@@ -14,15 +14,29 @@
  * The mode, fixed when the template is parsed, says where the result
  * goes and what field values may contain:
  *   TEXT  free text (a reply body): values as they are (NULs dropped).
- *   LINE  one line of a header (or an argument): control characters in
- *         values, CR and LF among them, become spaces, and literal text
- *         may not contain any, so the result never holds CR or LF.
+ *   LINE  one line of a header: control characters in values, CR and
+ *         LF among them, become spaces, and literal text may not
+ *         contain any, so the result never holds CR or LF.
+ *   ARG   one argument of a command (pipe): as LINE, each value cut to
+ *         RULE_TPL_ARG_VALUE_MAX bytes (so no message makes execve()
+ *         fail with E2BIG), and a value that would be the first byte of
+ *         the argument never begins it with '-': that '-' becomes '_'.
+ *         So mail cannot pass an option; literal text at the start (the
+ *         rule author's "-t", "--file={subject}") is kept.
  *   PATH  a file or folder path: each value becomes one safe path
  *         component: '/' and '\' become '_', control characters are
  *         dropped, a leading '.' and any '.' after a '.' become '_' (no
  *         "..", no hidden files), an empty value becomes "_", and it is
  *         cut to 200 bytes on a UTF-8 boundary.  Literal text is the
  *         rule author's and kept (but may not hold control characters).
+ *         Then every component of the result (between '/') longer than
+ *         RULE_TPL_NAME_MAX bytes is cut to it on a UTF-8 boundary,
+ *         keeping an extension (a last '.' in its final
+ *         RULE_TPL_EXT_MAX bytes, not its first byte): the name a file
+ *         system takes, however many fields one component joins.
+ *   FOLDER a mail folder (move, copy): as PATH, and then the whole is
+ *         cut to RULE_TPL_FOLDER_MAX bytes on a UTF-8 boundary, without
+ *         a '/' left at its end: a Maildir++ folder is one name (".a.b").
  */
 #ifndef RULES_TEMPLATE_H
 #define RULES_TEMPLATE_H
@@ -36,10 +50,18 @@ struct rule_span;
 enum rule_tpl_mode {
 	RULE_TPL_TEXT,
 	RULE_TPL_LINE,
-	RULE_TPL_PATH
+	RULE_TPL_ARG,
+	RULE_TPL_PATH,
+	RULE_TPL_FOLDER
 };
 
-#define RULE_TPL_COMPONENT_MAX	200
+#define RULE_TPL_COMPONENT_MAX	200	/* one value in a path */
+/* One path component: NAME_MAX (255) less room for the ".lock" of an
+ * mbox's dot lock. */
+#define RULE_TPL_NAME_MAX	250
+#define RULE_TPL_EXT_MAX	16	/* an extension kept when cut */
+#define RULE_TPL_ARG_VALUE_MAX	4096	/* one value in an argument */
+#define RULE_TPL_FOLDER_MAX	200	/* a folder, as the daemon takes it */
 
 struct rule_template;
 
@@ -67,5 +89,8 @@ int		 rule_template_expand(const struct rule_template *,
  * is). */
 int		 rule_tpl_append_value(enum rule_tpl_mode, const char *in,
 		    size_t len, struct mime_buf *out);
+/* The longest prefix of s[0..len) of at most max bytes that does not end
+ * inside a UTF-8 sequence. */
+size_t		 rule_tpl_utf8_cut(const char *s, size_t len, size_t max);
 
 #endif

@@ -356,6 +356,109 @@ def test_once_drains_outbox(conf, n3):
           "forwards sent in the same run", len(got) - n3)
 
 
+def test_pipe_hardening():
+    """A Subject cannot become an option of a piped command (sort -o
+    would write a file); the command gets the message's fields exactly
+    in MAILSIFT_* variables and none of mailsift's own environment."""
+    sender = E["MSX_USER2_ADDR"]
+    victim = os.path.join(W, "victim")
+    seen = os.path.join(W, "pipe-seen")
+    load("user1", msg("opt1", sender, "-o" + victim))
+    rules = os.path.join(W, "rules-p.yaml")
+    with open(rules, "w") as f:
+        f.write(r"""version: 1
+rules:
+  - name: opts
+    when: { subject: '^-o' }
+    do:
+      - pipe: [sh, -c, 'printf "%%s\n" "$1" > %(seen)s.arg; env > %(seen)s.env', sh, '{subject}']
+      - pipe: [/usr/bin/sort, '{subject}']
+""" % {"seen": seen})
+    conf = os.path.join(W, "p.conf")
+    with open(conf, "w") as f:
+        f.write("""state = "%(w)s/state-p.db"
+account p {
+	type = pop3
+	host = "127.0.0.1"
+	port = %(pop)s
+	tls = implicit
+	tls-ca-file = "%(ca)s"
+	user = "user1"
+	password = 'user1-secret'
+	deliver = "maildir:%(w)s/Maildir-p"
+	rules = "%(rules)s"
+}
+""" % {"w": W, "pop": E["MSX_POP3S_PORT"], "ca": E["MSX_CA"],
+       "rules": rules})
+    os.chmod(conf, 0o600)
+    env = dict(os.environ, MSX_SECRET_TEST="hunter2")
+    p = subprocess.run([MAILSIFT, "run", "-c", conf, "--once", "-v"],
+                       capture_output=True, timeout=120, env=env)
+    log = p.stderr.decode("utf-8", "replace")
+    check(not os.path.exists(victim), "Subject '-o%s' did not make sort "
+          "write the file" % victim, log)
+    check(p.returncode != 0 and "sort: exit status 2" in log,
+          "sort got a file name, not an option, and failed on it", log)
+    arg = env_text = ""
+    if os.path.exists(seen + ".arg"):
+        with open(seen + ".arg") as f:
+            arg = f.read()
+    check(arg == "_o%s\n" % victim, "the argument's leading '-' from the "
+          "Subject became '_'", arg)
+    if os.path.exists(seen + ".env"):
+        with open(seen + ".env") as f:
+            env_text = f.read()
+    lines = env_text.splitlines()
+    check("MAILSIFT_SUBJECT=-o" + victim in lines and
+          "MAILSIFT_FROM=" + sender in lines and
+          "MAILSIFT_RULE=opts" in lines, "the fields are in the "
+          "environment, exactly", env_text)
+    check("PATH=/usr/bin:/bin" in lines and "hunter2" not in env_text,
+          "the command's environment is the minimal one", env_text)
+
+
+def test_long_names():
+    """A long sender domain and a long Subject in one path component:
+    the name is cut to what the file system takes, and the message is
+    delivered in the first round."""
+    dom = ".".join(["a-long-label-%02d-of-a-domain-name" % i
+                    for i in range(8)]) + ".test"
+    load("user1", msg("long1", "x@" + dom, "LONG " + "\u00e9" * 150))
+    rules = os.path.join(W, "rules-l.yaml")
+    with open(rules, "w") as f:
+        f.write("""version: 1
+rules:
+  - name: long
+    when: { subject: '^LONG' }
+    do:
+      - deliver: 'mbox:%s/long/{from.domain}-{subject}.mbox'
+""" % W)
+    os.makedirs(os.path.join(W, "long"))
+    conf = os.path.join(W, "l.conf")
+    with open(conf, "w") as f:
+        f.write("""state = "%(w)s/state-l.db"
+account l {
+	type = pop3
+	host = "127.0.0.1"
+	port = %(pop)s
+	tls = implicit
+	tls-ca-file = "%(ca)s"
+	user = "user1"
+	password = 'user1-secret'
+	deliver = "maildir:%(w)s/Maildir-l"
+	rules = "%(rules)s"
+}
+""" % {"w": W, "pop": E["MSX_POP3S_PORT"], "ca": E["MSX_CA"],
+       "rules": rules})
+    os.chmod(conf, 0o600)
+    rc, log = run(conf)
+    names = os.listdir(os.path.join(W, "long"))
+    check(len(names) == 1 and names[0].endswith(".mbox") and
+          len(names[0].encode()) <= 250 and names[0].startswith(dom[:150]),
+          "{from.domain}-{subject}.mbox: one name of at most 250 bytes "
+          "(room for .lock), its extension kept", [names, log[-1500:]])
+
+
 def main():
     os.makedirs(W)
     sender = E["MSX_USER2_ADDR"]
@@ -454,6 +557,8 @@ def main():
     test_once_drains_outbox(conf, n3)
     test_imap_server_actions()
     test_transforms()
+    test_pipe_hardening()
+    test_long_names()
     passed = sum(results)
     print("rules: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1

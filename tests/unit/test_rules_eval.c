@@ -594,6 +594,107 @@ test_invalid_utf8(void **state)
 	rule_set_free(set);
 }
 
+/* A field that would begin a pipe argument cannot make it an option;
+ * the rule author's own options stay. */
+static void
+test_pipe_arguments_not_options(void **state)
+{
+	static const char evil[] =
+	    "From: \"--help\" <x@example.org>\n"
+	    "To: me@example.com\n"
+	    "Subject: -o/tmp/x\n"
+	    "\n"
+	    "x\n";
+	const struct rule_action	*a;
+	struct run			 r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	run_full(&r, "rules:\n  - name: a\n"
+	    "    when: { body: '(?<empty>z?)' }\n"
+	    "    do:\n"
+	    "      - pipe: [/usr/bin/sort, '{subject}', '{match.empty}"
+	    "{from.name}', -t, '--x={subject}', 'a {subject}', '-{subject}']\n",
+	    evil, strlen(evil), NULL, NULL);
+	a = rule_plan_action(r.plan, 0);
+	assert_int_equal(rule_action_argc(a), 7);
+	assert_string_equal(rule_action_arg(a, 1), "_o/tmp/x");
+	/* an empty field first does not let the next one in */
+	assert_string_equal(rule_action_arg(a, 2), "_-help");
+	/* literal text at the start is the rule's */
+	assert_string_equal(rule_action_arg(a, 3), "-t");
+	assert_string_equal(rule_action_arg(a, 4), "--x=-o/tmp/x");
+	assert_string_equal(rule_action_arg(a, 5), "a -o/tmp/x");
+	assert_string_equal(rule_action_arg(a, 6), "--o/tmp/x");
+	run_free(&r);
+}
+
+/* Each component of an expanded path fits a file name, however
+ * many fields it joins; a file name keeps its extension; a folder fits
+ * whole. */
+static void
+test_long_path_components(void **state)
+{
+	const struct rule_action	*a;
+	struct run			 r;
+	char				 msg[2048], *p;
+	const char			*t, *c, *slash;
+	size_t				 i, off;
+
+	(void)state;
+	off = (size_t)snprintf(msg, sizeof(msg), "From: x@");
+	for (i = 0; i < 6; i++)
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off,
+		    "%s%s", i > 0 ? "." : "", "a-very-long-label-of-forty-"
+		    "bytes-in-a-dns-nam");
+	off += (size_t)snprintf(msg + off, sizeof(msg) - off,
+	    "\nSubject: ");
+	for (i = 0; i < 150; i++)
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off,
+		    "\xc3\xa9");
+	snprintf(msg + off, sizeof(msg) - off, "\n\nx\n");
+	memset(&r, 0, sizeof(r));
+	run_full(&r, "rules:\n  - name: a\n"
+	    "    do:\n"
+	    "      - deliver: 'mbox:/m/{from.domain}-{subject}.mbox'\n"
+	    "      - save-attachments: { to: '/s/{from.domain}-{subject}/"
+	    "{subject}{subject}/x' }\n"
+	    "      - move: '{from.domain}-{subject}'\n"
+	    "      - copy: 'Lists/{from.domain}/{subject}'\n",
+	    msg, strlen(msg), NULL, NULL);
+	for (i = 0; i < 2; i++) {
+		a = rule_plan_action(r.plan, i);
+		t = rule_action_target(a);
+		for (c = t; c != NULL; c = slash != NULL ? slash + 1 : NULL) {
+			slash = strchr(c, '/');
+			off = slash != NULL ? (size_t)(slash - c) : strlen(c);
+			if (off > 250)
+				fail_msg("component of %zu bytes in %s", off,
+				    t);
+			assert_true(mime_utf8_valid(c, off));
+			assert_true(off > 0 || c == t);
+		}
+	}
+	/* A folder is one name to a Maildir++ (".a.b"): all of it fits
+	 * the 200 bytes the daemon takes, and it does not end in '/'. */
+	for (i = 2; i < 4; i++) {
+		t = rule_action_target(rule_plan_action(r.plan, i));
+		if (strlen(t) > 200)
+			fail_msg("folder of %zu bytes: %s", strlen(t), t);
+		assert_true(mime_utf8_valid(t, strlen(t)));
+		assert_true(t[strlen(t) - 1] != '/');
+	}
+	assert_int_equal(strncmp(rule_action_target(rule_plan_action(r.plan,
+	    3)), "Lists/a-very-long-label", 23), 0);
+	t = rule_action_target(rule_plan_action(r.plan, 0));
+	assert_int_equal(strncmp(t, "mbox:/m/a-very-long-label", 25), 0);
+	p = strrchr(t, '/');
+	/* 250: NAME_MAX, less room for the mbox's ".lock" */
+	assert_int_equal(strlen(p + 1), 250);
+	assert_string_equal(t + strlen(t) - 6, "\xa9.mbox");
+	run_free(&r);
+}
+
 static void
 test_hostile_templates(void **state)
 {
@@ -650,6 +751,8 @@ main(void)
 		cmocka_unit_test(test_catastrophic_backtracking),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_hostile_templates),
+		cmocka_unit_test(test_pipe_arguments_not_options),
+		cmocka_unit_test(test_long_path_components),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

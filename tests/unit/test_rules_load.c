@@ -391,6 +391,43 @@ test_action_errors(void **state)
 	    "t.yaml:3:48: bad regex '['");
 }
 
+/* The loader and the daemon agree on the longest command; env: takes
+ * variable names only. */
+static void
+test_pipe_limits(void **state)
+{
+	char	 yaml[1024];
+	size_t	 i, off;
+
+	(void)state;
+	off = (size_t)snprintf(yaml, sizeof(yaml), "rules:\n  - name: a\n"
+	    "    do: [ { pipe: [/bin/echo");
+	for (i = 1; i < RULE_PIPE_ARGS_MAX; i++)
+		off += (size_t)snprintf(yaml + off, sizeof(yaml) - off, ", a");
+	snprintf(yaml + off, sizeof(yaml) - off, "] } ]\n");
+	rule_set_free(load_ok(yaml, 0));
+	snprintf(yaml + off, sizeof(yaml) - off, ", b] } ]\n");
+	load_fails(yaml, 0, "t.yaml:3:19: a command has at most 64 items "
+	    "(the program and 63 arguments), not 65");
+	rule_set_free(load_ok("rules:\n  - name: a\n"
+	    "    do: [ { pipe: { command: [x], env: [LC_CTYPE, PATH] } } ]\n",
+	    0));
+	rule_set_free(load_ok("rules:\n  - name: a\n"
+	    "    do: [ { pipe: { command: [x], env: PYTHONPATH } } ]\n", 0));
+	load_fails("rules:\n  - name: a\n"
+	    "    do: [ { pipe: { command: [x], env: ['A=b'] } } ]\n", 0,
+	    "t.yaml:3:41: 'A=b' is not a variable name");
+	load_fails("rules:\n  - name: a\n"
+	    "    do: [ { pipe: { command: [x], env: [9A] } } ]\n", 0,
+	    "t.yaml:3:41: '9A' is not a variable name");
+	load_fails("rules:\n  - name: a\n"
+	    "    do: [ { pipe: { command: [x], env: [MAILSIFT_SUBJECT] } } ]"
+	    "\n", 0, "t.yaml:3:41: MAILSIFT_ variables are the message's");
+	load_fails("rules:\n  - name: a\n"
+	    "    do: [ { pipe: { command: [x], env: [[A]] } } ]\n", 0,
+	    "t.yaml:3:41: expected a variable name");
+}
+
 static void
 test_impossible_for_source(void **state)
 {
@@ -520,6 +557,7 @@ main(void)
 		cmocka_unit_test(test_captures_from_other_rule),
 		cmocka_unit_test(test_when_after_do),
 		cmocka_unit_test(test_action_errors),
+		cmocka_unit_test(test_pipe_limits),
 		cmocka_unit_test(test_impossible_for_source),
 		cmocka_unit_test(test_aliases_refused),
 		cmocka_unit_test(test_nesting_limit),

@@ -220,6 +220,125 @@ test_path_component_cut(void **state)
 }
 
 static void
+test_arg_mode(void **state)
+{
+	static const char dash[] =
+	    "From: \"-x\" <a@example.org>\n"
+	    "Subject: -o/tmp/x\n"
+	    "\n"
+	    "x\n";
+	struct mime_buf	 out;
+	char		 in[5001];
+	size_t		 i;
+
+	(void)state;
+	/* A value first in the argument never begins it with '-'... */
+	expands(dash, RULE_TPL_ARG, "{subject}", "_o/tmp/x");
+	expands(dash, RULE_TPL_ARG, "{match.unset}{from.name}{subject}",
+	    "_x-o/tmp/x");
+	expands(dash, RULE_TPL_ARG, "{from.name}", "_x");
+	/* ...the rule author's literal text is kept, options too. */
+	expands(dash, RULE_TPL_ARG, "-t", "-t");
+	expands(dash, RULE_TPL_ARG, "--file={subject}", "--file=-o/tmp/x");
+	expands(dash, RULE_TPL_ARG, "a {subject}", "a -o/tmp/x");
+	expands(dash, RULE_TPL_ARG, "{{{subject}", "{-o/tmp/x");
+	expands(msg_text, RULE_TPL_ARG, "{subject}", "Order #12 / Q3");
+	/* one line, as LINE */
+	expands(msg_text, RULE_TPL_ARG, "{match.ref}", "../secret ");
+	refused("a\tb", RULE_TPL_ARG, 1, "control character");
+	/* A value is cut, on a UTF-8 boundary. */
+	in[0] = 'x';
+	for (i = 0; i < 2500; i++)
+		memcpy(in + 1 + 2 * i, "\xc3\xa9", 2);
+	mime_buf_init(&out);
+	assert_int_equal(rule_tpl_append_value(RULE_TPL_ARG, in, sizeof(in),
+	    &out), 0);
+	assert_int_equal(out.len, RULE_TPL_ARG_VALUE_MAX - 1);
+	assert_true(mime_utf8_valid(out.data, out.len));
+	mime_buf_free(&out);
+}
+
+static void
+test_utf8_cut(void **state)
+{
+	(void)state;
+	assert_int_equal(rule_tpl_utf8_cut("abc", 3, 5), 3);
+	assert_int_equal(rule_tpl_utf8_cut("abc", 3, 2), 2);
+	assert_int_equal(rule_tpl_utf8_cut("a\xc3\xa9", 3, 2), 1);
+	assert_int_equal(rule_tpl_utf8_cut("a\xf0\x9f\x98\x80", 5, 4), 1);
+	assert_int_equal(rule_tpl_utf8_cut("a\xf0\x9f\x98\x80", 5, 2), 1);
+	/* not UTF-8: cut where asked rather than to nothing */
+	assert_int_equal(rule_tpl_utf8_cut("\x80\x80\x80\x80\x80\x80", 6,
+	    5), 5);
+	assert_int_equal(rule_tpl_utf8_cut("", 0, 0), 0);
+}
+
+/* Every component of a path fits NAME_MAX, however many fields it
+ * joins; a file name keeps its extension. */
+static void
+test_path_names_cut(void **state)
+{
+	struct rule_template	*t;
+	struct mime_buf		 out;
+	struct env		 e;
+	char			 msg[1024], want[512], tpl[512];
+	const char		*c, *slash, *src = "~/m/{from.domain}-{subject}"
+				    ".mbox/x";
+	size_t			 i, off, len;
+
+	(void)state;
+	off = (size_t)snprintf(msg, sizeof(msg), "From: a@");
+	for (i = 0; i < 30; i++)
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off,
+		    "label%03zu.", i);
+	off += (size_t)snprintf(msg + off, sizeof(msg) - off,
+	    "org\nSubject: ");
+	for (i = 0; i < 120; i++)
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off,
+		    "\xc3\xa9");
+	snprintf(msg + off, sizeof(msg) - off, "\n\nx\n");
+	/* 200 + 1 + 200 + 5 bytes: cut before ".mbox" (on a boundary) */
+	t = rule_template_parse(src, strlen(src),
+	    RULE_TPL_PATH, capnames, 2, &off, want, sizeof(want));
+	assert_non_null(t);
+	env_open(&e, msg);
+	mime_buf_init(&out);
+	assert_int_equal(rule_template_expand(t, &e.tenv, &out), 0);
+	assert_int_equal(strncmp(out.data, "~/m/label000.label001.", 22), 0);
+	for (c = out.data; c != NULL; c = slash != NULL ? slash + 1 : NULL) {
+		slash = strchr(c, '/');
+		len = slash != NULL ? (size_t)(slash - c) : strlen(c);
+		assert_true(len <= RULE_TPL_NAME_MAX);
+		assert_true(mime_utf8_valid(c, len));
+	}
+	c = strstr(out.data, ".mbox/x");
+	assert_non_null(c);
+	assert_int_equal(c + 5 - (out.data + 4), RULE_TPL_NAME_MAX);
+	assert_string_equal(c - 2, "\xc3\xa9.mbox/x");
+	mime_buf_free(&out);
+	env_close(&e);
+	rule_template_free(t);
+	/* a component of exactly NAME_MAX is left alone; an extension
+	 * longer than RULE_TPL_EXT_MAX is not one */
+	memset(want, 'a', RULE_TPL_NAME_MAX);
+	want[RULE_TPL_NAME_MAX] = '\0';
+	expands(msg_text, RULE_TPL_PATH, want, want);
+	memset(tpl, 'b', 300);
+	tpl[RULE_TPL_NAME_MAX - RULE_TPL_EXT_MAX - 1] = '.';
+	memcpy(tpl + 300, "/{{x}}", 7);
+	memcpy(want, tpl, RULE_TPL_NAME_MAX);
+	memcpy(want + RULE_TPL_NAME_MAX, "/{x}", 5);
+	expands(msg_text, RULE_TPL_PATH, tpl, want);
+	/* A folder is cut whole, and not left ending in '/'. */
+	expands(msg_text, RULE_TPL_FOLDER, "A/{subject}", "A/Order #12 _ Q3");
+	memset(tpl, 'c', RULE_TPL_FOLDER_MAX - 1);
+	memcpy(tpl + RULE_TPL_FOLDER_MAX - 1, "/{subject}", 11);
+	memcpy(want, tpl, RULE_TPL_FOLDER_MAX - 1);
+	want[RULE_TPL_FOLDER_MAX - 1] = '\0';
+	expands(msg_text, RULE_TPL_FOLDER, tpl, want);
+}
+
+static void
 test_line_and_text_modes(void **state)
 {
 	struct mime_buf	 out;
@@ -455,6 +574,9 @@ main(void)
 		cmocka_unit_test(test_path_mode),
 		cmocka_unit_test(test_path_component_cut),
 		cmocka_unit_test(test_line_and_text_modes),
+		cmocka_unit_test(test_arg_mode),
+		cmocka_unit_test(test_utf8_cut),
+		cmocka_unit_test(test_path_names_cut),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_has_fields),
 		cmocka_unit_test(test_date_parse),
