@@ -62,11 +62,14 @@ maildir_opendir_at(int dirfd, const char *md, const char *path, int create,
     char *err, size_t errlen)
 {
 	char	 e[PATH_MAX + 128];
-	int	 fd;
+	int	 fd, saved;
 
-	if ((fd = safepath_open_dir(dirfd, path, create, e, sizeof(e))) == -1)
+	if ((fd = safepath_open_dir(dirfd, path, create, e, sizeof(e))) == -1) {
+		saved = errno;	/* the callers look at it */
 		snprintf(err, errlen, "maildir %s: %s%s", md, e,
-		    delivery_hint(errno));
+		    delivery_hint(saved));
+		errno = saved;
+	}
 	return fd;
 }
 
@@ -393,7 +396,7 @@ maildir_find_cur(const char *dir, const char *name, char *err,
 	    (d = fdopendir(fd)) == NULL)
 		(void)close(fd);	/* read-only */
 	if (d == NULL) {
-		if (errno == ENOENT)
+		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		snprintf(err, errlen, "maildir %s: cannot read cur/: %s", dir,
 		    strerror(errno));
@@ -422,21 +425,22 @@ int
 maildir_find(const char *dir, const char *name, char *err, size_t errlen)
 {
 	struct stat	 sb;
-	int		 fd, r;
+	int		 fd, r, e;
 
 	if (maildir_opendir(dir, "new", &fd, err, errlen) == -1) {
-		if (errno == ENOENT)
+		if (errno == ENOENT || errno == ENOTDIR)
 			return maildir_find_cur(dir, name, err, errlen);
 		return -1;
 	}
 	r = fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW);
-	if (r == -1 && errno != ENOENT)
+	e = errno;
+	if (r == -1 && e != ENOENT)
 		snprintf(err, errlen, "maildir %s: cannot look at new/%s: %s",
-		    dir, name, strerror(errno));
+		    dir, name, strerror(e));
 	(void)close(fd);	/* read-only */
 	if (r == 0)
 		return 1;
-	if (errno != ENOENT)
+	if (e != ENOENT)
 		return -1;
 	return maildir_find_cur(dir, name, err, errlen);
 }
@@ -447,7 +451,7 @@ maildir_discard(const char *dir, const char *name, char *err, size_t errlen)
 	int	 fd, e = 0;
 
 	if (maildir_opendir(dir, "tmp", &fd, err, errlen) == -1)
-		return errno == ENOENT ? 0 : -1;
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 	if (unlinkat(fd, name, 0) == -1 && errno != ENOENT)
 		e = errno;
 	(void)close(fd);	/* read-only */
