@@ -1,5 +1,7 @@
 /* safepath.c - directories opened without foreign symlinks; see
  * safepath.h. */
+#define _GNU_SOURCE		/* O_PATH */
+
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -11,7 +13,14 @@
 
 #include "daemon/safepath.h"
 
+/* On the way, search permission is all a directory needs to be passed
+ * through (as for an ordinary path lookup): O_PATH; the last one is
+ * opened for reading. */
+#ifdef O_PATH
+#define DIR_FLAGS	(O_PATH | O_DIRECTORY | O_CLOEXEC)
+#else
 #define DIR_FLAGS	(O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+#endif
 
 /* Whether the walk may still follow root's symlinks after entering fd. */
 static int
@@ -123,7 +132,15 @@ safepath_open_dir(int dirfd, const char *path, int create, char *err,
 			return -1;
 		}
 	}
-	return fd;
+	nfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	e = errno;
+	(void)close(fd);	/* a directory, read-only */
+	if (nfd == -1) {
+		snprintf(err, errlen, "cannot open directory %s: %s", path,
+		    strerror(e));
+		errno = e;
+	}
+	return nfd;
 }
 
 int
