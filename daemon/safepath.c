@@ -148,13 +148,12 @@ safepath_open_parent(int dirfd, const char *path, int create, char *name,
     char *err, size_t errlen)
 {
 	char		 dir[PATH_MAX];
-	const char	*slash = strrchr(path, '/');
+	const char	*slash = strrchr(path, '/'), *base;
 	size_t		 dlen;
 
 	if (slash == NULL) {
-		dir[0] = '.';
-		dir[1] = '\0';
-		slash = path - 1;
+		snprintf(dir, sizeof(dir), ".");
+		base = path;
 	} else {
 		dlen = slash == path ? 1 : (size_t)(slash - path);
 		if (dlen >= sizeof(dir)) {
@@ -164,13 +163,14 @@ safepath_open_parent(int dirfd, const char *path, int create, char *name,
 		}
 		memcpy(dir, path, dlen);
 		dir[dlen] = '\0';
+		base = slash + 1;
 	}
-	if (strlen(slash + 1) == 0 || strlen(slash + 1) > NAME_MAX) {
+	if (*base == '\0' || strlen(base) > NAME_MAX) {
 		snprintf(err, errlen, "%.200s: no file name, or one longer "
 		    "than %d bytes", path, NAME_MAX);
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	snprintf(name, NAME_MAX + 1, "%s", slash + 1);
+	snprintf(name, NAME_MAX + 1, "%s", base);
 	return safepath_open_dir(dirfd, dir, create, err, errlen);
 }
