@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon/cmd.h"
@@ -49,29 +50,61 @@ drop_privileges(const char *user)
 	return 0;
 }
 
-/* A locked pidfile also keeps a second daemon from starting. */
+/*
+ * The pidfile is written before privileges are dropped, in a directory
+ * others may write: never through a symlink (O_NOFOLLOW), never into a
+ * FIFO, device or directory, never into a file with a second name (a hard
+ * link to some other file) or another user's file.  One left by a
+ * mailsift that is gone is taken over; one whose lock is held (flock,
+ * for as long as that mailsift lives) means another mailsift is running.
+ */
+static int
+pidfile_check(int fd, const char *path)
+{
+	struct stat	 sb;
+
+	if (fstat(fd, &sb) == -1) {
+		log_error("pidfile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1 ||
+	    sb.st_uid != geteuid()) {
+		log_error("pidfile %s: not a regular file of ours with one "
+		    "name (a hard link, a device, another user's?): refused; "
+		    "remove it or choose another path", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 pidfile_write(const char *path)
 {
 	char	 buf[32];
 	int	 fd, n;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) == -1) {
-		log_error("pidfile %s: %s", path, strerror(errno));
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0644);
+	if (fd == -1) {
+		log_error("pidfile %s: %s%s", path, strerror(errno),
+		    errno == ELOOP ? " (a symlink: refused)" : "");
 		return -1;
 	}
+	if (pidfile_check(fd, path) == -1)
+		goto fail;
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		log_error("pidfile %s: another mailsift is running", path);
-		close(fd);
-		return -1;
+		goto fail;
 	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || write(fd, buf, (size_t)n) != n) {
 		log_error("pidfile %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
+		goto fail;
 	}
 	return 0;	/* fd stays open: the lock lives as long as we do */
+fail:
+	close(fd);
+	return -1;
 }
 
 /*

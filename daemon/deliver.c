@@ -59,33 +59,6 @@ delivery_hint(int e)
 	}
 }
 
-/* Create path and every missing directory above it, 0700. */
-int
-delivery_mkdirs(const char *path, char *err, size_t errlen)
-{
-	char	 dir[PATH_MAX];
-	size_t	 i, len = strlen(path);
-
-	if (len == 0 || len >= sizeof(dir)) {
-		snprintf(err, errlen, "%s: bad path length", path);
-		return -1;
-	}
-	memcpy(dir, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (dir[i] != '/' && dir[i] != '\0')
-			continue;
-		dir[i] = '\0';
-		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-			snprintf(err, errlen, "cannot create directory %s: "
-			    "%s%s", dir, strerror(errno), delivery_hint(errno));
-			return -1;
-		}
-		if (i < len)
-			dir[i] = '/';
-	}
-	return 0;
-}
-
 int
 delivery_join(char *out, size_t outlen, const char *dir, const char *name)
 {

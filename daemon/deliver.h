@@ -7,6 +7,9 @@
  * is the Maildir++ folder PATH/.Archive.2024/ (with a maildirfolder file)
  * or, for an mbox target, the file Archive/2024 beside PATH.  Folders and
  * their tmp/, new/, cur/ are created on demand, 0700; files are 0600.
+ * Every directory of the path, the folder and the mbox file are opened
+ * one at a time without following a symlink that is not root's own
+ * (safepath.h): a message's fields never lead a delivery elsewhere.
  *
  * The caller, per batch (e.g. 64 messages or 32 MB):
  *	b = delivery_batch_new(st);
@@ -70,6 +73,7 @@
 
 #include <sys/types.h>
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -130,8 +134,6 @@ int		 delivery_digest(const char *data, size_t len, int flags,
  * settled (they stay, and are reported in err and the log). */
 int		 delivery_recover(struct state *, char *err, size_t errlen);
 
-/* Create path and every directory above it that is missing, 0700. */
-int		 delivery_mkdirs(const char *path, char *err, size_t errlen);
 /* Write all of p, again after EINTR and short writes; -1 with errno. */
 int		 delivery_write(int fd, const char *p, size_t len);
 
@@ -182,6 +184,8 @@ struct delivery_batch {
 
 struct mbox_lock {
 	const char	*path;
+	int		 dirfd;		/* the directory holding it */
+	char		 name[NAME_MAX + 1];	/* its name there */
 	int		 fd;
 	int		 dotlocked;
 	int		 created;	/* by this lock: sync its directory */

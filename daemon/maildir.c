@@ -24,6 +24,7 @@
 
 #include "daemon/deliver.h"
 #include "daemon/log.h"
+#include "daemon/safepath.h"
 
 #define MAILDIR_NAME_MAX	256
 #define MAILDIR_TRIES		8
@@ -54,71 +55,98 @@ maildir_host(char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/* Open the directory path below dirfd (AT_FDCWD: path as it is), as
+ * safepath.h says, creating it if create; the error names the Maildir. */
 static int
-maildir_subdirs(const char *dir, char *err, size_t errlen)
+maildir_opendir_at(int dirfd, const char *md, const char *path, int create,
+    char *err, size_t errlen)
+{
+	char	 e[PATH_MAX + 128];
+	int	 fd, saved;
+
+	if ((fd = safepath_open_dir(dirfd, path, create, e, sizeof(e))) == -1) {
+		saved = errno;	/* the callers look at it */
+		snprintf(err, errlen, "maildir %s: %s%s", md, e,
+		    delivery_hint(saved));
+		errno = saved;
+	}
+	return fd;
+}
+
+/* tmp/, new/ and cur/ of the Maildir open at mdfd, created as needed;
+ * kept open in fds if it is not NULL. */
+static int
+maildir_subdirs(int mdfd, const char *md, int *fds, char *err,
+    size_t errlen)
 {
 	static const char *const subs[] = { "tmp", "new", "cur" };
-	char		 path[PATH_MAX];
 	size_t		 i;
+	int		 fd;
 
-	if (delivery_mkdirs(dir, err, errlen) == -1)
-		return -1;
 	for (i = 0; i < 3; i++) {
-		if (delivery_join(path, sizeof(path), dir, subs[i]) == -1 ||
-		    (mkdir(path, 0700) == -1 && errno != EEXIST)) {
-			snprintf(err, errlen, "maildir %s: cannot create %s: "
-			    "%s%s", dir, subs[i], strerror(errno),
-			    delivery_hint(errno));
+		if ((fd = maildir_opendir_at(mdfd, md, subs[i], 1, err,
+		    errlen)) == -1) {
+			while (fds != NULL && i-- > 0)
+				(void)close(fds[i]);	/* read-only */
 			return -1;
 		}
+		if (fds != NULL)
+			fds[i] = fd;
+		else
+			(void)close(fd);	/* a directory, read-only */
 	}
 	return 0;
 }
 
-/* Maildir++: "a/b" is PATH/.a.b, marked by an empty maildirfolder. */
+/* Maildir++: "a/b" is PATH/.a.b, marked by an empty maildirfolder;
+ * returns the folder's descriptor and its path in dir. */
 static int
-maildir_folder(const char *root, const char *folder, char *dir,
+maildir_folder(int rootfd, const char *root, const char *folder, char *dir,
     size_t dirlen, char *err, size_t errlen)
 {
-	char	 path[PATH_MAX];
+	char	 name[NAME_MAX + 1];
 	size_t	 i, len;
-	int	 fd;
+	int	 fd, mf;
 
-	len = (size_t)snprintf(dir, dirlen, "%s/.%s", root, folder);
-	if (len >= dirlen) {
-		snprintf(err, errlen, "maildir %s: folder %s: path too long",
+	len = (size_t)snprintf(name, sizeof(name), ".%s", folder);
+	for (i = 1; i < len && i < sizeof(name); i++)
+		if (name[i] == '/')
+			name[i] = '.';
+	if (len >= sizeof(name) || (size_t)snprintf(dir, dirlen, "%s/%s",
+	    root, name) >= dirlen) {
+		snprintf(err, errlen, "maildir %s: folder %s: name too long",
 		    root, folder);
 		return -1;
 	}
-	for (i = strlen(root) + 2; i < len; i++)
-		if (dir[i] == '/')
-			dir[i] = '.';
-	if (maildir_subdirs(dir, err, errlen) == -1)
+	if ((fd = maildir_opendir_at(rootfd, root, name, 1, err,
+	    errlen)) == -1)
 		return -1;
-	if (delivery_join(path, sizeof(path), dir, "maildirfolder") == -1 ||
-	    (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1 ||
-	    close(fd) == -1) {
+	if ((mf = openat(fd, "maildirfolder", O_WRONLY | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0600)) == -1 || close(mf) == -1) {
 		snprintf(err, errlen, "maildir %s: cannot create "
 		    "maildirfolder: %s%s", dir, strerror(errno),
 		    delivery_hint(errno));
+		(void)close(fd);	/* a directory, read-only */
 		return -1;
 	}
-	return 0;
+	return fd;
 }
 
+/* By path, for recovery: sub/ of the Maildir dir, never through a
+ * symlink (safepath.h). */
 static int
 maildir_opendir(const char *dir, const char *sub, int *fd, char *err,
     size_t errlen)
 {
 	char	 path[PATH_MAX];
 
-	if (delivery_join(path, sizeof(path), dir, sub) == -1 ||
-	    (*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "maildir %s: cannot open %s: %s%s", dir,
-		    sub, strerror(errno), delivery_hint(errno));
+	if (delivery_join(path, sizeof(path), dir, sub) == -1) {
+		snprintf(err, errlen, "maildir %s: cannot open %s: %s", dir,
+		    sub, strerror(errno));
 		return -1;
 	}
-	return 0;
+	*fd = maildir_opendir_at(AT_FDCWD, dir, path, 0, err, errlen);
+	return *fd == -1 ? -1 : 0;
 }
 
 /*
@@ -160,33 +188,45 @@ maildir_open(struct delivery *dv, const char *folder, char *err,
 	char		 dir[PATH_MAX];
 	char		*path;
 	struct stat	 sb;
+	int		 rootfd, fd = -1, fds[3], rv = -1;
 
-	if (maildir_subdirs(dv->path, err, errlen) == -1)
+	if ((rootfd = maildir_opendir_at(AT_FDCWD, dv->path, dv->path, 1, err,
+	    errlen)) == -1)
 		return -1;
+	if (maildir_subdirs(rootfd, dv->path, folder == NULL ? fds : NULL,
+	    err, errlen) == -1)
+		goto out;
 	if (folder != NULL) {
-		if (maildir_folder(dv->path, folder, dir, sizeof(dir), err,
-		    errlen) == -1)
-			return -1;
+		if ((fd = maildir_folder(rootfd, dv->path, folder, dir,
+		    sizeof(dir), err, errlen)) == -1)
+			goto out;
 		if ((path = strdup(dir)) == NULL) {
 			snprintf(err, errlen, "maildir %s: out of memory", dir);
-			return -1;
+			goto out;
 		}
 		free(dv->path);
 		dv->path = path;
+		if (maildir_subdirs(fd, dv->path, fds, err, errlen) == -1)
+			goto out;
 	}
-	if (maildir_opendir(dv->path, "tmp", &dv->tmpfd, err, errlen) == -1 ||
-	    maildir_opendir(dv->path, "new", &dv->newfd, err, errlen) == -1 ||
-	    maildir_opendir(dv->path, "cur", &dv->curfd, err, errlen) == -1)
-		return -1;
+	dv->tmpfd = fds[0];
+	dv->newfd = fds[1];
+	dv->curfd = fds[2];
 	if (fstat(dv->tmpfd, &sb) == -1) {
 		snprintf(err, errlen, "maildir %s: tmp: %s", dv->path,
 		    strerror(errno));
-		return -1;
+		goto out;
 	}
 	dv->dev = sb.st_dev;
 	maildir_host(dv->host, sizeof(dv->host));
 	maildir_clean_tmp(dv);
-	return 0;
+	rv = 0;
+out:
+	/* directories, read-only */
+	if (fd != -1)
+		(void)close(fd);
+	(void)close(rootfd);
+	return rv;
 }
 
 void
@@ -347,16 +387,14 @@ static int
 maildir_find_cur(const char *dir, const char *name, char *err,
     size_t errlen)
 {
-	char		 path[PATH_MAX];
-	DIR		*d;
+	DIR		*d = NULL;
 	struct dirent	*de;
 	size_t		 len = strlen(name);
-	int		 found = 0;
+	int		 fd, found = 0;
 
-	if (delivery_join(path, sizeof(path), dir, "cur") == -1)
-		d = NULL;
-	else
-		d = opendir(path);
+	if (maildir_opendir(dir, "cur", &fd, err, errlen) == 0 &&
+	    (d = fdopendir(fd)) == NULL)
+		(void)close(fd);	/* read-only */
 	if (d == NULL) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
@@ -386,34 +424,40 @@ maildir_find_cur(const char *dir, const char *name, char *err,
 int
 maildir_find(const char *dir, const char *name, char *err, size_t errlen)
 {
-	char		 path[PATH_MAX], sub[PATH_MAX];
 	struct stat	 sb;
+	int		 fd, r, e;
 
-	if (delivery_join(sub, sizeof(sub), dir, "new") == -1 ||
-	    delivery_join(path, sizeof(path), sub, name) == -1) {
-		snprintf(err, errlen, "maildir %s: path too long", dir);
+	if (maildir_opendir(dir, "new", &fd, err, errlen) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return maildir_find_cur(dir, name, err, errlen);
 		return -1;
 	}
-	if (lstat(path, &sb) == 0)
-		return 1;
-	if (errno != ENOENT && errno != ENOTDIR) {
+	r = fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW);
+	e = errno;
+	if (r == -1 && e != ENOENT)
 		snprintf(err, errlen, "maildir %s: cannot look at new/%s: %s",
-		    dir, name, strerror(errno));
+		    dir, name, strerror(e));
+	(void)close(fd);	/* read-only */
+	if (r == 0)
+		return 1;
+	if (e != ENOENT)
 		return -1;
-	}
 	return maildir_find_cur(dir, name, err, errlen);
 }
 
 int
 maildir_discard(const char *dir, const char *name, char *err, size_t errlen)
 {
-	char	 path[PATH_MAX], sub[PATH_MAX];
+	int	 fd, e = 0;
 
-	if (delivery_join(sub, sizeof(sub), dir, "tmp") == -1 ||
-	    delivery_join(path, sizeof(path), sub, name) == -1 ||
-	    (unlink(path) == -1 && errno != ENOENT && errno != ENOTDIR)) {
+	if (maildir_opendir(dir, "tmp", &fd, err, errlen) == -1)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	if (unlinkat(fd, name, 0) == -1 && errno != ENOENT)
+		e = errno;
+	(void)close(fd);	/* read-only */
+	if (e != 0) {
 		snprintf(err, errlen, "maildir %s: cannot remove tmp/%s: %s%s",
-		    dir, name, strerror(errno), delivery_hint(errno));
+		    dir, name, strerror(e), delivery_hint(e));
 		return -1;
 	}
 	return 0;

@@ -7,7 +7,9 @@
  * batch's entries are appended under a dot lock (PATH.lock, created with
  * O_EXCL and holding "pid:host") and an fcntl() lock, in that order, as
  * mutt, procmail and Dovecot do; a failed append is cut off again so the
- * file never keeps half a batch.
+ * file never keeps half a batch.  The file and its lock are opened in
+ * their directory, reached as safepath.h says; the file itself is never
+ * a symlink.
  */
 #define _GNU_SOURCE		/* syncfs(2) */
 
@@ -26,6 +28,7 @@
 #include <openssl/evp.h>
 
 #include "daemon/deliver.h"
+#include "daemon/safepath.h"
 
 /* Give up waiting for a lock after this; break a dot lock older than
  * that (its owner is gone or hung: Postfix uses 500 s). */
@@ -43,9 +46,10 @@ struct entry_buf {
 int
 mbox_open(struct delivery *dv, const char *folder, char *err, size_t errlen)
 {
-	char		 path[PATH_MAX], *slash;
+	char		 path[PATH_MAX], name[NAME_MAX + 1], e[PATH_MAX + 128];
 	const char	*base;
 	size_t		 dirlen, len;
+	int		 fd;
 
 	if (folder != NULL) {
 		/* a folder is a file beside the mbox */
@@ -65,15 +69,16 @@ mbox_open(struct delivery *dv, const char *folder, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if ((len = strlen(dv->path)) >= sizeof(path)) {
-		snprintf(err, errlen, "mbox %s: path too long", dv->path);
+	/* the directories above the file, created, never through a
+	 * symlink; the file itself is opened when a batch is locked */
+	if ((fd = safepath_open_parent(AT_FDCWD, dv->path, 1, name, e,
+	    sizeof(e))) == -1) {
+		snprintf(err, errlen, "mbox %s: %s%s", dv->path, e,
+		    delivery_hint(errno));
 		return -1;
 	}
-	memcpy(path, dv->path, len + 1);
-	if ((slash = strrchr(path, '/')) == NULL || slash == path)
-		return 0;
-	*slash = '\0';
-	return delivery_mkdirs(path, err, errlen);
+	(void)close(fd);	/* a directory, read-only */
+	return 0;
 }
 
 static int
@@ -220,7 +225,7 @@ lock_pause(void)
 
 /* A dot lock is stale when old, or held by a dead process of this host. */
 static int
-dotlock_stale(const char *lockpath)
+dotlock_stale(int dirfd, const char *lockname)
 {
 	char		 buf[320], host[256];
 	struct stat	 sb;
@@ -228,11 +233,12 @@ dotlock_stale(const char *lockpath)
 	long		 pid;
 	int		 fd, used;
 
-	if (lstat(lockpath, &sb) == -1)
+	if (fstatat(dirfd, lockname, &sb, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT;
 	if (time(NULL) - sb.st_mtime > MBOX_LOCK_STALE)
 		return 1;
-	if ((fd = open(lockpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	if ((fd = openat(dirfd, lockname, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW | O_NONBLOCK)) == -1)
 		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	(void)close(fd);	/* read-only */
@@ -262,46 +268,48 @@ dotlock_write(int fd)
 }
 
 static int
-dotlock_take(const char *path, const char *lockpath, char *err,
+dotlock_take(struct mbox_lock *lk, const char *lockname, char *err,
     size_t errlen)
 {
 	time_t	 deadline = time(NULL) + MBOX_LOCK_WAIT;
 	int	 fd, e;
 
 	for (;;) {
-		fd = open(lockpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		    0600);
+		fd = openat(lk->dirfd, lockname, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd != -1)
 			break;
 		if (errno != EEXIST) {
 			snprintf(err, errlen, "mbox %s: cannot create the lock "
-			    "file %s: %s%s", path, lockpath, strerror(errno),
-			    delivery_hint(errno));
+			    "file %s.lock: %s%s", lk->path, lk->path,
+			    strerror(errno), delivery_hint(errno));
 			return -1;
 		}
-		if (dotlock_stale(lockpath)) {
-			if (unlink(lockpath) == -1 && errno != ENOENT) {
+		if (dotlock_stale(lk->dirfd, lockname)) {
+			if (unlinkat(lk->dirfd, lockname, 0) == -1 &&
+			    errno != ENOENT) {
 				snprintf(err, errlen, "mbox %s: cannot remove "
-				    "the stale lock %s: %s", path, lockpath,
-				    strerror(errno));
+				    "the stale lock %s.lock: %s", lk->path,
+				    lk->path, strerror(errno));
 				return -1;
 			}
 			continue;
 		}
 		if (time(NULL) >= deadline) {
 			snprintf(err, errlen, "mbox %s: locked by another "
-			    "program for %d s (%s exists; remove it if no "
-			    "program is using the file)", path, MBOX_LOCK_WAIT,
-			    lockpath);
+			    "program for %d s (%s.lock exists; remove it if no "
+			    "program is using the file)", lk->path,
+			    MBOX_LOCK_WAIT, lk->path);
 			return -1;
 		}
 		lock_pause();
 	}
 	if (dotlock_write(fd) == -1 || close(fd) == -1) {
 		e = errno;
-		(void)unlink(lockpath);	/* ours, and useless */
+		(void)unlinkat(lk->dirfd, lockname, 0);	/* ours, useless */
 		snprintf(err, errlen, "mbox %s: cannot write the lock file "
-		    "%s: %s%s", path, lockpath, strerror(e), delivery_hint(e));
+		    "%s.lock: %s%s", lk->path, lk->path, strerror(e),
+		    delivery_hint(e));
 		return -1;
 	}
 	return 0;
@@ -329,34 +337,79 @@ fcntl_take(int fd, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-lock_name(const char *path, char *out, size_t outlen)
+/* name.lock beside the file; -1 if that is longer than a name can be. */
+static int
+lock_name(const struct mbox_lock *lk, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%s.lock", path);
+	int	 n;
+
+	n = snprintf(out, outlen, "%s.lock", lk->name);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+/* The directory holding the file, reached without foreign symlinks
+ * (safepath.h), and the file's name in it. */
+static int
+mbox_lock_dir(struct mbox_lock *lk, char *lockname, size_t locklen,
+    char *err, size_t errlen)
+{
+	char	 e[PATH_MAX + 128];
+
+	if ((lk->dirfd = safepath_open_parent(AT_FDCWD, lk->path, 0,
+	    lk->name, e, sizeof(e))) == -1) {
+		snprintf(err, errlen, "mbox %s: %s%s", lk->path, e,
+		    delivery_hint(errno));
+		return -1;
+	}
+	if (lock_name(lk, lockname, locklen) == -1) {
+		snprintf(err, errlen, "mbox %s: the name is too long for a "
+		    "lock file beside it", lk->path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+mbox_lock_open(struct mbox_lock *lk, int create, char *err, size_t errlen)
+{
+	struct stat	 sb;
+	int		 flags = O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK |
+			    O_CLOEXEC;
+
+	lk->created = create && fstatat(lk->dirfd, lk->name, &sb,
+	    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT;
+	if ((lk->fd = openat(lk->dirfd, lk->name, create ? flags | O_CREAT :
+	    flags, 0600)) == -1) {
+		snprintf(err, errlen, "mbox %s: cannot open: %s%s", lk->path,
+		    errno == ELOOP ? "it is a symlink: not followed" :
+		    strerror(errno), delivery_hint(errno));
+		return -1;
+	}
+	if (fstat(lk->fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "mbox %s: not a regular file", lk->path);
+		return -1;
+	}
+	return 0;
 }
 
 int
 mbox_lock(struct mbox_lock *lk, const char *path, int create, char *err,
     size_t errlen)
 {
-	char		 lockpath[PATH_MAX], ignored[512];
+	char		 lockname[NAME_MAX + 1], ignored[512];
 	struct stat	 sb;
-	int		 flags = O_RDWR | O_APPEND | O_CLOEXEC;
 
 	lk->path = path;
 	lk->fd = -1;
+	lk->dirfd = -1;
 	lk->dotlocked = 0;
-	lock_name(path, lockpath, sizeof(lockpath));
-	if (dotlock_take(path, lockpath, err, errlen) == -1)
-		return -1;
-	lk->dotlocked = 1;
-	lk->created = create && stat(path, &sb) == -1 && errno == ENOENT;
-	if ((lk->fd = open(path, create ? flags | O_CREAT : flags,
-	    0600)) == -1) {
-		snprintf(err, errlen, "mbox %s: cannot open: %s%s", path,
-		    strerror(errno), delivery_hint(errno));
+	if (mbox_lock_dir(lk, lockname, sizeof(lockname), err, errlen) == -1)
 		goto fail;
-	}
+	if (dotlock_take(lk, lockname, err, errlen) == -1)
+		goto fail;
+	lk->dotlocked = 1;
+	if (mbox_lock_open(lk, create, err, errlen) == -1)
+		goto fail;
 	if (fcntl_take(lk->fd, path, err, errlen) == -1)
 		goto fail;
 	if (fstat(lk->fd, &sb) == -1) {
@@ -374,7 +427,7 @@ fail:
 int
 mbox_unlock(struct mbox_lock *lk, char *err, size_t errlen)
 {
-	char	 lockpath[PATH_MAX];
+	char	 lockname[NAME_MAX + 1];
 	int	 rv = 0;
 
 	/* Closing the descriptor drops the fcntl lock. */
@@ -384,14 +437,17 @@ mbox_unlock(struct mbox_lock *lk, char *err, size_t errlen)
 		rv = -1;
 	}
 	lk->fd = -1;
-	lock_name(lk->path, lockpath, sizeof(lockpath));
-	if (lk->dotlocked && unlink(lockpath) == -1) {
+	if (lk->dotlocked && (lock_name(lk, lockname, sizeof(lockname)) ==
+	    -1 || unlinkat(lk->dirfd, lockname, 0) == -1)) {
 		snprintf(err, errlen, "mbox %s: cannot remove the lock file "
-		    "%s: %s (remove it by hand)", lk->path, lockpath,
+		    "%s.lock: %s (remove it by hand)", lk->path, lk->path,
 		    strerror(errno));
 		rv = -1;
 	}
 	lk->dotlocked = 0;
+	if (lk->dirfd != -1)
+		(void)close(lk->dirfd);	/* a directory, read-only */
+	lk->dirfd = -1;
 	return rv;
 }
 

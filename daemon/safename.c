@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "daemon/safename.h"
 
@@ -56,25 +57,54 @@ safename_make(const char *name, const char *fallback, char *out)
 	out[n] = '\0';
 }
 
+/* 48 random bits as 12 hex digits: a name no sender can have made
+ * exist in advance, so one more try is all a collision costs. */
+static int
+random_suffix(char *out)
+{
+	unsigned char	 r[6];
+	ssize_t		 n;
+	size_t		 i;
+
+	do
+		n = getrandom(r, sizeof(r), 0);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof(r)) {
+		if (n != -1)
+			errno = EAGAIN;
+		return -1;
+	}
+	for (i = 0; i < sizeof(r); i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	return 0;
+}
+
+static int
+create_at(int dirfd, const char *name)
+{
+	return openat(dirfd, name,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
 int
 safename_create(int dirfd, const char *name, char *out)
 {
 	const char	*dot;
+	char		 suffix[13];
 	size_t		 stem;
-	unsigned	 i;
-	int		 fd;
+	int		 fd, i;
 
+	snprintf(out, SAFENAME_OUT_MAX, "%s", name);
+	if ((fd = create_at(dirfd, out)) != -1 || errno != EEXIST)
+		return fd;
 	dot = strrchr(name, '.');
 	stem = dot != NULL && dot != name ? (size_t)(dot - name) : strlen(name);
-	for (i = 0; i < 10000; i++) {
-		if (i == 0)
-			snprintf(out, SAFENAME_MAX + 16, "%s", name);
-		else
-			snprintf(out, SAFENAME_MAX + 16, "%.*s-%u%s",
-			    (int)stem, name, i, name + stem);
-		fd = openat(dirfd, out,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd != -1 || errno != EEXIST)
+	for (i = 0; i < SAFENAME_TRIES; i++) {
+		if (random_suffix(suffix) == -1)
+			return -1;
+		snprintf(out, SAFENAME_OUT_MAX, "%.*s-%s%s", (int)stem, name,
+		    suffix, name + stem);
+		if ((fd = create_at(dirfd, out)) != -1 || errno != EEXIST)
 			return fd;
 	}
 	errno = EEXIST;

@@ -13,14 +13,22 @@
 #include <stddef.h>
 
 #define SAFENAME_MAX	200
+/* Room for a name safename_create() may use: a "-" and 12 hex digits
+ * more, well below NAME_MAX. */
+#define SAFENAME_OUT_MAX	(SAFENAME_MAX + 16)
+/* Random names tried after the plain one is taken (48 bits each: a
+ * second one is never needed in practice). */
+#define SAFENAME_TRIES		4
 
 /* Write the safe form of name (fallback when nothing usable is left) into
  * out, which has room for SAFENAME_MAX + 1 bytes. */
 void	safename_make(const char *name, const char *fallback, char *out);
-/* Create name under the directory dirfd, never overwriting and never
- * following a symlink: on collision "a.pdf" becomes "a-1.pdf", "a-2.pdf"
- * ...  Returns the open descriptor and writes the name used to out (room
- * for SAFENAME_MAX + 16 bytes), or -1 with errno set. */
+/* Create name under the directory dirfd (O_EXCL, never overwriting,
+ * never following a symlink).  When the name is taken, "a.pdf" becomes
+ * "a-<12 random hex digits>.pdf": a fixed number of tries whatever
+ * files exist, so no sender can use up the names.  Returns the open
+ * descriptor and writes the name used to out (SAFENAME_OUT_MAX bytes),
+ * or -1 with errno set. */
 int	safename_create(int dirfd, const char *name, char *out);
 
 #endif

@@ -254,7 +254,13 @@ def test_transforms():
              attach=("a.pdf", PDF)),
          msg("dd2", sender, "DEDUPE two", to=to,
              attach=("b.pdf", PDF)),
-         msg("two1", sender, "TWO-PLACES", to=to))
+         msg("two1", sender, "TWO-PLACES", to=to),
+         msg("sym1", sender, "SYMLINKED", to=to, attach=("c.pdf", PDF)))
+    # a directory that {from.domain} names, planted as a symlink
+    victim = os.path.join(W, "victim")
+    os.makedirs(victim)
+    os.makedirs(os.path.join(W, "sym"))
+    os.symlink(victim, os.path.join(W, "sym", sender.split("@")[1]))
     rules = os.path.join(W, "rules-t.yaml")
     with open(rules, "w") as f:
         f.write(r"""version: 1
@@ -281,6 +287,11 @@ rules:
     do:
       - deliver: "maildir:%(w)s/place-a"
       - deliver: "maildir:%(w)s/place-b"
+  - name: symlinked
+    when: { subject: '^SYMLINKED' }
+    do:
+      - save-attachments: { to: '%(w)s/sym/{from.domain}' }
+      - deliver: "maildir:%(w)s/symdone"
   - name: failing
     when: { subject: '^PIPE-FAILS' }
     do:
@@ -321,6 +332,12 @@ account t {
     subjects = [str(parse(p)["Subject"]) for p in
                 maildir_files(os.path.join(W, "Maildir-t"))]
     check("DROP-ME" not in subjects, "discard files nothing", subjects)
+    check(os.listdir(victim) == [] and "is a symlink: not followed" in log,
+          "save-attachments: nothing written through a symlinked "
+          "directory, and the log names it", os.listdir(victim))
+    check(len(maildir_files(os.path.join(W, "symdone"))) == 1,
+          "a save that cannot succeed is skipped and the rest of the plan "
+          "goes on: the message is delivered")
     check("DELETE-ME" in subjects, "delete: delivered by default first",
           subjects)
     left = doveadm("fetch", "-u", "user1", "hdr.subject", "mailbox",

@@ -867,6 +867,109 @@ test_open_errors(void **state)
 	free(file);
 }
 
+/* Stage message 0 into dv and commit: the commit's result; the message
+ * is done exactly when the commit succeeded. */
+static int
+deliver_to(struct state *st, struct delivery *dv)
+{
+	struct delivery_batch	*b;
+	struct msg_key		 k = key_uid("acct", 40);
+	int			 rv;
+
+	assert_non_null(b = delivery_batch_new(st));
+	if (delivery_stage(b, dv, &k, "Subject: s\n\nx\n", 15, 0, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	rv = delivery_batch_commit(b, err, sizeof(err));
+	assert_int_equal(delivery_batch_done(b, 0), rv == 0);
+	delivery_batch_free(b);
+	return rv;
+}
+
+/*
+ * A directory of the path that a sender's {from.domain} or a rule's
+ * folder names, planted as a symlink: the target is refused with an
+ * error naming the link, nothing is written through it, and nothing is
+ * recorded, so the message stays for the next round.
+ */
+static void
+test_symlinks(void **state)
+{
+	struct fixture	*f = *state;
+	struct state	*st = st_open(f);
+	struct delivery	*dv;
+	char		*victim, *link, *target, *vfile, *txt;
+	size_t		 len;
+
+	folder_begin(st, "acct");
+	victim = xasprintf("%s/victim", f->dir);
+	assert_int_equal(mkdir(victim, 0700), 0);
+	assert_int_equal(mkdir(f->maildir, 0700), 0);
+	/* an intermediate directory of a Maildir target */
+	link = xasprintf("%s/example.com", f->maildir);
+	assert_int_equal(symlink(victim, link), 0);
+	target = xasprintf("maildir:%s/example.com/Maildir", f->maildir);
+	dv = delivery_open(target, NULL, err, sizeof(err));
+	if (dv != NULL)
+		assert_int_equal(deliver_to(st, dv), -1);
+	delivery_close(dv);
+	assert_null(dv);
+	assert_non_null(strstr(err, link));
+	assert_non_null(strstr(err, "symlink"));
+	free(target);
+	/* an mbox below it */
+	target = xasprintf("mbox:%s/example.com/box", f->maildir);
+	dv = delivery_open(target, NULL, err, sizeof(err));
+	if (dv != NULL)
+		assert_int_equal(deliver_to(st, dv), -1);
+	delivery_close(dv);
+	free(target);
+	/* a Maildir++ folder */
+	target = xasprintf("%s/.Evil", f->maildir);
+	assert_int_equal(symlink(victim, target), 0);
+	free(target);
+	dv = delivery_open(f->target_md, "Evil", err, sizeof(err));
+	if (dv != NULL)
+		assert_int_equal(deliver_to(st, dv), -1);
+	delivery_close(dv);
+	assert_null(dv);
+	assert_non_null(strstr(err, "symlink"));
+	/* an mbox folder's directory, and the mbox file itself */
+	free(link);
+	link = xasprintf("%s/mail", f->dir);
+	assert_int_equal(mkdir(link, 0700), 0);
+	free(link);
+	link = xasprintf("%s/mail/Lists", f->dir);
+	assert_int_equal(symlink(victim, link), 0);
+	dv = delivery_open(f->target_mb, "Lists/debian", err, sizeof(err));
+	if (dv != NULL)
+		assert_int_equal(deliver_to(st, dv), -1);
+	delivery_close(dv);
+	vfile = xasprintf("%s/file", victim);
+	write_file(vfile, "keep\n", 5);
+	free(link);
+	link = xasprintf("%s/mail/Evil", f->dir);
+	assert_int_equal(symlink(vfile, link), 0);
+	dv = delivery_open(f->target_mb, "Evil", err, sizeof(err));
+	if (dv != NULL) {
+		assert_int_equal(deliver_to(st, dv), -1);
+		delivery_close(dv);
+	}
+	assert_non_null(strstr(err, "symlink"));
+	/* nothing went through any of the links */
+	assert_int_equal(dir_count(victim), 1);
+	txt = read_file(vfile, &len);
+	assert_non_null(txt);
+	assert_int_equal(len, 5);
+	assert_memory_equal(txt, "keep\n", 5);
+	free(txt);
+	free(vfile);
+	free(link);
+	free(victim);
+	state_close(st);
+	assert_nothing_recorded(f);
+}
+
 /* tmp/ vanishes under an open target: staging fails, names the path,
  * and the batch records nothing. */
 static void
@@ -1470,6 +1573,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_stage_failure, setup,
 		    teardown),

@@ -1,0 +1,306 @@
+/*
+ * test_daemon_safename.c - attachment file names (daemon/safename.c) and
+ * save-attachments (daemon/action-save.c): a taken name costs one more
+ * try however many files a sender made exist, a save that can never
+ * succeed is reported and recorded and does not hold the message back,
+ * dedupe still saves the same bytes once, and nothing is written through
+ * a symlinked directory.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mime/mime.h"
+#include "rules/rules.h"
+#include "daemon/action.h"
+#include "daemon/safename.h"
+#include "daemon/state.h"
+
+static char	 dir[64];
+
+static const char msg_text[] =
+    "From: a@example.com\n"
+    "To: b@example.com\n"
+    "Subject: invoice\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=XX\n"
+    "\n"
+    "--XX\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "see attached\n"
+    "--XX\n"
+    "Content-Type: application/pdf\n"
+    "Content-Disposition: attachment; filename=x.pdf\n"
+    "\n"
+    "%PDF-1.4 the same bytes\n"
+    "--XX--\n";
+
+struct save {
+	struct rule_set		*set;
+	struct mime_message	*msg;
+	struct rule_plan	*plan;
+	struct state		*st;
+};
+
+static void
+rm_rf_at(int dfd, const char *name)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd;
+
+	if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+		return;
+	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			rm_rf_at(dirfd(d), de->d_name);
+	closedir(d);
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/msx-safename.XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	rm_rf_at(AT_FDCWD, dir);
+	return 0;
+}
+
+static int
+count_files(const char *path)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 n = 0;
+
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+touch(const char *path)
+{
+	int	 fd;
+
+	assert_int_not_equal(fd = open(path, O_WRONLY | O_CREAT | O_EXCL,
+	    0600), -1);
+	close(fd);
+}
+
+/* x.pdf, x-1.pdf ... x-9999.pdf in sub: what the old counter tried. */
+static void
+fill_collisions(const char *sub)
+{
+	char	 p[PATH_MAX];
+	int	 i;
+
+	snprintf(p, sizeof(p), "%s/x.pdf", sub);
+	touch(p);
+	for (i = 1; i < 10000; i++) {
+		snprintf(p, sizeof(p), "%s/x-%d.pdf", sub, i);
+		touch(p);
+	}
+}
+
+static void
+test_make(void **state)
+{
+	char	 out[SAFENAME_MAX + 1];
+
+	(void)state;
+	safename_make("../../etc/pass\twd", "fb", out);
+	assert_string_equal(out, "passwd");
+	safename_make("..", "fb", out);
+	assert_string_equal(out, "fb");
+	safename_make(NULL, "fb", out);
+	assert_string_equal(out, "fb");
+}
+
+/* Two messages were enough to make every later x.pdf fail. */
+static void
+test_create_collisions(void **state)
+{
+	char	 sub[PATH_MAX], used[SAFENAME_MAX + 16], used2[SAFENAME_MAX + 16];
+	int	 dfd, fd;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/coll", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	fill_collisions(sub);
+	assert_int_not_equal(dfd = open(sub, O_RDONLY | O_DIRECTORY), -1);
+	fd = safename_create(dfd, "x.pdf", used);
+	if (fd == -1)
+		fail_msg("x.pdf with 10000 names taken: %s", strerror(errno));
+	close(fd);
+	assert_int_equal(strncmp(used, "x-", 2), 0);
+	assert_string_equal(used + strlen(used) - 4, ".pdf");
+	assert_int_not_equal(fd = safename_create(dfd, "x.pdf", used2), -1);
+	close(fd);
+	assert_string_not_equal(used, used2);
+	/* no extension, and a name that is free */
+	assert_int_not_equal(fd = safename_create(dfd, "README", used), -1);
+	close(fd);
+	assert_string_equal(used, "README");
+	assert_int_not_equal(fd = safename_create(dfd, "README", used), -1);
+	close(fd);
+	assert_int_equal(strncmp(used, "README-", 7), 0);
+	assert_int_equal(count_files(sub), 10004);
+	close(dfd);
+}
+
+static void
+save_open(struct save *s, const char *to, int dedupe)
+{
+	char	 yaml[PATH_MAX + 256], db[PATH_MAX], err[1024];
+	struct rule_input in;
+
+	snprintf(yaml, sizeof(yaml), "version: 1\nrules:\n  - name: s\n"
+	    "    when: { subject: invoice }\n    do:\n"
+	    "      - save-attachments: { to: '%s'%s }\n", to,
+	    dedupe ? ", dedupe: sha256" : "");
+	s->set = rule_set_load_buffer("t.yaml", yaml, strlen(yaml), 0, err,
+	    sizeof(err));
+	if (s->set == NULL)
+		fail_msg("%s", err);
+	assert_non_null(s->msg = mime_message_parse(msg_text,
+	    strlen(msg_text), NULL));
+	memset(&in, 0, sizeof(in));
+	in.msg = s->msg;
+	in.size = strlen(msg_text);
+	in.account = "acct";
+	in.now = 1700000000;
+	assert_non_null(s->plan = rule_set_eval(s->set, &in, NULL, NULL));
+	assert_int_equal(rule_plan_count(s->plan), 1);
+	snprintf(db, sizeof(db), "%s/state.db", dir);
+	s->st = state_open(db, 0, err, sizeof(err));
+	if (s->st == NULL)
+		fail_msg("%s", err);
+}
+
+static void
+save_close(struct save *s)
+{
+	state_close(s->st);
+	rule_plan_free(s->plan);
+	mime_message_free(s->msg);
+	rule_set_free(s->set);
+}
+
+static int
+save_run(struct save *s, const char *key)
+{
+	return action_save_attachments(s->st, rule_plan_action(s->plan, 0),
+	    key, "acct");
+}
+
+/* The old code failed the action, so the message was left on the server
+ * and tried again every round, forever. */
+static void
+test_save_collisions(void **state)
+{
+	struct save	 s;
+	char		 to[PATH_MAX];
+
+	(void)state;
+	snprintf(to, sizeof(to), "%s/inv", dir);
+	assert_int_equal(mkdir(to, 0700), 0);
+	fill_collisions(to);
+	save_open(&s, to, 0);
+	assert_int_equal(save_run(&s, "acct/INBOX/1/1/s/save-attachments"), 0);
+	assert_int_equal(count_files(to), 10001);
+	save_close(&s);
+}
+
+static void
+test_save_dedupe(void **state)
+{
+	struct save	 s;
+	char		 to[PATH_MAX];
+
+	(void)state;
+	snprintf(to, sizeof(to), "%s/dd", dir);
+	save_open(&s, to, 1);
+	assert_int_equal(save_run(&s, "acct/INBOX/2/1/s/save-attachments"), 0);
+	assert_int_equal(save_run(&s, "acct/INBOX/2/2/s/save-attachments"), 0);
+	assert_int_equal(count_files(to), 1);
+	save_close(&s);
+	/* without dedupe the second copy gets a name of its own */
+	save_open(&s, to, 0);
+	assert_int_equal(save_run(&s, "acct/INBOX/2/3/s/save-attachments"), 0);
+	assert_int_equal(count_files(to), 2);
+	save_close(&s);
+}
+
+/* A directory below the configured one that is a symlink: nothing is
+ * written through it, the save is reported and recorded, and the rest
+ * of the plan goes on (the message is not held back round after round). */
+static void
+test_save_symlink_dir(void **state)
+{
+	struct save	 s;
+	char		 to[PATH_MAX], victim[PATH_MAX], link[PATH_MAX];
+	char		 tpl[PATH_MAX];
+
+	(void)state;
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(link, sizeof(link), "%s/base/example.com", dir);
+	snprintf(to, sizeof(to), "%s/base", dir);
+	assert_int_equal(mkdir(victim, 0700), 0);
+	assert_int_equal(mkdir(to, 0700), 0);
+	assert_int_equal(symlink(victim, link), 0);
+	snprintf(tpl, sizeof(tpl), "%s/base/{from.domain}/2024", dir);
+	save_open(&s, tpl, 0);
+	assert_int_equal(save_run(&s, "acct/INBOX/1/9/s/save-attachments"), 0);
+	assert_int_equal(count_files(victim), 0);
+	/* recorded: the next round does not try again */
+	assert_int_equal(save_run(&s, "acct/INBOX/1/9/s/save-attachments"), 0);
+	assert_int_equal(count_files(victim), 0);
+	save_close(&s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_make),
+		cmocka_unit_test(test_create_collisions),
+		cmocka_unit_test(test_save_collisions),
+		cmocka_unit_test(test_save_dedupe),
+		cmocka_unit_test(test_save_symlink_dir),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
