@@ -73,11 +73,12 @@ trust_dir_check(struct trust_walk *w, const struct stat *st)
 
 	if (!S_ISDIR(st->st_mode))
 		return trust_fail(w, "%s is not a directory", w->at);
-	trust_user_name(w->euid, me, sizeof(me));
-	if (!trust_owner_ok(w, st->st_uid))
+	if (!trust_owner_ok(w, st->st_uid)) {
+		trust_user_name(w->euid, me, sizeof(me));
 		return trust_fail(w, "its directory %s is owned by uid %u, "
 		    "who could replace the file, but mailsift runs as %s; "
 		    "chown %s %s", w->at, (unsigned)st->st_uid, me, me, w->at);
+	}
 	if ((st->st_mode & 022) != 0 && (st->st_mode & S_ISVTX) == 0)
 		return trust_fail(w, "its directory %s is writable by group "
 		    "or others, who could replace the file; chmod go-w %s",
@@ -90,15 +91,15 @@ trust_leaf_check(struct trust_walk *w, const struct stat *st)
 {
 	char	 me[64];
 
+	if (trust_owner_ok(w, st->st_uid) && (st->st_mode & 022) == 0)
+		return 0;
 	trust_user_name(w->euid, me, sizeof(me));
 	if (!trust_owner_ok(w, st->st_uid))
 		return trust_fail(w, "owned by uid %u, but mailsift runs as "
 		    "%s and would run its commands as %s; chown %s %s",
 		    (unsigned)st->st_uid, me, me, me, w->path);
-	if ((st->st_mode & 022) != 0)
-		return trust_fail(w, "writable by group or others, but "
-		    "mailsift runs as %s; chmod go-w %s", me, w->path);
-	return 0;
+	return trust_fail(w, "writable by group or others, but mailsift "
+	    "runs as %s; chmod go-w %s", me, w->path);
 }
 
 /* Make fd (a directory just opened) the current one, once checked. */
@@ -216,19 +217,18 @@ trust_next(struct trust_walk *w, char *name, size_t len, char *next,
 static int
 trust_walk(struct trust_walk *w, unsigned flags, struct stat *st)
 {
-	char	 name[NAME_MAX + 1], next[PATH_MAX];
-	int	 last;
+	struct stat	 lst;
+	char		 name[NAME_MAX + 1], next[PATH_MAX];
+	int		 last;
 
 	for (;;) {
-		struct stat	 lst;
-
 		if ((last = trust_next(w, name, sizeof(name), next,
 		    sizeof(next))) == -1)
 			return trust_fail(w, "%s", strerror(ENAMETOOLONG));
+		/* "", ".", "..": a path that ends with one names a
+		 * directory, which its caller will find is not a file. */
 		if (name[0] == '\0' || strcmp(name, ".") == 0 ||
 		    strcmp(name, "..") == 0) {
-			/* A path that ends in a directory: its caller will
-			 * find it is not a regular file. */
 			if (strcmp(name, "..") == 0 && trust_down(w, "..") == -1)
 				return -1;
 			if (last)
@@ -303,6 +303,7 @@ trust_file_read(const char *path, size_t max, uid_t also, struct stat *st,
 			continue;
 		if (n == -1) {
 			snprintf(err, errlen, "read: %s", strerror(errno));
+			explicit_bzero(buf, off);	/* it may hold a password */
 			free(buf);
 			buf = NULL;
 		} else if (n == 0)
