@@ -5,11 +5,11 @@
  *
  * Auto-replies are safe by default (RFC 3834, RFC 5230): never to a null
  * or robot sender (MAILER-DAEMON, *-request, owner-*), never to mail
- * that is itself automatic (Auto-Submitted other than "no"), from a
- * list (any List-* field, Precedence bulk/list/junk) or asking not to
- * be answered (X-Auto-Response-Suppress), never when our address is not
- * among the recipients, never to ourselves, and at most once per sender
- * per `every` for each rule.
+ * that is itself automatic (Auto-Submitted other than the keyword "no"),
+ * from a list (any List-* field, Precedence bulk/list/junk) or asking
+ * not to be answered (X-Auto-Response-Suppress), never when our address
+ * is not among the recipients, never to ourselves, and at most once per
+ * sender per `every` for each rule.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,9 +67,10 @@ contains_nocase(const char *s, const char *word)
 	return 0;
 }
 
+/* Does a value of field contain one of words, ignoring case? */
 static int
 field_value_is(const struct mime_part *top, const char *field,
-    const char *const *bad, int all_but)
+    const char *const *words)
 {
 	struct mime_buf	 b;
 	const char	*n, *v;
@@ -84,14 +85,71 @@ field_value_is(const struct mime_part *top, const char *field,
 		mime_buf_reset(&b);
 		if (mime_header_unfold(v, vl, &b) == -1)
 			hit = 1;	/* no memory: do not reply */
-		for (k = 0; !hit && bad[k] != NULL; k++) {
-			if (all_but)
-				hit = strncasecmp(b.data ? b.data : "",
-				    bad[k], strlen(bad[k])) != 0;
-			else
-				hit = b.data != NULL &&
-				    contains_nocase(b.data, bad[k]);
-		}
+		for (k = 0; !hit && words[k] != NULL; k++)
+			hit = b.data != NULL && contains_nocase(b.data,
+			    words[k]);
+	}
+	mime_buf_free(&b);
+	return hit;
+}
+
+/*
+ * Skip white space and comments (nested, with quoted pairs) from p;
+ * NULL if a comment does not end.
+ */
+static const char *
+cfws_skip(const char *p, const char *end)
+{
+	int	 depth = 0;
+
+	for (; p < end; p++) {
+		if (depth > 0 && *p == '\\' && p + 1 < end)
+			p++;
+		else if (*p == '(')
+			depth++;
+		else if (depth > 0 && *p == ')')
+			depth--;
+		else if (depth == 0 && *p != ' ' && *p != '\t')
+			break;
+	}
+	return depth == 0 ? p : NULL;
+}
+
+/*
+ * RFC 3834 section 5: only the keyword "no" (any case; comments, white
+ * space and parameters after a ';' allowed) says a person sent it.
+ * Every other value, an unknown or empty one included, is automatic.
+ */
+static int
+auto_submitted_human(const char *v, size_t len)
+{
+	const char	*end = v + len, *p;
+
+	if ((p = cfws_skip(v, end)) == NULL || end - p < 2 ||
+	    strncasecmp(p, "no", 2) != 0 ||
+	    (p = cfws_skip(p + 2, end)) == NULL)
+		return 0;
+	return p == end || *p == ';';
+}
+
+/* Does some Auto-Submitted field say a program sent the message? */
+static int
+auto_submitted(const struct mime_part *top)
+{
+	struct mime_buf	 b;
+	const char	*n, *v;
+	size_t		 nl, vl;
+	long		 at = -1;
+	int		 hit = 0;
+
+	mime_buf_init(&b);
+	while (!hit && (at = mime_part_header_find(top, "Auto-Submitted",
+	    (size_t)(at + 1))) != -1) {
+		mime_part_header_at(top, (size_t)at, &n, &nl, &v, &vl);
+		mime_buf_reset(&b);
+		/* No memory counts as automatic: do not reply. */
+		hit = mime_header_unfold(v, vl, &b) == -1 ||
+		    !auto_submitted_human(b.data != NULL ? b.data : "", b.len);
 	}
 	mime_buf_free(&b);
 	return hit;
@@ -157,19 +215,18 @@ static int
 reply_due(const struct mime_message *m, const char *me, char *to,
     size_t tolen, const char **why)
 {
-	static const char *const no[] = { "no", NULL };
 	static const char *const bulk[] = { "bulk", "list", "junk", NULL };
 	static const char *const suppress[] = { "all", "autoreply", "oof",
 	    NULL };
 	const struct mime_part *top = mime_message_root(m);
 
-	if (field_value_is(top, "Auto-Submitted", no, 1))
+	if (auto_submitted(top))
 		return *why = "the message is automatic (Auto-Submitted)", 0;
 	if (has_list_field(top))
 		return *why = "the message comes from a list (List-*)", 0;
-	if (field_value_is(top, "Precedence", bulk, 0))
+	if (field_value_is(top, "Precedence", bulk))
 		return *why = "the message is bulk (Precedence)", 0;
-	if (field_value_is(top, "X-Auto-Response-Suppress", suppress, 0))
+	if (field_value_is(top, "X-Auto-Response-Suppress", suppress))
 		return *why = "the sender asks for no auto-replies", 0;
 	if (first_address(top, "Return-Path", to, tolen) == 1 &&
 	    to[0] == '\0')

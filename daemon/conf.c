@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include "daemon/conf-load.h"
 #include "daemon/conf-text.h"
 #include "daemon/log.h"
+#include "daemon/trust.h"
 
 /* Anything bigger is not a configuration file. */
 #define CONF_MAX_FILE	(1024 * 1024)
@@ -555,52 +557,22 @@ opts_register(cfg_t *cfg, const char *section, const cfg_opt_t *opts)
 }
 
 /*
- * As root, the file decides what runs as root (password-command): it
- * must be root's and not writable by anyone else.
+ * The file decides what runs (password-command) and where mail goes:
+ * only root and the user mailsift runs as may be able to change it
+ * (trust.h).
  */
 static int
-conf_check_owner(struct conf_load *ld)
+conf_read(struct conf_load *ld, char **out, size_t *outlen)
 {
-	if (geteuid() != 0)
-		return 0;
-	if (ld->st.st_uid != 0) {
-		conf_fail(ld, 0, "owned by uid %u, but mailsift runs as root "
-		    "and would run its commands as root; chown root %s",
-		    (unsigned)ld->st.st_uid, ld->path);
-		return -1;
-	}
-	if ((ld->st.st_mode & 022) != 0) {
-		conf_fail(ld, 0, "writable by group or others, but mailsift "
-		    "runs as root; chmod go-w %s", ld->path);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-conf_read_fd(struct conf_load *ld, int fd, char **out, size_t *outlen)
-{
+	char	 why[PATH_MAX + 256];
 	char	*buf, *nul;
-	size_t	 len = 0, size = (size_t)ld->st.st_size;
-	ssize_t	 n;
+	size_t	 len;
 
-	if ((buf = malloc(size + 1)) == NULL) {
-		conf_fail(ld, 0, "out of memory");
+	if ((buf = trust_file_read(ld->path, CONF_MAX_FILE, TRUST_NOBODY,
+	    &ld->st, &len, why, sizeof(why))) == NULL) {
+		conf_fail(ld, 0, "%s", why);
 		return -1;
 	}
-	while (len < size) {
-		if ((n = read(fd, buf + len, size - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			conf_fail(ld, 0, "read: %s", strerror(errno));
-			free(buf);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
 	if ((nul = memchr(buf, '\0', len)) != NULL) {
 		conf_fail(ld, 0, "contains a NUL byte at offset %zu; is this "
 		    "a text file?", (size_t)(nul - buf));
@@ -611,31 +583,6 @@ conf_read_fd(struct conf_load *ld, int fd, char **out, size_t *outlen)
 	*out = buf;
 	*outlen = len;
 	return 0;
-}
-
-static int
-conf_read(struct conf_load *ld, char **out, size_t *outlen)
-{
-	int	 fd, rc = -1;
-
-	/* O_NONBLOCK: a FIFO given by mistake must not hang the open. */
-	fd = open(ld->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd == -1) {
-		conf_fail(ld, 0, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &ld->st) == -1)
-		conf_fail(ld, 0, "cannot stat: %s", strerror(errno));
-	else if (!S_ISREG(ld->st.st_mode))
-		conf_fail(ld, 0, "not a regular file");
-	else if (ld->st.st_size > CONF_MAX_FILE)
-		conf_fail(ld, 0, "larger than %d bytes; is this the "
-		    "configuration file?", CONF_MAX_FILE);
-	else if (conf_check_owner(ld) == 0)
-		rc = conf_read_fd(ld, fd, out, outlen);
-	if (close(fd) == -1 && rc == 0)
-		log_warn("%s: close: %s", ld->path, strerror(errno));
-	return rc;
 }
 
 static cfg_t *

@@ -12,9 +12,10 @@
  * load, "~/" expanded from $HOME.  Ports are always set, from the type
  * and the TLS mode when the file gives none.  TLS defaults to implicit.
  * config_load() may be called from any thread (libconfuse's scanner is
- * global, so loads are serialised inside).  When the process runs as
- * root, the file must be owned by root and not writable by others: its
- * password-command runs with our privileges.
+ * global, so loads are serialised inside).  The file and the directories
+ * on the way to it must be changeable by no one but root and the user
+ * mailsift runs as (trust.h): its password-command runs with our
+ * privileges.
  */
 #ifndef DAEMON_CONF_H
 #define DAEMON_CONF_H
@@ -119,7 +120,9 @@ int			 config_default_path(char *buf, size_t len);
  * wipes and frees it with conf_secret_free().  The error names the
  * endpoint's label and the exit status, never the output.  Output is
  * bounded (64 KB); on a timeout the command's whole process group is
- * killed.  SIGCHLD must not be ignored by the process. */
+ * killed.  SIGCHLD must not be ignored by the process.  A command that
+ * starts with an absolute path is refused, unrun, when others could
+ * change that program (trust.h). */
 char	*conf_secret(const struct endpoint *, char *err, size_t errlen);
 void	 conf_secret_free(char *);
 /* Tests only: the password-command timeout in milliseconds. */

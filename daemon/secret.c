@@ -4,11 +4,15 @@
  *
  * The command's output is a secret: it never reaches an error message or
  * the log, and every buffer that held it is wiped before it is freed.
+ * A command that starts with an absolute path is refused when others
+ * could change that program (trust.h).
  */
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 #include <unistd.h>
 
 #include "daemon/conf.h"
+#include "daemon/trust.h"
 
 #define SECRET_MAX_OUTPUT	(64 * 1024)
 #define SECRET_TIMEOUT_MS	30000
@@ -238,6 +243,39 @@ secret_first_line(struct secret_run *r)
 	return s;
 }
 
+/*
+ * A command that starts with an absolute path runs that program: it must
+ * be as safe from others as the configuration is (trust.h).  A command
+ * that starts otherwise (a name looked up in PATH, a variable, quoting)
+ * is left to the shell.
+ */
+static int
+secret_program_check(const char *label, const char *command, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	char		 prog[PATH_MAX], why[PATH_MAX + 256];
+	size_t		 n;
+	int		 fd;
+
+	command += strspn(command, " \t");
+	n = strcspn(command, " \t\n;&|<>()");
+	if (command[0] != '/' || n >= sizeof(prog))
+		return 0;
+	memcpy(prog, command, n);
+	prog[n] = '\0';
+	if (strpbrk(prog, "'\"\\$`*?[{~") != NULL)
+		return 0;
+	if ((fd = trust_file_open(prog, TRUST_EXEC, TRUST_NOBODY, &st, why,
+	    sizeof(why))) == -1) {
+		snprintf(err, errlen, "%s: password-command: %s: %s", label,
+		    prog, why);
+		return -1;
+	}
+	(void)close(fd);
+	return 0;
+}
+
 static char *
 secret_command(const char *label, const char *command, char *err,
     size_t errlen)
@@ -246,6 +284,8 @@ secret_command(const char *label, const char *command, char *err,
 	char			*secret = NULL;
 	int			 status, ok;
 
+	if (secret_program_check(label, command, err, errlen) == -1)
+		return NULL;
 	memset(&r, 0, sizeof(r));
 	r.label = label;
 	r.err = err;

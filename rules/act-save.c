@@ -103,6 +103,8 @@ save_plan(struct rule_eval *ev, const struct act *a)
 	    plan_expand(ev, a->tpl[0], &ra->target) == -1)
 		return -1;
 	ra->dedupe = a->dedupe;
+	eval_regex_values(ev, a->type_re, n);	/* regex.h: the budget */
+	eval_regex_values(ev, a->name_re, n);
 	if (n > 0 && (ra->parts = plan_alloc(ev->plan,
 	    n * sizeof(*ra->parts))) == NULL)
 		return -1;

@@ -87,11 +87,34 @@ field_eval(struct rule_eval *ev, const struct cond *c,
 	return 0;
 }
 
+/* How many matches the condition may make: they share the regex's
+ * budget (regex.h). */
+static int
+addr_share(struct rule_eval *ev, const struct cond *c)
+{
+	const struct rule_addr	*a;
+	size_t			 n, total;
+
+	if (rule_view_addrs(&ev->view, c->field != ADDR_RECIPIENT ?
+	    (enum rule_addr_field)c->field : RULE_ADDR_TO, &a, &n) == -1)
+		return -1;
+	total = n;
+	if (c->field == ADDR_RECIPIENT) {
+		if (rule_view_addrs(&ev->view, RULE_ADDR_CC, &a, &n) == -1)
+			return -1;
+		total += n;
+	}
+	eval_regex_values(ev, c->rx.re, c->bare ? 2 * total : total);
+	return 0;
+}
+
 static int
 addr_eval(struct rule_eval *ev, const struct cond *c)
 {
 	int	 r;
 
+	if (addr_share(ev, c) == -1)
+		return -1;
 	if (c->field != ADDR_RECIPIENT)
 		return field_eval(ev, c, c->field);
 	if ((r = field_eval(ev, c, RULE_ADDR_TO)) != 0)

@@ -131,6 +131,9 @@ attach_eval(struct rule_eval *ev, const struct cond *c)
 
 	if (rule_view_leaves(&ev->view, &l, &n) == -1)
 		return -1;
+	/* Every part shares the regexes' budgets (regex.h). */
+	eval_regex_values(ev, c->rx.re, n);
+	eval_regex_values(ev, c->rx2.re, n);
 	for (i = 0; i < n; i++) {
 		mark = ev->nlog;
 		if ((r = leaf_eval(ev, c, &l[i])) != 0)

@@ -1,6 +1,7 @@
 /*
  * cond-text.c - regex conditions on one text of the message or its
- * context: header (every occurrence of a field, decoded), subject (the
+ * context: header (every occurrence of a field, decoded, sharing the
+ * regex's budget on the message: regex.h), subject (the
  * decoded Subject, "" when there is none), body (see body.h; ^ and $
  * match at line breaks), account and folder (as the caller gave them,
  * "" when none).
@@ -115,6 +116,7 @@ header_eval(struct rule_eval *ev, const struct cond *c)
 
 	if (rule_view_header(&ev->view, c->slot, c->name, &v, &n) == -1)
 		return -1;
+	eval_regex_values(ev, c->rx.re, n);
 	for (i = 0; i < n; i++)
 		if ((r = eval_regex(ev, c, &c->rx, c->name, v[i].p,
 		    v[i].len)) != 0)

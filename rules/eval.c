@@ -3,6 +3,7 @@
  * of every rule that matches added to the plan, stop: ending the run,
  * default: when nothing filed the message.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -102,10 +103,26 @@ static int
 limit_warn(struct rule_eval *ev, const struct cond *c,
     const struct rule_regex *re, const char *where)
 {
+	uint32_t	 share = ev->budget[rule_regex_id(re)].share;
+
 	trip(ev, re);
+	if (share >= RULE_MATCH_LIMIT)
+		return eval_warn(ev, "%s:%d:%d: rule '%s': regex hit a PCRE2 "
+		    "limit on %s; counted as no match", ev->set->name,
+		    c->line, c->col, eval_rule_name(ev), where);
 	return eval_warn(ev, "%s:%d:%d: rule '%s': regex hit a PCRE2 limit "
-	    "on %s; counted as no match", ev->set->name, c->line, c->col,
-	    eval_rule_name(ev), where);
+	    "on %s (%" PRIu32 " steps, its share of the %" PRIu64 " one regex "
+	    "may take on a message); counted as no match", ev->set->name,
+	    c->line, c->col, eval_rule_name(ev), where, share,
+	    (uint64_t)RULE_REGEX_BUDGET);
+}
+
+void
+eval_regex_values(struct rule_eval *ev, const struct rule_regex *re,
+    size_t n)
+{
+	if (re != NULL)
+		rule_regex_budget_share(&ev->budget[rule_regex_id(re)], n);
 }
 
 int
@@ -121,7 +138,8 @@ eval_regex(struct rule_eval *ev, const struct cond *c,
 		ev->limits++;	/* so that explain shows why */
 		return 0;
 	}
-	r = rule_regex_match(crx->re, ev->rs, s, len);
+	r = rule_regex_match_budget(crx->re, ev->rs,
+	    &ev->budget[rule_regex_id(crx->re)], s, len);
 	if (r == -1)
 		return -1;
 	if (r == RULE_REGEX_LIMIT)
@@ -148,7 +166,8 @@ eval_filter(struct rule_eval *ev, const struct rule_regex *re,
 
 	if (ev->tripped[rule_regex_id(re)])
 		return 0;
-	if ((r = rule_regex_match(re, ev->rs, s, len)) != RULE_REGEX_LIMIT)
+	if ((r = rule_regex_match_budget(re, ev->rs,
+	    &ev->budget[rule_regex_id(re)], s, len)) != RULE_REGEX_LIMIT)
 		return r;
 	trip(ev, re);
 	if (eval_warn(ev, "%s: rule '%s': save-attachments filter '%s' hit a "
@@ -233,6 +252,8 @@ static int
 eval_init(struct rule_eval *ev, const struct rule_set *set,
     const struct rule_input *in)
 {
+	size_t	 i;
+
 	memset(ev, 0, sizeof(*ev));
 	ev->set = set;
 	ev->in = in;
@@ -249,6 +270,11 @@ eval_init(struct rule_eval *ev, const struct rule_set *set,
 	    NULL)
 		return -1;
 	memset(ev->tripped, 0, set->nregex + 1);
+	if ((ev->budget = rule_arena_alloc(&ev->arena, (set->nregex + 1) *
+	    sizeof(*ev->budget))) == NULL)
+		return -1;
+	for (i = 0; i <= set->nregex; i++)
+		rule_regex_budget_init(&ev->budget[i]);
 	return 0;
 }
 

@@ -23,6 +23,7 @@ struct cond;
 struct cond_regex;
 struct rule;
 struct rule_regex;
+struct rule_regex_budget;
 struct rule_regex_scratch;
 struct rule_template;
 
@@ -57,6 +58,7 @@ struct rule_eval {
 	unsigned		 depth;
 	size_t			 limits;	/* regex limit hits */
 	unsigned char		*tripped;	/* per regex: hit a limit */
+	struct rule_regex_budget *budget;	/* per regex: work left */
 	rule_explain_fn		 explain;
 	void			*explain_arg;
 	struct eval_hit		 hit;
@@ -66,12 +68,18 @@ struct rule_eval {
 /* Match a condition's regex against s[0..len), the value called where
  * ("From", "body" ...).  On a match its named groups are logged as
  * captures and, when explaining, the hit is recorded.  A regex that hits
- * a PCRE2 limit is warned about and not run again on this message: one
- * hostile message costs each regex at most one limit.  1, 0, or -1 on
- * ENOMEM. */
+ * a PCRE2 limit (or its share of its budget) is warned about and not run
+ * again on this message: one hostile message costs each regex at most
+ * RULE_REGEX_BUDGET steps.  1, 0, or -1 on ENOMEM. */
 int	eval_regex(struct rule_eval *, const struct cond *,
 	    const struct cond_regex *, const char *where, const char *s,
 	    size_t len);
+/* Before matching a regex against n values (every occurrence of a
+ * header field, every address, every part), so that they share its
+ * budget on this message (regex.h) instead of each taking a full
+ * limit. */
+void	eval_regex_values(struct rule_eval *, const struct rule_regex *,
+	    size_t n);
 /* A regex used as a filter (save-attachments): no captures. */
 int	eval_filter(struct rule_eval *, const struct rule_regex *,
 	    const char *s, size_t len);

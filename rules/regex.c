@@ -205,7 +205,6 @@ rule_regex_scratch_new(unsigned groups)
 		rule_regex_scratch_free(rs);
 		return NULL;
 	}
-	pcre2_set_match_limit(rs->mctx, RULE_MATCH_LIMIT);
 	pcre2_set_depth_limit(rs->mctx, RULE_DEPTH_LIMIT);
 	pcre2_set_heap_limit(rs->mctx, RULE_HEAP_LIMIT);
 	return rs;
@@ -221,12 +220,14 @@ rule_regex_scratch_free(struct rule_regex_scratch *rs)
 	free(rs);
 }
 
-int
-rule_regex_match(const struct rule_regex *re, struct rule_regex_scratch *rs,
-    const char *s, size_t len)
+static int
+regex_match_limited(const struct rule_regex *re,
+    struct rule_regex_scratch *rs, const char *s, size_t len,
+    uint32_t limit)
 {
 	int	 rc;
 
+	pcre2_set_match_limit(rs->mctx, limit);
 	if (re->groups > rs->groups)
 		return -1;	/* the caller sized the scratch wrong */
 	/* The subject is valid UTF-8 (utf8.h): neither path checks it
@@ -250,6 +251,51 @@ rule_regex_match(const struct rule_regex *re, struct rule_regex_scratch *rs,
 		 * else PCRE2 gives up on: no match, reported. */
 		return RULE_REGEX_LIMIT;
 	}
+}
+
+int
+rule_regex_match(const struct rule_regex *re, struct rule_regex_scratch *rs,
+    const char *s, size_t len)
+{
+	return regex_match_limited(re, rs, s, len, RULE_MATCH_LIMIT);
+}
+
+void
+rule_regex_budget_init(struct rule_regex_budget *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->left = RULE_REGEX_BUDGET;
+}
+
+void
+rule_regex_budget_share(struct rule_regex_budget *b, size_t n)
+{
+	b->values = n;
+}
+
+int
+rule_regex_match_budget(const struct rule_regex *re,
+    struct rule_regex_scratch *rs, struct rule_regex_budget *b,
+    const char *s, size_t len)
+{
+	uint64_t	 share = b->left;
+
+	if (b->values > 1)
+		share /= b->values;
+	if (b->values > 0)
+		b->values--;
+	if (share < RULE_REGEX_SHARE_MIN)
+		share = RULE_REGEX_SHARE_MIN;
+	if (share > RULE_MATCH_LIMIT)
+		share = RULE_MATCH_LIMIT;
+	if (share > b->left)
+		share = b->left;
+	b->share = (uint32_t)share;
+	if (share == 0)
+		return RULE_REGEX_LIMIT;
+	b->left -= share;
+	b->matches++;
+	return regex_match_limited(re, rs, s, len, (uint32_t)share);
 }
 
 int

@@ -1,7 +1,9 @@
 /*
  * Unit tests for daemon/secret.c: conf_secret() with a password and with
- * a password-command (first line, failures, timeout, stdin and stderr).
+ * a password-command (first line, failures, timeout, stdin and stderr,
+ * a program others could change).
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -128,7 +130,88 @@ test_secret_command_fails(void **state)
 	assert_null(strstr(err, "aaaa"));
 	assert_null(secret_of("/nonexistent/command 2>/dev/null", err,
 	    sizeof(err)));
+	assert_string_equal(err, "account 'test': password-command: "
+	    "/nonexistent/command: cannot open: No such file or directory");
+	assert_null(secret_of("nonexistent-command 2>/dev/null", err,
+	    sizeof(err)));
 	assert_non_null(strstr(err, "exited with status 127"));
+}
+
+/* dir/name, a script that prints "pw" and leaves a mark that it ran. */
+static const char *
+script_put(const char *name, mode_t mode)
+{
+	static char	 path[PATH_MAX];
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "#!/bin/sh\ntouch '%s/ran'\necho pw\n", dir);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+static int
+script_ran(void)
+{
+	char	 path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/ran", dir);
+	return unlink(path) == 0;
+}
+
+/* A program others could change would run their code as us. */
+static void
+test_secret_program_trust(void **state)
+{
+	const char	*script;
+	char		 err[PATH_MAX + 256], want[PATH_MAX + 256], cmd[PATH_MAX];
+	char		 sub[PATH_MAX];
+	char		*s;
+
+	(void)state;
+	script = script_put("pw.sh", 0755);
+	s = secret_of(script, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("%s", err);
+	assert_string_equal(s, "pw");
+	conf_secret_free(s);
+	assert_true(script_ran());
+
+	assert_int_equal(chmod(script, 0777), 0);
+	snprintf(want, sizeof(want), "account 'test': password-command: %s: "
+	    "writable by group or others, but mailsift runs as ", script);
+	assert_null(secret_of(script, err, sizeof(err)));
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("'%s' does not start with '%s'", err, want);
+	assert_false(script_ran());
+	/* With arguments and leading blanks: the same program. */
+	snprintf(cmd, sizeof(cmd), "  %s --flag; echo x", script);
+	assert_null(secret_of(cmd, err, sizeof(err)));
+	assert_non_null(strstr(err, "writable by group or others"));
+	assert_false(script_ran());
+	assert_int_equal(chmod(script, 0755), 0);
+
+	/* A directory others may write to: they could swap the program. */
+	snprintf(sub, sizeof(sub), "%s/bin", dir);
+	assert_int_equal(mkdir(sub, 0777), 0);
+	assert_int_equal(chmod(sub, 0777), 0);
+	script = script_put("bin/pw.sh", 0755);
+	assert_null(secret_of(script, err, sizeof(err)));
+	snprintf(want, sizeof(want), "its directory %s is writable by group "
+	    "or others", sub);
+	assert_non_null(strstr(err, want));
+	assert_false(script_ran());
+	assert_int_equal(chmod(sub, 0755), 0);
+	s = secret_of(script, err, sizeof(err));
+	assert_non_null(s);
+	conf_secret_free(s);
+	assert_true(script_ran());
+	assert_int_equal(unlink(script), 0);
+	assert_int_equal(rmdir(sub), 0);
+	script = script_put("pw.sh", 0755);
+	assert_int_equal(unlink(script), 0);
 }
 
 static long long
@@ -240,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_secret_password),
 		cmocka_unit_test(test_secret_command_first_line),
 		cmocka_unit_test(test_secret_command_fails),
+		cmocka_unit_test(test_secret_program_trust),
 		cmocka_unit_test(test_secret_timeout),
 		cmocka_unit_test(test_secret_stdio),
 	};

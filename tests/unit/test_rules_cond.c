@@ -401,6 +401,66 @@ test_hostile_message(void **state)
 	free(msg);
 }
 
+/*
+ * 999 Received fields on which (a+)+$ needs about 600000 steps each (a
+ * limit is a million), then one of z.  Each field used to get a full
+ * limit: 600 million steps, no warning.  They share the regex's budget
+ * now: the first one's share runs out, the regex is reported and not
+ * run again; a sane regex still looks at all 1000 and finds the last.
+ */
+static void
+many_fields(unsigned flags)
+{
+	struct rule_set		*set;
+	struct rule_plan	*plan;
+	struct mime_message	*m;
+	struct rule_input	 in;
+	char			*msg, *p, want[256], err[1024];
+	static const char	 yaml[] =
+	    "rules:\n"
+	    "  - { name: evil, when: { header: { name: Received, match: "
+	    "'^(a+)+$' } }, do: discard }\n"
+	    "  - { name: fine, when: { header: { name: Received, match: "
+	    "'^z+$' } }, do: keep }\n";
+	size_t			 i;
+
+	set = rule_set_load_buffer("t.yaml", yaml, strlen(yaml), flags, err,
+	    sizeof(err));
+	if (set == NULL)
+		fail_msg("%s", err);
+	assert_non_null(msg = malloc(1000 * 40 + 64));
+	p = msg;
+	for (i = 0; i < 999; i++)
+		p += sprintf(p, "Received: aaaaaaaaaaaaaaaaaab\n");
+	p += sprintf(p, "Received: zzz\n\nbody\n");
+	assert_non_null(m = mime_message_parse(msg, (size_t)(p - msg), NULL));
+	memset(&in, 0, sizeof(in));
+	in.msg = m;
+	in.size = (size_t)(p - msg);
+	in.now = NOW;
+	assert_non_null(plan = rule_set_eval(set, &in, NULL, NULL));
+	assert_int_equal(rule_plan_verdict(plan, 0), RULE_VERDICT_NO_MATCH);
+	assert_int_equal(rule_plan_verdict(plan, 1), RULE_VERDICT_MATCH);
+	assert_int_equal(rule_plan_warning_count(plan), 1);
+	snprintf(want, sizeof(want), "t.yaml:2:27: rule 'evil': regex hit a "
+	    "PCRE2 limit on Received (%d steps, its share of the %d one "
+	    "regex may take on a message); counted as no match",
+	    10 * RULE_MATCH_LIMIT / 1000, 10 * RULE_MATCH_LIMIT);
+	assert_string_equal(rule_plan_warning(plan, 0), want);
+	rule_plan_free(plan);
+	mime_message_free(m);
+	free(msg);
+	rule_set_free(set);
+}
+
+static void
+test_header_budget(void **state)
+{
+	(void)state;
+	many_fields(0);
+	many_fields(RULE_LOAD_NO_JIT);
+}
+
 int
 main(void)
 {
@@ -419,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_defect),
 		cmocka_unit_test(test_combinators),
 		cmocka_unit_test(test_hostile_message),
+		cmocka_unit_test(test_header_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
