@@ -91,6 +91,10 @@ trust_leaf_check(struct trust_walk *w, const struct stat *st)
 {
 	char	 me[64];
 
+	if (S_ISDIR(st->st_mode))
+		return trust_fail(w, "is a directory, not a file");
+	if (!S_ISREG(st->st_mode))
+		return trust_fail(w, "not a regular file");
 	if (trust_owner_ok(w, st->st_uid) && (st->st_mode & 022) == 0)
 		return 0;
 	trust_user_name(w->euid, me, sizeof(me));

@@ -58,6 +58,7 @@ ok "... naming the file and the line" says "bad.yaml:4"
 conf "$W"
 check
 ok "a directory given as the rule file is refused" [ $? -ne 0 ]
+ok "... saying it is a directory" says "$W: is a directory"
 
 printf 'version: 1\nrules:\n  - name: x\n    when: { subject: "a" }\n    do: [ keep ]\n' \
     >"$W/good.yaml"

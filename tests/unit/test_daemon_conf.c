@@ -764,7 +764,7 @@ test_file_errors(void **state)
 	assert_non_null(strstr(err, "missing.conf: cannot open: No such file"));
 	conf = config_load(dir, err, sizeof(err));
 	assert_null(conf);
-	assert_non_null(strstr(err, "not a regular file"));
+	assert_non_null(strstr(err, "is a directory, not a file"));
 	conf = config_load(file_write("nul.conf", 0600, "poll = 1\n\0x", 11),
 	    err, sizeof(err));
 	assert_null(conf);

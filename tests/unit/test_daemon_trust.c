@@ -260,7 +260,7 @@ test_rules_errors(void **state)
 	(void)state;
 	rules_refused(in_dir("none.yaml"), "", "cannot open: No such file");
 	rules_refused(in_dir("nodir/r.yaml"), "", "cannot open: No such file");
-	rules_refused(dir, "", "not a regular file");
+	rules_refused(dir, "", "is a directory, not a file");
 	loop = in_dir("loop");
 	assert_int_equal(symlink("loop", loop), 0);
 	rules_refused(loop, "", "cannot open: Too many levels of symbolic");
