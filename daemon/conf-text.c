@@ -171,6 +171,53 @@ conf_text_blank(char *buf, size_t len, int *line)
 	return scan_end(&s, line);
 }
 
+/* At buf[i] = '$': the ${NAME} there without a default, into name. */
+static int
+var_at(const char *buf, size_t len, size_t i, char *name, size_t namelen)
+{
+	size_t	 j, n;
+
+	if (i + 1 >= len || buf[i + 1] != '{')
+		return 0;
+	for (j = i + 2; j < len && buf[j] != '}' && buf[j] != '\n'; j++)
+		if (buf[j] == ':' && j + 1 < len && buf[j + 1] == '-')
+			return 0;	/* ${NAME:-default} */
+	if (j >= len || buf[j] != '}' || (n = j - i - 2) == 0)
+		return 0;
+	if (n >= namelen)
+		n = namelen - 1;
+	memcpy(name, buf + i + 2, n);
+	name[n] = '\0';
+	return 1;
+}
+
+const char *
+conf_text_vars_check(char *buf, size_t len, int (*defined)(const char *),
+    char *name, size_t namelen, int *line)
+{
+	struct scan	 s;
+
+	memset(&s, 0, sizeof(s));
+	s.buf = buf;
+	s.len = len;
+	s.line = 1;
+	for (s.i = 0; s.i < len; s.i++) {
+		if (s.state != SCAN_SQUOTE && buf[s.i] == '$' &&
+		    var_at(buf, len, s.i, name, namelen) && !defined(name)) {
+			*line = s.line;
+			return "is not set in the environment (set it, or give "
+			    "a default as ${NAME:-value})";
+		}
+		if (s.state == SCAN_CODE)
+			scan_code(&s);
+		else
+			scan_quoted(&s, s.state == SCAN_DQUOTE ? '"' : '\'');
+		if (s.i < len && buf[s.i] == '\n')
+			s.line++;
+	}
+	return NULL;
+}
+
 const char *
 conf_size_parse(const char *str, uint64_t *out)
 {

@@ -22,6 +22,15 @@
  * the reason and sets *line. */
 const char	*conf_text_blank(char *buf, size_t len, int *line);
 
+/* libconfuse replaces ${NAME} outside single quotes by the variable, and
+ * an unset one by nothing, which then shows up as an empty option far
+ * from its cause.  On text conf_text_blank() has blanked: the first
+ * ${NAME} without a default (${NAME:-value}) for which defined() is 0,
+ * with its name and line, and the reason; NULL if there is none. */
+const char	*conf_text_vars_check(char *buf, size_t len,
+		    int (*defined)(const char *), char *name, size_t namelen,
+		    int *line);
+
 /* "123", "64K", "64M", "1G" (powers of 1024) into bytes, more than 0. */
 const char	*conf_size_parse(const char *, uint64_t *);
 

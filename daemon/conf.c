@@ -585,15 +585,27 @@ conf_read(struct conf_load *ld, char **out, size_t *outlen)
 	return 0;
 }
 
+static int
+conf_env_defined(const char *name)
+{
+	return getenv(name) != NULL;
+}
+
 static cfg_t *
 conf_parse(struct conf_load *ld, char *text, size_t len)
 {
 	cfg_t		*cfg;
 	const char	*why;
+	char		 var[128];
 	int		 line = 0;
 
 	if ((why = conf_text_blank(text, len, &line)) != NULL) {
 		conf_fail(ld, line, "%s", why);
+		return NULL;
+	}
+	if ((why = conf_text_vars_check(text, len, conf_env_defined, var,
+	    sizeof(var), &line)) != NULL) {
+		conf_fail(ld, line, "${%s} %s", var, why);
 		return NULL;
 	}
 	if ((cfg = cfg_init(root_opts, CFGF_NONE)) == NULL) {

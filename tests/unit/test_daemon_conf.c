@@ -904,6 +904,30 @@ test_check_command(void **state)
 	assert_null(strstr(out, "configuration ok"));
 }
 
+/* An unset ${VAR} is named where it is, not reported as an empty option
+ * somewhere else; a default, single quotes and a set one load. */
+static void
+test_env_vars(void **state)
+{
+	struct config	*conf;
+
+	(void)state;
+	assert_int_equal(unsetenv("MSX_TEST_UNSET"), 0);
+	assert_int_equal(setenv("MSX_TEST_USER", "jane", 1), 0);
+	load_error("poll = 60\nsmtp s {\n host = h\n user = \"${MSX_TEST_UNSET}\"\n"
+	    " from = \"a@b\"\n}\n" STDIN_ACCOUNT, 4,
+	    "${MSX_TEST_UNSET} is not set in the environment");
+	load_error("account \"a\" {\n type = stdin\n deliver = "
+	    "${MSX_TEST_UNSET}\n}\n", 3, "${MSX_TEST_UNSET} is not set");
+	conf = load_ok("smtp s {\n host = h\n user = \"${MSX_TEST_USER}\"\n"
+	    " password = '${MSX_TEST_UNSET}'\n from = \"${MSX_TEST_UNSET:-a@b}\"\n"
+	    "}\n" STDIN_ACCOUNT, 0600);
+	assert_string_equal(conf->smtp[0].ep.user, "jane");
+	assert_string_equal(conf->smtp[0].from, "a@b");
+	config_free(conf);
+	assert_int_equal(unsetenv("MSX_TEST_USER"), 0);
+}
+
 int
 main(void)
 {
@@ -933,6 +957,7 @@ main(void)
 		cmocka_unit_test(test_text_blank),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_check_command),
+		cmocka_unit_test(test_env_vars),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
