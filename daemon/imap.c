@@ -680,6 +680,7 @@ imap_session_free(struct imap *s)
 	imap_resp_free(&s->r);
 	free(s->search);
 	free(s->sizes);
+	free(s->got);
 	free(s->done);
 }
 
