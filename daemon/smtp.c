@@ -264,6 +264,7 @@ smtp_reply(struct smtp *s, const char *what, int ehlo)
 	const char	*line;
 	char		 ctx[128], show[SMTP_REPLY_MAX];
 	size_t		 len, nlines;
+	int		 code;
 
 	s->code = 0;
 	s->reply[0] = '\0';
@@ -282,9 +283,20 @@ smtp_reply(struct smtp *s, const char *what, int ehlo)
 			s->broken = 1;
 			return -1;
 		}
+		code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
+		    (line[2] - '0');
 		if (nlines == 0)
-			s->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
-			    (line[2] - '0');
+			s->code = code;
+		else if (code != s->code) {
+			/* RFC 5321 4.2: one code for all the lines; which
+			 * one the server meant is anyone's guess, so never
+			 * success, never final */
+			smtp_fail(s, SMTP_TEMPFAIL, "%s: the reply mixes "
+			    "reply codes %d and %d (RFC 5321 4.2 wants one); "
+			    "the server is confused", what, s->code, code);
+			s->broken = 1;
+			return -1;
+		}
 		reply_add(s, line, len, nlines == 0);
 		if (ehlo && nlines > 0 && len > 4)
 			ehlo_keyword(s, line + 4, len - 4);
