@@ -674,6 +674,14 @@ smtp_send(const struct smtp_server *srv, const char *from,
     const char *const *rcpts, size_t n, const char *msg, size_t len,
     struct smtp_result *res)
 {
+	return smtp_send_then(srv, from, rcpts, n, msg, len, res, NULL, NULL);
+}
+
+int
+smtp_send_then(const struct smtp_server *srv, const char *from,
+    const char *const *rcpts, size_t n, const char *msg, size_t len,
+    struct smtp_result *res, smtp_done_fn done, void *ctx)
+{
 	struct smtp	 s;
 
 	memset(res, 0, sizeof(*res));
@@ -681,6 +689,8 @@ smtp_send(const struct smtp_server *srv, const char *from,
 	if (n == 0) {
 		snprintf(res->error, sizeof(res->error), "%s: no recipients",
 		    srv->ep.label);
+		if (done != NULL)
+			done(ctx, res);
 		return -1;
 	}
 	memset(&s, 0, sizeof(s));
@@ -691,6 +701,8 @@ smtp_send(const struct smtp_server *srv, const char *from,
 		res->status = SMTP_TEMPFAIL;
 		snprintf(res->error, sizeof(res->error), "%s: out of memory",
 		    srv->ep.label);
+		if (done != NULL)
+			done(ctx, res);
 		return -1;
 	}
 	res->nrcpts = n;
@@ -705,10 +717,13 @@ smtp_send(const struct smtp_server *srv, const char *from,
 	snprintf(s.trace, sizeof(s.trace), "smtp %s", srv->name);
 	if (smtp_envelope_check(&s) == 0)
 		(void)smtp_session(&s);
+	/* QUIT changes no outcome: the result is final here */
+	result_finish(&s);
+	if (done != NULL)
+		done(ctx, res);
 	smtp_quit(&s);
 	if (s.c != NULL)
 		conn_close(s.c);
-	result_finish(&s);
 	free(s.state);
 	return res->status == SMTP_OK ? 0 : -1;
 }
