@@ -224,6 +224,8 @@ pop3_connect(struct pop3 *p)
 		return -1;
 	}
 	conn_set_trace(p->conn, p->trace, log_enabled(LOG_LEVEL_TRACE));
+	/* on SIGTERM a stalled transfer is given up, not waited out */
+	conn_set_stop(p->conn, fetch_should_stop);
 	if (p->ep->tls != TLS_IMPLICIT)
 		return 0;
 	tls.verify = p->ep->tls_verify;

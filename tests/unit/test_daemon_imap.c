@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "daemon/conf.h"
+#include "daemon/conn.h"
 #include "daemon/fetch.h"
 #include "daemon/imap-resp.h"
 #include "mime/charset.h"
@@ -162,10 +163,13 @@ pipeline_server_op_done(struct pipeline *pl, int64_t id)
 	return 0;
 }
 
+/* Set by a test's SIGALRM, as SIGTERM sets the daemon's flag. */
+static volatile sig_atomic_t	 stop_asked;
+
 int
 fetch_should_stop(void)
 {
-	return 0;
+	return stop_asked;
 }
 
 static void
@@ -835,6 +839,56 @@ test_literals_total_bounded(void **state)
 	pipeline_clear(&pl);
 }
 
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	stop_asked = 1;
+}
+
+/* SIGTERM while the server has stalled in the middle of a body: the
+ * transfer is given up after the grace time instead of the timeout
+ * (or forever, at a byte a minute); the body in hand is not recorded,
+ * the one that came whole before it is; a stop is no failure. */
+static void
+test_stop_abandons_stalled_body(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 2 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1 2\r\n%T OK done\r\n" },
+		{ "UID FETCH 1:2 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 3)\r\n* 2 FETCH (UID 2 RFC822.SIZE 10)\r\n"
+		    "%T OK done\r\n" },
+		{ "UID FETCH 1:2 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{3}\r\nabc)\r\n* 2 FETCH (UID 2 BODY[] {10}\r\nabc" },
+		{ NULL, NULL }
+	};
+	static const struct conn_pace pace = { 60000, 8192, 300 };
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	account_init(&a, 1);
+	conn_set_pace(&pace);
+	stop_asked = 0;
+	signal(SIGALRM, on_alarm);
+	alarm(1);
+	assert_int_equal(run_logged(&a, GREETING, steps, &pl, &logged), 0);
+	signal(SIGALRM, SIG_DFL);
+	stop_asked = 0;
+	conn_set_pace(NULL);
+	assert_int_equal(pl.n, 1);
+	assert_int_equal(pl.uid[0], 1);
+	assert_int_equal(pl.ncommitted, 1);
+	assert_logged(logged, "stopping");
+	free(logged);
+	pipeline_clear(&pl);
+}
+
 /* No UIDVALIDITY: refusing beats guessing. */
 static void
 test_no_uidvalidity(void **state)
@@ -941,6 +995,7 @@ main(void)
 		cmocka_unit_test(test_fetch_unrequested_uid_ignored),
 		cmocka_unit_test(test_fetch_size_mismatch_refused),
 		cmocka_unit_test(test_literals_total_bounded),
+		cmocka_unit_test(test_stop_abandons_stalled_body),
 		cmocka_unit_test(test_no_uidvalidity),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_plaintext_refused),
