@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,50 @@ struct conn {
 	size_t		 rend;		/* end of the bytes read */
 	size_t		 wlen;
 	char		 wbuf[CONN_WBUF_SIZE];
+	struct conn_pace pace;
+	int		(*stop)(void);
+	long long	 ex_start;	/* the exchange began (ms) */
+	uint64_t	 ex_bytes;	/* bytes read and sent in it */
+	uint64_t	 ex_read;	/* of which read */
+	long long	 last_io;	/* a byte came or went (ms) */
 };
+
+static struct conn_pace	 conn_pace_default = { 180 * 1000, 8192, 2000 };
+static struct conn_pace	 conn_pace_now = { 180 * 1000, 8192, 2000 };
+
+static long long	 now_ms(void);
+
+void
+conn_set_pace(const struct conn_pace *p)
+{
+	conn_pace_now = p != NULL ? *p : conn_pace_default;
+	if (conn_pace_now.rate == 0)
+		conn_pace_now.rate = 1;
+}
+
+/* A command goes out, an answer is found after a long wait: the clock
+ * of the exchange starts again. */
+static void
+exchange_begin(struct conn *c)
+{
+	c->ex_start = c->last_io = now_ms();
+	c->ex_bytes = c->ex_read = 0;
+}
+
+static void
+exchange_moved(struct conn *c, size_t n, int read)
+{
+	c->ex_bytes += n;
+	if (read)
+		c->ex_read += n;
+	c->last_io = now_ms();
+}
+
+void
+conn_set_stop(struct conn *c, int (*stop)(void))
+{
+	c->stop = stop;
+}
 
 static int	 conn_fail(struct conn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -238,6 +282,8 @@ conn_open(const char *host, const char *port, int timeout_ms, char *err,
 	}
 	if (conn_connect(c, port, err, errlen) == -1)
 		goto fail;
+	c->pace = conn_pace_now;
+	exchange_begin(c);	/* the greeting */
 	/* Commands are small and each waits for its answer: no Nagle. */
 	if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
 	    sizeof(one)) == -1) {
@@ -342,20 +388,67 @@ conn_trace_sent(const struct conn *c, const char *p, size_t len, int secret,
 	}
 }
 
+/* Past the exchange's deadline: floor + its bytes at the slowest rate. */
+static long long
+exchange_left(const struct conn *c, long long now)
+{
+	uint64_t	 extra = c->ex_bytes / c->pace.rate * 1000 +
+			    c->ex_bytes % c->pace.rate * 1000 / c->pace.rate;
+
+	if (extra > (uint64_t)INT64_MAX / 2)
+		extra = (uint64_t)INT64_MAX / 2;
+	return c->ex_start + c->pace.floor_ms + (long long)extra - now;
+}
+
+/*
+ * Wait for the socket, within the timeout of this wait, the deadline
+ * of the exchange, and - once a stop is asked - the grace time since
+ * the last byte.  Short slices while a stop may come: another thread
+ * may have taken the signal, so no EINTR wakes this one.
+ */
 static int
 conn_wait(struct conn *c, short events, const char *what)
 {
-	char	 dur[32];
-	int	 r;
+	char		 dur[32], dur2[32];
+	long long	 start = now_ms(), now, left, wait, idle;
+	int		 r;
 
-	if ((r = fd_wait(c->fd, events, c->timeout_ms)) == 1)
-		return 0;
-	if (r == 0)
-		return conn_fail(c, "timed out after %s waiting %s %s (the "
-		    "server stopped responding)", duration_format(c->timeout_ms,
-		    dur, sizeof(dur)), what, c->where);
-	return conn_fail(c, "waiting %s %s failed: %s", what, c->where,
-	    strerror(errno));
+	for (;;) {
+		now = now_ms();
+		if (exchange_left(c, now) <= 0)
+			return conn_fail(c, "%s is too slow: %llu bytes in "
+			    "%lld s, where %s plus a second for every %u "
+			    "bytes is allowed (waiting %s it); giving up",
+			    c->where, (unsigned long long)c->ex_bytes,
+			    (now - c->ex_start) / 1000,
+			    duration_format(c->pace.floor_ms, dur,
+			    sizeof(dur)), c->pace.rate, what);
+		if ((left = start + c->timeout_ms - now) <= 0)
+			return conn_fail(c, "timed out after %s waiting %s %s "
+			    "(the server stopped responding)",
+			    duration_format(c->timeout_ms, dur, sizeof(dur)),
+			    what, c->where);
+		wait = left;
+		if (exchange_left(c, now) < wait)
+			wait = exchange_left(c, now);
+		if (c->stop != NULL && c->stop()) {
+			idle = now - c->last_io;
+			if (idle >= c->pace.stop_grace_ms)
+				return conn_fail(c, "stopping: nothing came "
+				    "from or went to %s for %s; the transfer "
+				    "is abandoned", c->where,
+				    duration_format((int)(idle < INT32_MAX ?
+				    idle : INT32_MAX), dur2, sizeof(dur2)));
+			if (c->pace.stop_grace_ms - idle < wait)
+				wait = c->pace.stop_grace_ms - idle;
+		} else if (c->stop != NULL && wait > 1000)
+			wait = 1000;
+		if ((r = fd_wait(c->fd, events, (int)wait)) == 1)
+			return 0;
+		if (r == -1)
+			return conn_fail(c, "waiting %s %s failed: %s", what,
+			    c->where, strerror(errno));
+	}
 }
 
 /* Plain sockets answer in the same terms as tls_read and tls_write. */
@@ -431,8 +524,10 @@ conn_recv(struct conn *c, char *buf, size_t len, size_t *done)
 			    sizeof(c->err));
 		else
 			io = plain_read(c, buf, len, done);
-		if (io == TLS_IO_OK)
+		if (io == TLS_IO_OK) {
+			exchange_moved(c, *done, 1);
 			return 0;
+		}
 		if (conn_io_wait(c, io, "for data from") == -1)
 			return -1;
 	}
@@ -451,6 +546,7 @@ conn_send(struct conn *c, const char *buf, size_t len)
 		else
 			io = plain_write(c, buf, len, &done);
 		if (io == TLS_IO_OK) {
+			exchange_moved(c, done, 0);
 			buf += done;
 			len -= done;
 			continue;
@@ -478,6 +574,7 @@ conn_starttls(struct conn *c, const struct tls_opts *opts)
 		    "refusing to go on", c->where, c->rend - c->rpos);
 	if (conn_flush(c) == -1)
 		return -1;
+	exchange_begin(c);	/* the handshake */
 	c->tls = tls_new(c->fd, c->host, c->where, opts, c->err,
 	    sizeof(c->err));
 	if (c->tls == NULL) {
@@ -651,8 +748,10 @@ conn_wait_readable(struct conn *c, int timeout_ms)
 
 	if (c->failed)
 		return -1;
-	if (conn_pending(c) > 0)
+	if (conn_pending(c) > 0) {
+		exchange_begin(c);
 		return 1;
+	}
 	c->rpos = c->rend = 0;
 	deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	for (;;) {
@@ -663,6 +762,8 @@ conn_wait_readable(struct conn *c, int timeout_ms)
 			io = plain_read(c, c->rbuf, c->rcap, &got);
 		if (io == TLS_IO_OK) {
 			c->rend = got;
+			exchange_begin(c);	/* an answer after a wait */
+			exchange_moved(c, got, 1);
 			return 1;
 		}
 		if (io != TLS_IO_WANT_READ) {
@@ -770,6 +871,10 @@ conn_flush(struct conn *c)
 		return -1;
 	if (c->wlen == 0)
 		return 0;
+	/* A command after an answer starts the next exchange; a message
+	 * sent in many flushes is one, whose clock runs on. */
+	if (c->ex_read > 0)
+		exchange_begin(c);
 	r = conn_send(c, c->wbuf, c->wlen);
 	if (c->wsecret)
 		explicit_bzero(c->wbuf, c->wlen);

@@ -80,4 +80,30 @@ int		 conn_wait_readable(struct conn *, int timeout_ms);
 /* Bytes already buffered and unread (pipelining decisions, tests). */
 size_t		 conn_pending(const struct conn *);
 
+/*
+ * Overall deadlines.  timeout_ms bounds each wait, so a server sending
+ * a byte a second never trips it.  So each exchange must be over within
+ * a floor plus its size (bytes read and sent in it) at the slowest rate
+ * accepted.  An exchange begins at the connect (the greeting), at the
+ * STARTTLS handshake, at the first flush after something was read (a
+ * command and its reply or response: login, a FETCH, RETR; a message
+ * sent in many flushes is one), and when conn_wait_readable() finds
+ * data (an answer after IDLE or a long wait).  A wait past the deadline
+ * fails, saying how many bytes came in how long; the connection is
+ * then unusable.
+ */
+struct conn_pace {
+	int		 floor_ms;	/* default 180 s */
+	unsigned	 rate;		/* bytes a second, default 8 KB */
+	int		 stop_grace_ms;	/* see conn_set_stop; default 2 s */
+};
+/* For connections opened from now on (NULL: the defaults).  Set before
+ * sessions start; tests make the floor short. */
+void		 conn_set_pace(const struct conn_pace *);
+/* While stop() says yes (SIGTERM), a wait in which nothing has come or
+ * gone for stop_grace_ms gives up ("stopping: ..."): a transfer that
+ * makes no progress is abandoned, so the caller records nothing for
+ * it; one that moves goes on to its end. */
+void		 conn_set_stop(struct conn *, int (*stop)(void));
+
 #endif

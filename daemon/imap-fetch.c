@@ -63,6 +63,79 @@ on_committed(void *ctx, const struct fetch_key *k)
 		    s->acct->name, k->uid);
 }
 
+/* Index of uid in the sorted v[0..n), or -1. */
+static long
+uid_find(const uint32_t *v, size_t n, uint32_t uid)
+{
+	size_t	 lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid] == uid)
+			return (long)mid;
+		if (v[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* The size the server announced for uid in the size pass, or -1. */
+static int
+size_announced(const struct imap *s, uint32_t uid, uint64_t *size)
+{
+	size_t	 lo = 0, hi = s->nsizes, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->sizes[mid].uid == uid) {
+			*size = s->sizes[mid].size;
+			return 0;
+		}
+		if (s->sizes[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/*
+ * A body is ours to deliver only when its UID was asked for in this
+ * folder and has not come yet: a server (or anyone in the stream) that
+ * answers UID FETCH 3 with UID 7 would otherwise get 7 recorded, never
+ * fetched for real, and deleted unread with keep = no.  A body whose
+ * length is not the RFC822.SIZE announced is truncated or mangled:
+ * recording it would lose the real message the same way.
+ */
+static int
+body_wanted(struct imap *s, uint32_t uid, size_t len)
+{
+	uint64_t	 size;
+	long		 i;
+
+	if ((i = uid_find(s->search, s->nwant, uid)) == -1 || s->got[i]) {
+		if (!s->stray_logged)
+			log_warn("%s: folder %s: the server sent a body for "
+			    "UID %u, %s: ignored (so are any more like it in "
+			    "this folder)", s->acct->name, s->folder, uid,
+			    i == -1 ? "not requested" : "a second time");
+		s->stray_logged = 1;
+		return 0;
+	}
+	s->got[i] = 1;
+	if (size_announced(s, uid, &size) == 0 && size != len) {
+		log_error("%s: folder %s UID %u: the body has %zu bytes, but "
+		    "the server announced %llu (RFC822.SIZE): not delivered, "
+		    "left on the server; it is tried again next round",
+		    s->acct->name, s->folder, uid, len,
+		    (unsigned long long)size);
+		return 0;
+	}
+	return 1;
+}
+
 /* Parse "(UID n RFC822.SIZE n BODY[] {N}...)" and act on it. */
 int
 imap_fetch_response(struct imap *s, struct imap_scan *sc)
@@ -116,6 +189,8 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	if (s->collect != COLLECT_BODIES || body == -1 || s->pipeline_failed)
 		return 0;
 	data = imap_resp_literal(&s->r, (size_t)body, &len);
+	if (data == NULL || !body_wanted(s, uid, len))
+		return 0;
 	memset(&k, 0, sizeof(k));
 	k.folder = s->folder;
 	k.uidvalidity = s->uidvalidity;
@@ -372,6 +447,9 @@ imap_folder_fetch(struct imap *s, const char *folder)
 
 	s->ndone = 0;
 	s->nsearch = 0;
+	s->nsizes = 0;
+	s->nwant = 0;
+	s->stray_logged = 0;
 	if (folder_select(s, folder, a->keep && !a->only_unseen &&
 	    a->rules == NULL) == -1)
 		return -1;
@@ -386,6 +464,19 @@ imap_folder_fetch(struct imap *s, const char *folder)
 		return -1;
 	if (n > 0 && sizes_check(s, s->search, &n) == -1)
 		return -1;
+	if (n > s->got_cap) {
+		unsigned char *g;
+
+		if ((g = realloc(s->got, n)) == NULL) {
+			snprintf(s->err, sizeof(s->err), "out of memory");
+			return -1;
+		}
+		s->got = g;
+		s->got_cap = n;
+	}
+	if (n > 0)
+		memset(s->got, 0, n);
+	s->nwant = n;
 	pipeline_set_committed(s->pl, on_committed, s);
 	pipeline_set_total(s->pl, n);
 	s->collect = COLLECT_BODIES;

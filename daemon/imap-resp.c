@@ -121,7 +121,7 @@ imap_resp_read(struct conn *c, struct imap_resp *r, size_t max_line,
 {
 	const char	*line;
 	size_t		 len;
-	uint64_t	 n;
+	uint64_t	 n, total = 0;
 	int		 lit;
 
 	imap_resp_clear(r);
@@ -143,6 +143,16 @@ imap_resp_read(struct conn *c, struct imap_resp *r, size_t max_line,
 			    "bytes", (unsigned long long)max_literal);
 			return -1;
 		}
+		/* one FETCH can carry any number of literals: 40 bodies of
+		 * max-size each would all be held at once */
+		if (n > max_literal - total) {
+			snprintf(err, errlen, "the literals of one response "
+			    "come to more than %llu bytes in all (the "
+			    "limit is max-size + 64 KB)",
+			    (unsigned long long)max_literal);
+			return -1;
+		}
+		total += n;
 		if (literal_add(r, c, n) == -1) {
 			snprintf(err, errlen, "reading a %llu-byte literal: %s",
 			    (unsigned long long)n, conn_error(c));

@@ -60,8 +60,11 @@ struct imap_scan {
 void	imap_resp_init(struct imap_resp *);
 void	imap_resp_clear(struct imap_resp *);
 void	imap_resp_free(struct imap_resp *);
-/* Read one response.  Lines over max_line and literals over max_literal
- * are errors (-1, reason in conn_error() or err). */
+/* Read one response.  Lines over max_line, and literals over
+ * max_literal each or together, are errors (-1, reason in err); the
+ * stream is then out of step.  So the literal buffers a connection
+ * holds at once come to at most max_literal, plus the kept ones
+ * (IMAP_LIT_SLOTS of at most IMAP_LIT_KEEP bytes) being reused. */
 int	imap_resp_read(struct conn *, struct imap_resp *, size_t max_line,
 	    uint64_t max_literal, char *err, size_t errlen);
 

@@ -158,6 +158,12 @@ imap_read(struct imap *s, size_t max_line, uint64_t max_literal)
 	    sizeof(s->err)) == 0)
 		return 0;
 	s->broken = 1;
+	/* Stopping: the response in hand is given up, nothing of it is
+	 * recorded; what came whole before it is committed. */
+	if (fetch_should_stop() && !s->stopping) {
+		log_info("%s: stopping: %s", s->acct->name, s->err);
+		s->stopping = 1;
+	}
 	return -1;
 }
 
@@ -617,6 +623,8 @@ imap_open(struct imap *s, int *preauth)
 		return -1;
 	snprintf(prefix, sizeof(prefix), "imap %s", s->acct->name);
 	conn_set_trace(s->c, prefix, log_enabled(LOG_LEVEL_TRACE));
+	/* on SIGTERM a stalled transfer is given up, not waited out */
+	conn_set_stop(s->c, fetch_should_stop);
 	if (ep->tls == TLS_IMPLICIT && conn_starttls(s->c, &tls) == -1) {
 		snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
 		return -1;
@@ -680,6 +688,7 @@ imap_session_free(struct imap *s)
 	imap_resp_free(&s->r);
 	free(s->search);
 	free(s->sizes);
+	free(s->got);
 	free(s->done);
 }
 

@@ -67,8 +67,14 @@ struct imap {
 	enum imap_collect	 collect;
 	uint32_t		*search;
 	size_t			 nsearch, search_cap;
-	struct imap_size	*sizes;
+	struct imap_size	*sizes;		/* sorted after the size pass */
 	size_t			 nsizes, sizes_cap;
+	/* The body pass asked for search[0..nwant) (sorted); got[i] once
+	 * UID search[i] came.  Anything else the server sends is not ours. */
+	size_t			 nwant;
+	unsigned char		*got;
+	size_t			 got_cap;
+	int			 stray_logged;	/* once per folder */
 	int			 pipeline_failed;
 	int			 stopping;	/* stop asked mid-FETCH */
 

@@ -652,6 +652,10 @@ pop3_fetch(const struct account *acct, struct pipeline *pl)
 	    pipeline_flush(pl) == -1)
 		log_debug("account %s: pop3: flush after error failed",
 		    acct->name);
+	/* a transfer given up on SIGTERM (conn_set_stop) is no failure:
+	 * nothing of it was recorded, the rest waits for the next run */
+	else if (r == -1 && !p.pipeline_failed && fetch_should_stop())
+		r = 0;
 	pipeline_set_committed(pl, NULL, NULL);
 	if (p.conn != NULL)
 		conn_close(p.conn);

@@ -60,6 +60,12 @@ pop3_error(struct pop3 *p, const char *fmt, ...)
 void
 pop3_io_error(struct pop3 *p, const char *what)
 {
+	/* a transfer given up on SIGTERM (conn_set_stop) is no error */
+	if (fetch_should_stop()) {
+		log_info("account %s: pop3 %s:%s: %s: %s", p->acct->name,
+		    p->ep->host, p->ep->port, what, conn_error(p->conn));
+		return;
+	}
 	pop3_error(p, "%s: %s; if this persists, check the network and "
 	    "the server", what, conn_error(p->conn));
 }
@@ -224,6 +230,8 @@ pop3_connect(struct pop3 *p)
 		return -1;
 	}
 	conn_set_trace(p->conn, p->trace, log_enabled(LOG_LEVEL_TRACE));
+	/* on SIGTERM a stalled transfer is given up, not waited out */
+	conn_set_stop(p->conn, fetch_should_stop);
 	if (p->ep->tls != TLS_IMPLICIT)
 		return 0;
 	tls.verify = p->ep->tls_verify;

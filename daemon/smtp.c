@@ -264,6 +264,7 @@ smtp_reply(struct smtp *s, const char *what, int ehlo)
 	const char	*line;
 	char		 ctx[128], show[SMTP_REPLY_MAX];
 	size_t		 len, nlines;
+	int		 code;
 
 	s->code = 0;
 	s->reply[0] = '\0';
@@ -282,9 +283,20 @@ smtp_reply(struct smtp *s, const char *what, int ehlo)
 			s->broken = 1;
 			return -1;
 		}
+		code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
+		    (line[2] - '0');
 		if (nlines == 0)
-			s->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
-			    (line[2] - '0');
+			s->code = code;
+		else if (code != s->code) {
+			/* RFC 5321 4.2: one code for all the lines; which
+			 * one the server meant is anyone's guess, so never
+			 * success, never final */
+			smtp_fail(s, SMTP_TEMPFAIL, "%s: the reply mixes "
+			    "reply codes %d and %d (RFC 5321 4.2 wants one); "
+			    "the server is confused", what, s->code, code);
+			s->broken = 1;
+			return -1;
+		}
 		reply_add(s, line, len, nlines == 0);
 		if (ehlo && nlines > 0 && len > 4)
 			ehlo_keyword(s, line + 4, len - 4);
@@ -662,6 +674,14 @@ smtp_send(const struct smtp_server *srv, const char *from,
     const char *const *rcpts, size_t n, const char *msg, size_t len,
     struct smtp_result *res)
 {
+	return smtp_send_then(srv, from, rcpts, n, msg, len, res, NULL, NULL);
+}
+
+int
+smtp_send_then(const struct smtp_server *srv, const char *from,
+    const char *const *rcpts, size_t n, const char *msg, size_t len,
+    struct smtp_result *res, smtp_done_fn done, void *ctx)
+{
 	struct smtp	 s;
 
 	memset(res, 0, sizeof(*res));
@@ -669,6 +689,8 @@ smtp_send(const struct smtp_server *srv, const char *from,
 	if (n == 0) {
 		snprintf(res->error, sizeof(res->error), "%s: no recipients",
 		    srv->ep.label);
+		if (done != NULL)
+			done(ctx, res);
 		return -1;
 	}
 	memset(&s, 0, sizeof(s));
@@ -679,6 +701,8 @@ smtp_send(const struct smtp_server *srv, const char *from,
 		res->status = SMTP_TEMPFAIL;
 		snprintf(res->error, sizeof(res->error), "%s: out of memory",
 		    srv->ep.label);
+		if (done != NULL)
+			done(ctx, res);
 		return -1;
 	}
 	res->nrcpts = n;
@@ -693,10 +717,13 @@ smtp_send(const struct smtp_server *srv, const char *from,
 	snprintf(s.trace, sizeof(s.trace), "smtp %s", srv->name);
 	if (smtp_envelope_check(&s) == 0)
 		(void)smtp_session(&s);
+	/* QUIT changes no outcome: the result is final here */
+	result_finish(&s);
+	if (done != NULL)
+		done(ctx, res);
 	smtp_quit(&s);
 	if (s.c != NULL)
 		conn_close(s.c);
-	result_finish(&s);
 	free(s.state);
 	return res->status == SMTP_OK ? 0 : -1;
 }

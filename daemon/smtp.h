@@ -70,6 +70,18 @@ struct smtp_result {
 int		 smtp_send(const struct smtp_server *, const char *from,
 		    const char *const *rcpts, size_t n, const char *msg,
 		    size_t len, struct smtp_result *res);
+/*
+ * smtp_send, calling done(ctx, res) exactly once, as soon as res is
+ * complete: before QUIT (res as smtp_send leaves it, whatever the
+ * outcome).  A caller records there what the server took: a crash can
+ * then repeat a message only between the server's 250 and the end of
+ * that record, not through QUIT, its answer and the hang-up as well.
+ */
+typedef void	 (*smtp_done_fn)(void *ctx, const struct smtp_result *);
+int		 smtp_send_then(const struct smtp_server *, const char *from,
+		    const char *const *rcpts, size_t n, const char *msg,
+		    size_t len, struct smtp_result *res, smtp_done_fn done,
+		    void *ctx);
 void		 smtp_result_free(struct smtp_result *);
 /* "ok", "temporary failure", "permanent failure". */
 const char	*smtp_status_name(enum smtp_status);

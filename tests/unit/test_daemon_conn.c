@@ -703,6 +703,30 @@ script_partial(struct peer *p)
 	return peer_say(p, "partial line wi");
 }
 
+/* A byte every 100 ms, never a whole line: each wait is short, so only
+ * an overall deadline ends it.  Done when the client hangs up. */
+static int
+script_trickle(struct peer *p)
+{
+	int	 i;
+
+	for (i = 0; i < 60; i++) {
+		if (peer_say(p, "x") == -1)
+			return 0;
+		usleep(100 * 1000);
+	}
+	return peer_drain(p);
+}
+
+/* A line, then nothing until the client hangs up. */
+static int
+script_stall(struct peer *p)
+{
+	if (peer_say(p, "* OK hi\r\n* 1 FETCH (BODY[] {10}\r\nabc") == -1)
+		return -1;
+	return peer_drain(p);
+}
+
 /* What test_write_paths sends, byte for byte. */
 #define WRITE_LINE	60000
 #define WRITE_RAW	200000
@@ -895,6 +919,61 @@ test_read_timeout(void **state)
 	assert_int_equal(conn_read_line(c, &line, &len, 1000), -1);
 	assert_contains(conn_error(c), "timed out after 300 ms");
 	assert_contains(conn_error(c), "127.0.0.1:");
+	conn_close(c);
+	assert_int_equal(server_wait(), 0);
+}
+
+/* A server that trickles a byte at a time never trips the timeout of
+ * each wait; the exchange's deadline (floor + size at the slowest rate)
+ * ends it, with an error that says so. */
+static void
+test_deadline_trickle(void **state)
+{
+	static const struct script	 s = { script_trickle, 0, NULL, 0 };
+	static const struct conn_pace	 pace = { 800, 1000, 2000 };
+	struct conn			*c;
+	const char			*line;
+	size_t				 len;
+
+	(void)state;
+	assert_int_equal(server_start(AF_INET, &s), 0);
+	conn_set_pace(&pace);
+	c = client_open("127.0.0.1");
+	conn_set_pace(NULL);
+	assert_int_equal(conn_read_line(c, &line, &len, 1000), -1);
+	assert_contains(conn_error(c), "too slow");
+	assert_contains(conn_error(c), "127.0.0.1:");
+	conn_close(c);
+	assert_int_equal(server_wait(), 0);
+}
+
+static int
+stop_yes(void)
+{
+	return 1;
+}
+
+/* Stopping (SIGTERM): a read that sees nothing come for the grace time
+ * gives up instead of waiting out the timeout; what came before it
+ * was read whole. */
+static void
+test_stop_abandons_stalled(void **state)
+{
+	static const struct script	 s = { script_stall, 0, NULL, 0 };
+	static const struct conn_pace	 pace = { 60000, 8192, 300 };
+	struct conn			*c;
+	char				 buf[10];
+
+	(void)state;
+	assert_int_equal(server_start(AF_INET, &s), 0);
+	conn_set_pace(&pace);
+	c = client_open("127.0.0.1");
+	conn_set_pace(NULL);
+	conn_set_stop(c, stop_yes);
+	client_expect(c, "* OK hi");
+	client_expect(c, "* 1 FETCH (BODY[] {10}");
+	assert_int_equal(conn_read_bytes(c, buf, sizeof(buf)), -1);
+	assert_contains(conn_error(c), "stopping");
 	conn_close(c);
 	assert_int_equal(server_wait(), 0);
 }
@@ -1505,6 +1584,10 @@ main(void)
 		cmocka_unit_test_teardown(test_read_bytes_tls,
 		    server_teardown),
 		cmocka_unit_test_teardown(test_read_timeout, server_teardown),
+		cmocka_unit_test_teardown(test_deadline_trickle,
+		    server_teardown),
+		cmocka_unit_test_teardown(test_stop_abandons_stalled,
+		    server_teardown),
 		cmocka_unit_test_teardown(test_server_closes, server_teardown),
 		cmocka_unit_test_teardown(test_connect_refused,
 		    server_teardown),

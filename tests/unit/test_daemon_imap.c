@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "daemon/conf.h"
+#include "daemon/conn.h"
 #include "daemon/fetch.h"
 #include "daemon/imap-resp.h"
 #include "mime/charset.h"
@@ -162,10 +163,13 @@ pipeline_server_op_done(struct pipeline *pl, int64_t id)
 	return 0;
 }
 
+/* Set by a test's SIGALRM, as SIGTERM sets the daemon's flag. */
+static volatile sig_atomic_t	 stop_asked;
+
 int
 fetch_should_stop(void)
 {
-	return 0;
+	return stop_asked;
 }
 
 static void
@@ -412,7 +416,7 @@ test_fetch_with_noise(void **state)
 		{ "UID SEARCH ALL", "* 4 EXISTS\r\n* SEARCH 7 5 9\r\n"
 		    "%T OK done\r\n" },
 		{ "UID FETCH 5,9 (UID RFC822.SIZE)", "* 2 FETCH (UID 5 "
-		    "RFC822.SIZE 11)\r\n* 2 FETCH (FLAGS (\\Seen))\r\n"
+		    "RFC822.SIZE 12)\r\n* 2 FETCH (FLAGS (\\Seen))\r\n"
 		    "* 3 FETCH (RFC822.SIZE 20 UID 9)\r\n%T OK done\r\n" },
 		{ "UID FETCH 5,9 (UID BODY.PEEK[])", "* 2 FETCH (UID 5 "
 		    "BODY[] {12}\r\nab)\r\n* 9 X\r\n FLAGS (\\Recent))\r\n"
@@ -709,6 +713,182 @@ test_bye_mid_fetch(void **state)
 	pipeline_clear(&pl);
 }
 
+/* UID FETCH 3 answered with UID 7: 7 was never asked for, so nothing
+ * of it is delivered or recorded (the real 7 would never be fetched,
+ * and with keep = no it would be deleted unread); 3 never came, so it
+ * is not recorded either.  Only the known UID 1 is deleted. */
+static void
+test_fetch_unrequested_uid_ignored(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 3 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1 3\r\n%T OK done\r\n" },
+		{ "UID FETCH 3 (UID RFC822.SIZE)", "* 2 FETCH (UID 3 "
+		    "RFC822.SIZE 3)\r\n%T OK done\r\n" },
+		{ "UID FETCH 3 (UID BODY.PEEK[])", "* 3 FETCH (UID 7 BODY[] "
+		    "{3}\r\nabc)\r\n* 3 FETCH (UID 7 BODY[] {3}\r\nabc)\r\n"
+		    "%T OK done\r\n" },
+		{ "UID STORE 1 +FLAGS.SILENT (\\Deleted)", "%T OK done\r\n" },
+		{ "UID EXPUNGE 1", "%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	static const uint32_t known[] = { 1, 0 };
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	pl.known = known;
+	account_init(&a, 0);
+	assert_int_equal(run_logged(&a, GREETING, steps, &pl, &logged), 0);
+	assert_int_equal(pl.n, 0);
+	assert_int_equal(pl.ncommitted, 0);
+	assert_logged(logged, "UID 7");
+	assert_logged(logged, "not requested");
+	/* once per folder, not once per stray response */
+	assert_null(strstr(strstr(logged, "UID 7") + 1, "UID 7"));
+	free(logged);
+	pipeline_clear(&pl);
+}
+
+/* A body shorter or longer than the RFC822.SIZE the server announced
+ * is a truncated or mangled message: not delivered, not recorded, not
+ * flagged; the others go on. */
+static void
+test_fetch_size_mismatch_refused(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 3 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1 2 3\r\n%T OK done\r\n" },
+		{ "UID FETCH 1:3 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 5)\r\n* 2 FETCH (UID 2 RFC822.SIZE 2)\r\n"
+		    "* 3 FETCH (UID 3 RFC822.SIZE 3)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1:3 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{3}\r\nabc)\r\n* 2 FETCH (UID 2 BODY[] {3}\r\nabc)\r\n"
+		    "* 3 FETCH (UID 3 BODY[] {3}\r\nabc)\r\n%T OK done\r\n" },
+		{ "UID STORE 3 +FLAGS.SILENT (\\Deleted)", "%T OK done\r\n" },
+		{ "UID EXPUNGE 3", "%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	account_init(&a, 0);
+	assert_int_equal(run_logged(&a, GREETING, steps, &pl, &logged), 0);
+	assert_int_equal(pl.n, 1);
+	assert_int_equal(pl.uid[0], 3);
+	assert_int_equal(pl.ncommitted, 1);
+	assert_logged(logged, "folder INBOX UID 1: the body has 3 bytes, "
+	    "but the server announced 5");
+	assert_logged(logged, "folder INBOX UID 2: the body has 3 bytes, "
+	    "but the server announced 2");
+	free(logged);
+	pipeline_clear(&pl);
+}
+
+/* Each literal under the limit, but many in one response: the total is
+ * bounded too; the stream is then out of step, so the client hangs up
+ * without a word more. */
+static void
+test_literals_total_bounded(void **state)
+{
+	static struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 3)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID BODY.PEEK[])", NULL },
+		{ NULL, NULL }
+	};
+	static char	 reply[5 * 40100];
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+	size_t		 i, o = 0;
+
+	(void)state;
+	o += (size_t)snprintf(reply, sizeof(reply), "* 1 FETCH (UID 1");
+	for (i = 0; i < 4; i++) {
+		o += (size_t)snprintf(reply + o, sizeof(reply) - o,
+		    " X%zu {40000}\r\n", i);
+		memset(reply + o, 'x', 40000);
+		o += 40000;
+	}
+	snprintf(reply + o, sizeof(reply) - o, " BODY[] {3}\r\nabc)\r\n"
+	    "%%T OK done\r\n");
+	steps[5].reply = reply;
+	pipeline_init(&pl);
+	pl.max_size = 100;
+	account_init(&a, 1);
+	expect_eof = 1;
+	assert_int_equal(run_logged(&a, GREETING, steps, &pl, &logged), -1);
+	expect_eof = 0;
+	assert_logged(logged, "literals of one response");
+	assert_int_equal(pl.n, 0);
+	free(logged);
+	pipeline_clear(&pl);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	stop_asked = 1;
+}
+
+/* SIGTERM while the server has stalled in the middle of a body: the
+ * transfer is given up after the grace time instead of the timeout
+ * (or forever, at a byte a minute); the body in hand is not recorded,
+ * the one that came whole before it is; a stop is no failure. */
+static void
+test_stop_abandons_stalled_body(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 2 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1 2\r\n%T OK done\r\n" },
+		{ "UID FETCH 1:2 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 3)\r\n* 2 FETCH (UID 2 RFC822.SIZE 10)\r\n"
+		    "%T OK done\r\n" },
+		{ "UID FETCH 1:2 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{3}\r\nabc)\r\n* 2 FETCH (UID 2 BODY[] {10}\r\nabc" },
+		{ NULL, NULL }
+	};
+	static const struct conn_pace pace = { 60000, 8192, 300 };
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	account_init(&a, 1);
+	conn_set_pace(&pace);
+	stop_asked = 0;
+	signal(SIGALRM, on_alarm);
+	alarm(1);
+	assert_int_equal(run_logged(&a, GREETING, steps, &pl, &logged), 0);
+	signal(SIGALRM, SIG_DFL);
+	stop_asked = 0;
+	conn_set_pace(NULL);
+	assert_int_equal(pl.n, 1);
+	assert_int_equal(pl.uid[0], 1);
+	assert_int_equal(pl.ncommitted, 1);
+	assert_logged(logged, "stopping");
+	free(logged);
+	pipeline_clear(&pl);
+}
+
 /* No UIDVALIDITY: refusing beats guessing. */
 static void
 test_no_uidvalidity(void **state)
@@ -812,6 +992,10 @@ main(void)
 		cmocka_unit_test(test_starttls_refusals),
 		cmocka_unit_test(test_alert_logged_clean),
 		cmocka_unit_test(test_bye_mid_fetch),
+		cmocka_unit_test(test_fetch_unrequested_uid_ignored),
+		cmocka_unit_test(test_fetch_size_mismatch_refused),
+		cmocka_unit_test(test_literals_total_bounded),
+		cmocka_unit_test(test_stop_abandons_stalled_body),
 		cmocka_unit_test(test_no_uidvalidity),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_plaintext_refused),

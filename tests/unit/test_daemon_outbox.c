@@ -1,5 +1,7 @@
 /* Unit tests for daemon/state-outbox.c: the outgoing queue, the reply
- * rate limit and the action log, on a real SQLite file. */
+ * rate limit and the action log, on a real SQLite file; and when the
+ * sender (daemon/action-send.c) records a message sent, against a fake
+ * SMTP server. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +11,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
 #include <cmocka.h>
 
+#include "daemon/action.h"
+#include "daemon/conf.h"
 #include "daemon/outbox.h"
 #include "daemon/state.h"
 
@@ -174,6 +184,124 @@ test_action_log(void **state)
 	    sizeof(err)), 0);
 }
 
+/* ---- a fake SMTP server for the sender ---- */
+
+static int
+srv_line(FILE *in, char *buf, size_t len)
+{
+	if (fgets(buf, (int)len, in) == NULL)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+/*
+ * The child: take one message; when QUIT comes, look at the state
+ * file (its own connection) and exit 0 only if the message is already
+ * recorded as sent.  A crash between the 250 and QUIT's answer must
+ * not send it again: the window is the commit itself.
+ */
+static void
+smtp_serve(int lfd, const char *statepath)
+{
+	char		 line[1024], err[512];
+	struct state	*st;
+	uint64_t	 q, s, x;
+	FILE		*in, *out;
+	int		 fd;
+
+	alarm(10);
+	if ((fd = accept(lfd, NULL, NULL)) == -1)
+		_exit(2);
+	in = fdopen(fd, "r");
+	out = fdopen(dup(fd), "w");
+	if (in == NULL || out == NULL)
+		_exit(2);
+	fputs("220 fake ESMTP\r\n", out);
+	fflush(out);
+	while (srv_line(in, line, sizeof(line)) == 0) {
+		if (strncmp(line, "EHLO", 4) == 0)
+			fputs("250 fake\r\n", out);
+		else if (strcmp(line, "DATA") == 0) {
+			fputs("354 go\r\n", out);
+			fflush(out);
+			while (srv_line(in, line, sizeof(line)) == 0 &&
+			    strcmp(line, ".") != 0)
+				;
+			fputs("250 2.0.0 queued\r\n", out);
+		} else if (strcmp(line, "QUIT") == 0) {
+			st = state_open(statepath, 0, err, sizeof(err));
+			if (st == NULL || state_outbox_counts(st, &q, &s, &x,
+			    err, sizeof(err)) == -1)
+				_exit(3);
+			state_close(st);
+			if (s != 1 || q != 0) {
+				fprintf(stderr, "fake smtp: at QUIT %llu "
+				    "queued, %llu sent\n",
+				    (unsigned long long)q,
+				    (unsigned long long)s);
+				_exit(1);
+			}
+			fputs("221 bye\r\n", out);
+			fflush(out);
+			_exit(0);
+		} else
+			fputs("250 ok\r\n", out);
+		fflush(out);
+	}
+	_exit(4);
+}
+
+static void
+test_sent_recorded_before_quit(void **state)
+{
+	struct fixture		*f = *state;
+	struct sockaddr_in	 sin;
+	socklen_t		 slen = sizeof(sin);
+	struct smtp_server	 srv;
+	struct config		 cfg;
+	char			 err[512], port[16];
+	static char		 name[] = "out", label[] = "smtp 'out'",
+				 host[] = "127.0.0.1", from[] = "me@x";
+	uint64_t		 q, s, x;
+	pid_t			 pid;
+	int			 fd, status;
+
+	assert_int_equal(state_outbox_add(f->st, "k1", "acct", "out", "",
+	    "r@x\n", "Subject: a\r\n\r\nb\r\n", 17, err, sizeof(err)), 1);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
+	snprintf(port, sizeof(port), "%u", ntohs(sin.sin_port));
+	if ((pid = fork()) == 0)
+		smtp_serve(fd, f->path);
+	assert_true(pid > 0);
+	close(fd);
+	memset(&srv, 0, sizeof(srv));
+	srv.name = name;
+	srv.from = from;
+	srv.ep.label = label;
+	srv.ep.host = host;
+	srv.ep.port = port;
+	srv.ep.tls = TLS_NONE;
+	srv.ep.auth = AUTH_AUTO;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.smtp = &srv;
+	cfg.nsmtp = 1;
+	assert_int_equal(action_outbox_send(&cfg, f->st, "acct"), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(state_outbox_counts(f->st, &q, &s, &x, err,
+	    sizeof(err)), 0);
+	assert_int_equal(s, 1);
+}
+
 int
 main(void)
 {
@@ -186,7 +314,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_action_log, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_sent_recorded_before_quit,
+		    setup, teardown),
 	};
 
+	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

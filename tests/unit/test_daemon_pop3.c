@@ -35,6 +35,7 @@
 #include <openssl/evp.h>
 
 #include "daemon/conf.h"
+#include "daemon/conn.h"
 #include "daemon/fetch.h"
 #include "daemon/log.h"
 #include "daemon/pop3.h"
@@ -159,11 +160,14 @@ pipeline_flush(struct pipeline *pl)
 	return 0;
 }
 
+/* Set by a test's SIGALRM, as SIGTERM sets the daemon's flag. */
+static volatile sig_atomic_t	 stop_asked;
+
 int
 fetch_should_stop(void)
 {
-	return current != NULL && current->stop_after > 0 &&
-	    current->nadd >= current->stop_after;
+	return stop_asked || (current != NULL && current->stop_after > 0 &&
+	    current->nadd >= current->stop_after);
 }
 
 static void
@@ -188,6 +192,7 @@ struct fake {
 	int			 no_uidl;
 	int			 silent;	/* never says a word */
 	unsigned		 truncate_seq;	/* RETR n stops halfway */
+	unsigned		 stall_seq;	/* RETR n stalls halfway */
 	const char		*xoauth2_json;	/* AUTH XOAUTH2 error */
 	const char		*apop_digest;	/* expected APOP digest */
 	const char *const	*msgs;		/* NULL-terminated */
@@ -297,7 +302,8 @@ crlf(const char *msg)
 	return out;
 }
 
-/* RETR's response: dot-stuffed, CR LF, ".", or cut halfway. */
+/* RETR's response: dot-stuffed, CR LF, ".", or cut halfway (cut 1:
+ * then EOF; 2: then silence until the client hangs up). */
 static void
 send_message(int fd, const char *msg, int cut)
 {
@@ -318,7 +324,14 @@ send_message(int fd, const char *msg, int cut)
 	memcpy(o, ".\r\n", 3);
 	o += 3;
 	say(fd, "+OK message follows\r\n");
-	if (cut) {
+	if (cut == 2) {
+		char	 sink[256];
+
+		write_all(fd, wire, (size_t)(o - wire) / 2);
+		while (read(fd, sink, sizeof(sink)) > 0)
+			;
+		_exit(0);
+	} else if (cut) {
 		write_all(fd, wire, (size_t)(o - wire) / 2);
 		/* Half-close: the client sees EOF, we still hear it. */
 		shutdown(fd, SHUT_WR);
@@ -447,7 +460,8 @@ serve(const struct fake *f, int fd, FILE *log)
 		else if (sscanf(line, "RETR %u", &n) == 1 && n >= 1 &&
 		    n <= count_msgs(f))
 			send_message(fd, f->msgs[n - 1],
-			    n == f->truncate_seq);
+			    n == f->truncate_seq ? 1 : n == f->stall_seq ?
+			    2 : 0);
 		else if (strncmp(line, "DELE ", 5) == 0)
 			say(fd, "+OK deleted\r\n");
 		else if (strcmp(line, "QUIT") == 0) {
@@ -867,6 +881,53 @@ test_truncated_message(void **state)
 	assert_int_equal(pl.ncommitted, 1);
 	/* and the connection is dropped: no DELE, no QUIT */
 	assert_false(heard_prefix(&s, "DELE"));
+	assert_false(heard(&s, "QUIT"));
+	free(logged);
+	free(s.log);
+	pipeline_clear(&pl);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	stop_asked = 1;
+}
+
+/* SIGTERM while RETR 2 has stalled halfway: given up after the grace
+ * time instead of the timeout (or forever, at a byte a minute); the
+ * first message is committed, nothing of the second is, and a stop is
+ * no failure. */
+static void
+test_stop_abandons_stalled_retr(void **state)
+{
+	static const struct conn_pace pace = { 60000, 8192, 300 };
+	struct fake	 f = { .capa = "USER\r\n", .msgs = basic_msgs,
+			    .uidls = basic_uidls, .stall_seq = 2 };
+	struct server	 s;
+	struct account	 a;
+	struct pipeline	 pl = { 0 };
+	char		*logged;
+
+	(void)state;
+	server_start(&s, &f);
+	account_init(&a, &s);
+	a.keep = 0;
+	conn_set_pace(&pace);
+	stop_asked = 0;
+	signal(SIGALRM, on_alarm);
+	alarm(1);
+	log_set_level(LOG_LEVEL_INFO);
+	assert_int_equal(run_fetch(&a, &pl, &logged), 0);
+	log_set_level(LOG_LEVEL_ERROR);
+	signal(SIGALRM, SIG_DFL);
+	stop_asked = 0;
+	conn_set_pace(NULL);
+	server_wait(&s);
+	assert_error_says(logged, "stopping");
+	assert_int_equal(pl.ngot, 1);
+	assert_string_equal(pl.got[0].uidl, "u-1");
+	assert_int_equal(pl.ncommitted, 1);
 	assert_false(heard(&s, "QUIT"));
 	free(logged);
 	free(s.log);
@@ -1421,6 +1482,7 @@ main(void)
 		cmocka_unit_test(test_greeting_err),
 		cmocka_unit_test(test_line_over_limit),
 		cmocka_unit_test(test_truncated_message),
+		cmocka_unit_test(test_stop_abandons_stalled_retr),
 		cmocka_unit_test(test_no_uidl),
 		cmocka_unit_test(test_silent_server_times_out),
 		cmocka_unit_test(test_xoauth2_error_challenge),

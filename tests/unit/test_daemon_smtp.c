@@ -879,6 +879,53 @@ test_data_failures(void **state)
 	server_free(&s);
 }
 
+/* RFC 5321 4.2: every line of a reply carries the same code.  A reply
+ * mixing them is a confused server: a temporary failure, never taken
+ * as success ("250-queued / 554 rejected" would lose the message),
+ * nor as the first line's failure ("451- / 250" is not a refusal to
+ * trust either); for EHLO too.  The session is not trusted further: no
+ * QUIT. */
+static void
+test_mixed_reply_codes(void **state)
+{
+	struct fake		 f;
+	struct server		 s;
+	struct smtp_result	 res;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.end = "250-2.0.0 queued as 1234\r\n554 5.7.1 rejected\r\n";
+	assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, simple_msg, &s,
+	    &res), -1);
+	assert_int_equal(res.status, SMTP_TEMPFAIL);
+	assert_int_equal(res.rcpts[0].status, SMTP_TEMPFAIL);
+	assert_error_says(&res, "mixes reply codes 250 and 554");
+	assert_false(heard(&s, "QUIT"));
+	smtp_result_free(&res);
+	server_free(&s);
+
+	memset(&f, 0, sizeof(f));
+	f.end = "451-4.3.0 hold on\r\n250 2.0.0 fine\r\n";
+	assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, simple_msg, &s,
+	    &res), -1);
+	assert_int_equal(res.status, SMTP_TEMPFAIL);
+	assert_error_says(&res, "mixes reply codes 451 and 250");
+	smtp_result_free(&res);
+	server_free(&s);
+
+	memset(&f, 0, sizeof(f));
+	f.ehlo = "250-fake.example\r\n250-PIPELINING\r\n550 8BITMIME\r\n";
+	assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, simple_msg, &s,
+	    &res), -1);
+	assert_int_equal(res.status, SMTP_TEMPFAIL);
+	assert_error_says(&res, "EHLO");
+	assert_error_says(&res, "mixes reply codes 250 and 550");
+	assert_false(heard_prefix(&s, "MAIL FROM:"));
+	assert_int_equal(s.bodylen, 0);
+	smtp_result_free(&res);
+	server_free(&s);
+}
+
 /* Lost after the data: it may have been taken, so try again (a copy
  * too many beats a lost message). */
 static void
@@ -1385,6 +1432,7 @@ main(void)
 		cmocka_unit_test(test_rcpt_mixed),
 		cmocka_unit_test(test_pipelined_all_refused),
 		cmocka_unit_test(test_data_failures),
+		cmocka_unit_test(test_mixed_reply_codes),
 		cmocka_unit_test(test_drop_after_data),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_connection_refused),
