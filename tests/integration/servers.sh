@@ -45,14 +45,26 @@ listening() {
 		{ f = 1 } END { exit !f }'
 }
 
-# free_port TAKEN...: a port from 20000-59999 that nothing listens on and
-# that is not among TAKEN.  Random, so that runs started side by side (CI,
-# a developer's second checkout) rarely even try the same one.
+# 0 if any TCP socket (listening or connected) has local port PORT.
+port_used() {
+	hex=$(printf '%04X' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+	    awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 }
+		END { exit !f }'
+}
+
+# free_port TAKEN...: a port that no socket uses and that is not among
+# TAKEN, from 10000 up to the start of the kernel's ephemeral range (a
+# port there may be any client's at any moment).  Random, so that runs
+# started side by side (CI, a second checkout) rarely try the same one.
 free_port() {
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${lo:-0}" -gt 12000 ] 2>/dev/null || lo=32768
 	while :; do
-		p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 + 20000 ))
+		p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') %
+		    (lo - 10000) + 10000 ))
 		case " $* " in *" $p "*) continue ;; esac
-		listening "$p" || break
+		port_used "$p" || break
 	done
 	echo "$p"
 }

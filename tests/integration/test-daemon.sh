@@ -7,9 +7,6 @@ set -u
 cd "$(dirname "$0")/../.."
 top=$(pwd)
 H=tests/integration/servers.sh
-export MSX_IMAP_PORT=20143 MSX_IMAPS_PORT=20993 MSX_POP3_PORT=20110 \
-    MSX_POP3S_PORT=20995 MSX_SMTP_PORT=20025 MSX_SUBMISSION_PORT=20587 \
-    MSX_SMTPS_PORT=20465 MSX_WRONGHOST_PORT=20994
 D=$(mktemp -d /tmp/msd.XXXXXX)
 chmod 755 "$D"
 pid=

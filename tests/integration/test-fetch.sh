@@ -12,9 +12,6 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 H=tests/integration/servers.sh
-export MSX_IMAP_PORT=18143 MSX_IMAPS_PORT=18993 MSX_POP3_PORT=18110 \
-    MSX_POP3S_PORT=18995 MSX_SMTP_PORT=18025 MSX_SUBMISSION_PORT=18587 \
-    MSX_SMTPS_PORT=18465 MSX_WRONGHOST_PORT=18994
 
 if [ ! -x ./mailsift ]; then
 	echo "not ok - ./mailsift is built (run make)"

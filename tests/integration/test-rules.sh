@@ -4,9 +4,6 @@
 set -u
 cd "$(dirname "$0")/../.."
 H=tests/integration/servers.sh
-export MSX_IMAP_PORT=21143 MSX_IMAPS_PORT=21993 MSX_POP3_PORT=21110 \
-    MSX_POP3S_PORT=21995 MSX_SMTP_PORT=21025 MSX_SUBMISSION_PORT=21587 \
-    MSX_SMTPS_PORT=21465 MSX_WRONGHOST_PORT=21994
 D=$(mktemp -d /tmp/msr.XXXXXX)
 chmod 755 "$D"
 cleanup() {

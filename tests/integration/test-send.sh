@@ -9,8 +9,8 @@
 # injection, and a trace that never shows the password.
 #
 # One line per check, then "send: N passed, N failed"; exit 1 if any
-# failed.  Needs root and contrib/install-deps-servers.sh.  Its own ports
-# (156xx) and directory, so it runs beside other suites.  MSX_KEEP=1
+# failed.  Needs root and contrib/install-deps-servers.sh.  Free ports
+# and its own directory, so it runs beside other suites.  MSX_KEEP=1
 # keeps the directory; MAILSIFT=path tests another binary.
 #
 # No `set -e`: a failed check must be counted, not end the run.
@@ -24,9 +24,6 @@ SUITE=send
 # shellcheck source=tests/integration/harness.sh
 . "$here/harness.sh"
 
-export MSX_IMAP_PORT=15643 MSX_IMAPS_PORT=15693 MSX_POP3_PORT=15610 \
-    MSX_POP3S_PORT=15695 MSX_SMTP_PORT=15625 MSX_SUBMISSION_PORT=15687 \
-    MSX_SMTPS_PORT=15665 MSX_WRONGHOST_PORT=15694
 
 # --- setup ----------------------------------------------------------
 
