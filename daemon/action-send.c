@@ -282,6 +282,7 @@ action_reply(struct state *st, const struct config *cfg,
 	const struct smtp_server *srv = smtp_for(cfg, acct, a);
 	struct compose_reply	 cr;
 	struct mime_buf		 out;
+	struct outbox_msg	 om;
 	const char		*why;
 	char			 to[512], rcpt[520], err[512];
 	int			 r, rv = -1;
@@ -295,16 +296,6 @@ action_reply(struct state *st, const struct config *cfg,
 		log_info("%s: rule %s: no auto-reply: %s", acct->name,
 		    rule_action_rule(a), why);
 		return 0;
-	}
-	r = state_reply_allow(st, acct->name, rule_action_identity(a), to,
-	    (int64_t)time(NULL), rule_action_every(a), err, sizeof(err));
-	if (r != 1) {
-		if (r == -1)
-			log_error("%s", err);
-		else
-			log_info("%s: rule %s: no auto-reply: %s had one "
-			    "recently", acct->name, rule_action_rule(a), to);
-		return r == -1 ? -1 : 0;
 	}
 	memset(&cr, 0, sizeof(cr));
 	cr.from = rule_action_from(a);
@@ -320,7 +311,23 @@ action_reply(struct state *st, const struct config *cfg,
 	}
 	snprintf(rcpt, sizeof(rcpt), "%s\n", to);
 	/* RFC 3834 3.3: an empty envelope sender, so nothing bounces */
-	rv = queue(st, key, acct->name, srv, "", rcpt, &out);
+	om.key = key;
+	om.account = acct->name;
+	om.smtp = srv->name;
+	om.sender = "";
+	om.rcpts = rcpt;
+	om.data = out.data;
+	om.len = out.len;
+	r = state_reply_queue(st, &om, rule_action_identity(a), to,
+	    (int64_t)time(NULL), rule_action_every(a), err, sizeof(err));
+	if (r == -1)
+		log_error("%s", err);
+	else if (r == 0)
+		log_info("%s: rule %s: no auto-reply: %s had one recently",
+		    acct->name, rule_action_rule(a), to);
+	else if (r == 2)
+		log_debug("%s: %s was queued before", acct->name, key);
+	rv = r == -1 ? -1 : 0;
 done:
 	mime_buf_free(&out);
 	return rv;

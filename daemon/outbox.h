@@ -59,6 +59,24 @@ int	state_reply_allow(struct state *, const char *account,
 	    const char *rule, const char *sender, int64_t now, int64_t every,
 	    char *err, size_t errlen);
 
+/* An auto-reply: in one transaction, take the rate limit (as
+ * state_reply_allow) and queue the message under key, so that a crash
+ * between them cannot leave the limit taken and no reply queued.  1 if
+ * queued now, 0 if rule replied to sender within `every` (nothing
+ * changed), 2 if key was queued before (the limit is left alone). */
+struct outbox_msg {
+	const char	*key;
+	const char	*account;
+	const char	*smtp;
+	const char	*sender;	/* "" for the null sender <> */
+	const char	*rcpts;		/* one address per line */
+	const char	*data;
+	size_t		 len;
+};
+int	state_reply_queue(struct state *, const struct outbox_msg *,
+	    const char *rule, const char *to, int64_t now, int64_t every,
+	    char *err, size_t errlen);
+
 /* 1 if the action key was done before, 0 if not; state_action_mark()
  * records it. */
 int	state_action_done(struct state *, const char *key, char *err,

@@ -230,6 +230,49 @@ state_reply_allow(struct state *st, const char *account, const char *rule,
 	return n > 0;
 }
 
+/* 1 if key is in the outbox, whatever its status. */
+static int
+outbox_has(struct state *st, const char *key, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT 1 FROM outbox"
+	    " WHERE key = ?1", err, errlen)) == NULL)
+		return -1;
+	state_bind_str(stmt, 1, key);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "reading the outbox", err, errlen);
+	return 0;
+}
+
+int
+state_reply_queue(struct state *st, const struct outbox_msg *m,
+    const char *rule, const char *to, int64_t now, int64_t every,
+    char *err, size_t errlen)
+{
+	int	 r;
+
+	if (state_begin(st, err, errlen) == -1)
+		return -1;
+	if ((r = outbox_has(st, m->key, err, errlen)) == 1)
+		r = 2;
+	else if (r == 0 && (r = state_reply_allow(st, m->account, rule, to,
+	    now, every, err, errlen)) == 1 &&
+	    state_outbox_add(st, m->key, m->account, m->smtp, m->sender,
+	    m->rcpts, m->data, m->len, err, errlen) == -1)
+		r = -1;
+	if (r == -1) {
+		state_rollback(st);
+		return -1;
+	}
+	return state_commit(st, err, errlen) == -1 ? -1 : r;
+}
+
 int
 state_action_done(struct state *st, const char *key, char *err,
     size_t errlen)

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "daemon/action.h"
 #include "daemon/conf.h"
@@ -166,6 +167,48 @@ test_reply_rate_limit(void **state)
 	    1000 + week + 1, week, err, sizeof(err)), 0);
 }
 
+/* Run sql on the state file from a second connection. */
+static void
+outbox_sql(struct fixture *f, const char *sql)
+{
+	sqlite3	*db;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* The rate limit and the queue go together: a reply whose queueing fails
+ * (a crash, a full disk) leaves the limit untaken, so the refetched
+ * message still gets its reply; a key queued before is not limited. */
+static void
+test_reply_queue_atomic(void **state)
+{
+	struct fixture		*f = *state;
+	struct outbox_msg	 m = { "a/1/away/0", "a", "out", "", "s@x\n",
+				    "hi", 2 };
+	char			 err[512];
+	int64_t			 week = 7 * 86400;
+
+	outbox_sql(f, "CREATE TRIGGER no_queue BEFORE INSERT ON outbox"
+	    " BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+	assert_int_equal(state_reply_queue(f->st, &m, "away", "s@x", 1000,
+	    week, err, sizeof(err)), -1);
+	outbox_sql(f, "DROP TRIGGER no_queue");
+	assert_int_equal(state_reply_queue(f->st, &m, "away", "s@x", 1001,
+	    week, err, sizeof(err)), 1);
+	/* the same message again (a refetch): queued before, not limited */
+	assert_int_equal(state_reply_queue(f->st, &m, "away", "s@x", 1002,
+	    week, err, sizeof(err)), 2);
+	/* another message from the same sender: limited, nothing queued */
+	m.key = "a/2/away/0";
+	assert_int_equal(state_reply_queue(f->st, &m, "away", "s@x", 1003,
+	    week, err, sizeof(err)), 0);
+	m.key = "a/3/away/0";
+	assert_int_equal(state_reply_queue(f->st, &m, "away", "t@x", 1003,
+	    week, err, sizeof(err)), 1);
+}
+
 static void
 test_action_log(void **state)
 {
@@ -310,6 +353,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_retry_sent_failed, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_reply_queue_atomic,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_rate_limit, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_action_log, setup,
