@@ -20,4 +20,4 @@ if ! sh $H start "$D" >"$D/start.out" 2>&1; then
 	exit 1
 fi
 eval "$(sh $H env "$D")"
-python3 tests/integration/test_rules.py
+python3 tests/integration/test_rules.py "$@"
