@@ -281,6 +281,8 @@ test_save_symlink_dir(void **state)
 	assert_int_equal(mkdir(victim, 0700), 0);
 	assert_int_equal(mkdir(to, 0700), 0);
 	assert_int_equal(symlink(victim, link), 0);
+	/* planted by another local user */
+	assert_int_equal(lchown(link, 65534, 65534), 0);
 	snprintf(tpl, sizeof(tpl), "%s/base/{from.domain}/2024", dir);
 	save_open(&s, tpl, 0);
 	assert_int_equal(save_run(&s, "acct/INBOX/1/9/s/save-attachments"), 0);
