@@ -269,6 +269,8 @@ def test_transforms():
     os.makedirs(victim)
     os.makedirs(os.path.join(W, "sym"))
     os.symlink(victim, os.path.join(W, "sym", sender.split("@")[1]))
+    # by another local user: a link of our own would be followed
+    os.lchown(os.path.join(W, "sym", sender.split("@")[1]), 65534, 65534)
     rules = os.path.join(W, "rules-t.yaml")
     with open(rules, "w") as f:
         f.write(r"""version: 1
