@@ -11,9 +11,11 @@ import time
 
 class SlowLink:
     """A TCP relay on 127.0.0.1 that carries server-to-client bytes at
-    about `rate` bytes a second (0: as fast as they come).  With a tap
-    (see SmtpTap), each connection's bytes are shown to it once they
-    have been passed on."""
+    about `rate` bytes a second (0: as fast as they come).  The end of
+    one direction is passed on as a half close, so the other may still
+    carry an answer: the SMTP server's reply to data sent just before
+    the client died.  With a tap (see SmtpTap), each connection's bytes
+    are shown to it as they arrive."""
 
     def __init__(self, port, rate, tap=None):
         self.port, self.rate, self.tap = int(port), rate, tap
@@ -39,23 +41,27 @@ class SlowLink:
 
     @staticmethod
     def _pump(src, dst, rate, seen):
+        """src to dst; seen(data) sees each piece first (b"" at the end)
+        and may return what to call once it has been passed on."""
         while True:
             try:
                 data = src.recv(4096)
-                if not data:
-                    break
+            except OSError:
+                data = b""
+            after = seen(data) if seen else None
+            if not data:
+                _shutdown(dst, socket.SHUT_WR)
+                return
+            try:
                 dst.sendall(data)
             except OSError:
-                break
-            if seen:
-                seen(data)
+                _shutdown(src, socket.SHUT_RDWR)
+                _shutdown(dst, socket.SHUT_RDWR)
+                return
+            if after:
+                after()
             if rate:
                 time.sleep(len(data) / rate)
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def close(self):
         self.sock.close()
@@ -63,15 +69,24 @@ class SlowLink:
             c.close()
 
 
+def _shutdown(s, how):
+    try:
+        s.shutdown(how)
+    except OSError:
+        pass
+
+
 class SmtpTap:
     """Watches plain SMTP through a SlowLink for the server's 2xx reply
     to the end of a message's data: from then on the message is the
     server's, and a client that has not recorded it yet sends it again.
-    Counts them and calls on_accept() (in the relay's thread) right
-    after each has been passed on to the client."""
+    Counts them as they come from the server (even when the client is
+    dead by then) and calls on_accept() (in the relay's thread) once
+    one has been passed on to the client."""
 
     def __init__(self, on_accept=None):
         self.accepted = 0
+        self.waiting = 0        # connections waiting for that reply
         self.on_accept = on_accept
         self.lock = threading.Lock()
 
@@ -80,21 +95,29 @@ class SmtpTap:
 
         def up(data):
             # dot-stuffing keeps CRLF.CRLF out of the data itself
-            if b"\r\n.\r\n" in conn["tail"] + data:
+            if b"\r\n.\r\n" in conn["tail"] + data and not conn["waiting"]:
                 conn["waiting"] = True
+                with self.lock:
+                    self.waiting += 1
             conn["tail"] = (conn["tail"] + data)[-4:]
 
         def down(data):
             if not conn["waiting"]:
-                return
+                return None
             conn["waiting"] = False
-            if data[:1] != b"2":
-                return
             with self.lock:
+                self.waiting -= 1
+                if data[:1] != b"2":
+                    return None         # refused, or the end
                 self.accepted += 1
-            if self.on_accept:
-                self.on_accept()
+            return self.on_accept
         return up, down
+
+    def settle(self, seconds):
+        """Wait until no message's data waits for its reply."""
+        end = time.monotonic() + seconds
+        while self.waiting and time.monotonic() < end:
+            time.sleep(0.01)
 
 
 def wait_for(cond, proc, seconds):

@@ -692,6 +692,7 @@ class CrashRig:
         p.kill()
         p.wait()
         killed = p.returncode == -signal.SIGKILL
+        self.tap.settle(10)     # the server's answer to data sent last
         accepted = self.tap.accepted - acc0
         sent = db_count(self.state, SENT) - sent0
         whole, short, hidden = survey(self.saved, self.want)
