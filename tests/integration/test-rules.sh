@@ -2,7 +2,7 @@
 # Rules and actions against a real Dovecot and Postfix (test_rules.py).
 # Ends with "rules: N passed, N failed".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 H=tests/integration/servers.sh
 export MSX_IMAP_PORT=21143 MSX_IMAPS_PORT=21993 MSX_POP3_PORT=21110 \
     MSX_POP3S_PORT=21995 MSX_SMTP_PORT=21025 MSX_SUBMISSION_PORT=21587 \
