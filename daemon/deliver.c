@@ -17,10 +17,9 @@
 
 #include <openssl/evp.h>
 
+#include "rules/template.h"	/* RULE_TPL_FOLDER_MAX: one limit */
 #include "daemon/deliver.h"
 #include "daemon/log.h"
-
-#define FOLDER_MAX	200
 
 void	(*delivery_test_hook)(const char *, size_t);
 
@@ -239,9 +238,13 @@ delivery_folder_check(const char *folder, char *err, size_t errlen)
 	const char	*why = NULL, *p;
 	size_t		 len = strlen(folder);
 
-	if (len == 0 || len > FOLDER_MAX)
-		why = "empty or longer than 200 bytes";
-	else if (folder[0] == '.' || strstr(folder, "/.") != NULL)
+	if (len == 0 || len > RULE_TPL_FOLDER_MAX) {
+		snprintf(err, errlen, "folder \"%.200s\" is not allowed: "
+		    "empty or longer than %d bytes", folder,
+		    RULE_TPL_FOLDER_MAX);
+		return -1;
+	}
+	if (folder[0] == '.' || strstr(folder, "/.") != NULL)
 		why = "a name starts with '.'";
 	else if (folder[0] == '/' || folder[len - 1] == '/')
 		why = "'/' at the start or end";

@@ -1,9 +1,13 @@
 /* safename.c - safe attachment file names; see safename.h. */
+#define _GNU_SOURCE		/* renameat2(2), RENAME_NOREPLACE */
+
+#include <sys/random.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
+#include <unistd.h>
 
 #include "daemon/safename.h"
 
@@ -79,15 +83,34 @@ random_suffix(char *out)
 	return 0;
 }
 
+/* One way of making a name exist: 0, or -1 with errno (EEXIST: taken). */
+typedef int (*name_try)(int dirfd, const char *name, const char *arg);
+
 static int
-create_at(int dirfd, const char *name)
+create_at(int dirfd, const char *name, const char *arg)
 {
+	(void)arg;
 	return openat(dirfd, name,
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
-int
-safename_create(int dirfd, const char *name, char *out)
+/* A second name for the file arg: never replaces what is there.  Where
+ * the file system has no hard links, a rename that does not replace
+ * (the temporary is gone then). */
+static int
+link_at(int dirfd, const char *name, const char *arg)
+{
+	if (linkat(dirfd, arg, dirfd, name, 0) == 0)
+		return 0;
+	if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
+		return -1;
+	return renameat2(dirfd, arg, dirfd, name, RENAME_NOREPLACE);
+}
+
+/* name, then "stem-<12 random hex digits>.ext" a fixed number of times. */
+static int
+name_pick(int dirfd, const char *name, char *out, name_try fn,
+    const char *arg)
 {
 	const char	*dot;
 	char		 suffix[13];
@@ -95,7 +118,7 @@ safename_create(int dirfd, const char *name, char *out)
 	int		 fd, i;
 
 	snprintf(out, SAFENAME_OUT_MAX, "%s", name);
-	if ((fd = create_at(dirfd, out)) != -1 || errno != EEXIST)
+	if ((fd = fn(dirfd, out, arg)) != -1 || errno != EEXIST)
 		return fd;
 	dot = strrchr(name, '.');
 	stem = dot != NULL && dot != name ? (size_t)(dot - name) : strlen(name);
@@ -104,9 +127,21 @@ safename_create(int dirfd, const char *name, char *out)
 			return -1;
 		snprintf(out, SAFENAME_OUT_MAX, "%.*s-%s%s", (int)stem, name,
 		    suffix, name + stem);
-		if ((fd = create_at(dirfd, out)) != -1 || errno != EEXIST)
+		if ((fd = fn(dirfd, out, arg)) != -1 || errno != EEXIST)
 			return fd;
 	}
 	errno = EEXIST;
 	return -1;
+}
+
+int
+safename_create(int dirfd, const char *name, char *out)
+{
+	return name_pick(dirfd, name, out, create_at, NULL);
+}
+
+int
+safename_link(int dirfd, const char *tmp, const char *name, char *out)
+{
+	return name_pick(dirfd, name, out, link_at, tmp);
 }

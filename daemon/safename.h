@@ -30,5 +30,11 @@ void	safename_make(const char *name, const char *fallback, char *out);
  * descriptor and writes the name used to out (SAFENAME_OUT_MAX bytes),
  * or -1 with errno set. */
 int	safename_create(int dirfd, const char *name, char *out);
+/* Give the file tmp in dirfd the name name as safename_create() picks
+ * it, never replacing a file: a hard link (tmp stays), or where the
+ * file system has none, a rename that does not replace (tmp is gone).
+ * 0, or -1 with errno set. */
+int	safename_link(int dirfd, const char *tmp, const char *name,
+	    char *out);
 
 #endif

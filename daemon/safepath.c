@@ -22,23 +22,34 @@
 #define DIR_FLAGS	(O_RDONLY | O_DIRECTORY | O_CLOEXEC)
 #endif
 
-/* Whether the walk may still follow root's symlinks after entering fd. */
-static int
-dir_trusted(int fd)
-{
-	struct stat	 sb;
+/* Links followed on the way to one directory, targets' links included. */
+#define SAFEPATH_LINKS_MAX	8
 
-	return fstat(fd, &sb) == 0 && sb.st_uid == 0 &&
-	    (sb.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+static int	walk_path(int, const char *, int, int, char *, size_t);
+
+static int
+owner_trusted(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
 }
 
+/*
+ * The trusted-path rule for the symlink name in dirfd: the link is
+ * root's or ours, and so is the directory holding it, which no group or
+ * other user may write (a sticky /tmp is out: anyone can create there).
+ * Only a link that we or root placed passes; who may replace it later
+ * could as well have written the mail.
+ */
 static int
-link_is_roots(int dirfd, const char *name)
+link_trusted(int dirfd, const char *name)
 {
-	struct stat	 sb;
+	struct stat	 dsb, sb;
 
+	if (fstat(dirfd, &dsb) == -1 || !owner_trusted(dsb.st_uid) ||
+	    (dsb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return 0;
 	return fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISLNK(sb.st_mode) && sb.st_uid == 0;
+	    S_ISLNK(sb.st_mode) && owner_trusted(sb.st_uid);
 }
 
 static int
@@ -50,10 +61,37 @@ is_link(int dirfd, const char *name)
 	    S_ISLNK(sb.st_mode);
 }
 
+/* A trusted link: its target walked by the same rules (relative to the
+ * directory holding it), so a link of ours into another user's tree
+ * still meets that tree's links as untrusted.  Nothing is created
+ * behind a link. */
+static int
+walk_link(int dirfd, const char *name, int depth, const char *where,
+    char *err, size_t errlen)
+{
+	char	 target[PATH_MAX];
+	ssize_t	 n;
+
+	if (depth >= SAFEPATH_LINKS_MAX) {
+		snprintf(err, errlen, "%s: too many levels of symlinks", where);
+		errno = ELOOP;
+		return -1;
+	}
+	n = readlinkat(dirfd, name, target, sizeof(target));
+	if (n <= 0 || (size_t)n >= sizeof(target)) {
+		snprintf(err, errlen, "%s: cannot read the symlink: %s", where,
+		    n == -1 ? strerror(errno) : "empty or too long");
+		errno = n == -1 ? errno : ENAMETOOLONG;
+		return -1;
+	}
+	target[n] = '\0';
+	return walk_path(dirfd, target, 0, depth + 1, err, errlen);
+}
+
 /* Open (and create) the component name below dirfd; where is the path
  * up to and including it, for messages. */
 static int
-walk_step(int dirfd, const char *name, int create, int *trusted,
+walk_step(int dirfd, const char *name, int create, int depth,
     const char *where, char *err, size_t errlen)
 {
 	int	 fd, e;
@@ -69,35 +107,35 @@ walk_step(int dirfd, const char *name, int create, int *trusted,
 		}
 		fd = openat(dirfd, name, DIR_FLAGS | O_NOFOLLOW);
 	}
-	if (fd == -1 && (errno == ELOOP || errno == ENOTDIR) && *trusted &&
-	    link_is_roots(dirfd, name))
-		fd = openat(dirfd, name, DIR_FLAGS);
-	if (fd == -1) {
-		e = errno;
-		if ((e == ELOOP || e == ENOTDIR) && is_link(dirfd, name)) {
-			snprintf(err, errlen, "%s is a symlink: not followed "
-			    "(only root's own links are; give the real "
-			    "directory)", where);
-			e = ELOOP;
-		} else
+	if (fd != -1 || (errno != ELOOP && errno != ENOTDIR) ||
+	    !is_link(dirfd, name)) {
+		if (fd == -1) {
+			e = errno;
 			snprintf(err, errlen, "cannot open directory %s: %s",
 			    where, strerror(e));
-		errno = e;
-		return -1;
+			errno = e;
+		}
+		return fd;
 	}
-	if (*trusted && !dir_trusted(fd))
-		*trusted = 0;
-	return fd;
+	if (link_trusted(dirfd, name))
+		return walk_link(dirfd, name, depth, where, err, errlen);
+	snprintf(err, errlen, "%s is a symlink: not followed (only a link "
+	    "owned by you or root, in a directory of yours or root's that "
+	    "no group or other user may write, is; give the real "
+	    "directory)", where);
+	errno = ELOOP;
+	return -1;
 }
 
-int
-safepath_open_dir(int dirfd, const char *path, int create, char *err,
+/* Walk path from dirfd (from "/" when absolute); an O_PATH descriptor. */
+static int
+walk_path(int dirfd, const char *path, int create, int depth, char *err,
     size_t errlen)
 {
 	char	 buf[PATH_MAX], where[PATH_MAX];
 	char	*p, *next;
 	size_t	 len = strlen(path);
-	int	 fd, nfd, trusted, e;
+	int	 fd, nfd, e;
 
 	if (len == 0 || len >= sizeof(buf)) {
 		snprintf(err, errlen, "%.200s: bad path length", path);
@@ -105,9 +143,8 @@ safepath_open_dir(int dirfd, const char *path, int create, char *err,
 		return -1;
 	}
 	memcpy(buf, path, len + 1);
-	trusted = path[0] == '/';
-	fd = openat(trusted ? AT_FDCWD : dirfd, trusted ? "/" : ".",
-	    DIR_FLAGS);
+	fd = path[0] == '/' ? openat(AT_FDCWD, "/", DIR_FLAGS) :
+	    openat(dirfd, ".", DIR_FLAGS);
 	if (fd == -1) {
 		e = errno;
 		snprintf(err, errlen, "%s: cannot open the starting directory: "
@@ -115,8 +152,6 @@ safepath_open_dir(int dirfd, const char *path, int create, char *err,
 		errno = e;
 		return -1;
 	}
-	if (trusted && !dir_trusted(fd))
-		trusted = 0;
 	for (p = buf; p != NULL; p = next) {
 		if ((next = strchr(p, '/')) != NULL)
 			*next++ = '\0';
@@ -124,7 +159,7 @@ safepath_open_dir(int dirfd, const char *path, int create, char *err,
 			continue;
 		snprintf(where, sizeof(where), "%.*s", (int)(p - buf +
 		    strlen(p)), path);
-		nfd = walk_step(fd, p, create, &trusted, where, err, errlen);
+		nfd = walk_step(fd, p, create, depth, where, err, errlen);
 		e = errno;
 		(void)close(fd);	/* a directory, read-only */
 		if ((fd = nfd) == -1) {
@@ -132,6 +167,17 @@ safepath_open_dir(int dirfd, const char *path, int create, char *err,
 			return -1;
 		}
 	}
+	return fd;
+}
+
+int
+safepath_open_dir(int dirfd, const char *path, int create, char *err,
+    size_t errlen)
+{
+	int	 fd, nfd, e;
+
+	if ((fd = walk_path(dirfd, path, create, 0, err, errlen)) == -1)
+		return -1;
 	nfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	e = errno;
 	(void)close(fd);	/* a directory, read-only */

@@ -5,13 +5,16 @@
  *
  * The path is opened one component at a time, from "/" (a relative path:
  * from the given directory) with openat(O_NOFOLLOW | O_DIRECTORY), each
- * missing directory created 0700 with mkdirat() when asked.  A symlink is
- * followed only in the leading part of the path that root alone
- * controls: a link owned by root, in a directory owned by root that no
- * group or other user may write, reached through such directories only
- * (/home -> /usr/home).  From the first directory that is not root's (a
- * home directory, /tmp) on, a symlink ends the walk with ELOOP and an
- * error naming it.  A relative walk trusts nothing.
+ * missing directory created 0700 with mkdirat() when asked.  A symlink
+ * met on the way is followed only under the trusted-path rule: the link
+ * is owned by root or by the effective uid, and so is the directory
+ * holding it, which no group or other user may write (a sticky,
+ * world-writable /tmp is not trusted).  Its target is then walked by the
+ * same rules, at most 8 links deep, nothing created behind a link.  So a
+ * link of your own (~/Maildir to another disk) or root's (/home ->
+ * /usr/home) works, while one planted by another local user ends the
+ * walk with ELOOP and an error naming it; a sender chooses names, never
+ * links.
  *
  * Nothing here logs; errors go to err.
  */

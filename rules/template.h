@@ -61,7 +61,9 @@ enum rule_tpl_mode {
 #define RULE_TPL_NAME_MAX	250
 #define RULE_TPL_EXT_MAX	16	/* an extension kept when cut */
 #define RULE_TPL_ARG_VALUE_MAX	4096	/* one value in an argument */
-#define RULE_TPL_FOLDER_MAX	200	/* a folder, as the daemon takes it */
+/* The longest folder: templates cut to it, and the daemon refuses longer
+ * ones (delivery_folder_check()); one constant for both. */
+#define RULE_TPL_FOLDER_MAX	200
 
 struct rule_template;
 

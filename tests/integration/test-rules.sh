@@ -2,7 +2,7 @@
 # Rules and actions against a real Dovecot and Postfix (test_rules.py).
 # Ends with "rules: N passed, N failed".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 H=tests/integration/servers.sh
 D=$(mktemp -d /tmp/msr.XXXXXX)
 chmod 755 "$D"
@@ -17,4 +17,4 @@ if ! sh $H start "$D" >"$D/start.out" 2>&1; then
 	exit 1
 fi
 eval "$(sh $H env "$D")"
-python3 tests/integration/test_rules.py
+python3 tests/integration/test_rules.py "$@"

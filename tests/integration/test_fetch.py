@@ -17,13 +17,13 @@ import os
 import random
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import traceback
+
+from crashkit import SlowLink, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -310,68 +310,6 @@ def corpus(seed, count):
                     msgs.append(f.read())
         _corpus[(seed, count)] = msgs
     return _corpus[(seed, count)]
-
-
-# --- a slow link -------------------------------------------------------
-
-class SlowLink:
-    """A TCP relay on 127.0.0.1 that carries server-to-client bytes at
-    about `rate` bytes a second, so that a fetch lasts long enough to be
-    interrupted in the middle whatever the machine's speed."""
-
-    def __init__(self, port, rate):
-        self.port, self.rate = int(port), rate
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.addr = self.sock.getsockname()[1]
-        self.conns = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-                s = socket.create_connection(("127.0.0.1", self.port))
-            except OSError:
-                return
-            self.conns += [c, s]
-            for a, b, rate in ((c, s, 0), (s, c, self.rate)):
-                threading.Thread(target=self._pump, args=(a, b, rate),
-                                 daemon=True).start()
-
-    @staticmethod
-    def _pump(src, dst, rate):
-        while True:
-            try:
-                data = src.recv(4096)
-                if not data:
-                    break
-                dst.sendall(data)
-            except OSError:
-                break
-            if rate:
-                time.sleep(len(data) / rate)
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def close(self):
-        self.sock.close()
-        for c in self.conns:
-            c.close()
-
-
-def wait_for(cond, proc, seconds):
-    """Poll cond() every 2 ms until true, proc ends, or seconds pass."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if cond():
-            return True
-        if proc.poll() is not None:
-            return False
-        time.sleep(0.002)
-    return False
 
 
 # --- scenarios -------------------------------------------------------

@@ -2,24 +2,32 @@
 the rules sees.  Mail for user1 is fetched over POP3S; rules save
 attachments, file into folders, auto-reply, forward and redirect through
 the Postfix submission port; replies and forwards are checked where they
-arrive (user2's and user3's Maildirs).  Prints ok/not ok lines and ends
-with "rules: N passed, N failed"."""
+arrive (user2's and user3's Maildirs).  Last, test_crash: kill -9 at
+seeded points (RULES_SEED) while rules save PDFs and queue auto-replies.
+Prints ok/not ok lines and ends with "rules: N passed, N failed";
+the argument test_crash runs that one alone."""
 import base64
 import email
+import email.parser
 import email.policy
 import glob
 import hashlib
 import os
+import random
+import signal
 import sqlite3
 import subprocess
 import sys
 import time
+
+from crashkit import SlowLink, SmtpTap, wait_for
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MAILSIFT = os.path.join(ROOT, "mailsift")
 E = os.environ
 D = E["MSX_DIR"]
 W = os.path.join(D, "rules")
+SEED = int(E.get("RULES_SEED", "20261204"))
 results = []
 
 
@@ -261,6 +269,8 @@ def test_transforms():
     os.makedirs(victim)
     os.makedirs(os.path.join(W, "sym"))
     os.symlink(victim, os.path.join(W, "sym", sender.split("@")[1]))
+    # by another local user: a link of our own would be followed
+    os.lchown(os.path.join(W, "sym", sender.split("@")[1]), 65534, 65534)
     rules = os.path.join(W, "rules-t.yaml")
     with open(rules, "w") as f:
         f.write(r"""version: 1
@@ -378,6 +388,7 @@ def test_pipe_hardening():
     would write a file); the command gets the message's fields exactly
     in MAILSIFT_* variables and none of mailsift's own environment."""
     sender = E["MSX_USER2_ADDR"]
+    # not test_transforms' victim, a directory that exists
     victim = os.path.join(W, "sort-victim")
     seen = os.path.join(W, "pipe-seen")
     load("user1", msg("opt1", sender, "-o" + victim))
@@ -476,8 +487,345 @@ account l {
           "(room for .lock), its extension kept", [names, log[-1500:]])
 
 
+# --- kill -9 while the rules save attachments and queue replies -------
+
+CRASH_MESSAGES = 300
+CRASH_REPLY_RULES = 50
+SENT = "SELECT count(*) FROM outbox WHERE status = 'sent'"
+SAVES = ("SELECT count(*) FROM action_done WHERE key LIKE "
+         "'%/pdfs/save-attachments'")
+INTENTS = "SELECT count(*) FROM intent"
+IN_WINDOW = "a reply accepted, not recorded as sent"
+UNQUEUED = ("SELECT (SELECT count(*) FROM reply_log) - "
+            "(SELECT count(*) FROM outbox)")
+
+
+def crash_mail(rng):
+    """The crash test's mail for user1: every third message carries a PDF
+    of its own; every third asks for an auto-reply, from user2 and user3
+    in turn, each pair under a rule of its own, so the rate limit (one
+    reply per rule and sender) lets each have exactly one; the rest is
+    plain.  (files, {Message-ID: PDF}, set of Message-IDs that ask)."""
+    files, pdfs, asks = [], {}, set()
+    for i in range(CRASH_MESSAGES):
+        name = "crash-%03d" % i
+        mid = "<%s@test>" % name
+        if i % 3 == 0:
+            pdf = (b"%%PDF-1.4\n%% message %d, seed %d\n" % (i, SEED) +
+                   rng.randbytes(rng.randint(40000, 160000)) +
+                   b"\n%%EOF\n")
+            pdfs[mid] = pdf
+            files.append(msg(name, E["MSX_USER2_ADDR"], "Invoice %d" % i,
+                             attach=("doc-%d.pdf" % i, pdf)))
+        elif i % 3 == 1:
+            j = i // 3
+            sender = E["MSX_USER%d_ADDR" % (2 + j % 2)]
+            asks.add(mid)
+            files.append(msg(name, sender, "R%02d away? %d" % (j // 2, i)))
+        else:
+            files.append(msg(name, E["MSX_USER2_ADDR"], "Plain %d" % i))
+    return files, pdfs, asks
+
+
+def crash_conf(cdir, imap_port, smtp_port):
+    rules = os.path.join(cdir, "rules.yaml")
+    with open(rules, "w") as f:
+        f.write("""version: 1
+rules:
+  - name: pdfs
+    when: { attachment: { filename: '(?i)\\.pdf$' } }
+    do:
+      - save-attachments: { to: '%s/saved', type: 'application/pdf' }
+""" % cdir)
+        for k in range(CRASH_REPLY_RULES):
+            f.write("""  - name: away-%02d
+    when: { subject: '^R%02d ' }
+    do:
+      - reply: { from: '%s', subject: 'Auto: {subject}', body: "Away.", every: 7d }
+""" % (k, k, E["MSX_USER1_ADDR"]))
+    conf = os.path.join(cdir, "mailsift.conf")
+    with open(conf, "w") as f:
+        f.write("""state = "%(c)s/state.db"
+smtp mx {
+	host = "127.0.0.1"
+	port = %(smtp)s
+	tls = none
+	from = "%(me)s"
+}
+account crash {
+	type = imap
+	host = "127.0.0.1"
+	port = %(imap)s
+	tls = implicit
+	tls-ca-file = "%(ca)s"
+	user = "user1"
+	password = 'user1-secret'
+	keep = false
+	deliver = "maildir:%(c)s/Maildir"
+	rules = "%(rules)s"
+	smtp = "mx"
+}
+""" % {"c": cdir, "smtp": smtp_port, "imap": imap_port, "ca": E["MSX_CA"],
+       "me": E["MSX_USER1_ADDR"], "rules": rules})
+    os.chmod(conf, 0o600)
+    return conf
+
+
+def entries(path):
+    return set(os.listdir(path)) if os.path.isdir(path) else set()
+
+
+def staged_names(md):
+    """Maildir names in tmp/ and new/: a file keeps its name from one to
+    the other."""
+    return entries(os.path.join(md, "tmp")) | entries(os.path.join(md, "new"))
+
+
+def db_count(state, sql):
+    try:
+        db = sqlite3.connect("file:%s?mode=ro" % state, uri=True)
+        try:
+            return db.execute(sql).fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0        # not created yet
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def survey(saved, want):
+    """The save directory: {PDF hash: [names]} of whole PDFs, names of
+    files that are no PDF of ours whole (short), and hidden ones (our
+    temporaries)."""
+    whole, short, hidden = {}, [], []
+    for n in sorted(entries(saved)):
+        if n.startswith("."):
+            hidden.append(n)
+            continue
+        with open(os.path.join(saved, n), "rb") as f:
+            h = sha(f.read())
+        if h in want:
+            whole.setdefault(h, []).append(n)
+        else:
+            short.append(n)
+    return whole, short, hidden
+
+
+def crash_plan(rng):
+    """Where the kills go: first while the messages are fetched - at a
+    seeded number of messages staged (two at 64, where a batch commits)
+    or of files that appeared in the save directory, a few ms later;
+    then while the replies are sent, right after the SMTP server took
+    the k-th (at once or up to 0.5 ms later: in or near the window where a reply is the
+    server's but not yet recorded as sent)."""
+    plan = [("staged", rng.randint(1, 80), rng.uniform(0, 0.02))
+            for _ in range(4)]
+    plan += [("staged", 64, rng.uniform(0, 0.005)) for _ in range(2)]
+    plan += [("saved", rng.randint(1, 20), rng.uniform(0, 0.004))
+             for _ in range(8)]
+    rng.shuffle(plan)
+    return plan + [("sent", rng.randint(1, 10), rng.choice(
+        (0, rng.uniform(0, 0.0005)))) for _ in range(6)]
+
+
+class CrashRig:
+    """The throttled links, the paths, and the kill armed for an SMTP
+    acceptance."""
+
+    def __init__(self, cdir, want):
+        self.md = os.path.join(cdir, "Maildir")
+        self.saved = os.path.join(cdir, "saved")
+        self.state = os.path.join(cdir, "state.db")
+        self.want = want
+        self.armed = None
+        self.tap = SmtpTap(self.accepted)
+        # about 2 MB/s: a kill point is a point in the message stream
+        self.imap = SlowLink(E["MSX_IMAPS_PORT"], 2 * 1024 * 1024)
+        self.smtp = SlowLink(E["MSX_SMTP_PORT"], 0, self.tap)
+        self.conf = crash_conf(cdir, self.imap.addr, self.smtp.addr)
+
+    def accepted(self):
+        a = self.armed
+        if a is not None and self.tap.accepted >= a[1]:
+            self.armed = None
+            time.sleep(a[2])
+            a[0].kill()
+
+    def close(self):
+        self.imap.close()
+        self.smtp.close()
+
+    def run(self, point, n, lag):
+        """One run, killed at the point; (where the kill landed or None,
+        a line of figures)."""
+        md_old = staged_names(self.md)
+        saved_old = entries(self.saved)
+        whole, short, hidden = survey(self.saved, self.want)
+        excess0 = (sum(len(v) for v in whole.values()) + len(short) +
+                   len(hidden) - db_count(self.state, SAVES))
+        acc0, sent0 = self.tap.accepted, db_count(self.state, SENT)
+        unqueued0 = db_count(self.state, UNQUEUED)
+        p = subprocess.Popen([MAILSIFT, "run", "-c", self.conf, "--once"],
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL,
+                             stdin=subprocess.DEVNULL)
+        if point == "sent":
+            self.armed = (p, acc0 + n, lag)
+            try:
+                p.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                pass
+            self.armed = None
+        else:
+            if point == "staged":
+                def cond():
+                    return len(staged_names(self.md) - md_old) >= n
+            else:
+                def cond():
+                    return len(entries(self.saved) - saved_old) >= n
+            # the fetch may end first: then kill as the replies go
+            wait_for(lambda: cond() or self.tap.accepted > acc0, p, 60)
+            time.sleep(lag)
+        p.kill()
+        p.wait()
+        killed = p.returncode == -signal.SIGKILL
+        self.tap.settle(10)     # the server's answer to data sent last
+        accepted = self.tap.accepted - acc0
+        sent = db_count(self.state, SENT) - sent0
+        whole, short, hidden = survey(self.saved, self.want)
+        files = sum(len(v) for v in whole.values())
+        recorded = db_count(self.state, SAVES)
+        if accepted > sent:
+            where = IN_WINDOW
+        elif db_count(self.state, UNQUEUED) > unqueued0:
+            where = "a reply allowed by the rate limit, not queued"
+        elif files + len(short) + len(hidden) - recorded > excess0:
+            where = "a save written, not recorded"
+        elif db_count(self.state, INTENTS) > 0:
+            where = "intents pending"
+        else:
+            where = "between steps"
+        line = ("%s at %s %3d +%4.1f ms: delivered %3d, PDFs %3d whole "
+                "(%d short, %d hidden, %d recorded), replies accepted %d "
+                "(recorded %d)%s" % (
+                    "kill" if killed else "ended", point, n, lag * 1000,
+                    len(maildir_files(self.md)), files, len(short),
+                    len(hidden), recorded, accepted, sent,
+                    ": " + where if killed else ""))
+        return where if killed else None, line
+
+
+def replies_to(asks):
+    """{Message-ID asked: number of replies} in user2's and user3's
+    INBOX, by In-Reply-To."""
+    got = {}
+    parser = email.parser.BytesHeaderParser(policy=email.policy.default)
+    for user in ("user2", "user3"):
+        for path in maildir_files(E["MSX_%s_MAILDIR" % user.upper()]):
+            with open(path, "rb") as f:
+                irt = str(parser.parse(f).get("In-Reply-To", "")).strip()
+            if irt in asks:
+                got[irt] = got.get(irt, 0) + 1
+    return got
+
+
+def test_crash():
+    """kill -9 at seeded points while the rules save PDFs and queue
+    auto-replies (300 messages over IMAPS, keep = no), then a run to
+    completion: each PDF saved exactly once and nothing else in the save
+    directory, each asked-for reply sent once - twice only where a kill
+    landed between the SMTP server's acceptance and its record (the
+    documented window), each message in the Maildir once, tmp/ empty."""
+    cdir = os.path.join(W, "crash")
+    os.makedirs(cdir)
+    rng = random.Random(SEED)
+    doveadm("expunge", "-u", "user1", "mailbox", "INBOX", "all")
+    files, pdfs, asks = crash_mail(rng)
+    load("user1", *files)
+    want = [open(p, "rb").read() for p in
+            maildir_files(E["MSX_USER1_MAILDIR"])]
+    check(len(want) == CRASH_MESSAGES, "crash test: %d messages on the "
+          "server" % CRASH_MESSAGES, len(want))
+    by_hash = {sha(v): k for k, v in pdfs.items()}
+    rig = CrashRig(cdir, by_hash)
+    figures, where = [], {}
+    try:
+        for i, (point, n, lag) in enumerate(crash_plan(rng)):
+            landed, line = rig.run(point, n, lag)
+            figures.append("%2d %s" % (i + 1, line))
+            if landed:
+                where[landed] = where.get(landed, 0) + 1
+            print("# " + figures[-1])
+    finally:
+        rig.close()
+    kills = sum(where.values())
+    window = where.get(IN_WINDOW, 0)
+    conf = crash_conf(cdir, E["MSX_IMAPS_PORT"], E["MSX_SMTP_PORT"])
+    rc, log = run(conf)
+    queued = db_count(rig.state, "SELECT count(*) FROM outbox")
+    sent = db_count(rig.state, SENT)
+    end = time.monotonic() + 30
+    while (sum(replies_to(asks).values()) < sent + window and
+           time.monotonic() < end):
+        time.sleep(0.3)
+    time.sleep(1)       # anything more on its way
+    got = replies_to(asks)
+
+    whole, short, hidden = survey(rig.saved, by_hash)
+    once = sum(len(whole.get(h, [])) == 1 for h in by_hash)
+    twice = sum(len(v) - 1 for v in whole.values())
+    md_tmp = entries(os.path.join(rig.md, "tmp"))
+    delivered = [open(p, "rb").read() for p in maildir_files(rig.md)]
+    dig = [sha(m.replace(b"\r\n", b"\n")) for m in delivered]
+    wanted = [sha(m.replace(b"\r\n", b"\n")) for m in want]
+    md_once = sum(dig.count(h) == 1 for h in wanted)
+    dups = sum(c - 1 for c in got.values())
+    answered = sum(c == 1 for c in got.values())
+    print("# rules crash test: %d kill -9: %s" % (kills, ", ".join(
+        "%d with %s" % (v, k) for k, v in sorted(where.items()) if v)))
+    print("# PDFs: %d of %d saved exactly once, %d second copies, %d short "
+          "files, %d temporaries left" % (once, len(pdfs), twice,
+                                          len(short), len(hidden)))
+    print("# replies: %d asked for, %d queued, %d answered once, %d "
+          "answered twice or more (%d duplicates), %d unanswered" % (
+              len(asks), queued, answered,
+              sum(c > 1 for c in got.values()), dups, len(asks) - len(got)))
+    print("# Maildir: %d of %d messages exactly once, %d files in all, %d "
+          "left in tmp/" % (md_once, len(want), len(delivered),
+                            len(md_tmp)))
+    check(kills >= 15, "crash test: %d kill -9 while the rules ran" % kills,
+          "\n".join(figures))
+    check(rc == 0, "crash test: then a run to completion", log[-3000:])
+    check(once == len(pdfs) and twice == 0,
+          "crash test: each of the %d PDFs saved exactly once" % len(pdfs),
+          {k: v for k, v in whole.items() if len(v) > 1})
+    check(not short and not hidden, "crash test: nothing short or "
+          "temporary left in the save directory", short + hidden)
+    check(dups <= window, "crash test: a reply twice only after a kill in "
+          "the window (%d duplicates, %d kills there)" % (dups, window),
+          {k: v for k, v in got.items() if v > 1})
+    check(len(got) == len(asks), "crash test: every asked-for reply sent",
+          sorted(asks - set(got))[:10])
+    check(md_once == len(want) and len(delivered) == len(want),
+          "crash test: every message in the Maildir exactly once",
+          "%d once, %d files" % (md_once, len(delivered)))
+    check(not md_tmp, "crash test: nothing left in the Maildir's tmp/",
+          sorted(md_tmp)[:5])
+    left = doveadm("search", "-u", "user1", "mailbox", "INBOX", "ALL")
+    check(not left.strip(), "crash test: the server's INBOX is empty "
+          "(keep = no)", left[:500])
+
+
 def main():
     os.makedirs(W)
+    if sys.argv[1:] == ["test_crash"]:     # that one alone
+        test_crash()
+        passed = sum(results)
+        print("rules: %d passed, %d failed" % (passed, len(results) - passed))
+        return 0 if passed == len(results) else 1
     sender = E["MSX_USER2_ADDR"]
     files = [
         msg("inv1", "billing@billing.example.test", "Invoice 1",
@@ -576,6 +924,7 @@ def main():
     test_transforms()
     test_pipe_hardening()
     test_long_names()
+    test_crash()
     passed = sum(results)
     print("rules: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1

@@ -886,6 +886,115 @@ deliver_to(struct state *st, struct delivery *dv)
 	return rv;
 }
 
+/* A link another local user planted: owned by someone else. */
+static void
+planted(const char *link)
+{
+	assert_int_equal(lchown(link, 65534, 65534), 0);
+}
+
+/* The directory holding path (a static buffer). */
+static const char *
+dirname_of(const char *path)
+{
+	static char	 buf[PATH_MAX];
+	char		*slash;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	if ((slash = strrchr(buf, '/')) != NULL)
+		*slash = '\0';
+	return buf;
+}
+
+/* Deliver message 0 to target: the commit's result, or -1 with err set
+ * when the target does not open. */
+static int
+deliver_target(struct state *st, const char *target)
+{
+	struct delivery	*dv;
+	int		 rv;
+
+	if ((dv = delivery_open(target, NULL, err, sizeof(err))) == NULL)
+		return -1;
+	rv = deliver_to(st, dv);
+	delivery_close(dv);
+	return rv;
+}
+
+/*
+ * The trusted-path rule: a symlink is followed when it and the directory
+ * holding it are ours (or root's) and no group or other user may write
+ * that directory; a link in a world-writable (even sticky) directory or
+ * one owned by another user is refused, naming the link, and so is a
+ * trusted link whose target passes through an untrusted one.
+ */
+static void
+test_symlinks_trusted(void **state)
+{
+	struct fixture	*f = *state;
+	struct state	*st = st_open(f);
+	char		*home, *disk, *real, *link, *pub, *victim, *target;
+
+	folder_begin(st, "acct");
+	home = xasprintf("%s/home", f->dir);
+	disk = xasprintf("%s/disk", f->dir);
+	real = xasprintf("%s/disk/Maildir", f->dir);
+	pub = xasprintf("%s/pub", f->dir);
+	victim = xasprintf("%s/victim", f->dir);
+	assert_int_equal(mkdir(home, 0755), 0);
+	assert_int_equal(mkdir(disk, 0755), 0);
+	assert_int_equal(mkdir(real, 0700), 0);
+	assert_int_equal(mkdir(pub, 0700), 0);
+	assert_int_equal(chmod(pub, 01777), 0);
+	assert_int_equal(mkdir(victim, 0700), 0);
+	/* ~/Maildir -> /disk/Maildir, ours in a 0755 directory of ours */
+	link = xasprintf("%s/Maildir", home);
+	assert_int_equal(symlink(real, link), 0);
+	target = xasprintf("maildir:%s/Maildir", home);
+	if (deliver_target(st, target) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(dir_count(real), 3);	/* tmp new cur */
+	free(target);
+	target = xasprintf("%s/new", real);
+	assert_int_equal(dir_count(target), 1);
+	free(target);
+	free(link);
+	/* in a sticky world-writable directory */
+	link = xasprintf("%s/Maildir", pub);
+	assert_int_equal(symlink(victim, link), 0);
+	target = xasprintf("maildir:%s/Maildir", pub);
+	assert_int_equal(deliver_target(st, target), -1);
+	assert_non_null(strstr(err, link));
+	assert_non_null(strstr(err, "symlink"));
+	free(target);
+	/* a trusted link whose target goes through that one */
+	free(link);
+	link = xasprintf("%s/Other", home);
+	assert_int_equal(symlink(pub, link), 0);
+	target = xasprintf("maildir:%s/Other/Maildir/sub", home);
+	assert_int_equal(deliver_target(st, target), -1);
+	assert_non_null(strstr(err, "symlink"));
+	free(target);
+	/* owned by another user, in our own directory */
+	free(link);
+	link = xasprintf("%s/Theirs", home);
+	assert_int_equal(symlink(victim, link), 0);
+	planted(link);
+	target = xasprintf("maildir:%s/Theirs", home);
+	assert_int_equal(deliver_target(st, target), -1);
+	assert_non_null(strstr(err, link));
+	assert_non_null(strstr(err, "symlink"));
+	free(target);
+	assert_int_equal(dir_count(victim), 0);
+	free(link);
+	free(victim);
+	free(pub);
+	free(real);
+	free(disk);
+	free(home);
+	state_close(st);
+}
+
 /*
  * A directory of the path that a sender's {from.domain} or a rule's
  * folder names, planted as a symlink: the target is refused with an
@@ -908,6 +1017,7 @@ test_symlinks(void **state)
 	/* an intermediate directory of a Maildir target */
 	link = xasprintf("%s/example.com", f->maildir);
 	assert_int_equal(symlink(victim, link), 0);
+	planted(link);
 	target = xasprintf("maildir:%s/example.com/Maildir", f->maildir);
 	dv = delivery_open(target, NULL, err, sizeof(err));
 	if (dv != NULL)
@@ -927,6 +1037,7 @@ test_symlinks(void **state)
 	/* a Maildir++ folder */
 	target = xasprintf("%s/.Evil", f->maildir);
 	assert_int_equal(symlink(victim, target), 0);
+	planted(target);
 	free(target);
 	dv = delivery_open(f->target_md, "Evil", err, sizeof(err));
 	if (dv != NULL)
@@ -941,6 +1052,7 @@ test_symlinks(void **state)
 	free(link);
 	link = xasprintf("%s/mail/Lists", f->dir);
 	assert_int_equal(symlink(victim, link), 0);
+	planted(link);
 	dv = delivery_open(f->target_mb, "Lists/debian", err, sizeof(err));
 	if (dv != NULL)
 		assert_int_equal(deliver_to(st, dv), -1);
@@ -950,6 +1062,8 @@ test_symlinks(void **state)
 	free(link);
 	link = xasprintf("%s/mail/Evil", f->dir);
 	assert_int_equal(symlink(vfile, link), 0);
+	/* this one in a directory that others may write */
+	assert_int_equal(chmod(dirname_of(link), 0777), 0);
 	dv = delivery_open(f->target_mb, "Evil", err, sizeof(err));
 	if (dv != NULL) {
 		assert_int_equal(deliver_to(st, dv), -1);
@@ -1573,6 +1687,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks_trusted, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_symlinks, setup,
 		    teardown),

@@ -6,13 +6,16 @@
  * dedupe still saves the same bytes once, and nothing is written through
  * a symlinked directory.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@
 #include "mime/mime.h"
 #include "rules/rules.h"
 #include "daemon/action.h"
+#include "daemon/deliver.h"
 #include "daemon/safename.h"
 #include "daemon/state.h"
 
@@ -182,7 +186,7 @@ test_create_collisions(void **state)
 }
 
 static void
-save_open(struct save *s, const char *to, int dedupe)
+save_open_msg(struct save *s, const char *to, int dedupe, const char *text)
 {
 	char	 yaml[PATH_MAX + 256], db[PATH_MAX], err[1024];
 	struct rule_input in;
@@ -195,11 +199,11 @@ save_open(struct save *s, const char *to, int dedupe)
 	    sizeof(err));
 	if (s->set == NULL)
 		fail_msg("%s", err);
-	assert_non_null(s->msg = mime_message_parse(msg_text,
-	    strlen(msg_text), NULL));
+	assert_non_null(s->msg = mime_message_parse(text, strlen(text),
+	    NULL));
 	memset(&in, 0, sizeof(in));
 	in.msg = s->msg;
-	in.size = strlen(msg_text);
+	in.size = strlen(text);
 	in.account = "acct";
 	in.now = 1700000000;
 	assert_non_null(s->plan = rule_set_eval(s->set, &in, NULL, NULL));
@@ -208,6 +212,12 @@ save_open(struct save *s, const char *to, int dedupe)
 	s->st = state_open(db, 0, err, sizeof(err));
 	if (s->st == NULL)
 		fail_msg("%s", err);
+}
+
+static void
+save_open(struct save *s, const char *to, int dedupe)
+{
+	save_open_msg(s, to, dedupe, msg_text);
 }
 
 static void
@@ -281,6 +291,8 @@ test_save_symlink_dir(void **state)
 	assert_int_equal(mkdir(victim, 0700), 0);
 	assert_int_equal(mkdir(to, 0700), 0);
 	assert_int_equal(symlink(victim, link), 0);
+	/* planted by another local user */
+	assert_int_equal(lchown(link, 65534, 65534), 0);
 	snprintf(tpl, sizeof(tpl), "%s/base/{from.domain}/2024", dir);
 	save_open(&s, tpl, 0);
 	assert_int_equal(save_run(&s, "acct/INBOX/1/9/s/save-attachments"), 0);
@@ -289,6 +301,154 @@ test_save_symlink_dir(void **state)
 	assert_int_equal(save_run(&s, "acct/INBOX/1/9/s/save-attachments"), 0);
 	assert_int_equal(count_files(victim), 0);
 	save_close(&s);
+}
+
+/* A message whose two attachments are each size bytes of their own
+ * letter, in lines. */
+static char *
+big_msg(size_t size)
+{
+	static const char head[] =
+	    "From: a@example.com\nTo: b@example.com\nSubject: invoice\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=XX\n\n";
+	char	*m, *p;
+	size_t	 i, j, cap = sizeof(head) + 2 * size + 512;
+
+	assert_non_null(m = malloc(cap));
+	p = m + snprintf(m, cap, "%s", head);
+	for (j = 0; j < 2; j++) {
+		p += sprintf(p, "--XX\nContent-Type: application/pdf\n"
+		    "Content-Disposition: attachment; filename=%s.pdf\n\n",
+		    j == 0 ? "big" : "other");
+		for (i = 0; i < size; i++)
+			*p++ = (i + 1) % 64 == 0 ? '\n' : (char)('A' + j);
+		*p++ = '\n';
+	}
+	p += sprintf(p, "--XX--\n");
+	assert_true((size_t)(p - m) < cap);
+	return m;
+}
+
+/* Each file in path is whole: size bytes of one letter (its last line
+ * break belongs to the MIME boundary). */
+static void
+assert_files_whole(const char *path, size_t size)
+{
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+	char		 f[PATH_MAX];
+
+	assert_non_null(d = opendir(path));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
+		assert_int_equal(stat(f, &sb), 0);
+		if ((size_t)sb.st_size != size)
+			fail_msg("%s: %lld bytes, not %zu", f,
+			    (long long)sb.st_size, size);
+	}
+	closedir(d);
+}
+
+/* Nothing but the saved files: no temporary left behind. */
+static int
+count_hidden(const char *path)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 n = 0;
+
+	assert_non_null(d = opendir(path));
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static const char	*crash_step;
+
+static void
+crash_hook(const char *step, size_t n)
+{
+	(void)n;
+	if (crash_step != NULL && strcmp(step, crash_step) == 0)
+		_exit(7);
+}
+
+/* Run the save in a child that dies: with step NULL, killed by SIGXFSZ
+ * in the middle of writing the first file (as by kill -9); otherwise
+ * at that step of the save. */
+static void
+save_crash(const char *to, const char *text, const char *step)
+{
+	struct save	 s;
+	struct rlimit	 rl;
+	pid_t		 pid;
+	int		 status;
+
+	assert_int_not_equal(pid = fork(), -1);
+	if (pid == 0) {
+		save_open_msg(&s, to, 0, text);
+		crash_step = step;
+		delivery_test_hook = crash_hook;
+		if (step == NULL) {
+			rl.rlim_cur = rl.rlim_max = 64 * 1024;
+			if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
+				_exit(3);
+		}
+		(void)save_run(&s, "acct/INBOX/5/1/s/save-attachments");
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (step == NULL) {
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(WTERMSIG(status), SIGXFSZ);
+	} else {
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 7);
+	}
+}
+
+/*
+ * Killed while an attachment is written, or at any step after: no file
+ * under a real name is ever short, and the next round leaves each
+ * attachment saved exactly once, whole, with no temporary left.
+ */
+static void
+test_save_crash(void **state)
+{
+	static const char *const steps[] = { NULL, "save-written",
+	    "save-linked", "save-synced", "save-marked" };
+	struct save	 s;
+	char		 to[PATH_MAX];
+	char		*text;
+	size_t		 i, size = 256 * 1024;
+
+	(void)state;
+	text = big_msg(size);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		snprintf(to, sizeof(to), "%s/crash%zu", dir, i);
+		save_crash(to, text, steps[i]);
+		assert_files_whole(to, size);
+		save_open_msg(&s, to, 0, text);
+		assert_int_equal(save_run(&s,
+		    "acct/INBOX/5/1/s/save-attachments"), 0);
+		if (count_files(to) != 2)
+			fail_msg("crash at %s: %d files, not 2", steps[i] ==
+			    NULL ? "a write" : steps[i], count_files(to));
+		assert_files_whole(to, size);
+		assert_int_equal(count_hidden(to), 0);
+		save_close(&s);
+		/* the state file is shared: a fresh one for the next step */
+		snprintf(to, sizeof(to), "%s/state.db", dir);
+		assert_int_equal(unlink(to), 0);
+	}
+	free(text);
 }
 
 int
@@ -300,6 +460,7 @@ main(void)
 		cmocka_unit_test(test_save_collisions),
 		cmocka_unit_test(test_save_dedupe),
 		cmocka_unit_test(test_save_symlink_dir),
+		cmocka_unit_test(test_save_crash),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
