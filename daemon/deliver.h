@@ -53,8 +53,10 @@
  * Limits: recovery must run before any fetch and with no other mailsift
  * on the state file (it takes state_claim()).  A crash after staging and
  * before the intents are committed leaves files in tmp/ that no intent
- * names: never visible, and removed by delivery_open() once 36 hours old,
- * as the Maildir spec allows.  A reader that deletes or moves a message
+ * names: never visible, and removed by delivery_open() (the first round
+ * after a restart) when the mailsift process that staged them is gone
+ * (their names carry our mark, pid, start time and host), and any file
+ * once 36 hours old, as the Maildir spec allows.  A reader that deletes or moves a message
  * out of new/ and cur/ between a crash and the recovery makes it look
  * undelivered, so it is fetched again.  A recovered message is recorded
  * but was never flagged or deleted on the server: a source that deletes
