@@ -435,6 +435,7 @@ fail:
 	if (unlinkat(dv->tmpfd, name, 0) == -1 && errno != ENOENT)
 		snprintf(err + strlen(err), errlen - strlen(err), "; and "
 		    "cannot remove it: %s", strerror(errno));
+	errno = e;	/* the caller tells a full disk from the rest */
 	return -1;
 }
 
