@@ -237,10 +237,12 @@ save_part(int dirfd, const char *dir, const struct mime_part *p,
 	snprintf(fallback, sizeof(fallback), "part-%s.bin", path);
 	safename_make(mime_part_filename(p), fallback, name);
 	if (r == -1 || save_write_tmp(dirfd, tmp, p) == -1) {
+		/* EEXIST: a file of someone else's under our temporary */
 		e = errno;
-		log_error("%s: save-attachments: writing %s/%s: %s%s", key,
-		    dir, tmp, strerror(e), delivery_hint(e));
-		return -1;
+		log_error("%s: save-attachments: writing %s/%s: %s%s%s", key,
+		    dir, tmp, strerror(e), delivery_hint(e),
+		    e == EEXIST ? "; not saved, and not tried again" : "");
+		return e == EEXIST ? 1 : -1;
 	}
 	delivery_hook("save-written", i);
 	if (save_link(dirfd, tmp, name, fallback, used) == -1) {
