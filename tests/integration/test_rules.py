@@ -380,7 +380,7 @@ def test_pipe_hardening():
     would write a file); the command gets the message's fields exactly
     in MAILSIFT_* variables and none of mailsift's own environment."""
     sender = E["MSX_USER2_ADDR"]
-    victim = os.path.join(W, "victim")
+    victim = os.path.join(W, "pipe-victim")
     seen = os.path.join(W, "pipe-seen")
     load("user1", msg("opt1", sender, "-o" + victim))
     rules = os.path.join(W, "rules-p.yaml")
