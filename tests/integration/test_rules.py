@@ -10,6 +10,8 @@ import email.policy
 import glob
 import hashlib
 import os
+import random
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -478,6 +480,88 @@ account l {
           "(room for .lock), its extension kept", [names, log[-1500:]])
 
 
+def test_save_crash():
+    """kill -9 at seeded moments while rules save attachments and
+    deliver: every attachment ends up saved exactly once and whole, no
+    temporary of ours is left in the save directory, nothing in the
+    Maildirs' tmp/, and every message is delivered exactly once."""
+    rng = random.Random(9202)
+    sender = E["MSX_USER2_ADDR"]
+    n = 48
+    data = {}
+    files = []
+    for i in range(n):
+        data[i] = rng.getrandbits(8 * 150000).to_bytes(150000, "little")
+        files.append(msg("crash%d" % i, sender, "CRASH-SAVE %d" % i,
+                         attach=("c%d.pdf" % i, data[i])))
+    load("user1", *files)
+    saved = os.path.join(W, "crash-saved")
+    md = os.path.join(W, "crash-md")
+    rules = os.path.join(W, "rules-c.yaml")
+    with open(rules, "w") as f:
+        f.write("""version: 1
+rules:
+  - name: crash
+    when: { subject: '^CRASH-SAVE' }
+    do:
+      - save-attachments: { to: '%s' }
+      - deliver: "maildir:%s"
+""" % (saved, md))
+    conf = os.path.join(W, "c.conf")
+    with open(conf, "w") as f:
+        f.write("""state = "%(w)s/state-c.db"
+account c {
+	type = pop3
+	host = "127.0.0.1"
+	port = %(pop)s
+	tls = implicit
+	tls-ca-file = "%(ca)s"
+	user = "user1"
+	password = 'user1-secret'
+	deliver = "maildir:%(w)s/Maildir-c"
+	rules = "%(rules)s"
+}
+""" % {"w": W, "pop": E["MSX_POP3S_PORT"], "ca": E["MSX_CA"],
+       "rules": rules})
+    os.chmod(conf, 0o600)
+    landed = 0
+    for _ in range(40):
+        if landed >= 12:
+            break
+        p = subprocess.Popen([MAILSIFT, "run", "-c", conf, "--once"],
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.03, 0.35))
+        if p.poll() is None:
+            landed += 1
+            p.send_signal(signal.SIGKILL)
+        p.wait()
+    rc, log = run(conf)
+    check(rc == 0, "save crash: a clean run after %d kills mid-run" %
+          landed, log[-2000:])
+    got = {}
+    for path in glob.glob(os.path.join(saved, "*")):
+        with open(path, "rb") as f:
+            got.setdefault(f.read(), []).append(os.path.basename(path))
+    once = [i for i in range(n) if len(got.get(data[i], [])) == 1]
+    check(len(once) == n and len(got) == n and
+          sum(len(v) for v in got.values()) == n,
+          "save crash: %d of %d attachments saved exactly once, whole "
+          "(%d kills landed mid-run)" % (len(once), n, landed),
+          sorted(os.listdir(saved)) if os.path.isdir(saved) else "none")
+    hidden = [x for x in os.listdir(saved) if x.startswith(".")] \
+        if os.path.isdir(saved) else []
+    check(hidden == [], "save crash: no temporary left", hidden)
+    subjects = [str(parse(x)["Subject"]) for x in maildir_files(md)]
+    check(sorted(subjects) == sorted("CRASH-SAVE %d" % i for i in range(n)),
+          "save crash: every message delivered exactly once",
+          len(subjects))
+    left = [x for m in (md, os.path.join(W, "Maildir-c"))
+            for x in glob.glob(os.path.join(m, "tmp", "*"))]
+    check(left == [], "save crash: nothing left in the Maildirs' tmp/",
+          left)
+
+
 def main():
     os.makedirs(W)
     sender = E["MSX_USER2_ADDR"]
@@ -578,6 +662,7 @@ def main():
     test_transforms()
     test_pipe_hardening()
     test_long_names()
+    test_save_crash()
     passed = sum(results)
     print("rules: %d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1
