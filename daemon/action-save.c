@@ -13,12 +13,15 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -34,6 +37,20 @@
 
 /* Our temporaries: hidden, and never a name safename_make() gives. */
 #define SAVE_TMP_PREFIX	".mailsift-tmp."
+/* A temporary of ours this old with no second name is a partial file of
+ * a message never fetched again: removed (as the Maildir spec does for
+ * tmp/).  One with a second name costs no space and still tells a later
+ * round that its file is in place: kept. */
+#define SAVE_TMP_STALE	(36 * 60 * 60)
+/* Directories swept once per process; beyond these, none. */
+#define SAVE_SWEPT_MAX	64
+
+static pthread_mutex_t	 save_swept_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	dev_t	 dev;
+	ino_t	 ino;
+}			 save_swept[SAVE_SWEPT_MAX];
+static size_t		 save_nswept;
 
 int
 action_expand_home(const char *path, char *out, size_t outlen)
@@ -237,10 +254,12 @@ save_part(int dirfd, const char *dir, const struct mime_part *p,
 	snprintf(fallback, sizeof(fallback), "part-%s.bin", path);
 	safename_make(mime_part_filename(p), fallback, name);
 	if (r == -1 || save_write_tmp(dirfd, tmp, p) == -1) {
+		/* EEXIST: a file of someone else's under our temporary */
 		e = errno;
-		log_error("%s: save-attachments: writing %s/%s: %s%s", key,
-		    dir, tmp, strerror(e), delivery_hint(e));
-		return -1;
+		log_error("%s: save-attachments: writing %s/%s: %s%s%s", key,
+		    dir, tmp, strerror(e), delivery_hint(e),
+		    e == EEXIST ? "; not saved, and not tried again" : "");
+		return e == EEXIST ? 1 : -1;
 	}
 	delivery_hook("save-written", i);
 	if (save_link(dirfd, tmp, name, fallback, used) == -1) {
@@ -254,6 +273,65 @@ save_part(int dirfd, const char *dir, const struct mime_part *p,
 	delivery_hook("save-linked", i);
 	log_info("%s: saved %s/%s", key, dir, used);
 	return 0;
+}
+
+/* Whether dirfd is still to be swept by this process (and now is not). */
+static int
+save_sweep_due(int dirfd)
+{
+	struct stat	 sb;
+	size_t		 i;
+	int		 due = 0;
+
+	if (fstat(dirfd, &sb) == -1 ||
+	    pthread_mutex_lock(&save_swept_lock) != 0)
+		return 0;
+	for (i = 0; i < save_nswept; i++)
+		if (save_swept[i].dev == sb.st_dev &&
+		    save_swept[i].ino == sb.st_ino)
+			break;
+	if (i == save_nswept && save_nswept < SAVE_SWEPT_MAX) {
+		save_swept[save_nswept].dev = sb.st_dev;
+		save_swept[save_nswept++].ino = sb.st_ino;
+		due = 1;
+	}
+	(void)pthread_mutex_unlock(&save_swept_lock);
+	return due;
+}
+
+/* The first save into a directory in this process removes the stale
+ * partial temporaries there (see SAVE_TMP_STALE). */
+static void
+save_sweep(int dirfd, const char *dir)
+{
+	struct dirent	*de;
+	struct stat	 sb;
+	time_t		 now = time(NULL);
+	DIR		*d;
+	int		 fd;
+
+	if (!save_sweep_due(dirfd) || (fd = openat(dirfd, ".", O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);	/* read-only */
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, SAVE_TMP_PREFIX,
+		    strlen(SAVE_TMP_PREFIX)) != 0 ||
+		    fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
+		    sb.st_nlink != 1 || now - sb.st_mtime <= SAVE_TMP_STALE)
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) == -1)
+			log_warn("save-attachments: cannot remove the stale "
+			    "%s/%s: %s", dir, de->d_name, strerror(errno));
+		else
+			log_info("save-attachments: removed the stale %s/%s",
+			    dir, de->d_name);
+	}
+	(void)closedir(d);	/* read-only */
 }
 
 /* Remove the temporaries of the action's parts: its record is made. */
@@ -363,6 +441,8 @@ action_save_attachments(struct state *st, const struct rule_action *a,
 	}
 	if ((dirfd = save_dir_open(a, key, 1, dir, sizeof(dir))) == -1)
 		return -1;
+	if (dirfd >= 0)
+		save_sweep(dirfd, dir);
 	for (i = 0; dirfd >= 0 && i < n && rv != -1; i++)
 		rv = save_one(st, dirfd, dir, rule_action_part(a, i),
 		    rule_action_dedupe(a), key, i);

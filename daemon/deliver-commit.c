@@ -3,12 +3,20 @@
  * messages become durable, visible and recorded, and what is undone when
  * a step fails.  See deliver.h for the guarantee.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon/deliver.h"
 #include "daemon/log.h"
+
+/* A full disk or quota: a smaller batch may still fit. */
+static int
+is_nospace(int e)
+{
+	return e == ENOSPC || e == EDQUOT;
+}
 
 /* Keep the first error for the caller, log the others. */
 static void
@@ -197,12 +205,14 @@ batch_mbox_one(struct delivery_batch *b, struct mbox_lock *lk, int *failed,
 			continue;
 		if (mbox_append(lk, s->entry, s->in.length, e,
 		    sizeof(e)) == -1) {
+			b->nospace = b->nospace || is_nospace(errno);
 			batch_error(failed, err, errlen, e);
 			bad = 1;
 		} else
 			delivery_hook("appended", ++*appended);
 	}
 	if (!bad && mbox_sync(lk, e, sizeof(e)) == -1) {
+		b->nospace = b->nospace || is_nospace(errno);
 		batch_error(failed, err, errlen, e);
 		bad = 1;
 	}
@@ -285,18 +295,13 @@ batch_record(struct delivery_batch *b, int *failed, char *err, size_t errlen)
  * "dirsynced", "appended" (n mbox entries written), "mbox-synced",
  * "unlocked", "recorded" (delivered rows committed).
  */
-int
-delivery_batch_commit(struct delivery_batch *b, char *err, size_t errlen)
+static int
+batch_commit(struct delivery_batch *b, char *err, size_t errlen)
 {
 	struct mbox_lock	*locks = NULL;
 	size_t			 i, nlocks = 0;
 	int			 failed = 0;
 
-	if (b->spoiled) {
-		snprintf(err, errlen, "batch failed while staging; nothing "
-		    "delivered");
-		return -1;
-	}
 	if (b->n == 0 || b->v[0].state != STAGED_WRITTEN)
 		return 0;
 	if (batch_lock(b, &locks, &nlocks, err, errlen) == -1)
@@ -318,5 +323,103 @@ fail:
 	free(locks);
 	for (i = 0; i < b->n; i++)
 		staged_undo(&b->v[i]);
+	return -1;
+}
+
+static int
+same_message(const struct state_intent *a, const struct state_intent *b)
+{
+	if (strcmp(a->account, b->account) != 0 ||
+	    strcmp(a->folder, b->folder) != 0)
+		return 0;
+	if (a->uidl != NULL || b->uidl != NULL)
+		return a->uidl != NULL && b->uidl != NULL &&
+		    strcmp(a->uidl, b->uidl) == 0;
+	return a->uidvalidity == b->uidvalidity && a->uid == b->uid;
+}
+
+/*
+ * After a commit of v[lo, hi) failed for a full disk: whether all of it
+ * can be tried again, which is so when every entry is an mbox entry
+ * (kept in memory) that was cut back and its intent dropped; Maildir
+ * files are gone once taken back.  Then they are made new again.
+ */
+static int
+batch_rearm(struct delivery_batch *b, size_t lo, size_t hi)
+{
+	size_t	 i;
+
+	for (i = lo; i < hi; i++)
+		if (b->v[i].in.kind != STATE_MBOX ||
+		    b->v[i].state != STAGED_UNDONE)
+			return 0;
+	for (i = lo; i < hi; i++) {
+		b->v[i].state = STAGED_WRITTEN;
+		b->v[i].in.id = 0;
+	}
+	return 1;
+}
+
+/*
+ * Commit v[lo, hi); when the disk is full, the two halves, again and
+ * again down to one message, so that what fits is delivered and only the
+ * rest waits for the next round.  A message's deliveries are never
+ * split (a half ends on a message boundary).
+ */
+static int
+batch_commit_range(struct delivery_batch *b, size_t lo, size_t hi,
+    char *err, size_t errlen)
+{
+	struct delivery_batch	 sub = *b;
+	size_t			 mid;
+	int			 r1, r2;
+
+	sub.v = b->v + lo;
+	sub.n = hi - lo;
+	sub.nospace = 0;
+	if (batch_commit(&sub, err, errlen) == 0)
+		return 0;
+	if (!sub.nospace)
+		return -1;
+	for (mid = lo + (hi - lo) / 2; mid > lo &&
+	    same_message(&b->v[mid - 1].in, &b->v[mid].in); mid--)
+		;
+	if (mid == lo || !batch_rearm(b, lo, hi))
+		return -1;
+	log_warn("%s (disk full: trying %zu and %zu message(s) apart)", err,
+	    mid - lo, hi - mid);
+	r1 = batch_commit_range(b, lo, mid, err, errlen);
+	r2 = batch_commit_range(b, mid, hi, err, errlen);
+	return r1 == 0 && r2 == 0 ? 0 : -1;
+}
+
+/*
+ * A batch spoiled by a full disk while staging still commits the whole
+ * messages staged before the one that did not fit; the rest is taken
+ * back and fetched again.
+ */
+int
+delivery_batch_commit(struct delivery_batch *b, char *err, size_t errlen)
+{
+	char	 e[512];
+	size_t	 i, done;
+
+	if (!b->spoiled)
+		return batch_commit_range(b, 0, b->n, err, errlen);
+	if (!b->nospace || b->good == 0) {
+		snprintf(err, errlen, "batch failed while staging; nothing "
+		    "delivered");
+		return -1;
+	}
+	for (i = b->good; i < b->n; i++)
+		if (b->v[i].state == STAGED_WRITTEN)
+			staged_undo(&b->v[i]);
+	if (batch_commit_range(b, 0, b->good, e, sizeof(e)) == -1)
+		log_error("%s", e);
+	for (done = 0, i = 0; i < b->n; i++)
+		done += b->v[i].state == STAGED_DONE;
+	snprintf(err, errlen, "%s: disk full while staging: %zu of %zu "
+	    "staged deliveries committed, the rest is fetched again",
+	    b->v[0].dv->path, done, b->n);
 	return -1;
 }

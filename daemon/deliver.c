@@ -425,6 +425,12 @@ delivery_stage(struct delivery_batch *b, struct delivery *dv,
 	else
 		r = mbox_stage(dv, s, data, len, flags, err, errlen);
 	if (r == -1) {
+		/* on a full disk, what was staged before this message can
+		 * still be delivered (delivery_batch_commit()) */
+		b->nospace = errno == ENOSPC || errno == EDQUOT;
+		for (b->good = b->n; b->good > 0 &&
+		    key_equal(&b->v[b->good - 1].in, key); b->good--)
+			;
 		state_intent_clear(&s->in);
 		free(s->entry);
 		b->spoiled = 1;
@@ -489,6 +495,8 @@ delivery_batch_clear(struct delivery_batch *b)
 	b->n = 0;
 	b->bytes = 0;
 	b->spoiled = 0;
+	b->nospace = 0;
+	b->good = 0;
 }
 
 void

@@ -50,11 +50,17 @@
  *    file could not be written after the rename), the intent stays: the
  *    message is neither fetched again (state_uids_delivered() counts it)
  *    nor flagged until the next delivery_recover() settles it.
+ * A full disk (ENOSPC, EDQUOT) does not stall every round: a batch
+ * spoiled while staging commits the whole messages staged before, and
+ * an mbox batch whose append fails is committed in halves, down to one
+ * message (deliver-commit.c); a message's deliveries stay together.
  * Limits: recovery must run before any fetch and with no other mailsift
  * on the state file (it takes state_claim()).  A crash after staging and
  * before the intents are committed leaves files in tmp/ that no intent
- * names: never visible, and removed by delivery_open() once 36 hours old,
- * as the Maildir spec allows.  A reader that deletes or moves a message
+ * names: never visible, and removed by delivery_open() (the first round
+ * after a restart) when the mailsift process that staged them is gone
+ * (their names carry our mark, pid, start time and host), and any file
+ * once 36 hours old, as the Maildir spec allows.  A reader that deletes or moves a message
  * out of new/ and cur/ between a crash and the recovery makes it look
  * undelivered, so it is fetched again.  A recovered message is recorded
  * but was never flagged or deleted on the server: a source that deletes
@@ -180,6 +186,8 @@ struct delivery_batch {
 	size_t		 cap;
 	uint64_t	 bytes;
 	int		 spoiled;	/* staging failed: commit nothing */
+	int		 nospace;	/* ... for a full disk or quota */
+	size_t		 good;		/* ... then: whole messages before it */
 };
 
 struct mbox_lock {

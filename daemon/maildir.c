@@ -34,6 +34,114 @@
 /* Q<counter>: distinct for every delivery of this process, any thread. */
 static atomic_ulong	 maildir_counter;
 
+/*
+ * Xmsx<start>: our mark in a name, with this process's start time (in
+ * clock ticks since boot, /proc/PID/stat), so that a later process can
+ * tell that the one which staged a file in tmp/ is gone even when its
+ * pid was reused.  0 when /proc cannot say: such files are only swept
+ * after MAILDIR_TMP_STALE.
+ */
+#define MAILDIR_MARK	"Xmsx"
+
+/* The start time of process pid: 0, or -1 with errno (ENOENT: gone). */
+static int
+maildir_proc_start(long pid, unsigned long long *start)
+{
+	char	 path[64], buf[1024], *p, *end;
+	ssize_t	 n;
+	int	 fd, i, e;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	e = errno;
+	(void)close(fd);	/* read-only */
+	if (n <= 0) {
+		errno = n == 0 ? ENOENT : e;	/* exited meanwhile */
+		return -1;
+	}
+	buf[n] = '\0';
+	/* after "pid (comm) ": state is field 3, starttime field 22 */
+	if ((p = strrchr(buf, ')')) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < 20 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	*start = strtoull(p + 1, &end, 10);
+	if (errno != 0 || end == p + 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned long long
+maildir_self_start(void)
+{
+	static unsigned long long	 start;
+	static pid_t			 known;	/* whose start it is */
+	unsigned long long		 s;
+	pid_t				 self = getpid();
+
+	/* a fork() child has its own; a race between threads computes the
+	 * same value twice */
+	if (known != self && maildir_proc_start((long)self, &s) == 0) {
+		start = s;
+		known = self;
+	}
+	return known == self ? start : 0;
+}
+
+/* Digits at p into *v; the end, or NULL when there are none. */
+static const char *
+maildir_number(const char *p, unsigned long long *v)
+{
+	char	*end;
+
+	if (*p < '0' || *p > '9')
+		return NULL;
+	errno = 0;
+	*v = strtoull(p, &end, 10);
+	return errno != 0 ? NULL : end;
+}
+
+/*
+ * Whether tmp/name was staged by an earlier mailsift process on this host
+ * that is gone: our mark, our host, a known start time, and that pid no
+ * longer running or running since another time.  Anything else (another
+ * program's file, another host's, a live process's) is not ours to take.
+ */
+static int
+maildir_tmp_orphan(const struct delivery *dv, const char *name)
+{
+	unsigned long long	 v, pid, start, now;
+	const char		*p = name;
+	size_t			 hlen = strlen(dv->host);
+
+	if ((p = maildir_number(p, &v)) == NULL || strncmp(p, ".M", 2) != 0 ||
+	    (p = maildir_number(p + 2, &v)) == NULL || *p != 'P' ||
+	    (p = maildir_number(p + 1, &pid)) == NULL || *p != 'Q' ||
+	    (p = maildir_number(p + 1, &v)) == NULL ||
+	    strncmp(p, MAILDIR_MARK, strlen(MAILDIR_MARK)) != 0 ||
+	    (p = maildir_number(p + strlen(MAILDIR_MARK), &start)) == NULL ||
+	    *p != '.' || strncmp(p + 1, dv->host, hlen) != 0 ||
+	    (p[1 + hlen] != ',' && p[1 + hlen] != '\0'))
+		return 0;
+	if (start == 0 || pid == 0 || pid > LONG_MAX ||
+	    maildir_self_start() == 0)
+		return 0;
+	if (maildir_proc_start((long)pid, &now) == -1)
+		return errno == ENOENT;
+	return now != start;
+}
+
 /* The host name with '/' and ':' escaped, as the Maildir spec asks. */
 static void
 maildir_host(char *out, size_t outlen)
@@ -151,7 +259,10 @@ maildir_opendir(const char *dir, const char *sub, int *fd, char *err,
 
 /*
  * A process that dies between staging and journaling leaves files in tmp/
- * that no intent names; nobody else will remove them.
+ * that no intent names; nobody else will remove them.  Ours from a
+ * process that is gone go at once (an intent that still names one is
+ * settled by recovery just as if the file had never been written: not
+ * delivered, fetched again); any file goes after MAILDIR_TMP_STALE.
  */
 static void
 maildir_clean_tmp(struct delivery *dv)
@@ -172,7 +283,8 @@ maildir_clean_tmp(struct delivery *dv)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || fstatat(dv->tmpfd, de->d_name, &sb,
 		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(sb.st_mode) ||
-		    now - sb.st_mtime <= MAILDIR_TMP_STALE)
+		    (now - sb.st_mtime <= MAILDIR_TMP_STALE &&
+		    !maildir_tmp_orphan(dv, de->d_name)))
 			continue;
 		if (unlinkat(dv->tmpfd, de->d_name, 0) == -1)
 			log_warn("maildir %s: cannot remove the stale tmp/%s: "
@@ -259,9 +371,10 @@ maildir_create(struct delivery *dv, uint64_t size, int *direct, char *name,
 			    dv->path, strerror(errno));
 			return -1;
 		}
-		snprintf(name, namelen, "%lld.M%ldP%ldQ%lu.%s,S=%llu",
-		    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
-		    atomic_fetch_add(&maildir_counter, 1) + 1, dv->host,
+		snprintf(name, namelen, "%lld.M%ldP%ldQ%lu" MAILDIR_MARK
+		    "%llu.%s,S=%llu", (long long)tv.tv_sec, (long)tv.tv_usec,
+		    (long)getpid(), atomic_fetch_add(&maildir_counter, 1) + 1,
+		    maildir_self_start(), dv->host,
 		    (unsigned long long)size);
 		fd = openat(dv->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC | (*direct ? O_DIRECT : 0), 0600);
@@ -322,6 +435,7 @@ fail:
 	if (unlinkat(dv->tmpfd, name, 0) == -1 && errno != ENOENT)
 		snprintf(err + strlen(err), errlen - strlen(err), "; and "
 		    "cannot remove it: %s", strerror(errno));
+	errno = e;	/* the caller tells a full disk from the rest */
 	return -1;
 }
 

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -451,6 +452,58 @@ test_save_crash(void **state)
 	free(text);
 }
 
+static void
+plant(const char *path, int old)
+{
+	struct timespec	 ts[2];
+
+	touch(path);
+	if (!old)
+		return;
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts[0]), 0);
+	ts[0].tv_sec -= 37 * 3600;
+	ts[1] = ts[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/*
+ * A temporary of a message never fetched again: the first save into its
+ * directory removes ours when stale and partial (one name, 36 hours
+ * old); a fresh one, one that has its real name too, and other hidden
+ * files stay.
+ */
+static void
+test_save_sweep(void **state)
+{
+	struct save	 s;
+	char		 to[256], stale[PATH_MAX], fresh[PATH_MAX];
+	char		 placed[PATH_MAX], real[PATH_MAX], other[PATH_MAX];
+
+	(void)state;
+	snprintf(to, sizeof(to), "%s/sweep", dir);
+	assert_int_equal(mkdir(to, 0700), 0);
+	snprintf(stale, sizeof(stale), "%s/.mailsift-tmp.0123456789ab"
+	    "0123456789ab", to);
+	snprintf(fresh, sizeof(fresh), "%s/.mailsift-tmp.fedcba987654"
+	    "fedcba987654", to);
+	snprintf(placed, sizeof(placed), "%s/.mailsift-tmp.aaaaaaaaaaaa"
+	    "aaaaaaaaaaaa", to);
+	snprintf(real, sizeof(real), "%s/placed.pdf", to);
+	snprintf(other, sizeof(other), "%s/.hidden", to);
+	plant(stale, 1);
+	plant(fresh, 0);
+	plant(placed, 1);
+	assert_int_equal(link(placed, real), 0);
+	plant(other, 1);
+	save_open(&s, to, 0);
+	assert_int_equal(save_run(&s, "acct/INBOX/6/1/s/save-attachments"), 0);
+	save_close(&s);
+	assert_int_equal(access(stale, F_OK), -1);
+	assert_int_equal(access(fresh, F_OK), 0);
+	assert_int_equal(access(placed, F_OK), 0);
+	assert_int_equal(access(other, F_OK), 0);
+}
+
 int
 main(void)
 {
@@ -461,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_save_dedupe),
 		cmocka_unit_test(test_save_symlink_dir),
 		cmocka_unit_test(test_save_crash),
+		cmocka_unit_test(test_save_sweep),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
