@@ -3,7 +3,9 @@
  * (daemon/conf.c, conf-build.c, conf-text.c and libconfuse under them).
  * config_load() reads a path, so the input is written to a temporary
  * file (mode 0600, ours: the owner checks pass as root too) and loaded;
- * the result is looked up and freed.
+ * the result is looked up and freed.  The file is unlinked at once and
+ * reached through /proc/self/fd (Linux, as libFuzzer is), so no run
+ * leaves one behind.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +34,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror("mkstemp");
 		abort();
 	}
+	if (unlink(conf_path) == -1)
+		abort();
+	snprintf(conf_path, sizeof(conf_path), "/proc/self/fd/%d", conf_fd);
 	return 0;
 }
 
@@ -64,6 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((conf = config_load(conf_path, err, sizeof(err))) == NULL) {
 		if (strlen(err) == 0)
 			abort();	/* every failure says why */
+		log_debug("config_load: %s", err);
 		return 0;
 	}
 	for (i = 0; i < conf->naccounts; i++)
