@@ -15,6 +15,8 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 src=$(pwd)
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+export UBSAN_OPTIONS
 if [ $# -lt 1 ]; then
 	echo "usage: campaign.sh DIR [SECONDS [NAME...]]" >&2
 	exit 2

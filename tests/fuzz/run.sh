@@ -13,6 +13,9 @@ cd "$(dirname "$0")/../.." || exit 1
 secs=${1:-60}
 [ $# -gt 0 ] && shift
 out=.build/fuzz/run
+# a UBSan report with its stack, as ASan gives
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+export UBSAN_OPTIONS
 bin=.build/fuzz/bin
 
 if [ $# -eq 0 ]; then
