@@ -38,14 +38,18 @@ struct fuzz_opts {
 	int		 auth;		/* enum auth_mech */
 	int		 keep;
 	int		 pipelining;	/* smtp: several recipients */
+	int		 idle;		/* imap: IDLE after the round */
+	int		 stop;		/* fetch: SIGTERM after a message */
 };
 void		 fuzz_opts_take(const uint8_t **data, size_t *size,
 		    struct fuzz_opts *);
 
 /* The pipeline double, one per session: known-ness, commits and
- * failures follow from the UIDs and sizes the input chose. */
+ * failures follow from the UIDs and sizes the input chose.  With stop,
+ * fetch_should_stop() says yes once a message was handed over, as after
+ * a SIGTERM. */
 struct pipeline;
-struct pipeline	*fuzz_pipeline_new(uint64_t max_size);
+struct pipeline	*fuzz_pipeline_new(uint64_t max_size, int stop);
 void		 fuzz_pipeline_free(struct pipeline *);
 
 #endif

@@ -4,7 +4,8 @@
  * is the input: greeting, CAPABILITY, LOGIN or AUTHENTICATE, SELECT,
  * SEARCH, FETCH with literals anywhere, STORE, EXPUNGE, LOGOUT.  Tags
  * are a1, a2, ... in command order.  The first byte picks STARTTLS, the
- * login mechanism, keep and only-unseen (fuzz.h).
+ * login mechanism, keep, only-unseen, IDLE after the round and a stop
+ * (SIGTERM) after the first message (fuzz.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -58,7 +59,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.nfolders = 2;
 	a.keep = o.keep;
 	a.only_unseen = o.pipelining;
-	pl = fuzz_pipeline_new(o.pipelining ? 64 : 1024 * 1024);
+	a.idle = o.idle;
+	pl = fuzz_pipeline_new(o.pipelining ? 64 : 1024 * 1024, o.stop);
 	fuzz_serve_begin(data, size);
 	(void)imap_fetch(&a, pl);
 	fuzz_serve_end();

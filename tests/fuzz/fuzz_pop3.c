@@ -4,9 +4,9 @@
  * greeting (an APOP stamp or not), CAPA, STLS, USER/PASS, APOP or AUTH,
  * UIDL and LIST listings, RETR bodies (the dot-stuffed multi-line reader
  * pop3_body_read(), fed by conn_peek() in the receive buffer), DELE,
- * QUIT.  The first byte picks STARTTLS, the login mechanism and keep
- * (fuzz.h); with its pipelining bit max-size is 64 bytes, so the skip
- * path is reached too.
+ * QUIT.  The first byte picks STARTTLS, the login mechanism, keep and a
+ * stop (SIGTERM) after the first message (fuzz.h); with its pipelining
+ * bit max-size is 64 bytes, so the skip path is reached too.
  */
 #include <stdio.h>
 #include <string.h>
@@ -56,7 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.ep.password = pass;
 	a.ep.auth = o.auth;
 	a.keep = o.keep;
-	pl = fuzz_pipeline_new(o.pipelining ? 64 : 1024 * 1024);
+	pl = fuzz_pipeline_new(o.pipelining ? 64 : 1024 * 1024, o.stop);
 	fuzz_serve_begin(data, size);
 	(void)pop3_fetch(&a, pl);
 	fuzz_serve_end();

@@ -6,7 +6,7 @@
  * one of 7 is committed with "remove", and a committed UID of 3 mod 4
  * gets a server-side action (flag, copy, move or delete, by UID), so
  * the fuzzer reaches the delete, skip, failure and server-op paths of
- * the sources.  Each message's bytes
+ * the sources; a stop after the first message reaches their shutdown.  Each message's bytes
  * are all read and its last one written, so ASan sees any bad length.
  */
 #include <stdint.h>
@@ -37,14 +37,19 @@ struct pipeline {
 	size_t			 nopuids;
 };
 
+/* fetch_should_stop() has no pipeline to ask: one session at a time. */
+static int	 stop_after_add, stop_now;
+
 struct pipeline *
-fuzz_pipeline_new(uint64_t max_size)
+fuzz_pipeline_new(uint64_t max_size, int stop)
 {
 	struct pipeline	*pl;
 
 	if ((pl = calloc(1, sizeof(*pl))) == NULL)
 		abort();
 	pl->max_size = max_size;
+	stop_after_add = stop;
+	stop_now = 0;
 	return pl;
 }
 
@@ -103,6 +108,7 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 	struct staged	*st;
 	size_t		 i;
 
+	stop_now = stop_after_add;
 	for (i = 0; i < len; i++)
 		pl->sum += (unsigned char)data[i];
 	if (len > 0)
@@ -248,5 +254,5 @@ pipeline_server_op_done(struct pipeline *pl, int64_t id)
 int
 fetch_should_stop(void)
 {
-	return 0;
+	return stop_now;
 }

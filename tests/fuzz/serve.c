@@ -154,4 +154,6 @@ fuzz_opts_take(const uint8_t **data, size_t *size, struct fuzz_opts *o)
 	o->keep = (b >> 1) & 1;
 	o->pipelining = (b >> 2) & 1;
 	o->auth = mechs[(b >> 3) & 7];
+	o->idle = (b >> 6) & 1;
+	o->stop = (b >> 7) & 1;
 }
