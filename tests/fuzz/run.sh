@@ -24,12 +24,13 @@ if [ $# -eq 0 ]; then
 		set -- "$@" "${n#fuzz_}"
 	done
 fi
-if ! ${MAKE:-make} -s fuzz-bins >/dev/null; then
+mkdir -p "$out"
+if ! ${MAKE:-make} -s fuzz-bins >"$out/build.log" 2>&1; then
+	tail -n 20 "$out/build.log"
 	echo "not ok - fuzz: build failed (clang and libclang-rt-14-dev?)"
 	echo "fuzz: 0 passed, $# failed"
 	exit 1
 fi
-mkdir -p "$out"
 
 # The figures of libFuzzer's last status line: "N inputs, cov: C ft: F,
 # corpus K".
