@@ -3,7 +3,10 @@
 #   make            ./mailsift and mime/libmailsift-mime.a
 #   make demo       install what is missing, build, run the demo
 #   make check      install what is missing, build, run every test
-#   make fuzz       run the libFuzzer targets for FUZZ_TIME seconds
+#   make fuzz       run every libFuzzer target for FUZZ_TIME seconds each
+#                   (fuzz-all is the same; FUZZ_TARGETS="imap smtp" picks)
+#   make fuzz-merge merge a campaign's corpora (FUZZ_FROM) into
+#                   tests/fuzz/corpus, minimized
 #   make bench-mime MIME parser against GMime 3
 #   make bench-rules 100 rules over the corpus, with and without JIT
 #   make bench-fetch IMAP/POP3 fetching against fdm, fetchmail, getmail6,
@@ -37,7 +40,7 @@ libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
 	   $(if $(RULES_SRC),$(1)/librules.a) $(1)/libmime.a
 
 .PHONY: all deps demo check unit unit-asan unit-bins unit-asan-bins fuzz \
-	bench-mime bench-fetch bench-rules clean
+	fuzz-all fuzz-bins fuzz-merge bench-mime bench-fetch bench-rules clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 # Objects are built through pattern rules: keep them, or every build
@@ -100,9 +103,44 @@ unit: unit-bins
 unit-asan: unit-asan-bins
 	sh tests/run-unit.sh $(A)/bin $(UNIT_NAMES)
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c): clang, ASan+UBSan, linking the
+# real mime/, rules/ and daemon/ code compiled once more into $(F).
+# Warnings are shown but not fatal there: clang's set is not gcc's.
+F	 = .build/fuzz
+FUZZ_CC	 = clang
+FUZZ_SAN = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=c11 $(filter-out -Werror,$(WARN)) $(CPPFLAGS_ALL) \
+	   $(PKG_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_HELPERS = $(F)/tests/fuzz/serve.o $(F)/tests/fuzz/pipeline.o
 FUZZ_TIME ?= 60
-fuzz:
-	sh tests/fuzz/run.sh $(FUZZ_TIME)
+FUZZ_TARGETS ?=
+FUZZ_FROM ?= /work/fuzz-campaign
+
+$(F)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(F)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -MMD -MP -c -o $@ $<
+
+$(F)/bin/%: $(F)/tests/fuzz/%.o $(FUZZ_HELPERS) $(call libs,$(F))
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+# Kept between runs: without this make deletes them as intermediates.
+.PRECIOUS: $(F)/%.o $(F)/tests/fuzz/%.o
+.SECONDARY: $(call libs,$(F))
+
+fuzz-bins: $(addprefix $(F)/bin/,$(FUZZ_NAMES))
+
+fuzz fuzz-all:
+	sh tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+fuzz-merge: fuzz-bins
+	sh tests/fuzz/merge.sh $(FUZZ_FROM) $(FUZZ_TARGETS)
 
 bench-mime: deps all
 	sh tests/bench/bench-mime.sh

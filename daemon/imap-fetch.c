@@ -45,7 +45,8 @@ uids_sort_unique(uint32_t *v, size_t n)
 {
 	size_t	 i, o = 0;
 
-	qsort(v, n, sizeof(*v), uid_cmp);
+	if (n > 1)	/* v may be NULL when n is 0: qsort's UB */
+		qsort(v, n, sizeof(*v), uid_cmp);
 	for (i = 0; i < n; i++)
 		if (o == 0 || v[o - 1] != v[i])
 			v[o++] = v[i];
@@ -267,7 +268,8 @@ sizes_check(struct imap *s, uint32_t *uids, size_t *n)
 	if (uid_command(s, "UID FETCH", " (UID RFC822.SIZE)", uids, *n) == -1)
 		return -1;
 	s->collect = COLLECT_NONE;
-	qsort(s->sizes, s->nsizes, sizeof(*s->sizes), size_cmp);
+	if (s->nsizes > 1)
+		qsort(s->sizes, s->nsizes, sizeof(*s->sizes), size_cmp);
 	memset(&k, 0, sizeof(k));
 	k.folder = s->folder;
 	k.uidvalidity = s->uidvalidity;

@@ -104,7 +104,8 @@ pop3_uidl_check(struct pop3 *p)
 	size_t		  i;
 	int		  r = 0;
 
-	qsort(p->msgs, p->nmsgs, sizeof(*p->msgs), msg_cmp_seq);
+	if (p->nmsgs > 1)	/* msgs may be NULL when empty: qsort's UB */
+		qsort(p->msgs, p->nmsgs, sizeof(*p->msgs), msg_cmp_seq);
 	for (i = 1; i < p->nmsgs; i++) {
 		if (p->msgs[i].seq == p->msgs[i - 1].seq) {
 			pop3_error(p, "UIDL lists message %u twice; the "

@@ -64,11 +64,13 @@ rule_body_is_text(const struct mime_part *p)
 static void
 normalize_newlines(struct mime_buf *out, size_t from)
 {
-	char	*s = out->data, *end = out->data + out->len, *w;
+	char	*s = out->data, *end, *w;
 
+	/* nothing added: data may still be NULL, and NULL + 0 is UB */
 	if (out->len == from ||
 	    (s = memchr(s + from, '\r', out->len - from)) == NULL)
 		return;
+	end = out->data + out->len;
 	for (w = s; s < end; s++) {
 		if (*s != '\r') {
 			*w++ = *s;
