@@ -136,37 +136,50 @@ scan_end(const struct scan *s, int *line)
 	return NULL;
 }
 
+static void
+scan_init(struct scan *s, char *buf, size_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->buf = buf;
+	s->len = len;
+	s->line = 1;
+}
+
+/* One character (or an escape pair) further. */
+static void
+scan_step(struct scan *s)
+{
+	switch (s->state) {
+	case SCAN_CODE:
+		scan_code(s);
+		break;
+	case SCAN_DQUOTE:
+		scan_quoted(s, '"');
+		break;
+	case SCAN_SQUOTE:
+		scan_quoted(s, '\'');
+		break;
+	case SCAN_LINE_COMMENT:
+	case SCAN_BLOCK_COMMENT:
+		scan_comment(s);
+		break;
+	}
+	if (s->i < s->len && s->buf[s->i] == '\n')
+		s->line++;
+}
+
 const char *
 conf_text_blank(char *buf, size_t len, int *line)
 {
 	struct scan	 s;
 
-	memset(&s, 0, sizeof(s));
-	s.buf = buf;
-	s.len = len;
-	s.line = 1;
+	scan_init(&s, buf, len);
 	for (s.i = 0; s.i < len; s.i++) {
-		switch (s.state) {
-		case SCAN_CODE:
-			scan_code(&s);
-			break;
-		case SCAN_DQUOTE:
-			scan_quoted(&s, '"');
-			break;
-		case SCAN_SQUOTE:
-			scan_quoted(&s, '\'');
-			break;
-		case SCAN_LINE_COMMENT:
-		case SCAN_BLOCK_COMMENT:
-			scan_comment(&s);
-			break;
-		}
+		scan_step(&s);
 		if (s.error != NULL) {
 			*line = s.line;
 			return s.error;
 		}
-		if (s.i < len && buf[s.i] == '\n')
-			s.line++;
 	}
 	return scan_end(&s, line);
 }
@@ -197,10 +210,7 @@ conf_text_vars_check(char *buf, size_t len, int (*defined)(const char *),
 {
 	struct scan	 s;
 
-	memset(&s, 0, sizeof(s));
-	s.buf = buf;
-	s.len = len;
-	s.line = 1;
+	scan_init(&s, buf, len);
 	for (s.i = 0; s.i < len; s.i++) {
 		if (s.state != SCAN_SQUOTE && buf[s.i] == '$' &&
 		    var_at(buf, len, s.i, name, namelen) && !defined(name)) {
@@ -208,12 +218,7 @@ conf_text_vars_check(char *buf, size_t len, int (*defined)(const char *),
 			return "is not set in the environment (set it, or give "
 			    "a default as ${NAME:-value})";
 		}
-		if (s.state == SCAN_CODE)
-			scan_code(&s);
-		else
-			scan_quoted(&s, s.state == SCAN_DQUOTE ? '"' : '\'');
-		if (s.i < len && buf[s.i] == '\n')
-			s.line++;
+		scan_step(&s);
 	}
 	return NULL;
 }

@@ -230,15 +230,15 @@ state_reply_allow(struct state *st, const char *account, const char *rule,
 	return n > 0;
 }
 
-/* 1 if key is in the outbox, whatever its status. */
+/* 1 if sql (a SELECT with the key as ?1) finds a row, 0 if not. */
 static int
-outbox_has(struct state *st, const char *key, char *err, size_t errlen)
+key_found(struct state *st, const char *sql, const char *key,
+    const char *what, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT 1 FROM outbox"
-	    " WHERE key = ?1", err, errlen)) == NULL)
+	if ((stmt = state_prepare(st, SLOT_MAX, sql, err, errlen)) == NULL)
 		return -1;
 	state_bind_str(stmt, 1, key);
 	rc = sqlite3_step(stmt);
@@ -246,7 +246,7 @@ outbox_has(struct state *st, const char *key, char *err, size_t errlen)
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "reading the outbox", err, errlen);
+		return state_fail(st, what, err, errlen);
 	return 0;
 }
 
@@ -259,7 +259,8 @@ state_reply_queue(struct state *st, const struct outbox_msg *m,
 
 	if (state_begin(st, err, errlen) == -1)
 		return -1;
-	if ((r = outbox_has(st, m->key, err, errlen)) == 1)
+	if ((r = key_found(st, "SELECT 1 FROM outbox WHERE key = ?1", m->key,
+	    "reading the outbox", err, errlen)) == 1)
 		r = 2;
 	else if (r == 0 && (r = state_reply_allow(st, m->account, rule, to,
 	    now, every, err, errlen)) == 1 &&
@@ -277,20 +278,8 @@ int
 state_action_done(struct state *st, const char *key, char *err,
     size_t errlen)
 {
-	sqlite3_stmt	*stmt;
-	int		 rc;
-
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT 1 FROM action_done"
-	    " WHERE key = ?1", err, errlen)) == NULL)
-		return -1;
-	state_bind_str(stmt, 1, key);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc != SQLITE_DONE)
-		return state_fail(st, "reading the action log", err, errlen);
-	return 0;
+	return key_found(st, "SELECT 1 FROM action_done WHERE key = ?1", key,
+	    "reading the action log", err, errlen);
 }
 
 int
