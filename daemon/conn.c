@@ -1,4 +1,4 @@
-/* conn.c - TCP connections: timeouts, buffering, lines, trace; see conn.h. */
+/* conn.c - TCP connections: deadlines, buffering, lines, trace; see conn.h. */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -17,6 +17,7 @@
 
 #include "daemon/conn.h"
 #include "daemon/log.h"
+#include "daemon/sock.h"
 #include "daemon/tls.h"
 
 #define CONN_RBUF_SIZE	65536
@@ -55,7 +56,6 @@ struct conn {
 static struct conn_pace	 conn_pace_default = { 180 * 1000, 8192, 2000 };
 static struct conn_pace	 conn_pace_now = { 180 * 1000, 8192, 2000 };
 
-static long long	 now_ms(void);
 
 void
 conn_set_pace(const struct conn_pace *p)
@@ -70,7 +70,7 @@ conn_set_pace(const struct conn_pace *p)
 static void
 exchange_begin(struct conn *c)
 {
-	c->ex_start = c->last_io = now_ms();
+	c->ex_start = c->last_io = sock_now_ms();
 	c->ex_bytes = c->ex_read = 0;
 }
 
@@ -80,7 +80,7 @@ exchange_moved(struct conn *c, size_t n, int read)
 	c->ex_bytes += n;
 	if (read)
 		c->ex_read += n;
-	c->last_io = now_ms();
+	c->last_io = sock_now_ms();
 }
 
 void
@@ -116,99 +116,6 @@ duration_format(int ms, char *buf, size_t len)
 	return buf;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* 1 when fd is ready (or in error: the next call says which), 0 after
- * timeout_ms, -1 with errno.  A signal does not restart the clock. */
-static int
-fd_wait(int fd, short events, int timeout_ms)
-{
-	struct pollfd	 pfd;
-	long long	 deadline, left;
-	int		 n;
-
-	deadline = now_ms() + timeout_ms;
-	left = timeout_ms;
-	for (;;) {
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		if ((n = poll(&pfd, 1, (int)left)) != -1)
-			return n > 0;
-		if (errno != EINTR)
-			return -1;
-		if ((left = deadline - now_ms()) <= 0)
-			return 0;
-	}
-}
-
-/* A connected non-blocking socket, or -1 with the reason in *reason. */
-static int
-socket_connect(const struct addrinfo *ai, int timeout_ms, int *reason)
-{
-	socklen_t	 len;
-	int		 fd, r, soerr;
-
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, ai->ai_protocol);
-	if (fd == -1) {
-		*reason = errno;
-		return -1;
-	}
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-		return fd;
-	/* After EINTR the connect goes on in the background, as it does
-	 * after EINPROGRESS. */
-	if (errno != EINPROGRESS && errno != EINTR) {
-		*reason = errno;
-		goto fail;
-	}
-	if ((r = fd_wait(fd, POLLOUT, timeout_ms)) != 1) {
-		*reason = r == 0 ? ETIMEDOUT : errno;
-		goto fail;
-	}
-	len = sizeof(soerr);
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1) {
-		*reason = errno;
-		goto fail;
-	}
-	if (soerr != 0) {
-		*reason = soerr;
-		goto fail;
-	}
-	return fd;
-
-fail:
-	close(fd);
-	return -1;
-}
-
-/* "[::1]" is how people write an IPv6 address next to a port; the
- * resolver wants it bare. */
-static int
-host_copy(char *dst, size_t size, const char *host)
-{
-	size_t	 len = strlen(host);
-
-	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
-		host++;
-		len -= 2;
-	}
-	if (len == 0 || len >= size)
-		return -1;
-	memcpy(dst, host, len);
-	dst[len] = '\0';
-	return 0;
-}
-
 static int
 conn_connect(struct conn *c, const char *port, char *err, size_t errlen)
 {
@@ -228,7 +135,7 @@ conn_connect(struct conn *c, const char *port, char *err, size_t errlen)
 	c->fd = -1;
 	for (ai = res; ai != NULL && c->fd == -1; ai = ai->ai_next) {
 		tried++;
-		c->fd = socket_connect(ai, c->timeout_ms, &reason);
+		c->fd = sock_connect(ai, c->timeout_ms, &reason);
 	}
 	freeaddrinfo(res);
 	if (c->fd != -1)
@@ -265,7 +172,7 @@ conn_open(const char *host, const char *port, int timeout_ms, char *err,
 	}
 	c->rcap = CONN_RBUF_SIZE;
 	c->timeout_ms = timeout_ms;
-	if (host_copy(c->host, sizeof(c->host), host) == -1) {
+	if (sock_host_copy(c->host, sizeof(c->host), host) == -1) {
 		snprintf(err, errlen, "cannot connect to %.300s:%s: host name "
 		    "empty or too long", host, port);
 		goto fail;
@@ -410,11 +317,11 @@ static int
 conn_wait(struct conn *c, short events, const char *what)
 {
 	char		 dur[32], dur2[32];
-	long long	 start = now_ms(), now, left, wait, idle;
+	long long	 start = sock_now_ms(), now, left, wait, idle;
 	int		 r;
 
 	for (;;) {
-		now = now_ms();
+		now = sock_now_ms();
 		if (exchange_left(c, now) <= 0)
 			return conn_fail(c, "%s is too slow: %llu bytes in "
 			    "%lld s, where %s plus a second for every %u "
@@ -443,7 +350,7 @@ conn_wait(struct conn *c, short events, const char *what)
 				wait = c->pace.stop_grace_ms - idle;
 		} else if (c->stop != NULL && wait > 1000)
 			wait = 1000;
-		if ((r = fd_wait(c->fd, events, (int)wait)) == 1)
+		if ((r = sock_wait(c->fd, events, (int)wait)) == 1)
 			return 0;
 		if (r == -1)
 			return conn_fail(c, "waiting %s %s failed: %s", what,
@@ -753,7 +660,7 @@ conn_wait_readable(struct conn *c, int timeout_ms)
 		return 1;
 	}
 	c->rpos = c->rend = 0;
-	deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	deadline = sock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	for (;;) {
 		if (c->tls != NULL)
 			io = tls_read(c->tls, c->rbuf, c->rcap, &got, c->err,
@@ -771,8 +678,8 @@ conn_wait_readable(struct conn *c, int timeout_ms)
 				return -1;
 			continue;
 		}
-		left = deadline - now_ms();
-		r = fd_wait(c->fd, POLLIN, left > 0 ? (int)left : 0);
+		left = deadline - sock_now_ms();
+		r = sock_wait(c->fd, POLLIN, left > 0 ? (int)left : 0);
 		if (r == 0)
 			return 0;
 		if (r == -1)
