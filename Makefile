@@ -116,7 +116,7 @@ FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_HELPERS = $(F)/tests/fuzz/serve.o $(F)/tests/fuzz/pipeline.o
 FUZZ_TIME ?= 60
 FUZZ_TARGETS ?=
-FUZZ_FROM ?= /work/fuzz-campaign
+FUZZ_FROM ?= .build/fuzz-campaign
 
 $(F)/%.o: %.c
 	@mkdir -p $(@D)
