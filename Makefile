@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # mailsift - build, test, demo and benchmarks.
 #
 #   make            ./mailsift and mime/libmailsift-mime.a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # apt.sh - sourced by the install-deps scripts: which Debian packages
 # are missing, and installing them without starting any daemon.
 

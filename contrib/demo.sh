@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # `make demo`: a real round of mailsift on the bundled sample mail.
 # Starts a throwaway Dovecot (IMAP+STARTTLS, POP3S, a CA made now) on
 # 127.0.0.1, puts the sample messages in a mailbox, fetches them with

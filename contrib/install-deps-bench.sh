@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Install the peers that tests/bench/bench-fetch.sh times against
 # mailsift: fdm, fetchmail (with safecat as its Maildir MDA), getmail6,
 # mpop and isync (mbsync), plus GNU time for peak RSS and the OpenSSL

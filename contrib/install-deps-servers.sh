@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Install the real mail servers that tests/integration/ runs privately
 # (Dovecot, Postfix, openssl; python3 for the clients of smoke.sh).  The
 # system instances the packages bring must stay off: the tests start

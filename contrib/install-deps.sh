@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Install the Debian 12 packages mailsift needs to build and test.
 # Usage: install-deps.sh [build|check|bench]   (default: check)
 # Only what is missing is installed; as non-root, missing packages are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * action-edit.c - add-header and remove-header on the raw message, keeping
  * its line ends (CRLF or LF) and every other byte as it was.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * action-pipe.c - pipe: run a command (no shell) with the message on its
  * standard input, under a timeout; exit status 0 is success.  With

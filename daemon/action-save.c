@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * action-save.c - save-attachments: the decoded bytes of the parts the rule
  * selected, written under a directory (created, 0700) with safe names,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * action-send.c - reply, forward and redirect: composed, queued in the
  * state's outbox under the action's key (so a message is queued once),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * action.c - evaluate the account's rules on a message and carry out the
  * plan, in order; see act.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * action.h - carrying out a rule plan: the daemon's side of rules/.
  *

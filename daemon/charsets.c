@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* charsets.c - keep common iconv modules loaded; see charsets.h. */
 #include <iconv.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * charsets.h - keeping glibc's charset converters loaded.
  *

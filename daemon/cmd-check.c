@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-check.c - `mailsift check [-c FILE]`: load the configuration and
  * its rule files, open an existing state, show one line per account and

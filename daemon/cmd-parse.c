@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-parse.c - `mailsift parse`: show the MIME structure of message
  * files as a readable tree or as one JSON object per file, optionally

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-run.c - `mailsift run`: fetch, filter and deliver, once or forever.
  */

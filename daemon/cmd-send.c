@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-send.c - `mailsift send`: compose a message from the command line
  * (text, HTML, attachments) and send it through an smtp section of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-state.c - `mailsift state`: show what the state file records, per
  * account and folder (every message with -v), and `mailsift state

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd-test.c - `mailsift test`: run a rule file on message files without
  * carrying anything out, and show each rule's verdict, the conditions

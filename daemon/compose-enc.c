@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * compose-enc.c - encoders for composed messages: folded header fields,
  * RFC 2047 encoded words, RFC 2231 parameters, base64 and

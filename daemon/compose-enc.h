@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * compose-enc.h - internal to compose*.c: the encoders a composed
  * message is written with.  Not for other modules; compose.h is the API.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * compose-hdr.c - the structured header fields of composed messages:
  * checks of the caller's strings, address lists, message-id lists,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * compose-reply.c - messages made from a message received: RFC 3834
  * auto-replies, forwards as message/rfc822 and redirects with Resent-

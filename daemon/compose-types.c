@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * compose-types.c - content types of attachments by file name
  * extension: mime.types and a built-in table; see compose.h.

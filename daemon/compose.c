@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * compose.c - composing a new message: header fields, the MIME
  * structure, text and HTML parts, attachments; see compose.h.

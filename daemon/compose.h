@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * compose.h - composing messages to send: new ones (text, HTML,
  * attachments), auto-replies (RFC 3834), forwards and redirects.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf-build.c - turn the parsed libconfuse tree into struct config and
  * check what no single value shows: options that need or exclude each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf-load.h - what conf.c (reading, parsing, per-value checks) shares
  * with conf-build.c (checks across options, struct config).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf-text.c - comment blanking and value parsing for the configuration
  * loader; see conf-text.h.

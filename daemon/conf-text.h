@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf-text.h - text-level helpers of the configuration loader.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf.c - read mailsift.conf, parse it with libconfuse, check it and
  * build struct config; see conf.h.

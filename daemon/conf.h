@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf.h - mailsift's configuration file (libconfuse).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn.c - TCP connections: deadlines, buffering, lines, trace; see conn.h. */
 #include <sys/types.h>
 #include <sys/socket.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conn.h - a client connection: TCP with timeouts, optionally TLS.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * deliver-commit.c - the group commit: the order in which a batch's
  * messages become durable, visible and recorded, and what is undone when

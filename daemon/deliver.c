@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * deliver.c - targets, folders, staging into batches, and the helpers
  * the backends share; the order of a commit is in deliver-commit.c, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * deliver.h - putting messages into Maildirs and mbox files, in batches,
  * so that a crash at any point loses nothing and duplicates nothing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fetch-int.h - the pipeline's inside, for the action executor (action*.c)
  * that carries out a rule plan on its behalf.  Not for sources.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fetch.c - the pipeline between sources and delivery; see fetch.h.
  *

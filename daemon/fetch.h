@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fetch.h - the spine between mail sources and delivery.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * imap-fetch.c - finding and fetching new messages in an IMAP folder.
  *

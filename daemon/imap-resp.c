@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* imap-resp.c - IMAP response reader and scanner; see imap-resp.h. */
 #include <stdio.h>
 #include <stdlib.h>

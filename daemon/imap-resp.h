@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * imap-resp.h - reading and scanning IMAP server responses.
  *

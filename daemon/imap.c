@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * imap.c - IMAP client session: connect, TLS, capabilities, login, the
  * response loop, logout.  Fetching is in imap-fetch.c.

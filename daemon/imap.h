@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * imap.h - internals shared by the IMAP client's files (imap.c: session
  * and commands; imap-fetch.c: finding and fetching new messages).

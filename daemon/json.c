@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* json.c - JSON string output; see json.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * local.c - local sources: a Maildir, an mbox file, or one message on
  * standard input (mailsift as an MDA).

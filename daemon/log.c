@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* log.c - stderr or syslog logging; see log.h. */
 #include <pthread.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.h - mailsift's log: stderr or syslog, one level threshold.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * maildir-write.c - writing a message into its tmp/ file: line ends
  * converted, SHA-256 taken and bytes written in one pass.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * maildir.c - delivery into Maildir and Maildir++ folders.
  *

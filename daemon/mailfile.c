@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* mailfile.c - message files in memory; see mailfile.h. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mailfile.h - a message file in memory, read-only.
  *

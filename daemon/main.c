@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * main.c - mailsift's entry point: dispatch to a subcommand.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mbox.c - delivery into mbox files (mboxrd).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * outbox.h - the state store's queue of outgoing mail (auto-replies,
  * forwards, redirects), the reply rate limit, and the log of actions

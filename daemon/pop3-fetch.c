@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pop3-fetch.c - the POP3 maildrop: UIDL and LIST, which messages are
  * new, RETR (pipelined when offered), DELE after the commit, QUIT.

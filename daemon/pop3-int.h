@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pop3-int.h - what the POP3 source's two files share: pop3.c (the
  * session: connect, TLS, CAPA, login, replies) and pop3-fetch.c (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pop3.c - the POP3 source (RFC 1939, CAPA RFC 2449, STLS RFC 2595,
  * AUTH RFC 5034).

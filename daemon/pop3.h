@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pop3.h - the POP3 source's settings beyond fetch.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * recover.c - settling the intents a crash left behind: each delivery
  * either happened (record it) or is undone (drop it: the message is

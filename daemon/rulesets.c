@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rulesets.c - loading the accounts' rule sets; see rulesets.h. */
 #include <sys/stat.h>
 #include <limits.h>

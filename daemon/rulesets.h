@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rulesets.h - the rule sets of a configuration's accounts, loaded
  * together so that a configuration is taken whole or not at all: at

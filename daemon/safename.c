@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* safename.c - safe attachment file names; see safename.h. */
 #define _GNU_SOURCE		/* renameat2(2), RENAME_NOREPLACE */
 

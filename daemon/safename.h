@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * safename.h - turning an attacker-chosen attachment name into a file
  * name that is safe to create in a directory.

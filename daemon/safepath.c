@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* safepath.c - directories opened without foreign symlinks; see
  * safepath.h. */
 #define _GNU_SOURCE		/* O_PATH */

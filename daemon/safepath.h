@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * safepath.h - opening the directories of a path that a message helped
  * name ({from.domain}, a folder, an attachment's directory) without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sasl.c - SASL client responses; see sasl.h. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sasl.h - client side of the SASL mechanisms mailsift speaks: PLAIN
  * (RFC 4616), LOGIN, XOAUTH2 (Google's) and OAUTHBEARER (RFC 7628),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sched.c - account rounds, concurrency, backoff, signals; see sched.h. */
 #include <errno.h>
 #include <pthread.h>

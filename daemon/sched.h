@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sched.h - running accounts: one round each (--once) or forever, at most
  * `parallel` rounds at a time, exponential backoff with jitter after an

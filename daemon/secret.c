@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * secret.c - an endpoint's secret: its password, or the first line that
  * its password-command prints; see conf_secret() in conf.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * serverops.h - the state store's list of server-side actions the rules
  * asked for (IMAP move, copy, flag, delete).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * smtp-int.h - internals shared by the SMTP client's files (smtp.c: the
  * session, EHLO, STARTTLS, AUTH, results; smtp-tx.c: MAIL, RCPT, DATA

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * smtp-tx.c - the mail transaction of the SMTP client: MAIL FROM with
  * its parameters, RCPT TO for each recipient, DATA, the dot-stuffed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * smtp.c - the SMTP submission client: the session (connect, greeting,
  * EHLO, STARTTLS, AUTH, QUIT), replies, errors and results; see smtp.h.

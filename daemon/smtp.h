@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * smtp.h - sending a message by SMTP submission (RFC 5321, 6409).
  *

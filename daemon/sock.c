@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sock.c - the socket steps under conn.c: waiting on a descriptor with a
  * timeout that signals do not restart, a non-blocking connect with a

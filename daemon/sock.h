@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sock.h - socket steps for conn.c: no buffering, no TLS, no logging;
  * errors come back as errno values.

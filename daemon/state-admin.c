@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state-admin.c - what `mailsift state` shows and forgets.  See state.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state-int.h - what state.c and the state-*.c files share:
  * the handle, its statement cache and the error and transaction helpers.

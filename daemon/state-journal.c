@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state-journal.c - the intent journal: deliveries recorded before they
  * become visible and resolved after.  See state.h and deliver.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state-known.c - which messages are known: the UID and UIDL sets the
  * fetch loop asks, skipped messages, and duplicates recognised after a

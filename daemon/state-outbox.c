@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state-outbox.c - the outgoing queue, the reply rate limit and the log
  * of actions done; see outbox.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* state-serverops.c - pending server-side actions; see serverops.h. */
 #include <stdio.h>
 #include <stdlib.h>

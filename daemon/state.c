@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state.c - the state store: opening, schema, the helpers the other
  * state-*.c files share, and folders with their UIDVALIDITY.  See

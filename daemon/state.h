@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state.h - what mailsift remembers between runs: a SQLite database.
  *

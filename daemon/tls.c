@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tls.c - OpenSSL sessions for conn.c: policy, checks, messages; see tls.h. */
 #include <sys/types.h>
 #include <sys/socket.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tls.h - OpenSSL glue behind conn.c; nothing else includes it.
  *

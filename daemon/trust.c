@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* trust.c - files only root and we can change; see trust.h. */
 #define _GNU_SOURCE		/* O_PATH: a directory we may only search */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * trust.h - the files that decide what mailsift runs and where it writes
  * (the configuration, rule files, a password-command program) may be

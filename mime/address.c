@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * address.c - RFC 5322 address lists; see address.h.
  *

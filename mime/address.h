@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * address.h - RFC 5322 address lists.
  *

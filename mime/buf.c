@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* buf.c - growable byte buffer; see buf.h. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * charset.c - conversion of declared charsets to UTF-8; see charset.h.
  *

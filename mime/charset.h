@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * charset.h - conversion of text in a declared charset to UTF-8.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * decode.c - Content-Transfer-Encoding decoders; see decode.h.
  *

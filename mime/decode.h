@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * decode.h - Content-Transfer-Encoding decoders.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* defect.c - names of MIME defects; see defect.h. */
 #include <string.h>
 

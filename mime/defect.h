@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * defect.h - the anomalies the MIME library reports instead of failing.
  *

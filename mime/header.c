@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * header.c - decoding header field values; see header.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * header.h - decoding header field values.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * message.c - the parsed message: ownership, navigation and the answers
  * callers ask of a part.  The parsing itself is in parse.c.

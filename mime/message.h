@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * message.h - parsing a message into a tree of MIME parts.
  *

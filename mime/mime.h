@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mime.h - the MIME library of mailsift (libmailsift-mime.a).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * param.c - Content-Type and Content-Disposition values; see param.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * param.h - structured values with parameters: Content-Type and
  * Content-Disposition (RFC 2045, RFC 2183, RFC 2231).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * part.h - internal: the representation of a parsed message, shared by
  * parse.c (which builds it) and message.c (which answers questions about

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * act-file.c - actions that file or mark the message: deliver
  * ("maildir:PATH" or "mbox:PATH", a path template), move and copy (to a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * act-header.c - add-header: { NAME: VALUE, ... } and remove-header:
  * NAME (or a list of names).  Names are RFC 5322 field names; values are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * act-pipe.c - pipe: [PROGRAM, ARG...] or { command: [PROGRAM, ARG...],
  * filter: true, timeout: 30s, env: [NAME...] }.  The daemon runs the

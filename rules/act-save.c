@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * act-save.c - save-attachments: { to: DIR, type: 'REGEX',
  * filename: 'REGEX', dedupe: sha256 }.  to is a path template (values

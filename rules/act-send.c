@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * act-send.c - actions that send mail through SMTP: reply (an automatic
  * answer to the sender, at most one per sender per "every"), forward (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * act.c - actions: finding the act_type of an entry of a do: list,
  * refusing what the source cannot do, and the names of action types.

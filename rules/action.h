@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * action.h - internal: actions, compiled from the rule file and turned
  * into plan entries for a message.

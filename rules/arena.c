@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* arena.c - memory freed all at once; see arena.h. */
 #include <stdalign.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * arena.h - internal: memory freed all at once.
  *

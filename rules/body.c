@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* body.c - the text of a message for body conditions; see body.h. */
 #include <stddef.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * body.h - internal: the text of a message for body conditions.
  *

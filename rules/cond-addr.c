@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cond-addr.c - regex conditions on addresses: from, to, cc, sender, and
  * recipient (to or cc).

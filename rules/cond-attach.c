@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cond-attach.c - the attachment condition: { filename: 'REGEX',
  * type: 'REGEX', size: '> 1M' }, every key optional ({} asks for any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cond-defect.c - the defect condition: true when the message has the
  * named MIME defect (mime/defect.h: "no-end-boundary", "bad-base64" ...)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cond-num.c - comparisons: size (of the raw message, as the caller
  * gave it: '> 5M') and age (now minus the arrival time when the caller

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cond-text.c - regex conditions on one text of the message or its
  * context: header (every occurrence of a field, decoded, sharing the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cond.c - the condition tree: compiling a node into the right
  * cond_type, the combinators all, any and not, and evaluation with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cond.h - internal: conditions, compiled from the rule file and
  * evaluated against a message.

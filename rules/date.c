@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* date.c - RFC 5322 date-time parsing; see date.h. */
 #include <stddef.h>
 #include <string.h>

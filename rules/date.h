@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * date.h - internal: the RFC 5322 date-time of a Date header.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * eval.c - running a rule set on a message: rules in order, the actions
  * of every rule that matches added to the plan, stop: ending the run,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * eval.h - internal: the state of one evaluation of a rule set on one
  * message, shared by the evaluator (eval.c), the conditions and the

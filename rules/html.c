@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* html.c - the text of an HTML part; see html.h. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * html.h - internal: the text of an HTML part, for body conditions.
  *

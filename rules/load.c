@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * load.c - reading a rule file: the file, its one YAML document, and its
  * top level (version, rules, default, tests); the rule set's lifetime

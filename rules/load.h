@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * load.h - internal: the compiled rule set, and the helpers that read
  * the YAML document of a rule file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * node.c - reading the nodes of a rule file's YAML document: scalars,
  * mappings and sequences checked for what they should be, regexes and

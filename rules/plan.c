@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plan.c - the action plan: what the daemon is to do with one message,
  * every string expanded and owned by the plan.

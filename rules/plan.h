@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plan.h - internal: building a plan (plan.c) from the actions of the
  * rules that matched (act-*.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* regex.c - PCRE2 compiled once, matched under limits; see regex.h. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * regex.h - internal: PCRE2 for rules, compiled once, matched safely.
  *

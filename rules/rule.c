@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rule.c - one entry of rules: { name, when, do, stop }.
  *

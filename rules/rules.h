@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rules.h - mailsift's rule engine (librules.a).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * selftest.c - the tests: section of a rule file, which `mailsift test
  * --self` runs:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* template.c - {field} templates; see template.h. */
 #include <stddef.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * template.h - internal: the {field} templates of action parameters.
  *

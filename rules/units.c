@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* units.c - sizes, durations and comparisons; see units.h. */
 #include <stddef.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * units.h - internal: the sizes, durations and comparisons of rule files.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* utf8.c - valid UTF-8 for regex subjects; see utf8.h. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * utf8.h - internal: making text valid UTF-8 before a regex sees it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* view.c - message values computed on first use; see view.h. */
 #include <stddef.h>
 #include <stdint.h>

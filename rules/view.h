@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * view.h - internal: what conditions and templates ask of a message,
  * computed on first use and kept for the rest of one evaluation.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Every test of `make check`, in order.  Each stage ends with a line
 # "<stage>: N passed, N failed"; the totals are summed into the last line.
 # A stage that fails without such a line counts as one failure.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Run cmocka unit test programs: run-unit.sh DIR NAME...
 # Prints each program's result and a total line "unit: N passed, N failed"
 # (counted in tests, from cmocka's own summary).

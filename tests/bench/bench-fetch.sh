@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench-fetch.sh - mailsift fetching over IMAP and POP3 against fdm,
 # fetchmail, getmail6, mpop, mbsync and a raw pipelined client (the
 # ceiling), all measured in the same run against the same private Dovecot

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench-mime.sh - mailsift's MIME parser against GMime 3, both measured in
 # the same run on the same files (`make bench-mime`, after `make all`).
 #

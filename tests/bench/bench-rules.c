@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-rules.c - the rule engine's speed: parse each message and run a
  * rule set on it, as the daemon does, over files held in memory.

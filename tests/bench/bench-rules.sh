@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench-rules.sh - the rule engine's speed (`make bench-rules`, after
 # `make all`): tests/bench/rules-100.yaml (100 rules: 25 each of header,
 # address, body and attachment regexes, no stop) on the small messages

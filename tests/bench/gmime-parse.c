@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * gmime-parse.c - the work of `mailsift parse --json` done with GMime 3,
  * the yardstick of tests/bench/bench-mime.sh.

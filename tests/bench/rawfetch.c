@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rawfetch.c - the ceiling for bench-fetch.sh: fetch every message of
  * INBOX as fast as one connection allows, and write nothing.

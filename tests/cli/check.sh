@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # `mailsift check` refuses what `run` would refuse at start, short of
 # connecting: a missing or broken rule file, a rule file that is a
 # directory, an empty state file; and it creates nothing.  One line per

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Local sources as a user runs them (no server needed): an mbox file (a
 # message in it twice is delivered once; keep = no empties it only when
 # all went), a Maildir (keep = no removes what was delivered) and one

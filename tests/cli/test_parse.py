@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """`mailsift parse` as a user runs it: JSON shape, decoding, errors,
 extraction under safe names.  Prints "ok"/"not ok" lines and ends with
 "parse-cli: N passed, N failed"."""

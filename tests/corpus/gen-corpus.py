@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """gen-corpus.py - seeded generator of realistic mail for mailsift's
 differential test and benchmarks.
 

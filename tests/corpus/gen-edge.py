@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """gen-edge.py - single messages at the edges, for the benchmark.
 
 Usage:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """diff-python.py - differential test of `mailsift parse --json --hash`
 against Python's email package, judged three ways when the corpus has a
 manifest.jsonl from tests/corpus/gen-corpus.py (the generator's truth).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # run.sh - the differential test as `make check` runs it: a seeded corpus
 # of 300 messages (attachments up to 64 KB) in a temporary directory,
 # ./mailsift parse --json --hash against Python's email package and the

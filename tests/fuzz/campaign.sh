@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # A long fuzz campaign: the targets one after the other, each SECONDS
 # (default 1800) on one core (-jobs=1 -workers=1), niced, so it can run
 # in the background while the machine is used.  Binaries and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_conf.c - libFuzzer target: the configuration loader
  * (daemon/conf.c, conf-build.c, conf-text.c and libconfuse under them).

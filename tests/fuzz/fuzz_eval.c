@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_eval.c - libFuzzer target, structure-aware: a rule file and a
  * message in one input, split at the first line

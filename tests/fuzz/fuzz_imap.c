@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_imap.c - libFuzzer target: a whole IMAP fetch round (daemon/imap.c,
  * imap-fetch.c, imap-resp.c, conn.c) against a server whose every byte

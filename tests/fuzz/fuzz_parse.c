@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_parse.c - libFuzzer target: parse any bytes as a message and do
  * everything `mailsift parse` does with the result, so a crash, a leak or

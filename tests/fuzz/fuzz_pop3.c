@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_pop3.c - libFuzzer target: a whole POP3 round (daemon/pop3.c,
  * pop3-fetch.c, conn.c) against a server whose every byte is the input:

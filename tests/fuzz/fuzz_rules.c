@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_rules.c - libFuzzer target: the YAML rule loader (rules/load.c,
  * node.c, rule.c, cond*.c, act*.c, template.c, regex.c, selftest.c and

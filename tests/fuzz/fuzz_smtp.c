@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_smtp.c - libFuzzer target: a whole SMTP submission (daemon/smtp.c,
  * smtp-tx.c, conn.c) against a server whose every byte is the input:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Merge a campaign's corpora (FROM/NAME, e.g. /work/fuzz-campaign/imap)
 # into the committed ones (tests/fuzz/corpus/NAME), minimized with
 # libFuzzer's -merge=1: only inputs that add coverage are kept.  Edges

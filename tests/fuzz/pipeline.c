@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pipeline.c - the pipeline double of the fetch targets; see fuzz.h.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Run the libFuzzer targets (tests/fuzz/fuzz_NAME.c, built by `make
 # fuzz-bins`: clang, ASan+UBSan) for SECONDS each (default 60), two at a
 # time.  Each starts from a copy of its committed corpus

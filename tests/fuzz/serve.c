@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * serve.c - the fake server of the protocol targets; see fuzz.h.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """
 crashkit.py - what the crash tests of test_fetch.py and test_rules.py
 share: a throttled TCP relay (so that a kill lands in the middle of a

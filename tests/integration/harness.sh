@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # harness.sh - sourced by smoke.sh and test-send.sh: checks counted one
 # line each, the servers stopped (and their directory removed unless
 # MSX_KEEP=1) at exit, and the summary line.  The caller sets `here` (its

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Private Dovecot + Postfix for mailsift's integration tests.
 #
 #   servers.sh start DIR                 certs, configs, start both servers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Client side of smoke.sh: one check per invocation.
 
     python3 smoke.py CHECK [ARGS...]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Smoke test of the integration harness: starts the private Dovecot and
 # Postfix of servers.sh in a fresh directory, talks to them with real
 # clients (smoke.py, Python's standard library), stops them.  One line

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The daemon as a service runs it, against a real Dovecot: IMAP IDLE
 # delivers new mail as it arrives, SIGHUP reloads the configuration (and
 # keeps the old one when the new one is bad), SIGTERM ends it with exit 0.

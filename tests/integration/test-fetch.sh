@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Fetching against a real Dovecot (issue 3): byte-identical delivery over
 # IMAP STARTTLS, IMAPS, POP3 STLS and POP3S; keep, only-unseen, folders,
 # UIDVALIDITY resets, max-size, TLS refusals and pins, plaintext auth,

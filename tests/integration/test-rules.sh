@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Rules and actions against a real Dovecot and Postfix (test_rules.py).
 # Ends with "rules: N passed, N failed".
 set -u

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Integration test of `mailsift send` against the real Postfix and
 # Dovecot of servers.sh: a message with text, HTML and attachments (a
 # non-ASCII file name among them) goes out by submission (587-style,

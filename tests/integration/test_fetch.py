@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """
 test_fetch.py - `mailsift run` against the real Dovecot of servers.sh.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Rules and actions against a real Dovecot and Postfix: what a user of
 the rules sees.  Mail for user1 is fetched over POP3S; rules save
 attachments, file into folders, auto-reply, forward and redirect through

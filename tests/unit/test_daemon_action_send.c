@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for daemon/action-send.c: which messages get an
  * auto-reply.  Each case runs a reply rule on a message and looks in a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_compose.c - composing messages (daemon/compose*.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for daemon/conf.c, conf-build.c, conf-text.c and
  * cmd-check.c: the configuration file and `mailsift check`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_conn.c - the connection layer (daemon/conn.c, daemon/tls.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_deliver.c - Maildir and mbox delivery, batches, failures
  * and crash recovery (daemon/deliver.c, maildir.c, mbox.c, recover.c).

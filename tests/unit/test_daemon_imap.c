@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_imap.c - the IMAP client (daemon/imap*.c) against a fake
  * server that misbehaves on purpose: literals anywhere, unsolicited

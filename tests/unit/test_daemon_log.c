@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_log.c - log_clean() (daemon/log.c), the one place where a
  * server's text is made safe to log, and the log lines themselves.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_maildir_write.c - the one-pass writer of Maildir files
  * (daemon/maildir-write.c): bytes on disk and SHA-256 are those of the

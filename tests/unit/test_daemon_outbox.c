@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for daemon/state-outbox.c: the outgoing queue, the reply
  * rate limit and the action log, on a real SQLite file; and when the
  * sender (daemon/action-send.c) records a message sent, against a fake

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_pidfile.c - `mailsift run --pidfile` (daemon/cmd-run.c):
  * the pidfile is written before privileges are dropped, so a symlink or

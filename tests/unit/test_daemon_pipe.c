@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_pipe.c - the pipe action as the daemon runs it
  * (daemon/action-pipe.c, with the plan from rules/act-pipe.c): a field

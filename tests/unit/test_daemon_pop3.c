@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_pop3.c - the POP3 source (daemon/pop3.c) against a fake
  * server that misbehaves on purpose, and the SASL payloads (daemon/sasl.c).

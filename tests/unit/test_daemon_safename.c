@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_safename.c - attachment file names (daemon/safename.c) and
  * save-attachments (daemon/action-save.c): a taken name costs one more

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for daemon/secret.c: conf_secret() with a password and with
  * a password-command (first line, failures, timeout, stdin and stderr,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_smtp.c - the SMTP client (daemon/smtp*.c) against a fake
  * server that misbehaves on purpose.

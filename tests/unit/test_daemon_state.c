@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_state.c - the state store (daemon/state.c, state-journal.c,
  * state-admin.c) and `mailsift state` (daemon/cmd-state.c).

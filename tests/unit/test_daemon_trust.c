@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for daemon/trust.c and its users: a rule file (or the
  * configuration) that someone else could change is refused, wherever

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_mime_address.c - RFC 5322 address lists (mime/address.c).
  *

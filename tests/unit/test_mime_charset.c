@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_mime_charset.c - charset conversion to UTF-8 (mime/charset.c).
  *

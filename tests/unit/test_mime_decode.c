@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_mime_decode.c - transfer decoders (mime/decode.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_mime_header.c - header value decoding (mime/header.c).
  *

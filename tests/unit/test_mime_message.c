@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for mime/parse.c and mime/message.c: the part tree. */
 #include <setjmp.h>
 #include <stdarg.h>

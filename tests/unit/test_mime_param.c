@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_mime_param.c - Content-Type/-Disposition parameters (mime/param.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_rules_cond.c - every condition (rules/cond*.c) on real message
  * text, and what they see of a message (rules/view.c, body.c, html.c):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_rules_eval.c - running rule sets (rules/eval.c, plan.c, act-*.c):
  * rule order, stop, default, the plan of every action type with its

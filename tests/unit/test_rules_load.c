@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_rules_load.c - loading rule files (rules/load.c, rule.c, cond*.c,
  * act-*.c, selftest.c): what a good file compiles to, and every class of

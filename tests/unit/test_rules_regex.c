@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for rules/regex.c: a regex's work budget on one message,
  * counted in PCRE2 calls and in the match steps granted to them (an

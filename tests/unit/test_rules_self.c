@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_rules_self.c - `mailsift test` (daemon/cmd-test.c) as a user runs
  * it: the tests: section of etc/rules.yaml passes, a wrong expectation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_rules_template.c - templates (rules/template.c) in their three
  * modes, with the pieces they stand on: dates (rules/date.c), sizes,
