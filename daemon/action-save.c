@@ -30,6 +30,7 @@
 #include "mime/mime.h"
 #include "rules/rules.h"
 #include "daemon/action.h"
+#include "daemon/conf-text.h"
 #include "daemon/deliver.h"
 #include "daemon/log.h"
 #include "daemon/outbox.h"
@@ -56,15 +57,14 @@ static size_t		 save_nswept;
 int
 action_expand_home(const char *path, char *out, size_t outlen)
 {
-	const char	*home = getenv("HOME");
-	int		 n;
+	char	*p;
+	int	 n;
 
-	if (strncmp(path, "~/", 2) != 0)
-		n = snprintf(out, outlen, "%s", path);
-	else if (home == NULL || *home == '\0')
+	/* the same rules as the configuration's paths */
+	if (conf_path_expand(path, &p) != NULL)
 		return -1;
-	else
-		n = snprintf(out, outlen, "%s/%s", home, path + 2);
+	n = snprintf(out, outlen, "%s", p);
+	free(p);
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
@@ -390,8 +390,8 @@ save_dir_open(const struct rule_action *a, const char *key, int create,
 	int	 fd;
 
 	if (action_expand_home(rule_action_target(a), dir, dirlen) == -1) {
-		log_error("%s: save-attachments: directory %s: HOME not set "
-		    "or path too long", key, rule_action_target(a));
+		log_error("%s: save-attachments: directory %s: not / or ~/ "
+		    "with HOME set, or too long", key, rule_action_target(a));
 		return -1;
 	}
 	if ((fd = safepath_open_dir(AT_FDCWD, dir, create, err,

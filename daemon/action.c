@@ -11,6 +11,7 @@
 #include "mime/mime.h"
 #include "rules/rules.h"
 #include "daemon/action.h"
+#include "daemon/conf-text.h"
 #include "daemon/fetch-int.h"
 #include "daemon/log.h"
 #include "daemon/serverops.h"
@@ -57,26 +58,24 @@ static int
 action_deliver(struct action_run *r, const char *target, const char *folder)
 {
 	struct pending	*p;
-	char		 path[4096], spec[4200];
+	const char	*why;
+	char		*spec = NULL;
 
-	if (target != NULL && strchr(target, ':') != NULL &&
-	    strncmp(strchr(target, ':') + 1, "~/", 2) == 0) {
-		if (action_expand_home(strchr(target, ':') + 1, path,
-		    sizeof(path)) == -1)
-			return -1;
-		snprintf(spec, sizeof(spec), "%.*s:%s",
-		    (int)(strchr(target, ':') - target), target, path);
-		target = spec;
-	}
 	if (r->npending == PENDING_MAX) {
 		log_error("%s: more than %d deliveries for one message",
 		    r->where, PENDING_MAX);
 		return -1;
 	}
+	/* the one expander of the configuration's deliver = */
+	if (target != NULL &&
+	    (why = conf_deliver_expand(target, &spec)) != NULL) {
+		log_error("%s: deliver %s: %s", r->where, target, why);
+		return -1;
+	}
 	p = &r->pending[r->npending];
 	memset(p, 0, sizeof(*p));
-	if ((target != NULL && (p->target = strdup(target)) == NULL) ||
-	    (folder != NULL && (p->folder = strdup(folder)) == NULL) ||
+	p->target = spec;
+	if ((folder != NULL && (p->folder = strdup(folder)) == NULL) ||
 	    (p->data = malloc(r->msg.len + 1)) == NULL) {
 		free(p->target);
 		free(p->folder);

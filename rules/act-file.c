@@ -39,6 +39,9 @@ deliver_parse(struct rule_load *ld, yaml_node_t *v, struct act *a)
 		    "\"maildir:PATH\" or \"mbox:PATH\"");
 	if (len == plen)
 		return load_error(ld, v, "deliver target has an empty path");
+	if (load_path_check(ld, v, s + plen, len - plen,
+	    "a deliver target's path") == -1)
+		return -1;
 	return load_template(ld, v, RULE_TPL_PATH, "deliver target",
 	    &a->tpl[0]);
 }

@@ -39,9 +39,14 @@ static int
 save_key(struct rule_load *ld, const char *key, yaml_node_t *k,
     yaml_node_t *v, struct act *a)
 {
+	const char	*s;
+	size_t		 len;
+
 	if (strcmp(key, "to") == 0)
-		return load_template(ld, v, RULE_TPL_PATH, "directory",
-		    &a->tpl[0]);
+		return load_scalar(ld, v, "directory", &s, &len) == -1 ||
+		    load_path_check(ld, v, s, len, "the directory") == -1 ||
+		    load_template(ld, v, RULE_TPL_PATH, "directory",
+		    &a->tpl[0]) == -1 ? -1 : 0;
 	if (strcmp(key, "type") == 0)
 		return load_regex(ld, v, 0, &a->type_re);
 	if (strcmp(key, "filename") == 0)

@@ -117,6 +117,10 @@ size_t	 load_item_count(const yaml_node_t *seq);
 yaml_node_t *load_item(struct rule_load *, yaml_node_t *seq, size_t i);
 /* Compile a template from a scalar in the given mode (enum
  * rule_tpl_mode), with the captures of the rule being loaded. */
+/* p[0..len) is a path the daemon can use whatever its working
+ * directory: "/..." or "~/..." (also "~"); else a load error naming what. */
+int	 load_path_check(struct rule_load *, yaml_node_t *, const char *p,
+	    size_t len, const char *what);
 int	 load_template(struct rule_load *, yaml_node_t *, int mode,
 	    const char *what, struct rule_template **out);
 /* Compile a regex from a scalar, with its position in errors. */

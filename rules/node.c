@@ -284,6 +284,18 @@ load_regex(struct rule_load *ld, yaml_node_t *n, unsigned opts,
 }
 
 int
+load_path_check(struct rule_load *ld, yaml_node_t *n, const char *p,
+    size_t len, const char *what)
+{
+	if (len > 0 && p[0] == '/')
+		return 0;
+	if (len > 0 && p[0] == '~' && (len == 1 || p[1] == '/'))
+		return 0;
+	return load_error(ld, n, "%s must start with / or ~/ (a daemon's "
+	    "working directory is /, and ~user is not supported)", what);
+}
+
+int
 load_template(struct rule_load *ld, yaml_node_t *n, int mode,
     const char *what, struct rule_template **out)
 {

@@ -344,6 +344,17 @@ test_action_errors(void **state)
 	    "\"mbox:PATH\"");
 	load_fails("rules:\n  - name: a\n    do: [ { deliver: 'mbox:' } ]\n", 0,
 	    "t.yaml:3:22: deliver target has an empty path");
+	/* relative to nothing a daemon can count on */
+	load_fails("rules:\n  - name: a\n    do: [ { deliver: 'mbox:m/x' } ]\n",
+	    0, "t.yaml:3:22: a deliver target's path must start with / or ~/");
+	load_fails("rules:\n  - name: a\n    do: [ { deliver: "
+	    "'maildir:{from.domain}' } ]\n", 0, "t.yaml:3:22: a deliver "
+	    "target's path must start with / or ~/");
+	load_fails("rules:\n  - name: a\n    do: [ { deliver: 'mbox:~bob/x' } ]\n",
+	    0, "t.yaml:3:22: a deliver target's path must start with / or ~/");
+	load_fails("rules:\n  - name: a\n    do: [ { save-attachments: "
+	    "{ to: 'inv/{from.domain}' } } ]\n", 0,
+	    "t.yaml:3:37: the directory must start with / or ~/");
 	load_fails("rules:\n  - name: a\n    do: [ move ]\n", 0,
 	    "t.yaml:3:11: action 'move' needs a value");
 	load_fails("rules:\n  - name: a\n    do: [ { discard: yes } ]\n", 0,
@@ -385,11 +396,11 @@ test_action_errors(void **state)
 	    "    do: [ { save-attachments: { type: pdf } } ]\n", 0,
 	    "t.yaml:3:31: save-attachments needs to");
 	load_fails("rules:\n  - name: a\n"
-	    "    do: [ { save-attachments: { to: x, dedupe: md5 } } ]\n", 0,
-	    "t.yaml:3:48: dedupe is sha256 or none");
+	    "    do: [ { save-attachments: { to: /x, dedupe: md5 } } ]\n", 0,
+	    "t.yaml:3:49: dedupe is sha256 or none");
 	load_fails("rules:\n  - name: a\n"
-	    "    do: [ { save-attachments: { to: x, type: '[' } } ]\n", 0,
-	    "t.yaml:3:48: bad regex '['");
+	    "    do: [ { save-attachments: { to: /x, type: '[' } } ]\n", 0,
+	    "t.yaml:3:49: bad regex '['");
 }
 
 /* The loader and the daemon agree on the longest command; env: takes
