@@ -2,13 +2,15 @@
 /*
  * fuzz_conf.c - libFuzzer target: the configuration loader
  * (daemon/conf.c, conf-build.c, conf-text.c and libconfuse under them).
- * config_load() reads a path, so the input is written to a temporary
- * file (mode 0600, ours: the owner checks pass as root too) and loaded;
- * the result is looked up and freed.  The file is unlinked at once and
- * reached through /proc/self/fd (Linux, as libFuzzer is), so no run
- * leaves one behind.
+ * config_load() reads a path, so the input is written to a file (mode
+ * 0600) in a private directory (mkdtemp, 0700, in the sticky /tmp):
+ * the trust checks (trust.h) accept that, as they must, so the loader
+ * itself is reached; a file behind /proc/self/fd, a link to a deleted
+ * file in /tmp, is refused before a byte is parsed.  The file and the
+ * directory are removed at exit.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +20,16 @@
 #include "daemon/log.h"
 #include "tests/fuzz/fuzz.h"
 
-static char	 conf_path[64];
+static char	 conf_dir[64];
+static char	 conf_path[96];
 static int	 conf_fd = -1;
+
+static void
+conf_cleanup(void)
+{
+	(void)unlink(conf_path);
+	(void)rmdir(conf_dir);
+}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -30,14 +40,19 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* "~/" paths expand from $HOME; keep them off the real one */
 	if (setenv("HOME", "/nonexistent/fuzz-home", 1) == -1)
 		abort();
-	snprintf(conf_path, sizeof(conf_path), "/tmp/fuzz_conf.XXXXXX");
-	if ((conf_fd = mkstemp(conf_path)) == -1) {
-		perror("mkstemp");
+	snprintf(conf_dir, sizeof(conf_dir), "/tmp/fuzz_conf.XXXXXX");
+	if (mkdtemp(conf_dir) == NULL) {
+		perror("mkdtemp");
 		abort();
 	}
-	if (unlink(conf_path) == -1)
+	snprintf(conf_path, sizeof(conf_path), "%s/mailsift.conf", conf_dir);
+	if ((conf_fd = open(conf_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		perror(conf_path);
 		abort();
-	snprintf(conf_path, sizeof(conf_path), "/proc/self/fd/%d", conf_fd);
+	}
+	if (atexit(conf_cleanup) != 0)
+		abort();
 	return 0;
 }
 
