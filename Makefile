@@ -31,7 +31,7 @@ B	 = .build/normal
 A	 = .build/asan
 MIME_SRC   := $(wildcard mime/*.c)
 RULES_SRC  := $(wildcard rules/*.c)
-DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DAEMON_SRC := $(wildcard daemon/*/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 

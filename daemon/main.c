@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/charsets.h"
-#include "daemon/cmd.h"
+#include "daemon/util/charsets.h"
+#include "daemon/cmd/cmd.h"
 
 struct command {
 	const char	*name;

@@ -10,7 +10,7 @@
 # alone, µs per message per rule; with JIT and without (a run-time
 # switch, RULE_LOAD_NO_JIT); and with JIT and the charset converters of
 # glibc held loaded (see bench-rules.c -P), which is how mailsift runs:
-# daemon/charsets.c holds them from start.  The target is 20,000
+# daemon/util/charsets.c holds them from start.  The target is 20,000
 # messages/s with JIT, judged on that last row.  Never fails on timing: exit status 1 only if a
 # program fails.
 #

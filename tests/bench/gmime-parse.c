@@ -29,7 +29,7 @@
 
 #include <gmime/gmime.h>
 
-/* Same cut-over as daemon/mailfile.c. */
+/* Same cut-over as daemon/util/mailfile.c. */
 #define MAP_THRESHOLD	(256 * 1024)
 
 struct totals {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fuzz_conf.c - libFuzzer target: the configuration loader
- * (daemon/conf.c, conf-build.c, conf-text.c and libconfuse under them).
+ * (daemon/conf/conf.c, conf-build.c, conf-text.c and libconfuse under them).
  * config_load() reads a path, so the input is written to a file (mode
  * 0600) in a private directory (mkdtemp, 0700, in the sticky /tmp):
  * the trust checks (trust.h) accept that, as they must, so the loader
@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/conf.h"
-#include "daemon/log.h"
+#include "daemon/conf/conf.h"
+#include "daemon/util/log.h"
 #include "tests/fuzz/fuzz.h"
 
 static char	 conf_dir[64];

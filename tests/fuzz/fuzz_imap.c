@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fuzz_imap.c - libFuzzer target: a whole IMAP fetch round (daemon/imap.c,
+ * fuzz_imap.c - libFuzzer target: a whole IMAP fetch round (daemon/source/imap.c,
  * imap-fetch.c, imap-resp.c, conn.c) against a server whose every byte
  * is the input: greeting, CAPABILITY, LOGIN or AUTHENTICATE, SELECT,
  * SEARCH, FETCH with literals anywhere, STORE, EXPUNGE, LOGOUT.  Tags
@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/conf.h"
-#include "daemon/fetch.h"
-#include "daemon/log.h"
+#include "daemon/conf/conf.h"
+#include "daemon/pipeline/fetch.h"
+#include "daemon/util/log.h"
 #include "tests/fuzz/fuzz.h"
 
 static char	 name[] = "fuzz";

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fuzz_pop3.c - libFuzzer target: a whole POP3 round (daemon/pop3.c,
+ * fuzz_pop3.c - libFuzzer target: a whole POP3 round (daemon/source/pop3.c,
  * pop3-fetch.c, conn.c) against a server whose every byte is the input:
  * greeting (an APOP stamp or not), CAPA, STLS, USER/PASS, APOP or AUTH,
  * UIDL and LIST listings, RETR bodies (the dot-stuffed multi-line reader
@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/conf.h"
-#include "daemon/fetch.h"
-#include "daemon/log.h"
-#include "daemon/pop3.h"
+#include "daemon/conf/conf.h"
+#include "daemon/pipeline/fetch.h"
+#include "daemon/util/log.h"
+#include "daemon/source/pop3.h"
 #include "tests/fuzz/fuzz.h"
 
 static char	 name[] = "fuzz";

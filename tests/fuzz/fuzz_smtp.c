@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fuzz_smtp.c - libFuzzer target: a whole SMTP submission (daemon/smtp.c,
+ * fuzz_smtp.c - libFuzzer target: a whole SMTP submission (daemon/send/smtp.c,
  * smtp-tx.c, conn.c) against a server whose every byte is the input:
  * greeting, EHLO (or HELO) with its keywords, STARTTLS, AUTH, MAIL,
  * RCPT, DATA and its end, QUIT; multi-line replies anywhere.  The first
@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/conf.h"
-#include "daemon/log.h"
-#include "daemon/smtp.h"
+#include "daemon/conf/conf.h"
+#include "daemon/util/log.h"
+#include "daemon/send/smtp.h"
 #include "tests/fuzz/fuzz.h"
 
 static char	 name[] = "fuzz";

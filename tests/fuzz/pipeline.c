@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/fetch.h"
-#include "daemon/serverops.h"
+#include "daemon/pipeline/fetch.h"
+#include "daemon/store/serverops.h"
 #include "tests/fuzz/fuzz.h"
 
 #define STAGED_MAX	64

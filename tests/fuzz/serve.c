@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/conf.h"
+#include "daemon/conf/conf.h"
 #include "tests/fuzz/fuzz.h"
 
 #define SERVE_WAIT_MS	10000

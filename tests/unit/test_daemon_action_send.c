@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Unit tests for daemon/action-send.c: which messages get an
+ * Unit tests for daemon/act/action-send.c: which messages get an
  * auto-reply.  Each case runs a reply rule on a message and looks in a
  * real state's outbox for the queued reply.
  */
@@ -17,11 +17,11 @@
 
 #include "mime/mime.h"
 #include "rules/rules.h"
-#include "daemon/action.h"
-#include "daemon/conf.h"
-#include "daemon/log.h"
-#include "daemon/outbox.h"
-#include "daemon/state.h"
+#include "daemon/act/action.h"
+#include "daemon/conf/conf.h"
+#include "daemon/util/log.h"
+#include "daemon/store/outbox.h"
+#include "daemon/store/state.h"
 
 static const char rules_yaml[] =
     "rules:\n"

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/compose.h"
+#include "daemon/send/compose.h"
 #include "mime/mime.h"
 
 struct decoded {

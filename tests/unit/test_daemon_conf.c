@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Unit tests for daemon/conf.c, conf-build.c, conf-text.c and
+ * Unit tests for daemon/conf/conf.c, conf-build.c, conf-text.c and
  * cmd-check.c: the configuration file and `mailsift check`.
  *
  * Every test writes its files into one temporary directory, which is
@@ -23,10 +23,10 @@
 
 #include <cmocka.h>
 
-#include "daemon/cmd.h"
-#include "daemon/conf.h"
-#include "daemon/conf-text.h"
-#include "daemon/log.h"
+#include "daemon/cmd/cmd.h"
+#include "daemon/conf/conf.h"
+#include "daemon/conf/conf-text.h"
+#include "daemon/util/log.h"
 
 /* The smallest account that loads, for tests of everything else. */
 #define STDIN_ACCOUNT \

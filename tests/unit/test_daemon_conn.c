@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_daemon_conn.c - the connection layer (daemon/conn.c, daemon/tls.c).
+ * test_daemon_conn.c - the connection layer (daemon/net/conn.c, daemon/net/tls.c).
  *
  * Each test talks to a server forked from this process, listening on an
  * ephemeral loopback port and running one small script written here
@@ -38,8 +38,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "daemon/conn.h"
-#include "daemon/log.h"
+#include "daemon/net/conn.h"
+#include "daemon/util/log.h"
 
 #define TIMEOUT_MS	5000
 #define BIG_SIZE	(3 * 1024 * 1024)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_deliver.c - Maildir and mbox delivery, batches, failures
- * and crash recovery (daemon/deliver.c, maildir.c, mbox.c, recover.c).
+ * and crash recovery (daemon/deliver/deliver.c, maildir.c, mbox.c, recover.c).
  *
  * Disk full is real where the sandbox lets us mount a 64 KB tmpfs in a
  * private mount namespace (as root); otherwise that test is skipped and
@@ -38,8 +38,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/deliver.h"
-#include "daemon/state.h"
+#include "daemon/deliver/deliver.h"
+#include "daemon/store/state.h"
 
 #define NMSG	3
 

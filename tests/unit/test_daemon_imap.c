@@ -29,10 +29,10 @@
 
 #include <cmocka.h>
 
-#include "daemon/conf.h"
-#include "daemon/conn.h"
-#include "daemon/fetch.h"
-#include "daemon/imap-resp.h"
+#include "daemon/conf/conf.h"
+#include "daemon/net/conn.h"
+#include "daemon/pipeline/fetch.h"
+#include "daemon/source/imap-resp.h"
 #include "mime/charset.h"
 
 #define MAXMSGS	16

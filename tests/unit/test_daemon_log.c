@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_daemon_log.c - log_clean() (daemon/log.c), the one place where a
+ * test_daemon_log.c - log_clean() (daemon/util/log.c), the one place where a
  * server's text is made safe to log, and the log lines themselves.
  */
 #include <setjmp.h>
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/log.h"
+#include "daemon/util/log.h"
 
 static const char *
 clean(const char *s, size_t len, size_t outlen, enum log_clean_mode mode)

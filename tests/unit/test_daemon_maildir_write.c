@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_maildir_write.c - the one-pass writer of Maildir files
- * (daemon/maildir-write.c): bytes on disk and SHA-256 are those of the
+ * (daemon/deliver/maildir-write.c): bytes on disk and SHA-256 are those of the
  * converted message, whatever the size, with and without O_DIRECT and
  * CRLF conversion, across block and buffer boundaries; and staging a
  * message big enough for O_DIRECT records the same content as the
@@ -25,7 +25,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "daemon/deliver.h"
+#include "daemon/deliver/deliver.h"
 
 /* The writer's buffer is 1 MiB and direct writes go in 4 KiB blocks. */
 #define MIB	(1024 * 1024)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for daemon/state-outbox.c: the outgoing queue, the reply
+/* Unit tests for daemon/store/state-outbox.c: the outgoing queue, the reply
  * rate limit and the action log, on a real SQLite file; and when the
- * sender (daemon/action-send.c) records a message sent, against a fake
+ * sender (daemon/act/action-send.c) records a message sent, against a fake
  * SMTP server. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,10 +21,10 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "daemon/action.h"
-#include "daemon/conf.h"
-#include "daemon/outbox.h"
-#include "daemon/state.h"
+#include "daemon/act/action.h"
+#include "daemon/conf/conf.h"
+#include "daemon/store/outbox.h"
+#include "daemon/store/state.h"
 
 struct fixture {
 	char		 dir[64];

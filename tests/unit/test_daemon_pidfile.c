@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_daemon_pidfile.c - `mailsift run --pidfile` (daemon/cmd-run.c):
+ * test_daemon_pidfile.c - `mailsift run --pidfile` (daemon/cmd/cmd-run.c):
  * the pidfile is written before privileges are dropped, so a symlink or
  * a hard link planted at its path must not make mailsift write through
  * it; a pidfile another mailsift holds is refused; a stale one is taken
@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/cmd.h"
+#include "daemon/cmd/cmd.h"
 
 static char	 dir[64];
 static char	 conf[PATH_MAX];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_pipe.c - the pipe action as the daemon runs it
- * (daemon/action-pipe.c, with the plan from rules/act-pipe.c): a field
+ * (daemon/act/action-pipe.c, with the plan from rules/act-pipe.c): a field
  * cannot become an option of the command, the child's environment is
  * the minimal one plus the message's fields, every argument count the
  * loader accepts runs, and a failed start leaks no descriptor.
@@ -29,7 +29,7 @@
 
 #include "mime/mime.h"
 #include "rules/rules.h"
-#include "daemon/action.h"
+#include "daemon/act/action.h"
 
 #define NOW		1796040000	/* 2026-11-30 12:00:00 UTC */
 #define FD_SCAN_MAX	1024

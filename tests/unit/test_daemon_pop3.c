@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_daemon_pop3.c - the POP3 source (daemon/pop3.c) against a fake
- * server that misbehaves on purpose, and the SASL payloads (daemon/sasl.c).
+ * test_daemon_pop3.c - the POP3 source (daemon/source/pop3.c) against a fake
+ * server that misbehaves on purpose, and the SASL payloads (daemon/net/sasl.c).
  *
  * The server is a forked child on 127.0.0.1 speaking plaintext (the
  * account sets allow-plaintext-auth).  It logs every line it receives to
  * a file the test reads afterwards, so a test can say "no DELE was
  * sent".  The pipeline is a test double defined here: it records what it
  * is handed and commits at pipeline_flush(), like the real one in
- * daemon/fetch.c, which the integration tests cover.  Being defined in
+ * daemon/pipeline/fetch.c, which the integration tests cover.  Being defined in
  * this object, these pipeline_* symbols win over libdaemon.a; nothing
  * here may reference another symbol of fetch.c, or its member would be
  * pulled in and clash.  What pop3_fetch logs goes to a temporary file,
@@ -35,12 +35,12 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "daemon/conf.h"
-#include "daemon/conn.h"
-#include "daemon/fetch.h"
-#include "daemon/log.h"
-#include "daemon/pop3.h"
-#include "daemon/sasl.h"
+#include "daemon/conf/conf.h"
+#include "daemon/net/conn.h"
+#include "daemon/pipeline/fetch.h"
+#include "daemon/util/log.h"
+#include "daemon/source/pop3.h"
+#include "daemon/net/sasl.h"
 
 #define PASSWORD	"s3cret-Pa55word"
 #define TOKEN		"ya29.tok3n-Value"

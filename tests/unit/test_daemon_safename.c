@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_daemon_safename.c - attachment file names (daemon/safename.c) and
- * save-attachments (daemon/action-save.c): a taken name costs one more
+ * test_daemon_safename.c - attachment file names (daemon/util/safename.c) and
+ * save-attachments (daemon/act/action-save.c): a taken name costs one more
  * try however many files a sender made exist, a save that can never
  * succeed is reported and recorded and does not hold the message back,
  * dedupe still saves the same bytes once, and nothing is written through
@@ -29,10 +29,10 @@
 
 #include "mime/mime.h"
 #include "rules/rules.h"
-#include "daemon/action.h"
-#include "daemon/deliver.h"
-#include "daemon/safename.h"
-#include "daemon/state.h"
+#include "daemon/act/action.h"
+#include "daemon/deliver/deliver.h"
+#include "daemon/util/safename.h"
+#include "daemon/store/state.h"
 
 static char	 dir[64];
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Unit tests for daemon/secret.c: conf_secret() with a password and with
+ * Unit tests for daemon/conf/secret.c: conf_secret() with a password and with
  * a password-command (first line, failures, timeout, stdin and stderr,
  * a program others could change).
  */
@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/conf.h"
+#include "daemon/conf/conf.h"
 
 static char	 dir[64];
 static char	 pidfile[PATH_MAX];

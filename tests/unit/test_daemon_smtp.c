@@ -31,9 +31,9 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "daemon/conf.h"
-#include "daemon/log.h"
-#include "daemon/smtp.h"
+#include "daemon/conf/conf.h"
+#include "daemon/util/log.h"
+#include "daemon/send/smtp.h"
 
 #define PASSWORD	"s3cret-Pa55word"
 #define MAXRCPT		8

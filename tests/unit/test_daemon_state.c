@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_daemon_state.c - the state store (daemon/state.c, state-journal.c,
- * state-admin.c) and `mailsift state` (daemon/cmd-state.c).
+ * test_daemon_state.c - the state store (daemon/store/state.c, state-journal.c,
+ * state-admin.c) and `mailsift state` (daemon/cmd/cmd-state.c).
  */
 #include <sys/stat.h>
 
@@ -22,7 +22,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "daemon/state.h"
+#include "daemon/store/state.h"
 
 int	cmd_state(int, char **);
 

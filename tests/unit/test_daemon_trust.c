@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Unit tests for daemon/trust.c and its users: a rule file (or the
+ * Unit tests for daemon/conf/trust.c and its users: a rule file (or the
  * configuration) that someone else could change is refused, wherever
  * the weak spot is: the file, a directory on the way, a directory
  * holding a symbolic link on the way.  Ownership cases need root: they
@@ -23,10 +23,10 @@
 
 #include <cmocka.h>
 
-#include "daemon/conf.h"
-#include "daemon/log.h"
-#include "daemon/rulesets.h"
-#include "daemon/trust.h"
+#include "daemon/conf/conf.h"
+#include "daemon/util/log.h"
+#include "daemon/conf/rulesets.h"
+#include "daemon/conf/trust.h"
 
 #define NOBODY_UID	65534
 

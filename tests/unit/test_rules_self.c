@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_rules_self.c - `mailsift test` (daemon/cmd-test.c) as a user runs
+ * test_rules_self.c - `mailsift test` (daemon/cmd/cmd-test.c) as a user runs
  * it: the tests: section of etc/rules.yaml passes, a wrong expectation
  * or an unreadable message fails with 1, usage and rule errors give 2,
  * and the reports (text and JSON) say what they should.
@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/cmd.h"
+#include "daemon/cmd/cmd.h"
 
 #define EXAMPLE	"etc/rules.yaml"
 

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cmd-check.c - `mailsift check [-c FILE]`: load the configuration and
+ * its rule files, open an existing state, show one line per account and
+ * smtp server and say whether it is usable: what `run` would refuse at
+ * start, `check` refuses.  Nothing is contacted, no password-command is
+ * run and nothing is created; passwords are never shown.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/cmd/cmd.h"
+#include "daemon/conf/conf.h"
+#include "daemon/conf/rulesets.h"
+#include "daemon/store/state.h"
+
+static void
+check_usage(void)
+{
+	fprintf(stderr, "usage: mailsift check [-c FILE]\n");
+}
+
+static void
+check_print_folders(const struct account *a)
+{
+	size_t	 i;
+
+	printf(" folders=");
+	for (i = 0; i < a->nfolders; i++)
+		printf("%s%s", i == 0 ? "" : ",", a->folders[i]);
+}
+
+static void
+check_print_account(const struct account *a)
+{
+	printf("account %s: %s", a->name, acct_type_name(a->type));
+	switch (a->type) {
+	case ACCT_IMAP:
+	case ACCT_POP3:
+		printf(" %s:%s tls=%s", a->ep.host, a->ep.port,
+		    tls_mode_name(a->ep.tls));
+		if (!a->ep.tls_verify)
+			printf(" tls-verify=no");
+		printf(" user=%s", a->ep.user);
+		break;
+	case ACCT_MAILDIR:
+	case ACCT_MBOX:
+		printf(" %s", a->path);
+		break;
+	case ACCT_STDIN:
+		break;
+	}
+	if (a->type == ACCT_IMAP)
+		check_print_folders(a);
+	if (a->idle)
+		printf(" idle");
+	if (a->rules != NULL)
+		printf(" rules=%s", a->rules);
+	printf(" deliver=%s\n", a->deliver);
+}
+
+static void
+check_print_smtp(const struct smtp_server *s)
+{
+	printf("smtp %s: %s:%s tls=%s from=%s\n", s->name, s->ep.host,
+	    s->ep.port, tls_mode_name(s->ep.tls), s->from);
+}
+
+/* The rule files as `run` loads them, and the state if there is one
+ * (`run` would create a missing one; `check` creates nothing). */
+static int
+check_rules_state(const struct config *conf)
+{
+	struct rule_set	**rules;
+	struct state	 *st;
+	char		  err[1024];
+
+	if ((rules = rulesets_load(conf, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		return -1;
+	}
+	rulesets_free(rules, conf->naccounts);
+	if (access(conf->state, F_OK) == -1)
+		return 0;
+	if ((st = state_open(conf->state, STATE_EXISTING, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		return -1;
+	}
+	state_close(st);
+	return 0;
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	struct config	*conf;
+	char		 path[PATH_MAX], err[1024];
+	const char	*file = NULL;
+	size_t		 i;
+	int		 ch;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		switch (ch) {
+		case 'c':
+			file = optarg;
+			break;
+		default:
+			check_usage();
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		check_usage();
+		return 2;
+	}
+	if (file == NULL) {
+		if (config_default_path(path, sizeof(path)) == -1) {
+			fprintf(stderr, "mailsift: %s\n", path);
+			return 1;
+		}
+		file = path;
+	}
+	if ((conf = config_load(file, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		return 1;
+	}
+	if (check_rules_state(conf) == -1) {
+		config_free(conf);
+		return 1;
+	}
+	for (i = 0; i < conf->naccounts; i++)
+		check_print_account(&conf->accounts[i]);
+	for (i = 0; i < conf->nsmtp; i++)
+		check_print_smtp(&conf->smtp[i]);
+	config_free(conf);
+	printf("configuration ok\n");
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "mailsift: check: cannot write the summary\n");
+		return 1;
+	}
+	return 0;
+}

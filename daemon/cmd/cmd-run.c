@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cmd-run.c - `mailsift run`: fetch, filter and deliver, once or forever.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/cmd/cmd.h"
+#include "daemon/conf/conf.h"
+#include "daemon/deliver/deliver.h"
+#include "daemon/util/log.h"
+#include "daemon/conf/rulesets.h"
+#include "daemon/sched/sched.h"
+#include "daemon/store/state.h"
+
+static void
+run_usage(void)
+{
+	fprintf(stderr, "usage: mailsift run [-c FILE] [--once] [--dry-run] "
+	    "[--daemon] [--pidfile FILE] [-v|-vv]\n");
+}
+
+/* Started as root with `user` set: become that user for good. */
+static int
+drop_privileges(const char *user)
+{
+	struct passwd	*pw;
+
+	if (getuid() != 0 || user == NULL)
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		log_error("user %s: no such user (option user)", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
+		log_error("cannot become user %s: %s", user, strerror(errno));
+		return -1;
+	}
+	if (setenv("HOME", pw->pw_dir, 1) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The pidfile is written before privileges are dropped, in a directory
+ * others may write: never through a symlink (O_NOFOLLOW), never into a
+ * FIFO, device or directory, never into a file with a second name (a hard
+ * link to some other file) or another user's file.  One left by a
+ * mailsift that is gone is taken over; one whose lock is held (flock,
+ * for as long as that mailsift lives) means another mailsift is running.
+ */
+static int
+pidfile_check(int fd, const char *path)
+{
+	struct stat	 sb;
+
+	if (fstat(fd, &sb) == -1) {
+		log_error("pidfile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1 ||
+	    sb.st_uid != geteuid()) {
+		log_error("pidfile %s: not a regular file of ours with one "
+		    "name (a hard link, a device, another user's?): refused; "
+		    "remove it or choose another path", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pidfile_write(const char *path)
+{
+	char	 buf[32];
+	int	 fd, n;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0644);
+	if (fd == -1) {
+		log_error("pidfile %s: %s%s", path, strerror(errno),
+		    errno == ELOOP ? " (a symlink: refused)" : "");
+		return -1;
+	}
+	if (pidfile_check(fd, path) == -1)
+		goto fail;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		log_error("pidfile %s: another mailsift is running", path);
+		goto fail;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || write(fd, buf, (size_t)n) != n) {
+		log_error("pidfile %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	return 0;	/* fd stays open: the lock lives as long as we do */
+fail:
+	close(fd);
+	return -1;
+}
+
+/*
+ * Settle what a crash left in the journal.  The handle is kept open for
+ * the life of the process: its claim on the state file keeps a second
+ * mailsift from "recovering" deliveries this one has in flight.
+ */
+static struct state *
+recover(const struct config *cfg)
+{
+	struct state	*st;
+	char		 err[1024];
+
+	if ((st = state_open(cfg->state, 0, err, sizeof(err))) == NULL) {
+		log_error("%s", err);
+		return NULL;
+	}
+	if (delivery_recover(st, err, sizeof(err)) == -1) {
+		log_error("recovery: %s", err);
+		state_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct run_opts	 opts = { 0, 0, NULL };
+	struct config	*cfg;
+	struct rule_set	**rules;
+	struct state	*claim = NULL;
+	const char	*pidfile = NULL;
+	char		 path[4096], err[1024];
+	int		 ch, verbose = 0, detach = 0, rv;
+
+	while ((ch = getopt_long(argc, argv, "c:ondp:vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			opts.config_path = optarg;
+			break;
+		case 'o':
+			opts.once = 1;
+			break;
+		case 'n':
+			opts.dry_run = 1;
+			break;
+		case 'd':
+			detach = 1;
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			run_usage();
+			return ch == 'h' ? 0 : 2;
+		}
+	}
+	if (optind != argc) {
+		run_usage();
+		return 2;
+	}
+	if (opts.config_path == NULL) {
+		if (config_default_path(path, sizeof(path)) == -1) {
+			fprintf(stderr, "mailsift: no configuration file "
+			    "(use -c FILE)\n");
+			return 1;
+		}
+		opts.config_path = path;
+	}
+	if ((cfg = config_load(opts.config_path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		return 1;
+	}
+	if ((rules = rulesets_load(cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		config_free(cfg);
+		return 1;
+	}
+	log_init(cfg->log_syslog || detach, verbose >= 2 ? LOG_LEVEL_TRACE :
+	    verbose == 1 && cfg->log_level < LOG_LEVEL_DEBUG ?
+	    LOG_LEVEL_DEBUG : (enum log_level)cfg->log_level);
+	sched_signals_init();
+	if (detach && daemon(0, 0) == -1) {
+		log_error("cannot detach: %s", strerror(errno));
+		rv = 1;
+		goto out;
+	}
+	if ((pidfile != NULL && pidfile_write(pidfile) == -1) ||
+	    drop_privileges(cfg->user) == -1 ||
+	    (claim = recover(cfg)) == NULL) {
+		rv = 1;
+		goto out;
+	}
+	if (opts.once)
+		rv = sched_run_once(cfg, rules, &opts);
+	else
+		rv = sched_run_forever(&cfg, &rules, &opts);
+out:
+	if (claim != NULL)
+		state_close(claim);
+	rulesets_free(rules, cfg->naccounts);
+	config_free(cfg);
+	return rv;
+}

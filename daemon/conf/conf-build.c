@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * conf-build.c - turn the parsed libconfuse tree into struct config and
+ * check what no single value shows: options that need or exclude each
+ * other, options that do not apply to an account's type, references
+ * between sections, defaults that depend on other options.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/conf/conf.h"
+#include "daemon/conf/conf-load.h"
+#include "daemon/conf/conf-text.h"
+
+#define NAME_MAX_LEN	128
+
+/* Sets of account types, for the options that apply to some only. */
+enum {
+	FOR_IMAP = 1 << ACCT_IMAP,
+	FOR_REMOTE = (1 << ACCT_IMAP) | (1 << ACCT_POP3),
+	FOR_FILES = (1 << ACCT_MAILDIR) | (1 << ACCT_MBOX)
+};
+
+static const struct option_scope {
+	const char	*name;
+	unsigned	 types;
+	const char	*which;
+} account_scope[] = {
+	{ "host", FOR_REMOTE, "imap and pop3" },
+	{ "port", FOR_REMOTE, "imap and pop3" },
+	{ "tls", FOR_REMOTE, "imap and pop3" },
+	{ "tls-verify", FOR_REMOTE, "imap and pop3" },
+	{ "tls-ca-file", FOR_REMOTE, "imap and pop3" },
+	{ "tls-fingerprint", FOR_REMOTE, "imap and pop3" },
+	{ "allow-plaintext-auth", FOR_REMOTE, "imap and pop3" },
+	{ "user", FOR_REMOTE, "imap and pop3" },
+	{ "password", FOR_REMOTE, "imap and pop3" },
+	{ "password-command", FOR_REMOTE, "imap and pop3" },
+	{ "auth", FOR_REMOTE, "imap and pop3" },
+	{ "folders", FOR_IMAP, "imap" },
+	{ "only-unseen", FOR_IMAP, "imap" },
+	{ "idle", FOR_IMAP, "imap" },
+	{ "path", FOR_FILES, "maildir and mbox" },
+};
+
+/* An error about section sec: "PATH:LINE: account 'NAME': message". */
+__attribute__((format(printf, 4, 5)))
+static int
+sec_fail(struct conf_load *ld, cfg_t *sec, int line, const char *fmt, ...)
+{
+	char	 msg[768];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_fail(ld, line, "%s '%s': %s", cfg_name(sec), cfg_title(sec), msg);
+	return -1;
+}
+
+static int
+build_str(struct conf_load *ld, char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	if ((*dst = strdup(src)) == NULL) {
+		conf_fail(ld, 0, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+build_path(struct conf_load *ld, cfg_t *sec, const char *opt, char **dst)
+{
+	const char	*v = cfg_getstr(sec, opt), *why;
+
+	*dst = NULL;
+	if (v == NULL || (why = conf_path_expand(v, dst)) == NULL)
+		return 0;
+	conf_fail(ld, conf_opt_line(ld, sec, opt), "%s: '%s' %s", opt, v, why);
+	return -1;
+}
+
+static void
+str_wipe(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* Names appear in logs, messages and the state database. */
+static int
+name_check(struct conf_load *ld, cfg_t *sec)
+{
+	const unsigned char	*p = (const unsigned char *)cfg_title(sec);
+	size_t			 len = strlen((const char *)p);
+
+	if (len == 0 || len > NAME_MAX_LEN) {
+		conf_fail(ld, conf_section_line(ld, sec), "%s name must be 1 "
+		    "to %d characters", cfg_name(sec), NAME_MAX_LEN);
+		return -1;
+	}
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			conf_fail(ld, conf_section_line(ld, sec), "%s name "
+			    "must not hold control characters", cfg_name(sec));
+			return -1;
+		}
+	return 0;
+}
+
+static int
+endpoint_build(struct conf_load *ld, cfg_t *sec, struct endpoint *ep,
+    const struct enum_name *auths)
+{
+	char		 label[NAME_MAX_LEN + 32], fp[CONF_FINGERPRINT_LEN];
+	const char	*v;
+
+	snprintf(label, sizeof(label), "%s '%s'", cfg_name(sec),
+	    cfg_title(sec));
+	if (build_str(ld, &ep->label, label) == -1 ||
+	    build_str(ld, &ep->host, cfg_getstr(sec, "host")) == -1 ||
+	    build_str(ld, &ep->user, cfg_getstr(sec, "user")) == -1 ||
+	    build_str(ld, &ep->password, cfg_getstr(sec, "password")) == -1 ||
+	    build_str(ld, &ep->password_command,
+	    cfg_getstr(sec, "password-command")) == -1 ||
+	    build_path(ld, sec, "tls-ca-file", &ep->tls_ca_file) == -1)
+		return -1;
+	/* The parse-time checks saw every value below. */
+	ep->tls = (enum tls_mode)conf_enum_lookup(conf_tls_names,
+	    cfg_getstr(sec, "tls"));
+	ep->auth = (enum auth_mech)conf_enum_lookup(auths,
+	    cfg_getstr(sec, "auth"));
+	ep->tls_verify = cfg_getbool(sec, "tls-verify") == cfg_true;
+	ep->allow_plaintext_auth =
+	    cfg_getbool(sec, "allow-plaintext-auth") == cfg_true;
+	if ((v = cfg_getstr(sec, "tls-fingerprint")) == NULL)
+		return 0;
+	if (conf_fingerprint_parse(v, fp, sizeof(fp)) != NULL)
+		return sec_fail(ld, sec, conf_opt_line(ld, sec,
+		    "tls-fingerprint"), "tls-fingerprint: not a SHA-256");
+	return build_str(ld, &ep->tls_fingerprint, fp);
+}
+
+static int
+endpoint_port(struct conf_load *ld, cfg_t *sec, struct endpoint *ep,
+    const char *implicit, const char *plain)
+{
+	char	 buf[24];
+
+	if (cfg_size(sec, "port") == 0)
+		return build_str(ld, &ep->port,
+		    ep->tls == TLS_IMPLICIT ? implicit : plain);
+	snprintf(buf, sizeof(buf), "%ld", cfg_getint(sec, "port"));
+	return build_str(ld, &ep->port, buf);
+}
+
+static void
+endpoint_free(struct endpoint *ep)
+{
+	free(ep->label);
+	free(ep->host);
+	free(ep->port);
+	free(ep->tls_ca_file);
+	free(ep->tls_fingerprint);
+	free(ep->user);
+	str_wipe(ep->password);
+	free(ep->password_command);
+}
+
+/* user, password, password-command and tls, for a server that wants a
+ * login (need_user) or may take one. */
+static int
+endpoint_check_login(struct conf_load *ld, cfg_t *sec,
+    const struct endpoint *ep, int need_user)
+{
+	const char	*secret = ep->password != NULL ? "password" :
+			    ep->password_command != NULL ? "password-command" :
+			    NULL;
+	int		 line = conf_section_line(ld, sec);
+
+	if (ep->password != NULL && ep->password_command != NULL)
+		return sec_fail(ld, sec, conf_opt_line(ld, sec,
+		    "password-command"), "'password' and 'password-command' "
+		    "are both set; keep one");
+	if (need_user && ep->user == NULL)
+		return sec_fail(ld, sec, line, "'user' is required");
+	if (ep->user != NULL && secret == NULL)
+		return sec_fail(ld, sec, conf_opt_line(ld, sec, "user"),
+		    "needs 'password' or 'password-command'");
+	if (ep->user == NULL && secret != NULL)
+		return sec_fail(ld, sec, conf_opt_line(ld, sec, secret),
+		    "'%s' is set but 'user' is not", secret);
+	if (secret != NULL && ep->tls == TLS_NONE && !ep->allow_plaintext_auth)
+		return sec_fail(ld, sec, conf_opt_line(ld, sec, "tls"),
+		    "tls = none would send the password unencrypted; use "
+		    "implicit or starttls, or set allow-plaintext-auth = true");
+	return 0;
+}
+
+static int
+account_folders(struct conf_load *ld, cfg_t *sec, struct account *a)
+{
+	unsigned int	 i, j, n = cfg_size(sec, "folders");
+	const char	*f;
+
+	if ((a->folders = calloc(n == 0 ? 1 : n, sizeof(char *))) == NULL) {
+		conf_fail(ld, 0, "out of memory");
+		return -1;
+	}
+	if (n == 0) {
+		a->nfolders = 1;
+		return build_str(ld, &a->folders[0], "INBOX");
+	}
+	for (i = 0; i < n; i++) {
+		f = cfg_getnstr(sec, "folders", i);
+		for (j = 0; j < i; j++)
+			if (strcmp(a->folders[j], f) == 0)
+				return sec_fail(ld, sec, conf_opt_line(ld, sec,
+				    "folders"), "folders: '%s' is listed twice",
+				    f);
+		a->nfolders = i + 1;
+		if (build_str(ld, &a->folders[i], f) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The account's own deliver, else the global default, else none (an
+ * error that account_check() reports). */
+static int
+account_deliver(struct conf_load *ld, cfg_t *root, cfg_t *sec,
+    struct account *a)
+{
+	cfg_t		*from = sec;
+	const char	*v, *why;
+
+	if ((v = cfg_getstr(sec, "deliver")) == NULL) {
+		from = root;
+		if ((v = cfg_getstr(root, "deliver")) == NULL)
+			return 0;
+	}
+	if ((why = conf_deliver_expand(v, &a->deliver)) == NULL)
+		return 0;
+	conf_fail(ld, conf_opt_line(ld, from, "deliver"), "deliver: '%s' %s",
+	    v, why);
+	return -1;
+}
+
+static int
+account_check(struct conf_load *ld, const struct config *conf, cfg_t *sec,
+    const struct account *a)
+{
+	const struct option_scope	*s;
+	size_t				 i;
+	int				 line, type_line;
+
+	type_line = conf_opt_line(ld, sec, "type");
+	for (i = 0; i < sizeof(account_scope) / sizeof(account_scope[0]); i++) {
+		s = &account_scope[i];
+		line = conf_opt_line(ld, sec, s->name);
+		if (line != 0 && (s->types & (1u << a->type)) == 0)
+			return sec_fail(ld, sec, line, "'%s' does not apply "
+			    "to type %s, only to %s", s->name,
+			    acct_type_name(a->type), s->which);
+	}
+	if ((FOR_REMOTE & (1u << a->type)) != 0) {
+		if (a->ep.host == NULL)
+			return sec_fail(ld, sec, type_line, "type %s needs "
+			    "'host'", acct_type_name(a->type));
+		if (endpoint_check_login(ld, sec, &a->ep, 1) == -1)
+			return -1;
+	}
+	if (a->ep.auth == AUTH_APOP && a->type != ACCT_POP3)
+		return sec_fail(ld, sec, conf_opt_line(ld, sec, "auth"),
+		    "auth apop is for pop3 accounts only");
+	if ((FOR_FILES & (1u << a->type)) != 0 && a->path == NULL)
+		return sec_fail(ld, sec, type_line, "type %s needs 'path'",
+		    acct_type_name(a->type));
+	if (a->deliver == NULL)
+		return sec_fail(ld, sec, a->line, "'deliver' is required "
+		    "here, or as a global default");
+	if (a->smtp != NULL && config_smtp(conf, a->smtp) == NULL)
+		return sec_fail(ld, sec, conf_opt_line(ld, sec, "smtp"),
+		    "smtp '%s' is not defined; add an smtp \"%s\" { ... } "
+		    "section or fix the name", a->smtp, a->smtp);
+	return 0;
+}
+
+static int
+account_build(struct conf_load *ld, cfg_t *root, cfg_t *sec,
+    struct account *a)
+{
+	int	 type;
+
+	if (name_check(ld, sec) == -1 ||
+	    build_str(ld, &a->name, cfg_title(sec)) == -1)
+		return -1;
+	a->line = conf_section_line(ld, sec);
+	if ((type = conf_enum_lookup(conf_type_names,
+	    cfg_getstr(sec, "type"))) == -1)
+		return sec_fail(ld, sec, a->line, "'type' is required: imap, "
+		    "pop3, maildir, mbox or stdin");
+	a->type = (enum acct_type)type;
+	if (endpoint_build(ld, sec, &a->ep, conf_auth_names) == -1 ||
+	    account_folders(ld, sec, a) == -1 ||
+	    build_path(ld, sec, "path", &a->path) == -1 ||
+	    build_path(ld, sec, "rules", &a->rules) == -1 ||
+	    build_str(ld, &a->smtp, cfg_getstr(sec, "smtp")) == -1 ||
+	    account_deliver(ld, root, sec, a) == -1)
+		return -1;
+	a->only_unseen = cfg_getbool(sec, "only-unseen") == cfg_true;
+	a->keep = cfg_getbool(sec, "keep") == cfg_true;
+	a->idle = cfg_getbool(sec, "idle") == cfg_true;
+	a->poll = cfg_size(sec, "poll") > 0 ? cfg_getint(sec, "poll") : 0;
+	if (a->type == ACCT_IMAP)
+		return endpoint_port(ld, sec, &a->ep, "993", "143");
+	if (a->type == ACCT_POP3)
+		return endpoint_port(ld, sec, &a->ep, "995", "110");
+	return 0;
+}
+
+static int
+smtp_build(struct conf_load *ld, cfg_t *sec, struct smtp_server *s)
+{
+	if (name_check(ld, sec) == -1 ||
+	    build_str(ld, &s->name, cfg_title(sec)) == -1)
+		return -1;
+	s->line = conf_section_line(ld, sec);
+	if (endpoint_build(ld, sec, &s->ep, conf_smtp_auth_names) == -1 ||
+	    build_str(ld, &s->from, cfg_getstr(sec, "from")) == -1 ||
+	    endpoint_port(ld, sec, &s->ep, "465", "587") == -1)
+		return -1;
+	if (s->ep.host == NULL)
+		return sec_fail(ld, sec, s->line, "'host' is required");
+	if (s->from == NULL)
+		return sec_fail(ld, sec, s->line, "'from' (the envelope "
+		    "sender) is required");
+	return endpoint_check_login(ld, sec, &s->ep, 0);
+}
+
+static int
+global_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
+{
+	if (build_str(ld, &conf->path, ld->path) == -1 ||
+	    build_path(ld, cfg, "state", &conf->state) == -1 ||
+	    build_str(ld, &conf->user, cfg_getstr(cfg, "user")) == -1)
+		return -1;
+	conf->log_syslog = conf_enum_lookup(conf_log_names,
+	    cfg_getstr(cfg, "log"));
+	conf->log_level = conf_enum_lookup(conf_level_names,
+	    cfg_getstr(cfg, "log-level"));
+	conf->poll = cfg_getint(cfg, "poll");
+	conf->parallel = (int)cfg_getint(cfg, "parallel");
+	if (conf_size_parse(cfg_getstr(cfg, "max-size"),
+	    &conf->max_size) != NULL) {
+		conf_fail(ld, conf_opt_line(ld, cfg, "max-size"),
+		    "max-size: not a size");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sections_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
+{
+	unsigned int	 i, nacct = cfg_size(cfg, "account");
+	unsigned int	 nsmtp = cfg_size(cfg, "smtp");
+	cfg_t		*sec;
+
+	if (nacct == 0) {
+		conf_fail(ld, 0, "no account is configured; add an "
+		    "account NAME { type = ... } section");
+		return -1;
+	}
+	if ((conf->accounts = calloc(nacct, sizeof(*conf->accounts))) == NULL ||
+	    (nsmtp > 0 &&
+	    (conf->smtp = calloc(nsmtp, sizeof(*conf->smtp))) == NULL)) {
+		conf_fail(ld, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < nsmtp; i++) {
+		conf->nsmtp = i + 1;
+		if (smtp_build(ld, cfg_getnsec(cfg, "smtp", i),
+		    &conf->smtp[i]) == -1)
+			return -1;
+	}
+	for (i = 0; i < nacct; i++) {
+		conf->naccounts = i + 1;
+		sec = cfg_getnsec(cfg, "account", i);
+		if (account_build(ld, cfg, sec, &conf->accounts[i]) == -1 ||
+		    account_check(ld, conf, sec, &conf->accounts[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+struct config *
+conf_build(struct conf_load *ld, cfg_t *cfg)
+{
+	struct config	*conf;
+
+	if ((conf = calloc(1, sizeof(*conf))) == NULL) {
+		conf_fail(ld, 0, "out of memory");
+		return NULL;
+	}
+	if (global_build(ld, cfg, conf) == -1 ||
+	    sections_build(ld, cfg, conf) == -1) {
+		config_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+void
+config_free(struct config *conf)
+{
+	struct account	*a;
+	size_t		 i, j;
+
+	if (conf == NULL)
+		return;
+	for (i = 0; i < conf->naccounts; i++) {
+		a = &conf->accounts[i];
+		free(a->name);
+		endpoint_free(&a->ep);
+		for (j = 0; j < a->nfolders; j++)
+			free(a->folders[j]);
+		free(a->folders);
+		free(a->path);
+		free(a->deliver);
+		free(a->rules);
+		free(a->smtp);
+	}
+	for (i = 0; i < conf->nsmtp; i++) {
+		free(conf->smtp[i].name);
+		endpoint_free(&conf->smtp[i].ep);
+		free(conf->smtp[i].from);
+	}
+	free(conf->accounts);
+	free(conf->smtp);
+	free(conf->path);
+	free(conf->state);
+	free(conf->user);
+	free(conf);
+}

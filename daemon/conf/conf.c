@@ -1,0 +1,745 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * conf.c - read mailsift.conf, parse it with libconfuse, check it and
+ * build struct config; see conf.h.
+ *
+ * Checks of a single value run as libconfuse validate callbacks, while
+ * the parser still knows the line.  The same callbacks note on which line
+ * each option was set, so the checks that span several options (after
+ * parsing, in conf-build.c) can name a line too.
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/conf/conf.h"
+#include "daemon/conf/conf-load.h"
+#include "daemon/conf/conf-text.h"
+#include "daemon/util/log.h"
+#include "daemon/conf/trust.h"
+
+/* Anything bigger is not a configuration file. */
+#define CONF_MAX_FILE	(1024 * 1024)
+
+static cfg_opt_t account_opts[] = {
+	CFG_STR("type", NULL, CFGF_NODEFAULT),
+	CFG_STR("host", NULL, CFGF_NODEFAULT),
+	CFG_INT("port", 0, CFGF_NODEFAULT),
+	CFG_STR("tls", "implicit", CFGF_NONE),
+	CFG_BOOL("tls-verify", cfg_true, CFGF_NONE),
+	CFG_STR("tls-ca-file", NULL, CFGF_NODEFAULT),
+	CFG_STR("tls-fingerprint", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("allow-plaintext-auth", cfg_false, CFGF_NONE),
+	CFG_STR("user", NULL, CFGF_NODEFAULT),
+	CFG_STR("password", NULL, CFGF_NODEFAULT),
+	CFG_STR("password-command", NULL, CFGF_NODEFAULT),
+	CFG_STR("auth", "auto", CFGF_NONE),
+	CFG_STR_LIST("folders", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("only-unseen", cfg_false, CFGF_NONE),
+	CFG_BOOL("keep", cfg_true, CFGF_NONE),
+	CFG_BOOL("idle", cfg_false, CFGF_NONE),
+	CFG_INT("poll", 0, CFGF_NODEFAULT),
+	CFG_STR("path", NULL, CFGF_NODEFAULT),
+	CFG_STR("deliver", NULL, CFGF_NODEFAULT),
+	CFG_STR("rules", NULL, CFGF_NODEFAULT),
+	CFG_STR("smtp", NULL, CFGF_NODEFAULT),
+	CFG_END()
+};
+
+static cfg_opt_t smtp_opts[] = {
+	CFG_STR("host", NULL, CFGF_NODEFAULT),
+	CFG_INT("port", 0, CFGF_NODEFAULT),
+	CFG_STR("tls", "implicit", CFGF_NONE),
+	CFG_BOOL("tls-verify", cfg_true, CFGF_NONE),
+	CFG_STR("tls-ca-file", NULL, CFGF_NODEFAULT),
+	CFG_STR("tls-fingerprint", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("allow-plaintext-auth", cfg_false, CFGF_NONE),
+	CFG_STR("user", NULL, CFGF_NODEFAULT),
+	CFG_STR("password", NULL, CFGF_NODEFAULT),
+	CFG_STR("password-command", NULL, CFGF_NODEFAULT),
+	CFG_STR("auth", "auto", CFGF_NONE),
+	CFG_STR("from", NULL, CFGF_NODEFAULT),
+	CFG_END()
+};
+
+static cfg_opt_t root_opts[] = {
+	CFG_STR("state", "~/.local/state/mailsift/state.db", CFGF_NONE),
+	CFG_STR("log", "stderr", CFGF_NONE),
+	CFG_STR("log-level", "info", CFGF_NONE),
+	CFG_INT("poll", 300, CFGF_NONE),
+	CFG_INT("parallel", 4, CFGF_NONE),
+	CFG_STR("user", NULL, CFGF_NODEFAULT),
+	CFG_STR("max-size", "64M", CFGF_NONE),
+	CFG_STR("deliver", NULL, CFGF_NODEFAULT),
+	CFG_SEC("account", account_opts,
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("smtp", smtp_opts,
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_END()
+};
+
+const struct enum_name conf_type_names[] = {
+	{ "imap", ACCT_IMAP }, { "pop3", ACCT_POP3 },
+	{ "maildir", ACCT_MAILDIR }, { "mbox", ACCT_MBOX },
+	{ "stdin", ACCT_STDIN }, { NULL, 0 }
+};
+const struct enum_name conf_tls_names[] = {
+	{ "implicit", TLS_IMPLICIT }, { "starttls", TLS_STARTTLS },
+	{ "none", TLS_NONE }, { NULL, 0 }
+};
+const struct enum_name conf_auth_names[] = {
+	{ "auto", AUTH_AUTO }, { "plain", AUTH_PLAIN },
+	{ "login", AUTH_LOGIN }, { "xoauth2", AUTH_XOAUTH2 },
+	{ "oauthbearer", AUTH_OAUTHBEARER }, { "apop", AUTH_APOP },
+	{ NULL, 0 }
+};
+const struct enum_name conf_smtp_auth_names[] = {
+	{ "auto", AUTH_AUTO }, { "plain", AUTH_PLAIN },
+	{ "login", AUTH_LOGIN }, { "xoauth2", AUTH_XOAUTH2 }, { NULL, 0 }
+};
+const struct enum_name conf_log_names[] = {
+	{ "stderr", 0 }, { "syslog", 1 }, { NULL, 0 }
+};
+const struct enum_name conf_level_names[] = {
+	{ "error", LOG_LEVEL_ERROR }, { "warn", LOG_LEVEL_WARN },
+	{ "info", LOG_LEVEL_INFO }, { "debug", LOG_LEVEL_DEBUG },
+	{ "trace", LOG_LEVEL_TRACE }, { NULL, 0 }
+};
+
+/* libconfuse's scanner is global state: one load at a time. */
+static pthread_mutex_t	 conf_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conf_load	*conf_current;
+
+void
+conf_fail(struct conf_load *ld, int line, const char *fmt, ...)
+{
+	char	 msg[1024];
+	va_list	 ap;
+
+	if (ld->failed)
+		return;
+	ld->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ld->errlen == 0)
+		return;
+	if (line > 0)
+		snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->path, line, msg);
+	else
+		snprintf(ld->err, ld->errlen, "%s: %s", ld->path, msg);
+}
+
+/*
+ * libconfuse's "found duplicate title 'x'" names neither the kind of
+ * section nor the first one.  A libconfuse built with translations keeps
+ * its own message.
+ */
+static int
+errfunc_duplicate(struct conf_load *ld, cfg_t *cfg, const char *fmt,
+    va_list ap)
+{
+	const char	*title, *kind = "account";
+	cfg_t		*first, *smtp;
+	va_list		 cp;
+
+	if (cfg == NULL || strcmp(fmt, "found duplicate title '%s'") != 0)
+		return 0;
+	va_copy(cp, ap);
+	title = va_arg(cp, const char *);
+	va_end(cp);
+	first = cfg_gettsec(cfg, "account", title);
+	if ((smtp = cfg_gettsec(cfg, "smtp", title)) != NULL) {
+		/* Both kinds have the name: which one repeats it is unknown. */
+		kind = first != NULL ? "section" : "smtp";
+		first = first != NULL ? first : smtp;
+	}
+	if (first == NULL)
+		return 0;
+	conf_fail(ld, cfg->line, "%s '%s' is defined twice (first on line "
+	    "%d); names must be unique", kind, title,
+	    conf_section_line(ld, first));
+	return 1;
+}
+
+/* libconfuse's errors (syntax, unknown options) and our callbacks'. */
+__attribute__((format(printf, 2, 0)))
+static void
+conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	struct conf_load	*ld = conf_current;
+	char			 msg[768];
+
+	if (ld == NULL || errfunc_duplicate(ld, cfg, fmt, ap))
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (cfg != NULL && cfg->title != NULL)
+		conf_fail(ld, cfg->line, "%s '%s': %s", cfg->name, cfg->title,
+		    msg);
+	else
+		conf_fail(ld, cfg != NULL ? cfg->line : 0, "%s", msg);
+}
+
+int
+conf_enum_lookup(const struct enum_name *names, const char *s)
+{
+	for (; s != NULL && names->name != NULL; names++)
+		if (strcmp(names->name, s) == 0)
+			return names->value;
+	return -1;
+}
+
+const char *
+conf_enum_label(const struct enum_name *names, int value)
+{
+	for (; names->name != NULL; names++)
+		if (names->value == value)
+			return names->name;
+	return "?";
+}
+
+int
+conf_opt_line(const struct conf_load *ld, const cfg_t *sec, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < ld->nlines; i++)
+		if (ld->lines[i].sec == sec &&
+		    strcmp(ld->lines[i].name, name) == 0)
+			return ld->lines[i].line;
+	return 0;
+}
+
+/* The first line with an option of sec, for errors about sec itself. */
+int
+conf_section_line(const struct conf_load *ld, const cfg_t *sec)
+{
+	size_t	 i;
+	int	 line = 0;
+
+	for (i = 0; i < ld->nlines; i++)
+		if (ld->lines[i].sec == sec &&
+		    (line == 0 || ld->lines[i].line < line))
+			line = ld->lines[i].line;
+	return line != 0 ? line : sec->line;
+}
+
+static int
+opt_line_add(struct conf_load *ld, const cfg_t *sec, const char *name,
+    int line)
+{
+	struct opt_line	*p;
+	size_t		 cap;
+
+	if (ld->nlines == ld->linecap) {
+		cap = ld->linecap == 0 ? 64 : ld->linecap * 2;
+		if ((p = reallocarray(ld->lines, cap, sizeof(*p))) == NULL)
+			return -1;
+		ld->lines = p;
+		ld->linecap = cap;
+	}
+	ld->lines[ld->nlines].sec = sec;
+	ld->lines[ld->nlines].name = name;
+	ld->lines[ld->nlines].line = line;
+	ld->nlines++;
+	return 0;
+}
+
+static const char *
+opt_last_str(cfg_opt_t *opt)
+{
+	return cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+}
+
+/* "a, b or c", for messages. */
+static void
+enum_list(const struct enum_name *names, char *buf, size_t len)
+{
+	size_t	 i, n, off = 0;
+	int	 w;
+
+	buf[0] = '\0';
+	for (n = 0; names[n].name != NULL; n++)
+		continue;
+	for (i = 0; i < n && off < len; i++) {
+		w = snprintf(buf + off, len - off, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i].name);
+		if (w < 0)
+			return;
+		off += (size_t)w;
+	}
+}
+
+static int
+check_enum(cfg_t *sec, cfg_opt_t *opt, const struct enum_name *names)
+{
+	const char	*v = opt_last_str(opt);
+	char		 list[160];
+
+	if (conf_enum_lookup(names, v) != -1)
+		return 0;
+	enum_list(names, list, sizeof(list));
+	cfg_error(sec, "%s: '%s' is not valid; use %s", cfg_opt_name(opt), v,
+	    list);
+	return -1;
+}
+
+static int
+check_range(cfg_t *sec, cfg_opt_t *opt, long min, long max)
+{
+	long	 v = cfg_opt_getnint(opt, 0);
+
+	if (v >= min && v <= max)
+		return 0;
+	cfg_error(sec, "%s: %ld is out of range; use %ld to %ld",
+	    cfg_opt_name(opt), v, min, max);
+	return -1;
+}
+
+static int
+check_type(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_enum(sec, opt, conf_type_names);
+}
+
+static int
+check_tls(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_enum(sec, opt, conf_tls_names);
+}
+
+static int
+check_account_auth(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_enum(sec, opt, conf_auth_names);
+}
+
+static int
+check_smtp_auth(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_enum(sec, opt, conf_smtp_auth_names);
+}
+
+static int
+check_log(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_enum(sec, opt, conf_log_names);
+}
+
+static int
+check_log_level(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_enum(sec, opt, conf_level_names);
+}
+
+static int
+check_port(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_range(sec, opt, 1, 65535);
+}
+
+static int
+check_poll(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_range(sec, opt, 1, 86400);
+}
+
+static int
+check_parallel(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_range(sec, opt, 1, 64);
+}
+
+static int
+check_path(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char	*v = opt_last_str(opt), *why;
+	char		*path;
+
+	why = conf_path_expand(v, &path);
+	free(path);
+	if (why == NULL)
+		return 0;
+	cfg_error(sec, "%s: '%s' %s", cfg_opt_name(opt), v, why);
+	return -1;
+}
+
+static int
+check_ca_file(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char	*why;
+	char		*path;
+	struct stat	 st;
+	int		 rc = -1;
+
+	if ((why = conf_path_expand(opt_last_str(opt), &path)) != NULL)
+		cfg_error(sec, "%s: '%s' %s", cfg_opt_name(opt),
+		    opt_last_str(opt), why);
+	else if (stat(path, &st) == -1)
+		cfg_error(sec, "%s: %s: %s", cfg_opt_name(opt), path,
+		    strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		cfg_error(sec, "%s: %s is not a file", cfg_opt_name(opt), path);
+	else
+		rc = 0;
+	free(path);
+	return rc;
+}
+
+static int
+check_deliver(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char	*v = opt_last_str(opt), *why;
+	char		*target;
+
+	why = conf_deliver_expand(v, &target);
+	free(target);
+	if (why == NULL)
+		return 0;
+	cfg_error(sec, "deliver: '%s' %s", v, why);
+	return -1;
+}
+
+static int
+check_fingerprint(cfg_t *sec, cfg_opt_t *opt)
+{
+	char		 fp[CONF_FINGERPRINT_LEN];
+	const char	*why;
+
+	if ((why = conf_fingerprint_parse(opt_last_str(opt), fp,
+	    sizeof(fp))) == NULL)
+		return 0;
+	cfg_error(sec, "tls-fingerprint: %s", why);
+	return -1;
+}
+
+static int
+check_size(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char	*v = opt_last_str(opt), *why;
+	uint64_t	 size;
+
+	if ((why = conf_size_parse(v, &size)) == NULL)
+		return 0;
+	cfg_error(sec, "max-size: '%s' %s", v, why);
+	return -1;
+}
+
+static int
+check_system_user(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char	*v = opt_last_str(opt);
+	struct passwd	 pw, *res;
+	char		 buf[16384];
+	int		 rc;
+
+	rc = getpwnam_r(v, &pw, buf, sizeof(buf), &res);
+	if (rc == 0 && res != NULL)
+		return 0;
+	if (rc != 0)
+		cfg_error(sec, "user: cannot look up '%s': %s", v,
+		    strerror(rc));
+	else
+		cfg_error(sec, "user: no user '%s' on this system", v);
+	return -1;
+}
+
+static int
+check_from(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char	*v = opt_last_str(opt), *at = strchr(v, '@');
+
+	if (at != NULL && at != v && at[1] != '\0' &&
+	    strpbrk(v, " \t\r\n<>\"") == NULL)
+		return 0;
+	cfg_error(sec, "from: '%s' is not an address like me@example.com", v);
+	return -1;
+}
+
+static int
+check_nonempty(cfg_t *sec, cfg_opt_t *opt)
+{
+	if (cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1)[0] != '\0')
+		return 0;
+	cfg_error(sec, "%s: must not be empty", cfg_opt_name(opt));
+	return -1;
+}
+
+struct opt_rule {
+	const char	*section;	/* NULL: any */
+	const char	*option;
+	int		(*check)(cfg_t *, cfg_opt_t *);
+};
+
+static const struct opt_rule opt_rules[] = {
+	{ "root", "state", check_path },
+	{ "root", "log", check_log },
+	{ "root", "log-level", check_log_level },
+	{ "root", "parallel", check_parallel },
+	{ "root", "user", check_system_user },
+	{ "root", "max-size", check_size },
+	{ "account", "type", check_type },
+	{ "account", "auth", check_account_auth },
+	{ "account", "path", check_path },
+	{ "account", "rules", check_path },
+	{ "smtp", "auth", check_smtp_auth },
+	{ "smtp", "from", check_from },
+	{ NULL, "poll", check_poll },
+	{ NULL, "port", check_port },
+	{ NULL, "tls", check_tls },
+	{ NULL, "tls-ca-file", check_ca_file },
+	{ NULL, "tls-fingerprint", check_fingerprint },
+	{ NULL, "deliver", check_deliver },
+};
+
+static int
+opt_check(cfg_t *sec, cfg_opt_t *opt)
+{
+	const struct opt_rule	*r;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(opt_rules) / sizeof(opt_rules[0]); i++) {
+		r = &opt_rules[i];
+		if ((r->section == NULL ||
+		    strcmp(r->section, cfg_name(sec)) == 0) &&
+		    strcmp(r->option, cfg_opt_name(opt)) == 0)
+			return r->check(sec, opt);
+	}
+	if (opt->type == CFGT_STR)
+		return check_nonempty(sec, opt);
+	return 0;
+}
+
+/* Called by libconfuse after each value it sets. */
+static int
+opt_validate(cfg_t *sec, cfg_opt_t *opt)
+{
+	struct conf_load	*ld = conf_current;
+	int			 first;
+
+	if (ld == NULL)
+		return -1;
+	first = conf_opt_line(ld, sec, opt->name);
+	if (first != 0 && (opt->flags & CFGF_LIST) == 0) {
+		cfg_error(sec, "%s: set twice (first on line %d)", opt->name,
+		    first);
+		return -1;
+	}
+	if (first == 0 && opt_line_add(ld, sec, opt->name, sec->line) == -1) {
+		cfg_error(sec, "out of memory");
+		return -1;
+	}
+	return opt_check(sec, opt);
+}
+
+static void
+opts_register(cfg_t *cfg, const char *section, const cfg_opt_t *opts)
+{
+	char	 name[64];
+
+	for (; opts->name != NULL; opts++) {
+		if (opts->type == CFGT_SEC)
+			continue;
+		if (section == NULL)
+			snprintf(name, sizeof(name), "%s", opts->name);
+		else
+			snprintf(name, sizeof(name), "%s|%s", section,
+			    opts->name);
+		cfg_set_validate_func(cfg, name, opt_validate);
+	}
+}
+
+/*
+ * The file decides what runs (password-command) and where mail goes:
+ * only root and the user mailsift runs as may be able to change it
+ * (trust.h).
+ */
+static int
+conf_read(struct conf_load *ld, char **out, size_t *outlen)
+{
+	char	 why[PATH_MAX + 256];
+	char	*buf, *nul;
+	size_t	 len;
+
+	if ((buf = trust_file_read(ld->path, CONF_MAX_FILE, TRUST_NOBODY,
+	    &ld->st, &len, why, sizeof(why))) == NULL) {
+		conf_fail(ld, 0, "%s", why);
+		return -1;
+	}
+	if ((nul = memchr(buf, '\0', len)) != NULL) {
+		conf_fail(ld, 0, "contains a NUL byte at offset %zu; is this "
+		    "a text file?", (size_t)(nul - buf));
+		explicit_bzero(buf, len);
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+static int
+conf_env_defined(const char *name)
+{
+	return getenv(name) != NULL;
+}
+
+static cfg_t *
+conf_parse(struct conf_load *ld, char *text, size_t len)
+{
+	cfg_t		*cfg;
+	const char	*why;
+	char		 var[128];
+	int		 line = 0;
+
+	if ((why = conf_text_blank(text, len, &line)) != NULL) {
+		conf_fail(ld, line, "%s", why);
+		return NULL;
+	}
+	if ((why = conf_text_vars_check(text, len, conf_env_defined, var,
+	    sizeof(var), &line)) != NULL) {
+		conf_fail(ld, line, "${%s} %s", var, why);
+		return NULL;
+	}
+	if ((cfg = cfg_init(root_opts, CFGF_NONE)) == NULL) {
+		conf_fail(ld, 0, "cannot set up the parser: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	cfg_set_error_function(cfg, conf_errfunc);
+	opts_register(cfg, NULL, root_opts);
+	opts_register(cfg, "account", account_opts);
+	opts_register(cfg, "smtp", smtp_opts);
+	if (!ld->failed && cfg_parse_buf(cfg, text) == CFG_SUCCESS)
+		return cfg;
+	conf_fail(ld, 0, "cannot parse (out of memory?)");
+	cfg_free(cfg);
+	return NULL;
+}
+
+/* Refuse a readable file with a password, like fetchmail does. */
+static int
+conf_check_secrets(struct conf_load *ld, const struct config *conf)
+{
+	size_t	 i;
+	int	 secret = 0;
+
+	for (i = 0; i < conf->naccounts; i++)
+		secret |= conf->accounts[i].ep.password != NULL;
+	for (i = 0; i < conf->nsmtp; i++)
+		secret |= conf->smtp[i].ep.password != NULL;
+	if (!secret || (ld->st.st_mode & 077) == 0)
+		return 0;
+	conf_fail(ld, 0, "contains a password and is readable by others; "
+	    "chmod 600 %s", ld->path);
+	return -1;
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct conf_load	 ld;
+	struct config		*conf = NULL;
+	cfg_t			*cfg = NULL;
+	char			*text = NULL;
+	size_t			 len = 0;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.path = path;
+	ld.err = err;
+	ld.errlen = errlen;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (conf_read(&ld, &text, &len) == -1)
+		return NULL;
+	if (pthread_mutex_lock(&conf_lock) != 0) {
+		conf_fail(&ld, 0, "cannot lock the parser");
+		goto fail;
+	}
+	conf_current = &ld;
+	if ((cfg = conf_parse(&ld, text, len)) != NULL &&
+	    (conf = conf_build(&ld, cfg)) != NULL &&
+	    conf_check_secrets(&ld, conf) == -1) {
+		config_free(conf);
+		conf = NULL;
+	}
+	if (cfg != NULL)
+		cfg_free(cfg);
+	conf_current = NULL;
+	if (pthread_mutex_unlock(&conf_lock) != 0)
+		log_warn("%s: cannot unlock the parser", path);
+fail:
+	explicit_bzero(text, len);
+	free(text);
+	free(ld.lines);
+	return conf;
+}
+
+const struct account *
+config_account(const struct config *conf, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf->naccounts; i++)
+		if (strcmp(conf->accounts[i].name, name) == 0)
+			return &conf->accounts[i];
+	return NULL;
+}
+
+const struct smtp_server *
+config_smtp(const struct config *conf, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf->nsmtp; i++)
+		if (strcmp(conf->smtp[i].name, name) == 0)
+			return &conf->smtp[i];
+	return NULL;
+}
+
+const char *
+acct_type_name(enum acct_type type)
+{
+	return conf_enum_label(conf_type_names, (int)type);
+}
+
+const char *
+tls_mode_name(enum tls_mode mode)
+{
+	return conf_enum_label(conf_tls_names, (int)mode);
+}
+
+const char *
+auth_mech_name(enum auth_mech mech)
+{
+	return conf_enum_label(conf_auth_names, (int)mech);
+}
+
+int
+config_default_path(char *buf, size_t len)
+{
+	const char	*dir = getenv("XDG_CONFIG_HOME"), *home;
+	int		 n;
+
+	if (dir != NULL && dir[0] == '/')
+		n = snprintf(buf, len, "%s/mailsift/mailsift.conf", dir);
+	else if ((home = getenv("HOME")) != NULL && home[0] == '/')
+		n = snprintf(buf, len, "%s/.config/mailsift/mailsift.conf",
+		    home);
+	else
+		n = snprintf(buf, len, "neither XDG_CONFIG_HOME nor HOME is "
+		    "set; give the configuration file with -c");
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(buf, len, "the configuration path is too long");
+		return -1;
+	}
+	return buf[0] == '/' ? 0 : -1;
+}

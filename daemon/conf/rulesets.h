@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * rulesets.h - the rule sets of a configuration's accounts, loaded
+ * together so that a configuration is taken whole or not at all: at
+ * start a bad rule file is an error, on SIGHUP it keeps the old
+ * configuration and its rule sets running.  A rule file that anyone but
+ * root, the user mailsift runs as and the configuration's `user` could
+ * change is refused (trust.h): its pipe actions run as us.
+ */
+#ifndef DAEMON_RULESETS_H
+#define DAEMON_RULESETS_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+#include "daemon/conf/conf.h"
+
+struct rule_set;
+
+/* What a source of this type cannot do, for rule_set_load(). */
+unsigned	 rulesets_source_flags(enum acct_type);
+/* One rule set per account (NULL for an account without rules), in the
+ * order of cfg->accounts.  NULL on error, with the message in err. */
+struct rule_set	**rulesets_load(const struct config *, char *err,
+		    size_t errlen);
+/* One rule file, checked as above; also is the uid allowed besides root
+ * and us (TRUST_NOBODY: none).  NULL on error, with the message in err. */
+struct rule_set	*rulesets_load_file(const char *path, unsigned flags,
+		    uid_t also, char *err, size_t errlen);
+void		 rulesets_free(struct rule_set **, size_t n);
+
+#endif

@@ -1,0 +1,792 @@
+/* SPDX-License-Identifier: ISC */
+/* conn.c - TCP connections: deadlines, buffering, lines, trace; see conn.h. */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/net/conn.h"
+#include "daemon/util/log.h"
+#include "daemon/net/sock.h"
+#include "daemon/net/tls.h"
+
+#define CONN_RBUF_SIZE	65536
+#define CONN_WBUF_SIZE	65536
+/* A read of at least this much goes straight into the caller's buffer:
+ * a 5 MB body should not pass through ours first. */
+#define CONN_DIRECT_MIN	16384
+/* Bytes of one line shown in a trace; log lines are at most 4 KB. */
+#define CONN_TRACE_MAX	512
+
+struct conn {
+	int		 fd;
+	struct tls	*tls;
+	int		 timeout_ms;
+	int		 failed;
+	int		 trace;
+	int		 wsecret;	/* wbuf holds a secret: wipe it */
+	char		 host[256];
+	char		 where[320];	/* "host:port", for messages */
+	char		 prefix[320];
+	char		 err[1024];
+	char		*rbuf;
+	size_t		 rcap;
+	size_t		 rpos;		/* first unread byte */
+	size_t		 rend;		/* end of the bytes read */
+	size_t		 wlen;
+	char		 wbuf[CONN_WBUF_SIZE];
+	struct conn_pace pace;
+	int		(*stop)(void);
+	long long	 ex_start;	/* the exchange began (ms) */
+	uint64_t	 ex_bytes;	/* bytes read and sent in it */
+	uint64_t	 ex_read;	/* of which read */
+	long long	 last_io;	/* a byte came or went (ms) */
+};
+
+static struct conn_pace	 conn_pace_default = { 180 * 1000, 8192, 2000 };
+static struct conn_pace	 conn_pace_now = { 180 * 1000, 8192, 2000 };
+
+
+void
+conn_set_pace(const struct conn_pace *p)
+{
+	conn_pace_now = p != NULL ? *p : conn_pace_default;
+	if (conn_pace_now.rate == 0)
+		conn_pace_now.rate = 1;
+}
+
+/* A command goes out, an answer is found after a long wait: the clock
+ * of the exchange starts again. */
+static void
+exchange_begin(struct conn *c)
+{
+	c->ex_start = c->last_io = sock_now_ms();
+	c->ex_bytes = c->ex_read = 0;
+}
+
+static void
+exchange_moved(struct conn *c, size_t n, int read)
+{
+	c->ex_bytes += n;
+	if (read)
+		c->ex_read += n;
+	c->last_io = sock_now_ms();
+}
+
+void
+conn_set_stop(struct conn *c, int (*stop)(void))
+{
+	c->stop = stop;
+}
+
+static int	 conn_fail(struct conn *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static int	 conn_vprintf(struct conn *, int, size_t, const char *,
+		    va_list) __attribute__((format(printf, 4, 0)));
+
+static int
+conn_fail(struct conn *c, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	c->failed = 1;
+	return -1;
+}
+
+static const char *
+duration_format(int ms, char *buf, size_t len)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%d s", ms / 1000);
+	else
+		snprintf(buf, len, "%d ms", ms);
+	return buf;
+}
+
+static int
+conn_connect(struct conn *c, const char *port, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 dur[32], why[128], many[32] = "";
+	int		 r, reason = 0, tried = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((r = getaddrinfo(c->host, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "cannot resolve %s: %s (check the host "
+		    "name and the port)", c->where,
+		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		return -1;
+	}
+	c->fd = -1;
+	for (ai = res; ai != NULL && c->fd == -1; ai = ai->ai_next) {
+		tried++;
+		c->fd = sock_connect(ai, c->timeout_ms, &reason);
+	}
+	freeaddrinfo(res);
+	if (c->fd != -1)
+		return 0;
+	if (reason == ETIMEDOUT)
+		snprintf(why, sizeof(why), "timed out after %s",
+		    duration_format(c->timeout_ms, dur, sizeof(dur)));
+	else
+		snprintf(why, sizeof(why), "%s", strerror(reason));
+	if (tried > 1)
+		snprintf(many, sizeof(many), "tried %d addresses; ", tried);
+	snprintf(err, errlen, "cannot connect to %s: %s (%scheck the host, "
+	    "the port and that the server is up)", c->where, why, many);
+	return -1;
+}
+
+struct conn *
+conn_open(const char *host, const char *port, int timeout_ms, char *err,
+    size_t errlen)
+{
+	struct conn	*c;
+	int		 one = 1;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "cannot connect to %s:%s: %s", host, port,
+		    strerror(errno));
+		return NULL;
+	}
+	c->fd = -1;
+	if ((c->rbuf = malloc(CONN_RBUF_SIZE)) == NULL) {
+		snprintf(err, errlen, "cannot connect to %s:%s: %s", host, port,
+		    strerror(errno));
+		goto fail;
+	}
+	c->rcap = CONN_RBUF_SIZE;
+	c->timeout_ms = timeout_ms;
+	if (sock_host_copy(c->host, sizeof(c->host), host) == -1) {
+		snprintf(err, errlen, "cannot connect to %.300s:%s: host name "
+		    "empty or too long", host, port);
+		goto fail;
+	}
+	if (strchr(c->host, ':') != NULL)
+		snprintf(c->where, sizeof(c->where), "[%s]:%s", c->host, port);
+	else
+		snprintf(c->where, sizeof(c->where), "%s:%s", c->host, port);
+	snprintf(c->prefix, sizeof(c->prefix), "%s", c->where);
+	if (timeout_ms <= 0) {
+		snprintf(err, errlen, "cannot connect to %s: the timeout must "
+		    "be positive, not %d ms", c->where, timeout_ms);
+		goto fail;
+	}
+	if (conn_connect(c, port, err, errlen) == -1)
+		goto fail;
+	c->pace = conn_pace_now;
+	exchange_begin(c);	/* the greeting */
+	/* Commands are small and each waits for its answer: no Nagle. */
+	if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1) {
+		snprintf(err, errlen, "cannot set TCP_NODELAY on the "
+		    "connection to %s: %s", c->where, strerror(errno));
+		goto fail;
+	}
+	return c;
+
+fail:
+	conn_close(c);
+	return NULL;
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	tls_free(c->tls);
+	/* Nothing useful can be done about a failing close of a socket. */
+	if (c->fd != -1)
+		(void)close(c->fd);
+	if (c->wsecret)
+		explicit_bzero(c->wbuf, c->wlen);
+	free(c->rbuf);
+	free(c);
+}
+
+const char *
+conn_error(const struct conn *c)
+{
+	return c->err;
+}
+
+int
+conn_is_tls(const struct conn *c)
+{
+	return c->tls != NULL;
+}
+
+void
+conn_set_trace(struct conn *c, const char *prefix, int on)
+{
+	snprintf(c->prefix, sizeof(c->prefix), "%s",
+	    prefix != NULL ? prefix : c->where);
+	c->trace = on;
+}
+
+size_t
+conn_pending(const struct conn *c)
+{
+	return c->rend - c->rpos + (c->tls != NULL ? tls_pending(c->tls) : 0);
+}
+
+static int
+conn_tracing(const struct conn *c)
+{
+	return c->trace && log_enabled(LOG_LEVEL_TRACE);
+}
+
+/* One traced line, cleaned by log_clean() so that a hostile server
+ * cannot paint the terminal (bytes dropped show as "\x1b"), long lines
+ * cut. */
+static void
+conn_trace_line(const struct conn *c, const char *dir, const char *p,
+    size_t len, const char *suffix)
+{
+	char	 out[CONN_TRACE_MAX * 4 + 1], more[64] = "";
+	size_t	 shown;
+
+	shown = len < CONN_TRACE_MAX ? len : CONN_TRACE_MAX;
+	log_clean(p, shown, out, sizeof(out), LOG_CLEAN_HEX);
+	if (shown < len)
+		snprintf(more, sizeof(more), "... (%zu bytes)", len);
+	log_trace("%s %s %s%s%s", c->prefix, dir, out, more, suffix);
+}
+
+static void
+conn_trace_sent(const struct conn *c, const char *p, size_t len, int secret,
+    size_t visible)
+{
+	const char	*eol;
+	size_t		 n, shown;
+
+	while (len > 0) {
+		eol = memchr(p, '\n', len);
+		n = eol != NULL ? (size_t)(eol - p) : len;
+		shown = n > 0 && p[n - 1] == '\r' ? n - 1 : n;
+		if (secret) {
+			/* Only the first line, only its visible part. */
+			conn_trace_line(c, ">", p,
+			    visible < shown ? visible : shown,
+			    "<secret redacted>");
+			return;
+		}
+		conn_trace_line(c, ">", p, shown, "");
+		if (eol == NULL)
+			return;
+		p += n + 1;
+		len -= n + 1;
+	}
+}
+
+/* Past the exchange's deadline: floor + its bytes at the slowest rate. */
+static long long
+exchange_left(const struct conn *c, long long now)
+{
+	uint64_t	 extra = c->ex_bytes / c->pace.rate * 1000 +
+			    c->ex_bytes % c->pace.rate * 1000 / c->pace.rate;
+
+	if (extra > (uint64_t)INT64_MAX / 2)
+		extra = (uint64_t)INT64_MAX / 2;
+	return c->ex_start + c->pace.floor_ms + (long long)extra - now;
+}
+
+/*
+ * Wait for the socket, within the timeout of this wait, the deadline
+ * of the exchange, and - once a stop is asked - the grace time since
+ * the last byte.  Short slices while a stop may come: another thread
+ * may have taken the signal, so no EINTR wakes this one.
+ */
+static int
+conn_wait(struct conn *c, short events, const char *what)
+{
+	char		 dur[32], dur2[32];
+	long long	 start = sock_now_ms(), now, left, wait, idle;
+	int		 r;
+
+	for (;;) {
+		now = sock_now_ms();
+		if (exchange_left(c, now) <= 0)
+			return conn_fail(c, "%s is too slow: %llu bytes in "
+			    "%lld s, where %s plus a second for every %u "
+			    "bytes is allowed (waiting %s it); giving up",
+			    c->where, (unsigned long long)c->ex_bytes,
+			    (now - c->ex_start) / 1000,
+			    duration_format(c->pace.floor_ms, dur,
+			    sizeof(dur)), c->pace.rate, what);
+		if ((left = start + c->timeout_ms - now) <= 0)
+			return conn_fail(c, "timed out after %s waiting %s %s "
+			    "(the server stopped responding)",
+			    duration_format(c->timeout_ms, dur, sizeof(dur)),
+			    what, c->where);
+		wait = left;
+		if (exchange_left(c, now) < wait)
+			wait = exchange_left(c, now);
+		if (c->stop != NULL && c->stop()) {
+			idle = now - c->last_io;
+			if (idle >= c->pace.stop_grace_ms)
+				return conn_fail(c, "stopping: nothing came "
+				    "from or went to %s for %s; the transfer "
+				    "is abandoned", c->where,
+				    duration_format((int)(idle < INT32_MAX ?
+				    idle : INT32_MAX), dur2, sizeof(dur2)));
+			if (c->pace.stop_grace_ms - idle < wait)
+				wait = c->pace.stop_grace_ms - idle;
+		} else if (c->stop != NULL && wait > 1000)
+			wait = 1000;
+		if ((r = sock_wait(c->fd, events, (int)wait)) == 1)
+			return 0;
+		if (r == -1)
+			return conn_fail(c, "waiting %s %s failed: %s", what,
+			    c->where, strerror(errno));
+	}
+}
+
+/* Plain sockets answer in the same terms as tls_read and tls_write. */
+static enum tls_io
+plain_read(struct conn *c, char *buf, size_t len, size_t *done)
+{
+	ssize_t	 n;
+
+	do
+		n = recv(c->fd, buf, len, 0);
+	while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		*done = (size_t)n;
+		return TLS_IO_OK;
+	}
+	if (n == 0)
+		return TLS_IO_EOF;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return TLS_IO_WANT_READ;
+	snprintf(c->err, sizeof(c->err), "read from %s failed: %s", c->where,
+	    strerror(errno));
+	return TLS_IO_ERROR;
+}
+
+static enum tls_io
+plain_write(struct conn *c, const char *buf, size_t len, size_t *done)
+{
+	ssize_t	 n;
+
+	do
+		n = send(c->fd, buf, len, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n >= 0) {
+		*done = (size_t)n;
+		return TLS_IO_OK;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return TLS_IO_WANT_WRITE;
+	snprintf(c->err, sizeof(c->err), "write to %s failed: %s", c->where,
+	    strerror(errno));
+	return TLS_IO_ERROR;
+}
+
+/* Wait as the last step asked; -1 when the connection is done for. */
+static int
+conn_io_wait(struct conn *c, enum tls_io io, const char *what)
+{
+	switch (io) {
+	case TLS_IO_OK:
+		return 0;
+	case TLS_IO_WANT_READ:
+		return conn_wait(c, POLLIN, what);
+	case TLS_IO_WANT_WRITE:
+		return conn_wait(c, POLLOUT, what);
+	case TLS_IO_EOF:
+		return conn_fail(c, "%s closed the connection", c->where);
+	case TLS_IO_ERROR:
+		break;
+	}
+	c->failed = 1;
+	return -1;
+}
+
+/* Some bytes, at most len. */
+static int
+conn_recv(struct conn *c, char *buf, size_t len, size_t *done)
+{
+	enum tls_io	 io;
+
+	for (;;) {
+		if (c->tls != NULL)
+			io = tls_read(c->tls, buf, len, done, c->err,
+			    sizeof(c->err));
+		else
+			io = plain_read(c, buf, len, done);
+		if (io == TLS_IO_OK) {
+			exchange_moved(c, *done, 1);
+			return 0;
+		}
+		if (conn_io_wait(c, io, "for data from") == -1)
+			return -1;
+	}
+}
+
+static int
+conn_send(struct conn *c, const char *buf, size_t len)
+{
+	enum tls_io	 io;
+	size_t		 done;
+
+	while (len > 0) {
+		if (c->tls != NULL)
+			io = tls_write(c->tls, buf, len, &done, c->err,
+			    sizeof(c->err));
+		else
+			io = plain_write(c, buf, len, &done);
+		if (io == TLS_IO_OK) {
+			exchange_moved(c, done, 0);
+			buf += done;
+			len -= done;
+			continue;
+		}
+		if (conn_io_wait(c, io, "to send to") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+conn_starttls(struct conn *c, const struct tls_opts *opts)
+{
+	enum tls_io	 io;
+
+	if (c->failed)
+		return -1;
+	if (c->tls != NULL)
+		return conn_fail(c, "TLS is already on for %s", c->where);
+	/* Bytes the server sent before TLS would later pass for answers it
+	 * gave inside TLS (CVE-2011-0411). */
+	if (c->rend > c->rpos)
+		return conn_fail(c, "%s sent %zu unexpected bytes before TLS "
+		    "began (a STARTTLS injection attempt, or a broken server); "
+		    "refusing to go on", c->where, c->rend - c->rpos);
+	if (conn_flush(c) == -1)
+		return -1;
+	exchange_begin(c);	/* the handshake */
+	c->tls = tls_new(c->fd, c->host, c->where, opts, c->err,
+	    sizeof(c->err));
+	if (c->tls == NULL) {
+		c->failed = 1;
+		return -1;
+	}
+	for (;;) {
+		io = tls_handshake(c->tls, c->err, sizeof(c->err));
+		if (io == TLS_IO_OK)
+			break;
+		if (io == TLS_IO_EOF)
+			return conn_fail(c, "%s closed the connection during "
+			    "the TLS handshake", c->where);
+		if (conn_io_wait(c, io, "for the TLS handshake with") == -1)
+			return -1;
+	}
+	if (conn_tracing(c))
+		log_trace("%s: TLS started", c->prefix);
+	return 0;
+}
+
+/* Make room at the end of rbuf for a line that may grow to limit bytes. */
+static int
+conn_make_room(struct conn *c, size_t limit)
+{
+	size_t	 cap;
+	char	*p;
+
+	if (c->rpos > 0) {
+		memmove(c->rbuf, c->rbuf + c->rpos, c->rend - c->rpos);
+		c->rend -= c->rpos;
+		c->rpos = 0;
+		return 0;
+	}
+	cap = c->rcap > limit / 2 ? limit : c->rcap * 2;
+	if ((p = realloc(c->rbuf, cap)) == NULL)
+		return conn_fail(c, "no memory for a line of %zu bytes from %s",
+		    cap, c->where);
+	c->rbuf = p;
+	c->rcap = cap;
+	return 0;
+}
+
+int
+conn_read_line(struct conn *c, const char **line, size_t *len, size_t max)
+{
+	char	*start, *lf;
+	size_t	 scanned = 0, avail, n, got, limit;
+
+	if (c->failed)
+		return -1;
+	/* The line, its CR and LF must fit in the buffer. */
+	limit = max < (size_t)-1 / 4 ? max + 2 : (size_t)-1 / 4;
+	for (;;) {
+		avail = c->rend - c->rpos;
+		lf = memchr(c->rbuf + c->rpos + scanned, '\n', avail - scanned);
+		if (lf != NULL)
+			break;
+		scanned = avail;
+		if (avail >= limit)
+			return conn_fail(c, "a line from %s is longer than %zu "
+			    "bytes", c->where, max);
+		if (c->rpos == c->rend)
+			c->rpos = c->rend = 0;
+		if (c->rend == c->rcap && conn_make_room(c, limit) == -1)
+			return -1;
+		if (conn_recv(c, c->rbuf + c->rend, c->rcap - c->rend,
+		    &got) == -1)
+			return -1;
+		c->rend += got;
+	}
+	start = c->rbuf + c->rpos;
+	n = (size_t)(lf - start);
+	c->rpos += n + 1;
+	if (n > 0 && start[n - 1] == '\r')
+		n--;
+	if (n > max)
+		return conn_fail(c, "a line from %s is longer than %zu bytes",
+		    c->where, max);
+	start[n] = '\0';
+	if (conn_tracing(c))
+		conn_trace_line(c, "<", start, n, "");
+	*line = start;
+	*len = n;
+	return 0;
+}
+
+int
+conn_peek(struct conn *c, size_t want, const char **data, size_t *len)
+{
+	size_t	 got;
+
+	if (c->failed)
+		return -1;
+	if (c->rend - c->rpos < want) {
+		if (c->rpos == c->rend)
+			c->rpos = c->rend = 0;
+		if (c->rcap - c->rend < want - (c->rend - c->rpos) &&
+		    conn_make_room(c, c->rcap + want) == -1)
+			return -1;
+		if (conn_recv(c, c->rbuf + c->rend, c->rcap - c->rend,
+		    &got) == -1)
+			return -1;
+		c->rend += got;
+	}
+	*data = c->rbuf + c->rpos;
+	*len = c->rend - c->rpos;
+	return 0;
+}
+
+void
+conn_consume(struct conn *c, size_t n)
+{
+	if (n > c->rend - c->rpos)
+		n = c->rend - c->rpos;
+	c->rpos += n;
+}
+
+int
+conn_read_bytes(struct conn *c, char *buf, size_t n)
+{
+	size_t	 take, got, total = n;
+
+	if (c->failed)
+		return -1;
+	take = c->rend - c->rpos < n ? c->rend - c->rpos : n;
+	if (take > 0) {
+		memcpy(buf, c->rbuf + c->rpos, take);
+		c->rpos += take;
+		buf += take;
+		n -= take;
+	}
+	while (n > 0) {
+		if (n >= CONN_DIRECT_MIN) {
+			if (conn_recv(c, buf, n, &got) == -1)
+				return -1;
+			buf += got;
+			n -= got;
+			continue;
+		}
+		/* A small rest: read ahead into rbuf (empty here), so the
+		 * line after it costs no extra system call. */
+		c->rpos = c->rend = 0;
+		if (conn_recv(c, c->rbuf, c->rcap, &got) == -1)
+			return -1;
+		c->rend = got;
+		take = got < n ? got : n;
+		memcpy(buf, c->rbuf, take);
+		c->rpos = take;
+		buf += take;
+		n -= take;
+	}
+	if (conn_tracing(c))
+		log_trace("%s < <%zu bytes>", c->prefix, total);
+	return 0;
+}
+
+/*
+ * Whatever is there is read into rbuf: only then is it known whether it
+ * was data.  A TLS record may hold none (a session ticket after the
+ * handshake) and must not wake an IDLE loop into a read that then waits;
+ * and records OpenSSL already holds are data the socket no longer shows.
+ */
+int
+conn_wait_readable(struct conn *c, int timeout_ms)
+{
+	enum tls_io	 io;
+	long long	 deadline, left;
+	size_t		 got;
+	int		 r;
+
+	if (c->failed)
+		return -1;
+	if (conn_pending(c) > 0) {
+		exchange_begin(c);
+		return 1;
+	}
+	c->rpos = c->rend = 0;
+	deadline = sock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	for (;;) {
+		if (c->tls != NULL)
+			io = tls_read(c->tls, c->rbuf, c->rcap, &got, c->err,
+			    sizeof(c->err));
+		else
+			io = plain_read(c, c->rbuf, c->rcap, &got);
+		if (io == TLS_IO_OK) {
+			c->rend = got;
+			exchange_begin(c);	/* an answer after a wait */
+			exchange_moved(c, got, 1);
+			return 1;
+		}
+		if (io != TLS_IO_WANT_READ) {
+			if (conn_io_wait(c, io, "to send to") == -1)
+				return -1;
+			continue;
+		}
+		left = deadline - sock_now_ms();
+		r = sock_wait(c->fd, POLLIN, left > 0 ? (int)left : 0);
+		if (r == 0)
+			return 0;
+		if (r == -1)
+			return conn_fail(c, "waiting for data from %s failed: "
+			    "%s", c->where, strerror(errno));
+	}
+}
+
+int
+conn_write(struct conn *c, const void *data, size_t n)
+{
+	if (c->failed)
+		return -1;
+	if (conn_tracing(c))
+		log_trace("%s > <%zu bytes>", c->prefix, n);
+	if (n > sizeof(c->wbuf) - c->wlen && conn_flush(c) == -1)
+		return -1;
+	if (n >= sizeof(c->wbuf))
+		return conn_send(c, data, n);
+	if (n > 0)
+		memcpy(c->wbuf + c->wlen, data, n);
+	c->wlen += n;
+	return 0;
+}
+
+static int
+conn_vprintf(struct conn *c, int secret, size_t visible, const char *fmt,
+    va_list ap)
+{
+	va_list	 copy;
+	size_t	 room;
+	int	 n;
+
+	if (c->failed)
+		return -1;
+	room = sizeof(c->wbuf) - c->wlen;
+	va_copy(copy, ap);
+	n = vsnprintf(c->wbuf + c->wlen, room, fmt, copy);
+	va_end(copy);
+	if (n >= 0 && (size_t)n >= room && (size_t)n < sizeof(c->wbuf)) {
+		if (conn_flush(c) == -1)
+			return -1;
+		room = sizeof(c->wbuf);
+		va_copy(copy, ap);
+		n = vsnprintf(c->wbuf, room, fmt, copy);
+		va_end(copy);
+	}
+	if (n < 0 || (size_t)n >= room) {
+		if (secret)
+			explicit_bzero(c->wbuf + c->wlen, room);
+		if (n < 0)
+			return conn_fail(c, "cannot format a command for %s",
+			    c->where);
+		return conn_fail(c, "a command of %d bytes for %s does not "
+		    "fit the %zu-byte write buffer", n, c->where,
+		    sizeof(c->wbuf));
+	}
+	if (conn_tracing(c))
+		conn_trace_sent(c, c->wbuf + c->wlen, (size_t)n, secret,
+		    visible);
+	c->wlen += (size_t)n;
+	c->wsecret |= secret;
+	return 0;
+}
+
+int
+conn_printf(struct conn *c, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 r;
+
+	va_start(ap, fmt);
+	r = conn_vprintf(c, 0, 0, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+conn_printf_secret(struct conn *c, size_t visible, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 r;
+
+	va_start(ap, fmt);
+	r = conn_vprintf(c, 1, visible, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+conn_flush(struct conn *c)
+{
+	int	 r;
+
+	if (c->failed)
+		return -1;
+	if (c->wlen == 0)
+		return 0;
+	/* A command after an answer starts the next exchange; a message
+	 * sent in many flushes is one, whose clock runs on. */
+	if (c->ex_read > 0)
+		exchange_begin(c);
+	r = conn_send(c, c->wbuf, c->wlen);
+	if (c->wsecret)
+		explicit_bzero(c->wbuf, c->wlen);
+	c->wsecret = 0;
+	c->wlen = 0;
+	return r;
+}

@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fetch.c - the pipeline between sources and delivery; see fetch.h.
+ *
+ * Messages are staged into a delivery batch as they arrive and the batch
+ * is committed every BATCH_MAX messages or BATCH_BYTES bytes (group
+ * commit: one flush, one directory sync and one state commit for the
+ * lot), then the source hears which messages are safe to touch.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rules/rules.h"
+#include "daemon/deliver/deliver.h"
+#include "daemon/pipeline/fetch-int.h"
+#include "daemon/util/log.h"
+#include "daemon/store/serverops.h"
+#include "daemon/store/state.h"
+
+#define BATCH_MAX	64
+#define BATCH_BYTES	(32 * 1024 * 1024)
+/* Targets a rule set delivers to in one round, besides the default. */
+#define TARGETS_MAX	16
+/* Below this many messages a progress line is only noise. */
+#define PROGRESS_MIN	200
+
+/* Accounts run in threads; one progress line at a time on the terminal. */
+static pthread_mutex_t	 progress_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct staged_key {
+	char		*folder;
+	char		*uidl;
+	uint32_t	 uidvalidity;
+	uint32_t	 uid;
+	unsigned	 seq;
+	int		 remove;
+	int		 cont;		/* another delivery of the one before */
+};
+
+struct target {
+	char			*spec;		/* "maildir:PATH" */
+	char			*folder;	/* or NULL */
+	struct delivery		*dv;
+};
+
+struct pipeline {
+	const struct config	*cfg;
+	const struct account	*acct;
+	struct state		*st;
+	int			 dry_run;
+	struct delivery		*dv;
+	const struct rule_set	*rules;		/* the account's, or NULL */
+	struct target		 targets[TARGETS_MAX];
+	size_t			 ntargets;
+	struct delivery_batch	*batch;
+	struct staged_key	 keys[BATCH_MAX];
+	size_t			 nkeys;
+	fetch_committed_fn	 cb;
+	void			*cbctx;
+	struct fetch_stats	 stats;
+	int			 dedupe;	/* folder has set-aside rows */
+	int			 remove;	/* stage with "delete at source" */
+	int			 group;		/* staging one message's deliveries */
+	size_t			 ngroup;	/* staged in the group so far */
+	size_t			 total;		/* for the progress line */
+	size_t			 shown;
+	struct timespec		 last;
+};
+
+void
+pipeline_set_total(struct pipeline *pl, size_t n)
+{
+	/* only for a person watching, and only when it is worth a line */
+	if (n < PROGRESS_MIN || !isatty(STDERR_FILENO) ||
+	    log_enabled(LOG_LEVEL_DEBUG))
+		n = 0;
+	pl->total = n;
+	pl->shown = 0;
+}
+
+static void
+progress_show(struct pipeline *pl, int last)
+{
+	struct timespec	 now;
+	double		 ms;
+
+	if (pl->total == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double)(now.tv_sec - pl->last.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - pl->last.tv_nsec) / 1e6;
+	if (!last && ms < 200)
+		return;
+	pl->last = now;
+	pthread_mutex_lock(&progress_lock);
+	fprintf(stderr, "\r%s: %zu/%zu messages, %.1f MB%s", pl->acct->name,
+	    pl->stats.fetched, pl->total, (double)pl->stats.bytes / 1e6,
+	    last ? "\n" : "");
+	pthread_mutex_unlock(&progress_lock);
+	if (last)
+		pl->total = 0;
+}
+
+struct pipeline *
+pipeline_new(const struct config *cfg, const struct account *acct,
+    const struct rule_set *rules, struct state *st, int dry_run, char *err,
+    size_t errlen)
+{
+	struct pipeline	*pl;
+
+	if (acct->deliver == NULL) {
+		snprintf(err, errlen, "account %s has no deliver target",
+		    acct->name);
+		return NULL;
+	}
+	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pl->cfg = cfg;
+	pl->acct = acct;
+	pl->st = st;
+	pl->dry_run = dry_run;
+	if ((pl->dv = delivery_open(acct->deliver, NULL, err, errlen)) == NULL)
+		goto fail;
+	if ((pl->batch = delivery_batch_new(st)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	pl->rules = rules;
+	return pl;
+fail:
+	pipeline_free(pl);
+	return NULL;
+}
+
+static void
+keys_clear(struct pipeline *pl)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->nkeys; i++) {
+		free(pl->keys[i].folder);
+		free(pl->keys[i].uidl);
+	}
+	pl->nkeys = 0;
+}
+
+void
+pipeline_free(struct pipeline *pl)
+{
+	size_t	 i;
+
+	if (pl == NULL)
+		return;
+	if (pl->batch != NULL)
+		delivery_batch_free(pl->batch);
+	keys_clear(pl);
+	for (i = 0; i < pl->ntargets; i++) {
+		delivery_close(pl->targets[i].dv);
+		free(pl->targets[i].spec);
+		free(pl->targets[i].folder);
+	}
+	delivery_close(pl->dv);
+	free(pl);
+}
+
+void
+pipeline_set_committed(struct pipeline *pl, fetch_committed_fn cb, void *ctx)
+{
+	pl->cb = cb;
+	pl->cbctx = ctx;
+}
+
+struct fetch_stats *
+pipeline_stats(struct pipeline *pl)
+{
+	return &pl->stats;
+}
+
+uint64_t
+pipeline_max_size(const struct pipeline *pl)
+{
+	return pl->cfg->max_size;
+}
+
+static void
+msg_key_make(const struct pipeline *pl, const struct fetch_key *k,
+    struct msg_key *mk)
+{
+	mk->account = pl->acct->name;
+	mk->folder = k->folder != NULL ? k->folder : "";
+	mk->uidvalidity = k->uidvalidity;
+	mk->uid = k->uid;
+	mk->uidl = k->uidl;
+}
+
+static void
+committed(struct pipeline *pl, const struct staged_key *s)
+{
+	struct fetch_key k;
+
+	if (pl->cb == NULL)
+		return;
+	k.folder = s->folder != NULL ? s->folder : "";
+	k.uidvalidity = s->uidvalidity;
+	k.uid = s->uid;
+	k.uidl = s->uidl;
+	k.seq = s->seq;
+	k.remove = s->remove;
+	pl->cb(pl->cbctx, &k);
+}
+
+static int
+key_keep(struct pipeline *pl, const struct fetch_key *k)
+{
+	struct staged_key *s = &pl->keys[pl->nkeys];
+
+	memset(s, 0, sizeof(*s));
+	if ((k->folder != NULL && (s->folder = strdup(k->folder)) == NULL) ||
+	    (k->uidl != NULL && (s->uidl = strdup(k->uidl)) == NULL)) {
+		free(s->folder);
+		return -1;
+	}
+	s->uidvalidity = k->uidvalidity;
+	s->uid = k->uid;
+	s->seq = k->seq;
+	s->remove = pl->remove;
+	s->cont = pl->group && pl->ngroup++ > 0;
+	pl->nkeys++;
+	return 0;
+}
+
+void
+pipeline_describe(const struct pipeline *pl, const struct fetch_key *k,
+    char *out, size_t len)
+{
+	if (k->uidl != NULL)
+		snprintf(out, len, "%s: message %s", pl->acct->name, k->uidl);
+	else
+		snprintf(out, len, "%s: folder %s UID %u", pl->acct->name,
+		    k->folder, k->uid);
+}
+
+/*
+ * After a UIDVALIDITY change the folder is fetched from scratch; a
+ * message that was already delivered under the old UIDVALIDITY is
+ * recognised by its content and recorded instead of delivered.
+ */
+static int
+already_delivered(struct pipeline *pl, const struct fetch_key *k,
+    const struct msg_key *mk, const char *data, size_t len)
+{
+	struct msg_content	 c;
+	char			 err[1024];
+	int			 r;
+
+	/* hashing every message costs: only when there is a match to find */
+	if (k->uidl != NULL || !pl->dedupe)
+		return 0;
+	if (delivery_digest(data, len, DELIVERY_CRLF, &c) == -1)
+		return -1;
+	if ((r = state_seen_content(pl->st, mk, &c, err, sizeof(err))) == -1)
+		log_error("%s", err);
+	return r;
+}
+
+int
+pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
+    size_t len)
+{
+	struct msg_key	 mk;
+	struct staged_key dup;
+	char		 where[512];
+	int		 r;
+
+	pl->stats.fetched++;
+	pl->stats.bytes += len;
+	progress_show(pl, pl->total > 0 && pl->stats.fetched >= pl->total);
+	if (pl->dry_run) {
+		if (pl->rules != NULL)
+			return action_message(pl, k, data, len);
+		pipeline_describe(pl, k, where, sizeof(where));
+		log_info("%s: %zu bytes: would deliver to %s", where, len,
+		    delivery_path(pl->dv));
+		return 0;
+	}
+	msg_key_make(pl, k, &mk);
+	if ((r = already_delivered(pl, k, &mk, data, len)) == -1)
+		return -1;
+	if (r == 1) {
+		pipeline_describe(pl, k, where, sizeof(where));
+		log_info("%s: delivered before the UIDVALIDITY change: "
+		    "recorded, not delivered again", where);
+		pl->stats.skipped++;
+		memset(&dup, 0, sizeof(dup));
+		dup.folder = (char *)(uintptr_t)k->folder;
+		dup.uidvalidity = k->uidvalidity;
+		dup.uid = k->uid;
+		committed(pl, &dup);
+		return 0;
+	}
+	if (pl->rules != NULL)
+		return action_message(pl, k, data, len);
+	return pipeline_stage(pl, NULL, NULL, k, data, len);
+}
+
+static int
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* The delivery for a target and folder, opened on first use. */
+static struct delivery *
+target_get(struct pipeline *pl, const char *spec, const char *folder,
+    char *err, size_t errlen)
+{
+	struct target	*t;
+	size_t		 i;
+
+	if (spec == NULL && delivery_folder_is_inbox(folder))
+		return pl->dv;
+	if (spec == NULL)
+		spec = pl->acct->deliver;
+	for (i = 0; i < pl->ntargets; i++)
+		if (same(pl->targets[i].spec, spec) &&
+		    same(pl->targets[i].folder, folder))
+			return pl->targets[i].dv;
+	if (pl->ntargets == TARGETS_MAX) {
+		snprintf(err, errlen, "more than %d delivery targets in one "
+		    "round", TARGETS_MAX);
+		return NULL;
+	}
+	t = &pl->targets[pl->ntargets];
+	if ((t->dv = delivery_open(spec, folder, err, errlen)) == NULL)
+		return NULL;
+	t->spec = strdup(spec);
+	t->folder = folder != NULL ? strdup(folder) : NULL;
+	if (t->spec == NULL || (folder != NULL && t->folder == NULL)) {
+		delivery_close(t->dv);
+		free(t->spec);
+		free(t->folder);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pl->ntargets++;
+	return t->dv;
+}
+
+static int
+batch_full(const struct pipeline *pl)
+{
+	return pl->nkeys == BATCH_MAX ||
+	    delivery_batch_bytes(pl->batch) >= BATCH_BYTES;
+}
+
+int
+pipeline_stage(struct pipeline *pl, const char *target, const char *folder,
+    const struct fetch_key *k, const char *data, size_t len)
+{
+	struct delivery	*dv;
+	struct msg_key	 mk;
+	char		 err[1024], where[512];
+
+	msg_key_make(pl, k, &mk);
+	if ((dv = target_get(pl, target, folder, err, sizeof(err))) == NULL ||
+	    key_keep(pl, k) == -1 ||
+	    delivery_stage(pl->batch, dv, &mk, data, len, DELIVERY_CRLF |
+	    (k->uidl != NULL ? DELIVERY_NO_DIGEST : 0), err,
+	    sizeof(err)) == -1) {
+		pipeline_describe(pl, k, where, sizeof(where));
+		log_error("%s: %s", where, err);
+		return -1;
+	}
+	if (!pl->group && batch_full(pl))
+		return pipeline_flush(pl);
+	return 0;
+}
+
+/*
+ * All deliveries of one message go into one batch: split over two, a
+ * crash between the commits would leave the message recorded as
+ * delivered with a delivery missing.  Make room for n, and let none of
+ * them alone commit the batch.
+ */
+int
+pipeline_group_begin(struct pipeline *pl, size_t n)
+{
+	if (n > BATCH_MAX) {
+		log_error("%s: %zu deliveries for one message, more than %d",
+		    pl->acct->name, n, BATCH_MAX);
+		return -1;
+	}
+	if (pl->nkeys + n > BATCH_MAX && pipeline_flush(pl) == -1)
+		return -1;
+	pl->group = 1;
+	pl->ngroup = 0;
+	return 0;
+}
+
+int
+pipeline_group_end(struct pipeline *pl)
+{
+	pl->group = 0;
+	return batch_full(pl) ? pipeline_flush(pl) : 0;
+}
+
+void
+pipeline_set_remove(struct pipeline *pl, int on)
+{
+	pl->remove = on;
+}
+
+int
+pipeline_record_filed(struct pipeline *pl, const struct fetch_key *k,
+    uint64_t size, const char *why)
+{
+	struct msg_key		 mk;
+	struct msg_content	 c;
+	char			 err[1024];
+
+	msg_key_make(pl, k, &mk);
+	memset(&c, 0, sizeof(c));
+	c.size = size;
+	if (state_mark_skipped(pl->st, &mk, &c, why, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	pl->stats.skipped++;
+	return 0;
+}
+
+struct state *
+pipeline_state(struct pipeline *pl)
+{
+	return pl->st;
+}
+
+const struct config *
+pipeline_config(const struct pipeline *pl)
+{
+	return pl->cfg;
+}
+
+const struct account *
+pipeline_account(const struct pipeline *pl)
+{
+	return pl->acct;
+}
+
+int
+pipeline_dry_run(const struct pipeline *pl)
+{
+	return pl->dry_run;
+}
+
+const struct rule_set *
+pipeline_rules(const struct pipeline *pl)
+{
+	return pl->rules;
+}
+
+int
+pipeline_flush(struct pipeline *pl)
+{
+	char	 err[1024];
+	size_t	 i, j;
+	int	 rv, done;
+
+	if (pl->nkeys == 0)
+		return 0;
+	rv = delivery_batch_commit(pl->batch, err, sizeof(err));
+	/* a message is delivered when all its deliveries are */
+	for (i = 0; i < pl->nkeys; i = j) {
+		done = 1;
+		for (j = i; j < pl->nkeys && (j == i || pl->keys[j].cont); j++)
+			done = done && delivery_batch_done(pl->batch, j);
+		if (!done)
+			continue;
+		pl->stats.delivered++;
+		committed(pl, &pl->keys[i]);
+	}
+	if (rv == -1) {
+		log_error("%s: delivery to %s failed: %s", pl->acct->name,
+		    delivery_path(pl->dv), err);
+		pl->stats.errors++;
+	}
+	delivery_batch_clear(pl->batch);
+	keys_clear(pl);
+	return rv;
+}
+
+int
+pipeline_skip(struct pipeline *pl, const struct fetch_key *k, uint64_t size)
+{
+	struct msg_key		 mk;
+	struct msg_content	 c;
+	char			 err[1024], reason[128];
+
+	pl->stats.skipped++;
+	if (pl->dry_run)
+		return 0;
+	msg_key_make(pl, k, &mk);
+	memset(&c, 0, sizeof(c));
+	c.size = size;
+	snprintf(reason, sizeof(reason), "larger than max-size (%llu bytes)",
+	    (unsigned long long)size);
+	if (state_mark_skipped(pl->st, &mk, &c, reason, err,
+	    sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pipeline_known_uidls(struct pipeline *pl, const char *const *uidls, size_t n,
+    unsigned char *known)
+{
+	struct uidlset	 set, done;
+	char		 err[1024];
+	size_t		 i;
+
+	if (state_uidls_delivered(pl->st, pl->acct->name, "", &set, err,
+	    sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (state_uidls_deletable(pl->st, pl->acct->name, "", &done, err,
+	    sizeof(err)) == -1) {
+		log_error("%s", err);
+		uidlset_free(&set);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		known[i] = 0;
+		if (uidlset_has(&set, uidls[i]))
+			known[i] = uidlset_has(&done, uidls[i]) ? 1 : 2;
+	}
+	uidlset_free(&set);
+	uidlset_free(&done);
+	return 0;
+}
+
+int
+pipeline_known_uids(struct pipeline *pl, const char *folder,
+    uint32_t uidvalidity, const uint32_t *uids, size_t n,
+    unsigned char *known)
+{
+	struct uidset	 set, done;
+	char		 err[1024];
+	size_t		 i;
+
+	if (state_uids_delivered(pl->st, pl->acct->name, folder, uidvalidity,
+	    &set, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (state_uids_deletable(pl->st, pl->acct->name, folder, uidvalidity,
+	    &done, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		uidset_free(&set);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		known[i] = 0;
+		if (uidset_has(&set, uids[i]))
+			known[i] = uidset_has(&done, uids[i]) ? 1 : 2;
+	}
+	uidset_free(&set);
+	uidset_free(&done);
+	return 0;
+}
+
+int
+pipeline_folder_begin(struct pipeline *pl, const char *folder,
+    uint32_t uidvalidity)
+{
+	char	 err[1024];
+	size_t	 aside = 0;
+
+	if (pl->dry_run)
+		return 0;
+	if (state_folder_reset(pl->st, pl->acct->name, folder, uidvalidity,
+	    &aside, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	if ((pl->dedupe = state_folder_set_aside(pl->st, pl->acct->name,
+	    folder, err, sizeof(err))) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (aside > 0)
+		log_warn("%s: folder %s: UIDVALIDITY changed to %u: %zu "
+		    "entries set aside; fetching the folder again, skipping "
+		    "what was already delivered", pl->acct->name, folder,
+		    uidvalidity, aside);
+	return 0;
+}
+
+int
+pipeline_server_ops(struct pipeline *pl, const char *folder,
+    uint32_t uidvalidity, struct server_op **v, size_t *n)
+{
+	char	 err[1024];
+
+	*v = NULL;
+	*n = 0;
+	if (pl->dry_run)
+		return 0;
+	if (state_server_ops_ready(pl->st, pl->acct->name, folder,
+	    uidvalidity, v, n, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+void
+pipeline_server_ops_free(struct server_op *v, size_t n)
+{
+	state_server_ops_free(v, n);
+}
+
+int
+pipeline_server_op_done(struct pipeline *pl, int64_t id)
+{
+	char	 err[1024];
+
+	if (state_server_op_done(pl->st, id, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}

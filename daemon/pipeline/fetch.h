@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fetch.h - the spine between mail sources and delivery.
+ *
+ * A source (imap.c, pop3.c, local.c) finds the messages that are new for
+ * the state store, fetches each and hands it to the pipeline.  The
+ * pipeline stages it (and, later, runs the rules), and commits in batches:
+ * files fsynced and renamed, directory synced, state committed.  Only
+ * after a message's batch is committed does the pipeline call the
+ * source's `committed` callback, which is where a source may flag or
+ * delete the message on the server.  A source never deletes anything it
+ * has not seen through that callback.
+ */
+#ifndef DAEMON_FETCH_H
+#define DAEMON_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/conf/conf.h"
+
+struct state;
+struct pipeline;
+
+/* Identity of a message at its source. */
+struct fetch_key {
+	const char	*folder;	/* IMAP folder; "" otherwise */
+	uint32_t	 uidvalidity;	/* IMAP */
+	uint32_t	 uid;		/* IMAP */
+	const char	*uidl;		/* POP3 UIDL / local source key; or NULL */
+	unsigned	 seq;		/* POP3 message number (for DELE) */
+	int		 remove;	/* committed: a rule asked to delete it */
+};
+
+/* Called for each message once it is durably delivered and recorded. */
+typedef void	(*fetch_committed_fn)(void *ctx, const struct fetch_key *);
+
+/* Counters for the one log line per account per round. */
+struct fetch_stats {
+	size_t		 fetched;
+	size_t		 delivered;
+	size_t		 skipped;	/* oversized, or already delivered */
+	size_t		 errors;
+	uint64_t	 bytes;
+};
+
+struct rule_set;
+/* rules (may be NULL) is the account's rule set; it must outlive the
+ * pipeline. */
+struct pipeline	*pipeline_new(const struct config *, const struct account *,
+		    const struct rule_set *rules, struct state *, int dry_run,
+		    char *err, size_t errlen);
+void		 pipeline_free(struct pipeline *);
+void		 pipeline_set_committed(struct pipeline *, fetch_committed_fn,
+		    void *ctx);
+/* Hand over a message (raw bytes as received, CRLF or LF; the pipeline
+ * may modify data in place).  Returns 0, or -1 if delivery failed: the
+ * error is logged, nothing of the failed batch is recorded, and the
+ * source must stop this round (and must not delete anything). */
+int		 pipeline_add(struct pipeline *, const struct fetch_key *,
+		    char *data, size_t len);
+/* A message over max-size: record it as skipped, never fetch it again. */
+int		 pipeline_skip(struct pipeline *, const struct fetch_key *,
+		    uint64_t size);
+/* Commit what is staged; 0, or -1 as for pipeline_add. */
+int		 pipeline_flush(struct pipeline *);
+struct fetch_stats *pipeline_stats(struct pipeline *);
+/* How many messages the source is about to fetch: on a terminal, a long
+ * first sync shows a progress line. */
+void		 pipeline_set_total(struct pipeline *, size_t);
+/* The configured max-size: larger messages are skipped, not fetched. */
+uint64_t	 pipeline_max_size(const struct pipeline *);
+
+/* What the state store knows, so sources need not talk to it.  known[i]
+ * is 0 for a new message, 1 for one delivered before (a source that does
+ * not keep mail may delete it), 2 for one known but not surely delivered
+ * (skipped as too large, or in doubt after a crash): never fetch it,
+ * never delete it. */
+int		 pipeline_known_uidls(struct pipeline *, const char *const *uidls,
+		    size_t n, unsigned char *known);
+int		 pipeline_known_uids(struct pipeline *, const char *folder,
+		    uint32_t uidvalidity, const uint32_t *uids, size_t n,
+		    unsigned char *known);
+/* IMAP: start on a folder.  If its UIDVALIDITY changed, the old state is
+ * set aside (kept, logged) and the folder is fetched from scratch, with
+ * messages already delivered recognised by Message-ID, size and hash. */
+int		 pipeline_folder_begin(struct pipeline *, const char *folder,
+		    uint32_t uidvalidity);
+
+/* Server-side actions the rules asked for (serverops.h), ready to carry
+ * out because their messages are recorded; IMAP sources do them after
+ * each folder's commit and report each one done. */
+struct server_op;
+int		 pipeline_server_ops(struct pipeline *, const char *folder,
+		    uint32_t uidvalidity, struct server_op **, size_t *n);
+void		 pipeline_server_ops_free(struct server_op *, size_t n);
+int		 pipeline_server_op_done(struct pipeline *, int64_t id);
+
+/* Sources: one round over the account; 0, or -1 (already logged). */
+int		 imap_fetch(const struct account *, struct pipeline *);
+int		 pop3_fetch(const struct account *, struct pipeline *);
+int		 local_fetch(const struct account *, struct pipeline *);
+/* Stop requested (SIGTERM): a source finishes the message in hand,
+ * flushes and logs out. */
+int		 fetch_should_stop(void);
+
+#endif

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: ISC */
+/* sched.c - account rounds, concurrency, backoff, signals; see sched.h. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/act/action.h"
+#include "daemon/pipeline/fetch.h"
+#include "daemon/util/log.h"
+#include "daemon/conf/rulesets.h"
+#include "daemon/sched/sched.h"
+#include "daemon/store/state.h"
+
+#define BACKOFF_BASE	30	/* seconds after the first error */
+#define BACKOFF_MAX	3600
+#define OUTBOX_DRAIN_SECS	300	/* --once: the queue, but not for ever */
+
+static volatile sig_atomic_t	 sig_stop;
+static volatile sig_atomic_t	 sig_reload;
+/* Set while threads are asked to wind down for a reload. */
+static volatile sig_atomic_t	 reloading;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		sig_reload = 1;
+	else
+		sig_stop = 1;
+}
+
+void
+sched_signals_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int
+fetch_should_stop(void)
+{
+	return sig_stop || reloading;
+}
+
+static double
+elapsed(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int
+source_run(const struct account *a, struct pipeline *pl)
+{
+	switch (a->type) {
+	case ACCT_IMAP:
+		return imap_fetch(a, pl);
+	case ACCT_POP3:
+		return pop3_fetch(a, pl);
+	default:
+		return local_fetch(a, pl);
+	}
+}
+
+/*
+ * Replies and forwards the rules queued, and older ones due: one batch
+ * a round when polling forever, the whole queue for --once (a run from
+ * cron must not leave replies behind), within a time bound.  A failed
+ * batch ends it: its entries wait for their backoff.
+ */
+static int
+sched_outbox(const struct config *cfg, struct state *st, const char *name,
+    int drain)
+{
+	time_t	 end = time(NULL) + OUTBOX_DRAIN_SECS;
+	int	 r;
+
+	while ((r = action_outbox_send(cfg, st, name)) == 1 && drain &&
+	    time(NULL) < end && !fetch_should_stop())
+		;
+	return r == -1 ? -1 : 0;
+}
+
+int
+sched_account_round(const struct config *cfg, const struct account *acct,
+    const struct rule_set *rules, int dry_run, int allow_idle)
+{
+	struct account		 a = *acct;
+	struct state		*st;
+	struct pipeline		*pl;
+	struct fetch_stats	*fs;
+	struct timespec		 t0;
+	char			 err[1024];
+	int			 rv;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!allow_idle)
+		a.idle = 0;
+	if ((st = state_open(cfg->state, 0, err, sizeof(err))) == NULL) {
+		log_error("%s: %s", a.name, err);
+		return -1;
+	}
+	if ((pl = pipeline_new(cfg, &a, rules, st, dry_run, err,
+	    sizeof(err))) == NULL) {
+		log_error("%s: %s", a.name, err);
+		state_close(st);
+		return -1;
+	}
+	rv = source_run(&a, pl);
+	if (pipeline_flush(pl) == -1)
+		rv = -1;
+	if (!dry_run && sched_outbox(cfg, st, a.name, !allow_idle) == -1)
+		rv = -1;
+	fs = pipeline_stats(pl);
+	if (rv == -1)
+		fs->errors++;
+	else if (fs->errors > 0)
+		rv = -1;	/* some message's actions failed */
+	log_info("%s: fetched %zu, delivered %zu, skipped %zu, errors %zu, "
+	    "%.1f MB in %.2f s", a.name, fs->fetched, fs->delivered,
+	    fs->skipped, fs->errors, (double)fs->bytes / 1e6, elapsed(&t0));
+	pipeline_free(pl);
+	state_close(st);
+	return rv;
+}
+
+/* --once: workers take accounts from a shared cursor. */
+struct once_run {
+	const struct config	*cfg;
+	struct rule_set *const	*rules;
+	const struct run_opts	*opts;
+	pthread_mutex_t		 lock;
+	size_t			 next;
+	int			 failed;
+};
+
+static void *
+once_worker(void *arg)
+{
+	struct once_run	*r = arg;
+	size_t		 i;
+
+	for (;;) {
+		pthread_mutex_lock(&r->lock);
+		i = r->next++;
+		pthread_mutex_unlock(&r->lock);
+		if (i >= r->cfg->naccounts || fetch_should_stop())
+			return NULL;
+		if (sched_account_round(r->cfg, &r->cfg->accounts[i],
+		    r->rules[i], r->opts->dry_run, 0) == -1) {
+			pthread_mutex_lock(&r->lock);
+			r->failed = 1;
+			pthread_mutex_unlock(&r->lock);
+		}
+	}
+}
+
+int
+sched_run_once(const struct config *cfg, struct rule_set *const *rules,
+    const struct run_opts *opts)
+{
+	struct once_run	 r;
+	pthread_t	 th[64];
+	size_t		 n, i, started = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	r.rules = rules;
+	r.opts = opts;
+	pthread_mutex_init(&r.lock, NULL);
+	n = (size_t)cfg->parallel;
+	if (n > cfg->naccounts)
+		n = cfg->naccounts;
+	if (n > sizeof(th) / sizeof(th[0]))
+		n = sizeof(th) / sizeof(th[0]);
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&th[i], NULL, once_worker, &r) != 0) {
+			log_error("cannot start a worker thread: %s",
+			    strerror(errno));
+			break;
+		}
+		started++;
+	}
+	if (started == 0)
+		(void)once_worker(&r);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&r.lock);
+	/* a stop (SIGTERM) is not a failure: what was fetched is committed */
+	return r.failed ? 1 : 0;
+}
+
+/* Forever: one thread per account; a counting gate bounds the rounds
+ * running at once (IDLE sessions hold no slot while they wait). */
+struct gate {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 free;
+};
+
+struct acct_thread {
+	const struct config	*cfg;
+	const struct account	*acct;
+	const struct rule_set	*rules;
+	const struct run_opts	*opts;
+	struct gate		*gate;
+	pthread_t		 th;
+	unsigned		 seed;
+};
+
+static void
+gate_enter(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	while (g->free == 0)
+		pthread_cond_wait(&g->cond, &g->lock);
+	g->free--;
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void
+gate_leave(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->free++;
+	pthread_cond_signal(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static long
+next_delay(struct acct_thread *t, unsigned failures)
+{
+	long	 poll = t->acct->poll > 0 ? t->acct->poll : t->cfg->poll;
+	long	 d;
+
+	if (failures == 0)
+		return poll;
+	d = BACKOFF_BASE;
+	while (--failures > 0 && d < BACKOFF_MAX)
+		d *= 2;
+	if (d > BACKOFF_MAX)
+		d = BACKOFF_MAX;
+	/* jitter: between half and all of it, so accounts spread out */
+	return d / 2 + (long)(rand_r(&t->seed) % (unsigned)(d / 2 + 1));
+}
+
+static void
+sleep_unless_stopped(long seconds)
+{
+	struct timespec	 one = { 1, 0 };
+
+	while (seconds-- > 0 && !fetch_should_stop() && !sig_reload)
+		nanosleep(&one, NULL);
+}
+
+static void *
+acct_loop(void *arg)
+{
+	struct acct_thread	*t = arg;
+	unsigned		 failures = 0;
+	int			 rv;
+	long			 d;
+
+	while (!fetch_should_stop()) {
+		if (!t->acct->idle)
+			gate_enter(t->gate);
+		rv = sched_account_round(t->cfg, t->acct, t->rules,
+		    t->opts->dry_run, 1);
+		if (!t->acct->idle)
+			gate_leave(t->gate);
+		failures = rv == 0 ? 0 : failures + 1;
+		d = next_delay(t, failures);
+		if (rv == -1)
+			log_warn("%s: retrying in %ld s", t->acct->name, d);
+		sleep_unless_stopped(d);
+	}
+	return NULL;
+}
+
+static int
+threads_start(const struct config *cfg, struct rule_set **rules,
+    const struct run_opts *opts, struct gate *g, struct acct_thread **out)
+{
+	struct acct_thread	*t;
+	size_t			 i;
+
+	if ((t = calloc(cfg->naccounts, sizeof(*t))) == NULL)
+		return -1;
+	g->free = cfg->parallel;
+	for (i = 0; i < cfg->naccounts; i++) {
+		t[i].cfg = cfg;
+		t[i].acct = &cfg->accounts[i];
+		t[i].rules = rules[i];
+		t[i].opts = opts;
+		t[i].gate = g;
+		t[i].seed = (unsigned)time(NULL) ^ (unsigned)i ^
+		    (unsigned)getpid();
+		if (pthread_create(&t[i].th, NULL, acct_loop, &t[i]) != 0)
+			log_fatal("cannot start a thread for account %s",
+			    t[i].acct->name);
+	}
+	*out = t;
+	return 0;
+}
+
+static void
+threads_join(const struct config *cfg, struct acct_thread *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		pthread_join(t[i].th, NULL);
+	free(t);
+}
+
+/* SIGHUP: a new config whose rule files load too replaces the old one;
+ * else the old one keeps running. */
+static struct config *
+reload(const char *path, struct rule_set ***rules)
+{
+	struct config	*n;
+	char		 err[1024];
+
+	if ((n = config_load(path, err, sizeof(err))) == NULL) {
+		log_error("reload: %s; keeping the old configuration", err);
+		return NULL;
+	}
+	if ((*rules = rulesets_load(n, err, sizeof(err))) == NULL) {
+		log_error("reload: %s; keeping the old configuration", err);
+		config_free(n);
+		return NULL;
+	}
+	log_info("reload: %s loaded", path);
+	return n;
+}
+
+int
+sched_run_forever(struct config **cfg, struct rule_set ***rules,
+    const struct run_opts *opts)
+{
+	struct gate		 g;
+	struct acct_thread	*t;
+	struct config		*n;
+	struct rule_set		**nr;
+	struct timespec		 tick = { 0, 200 * 1000 * 1000 };
+
+	pthread_mutex_init(&g.lock, NULL);
+	pthread_cond_init(&g.cond, NULL);
+	if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
+		return 1;
+	while (!sig_stop) {
+		nanosleep(&tick, NULL);
+		if (!sig_reload)
+			continue;
+		sig_reload = 0;
+		if ((n = reload(opts->config_path, &nr)) == NULL)
+			continue;
+		reloading = 1;
+		threads_join(*cfg, t);
+		reloading = 0;
+		rulesets_free(*rules, (*cfg)->naccounts);
+		config_free(*cfg);
+		*cfg = n;
+		*rules = nr;
+		if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
+			return 1;
+	}
+	log_info("stopping: finishing the messages in hand");
+	threads_join(*cfg, t);
+	pthread_cond_destroy(&g.cond);
+	pthread_mutex_destroy(&g.lock);
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * sched.h - running accounts: one round each (--once) or forever, at most
+ * `parallel` rounds at a time, exponential backoff with jitter after an
+ * error, signals (SIGTERM/SIGINT: finish the message in hand, commit,
+ * log out, exit 0; SIGHUP: reload the config, keeping the old one if the
+ * new one is bad).  One failing account never stops the others.
+ */
+#ifndef DAEMON_SCHED_H
+#define DAEMON_SCHED_H
+
+#include "daemon/conf/conf.h"
+
+struct rule_set;
+
+struct run_opts {
+	int		 once;
+	int		 dry_run;
+	const char	*config_path;
+};
+
+void	sched_signals_init(void);
+/* One round for one account: fetch, deliver, log the summary line.
+ * 0 on success, -1 on error (logged). */
+int	sched_account_round(const struct config *, const struct account *,
+	    const struct rule_set *, int dry_run, int allow_idle);
+/* --once: every account once (after SIGTERM, those not yet started are
+ * left out); 0 if none failed, 1 otherwise. */
+int	sched_run_once(const struct config *, struct rule_set *const *rules,
+	    const struct run_opts *);
+/* Poll forever (until SIGTERM); *cfg and *rules (one rule set per
+ * account, rulesets.h) may be replaced on SIGHUP. */
+int	sched_run_forever(struct config **cfg, struct rule_set ***rules,
+	    const struct run_opts *);
+
+#endif

@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * imap-fetch.c - finding and fetching new messages in an IMAP folder.
+ *
+ * New means: not in the state store for this folder and UIDVALIDITY.
+ * Sizes come first (UID FETCH ... RFC822.SIZE) so oversized messages are
+ * skipped without being downloaded; bodies come with BODY.PEEK[] so that
+ * nothing is marked \Seen before it is delivered, in pipelined UID FETCH
+ * commands.  Flags and deletions are sent only for UIDs the pipeline
+ * reported as committed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/net/conn.h"
+#include "daemon/source/imap.h"
+#include "daemon/util/log.h"
+#include "daemon/store/serverops.h"
+
+/* UIDs per UID FETCH command, and commands in flight. */
+#define FETCH_CHUNK	200
+#define FETCH_AHEAD	2
+/* Re-IDLE before the 30 minutes after which servers may drop us. */
+#define IDLE_RENEW_SEC	(28 * 60)
+
+static int
+uid_cmp(const void *a, const void *b)
+{
+	uint32_t	 x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+size_cmp(const void *a, const void *b)
+{
+	const struct imap_size *x = a, *y = b;
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+static size_t
+uids_sort_unique(uint32_t *v, size_t n)
+{
+	size_t	 i, o = 0;
+
+	if (n > 1)	/* v may be NULL when n is 0: qsort's UB */
+		qsort(v, n, sizeof(*v), uid_cmp);
+	for (i = 0; i < n; i++)
+		if (o == 0 || v[o - 1] != v[i])
+			v[o++] = v[i];
+	return o;
+}
+
+static void
+on_committed(void *ctx, const struct fetch_key *k)
+{
+	struct imap	*s = ctx;
+
+	/* without memory the message is only left unflagged: safe */
+	if (imap_uids_add(&s->done, &s->ndone, &s->done_cap, k->uid) == -1)
+		log_warn("%s: out of memory: UID %u not flagged",
+		    s->acct->name, k->uid);
+}
+
+/* Index of uid in the sorted v[0..n), or -1. */
+static long
+uid_find(const uint32_t *v, size_t n, uint32_t uid)
+{
+	size_t	 lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid] == uid)
+			return (long)mid;
+		if (v[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* The size the server announced for uid in the size pass, or -1. */
+static int
+size_announced(const struct imap *s, uint32_t uid, uint64_t *size)
+{
+	size_t	 lo = 0, hi = s->nsizes, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->sizes[mid].uid == uid) {
+			*size = s->sizes[mid].size;
+			return 0;
+		}
+		if (s->sizes[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/*
+ * A body is ours to deliver only when its UID was asked for in this
+ * folder and has not come yet: a server (or anyone in the stream) that
+ * answers UID FETCH 3 with UID 7 would otherwise get 7 recorded, never
+ * fetched for real, and deleted unread with keep = no.  A body whose
+ * length is not the RFC822.SIZE announced is truncated or mangled:
+ * recording it would lose the real message the same way.
+ */
+static int
+body_wanted(struct imap *s, uint32_t uid, size_t len)
+{
+	uint64_t	 size;
+	long		 i;
+
+	if ((i = uid_find(s->search, s->nwant, uid)) == -1 || s->got[i]) {
+		if (!s->stray_logged)
+			log_warn("%s: folder %s: the server sent a body for "
+			    "UID %u, %s: ignored (so are any more like it in "
+			    "this folder)", s->acct->name, s->folder, uid,
+			    i == -1 ? "not requested" : "a second time");
+		s->stray_logged = 1;
+		return 0;
+	}
+	s->got[i] = 1;
+	if (size_announced(s, uid, &size) == 0 && size != len) {
+		log_error("%s: folder %s UID %u: the body has %zu bytes, but "
+		    "the server announced %llu (RFC822.SIZE): not delivered, "
+		    "left on the server; it is tried again next round",
+		    s->acct->name, s->folder, uid, len,
+		    (unsigned long long)size);
+		return 0;
+	}
+	return 1;
+}
+
+/* Parse "(UID n RFC822.SIZE n BODY[] {N}...)" and act on it. */
+int
+imap_fetch_response(struct imap *s, struct imap_scan *sc)
+{
+	struct imap_tok	 t, v;
+	struct fetch_key k;
+	uint32_t	 uid = 0;
+	uint64_t	 size = 0;
+	int		 have_size = 0, body = -1;
+	char		*data;
+	size_t		 len;
+
+	if (imap_scan_next(sc, &t) == -1 || t.type != IMAP_TOK_LPAREN)
+		return -1;
+	for (;;) {
+		if (imap_scan_next(sc, &t) == -1 || t.type == IMAP_TOK_END)
+			return -1;
+		if (t.type == IMAP_TOK_RPAREN)
+			break;
+		if (t.type != IMAP_TOK_ATOM || imap_scan_next(sc, &v) == -1)
+			return -1;
+		if (imap_tok_is(&t, "UID")) {
+			if (imap_tok_u32(&v, &uid) == -1)
+				return -1;
+		} else if (imap_tok_is(&t, "RFC822.SIZE")) {
+			if (imap_tok_u64(&v, &size) == -1)
+				return -1;
+			have_size = 1;
+		} else if (imap_tok_is(&t, "BODY[]") &&
+		    v.type == IMAP_TOK_LITERAL)
+			body = (int)v.lit;
+		else if (imap_scan_skip(sc, &v) == -1)
+			return -1;
+	}
+	if (uid == 0)
+		return 0;	/* unsolicited flag change: not ours */
+	if (s->collect == COLLECT_SIZES && have_size) {
+		if (s->nsizes == s->sizes_cap) {
+			struct imap_size *n;
+			size_t cap = s->sizes_cap ? s->sizes_cap * 2 : 256;
+
+			if ((n = reallocarray(s->sizes, cap, sizeof(*n))) ==
+			    NULL)
+				return -1;
+			s->sizes = n;
+			s->sizes_cap = cap;
+		}
+		s->sizes[s->nsizes].uid = uid;
+		s->sizes[s->nsizes++].size = size;
+	}
+	if (s->collect != COLLECT_BODIES || body == -1 || s->pipeline_failed)
+		return 0;
+	data = imap_resp_literal(&s->r, (size_t)body, &len);
+	if (data == NULL || !body_wanted(s, uid, len))
+		return 0;
+	memset(&k, 0, sizeof(k));
+	k.folder = s->folder;
+	k.uidvalidity = s->uidvalidity;
+	k.uid = uid;
+	if (pipeline_add(s->pl, &k, data, len) == -1)
+		s->pipeline_failed = 1;
+	else if (fetch_should_stop())
+		s->stopping = 1;	/* this one is in hand; no more */
+	return 0;
+}
+
+static int
+folder_select(struct imap *s, const char *folder, int readonly)
+{
+	char	 q[1024];
+
+	if (imap_folder_quote(folder, q, sizeof(q)) == -1) {
+		snprintf(s->err, sizeof(s->err), "folder name not valid UTF-8 "
+		    "or too long");
+		return -1;
+	}
+	s->folder = folder;
+	s->uidvalidity = 0;
+	s->exists = 0;
+	if (imap_cmd(s, "%s %s", readonly ? "EXAMINE" : "SELECT", q) == -1)
+		return -1;
+	if (s->uidvalidity == 0) {
+		snprintf(s->err, sizeof(s->err), "server sent no UIDVALIDITY: "
+		    "cannot keep state safely");
+		return -1;
+	}
+	s->exists_changed = 0;
+	return 0;
+}
+
+/* Run a UID command over uids[0..n), in chunks, FETCH_AHEAD in flight. */
+static int
+uid_command(struct imap *s, const char *pre, const char *post,
+    const uint32_t *uids, size_t n)
+{
+	char	 set[4096], tags[FETCH_AHEAD][16];
+	size_t	 at = 0, next, sent = 0, waited = 0, lim;
+
+	while (waited < sent || at < n) {
+		while (at < n && sent - waited < FETCH_AHEAD &&
+		    !s->pipeline_failed && !fetch_should_stop()) {
+			lim = n - at > FETCH_CHUNK ? at + FETCH_CHUNK : n;
+			next = imap_uidset(uids, at, lim, set, sizeof(set));
+			if (imap_send(s, tags[sent % FETCH_AHEAD], 16,
+			    "%s %s%s", pre, set, post) == -1)
+				return -1;
+			sent++;
+			at = next;
+		}
+		if (waited == sent)
+			break;	/* stopping: nothing in flight */
+		if (imap_wait_done(s, tags[waited % FETCH_AHEAD]) == -1)
+			return -1;
+		waited++;
+	}
+	return s->pipeline_failed ? -1 : 0;
+}
+
+/* Split the new UIDs into those to fetch and those too big. */
+static int
+sizes_check(struct imap *s, uint32_t *uids, size_t *n)
+{
+	uint64_t	 max = pipeline_max_size(s->pl);
+	struct fetch_key k;
+	size_t		 i, j = 0, o = 0;
+
+	s->nsizes = 0;
+	s->collect = COLLECT_SIZES;
+	if (uid_command(s, "UID FETCH", " (UID RFC822.SIZE)", uids, *n) == -1)
+		return -1;
+	s->collect = COLLECT_NONE;
+	if (s->nsizes > 1)
+		qsort(s->sizes, s->nsizes, sizeof(*s->sizes), size_cmp);
+	memset(&k, 0, sizeof(k));
+	k.folder = s->folder;
+	k.uidvalidity = s->uidvalidity;
+	for (i = 0; i < *n; i++) {
+		while (j < s->nsizes && s->sizes[j].uid < uids[i])
+			j++;
+		if (j < s->nsizes && s->sizes[j].uid == uids[i] &&
+		    s->sizes[j].size > max) {
+			k.uid = uids[i];
+			log_warn("%s: folder %s: UID %u is %llu bytes, over "
+			    "max-size: skipped", s->acct->name, s->folder,
+			    uids[i], (unsigned long long)s->sizes[j].size);
+			if (pipeline_skip(s->pl, &k, s->sizes[j].size) == -1)
+				return -1;
+			continue;
+		}
+		uids[o++] = uids[i];
+	}
+	*n = o;
+	return 0;
+}
+
+static int
+flags_apply(struct imap *s)
+{
+	const struct account	*a = s->acct;
+	size_t			 n;
+
+	if (s->ndone == 0)
+		return 0;
+	n = uids_sort_unique(s->done, s->ndone);
+	if (a->only_unseen && uid_command(s, "UID STORE", " +FLAGS.SILENT "
+	    "(\\Seen)", s->done, n) == -1)
+		return -1;
+	if (!a->keep) {
+		if (uid_command(s, "UID STORE", " +FLAGS.SILENT (\\Deleted)",
+		    s->done, n) == -1)
+			return -1;
+		/* without UIDPLUS, EXPUNGE also removes others' \Deleted */
+		if (s->caps & CAP_UIDPLUS) {
+			if (uid_command(s, "UID EXPUNGE", "", s->done,
+			    n) == -1)
+				return -1;
+		} else if (imap_cmd(s, "EXPUNGE") == -1)
+			return -1;
+	}
+	s->ndone = 0;
+	return 0;
+}
+
+/* COPY or MOVE one UID to folder, creating the folder if the server
+ * says it is missing (TRYCREATE). */
+static int
+op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
+{
+	char	 q[1024];
+
+	if (imap_folder_quote(to, q, sizeof(q)) == -1) {
+		snprintf(s->err, sizeof(s->err), "folder name %s not valid "
+		    "UTF-8 or too long", to);
+		return -1;
+	}
+	if (imap_cmd(s, "UID %s %u %s", cmd, uid, q) == 0)
+		return 0;
+	if (strstr(s->err, "TRYCREATE") == NULL || s->bye || s->broken)
+		return -1;
+	if (imap_cmd(s, "CREATE %s", q) == -1)
+		return -1;
+	(void)imap_cmd(s, "SUBSCRIBE %s", q);
+	return imap_cmd(s, "UID %s %u %s", cmd, uid, q);
+}
+
+static int
+op_remove(struct imap *s, uint32_t uid)
+{
+	if (imap_cmd(s, "UID STORE %u +FLAGS.SILENT (\\Deleted)", uid) == -1)
+		return -1;
+	/* without UIDPLUS, EXPUNGE also removes others' \Deleted */
+	if (s->caps & CAP_UIDPLUS)
+		return imap_cmd(s, "UID EXPUNGE %u", uid);
+	return imap_cmd(s, "EXPUNGE");
+}
+
+static int
+op_apply(struct imap *s, const struct server_op *op)
+{
+	if (strcmp(op->action, "flag") == 0)
+		return imap_cmd(s, "UID STORE %u +FLAGS.SILENT (%s)", op->uid,
+		    op->arg);
+	if (strcmp(op->action, "copy") == 0)
+		return op_transfer(s, "COPY", op->uid, op->arg);
+	if (strcmp(op->action, "move") == 0) {
+		if (s->caps & CAP_MOVE)
+			return op_transfer(s, "MOVE", op->uid, op->arg);
+		if (op_transfer(s, "COPY", op->uid, op->arg) == -1)
+			return -1;
+		return op_remove(s, op->uid);
+	}
+	if (strcmp(op->action, "delete") == 0)
+		return op_remove(s, op->uid);
+	snprintf(s->err, sizeof(s->err), "unknown server action %s",
+	    op->action);
+	return -1;
+}
+
+/*
+ * The rules' moves, copies, flags and deletions for this folder, for
+ * messages now recorded.  One that fails stays for the next round; a
+ * UID already gone makes the server answer OK with nothing done.
+ */
+static int
+server_ops_apply(struct imap *s)
+{
+	struct server_op	*v;
+	size_t			 n, i;
+	int			 rv = 0;
+
+	if (pipeline_server_ops(s->pl, s->folder, s->uidvalidity, &v,
+	    &n) == -1)
+		return -1;
+	for (i = 0; i < n && !s->bye && !s->broken; i++) {
+		if (op_apply(s, &v[i]) == -1) {
+			log_error("%s: folder %s UID %u: %s %s: %s",
+			    s->acct->name, s->folder, v[i].uid, v[i].action,
+			    v[i].arg, s->err);
+			rv = -1;
+			continue;
+		}
+		log_info("%s: folder %s UID %u: %s %s", s->acct->name,
+		    s->folder, v[i].uid, v[i].action, v[i].arg);
+		if (pipeline_server_op_done(s->pl, v[i].id) == -1)
+			rv = -1;
+	}
+	pipeline_server_ops_free(v, n);
+	return rv;
+}
+
+/* From the UIDs on the server, keep the new ones; note old ones to
+ * delete when the account does not keep mail. */
+static int
+uids_new(struct imap *s, size_t *nnew)
+{
+	unsigned char	*known;
+	size_t		 i, o = 0;
+	int		 rv = -1;
+
+	s->nsearch = uids_sort_unique(s->search, s->nsearch);
+	if (s->nsearch == 0) {
+		*nnew = 0;
+		return 0;
+	}
+	if ((known = calloc(s->nsearch, 1)) == NULL)
+		return -1;
+	if (pipeline_known_uids(s->pl, s->folder, s->uidvalidity, s->search,
+	    s->nsearch, known) == -1)
+		goto out;
+	for (i = 0; i < s->nsearch; i++) {
+		if (!known[i])
+			s->search[o++] = s->search[i];
+		else if (known[i] == 1 && !s->acct->keep &&
+		    imap_uids_add(&s->done, &s->ndone, &s->done_cap,
+		    s->search[i]) == -1)
+			goto out;
+	}
+	*nnew = o;
+	rv = 0;
+out:
+	free(known);
+	return rv;
+}
+
+int
+imap_folder_fetch(struct imap *s, const char *folder)
+{
+	const struct account	*a = s->acct;
+	size_t			 n;
+
+	s->ndone = 0;
+	s->nsearch = 0;
+	s->nsizes = 0;
+	s->nwant = 0;
+	s->stray_logged = 0;
+	if (folder_select(s, folder, a->keep && !a->only_unseen &&
+	    a->rules == NULL) == -1)
+		return -1;
+	if (pipeline_folder_begin(s->pl, folder, s->uidvalidity) == -1) {
+		s->pipeline_failed = 1;
+		return -1;
+	}
+	if (s->exists == 0)
+		return 0;
+	if (imap_cmd(s, "UID SEARCH %s", a->only_unseen ? "UNSEEN" :
+	    "ALL") == -1 || uids_new(s, &n) == -1)
+		return -1;
+	if (n > 0 && sizes_check(s, s->search, &n) == -1)
+		return -1;
+	if (n > s->got_cap) {
+		unsigned char *g;
+
+		if ((g = realloc(s->got, n)) == NULL) {
+			snprintf(s->err, sizeof(s->err), "out of memory");
+			return -1;
+		}
+		s->got = g;
+		s->got_cap = n;
+	}
+	if (n > 0)
+		memset(s->got, 0, n);
+	s->nwant = n;
+	pipeline_set_committed(s->pl, on_committed, s);
+	pipeline_set_total(s->pl, n);
+	s->collect = COLLECT_BODIES;
+	if (n > 0 && uid_command(s, "UID FETCH", " (UID BODY.PEEK[])",
+	    s->search, n) == -1) {
+		s->collect = COLLECT_NONE;
+		/*
+		 * Stopping: commit what is in hand and hang up mid-response;
+		 * the rest stays on the server, unflagged, for the next run.
+		 * Otherwise what was delivered before the failure still gets
+		 * its flags.
+		 */
+		if (s->stopping)
+			return pipeline_flush(s->pl);
+		if (!s->pipeline_failed && pipeline_flush(s->pl) == 0 &&
+		    !s->broken)
+			(void)flags_apply(s);
+		return -1;
+	}
+	s->collect = COLLECT_NONE;
+	if (pipeline_flush(s->pl) == -1) {
+		s->pipeline_failed = 1;
+		return -1;
+	}
+	if (flags_apply(s) == -1)
+		return -1;
+	return server_ops_apply(s);
+}
+
+/* Wait in IDLE until the folder changes, the renewal time, or a stop. */
+static int
+idle_once(struct imap *s)
+{
+	char	 tag[16];
+	time_t	 start = time(NULL);
+	int	 r;
+
+	/* hours in IDLE need no message-sized buffers */
+	imap_resp_free(&s->r);
+	if (imap_send(s, tag, sizeof(tag), "IDLE") == -1)
+		return -1;
+	if ((r = imap_wait(s, tag)) != 1) {
+		if (r == 0)
+			snprintf(s->err, sizeof(s->err), "IDLE ended at once");
+		return -1;
+	}
+	s->exists_changed = 0;
+	while (!s->exists_changed && !fetch_should_stop() &&
+	    time(NULL) - start < IDLE_RENEW_SEC) {
+		if ((r = conn_wait_readable(s->c, 1000)) == -1) {
+			snprintf(s->err, sizeof(s->err), "%s",
+			    conn_error(s->c));
+			return -1;
+		}
+		if (r == 1 && imap_read_untagged(s) == -1)
+			return -1;
+	}
+	if (conn_printf(s->c, "DONE\r\n") == -1 || conn_flush(s->c) == -1) {
+		snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
+		return -1;
+	}
+	return imap_wait_done(s, tag);
+}
+
+int
+imap_idle(struct imap *s, const char *folder)
+{
+	if (!(s->caps & CAP_IDLE)) {
+		snprintf(s->err, sizeof(s->err), "server does not support "
+		    "IDLE; set idle no to poll instead");
+		return -1;
+	}
+	if (s->folder == NULL || strcmp(s->folder, folder) != 0) {
+		if (imap_folder_fetch(s, folder) == -1)
+			return -1;
+	}
+	while (!fetch_should_stop()) {
+		if (idle_once(s) == -1)
+			return -1;
+		if (s->exists_changed && imap_folder_fetch(s, folder) == -1)
+			return -1;
+	}
+	return 0;
+}

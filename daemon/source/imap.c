@@ -1,0 +1,762 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * imap.c - IMAP client session: connect, TLS, capabilities, login, the
+ * response loop, logout.  Fetching is in imap-fetch.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "mime/charset.h"
+#include "daemon/net/conn.h"
+#include "daemon/source/imap.h"
+#include "daemon/util/log.h"
+#include "daemon/net/sasl.h"
+
+#define IMAP_TIMEOUT_MS	(60 * 1000)
+/* A UID SEARCH over a large mailbox is one long line. */
+#define IMAP_MAX_LINE	(16 * 1024 * 1024)
+#define IMAP_MAX_SHORT	(64 * 1024)
+
+static const struct {
+	const char	*name;
+	unsigned	 flag;
+} cap_names[] = {
+	{ "IMAP4rev1", CAP_IMAP4REV1 },
+	{ "IMAP4rev2", CAP_IMAP4REV2 },
+	{ "STARTTLS", CAP_STARTTLS },
+	{ "LOGINDISABLED", CAP_LOGINDIS },
+	{ "AUTH=PLAIN", CAP_AUTH_PLAIN },
+	{ "AUTH=LOGIN", CAP_AUTH_LOGIN },
+	{ "AUTH=XOAUTH2", CAP_AUTH_XOAUTH2 },
+	{ "AUTH=OAUTHBEARER", CAP_AUTH_OAUTHB },
+	{ "SASL-IR", CAP_SASL_IR },
+	{ "LITERAL+", CAP_LITERALPLUS },
+	{ "UIDPLUS", CAP_UIDPLUS },
+	{ "MOVE", CAP_MOVE },
+	{ "IDLE", CAP_IDLE },
+};
+
+/* Capabilities from the rest of a CAPABILITY response or code. */
+static void
+caps_parse(struct imap *s, struct imap_scan *sc)
+{
+	struct imap_tok	 t;
+	size_t		 i, len;
+
+	s->caps = 0;
+	while (imap_scan_next(sc, &t) == 0 && t.type == IMAP_TOK_ATOM) {
+		len = t.len;
+		if (len > 0 && t.s[len - 1] == ']')
+			len--;	/* last one of a [CAPABILITY ...] code */
+		for (i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+			if (strlen(cap_names[i].name) == len &&
+			    strncasecmp(t.s, cap_names[i].name, len) == 0)
+				s->caps |= cap_names[i].flag;
+		if (len != t.len)
+			break;
+	}
+}
+
+/* "[CODE args] text" after OK/NO/BAD/BYE/PREAUTH. */
+static void
+resp_code(struct imap *s, struct imap_scan *sc)
+{
+	struct imap_tok	 t;
+	uint32_t	 v;
+	const char	*rest;
+	size_t		 len;
+	char		 show[LOG_SHOW_SIZE];
+
+	imap_scan_rest(sc, &rest, &len);
+	if (len == 0 || rest[0] != '[')
+		return;
+	sc->p = rest + 1;
+	if (imap_scan_next(sc, &t) == -1 || t.type != IMAP_TOK_ATOM)
+		return;
+	if (imap_tok_is(&t, "CAPABILITY")) {
+		caps_parse(s, sc);
+		return;
+	}
+	if (imap_tok_is(&t, "UIDVALIDITY") && imap_scan_next(sc, &t) == 0) {
+		if (t.len > 0 && t.s[t.len - 1] == ']')
+			t.len--;
+		if (imap_tok_u32(&t, &v) == 0)
+			s->uidvalidity = v;
+		return;
+	}
+	if (imap_tok_is(&t, "ALERT]") || imap_tok_is(&t, "ALERT")) {
+		imap_scan_rest(sc, &rest, &len);
+		log_warn("%s: server alert: %s", s->acct->name,
+		    log_clean(rest, len, show, sizeof(show), LOG_CLEAN_MARK));
+	}
+}
+
+static int
+untagged_number(struct imap *s, struct imap_scan *sc, uint32_t n)
+{
+	struct imap_tok	 t;
+
+	if (imap_scan_next(sc, &t) == -1)
+		return -1;
+	if (imap_tok_is(&t, "EXISTS")) {
+		if (n != s->exists)
+			s->exists_changed = 1;
+		s->exists = n;
+		return 0;
+	}
+	if (imap_tok_is(&t, "FETCH"))
+		return imap_fetch_response(s, sc);
+	return 0;	/* EXPUNGE, RECENT...: we go by UID, not number */
+}
+
+static int
+untagged(struct imap *s, struct imap_scan *sc)
+{
+	struct imap_tok	 t;
+	uint32_t	 n;
+
+	if (imap_scan_next(sc, &t) == -1 || t.type != IMAP_TOK_ATOM)
+		return -1;
+	if (imap_tok_u32(&t, &n) == 0)
+		return untagged_number(s, sc, n);
+	if (imap_tok_is(&t, "CAPABILITY"))
+		caps_parse(s, sc);
+	else if (imap_tok_is(&t, "SEARCH")) {
+		while (imap_scan_next(sc, &t) == 0 && imap_tok_u32(&t, &n) == 0)
+			if (imap_uids_add(&s->search, &s->nsearch,
+			    &s->search_cap, n) == -1)
+				return -1;
+	} else if (imap_tok_is(&t, "BYE")) {
+		s->bye = 1;
+		resp_code(s, sc);
+	} else if (imap_tok_is(&t, "OK") || imap_tok_is(&t, "NO") ||
+	    imap_tok_is(&t, "BAD") || imap_tok_is(&t, "PREAUTH"))
+		resp_code(s, sc);
+	return 0;
+}
+
+static void
+set_err(struct imap *s, const char *what, const char *text, size_t len)
+{
+	char	 show[LOG_SHOW_SIZE];
+
+	/* a hostile reply is shown bounded and printable */
+	snprintf(s->err, sizeof(s->err), "%s: %s", what,
+	    log_clean(text, len, show, sizeof(show), LOG_CLEAN_MARK));
+}
+
+/* One whole response.  A failure leaves the stream where it stopped
+ * (in a line, before a literal it refused): nothing more can be said. */
+static int
+imap_read(struct imap *s, size_t max_line, uint64_t max_literal)
+{
+	if (imap_resp_read(s->c, &s->r, max_line, max_literal, s->err,
+	    sizeof(s->err)) == 0)
+		return 0;
+	s->broken = 1;
+	/* Stopping: the response in hand is given up, nothing of it is
+	 * recorded; what came whole before it is committed. */
+	if (fetch_should_stop() && !s->stopping) {
+		log_info("%s: stopping: %s", s->acct->name, s->err);
+		s->stopping = 1;
+	}
+	return -1;
+}
+
+int
+imap_wait(struct imap *s, const char *tag)
+{
+	struct imap_scan sc;
+	struct imap_tok	 t;
+	const char	*rest;
+	size_t		 len, tlen = strlen(tag);
+
+	for (;;) {
+		if (imap_read(s, IMAP_MAX_LINE, s->max_literal) == -1)
+			return -1;
+		imap_scan_init(&sc, &s->r);
+		if (s->r.text.len >= 2 && memcmp(s->r.text.data, "* ", 2) == 0) {
+			sc.p += 2;
+			if (untagged(s, &sc) == -1) {
+				set_err(s, "malformed response", s->r.text.data,
+				    s->r.text.len);
+				return -1;
+			}
+			if (s->pipeline_failed || s->stopping)
+				return -1;
+			if (s->bye) {
+				/* the server is going: waiting only hangs */
+				set_err(s, "server closed the session",
+				    s->r.text.data, s->r.text.len);
+				return -1;
+			}
+			continue;
+		}
+		if (s->r.text.len >= 1 && s->r.text.data[0] == '+')
+			return 1;
+		if (s->r.text.len > tlen && memcmp(s->r.text.data, tag,
+		    tlen) == 0 && s->r.text.data[tlen] == ' ') {
+			sc.p += tlen + 1;
+			if (imap_scan_next(&sc, &t) == -1) {
+				set_err(s, "malformed response",
+				    s->r.text.data, s->r.text.len);
+				return -1;
+			}
+			/* the text with its [CODE]: callers look for TRYCREATE */
+			imap_scan_rest(&sc, &rest, &len);
+			resp_code(s, &sc);
+			if (imap_tok_is(&t, "OK"))
+				return 0;
+			set_err(s, "server said", rest, len);
+			return -1;
+		}
+		if (s->bye) {
+			set_err(s, "server closed the session",
+			    s->r.text.data, s->r.text.len);
+			return -1;
+		}
+		/* a tag of an earlier pipelined command: nothing to do */
+	}
+}
+
+int
+imap_wait_done(struct imap *s, const char *tag)
+{
+	int	 r;
+
+	if ((r = imap_wait(s, tag)) != 1)
+		return r;
+	/* the server now takes whatever we send next as data */
+	set_err(s, "unexpected continuation request; the server waits "
+	    "for data the command does not have", s->r.text.data,
+	    s->r.text.len);
+	s->broken = 1;
+	return -1;
+}
+
+static int
+imap_vsend(struct imap *s, char *tag, size_t taglen, const char *fmt,
+    va_list ap)
+{
+	char	 line[8192];
+	int	 n;
+
+	if (s->broken)
+		return -1;	/* the error that broke it is in s->err */
+	snprintf(tag, taglen, "a%u", ++s->tagn);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		snprintf(s->err, sizeof(s->err), "command too long");
+		return -1;
+	}
+	if (conn_printf(s->c, "%s %s\r\n", tag, line) == -1 ||
+	    conn_flush(s->c) == -1) {
+		snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
+		return -1;
+	}
+	return 0;
+}
+
+int
+imap_send(struct imap *s, char *tag, size_t taglen, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 rv;
+
+	va_start(ap, fmt);
+	rv = imap_vsend(s, tag, taglen, fmt, ap);
+	va_end(ap);
+	return rv;
+}
+
+int
+imap_cmd(struct imap *s, const char *fmt, ...)
+{
+	char	 tag[16];
+	va_list	 ap;
+	int	 rv;
+
+	va_start(ap, fmt);
+	rv = imap_vsend(s, tag, sizeof(tag), fmt, ap);
+	va_end(ap);
+	if (rv == -1)
+		return -1;
+	return imap_wait_done(s, tag);
+}
+
+int
+imap_uids_add(uint32_t **v, size_t *n, size_t *cap, uint32_t uid)
+{
+	uint32_t	*nv;
+	size_t		 ncap;
+
+	if (*n == *cap) {
+		ncap = *cap == 0 ? 256 : *cap * 2;
+		if ((nv = reallocarray(*v, ncap, sizeof(*nv))) == NULL)
+			return -1;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = uid;
+	return 0;
+}
+
+size_t
+imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
+    size_t outlen)
+{
+	size_t	 i = from, j, len = 0;
+	int	 n;
+
+	out[0] = '\0';
+	while (i < to) {
+		for (j = i; j + 1 < to && uids[j + 1] == uids[j] + 1; j++)
+			;
+		if (j == i)
+			n = snprintf(out + len, outlen - len, "%s%u",
+			    len ? "," : "", uids[i]);
+		else
+			n = snprintf(out + len, outlen - len, "%s%u:%u",
+			    len ? "," : "", uids[i], uids[j]);
+		if (n < 0 || (size_t)n >= outlen - len)
+			break;	/* the caller sends the rest next time */
+		len += (size_t)n;
+		i = j + 1;
+	}
+	return i;
+}
+
+/* RFC 3501 5.1.3: base64 with ',' instead of '/'. */
+static const char mutf7_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+
+struct qbuf {
+	char	*p;
+	size_t	 len, cap;
+	int	 overflow;
+};
+
+static void
+qbuf_put(struct qbuf *q, char ch)
+{
+	if (q->len + 1 >= q->cap) {
+		q->overflow = 1;
+		return;
+	}
+	q->p[q->len++] = ch;
+}
+
+/* One UTF-8 sequence at p: its length and code point, or 0 if invalid. */
+static int
+utf8_decode(const unsigned char *p, uint32_t *cp)
+{
+	static const unsigned char lead[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	size_t	 n, i;
+
+	/* mime/ says whether it is well-formed; only the bits are ours */
+	if ((n = mime_utf8_seq((const char *)p,
+	    strnlen((const char *)p, 4))) == 0)
+		return 0;
+	*cp = p[0] & lead[n];
+	for (i = 1; i < n; i++)
+		*cp = (*cp << 6) | (p[i] & 0x3f);
+	return (int)n;
+}
+
+/* Append 16-bit units in modified base64 (RFC 3501 5.1.3). */
+static void
+mutf7_units(struct qbuf *q, uint32_t *bits, int *nbits, const uint32_t *u,
+    int nu)
+{
+	int	 k;
+
+	for (k = 0; k < nu; k++) {
+		*bits = (*bits << 16) | u[k];
+		*nbits += 16;
+		while (*nbits >= 6) {
+			*nbits -= 6;
+			qbuf_put(q, mutf7_alphabet[(*bits >> *nbits) & 0x3f]);
+		}
+		*bits &= (1u << *nbits) - 1;
+	}
+}
+
+static void
+mutf7_end(struct qbuf *q, uint32_t *bits, int *nbits)
+{
+	if (*nbits > 0)
+		qbuf_put(q, mutf7_alphabet[(*bits << (6 - *nbits)) & 0x3f]);
+	qbuf_put(q, '-');
+	*bits = 0;
+	*nbits = 0;
+}
+
+/* Modified UTF-7 of a UTF-8 folder name, as an IMAP quoted string. */
+int
+imap_folder_quote(const char *utf8, char *out, size_t outlen)
+{
+	const unsigned char	*p = (const unsigned char *)utf8;
+	struct qbuf		 q = { out, 0, outlen, 0 };
+	uint32_t		 cp, bits = 0, u[2];
+	int			 nbits = 0, shifted = 0, len;
+
+	qbuf_put(&q, '"');
+	while (*p != '\0') {
+		if (*p >= 0x20 && *p < 0x7f) {
+			if (shifted)
+				mutf7_end(&q, &bits, &nbits);
+			shifted = 0;
+			if (*p == '"' || *p == '\\')
+				qbuf_put(&q, '\\');
+			qbuf_put(&q, (char)*p);
+			if (*p++ == '&')
+				qbuf_put(&q, '-');
+			continue;
+		}
+		if ((len = utf8_decode(p, &cp)) == 0)
+			return -1;
+		p += len;
+		if (!shifted)
+			qbuf_put(&q, '&');
+		shifted = 1;
+		if (cp < 0x10000) {
+			u[0] = cp;
+			mutf7_units(&q, &bits, &nbits, u, 1);
+		} else {
+			u[0] = 0xd800 | ((cp - 0x10000) >> 10);
+			u[1] = 0xdc00 | ((cp - 0x10000) & 0x3ff);
+			mutf7_units(&q, &bits, &nbits, u, 2);
+		}
+	}
+	if (shifted)
+		mutf7_end(&q, &bits, &nbits);
+	qbuf_put(&q, '"');
+	if (q.overflow)
+		return -1;
+	out[q.len] = '\0';
+	return 0;
+}
+
+static int
+imap_capability(struct imap *s)
+{
+	return imap_cmd(s, "CAPABILITY");
+}
+
+static int
+imap_greeting(struct imap *s, int *preauth)
+{
+	struct imap_scan sc;
+	struct imap_tok	 t;
+
+	if (imap_read(s, IMAP_MAX_SHORT, 0) == -1)
+		return -1;
+	imap_scan_init(&sc, &s->r);
+	if (imap_scan_next(&sc, &t) == -1 || !imap_tok_is(&t, "*") ||
+	    imap_scan_next(&sc, &t) == -1) {
+		set_err(s, "bad greeting", s->r.text.data, s->r.text.len);
+		return -1;
+	}
+	*preauth = imap_tok_is(&t, "PREAUTH");
+	if (!imap_tok_is(&t, "OK") && !*preauth) {
+		set_err(s, "server refused the connection", s->r.text.data,
+		    s->r.text.len);
+		return -1;
+	}
+	resp_code(s, &sc);
+	return 0;
+}
+
+static int
+imap_starttls(struct imap *s, const struct tls_opts *tls)
+{
+	if (!(s->caps & CAP_STARTTLS)) {
+		snprintf(s->err, sizeof(s->err), "server does not offer "
+		    "STARTTLS (set tls implicit, or tls none at your own risk)");
+		return -1;
+	}
+	if (imap_cmd(s, "STARTTLS") == -1)
+		return -1;
+	if (conn_starttls(s->c, tls) == -1) {
+		snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
+		return -1;
+	}
+	/* what was said before TLS cannot be trusted */
+	s->caps = 0;
+	return imap_capability(s);
+}
+
+static enum auth_mech
+imap_pick_auth(const struct imap *s)
+{
+	if (s->acct->ep.auth != AUTH_AUTO)
+		return s->acct->ep.auth;
+	if (s->caps & CAP_AUTH_PLAIN)
+		return AUTH_PLAIN;
+	return AUTH_LOGIN;
+}
+
+/* AUTHENTICATE with an initial response (SASL-IR) or after "+". */
+static int
+imap_authenticate(struct imap *s, enum auth_mech am, const char *b64,
+    const char *secret)
+{
+	const char	*mech = sasl_name(am);
+	char		 tag[16], *resp;
+	int		 r;
+
+	if (s->caps & CAP_SASL_IR) {
+		snprintf(tag, sizeof(tag), "a%u", ++s->tagn);
+		if (conn_printf_secret(s->c, strlen(tag) + strlen(mech) + 15,
+		    "%s AUTHENTICATE %s %s\r\n", tag, mech, b64) == -1 ||
+		    conn_flush(s->c) == -1)
+			goto connfail;
+	} else {
+		if (imap_send(s, tag, sizeof(tag), "AUTHENTICATE %s",
+		    mech) == -1)
+			return -1;
+		if ((r = imap_wait(s, tag)) != 1)
+			return r == 0 ? 0 : -1;
+		if (conn_printf_secret(s->c, 0, "%s\r\n", b64) == -1 ||
+		    conn_flush(s->c) == -1)
+			goto connfail;
+	}
+	if ((r = imap_wait(s, tag)) == 1) {
+		/* an error challenge (XOAUTH2/OAUTHBEARER): acknowledge it,
+		 * then the server fails the command */
+		if ((resp = sasl_response(am, 1, s->acct->ep.user, secret,
+		    s->err, sizeof(s->err))) == NULL) {
+			(void)conn_printf(s->c, "*\r\n");	/* cancel */
+			(void)conn_flush(s->c);
+			(void)imap_wait(s, tag);
+			return -1;
+		}
+		r = conn_printf(s->c, "%s\r\n", resp);
+		sasl_free(resp);
+		if (r == -1 || conn_flush(s->c) == -1)
+			goto connfail;
+		r = imap_wait_done(s, tag);
+	}
+	return r == 0 ? 0 : -1;
+connfail:
+	snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
+	return -1;
+}
+
+/* A string for LOGIN: quoted, or refused if it cannot be quoted. */
+static int
+imap_quote(const char *in, char *out, size_t outlen)
+{
+	size_t	 o = 0;
+
+	if (outlen < 3)
+		return -1;
+	out[o++] = '"';
+	for (; *in != '\0'; in++) {
+		if (*in == '\r' || *in == '\n' || o + 4 >= outlen)
+			return -1;
+		if (*in == '"' || *in == '\\')
+			out[o++] = '\\';
+		out[o++] = *in;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return 0;
+}
+
+static int
+imap_login(struct imap *s, const char *secret)
+{
+	const struct endpoint	*ep = &s->acct->ep;
+	enum auth_mech		 mech = imap_pick_auth(s);
+	char			 user[1024], pass[1024], tag[16], *b64;
+	int			 rv;
+
+	if (mech == AUTH_LOGIN) {
+		if (s->caps & CAP_LOGINDIS) {
+			snprintf(s->err, sizeof(s->err), "server disabled "
+			    "LOGIN (LOGINDISABLED); use TLS or another auth");
+			return -1;
+		}
+		if (imap_quote(ep->user, user, sizeof(user)) == -1 ||
+		    imap_quote(secret, pass, sizeof(pass)) == -1) {
+			snprintf(s->err, sizeof(s->err), "user name or "
+			    "password cannot be sent with LOGIN; set auth "
+			    "plain");
+			return -1;
+		}
+		snprintf(tag, sizeof(tag), "a%u", ++s->tagn);
+		rv = conn_printf_secret(s->c, strlen(tag) + 7 + strlen(user),
+		    "%s LOGIN %s %s\r\n", tag, user, pass);
+		explicit_bzero(pass, sizeof(pass));
+		if (rv == -1 || conn_flush(s->c) == -1) {
+			snprintf(s->err, sizeof(s->err), "%s",
+			    conn_error(s->c));
+			return -1;
+		}
+		return imap_wait_done(s, tag);
+	}
+	if ((b64 = sasl_encode(mech, ep->user, secret)) == NULL) {
+		snprintf(s->err, sizeof(s->err), "cannot build the %s "
+		    "authentication", sasl_name(mech));
+		return -1;
+	}
+	rv = imap_authenticate(s, mech, b64, secret);
+	sasl_free(b64);
+	return rv;
+}
+
+static int
+imap_open(struct imap *s, int *preauth)
+{
+	const struct endpoint	*ep = &s->acct->ep;
+	struct tls_opts		 tls = { ep->tls_verify, ep->tls_ca_file,
+				    ep->tls_fingerprint };
+	char			 prefix[256];
+
+	if ((s->c = conn_open(ep->host, ep->port, IMAP_TIMEOUT_MS, s->err,
+	    sizeof(s->err))) == NULL)
+		return -1;
+	snprintf(prefix, sizeof(prefix), "imap %s", s->acct->name);
+	conn_set_trace(s->c, prefix, log_enabled(LOG_LEVEL_TRACE));
+	/* on SIGTERM a stalled transfer is given up, not waited out */
+	conn_set_stop(s->c, fetch_should_stop);
+	if (ep->tls == TLS_IMPLICIT && conn_starttls(s->c, &tls) == -1) {
+		snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
+		return -1;
+	}
+	if (imap_greeting(s, preauth) == -1)
+		return -1;
+	/*
+	 * PREAUTH puts the session in the authenticated state, where
+	 * STARTTLS is not allowed (RFC 3501 6.2.1): going on would run it
+	 * all in plaintext.  Anyone on the path can inject the greeting
+	 * (CVE-2020-12398, CVE-2020-14093).
+	 */
+	if (ep->tls == TLS_STARTTLS && *preauth) {
+		snprintf(s->err, sizeof(s->err), "the server greeted with "
+		    "PREAUTH before STARTTLS, so the session cannot be secured "
+		    "(a man in the middle may have injected it); refusing to "
+		    "go on in plaintext; use tls implicit, or tls none only on "
+		    "a network you trust");
+		return -1;
+	}
+	if (s->caps == 0 && imap_capability(s) == -1)
+		return -1;
+	if (ep->tls == TLS_STARTTLS && imap_starttls(s, &tls) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+imap_auth(struct imap *s)
+{
+	const struct endpoint	*ep = &s->acct->ep;
+	char			*secret, err[512];
+	int			 rv;
+
+	if (!conn_is_tls(s->c) && !ep->allow_plaintext_auth) {
+		snprintf(s->err, sizeof(s->err), "refusing to send "
+		    "credentials in plaintext to %s (use tls implicit or "
+		    "starttls, or set allow-plaintext-auth)", ep->host);
+		return -1;
+	}
+	if ((secret = conf_secret(ep, err, sizeof(err))) == NULL) {
+		snprintf(s->err, sizeof(s->err), "%s", err);
+		return -1;
+	}
+	rv = imap_login(s, secret);
+	conf_secret_free(secret);
+	if (rv == -1) {
+		log_debug("%s: login failed: %s", s->acct->name, s->err);
+		snprintf(s->err + strlen(s->err), sizeof(s->err) -
+		    strlen(s->err), " (login as %s failed)", ep->user);
+		return -1;
+	}
+	/* capabilities change after login (UIDPLUS, MOVE, IDLE...) */
+	return imap_capability(s);
+}
+
+static void
+imap_session_free(struct imap *s)
+{
+	conn_close(s->c);
+	imap_resp_free(&s->r);
+	free(s->search);
+	free(s->sizes);
+	free(s->got);
+	free(s->done);
+}
+
+int
+imap_fetch(const struct account *acct, struct pipeline *pl)
+{
+	struct imap	 s;
+	size_t		 i;
+	int		 preauth = 0, rv = -1, failed = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.acct = acct;
+	s.pl = pl;
+	s.max_literal = pipeline_max_size(pl) + 65536;
+	imap_resp_init(&s.r);
+	if (imap_open(&s, &preauth) == -1 || (!preauth && imap_auth(&s) == -1))
+		goto out;
+	for (i = 0; i < acct->nfolders && !fetch_should_stop(); i++) {
+		if (imap_folder_fetch(&s, acct->folders[i]) == 0 && !s.stopping)
+			continue;
+		if (s.stopping) {
+			rv = failed ? -1 : 0;
+			goto out;	/* mid-response: no LOGOUT possible */
+		}
+		if (s.pipeline_failed || s.bye)
+			goto out;
+		log_error("%s: folder %s: %s", acct->name, acct->folders[i],
+		    s.err);
+		failed = 1;
+		s.err[0] = '\0';
+		if (s.broken)
+			goto out;	/* out of step: not one command more */
+	}
+	if (acct->idle && !failed && !fetch_should_stop() &&
+	    imap_idle(&s, acct->folders[0]) == -1) {
+		if (s.stopping && !s.pipeline_failed)
+			rv = 0;
+		goto out;
+	}
+	if (!s.stopping && !s.broken)
+		(void)imap_cmd(&s, "LOGOUT");
+	rv = failed ? -1 : 0;
+out:
+	if (rv == -1 && s.err[0] != '\0')
+		log_error("%s: %s:%s: %s", acct->name, acct->ep.host,
+		    acct->ep.port, s.err);
+	imap_session_free(&s);
+	return rv;
+}
+
+int
+imap_read_untagged(struct imap *s)
+{
+	struct imap_scan sc;
+
+	if (imap_read(s, IMAP_MAX_LINE, s->max_literal) == -1)
+		return -1;
+	imap_scan_init(&sc, &s->r);
+	if (s->r.text.len < 2 || memcmp(s->r.text.data, "* ", 2) != 0) {
+		set_err(s, "unexpected response", s->r.text.data,
+		    s->r.text.len);
+		return -1;
+	}
+	sc.p += 2;
+	if (untagged(s, &sc) == -1) {
+		set_err(s, "malformed response", s->r.text.data, s->r.text.len);
+		return -1;
+	}
+	return s->bye ? -1 : 0;
+}

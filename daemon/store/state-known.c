@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * state-known.c - which messages are known: the UID and UIDL sets the
+ * fetch loop asks, skipped messages, and duplicates recognised after a
+ * UIDVALIDITY change.  See state.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/store/state-int.h"
+
+static int
+uidset_add(struct uidset *set, size_t *cap, uint32_t uid)
+{
+	uint32_t	*v;
+	size_t		 ncap;
+
+	if (set->n == *cap) {
+		ncap = *cap == 0 ? 256 : *cap * 2;
+		if ((v = reallocarray(set->v, ncap, sizeof(*v))) == NULL)
+			return -1;
+		set->v = v;
+		*cap = ncap;
+	}
+	set->v[set->n++] = uid;
+	return 0;
+}
+
+static const char uids_known_sql[] = "SELECT m.uid FROM message m"
+    " JOIN folder f ON f.id = m.folder_id WHERE f.account = ?1 AND"
+    " f.name = ?2 AND f.uidvalidity = ?3 AND m.uid IS NOT NULL"
+    " UNION SELECT uid FROM intent WHERE account = ?1 AND"
+    " folder = ?2 AND uidvalidity = ?3 AND uid IS NOT NULL ORDER BY 1";
+/* Delivered for sure: what a source that does not keep mail may delete.
+ * Not the skipped ones, and not those whose intent is still in doubt. */
+static const char uids_done_sql[] = "SELECT m.uid FROM message m"
+    " JOIN folder f ON f.id = m.folder_id WHERE f.account = ?1 AND"
+    " f.name = ?2 AND f.uidvalidity = ?3 AND m.uid IS NOT NULL AND"
+    " m.status IN ('delivered', 'duplicate') ORDER BY 1";
+
+static int
+uids_load(struct state *st, const char *sql, const char *account,
+    const char *folder, uint32_t uidvalidity, struct uidset *set, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	uint32_t	 known;
+	size_t		 cap = 0;
+	int		 rc;
+
+	set->v = NULL;
+	set->n = 0;
+	if ((rc = state_folder_uidvalidity(st, account, folder, &known, err,
+	    errlen)) == -1)
+		return -1;
+	if (rc == 1 && known != uidvalidity) {
+		snprintf(err, errlen, "state %s: account %s folder %s: "
+		    "UIDVALIDITY %u asked for, %u recorded (internal error: "
+		    "the folder was not reset)", st->path, account,
+		    state_folder_name(folder), uidvalidity, known);
+		return -1;
+	}
+	if ((stmt = state_prepare(st, SLOT_MAX, sql, err, errlen)) == NULL)
+		return -1;
+	state_bind_str(stmt, 1, account);
+	state_bind_str(stmt, 2, state_folder_name(folder));
+	sqlite3_bind_int64(stmt, 3, uidvalidity);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (uidset_add(set, &cap,
+		    (uint32_t)sqlite3_column_int64(stmt, 0)) == -1)
+			break;
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_ROW)
+		snprintf(err, errlen, "state %s: account %s folder %s: out of "
+		    "memory loading %zu UIDs", st->path, account,
+		    state_folder_name(folder), set->n);
+	else
+		state_fail(st, "loading UIDs", err, errlen);
+	uidset_free(set);
+	return -1;
+}
+
+int
+state_uids_delivered(struct state *st, const char *account, const char *folder,
+    uint32_t uidvalidity, struct uidset *set, char *err, size_t errlen)
+{
+	return uids_load(st, uids_known_sql, account, folder, uidvalidity, set,
+	    err, errlen);
+}
+
+int
+state_uids_deletable(struct state *st, const char *account,
+    const char *folder, uint32_t uidvalidity, struct uidset *set, char *err,
+    size_t errlen)
+{
+	return uids_load(st, uids_done_sql, account, folder, uidvalidity, set,
+	    err, errlen);
+}
+
+int
+uidset_has(const struct uidset *set, uint32_t uid)
+{
+	size_t	 lo = 0, hi = set->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (set->v[mid] == uid)
+			return 1;
+		if (set->v[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+void
+uidset_free(struct uidset *set)
+{
+	free(set->v);
+	set->v = NULL;
+	set->n = 0;
+}
+
+/* Strings are packed in one buffer; v is built once it stops moving. */
+struct uidl_loader {
+	char	*buf;
+	size_t	 len;
+	size_t	 cap;
+	size_t	*off;
+	size_t	 n;
+	size_t	 ncap;
+};
+
+static int
+uidl_loader_add(struct uidl_loader *l, const char *s, size_t len)
+{
+	char	*buf;
+	size_t	*off, cap;
+
+	if (l->n == l->ncap) {
+		cap = l->ncap == 0 ? 256 : l->ncap * 2;
+		if ((off = reallocarray(l->off, cap, sizeof(*off))) == NULL)
+			return -1;
+		l->off = off;
+		l->ncap = cap;
+	}
+	if (l->cap - l->len < len + 1) {
+		cap = (l->cap + len + 1) * 2;
+		if ((buf = realloc(l->buf, cap)) == NULL)
+			return -1;
+		l->buf = buf;
+		l->cap = cap;
+	}
+	memcpy(l->buf + l->len, s, len);
+	l->buf[l->len + len] = '\0';
+	l->off[l->n++] = l->len;
+	l->len += len + 1;
+	return 0;
+}
+
+static int
+uidl_loader_finish(struct uidl_loader *l, struct uidlset *set)
+{
+	size_t	 i;
+
+	if (l->n > 0 && (set->v = calloc(l->n, sizeof(*set->v))) == NULL)
+		return -1;
+	for (i = 0; i < l->n; i++)
+		set->v[i] = l->buf + l->off[i];
+	set->n = l->n;
+	set->strings = l->buf;
+	l->buf = NULL;
+	return 0;
+}
+
+static const char uidls_known_sql[] = "SELECT m.uidl FROM message m"
+    " JOIN folder f ON f.id = m.folder_id WHERE f.account = ?1 AND"
+    " f.name = ?2 AND m.uidl IS NOT NULL UNION SELECT uidl FROM"
+    " intent WHERE account = ?1 AND folder = ?2 AND uidl IS NOT NULL"
+    " ORDER BY 1";
+static const char uidls_done_sql[] = "SELECT m.uidl FROM message m"
+    " JOIN folder f ON f.id = m.folder_id WHERE f.account = ?1 AND"
+    " f.name = ?2 AND m.uidl IS NOT NULL AND"
+    " m.status IN ('delivered', 'duplicate') ORDER BY 1";
+
+static int
+uidls_load(struct state *st, const char *sql, const char *account,
+    const char *folder, struct uidlset *set, char *err, size_t errlen)
+{
+	struct uidl_loader	 l = { NULL, 0, 0, NULL, 0, 0 };
+	sqlite3_stmt		*stmt;
+	const char		*s;
+	int			 rc;
+
+	memset(set, 0, sizeof(*set));
+	if ((stmt = state_prepare(st, SLOT_MAX, sql, err, errlen)) == NULL)
+		return -1;
+	state_bind_str(stmt, 1, account);
+	state_bind_str(stmt, 2, state_folder_name(folder));
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		s = (const char *)sqlite3_column_text(stmt, 0);
+		if (s == NULL || uidl_loader_add(&l, s,
+		    (size_t)sqlite3_column_bytes(stmt, 0)) == -1)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_DONE && uidl_loader_finish(&l, set) == 0)
+		rc = 0;
+	else if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		snprintf(err, errlen, "state %s: account %s: out of memory "
+		    "loading %zu UIDLs", st->path, account, l.n);
+	else
+		state_fail(st, "loading UIDLs", err, errlen);
+	free(l.buf);
+	free(l.off);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+state_uidls_delivered(struct state *st, const char *account,
+    const char *folder, struct uidlset *set, char *err, size_t errlen)
+{
+	return uidls_load(st, uidls_known_sql, account, folder, set, err,
+	    errlen);
+}
+
+int
+state_uidls_deletable(struct state *st, const char *account,
+    const char *folder, struct uidlset *set, char *err, size_t errlen)
+{
+	return uidls_load(st, uidls_done_sql, account, folder, set, err,
+	    errlen);
+}
+
+int
+uidlset_has(const struct uidlset *set, const char *uidl)
+{
+	size_t	 lo = 0, hi = set->n, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(set->v[mid], uidl)) == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+void
+uidlset_free(struct uidlset *set)
+{
+	free(set->v);
+	free(set->strings);
+	memset(set, 0, sizeof(*set));
+}
+
+static int
+key_check(struct state *st, const struct msg_key *key, char *err,
+    size_t errlen)
+{
+	if (key->account == NULL || (key->uidl == NULL && key->uid == 0)) {
+		snprintf(err, errlen, "state %s: internal error: message "
+		    "without account, UID or UIDL", st->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Insert or replace the row of key in its folder (created if needed). */
+static int
+message_put(struct state *st, const struct msg_key *key, const char *status,
+    const char *reason, const struct msg_content *c, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 fid;
+	uint32_t	 uidvalidity;
+	int		 rc;
+
+	if ((rc = state_folder_get(st, key->account, key->folder, &fid,
+	    &uidvalidity, err, errlen)) == -1)
+		return -1;
+	if (rc == 1 && key->uidl == NULL && uidvalidity != key->uidvalidity) {
+		snprintf(err, errlen, "state %s: account %s folder %s UID %u: "
+		    "UIDVALIDITY %u given, %u recorded (internal error: the "
+		    "folder was not reset)", st->path, key->account,
+		    state_folder_name(key->folder), key->uid, key->uidvalidity,
+		    uidvalidity);
+		return -1;
+	}
+	if (rc == 0 && state_folder_id(st, key->account, key->folder,
+	    key->uidvalidity, 1, &fid, err, errlen) == -1)
+		return -1;
+	if ((stmt = state_prepare(st, SLOT_MAX, "INSERT OR REPLACE INTO "
+	    "message (folder_id, uid, uidl, status, reason, message_id, size,"
+	    " sha256, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	    err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, fid);
+	if (key->uidl == NULL)
+		sqlite3_bind_int64(stmt, 2, key->uid);
+	state_bind_str(stmt, 3, key->uidl);
+	state_bind_str(stmt, 4, status);
+	state_bind_str(stmt, 5, reason);
+	sqlite3_bind_int64(stmt, 7, c == NULL ? 0 : (int64_t)c->size);
+	if (c != NULL && c->hashed) {
+		state_bind_str(stmt, 6, c->message_id);
+		sqlite3_bind_blob(stmt, 8, c->sha256, STATE_SHA256_LEN,
+		    SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(stmt, 9, state_now());
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "recording a message", err, errlen);
+	return 0;
+}
+
+int
+state_mark_skipped(struct state *st, const struct msg_key *key,
+    const struct msg_content *c, const char *reason, char *err,
+    size_t errlen)
+{
+	if (key_check(st, key, err, errlen) == -1 ||
+	    state_begin(st, err, errlen) == -1)
+		return -1;
+	if (message_put(st, key, "skipped", reason, c, err, errlen) == -1) {
+		state_rollback(st);
+		return -1;
+	}
+	return state_commit(st, err, errlen);
+}
+
+/* Use up one unmatched set-aside row with this content; 1 if found. */
+static int
+old_match(struct state *st, int64_t fid, const struct msg_content *c,
+    char *why, size_t whylen, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 row = 0;
+	int		 rc;
+
+	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT rowid, uidvalidity,"
+	    " coalesce(uid, uidl) FROM message_old WHERE folder_id = ?1 AND"
+	    " size = ?2 AND sha256 = ?3 AND coalesce(message_id, '') = ?4"
+	    " AND matched = 0 ORDER BY rowid LIMIT 1", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, fid);
+	sqlite3_bind_int64(stmt, 2, (int64_t)c->size);
+	sqlite3_bind_blob(stmt, 3, c->sha256, STATE_SHA256_LEN, SQLITE_STATIC);
+	state_bind_str(stmt, 4, c->message_id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		row = sqlite3_column_int64(stmt, 0);
+		snprintf(why, whylen, "delivered before as UIDVALIDITY %lld "
+		    "UID %s", (long long)sqlite3_column_int64(stmt, 1),
+		    (const char *)sqlite3_column_text(stmt, 2));
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return state_fail(st, "looking up set-aside rows", err, errlen);
+	if (row == 0)
+		return 0;
+	if ((stmt = state_prepare(st, SLOT_MAX, "UPDATE message_old SET "
+	    "matched = 1 WHERE rowid = ?1", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, row);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "using a set-aside row", err, errlen);
+	return 1;
+}
+
+int
+state_seen_content(struct state *st, const struct msg_key *key,
+    const struct msg_content *c, char *err, size_t errlen)
+{
+	char	 why[128];
+	int64_t	 fid;
+	int	 r;
+
+	if (key_check(st, key, err, errlen) == -1)
+		return -1;
+	if (!c->hashed)
+		return 0;
+	if (state_begin(st, err, errlen) == -1)
+		return -1;
+	if (state_folder_id(st, key->account, key->folder, 0, 0, &fid, err,
+	    errlen) == -1)
+		goto fail;
+	if (fid == 0) {
+		state_rollback(st);
+		return 0;
+	}
+	if ((r = old_match(st, fid, c, why, sizeof(why), err, errlen)) == -1)
+		goto fail;
+	if (r == 0) {
+		state_rollback(st);
+		return 0;
+	}
+	if (message_put(st, key, "duplicate", why, c, err, errlen) == -1)
+		goto fail;
+	if (state_commit(st, err, errlen) == -1)
+		return -1;
+	return 1;
+fail:
+	state_rollback(st);
+	return -1;
+}
+
+int
+state_folder_set_aside(struct state *st, const char *account,
+    const char *folder, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT 1 FROM message_old o"
+	    " JOIN folder f ON f.id = o.folder_id WHERE f.account = ?1 AND"
+	    " f.name = ?2 AND o.matched = 0 LIMIT 1", err, errlen)) == NULL)
+		return -1;
+	state_bind_str(stmt, 1, account);
+	state_bind_str(stmt, 2, state_folder_name(folder));
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "reading set-aside rows", err, errlen);
+	return 0;
+}

@@ -1,0 +1,730 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * state.c - the state store: opening, schema, the helpers the other
+ * state-*.c files share, and folders with their UIDVALIDITY.  See
+ * state.h.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/store/state-int.h"
+
+#define STATE_SCHEMA	1
+/* Writers of other threads and processes hold the lock for one batch:
+ * milliseconds, rarely seconds.  Past this, something is stuck. */
+#define STATE_BUSY_MS	60000
+
+static const char schema_sql[] =
+    "CREATE TABLE folder ("
+    " id INTEGER PRIMARY KEY,"
+    " account TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " uidvalidity INTEGER NOT NULL,"
+    " UNIQUE (account, name));"
+    "CREATE TABLE message ("
+    " folder_id INTEGER NOT NULL REFERENCES folder(id),"
+    " uid INTEGER,"
+    " uidl TEXT,"
+    " status TEXT NOT NULL"
+    "  CHECK (status IN ('delivered', 'skipped', 'duplicate')),"
+    " reason TEXT,"
+    " message_id TEXT,"
+    " size INTEGER NOT NULL,"
+    " sha256 BLOB,"
+    " location TEXT,"
+    " time INTEGER NOT NULL,"
+    " CHECK ((uid IS NULL) <> (uidl IS NULL)));"
+    "CREATE UNIQUE INDEX message_by_uid ON message (folder_id, uid)"
+    " WHERE uid IS NOT NULL;"
+    "CREATE UNIQUE INDEX message_by_uidl ON message (folder_id, uidl)"
+    " WHERE uidl IS NOT NULL;"
+    /* Rows of an earlier UIDVALIDITY: kept for the duplicate check and
+     * for the user, never deleted except by an explicit forget. */
+    "CREATE TABLE message_old ("
+    " folder_id INTEGER NOT NULL REFERENCES folder(id),"
+    " uidvalidity INTEGER NOT NULL,"
+    " uid INTEGER,"
+    " uidl TEXT,"
+    " status TEXT NOT NULL,"
+    " reason TEXT,"
+    " message_id TEXT,"
+    " size INTEGER NOT NULL,"
+    " sha256 BLOB,"
+    " location TEXT,"
+    " time INTEGER NOT NULL,"
+    " set_aside INTEGER NOT NULL,"
+    " matched INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX message_old_by_content ON message_old"
+    " (folder_id, size, sha256);"
+    "CREATE TABLE intent ("
+    " id INTEGER PRIMARY KEY,"
+    " account TEXT NOT NULL,"
+    " folder TEXT NOT NULL,"
+    " uidvalidity INTEGER NOT NULL,"
+    " uid INTEGER,"
+    " uidl TEXT,"
+    " kind TEXT NOT NULL CHECK (kind IN ('maildir', 'mbox')),"
+    " path TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " mbox_offset INTEGER NOT NULL,"
+    " mbox_length INTEGER NOT NULL,"
+    " entry_sha256 BLOB,"
+    " message_id TEXT,"
+    " size INTEGER NOT NULL,"
+    " sha256 BLOB NOT NULL,"
+    " time INTEGER NOT NULL);"
+    "CREATE INDEX intent_by_folder ON intent (account, folder);"
+    /* Replies and forwards waiting for SMTP; key makes queuing the same
+     * action for the same message twice a no-op. */
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL UNIQUE,"
+    " account TEXT NOT NULL,"
+    " smtp TEXT NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " rcpts TEXT NOT NULL,"
+    " data BLOB NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_try INTEGER NOT NULL,"
+    " last_error TEXT,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX outbox_due ON outbox (status, next_try);"
+    /* When a rule last replied to a sender (RFC 3834 rate limit). */
+    "CREATE TABLE reply_log ("
+    " account TEXT NOT NULL,"
+    " rule TEXT NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " last INTEGER NOT NULL,"
+    " PRIMARY KEY (account, rule, sender));"
+    /* Actions with effects outside the state (files saved, commands
+     * run) done for a message, so a refetch does not repeat them. */
+    /* Server-side actions of the rules (IMAP move, copy, flag, delete),
+     * kept until done so a crash cannot lose them; carried out only for
+     * messages recorded as delivered or filed. */
+    "CREATE TABLE server_op ("
+    " id INTEGER PRIMARY KEY,"
+    " account TEXT NOT NULL,"
+    " folder TEXT NOT NULL,"
+    " uidvalidity INTEGER NOT NULL,"
+    " uid INTEGER NOT NULL,"
+    " action TEXT NOT NULL,"
+    " arg TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " UNIQUE (account, folder, uidvalidity, uid, action, arg));"
+    "CREATE TABLE action_done ("
+    " key TEXT PRIMARY KEY,"
+    " time INTEGER NOT NULL);";
+
+int64_t
+state_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static const char *
+state_hint(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_FULL:
+		return " (disk full: free space on the file system of the "
+		    "state file)";
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return " (check that the state file and its directory are "
+		    "writable by this user)";
+	case SQLITE_CANTOPEN:
+		return " (check the path of the state file and the "
+		    "permissions of its directory)";
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return " (another process kept the state file locked for "
+		    "too long)";
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return " (not a mailsift state file, or damaged)";
+	case SQLITE_IOERR:
+		return " (I/O error: check the disk)";
+	default:
+		return "";
+	}
+}
+
+int
+state_fail(struct state *st, const char *what, char *err, size_t errlen)
+{
+	int	 code = sqlite3_errcode(st->db);
+
+	snprintf(err, errlen, "state %s: %s: %s%s", st->path, what,
+	    sqlite3_errmsg(st->db), state_hint(code));
+	return -1;
+}
+
+int
+state_exec(struct state *st, const char *sql, const char *what, char *err,
+    size_t errlen)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return state_fail(st, what, err, errlen);
+	return 0;
+}
+
+int
+state_begin(struct state *st, char *err, size_t errlen)
+{
+	return state_exec(st, "BEGIN IMMEDIATE", "starting a transaction",
+	    err, errlen);
+}
+
+int
+state_commit(struct state *st, char *err, size_t errlen)
+{
+	if (state_exec(st, "COMMIT", "committing", err, errlen) == -1) {
+		state_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+state_rollback(struct state *st)
+{
+	/* Fails only when no transaction is open, which is fine here. */
+	if (!sqlite3_get_autocommit(st->db))
+		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *
+state_prepare(struct state *st, enum state_slot slot, const char *sql,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+
+	if (slot < SLOT_MAX && st->slot[slot] != NULL) {
+		stmt = st->slot[slot];
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return stmt;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, slot < SLOT_MAX ?
+	    SQLITE_PREPARE_PERSISTENT : 0, &stmt, NULL) != SQLITE_OK) {
+		state_fail(st, "preparing a query", err, errlen);
+		return NULL;
+	}
+	if (slot < SLOT_MAX)
+		st->slot[slot] = stmt;
+	return stmt;
+}
+
+void
+state_release(enum state_slot slot, sqlite3_stmt *stmt)
+{
+	if (slot < SLOT_MAX)
+		sqlite3_reset(stmt);
+	else
+		sqlite3_finalize(stmt);
+}
+
+int
+state_bind_str(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
+}
+
+const char *
+state_folder_name(const char *folder)
+{
+	return folder == NULL ? "" : folder;
+}
+
+/* Create the directories above path (0700) that do not exist. */
+static int
+state_mkdirs(const char *path, char *err, size_t errlen)
+{
+	char	 dir[PATH_MAX];
+	size_t	 i, len = strlen(path);
+
+	if (len >= sizeof(dir)) {
+		snprintf(err, errlen, "state %s: path too long", path);
+		return -1;
+	}
+	memcpy(dir, path, len + 1);
+	for (i = 1; i < len; i++) {
+		if (dir[i] != '/')
+			continue;
+		dir[i] = '\0';
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "state %s: cannot create "
+			    "directory %s: %s", path, dir, strerror(errno));
+			return -1;
+		}
+		dir[i] = '/';
+	}
+	return 0;
+}
+
+/* Run the statements of sql on db; the message names path and what. */
+static int
+state_create_exec(sqlite3 *db, const char *sql, const char *path,
+    char *err, size_t errlen)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "state %s: cannot create: %s", path,
+	    sqlite3_errmsg(db));
+	return -1;
+}
+
+/* The tables and the version, in tmp, in one transaction. */
+static int
+state_create_schema(const char *tmp, const char *path, char *err,
+    size_t errlen)
+{
+	sqlite3	*db = NULL;
+	char	 sql[64];
+	int	 rv = -1;
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", STATE_SCHEMA);
+	if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "state %s: cannot create: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	if (state_create_exec(db, "BEGIN", path, err, errlen) == -1 ||
+	    state_create_exec(db, schema_sql, path, err, errlen) == -1 ||
+	    state_create_exec(db, sql, path, err, errlen) == -1 ||
+	    state_create_exec(db, "COMMIT", path, err, errlen) == -1)
+		goto out;
+	rv = 0;
+out:
+	if (sqlite3_close(db) != SQLITE_OK && rv == 0) {
+		snprintf(err, errlen, "state %s: cannot create: close failed",
+		    path);
+		rv = -1;
+	}
+	return rv;
+}
+
+/* The new name on stable storage before anything is recorded under it. */
+static int
+state_sync_dir(const char *path, char *err, size_t errlen)
+{
+	char		 dir[PATH_MAX];
+	const char	*slash = strrchr(path, '/');
+	int		 fd, rv = 0;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1) {
+		snprintf(err, errlen, "state %s: cannot sync directory %s: %s",
+		    path, dir, strerror(errno));
+		rv = -1;
+	}
+	if (fd != -1)
+		(void)close(fd);	/* read-only */
+	return rv;
+}
+
+/*
+ * A new state is built under a temporary name and linked into place
+ * whole, so that a crash never leaves an empty file where the state
+ * belongs: an empty state file is then always damage (state_check_size),
+ * never a start.  mkstemp makes it 0600 from the start; SQLite gives its
+ * -wal and -shm files the mode of the database.
+ */
+static int
+state_create_file(const char *path, char *err, size_t errlen)
+{
+	char	 tmp[PATH_MAX];
+	int	 fd, rv = -1;
+
+	if (access(path, F_OK) == 0)
+		return 0;
+	if (state_mkdirs(path, err, errlen) == -1)
+		return -1;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new-XXXXXX", path) >=
+	    sizeof(tmp)) {
+		snprintf(err, errlen, "state %s: path too long", path);
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) == -1) {
+		snprintf(err, errlen, "state %s: cannot create %s: %s", path,
+		    tmp, strerror(errno));
+		return -1;
+	}
+	(void)close(fd);	/* nothing written through it */
+	if (state_create_schema(tmp, path, err, errlen) == -1)
+		goto out;
+	if (link(tmp, path) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "state %s: cannot create: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	(void)unlink(tmp);
+	rv = state_sync_dir(path, err, errlen);
+out:
+	(void)unlink(tmp);	/* a leftover is only a name */
+	return rv;
+}
+
+/* An existing state that is empty lost its data: starting afresh from it
+ * would fetch and deliver every kept message again. */
+static int
+state_check_size(const char *path, const struct stat *sb, char *err,
+    size_t errlen)
+{
+	if (sb->st_size > 0)
+		return 0;
+	snprintf(err, errlen, "state %s: the file is empty (0 bytes), so "
+	    "everything it recorded is gone; mailsift would fetch and "
+	    "deliver every message again.  Restore it from a backup, or "
+	    "remove it to start afresh on purpose", path);
+	return -1;
+}
+
+/* 1 if the database is (now) in WAL mode, 0 if not, -1 if busy, -2 on
+ * another error (reported). */
+static int
+state_wal_try(struct state *st, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	const char	*mode;
+	int		 rc, wal;
+
+	if ((stmt = state_prepare(st, SLOT_MAX, "PRAGMA journal_mode=WAL",
+	    err, errlen)) == NULL)
+		return -2;
+	rc = sqlite3_step(stmt);
+	wal = rc == SQLITE_ROW &&
+	    (mode = (const char *)sqlite3_column_text(stmt, 0)) != NULL &&
+	    strcmp(mode, "wal") == 0;
+	sqlite3_finalize(stmt);
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return -1;
+	if (rc != SQLITE_ROW) {
+		state_fail(st, "switching to WAL mode", err, errlen);
+		return -2;
+	}
+	return wal;
+}
+
+static int
+state_pragmas(struct state *st, char *err, size_t errlen)
+{
+	struct timespec	 ts = { 0, 10000000L };
+	int		 wal, tries;
+
+	if (sqlite3_busy_timeout(st->db, STATE_BUSY_MS) != SQLITE_OK)
+		return state_fail(st, "setting the busy timeout", err, errlen);
+	/* Switching a new file to WAL does not wait on the busy handler
+	 * when another connection is doing the same: retry. */
+	for (tries = 0; (wal = state_wal_try(st, err, errlen)) == -1 &&
+	    tries < STATE_BUSY_MS / 10; tries++)
+		(void)nanosleep(&ts, NULL);
+	if (wal == -2)
+		return -1;
+	if (wal != 1) {
+		snprintf(err, errlen, "state %s: cannot switch to WAL mode "
+		    "(is it on a network file system?)", st->path);
+		return -1;
+	}
+	return state_exec(st, "PRAGMA synchronous=FULL;"
+	    "PRAGMA foreign_keys=ON", "setting options", err, errlen);
+}
+
+static int
+state_user_version(struct state *st, int *version, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((stmt = state_prepare(st, SLOT_MAX, "PRAGMA user_version", err,
+	    errlen)) == NULL)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW)
+		return state_fail(st, "reading the schema version", err,
+		    errlen);
+	return 0;
+}
+
+static int
+state_schema(struct state *st, char *err, size_t errlen)
+{
+	char	 sql[64];
+	int	 version = 0;
+
+	if (state_begin(st, err, errlen) == -1)
+		return -1;
+	if (state_user_version(st, &version, err, errlen) == -1)
+		goto fail;
+	if (version > STATE_SCHEMA) {
+		snprintf(err, errlen, "state %s: schema version %d was "
+		    "written by a newer mailsift (this one knows %d)",
+		    st->path, version, STATE_SCHEMA);
+		goto fail;
+	}
+	if (version == 0) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d",
+		    STATE_SCHEMA);
+		if (state_exec(st, schema_sql, "creating the tables", err,
+		    errlen) == -1 ||
+		    state_exec(st, sql, "creating the tables", err,
+		    errlen) == -1)
+			goto fail;
+	}
+	return state_commit(st, err, errlen);
+fail:
+	state_rollback(st);
+	return -1;
+}
+
+struct state *
+state_open(const char *path, int flags, char *err, size_t errlen)
+{
+	struct state	*st;
+	struct stat	 sb;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "state %s: out of memory", path);
+		free(st);
+		return NULL;
+	}
+	st->lockfd = -1;
+	if (!(flags & STATE_EXISTING) &&
+	    state_create_file(path, err, errlen) == -1)
+		goto fail;
+	if (stat(path, &sb) == -1) {
+		snprintf(err, errlen, "state %s: %s (check the path given "
+		    "with -s)", path, strerror(errno));
+		goto fail;
+	}
+	if (state_check_size(path, &sb, err, errlen) == -1)
+		goto fail;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		state_fail(st, "open", err, errlen);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	if (state_pragmas(st, err, errlen) == -1 ||
+	    state_schema(st, err, errlen) == -1)
+		goto fail;
+	return st;
+fail:
+	state_close(st);
+	return NULL;
+}
+
+void
+state_close(struct state *st)
+{
+	size_t	 i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < SLOT_MAX; i++)
+		sqlite3_finalize(st->slot[i]);
+	/* Fails only with unfinalized statements, and there are none. */
+	(void)sqlite3_close(st->db);
+	if (st->lockfd != -1)
+		(void)close(st->lockfd);	/* a lock: nothing to lose */
+	free(st->path);
+	free(st);
+}
+
+const char *
+state_path(const struct state *st)
+{
+	return st->path;
+}
+
+int
+state_claim(struct state *st, char *err, size_t errlen)
+{
+	char	 path[PATH_MAX];
+	int	 fd;
+
+	if (st->lockfd != -1)
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s.lock", st->path) >=
+	    sizeof(path)) {
+		snprintf(err, errlen, "state %s: path too long", st->path);
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		snprintf(err, errlen, "state %s: cannot open %s: %s",
+		    st->path, path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		snprintf(err, errlen, "state %s: %s (another mailsift is "
+		    "running with this state file; stop it first)", st->path,
+		    errno == EWOULDBLOCK ? "in use" : strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	st->lockfd = fd;
+	return 0;
+}
+
+int
+state_folder_id(struct state *st, const char *account, const char *folder,
+    uint32_t uidvalidity, int create, int64_t *id, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((stmt = state_prepare(st, SLOT_FOLDER_FIND, "SELECT id FROM "
+	    "folder WHERE account = ?1 AND name = ?2", err, errlen)) == NULL)
+		return -1;
+	state_bind_str(stmt, 1, account);
+	state_bind_str(stmt, 2, state_folder_name(folder));
+	rc = sqlite3_step(stmt);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	state_release(SLOT_FOLDER_FIND, stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return state_fail(st, "looking up a folder", err, errlen);
+	if (*id != 0 || !create)
+		return 0;
+	if ((stmt = state_prepare(st, SLOT_FOLDER_ADD, "INSERT INTO folder "
+	    "(account, name, uidvalidity) VALUES (?1, ?2, ?3)", err,
+	    errlen)) == NULL)
+		return -1;
+	state_bind_str(stmt, 1, account);
+	state_bind_str(stmt, 2, state_folder_name(folder));
+	sqlite3_bind_int64(stmt, 3, uidvalidity);
+	rc = sqlite3_step(stmt);
+	state_release(SLOT_FOLDER_ADD, stmt);
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "adding a folder", err, errlen);
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+state_folder_get(struct state *st, const char *account, const char *folder,
+    int64_t *id, uint32_t *uidvalidity, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT id, uidvalidity "
+	    "FROM folder WHERE account = ?1 AND name = ?2", err,
+	    errlen)) == NULL)
+		return -1;
+	state_bind_str(stmt, 1, account);
+	state_bind_str(stmt, 2, state_folder_name(folder));
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(stmt, 0);
+		*uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return state_fail(st, "looking up a folder", err, errlen);
+	return rc == SQLITE_ROW;
+}
+
+int
+state_folder_uidvalidity(struct state *st, const char *account,
+    const char *folder, uint32_t *uidvalidity, char *err, size_t errlen)
+{
+	int64_t	 id;
+
+	return state_folder_get(st, account, folder, &id, uidvalidity, err,
+	    errlen);
+}
+
+static int
+folder_set_aside(struct state *st, int64_t id, uint32_t old, uint32_t new,
+    size_t *moved, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((stmt = state_prepare(st, SLOT_MAX, "INSERT INTO message_old "
+	    "(folder_id, uidvalidity, uid, uidl, status, reason, message_id,"
+	    " size, sha256, location, time, set_aside) SELECT folder_id, ?2,"
+	    " uid, uidl, status, reason, message_id, size, sha256, location,"
+	    " time, ?3 FROM message WHERE folder_id = ?1", err,
+	    errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, old);
+	sqlite3_bind_int64(stmt, 3, state_now());
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "setting old rows aside", err, errlen);
+	*moved = (size_t)sqlite3_changes(st->db);
+	if ((stmt = state_prepare(st, SLOT_MAX, "DELETE FROM message WHERE "
+	    "folder_id = ?1", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "setting old rows aside", err, errlen);
+	if ((stmt = state_prepare(st, SLOT_MAX, "UPDATE folder SET "
+	    "uidvalidity = ?2 WHERE id = ?1", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, new);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "updating UIDVALIDITY", err, errlen);
+	return 0;
+}
+
+int
+state_folder_reset(struct state *st, const char *account, const char *folder,
+    uint32_t uidvalidity, size_t *set_aside, char *err, size_t errlen)
+{
+	int64_t		 id;
+	uint32_t	 old;
+	size_t		 moved = 0;
+	int		 r;
+
+	if (state_begin(st, err, errlen) == -1)
+		return -1;
+	if ((r = state_folder_get(st, account, folder, &id, &old, err,
+	    errlen)) == -1)
+		goto fail;
+	if (r == 0 && state_folder_id(st, account, folder, uidvalidity, 1,
+	    &id, err, errlen) == -1)
+		goto fail;
+	if (r == 1 && old != uidvalidity && folder_set_aside(st, id, old,
+	    uidvalidity, &moved, err, errlen) == -1)
+		goto fail;
+	if (state_commit(st, err, errlen) == -1)
+		return -1;
+	if (set_aside != NULL)
+		*set_aside = moved;
+	return 0;
+fail:
+	state_rollback(st);
+	return -1;
+}
