@@ -10,6 +10,7 @@
 #                   tests/fuzz/corpus, minimized
 #   make bench-mime MIME parser against GMime 3
 #   make bench-rules 100 rules over the corpus, with and without JIT
+#   make depgraph  how the folders depend on each other; fails on a cycle
 #   make bench-fetch IMAP/POP3 fetching against fdm, fetchmail, getmail6,
 #                   mpop, mbsync and a raw client
 
@@ -41,7 +42,7 @@ libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
 	   $(if $(RULES_SRC),$(1)/librules.a) $(1)/libmime.a
 
 .PHONY: all deps demo check unit unit-asan unit-bins unit-asan-bins fuzz \
-	fuzz-all fuzz-bins fuzz-merge bench-mime bench-fetch bench-rules clean
+	fuzz-all fuzz-bins fuzz-merge depgraph bench-mime bench-fetch bench-rules clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 # Objects are built through pattern rules: keep them, or every build
@@ -142,6 +143,9 @@ fuzz fuzz-all:
 
 fuzz-merge: fuzz-bins
 	sh tests/fuzz/merge.sh $(FUZZ_FROM) $(FUZZ_TARGETS)
+
+depgraph:
+	python3 contrib/depgraph.py
 
 bench-mime: deps all
 	sh tests/bench/bench-mime.sh

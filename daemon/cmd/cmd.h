@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cmd.h - the subcommands of the mailsift binary.
+ * daemon/cmd/ - the subcommands of the mailsift binary, one file each
+ * (cmd-run.c, cmd-check.c, cmd-send.c, cmd-state.c, cmd-parse.c,
+ * cmd-test.c), and json.c for their --json output.
  *
- * Each takes the arguments after the subcommand name (argv[0] is the
- * subcommand) and returns the process exit status.
+ * Owns: command-line parsing, exit statuses, what a command prints on
+ * stdout.  Never: protocol, delivery or SQL work of its own - a command
+ * wires together the folders below it (conf, sched, send, store, rules,
+ * mime) and reports.  Nothing but main.c calls into cmd/.
+ *
+ * Each function takes the arguments after the subcommand name (argv[0]
+ * is the subcommand) and returns the process exit status.
  */
 #ifndef DAEMON_CMD_H
 #define DAEMON_CMD_H
