@@ -21,13 +21,9 @@
 
 #include <stddef.h>
 
-struct conn;
+#include "daemon/net/tls.h"	/* struct tls_opts */
 
-struct tls_opts {
-	int		 verify;	/* 0: accept any certificate */
-	const char	*ca_file;	/* NULL: system store */
-	const char	*fingerprint;	/* "sha256:HEX" (colons allowed) */
-};
+struct conn;
 
 /* Connect to host:port (names, IPv4 and IPv6 literals, "[::1]" too;
  * every address is tried in turn, each within timeout_ms, which must be
