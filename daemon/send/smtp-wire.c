@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "daemon/net/conn.h"
+#include "daemon/net/reply.h"
 #include "daemon/util/log.h"
 #include "daemon/send/smtp-wire.h"
 
@@ -201,8 +202,8 @@ reply_add(struct smtp *s, const char *line, size_t len, int first)
 		s->reply[3] = '\0';
 		if (len > 4) {
 			s->reply[3] = ' ';
-			log_clean(line + 4, len - 4, s->reply + 4,
-			    sizeof(s->reply) - 4, LOG_CLEAN_MARK);
+			reply_show(line + 4, len - 4, s->reply + 4,
+			    sizeof(s->reply) - 4);
 		}
 		return;
 	}
@@ -210,8 +211,7 @@ reply_add(struct smtp *s, const char *line, size_t len, int first)
 		return;
 	room = sizeof(s->reply) - used - 1;
 	s->reply[used] = ' ';
-	log_clean(line + 4, len - 4, s->reply + used + 1, room,
-	    LOG_CLEAN_MARK);
+	reply_show(line + 4, len - 4, s->reply + used + 1, room);
 }
 
 int
@@ -232,8 +232,7 @@ smtp_reply(struct smtp *s, const char *what, int ehlo)
 			return -1;
 		}
 		if (!reply_line_valid(line, len)) {
-			log_clean(line, len, show, sizeof(show),
-			    LOG_CLEAN_MARK);
+			reply_show(line, len, show, sizeof(show));
 			smtp_fail(s, SMTP_TEMPFAIL, "%s: the reply \"%s\" is "
 			    "not SMTP", what, show);
 			s->broken = 1;
