@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
+ * daemon/conf/ - what the user configured: conf.h is the front door.
+ * Owns: reading and checking mailsift.conf (conf.c, one way down to
+ * conf-build.c, conf-load.c and conf-text.c), the loaded struct config
+ * (config.h), secrets and password-command (secret.c), the trust rule
+ * for files and programs others could change (trust.c), and loading
+ * each account's rule set (rulesets.c).  Never: connects to a server,
+ * touches the store or mail, or keeps mutable state once a config is
+ * built (a reload builds a new one).  Depends on: util/ (log levels),
+ * rules/ (rulesets.c compiles rule files), libconfuse, libc.
+ *
  * conf.h - mailsift's configuration file (libconfuse).
  *
  * config_load() reads and checks the whole file: an unknown option, a bad

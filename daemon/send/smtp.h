@@ -1,5 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
+ * daemon/send/ - mail that mailsift writes and sends itself (auto-
+ * replies, forwards, redirects, `mailsift send`): smtp.h is the front
+ * door, compose.h the other public header.  Owns: composing a message
+ * (compose*.c, with the mime.types table in mimetypes.c) and one SMTP
+ * submission session per message (smtp.c -> smtp-tx.c -> smtp-wire.c ->
+ * smtp-result.c, one way down).  Never: decides whether or when to send
+ * (act/action-send.c and the store's outbox do), retries, touches the
+ * store or mail files, or logs (results and err buffers carry every
+ * failure).  Depends on: net/ (conn, sasl, reply), conf/ (struct
+ * smtp_server, conf_secret), util/ (log_clean), mime/ (addresses,
+ * encodings), OpenSSL (random), libc.
+ *
  * smtp.h - sending a message by SMTP submission (RFC 5321, 6409).
  *
  * smtp_send() runs one whole session per message: connect (implicit TLS,
