@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/conf/conf.h"
+#include "daemon/conf/conf-build.h"
 #include "daemon/conf/conf-load.h"
+#include "daemon/conf/config.h"
 #include "daemon/conf/conf-text.h"
 
 #define NAME_MAX_LEN	128
@@ -85,15 +86,6 @@ build_path(struct conf_load *ld, cfg_t *sec, const char *opt, char **dst)
 	return -1;
 }
 
-static void
-str_wipe(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 /* Names appear in logs, messages and the state database. */
 static int
 name_check(struct conf_load *ld, cfg_t *sec)
@@ -159,19 +151,6 @@ endpoint_port(struct conf_load *ld, cfg_t *sec, struct endpoint *ep,
 		    ep->tls == TLS_IMPLICIT ? implicit : plain);
 	snprintf(buf, sizeof(buf), "%ld", cfg_getint(sec, "port"));
 	return build_str(ld, &ep->port, buf);
-}
-
-static void
-endpoint_free(struct endpoint *ep)
-{
-	free(ep->label);
-	free(ep->host);
-	free(ep->port);
-	free(ep->tls_ca_file);
-	free(ep->tls_fingerprint);
-	free(ep->user);
-	str_wipe(ep->password);
-	free(ep->password_command);
 }
 
 /* user, password, password-command and tls, for a server that wants a
@@ -416,37 +395,4 @@ conf_build(struct conf_load *ld, cfg_t *cfg)
 		return NULL;
 	}
 	return conf;
-}
-
-void
-config_free(struct config *conf)
-{
-	struct account	*a;
-	size_t		 i, j;
-
-	if (conf == NULL)
-		return;
-	for (i = 0; i < conf->naccounts; i++) {
-		a = &conf->accounts[i];
-		free(a->name);
-		endpoint_free(&a->ep);
-		for (j = 0; j < a->nfolders; j++)
-			free(a->folders[j]);
-		free(a->folders);
-		free(a->path);
-		free(a->deliver);
-		free(a->rules);
-		free(a->smtp);
-	}
-	for (i = 0; i < conf->nsmtp; i++) {
-		free(conf->smtp[i].name);
-		endpoint_free(&conf->smtp[i].ep);
-		free(conf->smtp[i].from);
-	}
-	free(conf->accounts);
-	free(conf->smtp);
-	free(conf->path);
-	free(conf->state);
-	free(conf->user);
-	free(conf);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * conf-load.h - what conf.c (reading, parsing, per-value checks) shares
- * with conf-build.c (checks across options, struct config).
+ * with conf-build.c (checks across options, struct config), implemented
+ * in conf-load.c below both: neither calls the other through it.
  *
  * Internal to the configuration loader; the rest of mailsift uses conf.h.
  * A struct conf_load lives for one config_load() call and collects the
@@ -58,8 +59,5 @@ int		 conf_opt_line(const struct conf_load *, const cfg_t *sec,
 		    const char *);
 /* The first line of sec's options (its closing brace if it has none). */
 int		 conf_section_line(const struct conf_load *, const cfg_t *sec);
-
-/* conf-build.c: the checked struct config, or NULL after conf_fail(). */
-struct config	*conf_build(struct conf_load *, cfg_t *);
 
 #endif

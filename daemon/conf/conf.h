@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
+ * daemon/conf/ - what the user configured: conf.h is the front door.
+ * Owns: reading and checking mailsift.conf (conf.c, one way down to
+ * conf-build.c, conf-load.c and conf-text.c), the loaded struct config
+ * (config.h), secrets and password-command (secret.c), the trust rule
+ * for files and programs others could change (trust.c), and loading
+ * each account's rule set (rulesets.c).  Never: connects to a server,
+ * touches the store or mail, or keeps mutable state once a config is
+ * built (a reload builds a new one).  Depends on: util/ (log levels),
+ * rules/ (rulesets.c compiles rule files), libconfuse, libc.
+ *
  * conf.h - mailsift's configuration file (libconfuse).
  *
  * config_load() reads and checks the whole file: an unknown option, a bad
@@ -22,94 +32,11 @@
 #define DAEMON_CONF_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-enum acct_type {
-	ACCT_IMAP,
-	ACCT_POP3,
-	ACCT_MAILDIR,
-	ACCT_MBOX,
-	ACCT_STDIN
-};
-
-enum tls_mode {
-	TLS_IMPLICIT,
-	TLS_STARTTLS,
-	TLS_NONE
-};
-
-enum auth_mech {
-	AUTH_AUTO,
-	AUTH_PLAIN,
-	AUTH_LOGIN,
-	AUTH_XOAUTH2,
-	AUTH_OAUTHBEARER,
-	AUTH_APOP		/* POP3 only */
-};
-
-/* Where to connect and how to log in: shared by accounts and SMTP. */
-struct endpoint {
-	char		*label;		/* "account 'NAME'" or "smtp 'NAME'" */
-	char		*host;
-	char		*port;		/* set (defaulted) for imap, pop3, smtp */
-	enum tls_mode	 tls;
-	int		 tls_verify;
-	char		*tls_ca_file;
-	char		*tls_fingerprint; /* "sha256:" + 64 lowercase hex */
-	int		 allow_plaintext_auth;
-	char		*user;
-	char		*password;
-	char		*password_command;
-	enum auth_mech	 auth;
-};
-
-struct account {
-	char		*name;
-	enum acct_type	 type;
-	struct endpoint	 ep;
-	char		**folders;	/* IMAP; default { "INBOX" } */
-	size_t		 nfolders;
-	int		 only_unseen;
-	int		 keep;		/* default 1 */
-	int		 idle;
-	long		 poll;		/* seconds; 0: the global one */
-	char		*path;		/* maildir/mbox source */
-	char		*deliver;	/* "maildir:PATH" or "mbox:PATH" */
-	char		*rules;		/* path of the rule file, or NULL */
-	char		*smtp;		/* name of an smtp section, or NULL */
-	int		 line;		/* of its first option, for messages */
-};
-
-struct smtp_server {
-	char		*name;
-	struct endpoint	 ep;
-	char		*from;		/* envelope sender, required */
-	int		 line;		/* as for accounts */
-};
-
-struct config {
-	char			*path;
-	char			*state;		/* SQLite file */
-	int			 log_syslog;
-	int			 log_level;	/* enum log_level */
-	long			 poll;		/* seconds, default 300 */
-	int			 parallel;	/* default 4 */
-	char			*user;		/* drop privileges to, or NULL */
-	uint64_t		 max_size;	/* bytes, default 64M */
-	struct account		*accounts;
-	size_t			 naccounts;
-	struct smtp_server	*smtp;
-	size_t			 nsmtp;
-};
+#include "daemon/conf/config.h"
 
 /* NULL on error, with the message (file:line: option: reason) in err. */
 struct config		*config_load(const char *path, char *err, size_t errlen);
-void			 config_free(struct config *);
-const struct account	*config_account(const struct config *, const char *);
-const struct smtp_server *config_smtp(const struct config *, const char *);
-const char		*acct_type_name(enum acct_type);
-const char		*tls_mode_name(enum tls_mode);
-const char		*auth_mech_name(enum auth_mech);
 /* $XDG_CONFIG_HOME/mailsift/mailsift.conf, else
  * ~/.config/mailsift/mailsift.conf; -1 (message in buf) if neither
  * variable is set or the result does not fit. */

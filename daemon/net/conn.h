@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
+ * daemon/net/ - talking to a server, for any protocol: conn.h is the
+ * front door.  Owns: the TCP connection with its timeouts and deadlines
+ * (conn.c, sock.c), TLS and its verification policy (tls.c, behind
+ * conn.c), the SASL responses and base64 (sasl.c), and how a server's
+ * reply is shown in a message (reply.c).  Never: speaks a mail protocol
+ * (IMAP, POP3, SMTP live in source/ and send/), reads the configuration
+ * file, touches the store or mail files, or logs a secret (the trace
+ * redacts what the caller marks secret).  Depends on: util/ (log),
+ * conf/ (only the enum auth_mech of conf.h, in sasl.h), OpenSSL, libc.
+ *
  * conn.h - a client connection: TCP with timeouts, optionally TLS.
  *
  * TLS is OpenSSL 3, 1.2 or newer, verified by default against the system
@@ -21,13 +31,9 @@
 
 #include <stddef.h>
 
-struct conn;
+#include "daemon/net/tls.h"	/* struct tls_opts */
 
-struct tls_opts {
-	int		 verify;	/* 0: accept any certificate */
-	const char	*ca_file;	/* NULL: system store */
-	const char	*fingerprint;	/* "sha256:HEX" (colons allowed) */
-};
+struct conn;
 
 /* Connect to host:port (names, IPv4 and IPv6 literals, "[::1]" too;
  * every address is tried in turn, each within timeout_ms, which must be

@@ -6,7 +6,7 @@
 
 #include <openssl/evp.h>
 
-#include "daemon/util/log.h"
+#include "daemon/net/reply.h"
 #include "daemon/net/sasl.h"
 
 /* Far above any real token; keeps the int arithmetic of EVP safe. */
@@ -125,7 +125,7 @@ sasl_challenge_text(const char *b64, size_t len, char *out, size_t outlen)
 		free(raw);
 		return;
 	}
-	log_clean((const char *)raw, (size_t)n, out, outlen, LOG_CLEAN_MARK);
+	reply_show((const char *)raw, (size_t)n, out, outlen);
 	free(raw);
 }
 

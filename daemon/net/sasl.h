@@ -46,7 +46,7 @@ char		*sasl_response(enum auth_mech, unsigned step, const char *user,
 void		 sasl_free(char *);
 
 /* Printable text of a base64 server challenge, e.g. the JSON error of
- * XOAUTH2/OAUTHBEARER: decoded and made safe by log_clean() (outlen - 1
+ * XOAUTH2/OAUTHBEARER: decoded and made safe by reply_show() (outlen - 1
  * bytes at most); "(not base64)" if it does not decode. */
 void		 sasl_challenge_text(const char *b64, size_t len, char *out,
 		    size_t outlen);

@@ -19,9 +19,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "daemon/net/conn.h"
-#include "daemon/util/log.h"
 #include "daemon/net/tls.h"
+#include "daemon/util/log.h"
 
 #define TLS_MD_LEN	32	/* sha256 */
 /* "sha256:" and 32 "XX:" groups, the last colon replaced by NUL. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * tls.h - OpenSSL glue behind conn.c; nothing else includes it.
+ * tls.h - OpenSSL glue behind conn.c.  conn.h includes it for struct
+ * tls_opts; nothing but conn.c calls its functions.  It knows nothing
+ * of conn.c (the dependency goes one way: conn -> tls).
  *
  * tls owns the SSL object and the policy: TLS 1.2 or newer, the CA store
  * (system or tls-ca-file), host name or IP checks against the SANs, the
@@ -16,7 +18,13 @@
 #include <stddef.h>
 
 struct tls;
-struct tls_opts;
+
+/* The TLS policy of one connection, as the user configured it. */
+struct tls_opts {
+	int		 verify;	/* 0: accept any certificate */
+	const char	*ca_file;	/* NULL: system store */
+	const char	*fingerprint;	/* "sha256:HEX" (colons allowed) */
+};
 
 enum tls_io {
 	TLS_IO_OK,

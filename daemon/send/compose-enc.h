@@ -91,9 +91,6 @@ int	compose_date(time_t, char *out, size_t outlen);
 /* Skip an mbox "From " line at *s: it is not part of the message. */
 void	compose_mbox_skip(const char **s, size_t *len);
 
-/* compose-types.c: 1 if s is "type/subtype", both RFC 2045 tokens. */
-int	compose_type_is_valid(const char *, size_t);
-
 /* 1 if s holds only ASCII. */
 int	compose_is_ascii(const char *, size_t);
 

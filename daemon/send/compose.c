@@ -16,6 +16,7 @@
 
 #include "daemon/send/compose.h"
 #include "daemon/send/compose-enc.h"
+#include "daemon/send/mimetypes.h"
 #include "mime/address.h"
 #include "mime/charset.h"
 
@@ -96,7 +97,7 @@ attachment_type(const struct compose_msg *m,
     const struct compose_attachment *a)
 {
 	return a->type != NULL ? a->type :
-	    compose_types_lookup(m->types, a->filename);
+	    mimetypes_lookup(m->types, a->filename);
 }
 
 static int
@@ -108,7 +109,7 @@ attachment_check(const struct compose_msg *m,
 	if (a->filename != NULL && compose_check_field("attachment name",
 	    a->filename, err, errlen) == -1)
 		return -1;
-	if (!compose_type_is_valid(type, strlen(type))) {
+	if (!mimetype_is_valid(type, strlen(type))) {
 		snprintf(err, errlen, "attachment %s: content type '%.64s' "
 		    "is not type/subtype", a->filename != NULL ?
 		    a->filename : "(unnamed)", type);

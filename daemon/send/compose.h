@@ -6,7 +6,7 @@
  * The result is a complete RFC 5322 message with CRLF line ends in a
  * struct mime_buf, ready for smtp_send().  compose never does network
  * I/O and never logs; it reads the clock, the random source, the host
- * name and (once per process, or through compose_types_load())
+ * name and (once per process, or through mimetypes_load())
  * /etc/mime.types.
  *
  * Strings are C strings in UTF-8.  Anything that goes into a header
@@ -47,8 +47,8 @@
 
 #include "mime/buf.h"
 
-/* Content types by file name extension. */
-struct compose_types;
+/* Content types by file name extension: mimetypes.h. */
+struct mimetypes;
 
 struct compose_attachment {
 	const char	*filename;	/* shown to the reader; NULL: none */
@@ -78,7 +78,7 @@ struct compose_msg {
 	const char	*auto_submitted;	/* RFC 3834 keyword, or NULL */
 	const char	*msgid_host;	/* NULL: see above */
 	time_t		 date;		/* 0: now */
-	const struct compose_types *types; /* NULL: the process's table */
+	const struct mimetypes *types;	/* NULL: the process's table */
 };
 
 /*
@@ -150,20 +150,5 @@ int	compose_redirect(const struct compose_redirect *, struct mime_buf *out,
 int	compose_addrs(const char *const *lists, size_t nlists, char ***addrs,
 	    size_t *naddrs, char *err, size_t errlen);
 void	compose_addrs_free(char **);
-
-/*
- * Content types.  compose_types_load() reads a mime.types file ("type
- * ext ext ..." lines, '#' comments); NULL path means /etc/mime.types.
- * A file that does not exist is no error: a small built-in table is
- * used, and consulted after the file in any case.
- */
-struct compose_types *compose_types_load(const char *path, char *err,
-		    size_t errlen);
-void		 compose_types_free(struct compose_types *);
-/* "type/subtype" for the file name's extension (case-insensitive);
- * application/octet-stream when unknown.  NULL table: the process's,
- * loaded from /etc/mime.types on first use. */
-const char	*compose_types_lookup(const struct compose_types *,
-		    const char *filename);
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * smtp-tx.c - the mail transaction of the SMTP client: MAIL FROM with
  * its parameters, RCPT TO for each recipient, DATA, the dot-stuffed
- * message and the end of data; see smtp.h and smtp-int.h.
+ * message and the end of data; see smtp-tx.h and smtp-wire.h.
  *
  * With PIPELINING (RFC 2920) MAIL, every RCPT and DATA go out in one
  * group, at most SMTP_WINDOW commands ahead of the replies so that
@@ -18,8 +18,7 @@
 
 #include "daemon/net/conn.h"
 #include "daemon/util/log.h"
-#include "daemon/send/smtp.h"
-#include "daemon/send/smtp-int.h"
+#include "daemon/send/smtp-tx.h"
 
 /* Commands in flight when pipelining. */
 #define SMTP_WINDOW	32

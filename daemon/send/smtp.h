@@ -1,5 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
+ * daemon/send/ - mail that mailsift writes and sends itself (auto-
+ * replies, forwards, redirects, `mailsift send`): smtp.h is the front
+ * door, compose.h the other public header.  Owns: composing a message
+ * (compose*.c, with the mime.types table in mimetypes.c) and one SMTP
+ * submission session per message (smtp.c -> smtp-tx.c -> smtp-wire.c ->
+ * smtp-result.c, one way down).  Never: decides whether or when to send
+ * (act/action-send.c and the store's outbox do), retries, touches the
+ * store or mail files, or logs (results and err buffers carry every
+ * failure).  Depends on: net/ (conn, sasl, reply), conf/ (struct
+ * smtp_server, conf_secret), util/ (log_clean), mime/ (addresses,
+ * encodings), OpenSSL (random), libc.
+ *
  * smtp.h - sending a message by SMTP submission (RFC 5321, 6409).
  *
  * smtp_send() runs one whole session per message: connect (implicit TLS,
@@ -27,34 +39,7 @@
 #include <stddef.h>
 
 #include "daemon/conf/conf.h"
-
-enum smtp_status {
-	SMTP_OK,		/* the server took the message */
-	SMTP_TEMPFAIL,		/* try again later: 4xx, network, TLS */
-	SMTP_PERMFAIL		/* do not retry as it is: 5xx, or refused
-				 * here for a reason waiting cannot fix */
-};
-
-/* How much of a server's reply is kept. */
-#define SMTP_REPLY_MAX	256
-
-struct smtp_rcpt_result {
-	enum smtp_status status;
-	int		 code;		/* the deciding reply code, 0: none */
-	char		 reply[SMTP_REPLY_MAX];	/* that reply, printable */
-};
-
-struct smtp_result {
-	/* SMTP_OK when every recipient has it; else the worst outcome,
-	 * SMTP_PERMFAIL beating SMTP_TEMPFAIL. */
-	enum smtp_status	 status;
-	/* The first thing that went wrong: "smtp 'NAME' host:port: RCPT
-	 * TO:<x>: server said "550 ..."" ("" when all went well). */
-	char			 error[1024];
-	struct smtp_rcpt_result	*rcpts;		/* one per recipient */
-	size_t			 nrcpts;
-	size_t			 naccepted;	/* recipients with SMTP_OK */
-};
+#include "daemon/send/smtp-result.h"
 
 /*
  * Send msg (a whole RFC 5322 message, CRLF or LF line ends) from the
@@ -83,9 +68,6 @@ int		 smtp_send_then(const struct smtp_server *, const char *from,
 		    const char *const *rcpts, size_t n, const char *msg,
 		    size_t len, struct smtp_result *res, smtp_done_fn done,
 		    void *ctx);
-void		 smtp_result_free(struct smtp_result *);
-/* "ok", "temporary failure", "permanent failure". */
-const char	*smtp_status_name(enum smtp_status);
 
 /* Milliseconds to wait for the server at each step (default 120000),
  * and for its answer to the end of the data, when it may be busy

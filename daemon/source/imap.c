@@ -13,6 +13,7 @@
 
 #include "mime/charset.h"
 #include "daemon/net/conn.h"
+#include "daemon/net/reply.h"
 #include "daemon/source/imap.h"
 #include "daemon/util/log.h"
 #include "daemon/net/sasl.h"
@@ -147,7 +148,7 @@ set_err(struct imap *s, const char *what, const char *text, size_t len)
 
 	/* a hostile reply is shown bounded and printable */
 	snprintf(s->err, sizeof(s->err), "%s: %s", what,
-	    log_clean(text, len, show, sizeof(show), LOG_CLEAN_MARK));
+	    reply_show(text, len, show, sizeof(show)));
 }
 
 /* One whole response.  A failure leaves the stream where it stopped

@@ -15,6 +15,7 @@
 
 #include "daemon/conf/conf.h"
 #include "daemon/net/conn.h"
+#include "daemon/net/reply.h"
 #include "daemon/pipeline/fetch.h"
 #include "daemon/util/log.h"
 #include "daemon/source/pop3-int.h"
@@ -93,7 +94,7 @@ pop3_uidl_line(struct pop3 *p, const char *line, size_t len)
 	return 0;
 bad:
 	pop3_error(p, "UIDL: bad line \"%s\"; the server is broken",
-	    log_clean(line, len, show, sizeof(show), LOG_CLEAN_MARK));
+	    reply_show(line, len, show, sizeof(show)));
 	return -1;
 }
 
@@ -189,7 +190,7 @@ pop3_list_line(struct pop3 *p, const char *line, size_t len)
 	return 0;
 bad:
 	pop3_error(p, "LIST: bad line \"%s\"; the server is broken",
-	    log_clean(line, len, show, sizeof(show), LOG_CLEAN_MARK));
+	    reply_show(line, len, show, sizeof(show)));
 	return -1;
 }
 
@@ -528,7 +529,7 @@ pop3_dele_reply(struct pop3 *p, const struct pop3_msg *m, size_t *ndele)
 	log_warn("account %s: pop3 %s:%s: %s (UIDL %s) refused: \"%s\"; it "
 	    "stays on the server and is deleted in a later round",
 	    p->acct->name, p->ep->host, p->ep->port, what, m->uidl,
-	    log_clean(line, len, show, sizeof(show), LOG_CLEAN_MARK));
+	    reply_show(line, len, show, sizeof(show)));
 	return 0;
 }
 
@@ -587,7 +588,7 @@ pop3_quit(struct pop3 *p, size_t ndele)
 		    "\"%s\"; %zu message(s) marked for deletion may stay on "
 		    "the server until a later round", p->acct->name,
 		    p->ep->host, p->ep->port,
-		    log_clean(line, len, show, sizeof(show), LOG_CLEAN_MARK), ndele);
+		    reply_show(line, len, show, sizeof(show)), ndele);
 }
 
 static int

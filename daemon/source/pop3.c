@@ -29,6 +29,7 @@
 
 #include "daemon/conf/conf.h"
 #include "daemon/net/conn.h"
+#include "daemon/net/reply.h"
 #include "daemon/pipeline/fetch.h"
 #include "daemon/util/log.h"
 #include "daemon/source/pop3-int.h"
@@ -78,7 +79,7 @@ pop3_reply_error(struct pop3 *p, const char *what, const char *line,
 	char	 show[LOG_SHOW_SIZE];
 
 	pop3_error(p, "%s failed: server said \"%s\"%s%s", what,
-	    log_clean(line, len, show, sizeof(show), LOG_CLEAN_MARK),
+	    reply_show(line, len, show, sizeof(show)),
 	    hint[0] ? "; " : "", hint);
 }
 

@@ -1,21 +1,56 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * state.h - what mailsift remembers between runs: a SQLite database.
+ * daemon/store/ - what mailsift remembers between runs.  state.h is the
+ * front door; with outbox.h and serverops.h it is the whole interface
+ * of the store: callers never see a backend's type, statement or query.
  *
- * For every account and folder the store keeps the folder's UIDVALIDITY
- * and one row per message that was delivered, skipped (too large) or
- * recognised as a duplicate; POP3 accounts use the folder "" and key
- * their messages by UIDL.  Rows are only ever moved aside, never dropped,
- * when a folder's UIDVALIDITY changes; `mailsift state forget` is the one
- * way to delete them.  The intent journal (state-journal.c) records each
+ * Owns: per account and folder the UIDVALIDITY and one row per message
+ * delivered, skipped or recognised as a duplicate (set-aside rows when a
+ * UIDVALIDITY changes), the intent journal, the outbox of outgoing mail
+ * with the reply rate limit and the action log, and the queue of
+ * server-side actions.  Never: touches mail files, the network or the
+ * configuration, never logs (errors go to the caller's err buffer).
+ * Depends on: libc and the backend's library only (SQLite today).
+ *
+ * Backends.  SQLite is the one backend: sqlite.c opens the file and owns
+ * the schema, sqlite-known.c, sqlite-journal.c, sqlite-admin.c,
+ * sqlite-outbox.c and sqlite-serverops.c implement the rest, and
+ * sqlite-int.h is its inside; no SQL and no sqlite3 type exist elsewhere.
+ * records.c holds what any backend shares (set lookups, the frees).  A
+ * second backend (PostgreSQL, say) is a new file set store/pg*.c behind
+ * these same headers; callers do not change.  What every backend must
+ * guarantee:
+ *   - durability: a function that returned 0 has its change on stable
+ *     storage (SQLite: WAL with synchronous=FULL), so it survives a crash
+ *     or power loss - the delivery guarantee of deliver.h rests on it;
+ *   - atomicity, each call all or nothing:
+ *     state_folder_reset() (new UIDVALIDITY and moving the old rows
+ *     aside), state_mark_skipped(), state_seen_content() (using up a
+ *     set-aside row and recording the duplicate), state_intents_record(),
+ *     state_intents_complete() and state_intents_rollback() (each the
+ *     whole array), state_forget(), state_reply_allow() and
+ *     state_reply_queue() (the limit and the queued message together),
+ *     state_outbox_add() (idempotent on its key), and each single-row
+ *     update (state_outbox_sent/retry/failed, state_server_op_add/done,
+ *     state_action_mark);
+ *   - isolation between processes and threads: concurrent writers wait
+ *     for each other, never see half a transaction; state_claim() is
+ *     exclusive per store;
+ *   - reads (the UID/UIDL sets, the lists) see committed data only, and
+ *     the sets come sorted (uidset_has() and uidlset_has() bisect).
+ *
+ * The data.  For every account and folder the store keeps the folder's
+ * UIDVALIDITY and one row per message that was delivered, skipped (too
+ * large) or recognised as a duplicate; POP3 accounts use the folder ""
+ * and key their messages by UIDL.  Rows are only ever moved aside, never
+ * dropped, when a folder's UIDVALIDITY changes; `mailsift state forget`
+ * is the one way to delete them.  The intent journal records each
  * delivery before its file becomes visible, so that delivery_recover()
  * can finish or undo it after a crash: see deliver.h for the guarantee.
  *
- * The database is in WAL mode with synchronous=FULL, so a committed
- * transaction survives power loss.  A handle belongs to one thread; open
- * one per thread, concurrent writers wait for each other (busy timeout).
- * Every function that can fail returns -1 and writes a message naming
- * the state file into err; this module never touches mail files.
+ * A handle belongs to one thread; open one per thread.  Every function
+ * that can fail returns -1 and writes a message naming the store into
+ * err.
  */
 #ifndef DAEMON_STATE_H
 #define DAEMON_STATE_H

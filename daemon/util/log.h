@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
+ * daemon/util/ - small helpers every other folder may use, none of
+ * which knows a protocol, the configuration or the store: log.h is the
+ * front door.  Owns: the log and the one cleaning of hostile text
+ * (log.c), safe path walking and file names for what a message named
+ * (safepath.c, safename.c), a message file read or mapped (mailfile.c),
+ * and keeping the common iconv converters loaded (charsets.c).  Never:
+ * includes a header of another daemon/ folder (it is the bottom of
+ * daemon/), talks to the network.  Depends on: mime/ (UTF-8 and charset
+ * helpers), libc.
+ *
  * log.h - mailsift's log: stderr or syslog, one level threshold.
  *
  * Messages are single lines; callers never pass secrets (passwords,

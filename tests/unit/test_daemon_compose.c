@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "daemon/send/compose.h"
+#include "daemon/send/mimetypes.h"
 #include "mime/mime.h"
 
 struct decoded {
@@ -875,7 +876,7 @@ test_mime_types(void **state)
 	    "not-a-type ignored\n"
 	    "image/x-long " "0123456789012345678901234567890123456789 ok\n"
 	    "\n";
-	struct compose_types	*t;
+	struct mimetypes	*t;
 	char			 path[] = "/tmp/test-compose-XXXXXX", err[256];
 	int			 fd;
 
@@ -885,35 +886,35 @@ test_mime_types(void **state)
 	assert_int_equal(write(fd, file, sizeof(file) - 1),
 	    (ssize_t)(sizeof(file) - 1));
 	close(fd);
-	t = compose_types_load(path, err, sizeof(err));
+	t = mimetypes_load(path, err, sizeof(err));
 	unlink(path);
 	assert_non_null(t);
-	assert_string_equal(compose_types_lookup(t, "a.foo"),
+	assert_string_equal(mimetypes_lookup(t, "a.foo"),
 	    "application/x-first");
-	assert_string_equal(compose_types_lookup(t, "dir.d/A.BAR"),
+	assert_string_equal(mimetypes_lookup(t, "dir.d/A.BAR"),
 	    "application/x-first");
-	assert_string_equal(compose_types_lookup(t, "x.cus"),
+	assert_string_equal(mimetypes_lookup(t, "x.cus"),
 	    "text/x-custom");
-	assert_string_equal(compose_types_lookup(t, "x.ok"), "image/x-long");
-	assert_string_equal(compose_types_lookup(t, "x.ignored"),
+	assert_string_equal(mimetypes_lookup(t, "x.ok"), "image/x-long");
+	assert_string_equal(mimetypes_lookup(t, "x.ignored"),
 	    "application/octet-stream");
 	/* The built-in table answers for what the file lacks. */
-	assert_string_equal(compose_types_lookup(t, "doc.PDF"),
+	assert_string_equal(mimetypes_lookup(t, "doc.PDF"),
 	    "application/pdf");
-	assert_string_equal(compose_types_lookup(t, "noext"),
+	assert_string_equal(mimetypes_lookup(t, "noext"),
 	    "application/octet-stream");
-	assert_string_equal(compose_types_lookup(t, ".hidden"),
+	assert_string_equal(mimetypes_lookup(t, ".hidden"),
 	    "application/octet-stream");
-	assert_string_equal(compose_types_lookup(t, "trailing."),
+	assert_string_equal(mimetypes_lookup(t, "trailing."),
 	    "application/octet-stream");
-	compose_types_free(t);
+	mimetypes_free(t);
 	/* No file at all: the built-in table alone. */
-	t = compose_types_load("/nonexistent/mime.types", err, sizeof(err));
+	t = mimetypes_load("/nonexistent/mime.types", err, sizeof(err));
 	assert_non_null(t);
-	assert_string_equal(compose_types_lookup(t, "a.png"), "image/png");
-	compose_types_free(t);
+	assert_string_equal(mimetypes_lookup(t, "a.png"), "image/png");
+	mimetypes_free(t);
 	/* The process's table (the system file or the built-in one). */
-	assert_string_equal(compose_types_lookup(NULL, "a.jpg"),
+	assert_string_equal(mimetypes_lookup(NULL, "a.jpg"),
 	    "image/jpeg");
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for daemon/store/state-outbox.c: the outgoing queue, the reply
+/* Unit tests for daemon/store/sqlite-outbox.c: the outgoing queue, the reply
  * rate limit and the action log, on a real SQLite file; and when the
  * sender (daemon/act/action-send.c) records a message sent, against a fake
  * SMTP server. */

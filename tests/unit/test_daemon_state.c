@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_daemon_state.c - the state store (daemon/store/state.c, state-journal.c,
- * state-admin.c) and `mailsift state` (daemon/cmd/cmd-state.c).
+ * test_daemon_state.c - the state store's SQLite backend
+ * (daemon/store/sqlite.c, sqlite-journal.c, sqlite-admin.c) and
+ * `mailsift state` (daemon/cmd/cmd-state.c).
  */
 #include <sys/stat.h>
 

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: ISC */
-/* state-serverops.c - pending server-side actions; see serverops.h. */
+/* sqlite-serverops.c - pending server-side actions (SQLite backend); see
+ * serverops.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon/store/serverops.h"
-#include "daemon/store/state-int.h"
+#include "daemon/store/sqlite-int.h"
 
 int
 state_server_op_add(struct state *st, const char *account, const char *folder,
@@ -96,18 +97,6 @@ state_server_ops_ready(struct state *st, const char *account,
 	}
 	*out = v;
 	return 0;
-}
-
-void
-state_server_ops_free(struct server_op *v, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		free(v[i].action);
-		free(v[i].arg);
-	}
-	free(v);
 }
 
 int

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * state-journal.c - the intent journal: deliveries recorded before they
- * become visible and resolved after.  See state.h and deliver.h.
+ * sqlite-journal.c - the intent journal: deliveries recorded before they
+ * become visible and resolved after (SQLite backend).  See state.h and
+ * deliver.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/store/state-int.h"
+#include "daemon/store/sqlite-int.h"
 
 static const char *const target_names[] = { "maildir", "mbox" };
 
@@ -267,23 +268,3 @@ state_intents_pending(struct state *st, struct state_intent **out,
 	return -1;
 }
 
-void
-state_intent_clear(struct state_intent *in)
-{
-	free(in->account);
-	free(in->folder);
-	free(in->uidl);
-	free(in->path);
-	free(in->name);
-	in->account = in->folder = in->uidl = in->path = in->name = NULL;
-}
-
-void
-state_intents_free(struct state_intent *v, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		state_intent_clear(&v[i]);
-	free(v);
-}

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * state-admin.c - what `mailsift state` shows and forgets.  See state.h.
+ * sqlite-admin.c - what `mailsift state` shows and forgets (SQLite
+ * backend).  See state.h.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/store/state-int.h"
+#include "daemon/store/sqlite-int.h"
 
 static const char *
 column_str(sqlite3_stmt *stmt, int col)

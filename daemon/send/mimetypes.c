@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * compose-types.c - content types of attachments by file name
- * extension: mime.types and a built-in table; see compose.h.
+ * mimetypes.c - the mime.types table: content types of attachments by
+ * file name extension, from /etc/mime.types (or a given file) and a
+ * built-in table; see mimetypes.h.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -9,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/send/compose.h"
-#include "daemon/send/compose-enc.h"
+#include "daemon/send/mimetypes.h"
 
 #define TYPES_PATH		"/etc/mime.types"
 /* Debian's file is 60 KB; anything this big is not a mime.types. */
@@ -25,7 +25,7 @@ struct type_entry {
 	size_t		 order;		/* the first mention wins */
 };
 
-struct compose_types {
+struct mimetypes {
 	struct type_entry	*v;
 	size_t			 n, cap;
 };
@@ -72,7 +72,7 @@ static const struct builtin_type {
 };
 
 static pthread_once_t		 process_once = PTHREAD_ONCE_INIT;
-static struct compose_types	*process_types;
+static struct mimetypes		*process_types;
 
 static int
 entry_cmp(const void *a, const void *b)
@@ -92,7 +92,7 @@ is_token_char(char c)
 }
 
 int
-compose_type_is_valid(const char *s, size_t len)
+mimetype_is_valid(const char *s, size_t len)
 {
 	const char	*slash = memchr(s, '/', len);
 	size_t		 i;
@@ -120,7 +120,7 @@ ext_is_valid(const char *s, size_t len)
 }
 
 static int
-types_add(struct compose_types *t, const char *ext, size_t elen,
+types_add(struct mimetypes *t, const char *ext, size_t elen,
     const char *type, size_t tlen)
 {
 	struct type_entry	*nv, *e;
@@ -166,7 +166,7 @@ skip_word(const char *s, size_t len, size_t i)
 /* One line: "type ext ext ...".  Malformed lines are skipped, as other
  * readers of the file do. */
 static int
-types_parse_line(struct compose_types *t, const char *s, size_t len)
+types_parse_line(struct mimetypes *t, const char *s, size_t len)
 {
 	const char	*hash = memchr(s, '#', len);
 	size_t		 i, start, tstart, tlen;
@@ -176,7 +176,7 @@ types_parse_line(struct compose_types *t, const char *s, size_t len)
 	tstart = skip_space(s, len, 0);
 	i = skip_word(s, len, tstart);
 	tlen = i - tstart;
-	if (tlen == 0 || !compose_type_is_valid(s + tstart, tlen))
+	if (tlen == 0 || !mimetype_is_valid(s + tstart, tlen))
 		return 0;
 	for (;;) {
 		start = skip_space(s, len, i);
@@ -190,7 +190,7 @@ types_parse_line(struct compose_types *t, const char *s, size_t len)
 }
 
 static int
-types_parse(struct compose_types *t, const char *data, size_t len)
+types_parse(struct mimetypes *t, const char *data, size_t len)
 {
 	const char	*nl;
 	size_t		 pos = 0, n;
@@ -238,10 +238,10 @@ file_read(const char *path, size_t *len, int *missing, char *err,
 	return buf;
 }
 
-struct compose_types *
-compose_types_load(const char *path, char *err, size_t errlen)
+struct mimetypes *
+mimetypes_load(const char *path, char *err, size_t errlen)
 {
-	struct compose_types	*t;
+	struct mimetypes	*t;
 	char			*data;
 	size_t			 len = 0;
 	int			 missing;
@@ -261,7 +261,7 @@ compose_types_load(const char *path, char *err, size_t errlen)
 	if (types_parse(t, data, len) == -1) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		free(data);
-		compose_types_free(t);
+		mimetypes_free(t);
 		return NULL;
 	}
 	free(data);
@@ -269,7 +269,7 @@ compose_types_load(const char *path, char *err, size_t errlen)
 }
 
 void
-compose_types_free(struct compose_types *t)
+mimetypes_free(struct mimetypes *t)
 {
 	size_t	 i;
 
@@ -289,11 +289,11 @@ process_types_load(void)
 	char	 err[256];
 
 	/* Unreadable: the built-in table still answers. */
-	process_types = compose_types_load(NULL, err, sizeof(err));
+	process_types = mimetypes_load(NULL, err, sizeof(err));
 }
 
 static const char *
-types_find(const struct compose_types *t, const char *ext)
+types_find(const struct mimetypes *t, const char *ext)
 {
 	size_t	 lo = 0, hi = t->n, mid;
 	int	 c;
@@ -320,7 +320,7 @@ builtin_cmp(const void *key, const void *elem)
 }
 
 const char *
-compose_types_lookup(const struct compose_types *t, const char *filename)
+mimetypes_lookup(const struct mimetypes *t, const char *filename)
 {
 	const struct builtin_type	*b;
 	const char			*base, *dot, *type;

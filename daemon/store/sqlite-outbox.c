@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * state-outbox.c - the outgoing queue, the reply rate limit and the log
- * of actions done; see outbox.h.
+ * sqlite-outbox.c - the outgoing queue, the reply rate limit and the log
+ * of actions done (SQLite backend); see outbox.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon/store/outbox.h"
-#include "daemon/store/state-int.h"
+#include "daemon/store/sqlite-int.h"
 
 /* Run one statement that changes rows; the number changed, or -1. */
 static int
@@ -123,19 +123,6 @@ state_outbox_due(struct state *st, const char *account, int64_t now,
 	}
 	*out = v;
 	return 0;
-}
-
-void
-state_outbox_entry_free(struct outbox_entry *e)
-{
-	free(e->account);
-	free(e->smtp);
-	free(e->sender);
-	free(e->rcpts);
-	if (e->data != NULL)
-		explicit_bzero(e->data, e->len);
-	free(e->data);
-	memset(e, 0, sizeof(*e));
 }
 
 static int

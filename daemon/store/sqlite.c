@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * state.c - the state store: opening, schema, the helpers the other
- * state-*.c files share, and folders with their UIDVALIDITY.  See
- * state.h.
+ * sqlite.c - the SQLite backend of the state store: opening, schema,
+ * the helpers the other sqlite-*.c files share, and folders with their
+ * UIDVALIDITY.  Implements state.h; SQL lives only in sqlite*.c.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/store/state-int.h"
+#include "daemon/store/sqlite-int.h"
 
 #define STATE_SCHEMA	1
 /* Writers of other threads and processes hold the lock for one batch:

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * state-int.h - what state.c and the state-*.c files share:
- * the handle, its statement cache and the error and transaction helpers.
- * Nothing outside those files includes it.
+ * sqlite-int.h - the inside of the SQLite backend: what sqlite.c and the
+ * sqlite-*.c files share - the handle (struct state), its statement
+ * cache and the error and transaction helpers.  Nothing outside
+ * daemon/store/sqlite*.c includes it; callers see only state.h,
+ * outbox.h and serverops.h.
  */
-#ifndef DAEMON_STATE_INT_H
-#define DAEMON_STATE_INT_H
+#ifndef DAEMON_STORE_SQLITE_INT_H
+#define DAEMON_STORE_SQLITE_INT_H
 
 #include <sqlite3.h>
 

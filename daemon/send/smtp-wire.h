@@ -1,21 +1,31 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * smtp-int.h - internals shared by the SMTP client's files (smtp.c: the
- * session, EHLO, STARTTLS, AUTH, results; smtp-tx.c: MAIL, RCPT, DATA
- * and pipelining).  Not for other modules; smtp.h is the API.
+ * smtp-wire.h - the SMTP client's wire, shared by the session (smtp.c)
+ * and the mail transaction (smtp-tx.c): the session state, commands
+ * out, replies in (with the EHLO keywords they announce), and the first
+ * failure kept for the result.  Not for other modules; smtp.h is the
+ * API.  It knows nothing of the session's steps or of the transaction:
+ * both call down into it, never the other way.
  *
  * Every reply goes through smtp_reply(); every failure through
  * smtp_fail(), smtp_io_fail() or smtp_reply_fail(), which keep the first
- * one for the result, so an odd server lands in one place.
+ * one for the result, so an odd server lands in one place.  Server text
+ * is shown through reply_show() (net/reply.h), bounded and printable.
  */
-#ifndef DAEMON_SMTP_INT_H
-#define DAEMON_SMTP_INT_H
+#ifndef DAEMON_SEND_SMTP_WIRE_H
+#define DAEMON_SEND_SMTP_WIRE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "daemon/conf/conf.h"
-#include "daemon/send/smtp.h"
+#include "daemon/send/smtp-result.h"
+
+/* RFC 5321 4.5.3.1.5 says 512 octets a reply line; servers go beyond. */
+#define SMTP_LINE_MAX		4096
+/* RFC 5321 4.5.3.1.4: a command line is at most 512 octets; an AUTH
+ * with its initial response must fit too (RFC 4954 4). */
+#define SMTP_COMMAND_MAX	512
 
 #define EXT_PIPELINING	0x01
 #define EXT_SIZE	0x02
@@ -69,7 +79,6 @@ struct smtp {
 	char			 fail_reply[SMTP_REPLY_MAX];
 };
 
-/* smtp.c */
 void	smtp_fail(struct smtp *, enum smtp_status, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* The connection failed while doing `what`: temporary, no QUIT. */
@@ -77,7 +86,6 @@ void	smtp_io_fail(struct smtp *, const char *what);
 /* The reply just read refused `what`: temporary for 4xx, else
  * permanent for 5xx; hint (may be "") says what the user can do. */
 void	smtp_reply_fail(struct smtp *, const char *what, const char *hint);
-enum smtp_status smtp_code_status(int code);
 /* Read one whole (multi-line) reply into s->code and s->reply; the
  * code, or -1 after smtp_io_fail().  With ehlo set, the lines after the
  * first are read as EHLO keywords. */
@@ -86,12 +94,5 @@ int	smtp_reply(struct smtp *, const char *what, int ehlo);
 int	smtp_queue(struct smtp *, const char *what, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	smtp_flush(struct smtp *, const char *what);
-
-/* smtp-tx.c: the envelope's addresses, before connecting: a bad sender
- * fails the whole message, a bad recipient only itself; -1 when there
- * is nothing left to send. */
-int	smtp_envelope_check(struct smtp *);
-/* MAIL, RCPT, DATA and the end of data. */
-int	smtp_transaction(struct smtp *);
 
 #endif

@@ -1,31 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * state-known.c - which messages are known: the UID and UIDL sets the
+ * sqlite-known.c - which messages are known: the UID and UIDL sets the
  * fetch loop asks, skipped messages, and duplicates recognised after a
- * UIDVALIDITY change.  See state.h.
+ * UIDVALIDITY change (SQLite backend).  See state.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/store/state-int.h"
-
-static int
-uidset_add(struct uidset *set, size_t *cap, uint32_t uid)
-{
-	uint32_t	*v;
-	size_t		 ncap;
-
-	if (set->n == *cap) {
-		ncap = *cap == 0 ? 256 : *cap * 2;
-		if ((v = reallocarray(set->v, ncap, sizeof(*v))) == NULL)
-			return -1;
-		set->v = v;
-		*cap = ncap;
-	}
-	set->v[set->n++] = uid;
-	return 0;
-}
+#include "daemon/store/records-int.h"
+#include "daemon/store/sqlite-int.h"
 
 static const char uids_known_sql[] = "SELECT m.uid FROM message m"
     " JOIN folder f ON f.id = m.folder_id WHERE f.account = ?1 AND"
@@ -100,83 +84,6 @@ state_uids_deletable(struct state *st, const char *account,
 	    err, errlen);
 }
 
-int
-uidset_has(const struct uidset *set, uint32_t uid)
-{
-	size_t	 lo = 0, hi = set->n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (set->v[mid] == uid)
-			return 1;
-		if (set->v[mid] < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
-void
-uidset_free(struct uidset *set)
-{
-	free(set->v);
-	set->v = NULL;
-	set->n = 0;
-}
-
-/* Strings are packed in one buffer; v is built once it stops moving. */
-struct uidl_loader {
-	char	*buf;
-	size_t	 len;
-	size_t	 cap;
-	size_t	*off;
-	size_t	 n;
-	size_t	 ncap;
-};
-
-static int
-uidl_loader_add(struct uidl_loader *l, const char *s, size_t len)
-{
-	char	*buf;
-	size_t	*off, cap;
-
-	if (l->n == l->ncap) {
-		cap = l->ncap == 0 ? 256 : l->ncap * 2;
-		if ((off = reallocarray(l->off, cap, sizeof(*off))) == NULL)
-			return -1;
-		l->off = off;
-		l->ncap = cap;
-	}
-	if (l->cap - l->len < len + 1) {
-		cap = (l->cap + len + 1) * 2;
-		if ((buf = realloc(l->buf, cap)) == NULL)
-			return -1;
-		l->buf = buf;
-		l->cap = cap;
-	}
-	memcpy(l->buf + l->len, s, len);
-	l->buf[l->len + len] = '\0';
-	l->off[l->n++] = l->len;
-	l->len += len + 1;
-	return 0;
-}
-
-static int
-uidl_loader_finish(struct uidl_loader *l, struct uidlset *set)
-{
-	size_t	 i;
-
-	if (l->n > 0 && (set->v = calloc(l->n, sizeof(*set->v))) == NULL)
-		return -1;
-	for (i = 0; i < l->n; i++)
-		set->v[i] = l->buf + l->off[i];
-	set->n = l->n;
-	set->strings = l->buf;
-	l->buf = NULL;
-	return 0;
-}
-
 static const char uidls_known_sql[] = "SELECT m.uidl FROM message m"
     " JOIN folder f ON f.id = m.folder_id WHERE f.account = ?1 AND"
     " f.name = ?2 AND m.uidl IS NOT NULL UNION SELECT uidl FROM"
@@ -234,32 +141,6 @@ state_uidls_deletable(struct state *st, const char *account,
 {
 	return uidls_load(st, uidls_done_sql, account, folder, set, err,
 	    errlen);
-}
-
-int
-uidlset_has(const struct uidlset *set, const char *uidl)
-{
-	size_t	 lo = 0, hi = set->n, mid;
-	int	 c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(set->v[mid], uidl)) == 0)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
-void
-uidlset_free(struct uidlset *set)
-{
-	free(set->v);
-	free(set->strings);
-	memset(set, 0, sizeof(*set));
 }
 
 static int

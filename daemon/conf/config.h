@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config.h - what a loaded configuration holds: struct config with its
+ * accounts and smtp sections, the lookups on it, the names of its enums
+ * (defined in conf-load.c, beside the tables the parser reads them
+ * with), and freeing it.  Plain data once built: immutable, shared by
+ * threads, never written to by its readers.  It reads no file (conf.h's
+ * config_load() does, conf-build.c fills it); conf.h includes it.
+ */
+#ifndef DAEMON_CONF_CONFIG_H
+#define DAEMON_CONF_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum acct_type {
+	ACCT_IMAP,
+	ACCT_POP3,
+	ACCT_MAILDIR,
+	ACCT_MBOX,
+	ACCT_STDIN
+};
+
+enum tls_mode {
+	TLS_IMPLICIT,
+	TLS_STARTTLS,
+	TLS_NONE
+};
+
+enum auth_mech {
+	AUTH_AUTO,
+	AUTH_PLAIN,
+	AUTH_LOGIN,
+	AUTH_XOAUTH2,
+	AUTH_OAUTHBEARER,
+	AUTH_APOP		/* POP3 only */
+};
+
+/* Where to connect and how to log in: shared by accounts and SMTP. */
+struct endpoint {
+	char		*label;		/* "account 'NAME'" or "smtp 'NAME'" */
+	char		*host;
+	char		*port;		/* set (defaulted) for imap, pop3, smtp */
+	enum tls_mode	 tls;
+	int		 tls_verify;
+	char		*tls_ca_file;
+	char		*tls_fingerprint; /* "sha256:" + 64 lowercase hex */
+	int		 allow_plaintext_auth;
+	char		*user;
+	char		*password;
+	char		*password_command;
+	enum auth_mech	 auth;
+};
+
+struct account {
+	char		*name;
+	enum acct_type	 type;
+	struct endpoint	 ep;
+	char		**folders;	/* IMAP; default { "INBOX" } */
+	size_t		 nfolders;
+	int		 only_unseen;
+	int		 keep;		/* default 1 */
+	int		 idle;
+	long		 poll;		/* seconds; 0: the global one */
+	char		*path;		/* maildir/mbox source */
+	char		*deliver;	/* "maildir:PATH" or "mbox:PATH" */
+	char		*rules;		/* path of the rule file, or NULL */
+	char		*smtp;		/* name of an smtp section, or NULL */
+	int		 line;		/* of its first option, for messages */
+};
+
+struct smtp_server {
+	char		*name;
+	struct endpoint	 ep;
+	char		*from;		/* envelope sender, required */
+	int		 line;		/* as for accounts */
+};
+
+struct config {
+	char			*path;
+	char			*state;		/* SQLite file */
+	int			 log_syslog;
+	int			 log_level;	/* enum log_level */
+	long			 poll;		/* seconds, default 300 */
+	int			 parallel;	/* default 4 */
+	char			*user;		/* drop privileges to, or NULL */
+	uint64_t		 max_size;	/* bytes, default 64M */
+	struct account		*accounts;
+	size_t			 naccounts;
+	struct smtp_server	*smtp;
+	size_t			 nsmtp;
+};
+
+/* The whole config, secrets wiped first; NULL is fine. */
+void			 config_free(struct config *);
+const struct account	*config_account(const struct config *, const char *);
+const struct smtp_server *config_smtp(const struct config *, const char *);
+const char		*acct_type_name(enum acct_type);
+const char		*tls_mode_name(enum tls_mode);
+const char		*auth_mech_name(enum auth_mech);
+
+#endif
