@@ -240,7 +240,7 @@ key_keep(struct pipeline *pl, const struct fetch_key *k)
 }
 
 static void
-pipeline_describe(const struct pipeline *pl, const struct fetch_key *k,
+key_describe(const struct pipeline *pl, const struct fetch_key *k,
     char *out, size_t len)
 {
 	if (k->uidl != NULL)
@@ -302,21 +302,21 @@ batch_full(const struct pipeline *pl)
 	    delivery_batch_bytes(pl->batch) >= BATCH_BYTES;
 }
 
+/* Stage data for dv as one of the batch's messages under k. */
 static int
-pipeline_stage(struct pipeline *pl, const char *target, const char *folder,
-    const struct fetch_key *k, const char *data, size_t len)
+stage(struct pipeline *pl, struct delivery *dv, const struct fetch_key *k,
+    const char *data, size_t len)
 {
-	struct delivery	*dv;
 	struct msg_key	 mk;
 	char		 err[1024], where[512];
 
 	msg_key_make(pl, k, &mk);
-	if ((dv = target_get(pl, target, folder, err, sizeof(err))) == NULL ||
-	    key_keep(pl, k) == -1 ||
+	snprintf(err, sizeof(err), "out of memory");
+	if (key_keep(pl, k) == -1 ||
 	    delivery_stage(pl->batch, dv, &mk, data, len, DELIVERY_CRLF |
 	    (k->uidl != NULL ? DELIVERY_NO_DIGEST : 0), err,
 	    sizeof(err)) == -1) {
-		pipeline_describe(pl, k, where, sizeof(where));
+		key_describe(pl, k, where, sizeof(where));
 		log_error("%s: %s", where, err);
 		return -1;
 	}
@@ -332,7 +332,7 @@ pipeline_stage(struct pipeline *pl, const char *target, const char *folder,
  * them alone commit the batch.
  */
 static int
-pipeline_group_begin(struct pipeline *pl, size_t n)
+group_begin(struct pipeline *pl, size_t n)
 {
 	if (n > BATCH_MAX) {
 		log_error("%s: %zu deliveries for one message, more than %d",
@@ -347,14 +347,14 @@ pipeline_group_begin(struct pipeline *pl, size_t n)
 }
 
 static int
-pipeline_group_end(struct pipeline *pl)
+group_end(struct pipeline *pl)
 {
 	pl->group = 0;
 	return batch_full(pl) ? pipeline_flush(pl) : 0;
 }
 
 static int
-pipeline_record_filed(struct pipeline *pl, const struct fetch_key *k,
+record_filed(struct pipeline *pl, const struct fetch_key *k,
     uint64_t size, const char *why)
 {
 	struct msg_key		 mk;
@@ -372,27 +372,39 @@ pipeline_record_filed(struct pipeline *pl, const struct fetch_key *k,
 	return 0;
 }
 
-/* Stage a message's deliveries as one group: they commit together, and
- * a rule's delete goes with them. */
+/*
+ * Stage a message's deliveries as one group: they commit together, and a
+ * rule's delete goes with them.  Every target is opened before any is
+ * staged, so a target that cannot be opened leaves none of them in the
+ * batch: a message is delivered everywhere its rules say, or nowhere.
+ */
 static int
 deliveries_stage(struct pipeline *pl, const struct fetch_key *k,
     const struct act_result *res)
 {
-	size_t	 i;
-	int	 rv = 0;
+	struct delivery	*dv[ACT_DELIVERIES_MAX];
+	char		 err[1024], where[512];
+	size_t		 i;
+	int		 rv = 0;
 
-	if (pipeline_group_begin(pl, res->n) == -1)
+	for (i = 0; i < res->n; i++)
+		if ((dv[i] = target_get(pl, res->v[i].target,
+		    res->v[i].folder, err, sizeof(err))) == NULL) {
+			key_describe(pl, k, where, sizeof(where));
+			log_error("%s: %s", where, err);
+			return -1;
+		}
+	if (group_begin(pl, res->n) == -1)
 		return -1;
 	pl->remove = res->remove;
 	for (i = 0; i < res->n && rv == 0; i++)
-		rv = pipeline_stage(pl, res->v[i].target, res->v[i].folder, k,
-		    res->v[i].data, res->v[i].len);
+		rv = stage(pl, dv[i], k, res->v[i].data, res->v[i].len);
 	pl->remove = 0;
 	if (rv == -1) {
 		pl->group = 0;
 		return -1;
 	}
-	return pipeline_group_end(pl);
+	return group_end(pl);
 }
 
 /*
@@ -411,7 +423,7 @@ rules_run(struct pipeline *pl, const struct fetch_key *k, char *data,
 	char			 where[512];
 	int			 rv;
 
-	pipeline_describe(pl, k, where, sizeof(where));
+	key_describe(pl, k, where, sizeof(where));
 	msg_key_make(pl, k, &mk);
 	memset(&env, 0, sizeof(env));
 	env.cfg = pl->cfg;
@@ -424,7 +436,7 @@ rules_run(struct pipeline *pl, const struct fetch_key *k, char *data,
 	if (rv == 0 && res.failed)
 		pl->stats.errors++;
 	else if (rv == 0 && !pl->dry_run && res.n == 0)
-		rv = pipeline_record_filed(pl, k, len,
+		rv = record_filed(pl, k, len,
 		    "filed by rules without a local delivery");
 	else if (rv == 0 && !pl->dry_run)
 		rv = deliveries_stage(pl, k, &res);
@@ -470,7 +482,7 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 	if (pl->dry_run) {
 		if (pl->rules != NULL)
 			return rules_run(pl, k, data, len);
-		pipeline_describe(pl, k, where, sizeof(where));
+		key_describe(pl, k, where, sizeof(where));
 		log_info("%s: %zu bytes: would deliver to %s", where, len,
 		    delivery_path(pl->dv));
 		return 0;
@@ -479,7 +491,7 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 	if ((r = already_delivered(pl, k, &mk, data, len)) == -1)
 		return -1;
 	if (r == 1) {
-		pipeline_describe(pl, k, where, sizeof(where));
+		key_describe(pl, k, where, sizeof(where));
 		log_info("%s: delivered before the UIDVALIDITY change: "
 		    "recorded, not delivered again", where);
 		pl->stats.skipped++;
@@ -492,7 +504,7 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 	}
 	if (pl->rules != NULL)
 		return rules_run(pl, k, data, len);
-	return pipeline_stage(pl, NULL, NULL, k, data, len);
+	return stage(pl, pl->dv, k, data, len);
 }
 
 int
