@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/act/action.h"
-#include "daemon/pipeline/fetch.h"
+#include "daemon/act/outbox-send.h"
+#include "daemon/pipeline/pipeline.h"
 #include "daemon/util/log.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/sched/sched.h"
@@ -91,7 +91,7 @@ sched_outbox(const struct config *cfg, struct state *st, const char *name,
 	time_t	 end = time(NULL) + OUTBOX_DRAIN_SECS;
 	int	 r;
 
-	while ((r = action_outbox_send(cfg, st, name)) == 1 && drain &&
+	while ((r = outbox_send(cfg, st, name)) == 1 && drain &&
 	    time(NULL) < end && !fetch_should_stop())
 		;
 	return r == -1 ? -1 : 0;

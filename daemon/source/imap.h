@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "daemon/conf/conf.h"
-#include "daemon/pipeline/fetch.h"
+#include "daemon/pipeline/pipeline.h"
 #include "daemon/source/imap-resp.h"
 
 #define CAP_IMAP4REV1	0x0001

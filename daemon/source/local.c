@@ -21,7 +21,7 @@
 
 #include <openssl/evp.h>
 
-#include "daemon/pipeline/fetch.h"
+#include "daemon/pipeline/pipeline.h"
 #include "daemon/util/log.h"
 #include "daemon/util/mailfile.h"
 

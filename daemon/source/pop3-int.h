@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "daemon/conf/conf.h"
-#include "daemon/pipeline/fetch.h"
+#include "daemon/pipeline/pipeline.h"
 
 #define POP3_TIMEOUT_MS		60000
 /* Status, CAPA, UIDL and LIST lines.  RFC 2449 allows 512 octets;

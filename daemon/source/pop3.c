@@ -30,7 +30,7 @@
 #include "daemon/conf/conf.h"
 #include "daemon/net/conn.h"
 #include "daemon/net/reply.h"
-#include "daemon/pipeline/fetch.h"
+#include "daemon/pipeline/pipeline.h"
 #include "daemon/util/log.h"
 #include "daemon/source/pop3-int.h"
 #include "daemon/source/pop3.h"

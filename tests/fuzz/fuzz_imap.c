@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "daemon/conf/conf.h"
-#include "daemon/pipeline/fetch.h"
+#include "daemon/pipeline/pipeline.h"
 #include "daemon/util/log.h"
 #include "tests/fuzz/fuzz.h"
 

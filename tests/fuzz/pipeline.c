@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/pipeline/fetch.h"
+#include "daemon/pipeline/pipeline.h"
 #include "daemon/store/serverops.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -31,7 +31,7 @@
 
 #include "daemon/conf/conf.h"
 #include "daemon/net/conn.h"
-#include "daemon/pipeline/fetch.h"
+#include "daemon/pipeline/pipeline.h"
 #include "daemon/source/imap-resp.h"
 #include "mime/charset.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Unit tests for daemon/store/sqlite-outbox.c: the outgoing queue, the reply
  * rate limit and the action log, on a real SQLite file; and when the
- * sender (daemon/act/action-send.c) records a message sent, against a fake
+ * sender (daemon/act/outbox-send.c) records a message sent, against a fake
  * SMTP server. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "daemon/act/action.h"
+#include "daemon/act/outbox-send.h"
 #include "daemon/conf/conf.h"
 #include "daemon/store/outbox.h"
 #include "daemon/store/state.h"
@@ -337,7 +337,7 @@ test_sent_recorded_before_quit(void **state)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.smtp = &srv;
 	cfg.nsmtp = 1;
-	assert_int_equal(action_outbox_send(&cfg, f->st, "acct"), 0);
+	assert_int_equal(outbox_send(&cfg, f->st, "acct"), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_pipe.c - the pipe action as the daemon runs it
- * (daemon/act/action-pipe.c, with the plan from rules/act-pipe.c): a field
+ * (daemon/act/pipe.c, with the plan from rules/act-pipe.c): a field
  * cannot become an option of the command, the child's environment is
  * the minimal one plus the message's fields, every argument count the
  * loader accepts runs, and a failed start leaks no descriptor.
@@ -29,7 +29,7 @@
 
 #include "mime/mime.h"
 #include "rules/rules.h"
-#include "daemon/act/action.h"
+#include "daemon/act/pipe.h"
 
 #define NOW		1796040000	/* 2026-11-30 12:00:00 UTC */
 #define FD_SCAN_MAX	1024
@@ -40,7 +40,7 @@ struct run {
 	struct rule_set		*set;
 	struct mime_message	*msg;
 	struct rule_plan	*plan;
-	struct action_msg	 m;
+	struct act_msg	 m;
 	char			 text[512];
 };
 
@@ -142,7 +142,7 @@ test_field_is_never_an_option(void **state)
 	    "    do: [ { pipe: [/usr/bin/sort, '{subject}'] } ]\n", subject);
 	/* sort now reads a file named "_o..." that is not there: the pipe
 	 * fails, and nothing is written. */
-	rv = action_pipe(a, &r.m, 0, "work");
+	rv = pipe_run(a, &r.m, 0, "work");
 	if (stat(victim, &sb) == 0) {
 		unlink(victim);
 		rmdir(dir);
@@ -170,7 +170,7 @@ test_environment_is_minimal(void **state)
 	a = run_open(&r, "rules:\n  - name: p\n"
 	    "    do: [ { pipe: { command: [env], filter: true } } ]\n",
 	    "-rf / \t$(x)");
-	assert_int_equal(action_pipe(a, &r.m, 1, "work"), 0);
+	assert_int_equal(pipe_run(a, &r.m, 1, "work"), 0);
 	out = strndup(r.m.data, r.m.len);
 	assert_non_null(out);
 	if (strstr(out, "hunter2") != NULL)
@@ -212,7 +212,7 @@ test_environment_named(void **state)
 	a = run_open(&r, "rules:\n  - name: p\n"
 	    "    do: [ { pipe: { command: [env], filter: true,\n"
 	    "      env: [MSX_TEST_PASS, MSX_TEST_UNSET] } } ]\n", "s");
-	assert_int_equal(action_pipe(a, &r.m, 1, "work"), 0);
+	assert_int_equal(pipe_run(a, &r.m, 1, "work"), 0);
 	out = strndup(r.m.data, r.m.len);
 	assert_non_null(out);
 	assert_non_null(strstr(out, "MSX_TEST_PASS=yes\n"));
@@ -240,13 +240,13 @@ test_most_arguments(void **state)
 	snprintf(yaml + off, sizeof(yaml) - off, "] } ]\n");
 	a = run_open(&r, yaml, "s");
 	assert_int_equal(rule_action_argc(a), RULE_PIPE_ARGS_MAX);
-	assert_int_equal(action_pipe(a, &r.m, 0, "work"), 0);
+	assert_int_equal(pipe_run(a, &r.m, 0, "work"), 0);
 	run_close(&r);
 }
 
 /* In the forked child: the second pipe() cannot have descriptors. */
 static int
-check_pipe_failure(const struct rule_action *a, struct action_msg *m)
+check_pipe_failure(const struct rule_action *a, struct act_msg *m)
 {
 	struct rlimit	 rl;
 	int		 fd1, fd2;
@@ -260,7 +260,7 @@ check_pipe_failure(const struct rule_action *a, struct action_msg *m)
 	rl.rlim_cur = rl.rlim_max = (rlim_t)(fd2 > fd1 ? fd2 : fd1) + 1;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return SKIPPED;
-	if (action_pipe(a, m, 1, "work") != -1)
+	if (pipe_run(a, m, 1, "work") != -1)
 		return 2;
 	if (fd_open(fd1) || fd_open(fd2))
 		return 3;
@@ -269,7 +269,7 @@ check_pipe_failure(const struct rule_action *a, struct action_msg *m)
 
 /* In the forked child: fork() is refused. */
 static int
-check_fork_failure(const struct rule_action *a, struct action_msg *m)
+check_fork_failure(const struct rule_action *a, struct act_msg *m)
 {
 	struct rlimit	 rl = { 0, 0 };
 	int		 before;
@@ -279,7 +279,7 @@ check_fork_failure(const struct rule_action *a, struct action_msg *m)
 	if (setrlimit(RLIMIT_NPROC, &rl) == -1)
 		return SKIPPED;
 	before = fd_count();
-	if (action_pipe(a, m, 1, "work") != -1)
+	if (pipe_run(a, m, 1, "work") != -1)
 		return SKIPPED;		/* fork was not refused after all */
 	if (fd_count() != before)
 		return 3;
@@ -287,7 +287,7 @@ check_fork_failure(const struct rule_action *a, struct action_msg *m)
 }
 
 static void
-forked_check(int (*check)(const struct rule_action *, struct action_msg *),
+forked_check(int (*check)(const struct rule_action *, struct act_msg *),
     const char *what)
 {
 	struct run			 r;

@@ -8,9 +8,9 @@
  * a file the test reads afterwards, so a test can say "no DELE was
  * sent".  The pipeline is a test double defined here: it records what it
  * is handed and commits at pipeline_flush(), like the real one in
- * daemon/pipeline/fetch.c, which the integration tests cover.  Being defined in
- * this object, these pipeline_* symbols win over libdaemon.a; nothing
- * here may reference another symbol of fetch.c, or its member would be
+ * daemon/pipeline/pipeline.c (tested alone in test_daemon_pipeline.c).
+ * Being defined in this object, these pipeline_* symbols win over libdaemon.a; nothing
+ * here may reference another symbol of pipeline.c, or its member would be
  * pulled in and clash.  What pop3_fetch logs goes to a temporary file,
  * so tests check that errors name account and host, and that the
  * protocol trace never shows a secret.
@@ -37,7 +37,7 @@
 
 #include "daemon/conf/conf.h"
 #include "daemon/net/conn.h"
-#include "daemon/pipeline/fetch.h"
+#include "daemon/pipeline/pipeline.h"
 #include "daemon/util/log.h"
 #include "daemon/source/pop3.h"
 #include "daemon/net/sasl.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_safename.c - attachment file names (daemon/util/safename.c) and
- * save-attachments (daemon/act/action-save.c): a taken name costs one more
+ * save-attachments (daemon/act/save.c): a taken name costs one more
  * try however many files a sender made exist, a save that can never
  * succeed is reported and recorded and does not hold the message back,
  * dedupe still saves the same bytes once, and nothing is written through
@@ -29,7 +29,7 @@
 
 #include "mime/mime.h"
 #include "rules/rules.h"
-#include "daemon/act/action.h"
+#include "daemon/act/save.h"
 #include "daemon/deliver/deliver.h"
 #include "daemon/util/safename.h"
 #include "daemon/store/state.h"
@@ -234,7 +234,7 @@ save_close(struct save *s)
 static int
 save_run(struct save *s, const char *key)
 {
-	return action_save_attachments(s->st, rule_plan_action(s->plan, 0),
+	return save_attachments(s->st, rule_plan_action(s->plan, 0),
 	    key, "acct");
 }
 

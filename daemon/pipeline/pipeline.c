@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fetch.c - the pipeline between sources and delivery; see fetch.h.
+ * pipeline.c - the per-message path between sources and delivery; see
+ * pipeline.h.
  *
+ * A message is handed to the rules (daemon/act/), whose deliveries come
+ * back here to be staged; without rules it goes to the account's target.
  * Messages are staged into a delivery batch as they arrive and the batch
  * is committed every BATCH_MAX messages or BATCH_BYTES bytes (group
  * commit: one flush, one directory sync and one state commit for the
@@ -15,8 +18,9 @@
 #include <unistd.h>
 
 #include "rules/rules.h"
+#include "daemon/act/act.h"
 #include "daemon/deliver/deliver.h"
-#include "daemon/pipeline/fetch-int.h"
+#include "daemon/pipeline/pipeline.h"
 #include "daemon/util/log.h"
 #include "daemon/store/serverops.h"
 #include "daemon/store/state.h"
@@ -235,8 +239,8 @@ key_keep(struct pipeline *pl, const struct fetch_key *k)
 	return 0;
 }
 
-void
-pipeline_describe(const struct pipeline *pl, const struct fetch_key *k,
+static void
+key_describe(const struct pipeline *pl, const struct fetch_key *k,
     char *out, size_t len)
 {
 	if (k->uidl != NULL)
@@ -244,69 +248,6 @@ pipeline_describe(const struct pipeline *pl, const struct fetch_key *k,
 	else
 		snprintf(out, len, "%s: folder %s UID %u", pl->acct->name,
 		    k->folder, k->uid);
-}
-
-/*
- * After a UIDVALIDITY change the folder is fetched from scratch; a
- * message that was already delivered under the old UIDVALIDITY is
- * recognised by its content and recorded instead of delivered.
- */
-static int
-already_delivered(struct pipeline *pl, const struct fetch_key *k,
-    const struct msg_key *mk, const char *data, size_t len)
-{
-	struct msg_content	 c;
-	char			 err[1024];
-	int			 r;
-
-	/* hashing every message costs: only when there is a match to find */
-	if (k->uidl != NULL || !pl->dedupe)
-		return 0;
-	if (delivery_digest(data, len, DELIVERY_CRLF, &c) == -1)
-		return -1;
-	if ((r = state_seen_content(pl->st, mk, &c, err, sizeof(err))) == -1)
-		log_error("%s", err);
-	return r;
-}
-
-int
-pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
-    size_t len)
-{
-	struct msg_key	 mk;
-	struct staged_key dup;
-	char		 where[512];
-	int		 r;
-
-	pl->stats.fetched++;
-	pl->stats.bytes += len;
-	progress_show(pl, pl->total > 0 && pl->stats.fetched >= pl->total);
-	if (pl->dry_run) {
-		if (pl->rules != NULL)
-			return action_message(pl, k, data, len);
-		pipeline_describe(pl, k, where, sizeof(where));
-		log_info("%s: %zu bytes: would deliver to %s", where, len,
-		    delivery_path(pl->dv));
-		return 0;
-	}
-	msg_key_make(pl, k, &mk);
-	if ((r = already_delivered(pl, k, &mk, data, len)) == -1)
-		return -1;
-	if (r == 1) {
-		pipeline_describe(pl, k, where, sizeof(where));
-		log_info("%s: delivered before the UIDVALIDITY change: "
-		    "recorded, not delivered again", where);
-		pl->stats.skipped++;
-		memset(&dup, 0, sizeof(dup));
-		dup.folder = (char *)(uintptr_t)k->folder;
-		dup.uidvalidity = k->uidvalidity;
-		dup.uid = k->uid;
-		committed(pl, &dup);
-		return 0;
-	}
-	if (pl->rules != NULL)
-		return action_message(pl, k, data, len);
-	return pipeline_stage(pl, NULL, NULL, k, data, len);
 }
 
 static int
@@ -361,21 +302,21 @@ batch_full(const struct pipeline *pl)
 	    delivery_batch_bytes(pl->batch) >= BATCH_BYTES;
 }
 
-int
-pipeline_stage(struct pipeline *pl, const char *target, const char *folder,
-    const struct fetch_key *k, const char *data, size_t len)
+/* Stage data for dv as one of the batch's messages under k. */
+static int
+stage(struct pipeline *pl, struct delivery *dv, const struct fetch_key *k,
+    const char *data, size_t len)
 {
-	struct delivery	*dv;
 	struct msg_key	 mk;
 	char		 err[1024], where[512];
 
 	msg_key_make(pl, k, &mk);
-	if ((dv = target_get(pl, target, folder, err, sizeof(err))) == NULL ||
-	    key_keep(pl, k) == -1 ||
+	snprintf(err, sizeof(err), "out of memory");
+	if (key_keep(pl, k) == -1 ||
 	    delivery_stage(pl->batch, dv, &mk, data, len, DELIVERY_CRLF |
 	    (k->uidl != NULL ? DELIVERY_NO_DIGEST : 0), err,
 	    sizeof(err)) == -1) {
-		pipeline_describe(pl, k, where, sizeof(where));
+		key_describe(pl, k, where, sizeof(where));
 		log_error("%s: %s", where, err);
 		return -1;
 	}
@@ -390,8 +331,8 @@ pipeline_stage(struct pipeline *pl, const char *target, const char *folder,
  * delivered with a delivery missing.  Make room for n, and let none of
  * them alone commit the batch.
  */
-int
-pipeline_group_begin(struct pipeline *pl, size_t n)
+static int
+group_begin(struct pipeline *pl, size_t n)
 {
 	if (n > BATCH_MAX) {
 		log_error("%s: %zu deliveries for one message, more than %d",
@@ -405,21 +346,15 @@ pipeline_group_begin(struct pipeline *pl, size_t n)
 	return 0;
 }
 
-int
-pipeline_group_end(struct pipeline *pl)
+static int
+group_end(struct pipeline *pl)
 {
 	pl->group = 0;
 	return batch_full(pl) ? pipeline_flush(pl) : 0;
 }
 
-void
-pipeline_set_remove(struct pipeline *pl, int on)
-{
-	pl->remove = on;
-}
-
-int
-pipeline_record_filed(struct pipeline *pl, const struct fetch_key *k,
+static int
+record_filed(struct pipeline *pl, const struct fetch_key *k,
     uint64_t size, const char *why)
 {
 	struct msg_key		 mk;
@@ -437,34 +372,139 @@ pipeline_record_filed(struct pipeline *pl, const struct fetch_key *k,
 	return 0;
 }
 
-struct state *
-pipeline_state(struct pipeline *pl)
+/*
+ * Stage a message's deliveries as one group: they commit together, and a
+ * rule's delete goes with them.  Every target is opened before any is
+ * staged, so a target that cannot be opened leaves none of them in the
+ * batch: a message is delivered everywhere its rules say, or nowhere.
+ */
+static int
+deliveries_stage(struct pipeline *pl, const struct fetch_key *k,
+    const struct act_result *res)
 {
-	return pl->st;
+	struct delivery	*dv[ACT_DELIVERIES_MAX];
+	char		 err[1024], where[512];
+	size_t		 i;
+	int		 rv = 0;
+
+	for (i = 0; i < res->n; i++)
+		if ((dv[i] = target_get(pl, res->v[i].target,
+		    res->v[i].folder, err, sizeof(err))) == NULL) {
+			key_describe(pl, k, where, sizeof(where));
+			log_error("%s: %s", where, err);
+			return -1;
+		}
+	if (group_begin(pl, res->n) == -1)
+		return -1;
+	pl->remove = res->remove;
+	for (i = 0; i < res->n && rv == 0; i++)
+		rv = stage(pl, dv[i], k, res->v[i].data, res->v[i].len);
+	pl->remove = 0;
+	if (rv == -1) {
+		pl->group = 0;
+		return -1;
+	}
+	return group_end(pl);
 }
 
-const struct config *
-pipeline_config(const struct pipeline *pl)
+/*
+ * The account's rules on one message (daemon/act/ carries out the plan
+ * and hands back its deliveries).  A failed action leaves the message
+ * for the next round: nothing staged or recorded, and 0, so the source
+ * goes on with the others.
+ */
+static int
+rules_run(struct pipeline *pl, const struct fetch_key *k, char *data,
+    size_t len)
 {
-	return pl->cfg;
+	struct act_env		 env;
+	struct act_result	 res;
+	struct msg_key		 mk;
+	char			 where[512];
+	int			 rv;
+
+	key_describe(pl, k, where, sizeof(where));
+	msg_key_make(pl, k, &mk);
+	memset(&env, 0, sizeof(env));
+	env.cfg = pl->cfg;
+	env.acct = pl->acct;
+	env.st = pl->st;
+	env.rules = pl->rules;
+	env.dry_run = pl->dry_run;
+	env.where = where;
+	rv = act_message(&env, &mk, data, len, &res);
+	if (rv == 0 && res.failed)
+		pl->stats.errors++;
+	else if (rv == 0 && !pl->dry_run && res.n == 0)
+		rv = record_filed(pl, k, len,
+		    "filed by rules without a local delivery");
+	else if (rv == 0 && !pl->dry_run)
+		rv = deliveries_stage(pl, k, &res);
+	act_result_free(&res);
+	return rv;
 }
 
-const struct account *
-pipeline_account(const struct pipeline *pl)
+/*
+ * After a UIDVALIDITY change the folder is fetched from scratch; a
+ * message that was already delivered under the old UIDVALIDITY is
+ * recognised by its content and recorded instead of delivered.
+ */
+static int
+already_delivered(struct pipeline *pl, const struct fetch_key *k,
+    const struct msg_key *mk, const char *data, size_t len)
 {
-	return pl->acct;
+	struct msg_content	 c;
+	char			 err[1024];
+	int			 r;
+
+	/* hashing every message costs: only when there is a match to find */
+	if (k->uidl != NULL || !pl->dedupe)
+		return 0;
+	if (delivery_digest(data, len, DELIVERY_CRLF, &c) == -1)
+		return -1;
+	if ((r = state_seen_content(pl->st, mk, &c, err, sizeof(err))) == -1)
+		log_error("%s", err);
+	return r;
 }
 
 int
-pipeline_dry_run(const struct pipeline *pl)
+pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
+    size_t len)
 {
-	return pl->dry_run;
-}
+	struct msg_key	 mk;
+	struct staged_key dup;
+	char		 where[512];
+	int		 r;
 
-const struct rule_set *
-pipeline_rules(const struct pipeline *pl)
-{
-	return pl->rules;
+	pl->stats.fetched++;
+	pl->stats.bytes += len;
+	progress_show(pl, pl->total > 0 && pl->stats.fetched >= pl->total);
+	if (pl->dry_run) {
+		if (pl->rules != NULL)
+			return rules_run(pl, k, data, len);
+		key_describe(pl, k, where, sizeof(where));
+		log_info("%s: %zu bytes: would deliver to %s", where, len,
+		    delivery_path(pl->dv));
+		return 0;
+	}
+	msg_key_make(pl, k, &mk);
+	if ((r = already_delivered(pl, k, &mk, data, len)) == -1)
+		return -1;
+	if (r == 1) {
+		key_describe(pl, k, where, sizeof(where));
+		log_info("%s: delivered before the UIDVALIDITY change: "
+		    "recorded, not delivered again", where);
+		pl->stats.skipped++;
+		memset(&dup, 0, sizeof(dup));
+		dup.folder = (char *)(uintptr_t)k->folder;
+		dup.uidvalidity = k->uidvalidity;
+		dup.uid = k->uid;
+		committed(pl, &dup);
+		return 0;
+	}
+	if (pl->rules != NULL)
+		return rules_run(pl, k, data, len);
+	return stage(pl, pl->dv, k, data, len);
 }
 
 int

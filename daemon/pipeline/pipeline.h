@@ -1,18 +1,28 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fetch.h - the spine between mail sources and delivery.
+ * pipeline.h - daemon/pipeline/: the per-message path between a mail
+ * source and delivery.
  *
- * A source (imap.c, pop3.c, local.c) finds the messages that are new for
- * the state store, fetches each and hands it to the pipeline.  The
- * pipeline stages it (and, later, runs the rules), and commits in batches:
- * files fsynced and renamed, directory synced, state committed.  Only
- * after a message's batch is committed does the pipeline call the
- * source's `committed` callback, which is where a source may flag or
- * delete the message on the server.  A source never deletes anything it
- * has not seen through that callback.
+ * Owns the path every fetched message takes, in this order: a source
+ * (daemon/source/) hands it over with pipeline_add(); the rules are
+ * evaluated and the plan carried out (daemon/act/, which returns the
+ * deliveries it decided on); those deliveries (or the account's deliver
+ * target when there are no rules) are staged into the current batch;
+ * the batch is committed every so many messages or bytes and at
+ * pipeline_flush() (daemon/deliver/: files flushed and made visible,
+ * state recorded, as one group commit); only then does the source hear,
+ * through its `committed` callback, which messages are safe to flag or
+ * delete on the server.  A source never deletes anything it has not seen
+ * through that callback.  It also answers the sources' questions about
+ * the state store (which messages are known, UIDVALIDITY changes, server
+ * actions due), so sources need not talk to it.
+ *
+ * Never: talks to a server, parses a protocol, or carries out an action
+ * itself.  Depends on daemon/act, daemon/deliver, daemon/store,
+ * daemon/conf, daemon/util and rules/; nothing below it calls back up.
  */
-#ifndef DAEMON_FETCH_H
-#define DAEMON_FETCH_H
+#ifndef DAEMON_PIPELINE_H
+#define DAEMON_PIPELINE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -46,7 +56,8 @@ struct fetch_stats {
 
 struct rule_set;
 /* rules (may be NULL) is the account's rule set; it must outlive the
- * pipeline. */
+ * pipeline.  With dry_run, each message's plan (or target) is logged and
+ * nothing is delivered, carried out or recorded. */
 struct pipeline	*pipeline_new(const struct config *, const struct account *,
 		    const struct rule_set *rules, struct state *, int dry_run,
 		    char *err, size_t errlen);
@@ -96,7 +107,9 @@ int		 pipeline_server_ops(struct pipeline *, const char *folder,
 void		 pipeline_server_ops_free(struct server_op *, size_t n);
 int		 pipeline_server_op_done(struct pipeline *, int64_t id);
 
-/* Sources: one round over the account; 0, or -1 (already logged). */
+/* Declared here for the sources and the scheduler (they are not part of
+ * the pipeline; they belong with daemon/source/ and daemon/sched/).
+ * Sources: one round over the account; 0, or -1 (already logged). */
 int		 imap_fetch(const struct account *, struct pipeline *);
 int		 pop3_fetch(const struct account *, struct pipeline *);
 int		 local_fetch(const struct account *, struct pipeline *);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * action-save.c - save-attachments: the decoded bytes of the parts the rule
+ * save.c - save-attachments: the decoded bytes of the parts the rule
  * selected, written under a directory (created, 0700) with safe names,
  * never overwriting (safename.c) and never through a symlink
  * (safepath.c); with dedupe, content already saved there (by SHA-256)
@@ -29,7 +29,7 @@
 
 #include "mime/mime.h"
 #include "rules/rules.h"
-#include "daemon/act/action.h"
+#include "daemon/act/save.h"
 #include "daemon/conf/conf-text.h"
 #include "daemon/deliver/deliver.h"
 #include "daemon/util/log.h"
@@ -54,8 +54,9 @@ static struct {
 }			 save_swept[SAVE_SWEPT_MAX];
 static size_t		 save_nswept;
 
-int
-action_expand_home(const char *path, char *out, size_t outlen)
+/* "~/x" to "$HOME/x" into out. */
+static int
+expand_home(const char *path, char *out, size_t outlen)
 {
 	char	*p;
 	int	 n;
@@ -389,7 +390,7 @@ save_dir_open(const struct rule_action *a, const char *key, int create,
 	char	 err[PATH_MAX + 256];
 	int	 fd;
 
-	if (action_expand_home(rule_action_target(a), dir, dirlen) == -1) {
+	if (expand_home(rule_action_target(a), dir, dirlen) == -1) {
 		log_error("%s: save-attachments: directory %s: not / or ~/ "
 		    "with HOME set, or too long", key, rule_action_target(a));
 		return -1;
@@ -425,7 +426,7 @@ save_done_before(const struct rule_action *a, const char *key)
  * recorded; only then are the temporaries removed.
  */
 int
-action_save_attachments(struct state *st, const struct rule_action *a,
+save_attachments(struct state *st, const struct rule_action *a,
     const char *key, const char *account)
 {
 	char	 dir[4096], err[512];

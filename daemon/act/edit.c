@@ -1,36 +1,25 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * action-edit.c - add-header and remove-header on the raw message, keeping
+ * edit.c - add-header and remove-header on the raw message, keeping
  * its line ends (CRLF or LF) and every other byte as it was.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "daemon/act/action.h"
+#include "daemon/act/edit.h"
 
 /* The message's line end: that of its first line. */
 static const char *
-line_end(const struct action_msg *m)
+line_end(const struct act_msg *m)
 {
 	const char	*nl = memchr(m->data, '\n', m->len);
 
 	return nl != NULL && nl > m->data && nl[-1] == '\r' ? "\r\n" : "\n";
 }
 
-static int
-msg_replace(struct action_msg *m, char *data, size_t len)
-{
-	if (m->owned)
-		free(m->data);
-	m->data = data;
-	m->len = len;
-	m->owned = 1;
-	return 0;
-}
-
 int
-action_header_add(struct action_msg *m, const char *name, const char *value)
+edit_header_add(struct act_msg *m, const char *name, const char *value)
 {
 	const char	*eol = line_end(m);
 	size_t		 nlen = strlen(name), vlen = strlen(value);
@@ -49,7 +38,8 @@ action_header_add(struct action_msg *m, const char *name, const char *value)
 	memcpy(p + nlen + 2 + vlen, eol, strlen(eol));
 	memcpy(p + add, m->data, m->len);
 	p[len] = '\0';
-	return msg_replace(m, p, len);
+	act_msg_replace(m, p, len);
+	return 0;
 }
 
 /* Length of the header block: up to and including the empty line. */
@@ -83,7 +73,7 @@ field_is(const char *line, size_t avail, const char *name)
 }
 
 int
-action_header_remove(struct action_msg *m, const char *name)
+edit_header_remove(struct act_msg *m, const char *name)
 {
 	size_t	 hend = header_end(m->data, m->len), i = 0, o = 0, next;
 	char	*p, *nl;
@@ -106,5 +96,6 @@ action_header_remove(struct action_msg *m, const char *name)
 	memcpy(p + o, m->data + hend, m->len - hend);
 	o += m->len - hend;
 	p[o] = '\0';
-	return msg_replace(m, p, o);
+	act_msg_replace(m, p, o);
+	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Unit tests for daemon/act/action-send.c: which messages get an
+ * Unit tests for daemon/act/reply.c: which messages get an
  * auto-reply.  Each case runs a reply rule on a message and looks in a
  * real state's outbox for the queued reply.
  */
@@ -17,7 +17,7 @@
 
 #include "mime/mime.h"
 #include "rules/rules.h"
-#include "daemon/act/action.h"
+#include "daemon/act/reply.h"
 #include "daemon/conf/conf.h"
 #include "daemon/util/log.h"
 #include "daemon/store/outbox.h"
@@ -125,7 +125,7 @@ replied(struct fixture *f, const char *fields)
 	assert_int_equal(rule_plan_count(plan), 1);
 	assert_int_equal(rule_action_type(rule_plan_action(plan, 0)),
 	    RULE_ACTION_REPLY);
-	assert_int_equal(action_reply(f->st, &f->cfg, &f->acct,
+	assert_int_equal(reply_queue(f->st, &f->cfg, &f->acct,
 	    rule_plan_action(plan, 0), m, msg, (size_t)n, key), 0);
 	rule_plan_free(plan);
 	mime_message_free(m);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * action-pipe.c - pipe: run a command (no shell) with the message on its
+ * pipe.c - pipe: run a command (no shell) with the message on its
  * standard input, under a timeout; exit status 0 is success.  With
  * filter, what it writes replaces the message for the actions after it.
  *
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "rules/rules.h"
-#include "daemon/act/action.h"
+#include "daemon/act/pipe.h"
 #include "daemon/util/log.h"
 
 #define PIPE_TIMEOUT	60		/* seconds, when the rule says none */
@@ -199,7 +199,7 @@ child_start(const struct rule_action *a, int filter, struct child *c)
 /* Feed the message, collect the output, until both are done or time is
  * up.  -1 on timeout or error. */
 static int
-child_io(struct child *c, const struct action_msg *m, char **out, size_t *olen,
+child_io(struct child *c, const struct act_msg *m, char **out, size_t *olen,
     time_t deadline)
 {
 	struct pollfd	 pfd[2];
@@ -275,7 +275,7 @@ child_wait(pid_t pid, time_t deadline, int *status)
 }
 
 int
-action_pipe(const struct rule_action *a, struct action_msg *m, int filter,
+pipe_run(const struct rule_action *a, struct act_msg *m, int filter,
     const char *account)
 {
 	struct child	 c = { -1, -1, -1 };
@@ -307,14 +307,10 @@ action_pipe(const struct rule_action *a, struct action_msg *m, int filter,
 		goto out;
 	}
 	if (filter) {
-		if (m->owned)
-			free(m->data);
-		m->data = out != NULL ? out : strdup("");
-		m->len = olen;
-		m->owned = 1;
-		out = NULL;
-		if (m->data == NULL)
+		if (out == NULL && (out = strdup("")) == NULL)
 			goto out;
+		act_msg_replace(m, out, olen);
+		out = NULL;
 	}
 	rv = 0;
 out:
