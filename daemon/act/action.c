@@ -164,7 +164,7 @@ action_one(struct action_run *r, const struct rule_action *a)
 		return 0;	/* leave it on the server: nothing to do */
 	case RULE_ACTION_MOVE:
 	case RULE_ACTION_COPY:
-		if (r->acct->type == ACCT_IMAP)
+		if (pipeline_server_folders(r->pl))
 			return action_server(r, rule_action_type(a) ==
 			    RULE_ACTION_MOVE ? "move" : "copy",
 			    rule_action_target(a));
@@ -194,7 +194,7 @@ action_one(struct action_run *r, const struct rule_action *a)
 	case RULE_ACTION_FLAG:
 		return action_flags(r, a);
 	case RULE_ACTION_DELETE:
-		if (r->acct->type != ACCT_IMAP)
+		if (!pipeline_server_folders(r->pl))
 			return 0;	/* set up before staging: see below */
 		return action_server(r, "delete", "");
 	}
@@ -209,11 +209,12 @@ action_plan(struct action_run *r, const struct rule_plan *plan)
 
 	for (i = 0; i < rule_plan_warning_count(plan); i++)
 		log_warn("%s: rules: %s", r->where, rule_plan_warning(plan, i));
-	/* POP3 and local sources delete when the staged delivery commits,
-	 * so the mark must be there before anything is staged */
+	/* sources without server folders (POP3, local) delete when the
+	 * staged delivery commits, so the mark must be there before
+	 * anything is staged */
 	for (i = 0; i < rule_plan_count(plan); i++)
 		if (rule_action_type(rule_plan_action(plan, i)) ==
-		    RULE_ACTION_DELETE && r->acct->type != ACCT_IMAP)
+		    RULE_ACTION_DELETE && !pipeline_server_folders(r->pl))
 			pipeline_set_remove(r->pl, 1);
 	for (i = 0; i < rule_plan_count(plan); i++) {
 		a = rule_plan_action(plan, i);

@@ -36,6 +36,8 @@ struct state		*pipeline_state(struct pipeline *);
 const struct config	*pipeline_config(const struct pipeline *);
 const struct account	*pipeline_account(const struct pipeline *);
 int			 pipeline_dry_run(const struct pipeline *);
+/* As pipeline_set_server_folders() set it (fetch.h). */
+int			 pipeline_server_folders(const struct pipeline *);
 const struct rule_set	*pipeline_rules(const struct pipeline *);
 
 /* Carry out the account's rules on a message (action.c). */

@@ -52,6 +52,7 @@ struct pipeline {
 	const struct account	*acct;
 	struct state		*st;
 	int			 dry_run;
+	int			 server_folders; /* pipeline_set_server_folders */
 	struct delivery		*dv;
 	const struct rule_set	*rules;		/* the account's, or NULL */
 	struct target		 targets[TARGETS_MAX];
@@ -410,6 +411,18 @@ pipeline_group_end(struct pipeline *pl)
 {
 	pl->group = 0;
 	return batch_full(pl) ? pipeline_flush(pl) : 0;
+}
+
+void
+pipeline_set_server_folders(struct pipeline *pl, int on)
+{
+	pl->server_folders = on;
+}
+
+int
+pipeline_server_folders(const struct pipeline *pl)
+{
+	return pl->server_folders;
 }
 
 void

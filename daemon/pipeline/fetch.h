@@ -2,7 +2,7 @@
 /*
  * fetch.h - the spine between mail sources and delivery.
  *
- * A source (imap.c, pop3.c, local.c) finds the messages that are new for
+ * A source (daemon/source/, source.h) finds the messages that are new for
  * the state store, fetches each and hands it to the pipeline.  The
  * pipeline stages it (and, later, runs the rules), and commits in batches:
  * files fsynced and renamed, directory synced, state committed.  Only
@@ -53,6 +53,11 @@ struct pipeline	*pipeline_new(const struct config *, const struct account *,
 void		 pipeline_free(struct pipeline *);
 void		 pipeline_set_committed(struct pipeline *, fetch_committed_fn,
 		    void *ctx);
+/* The source has server folders (source.h, SOURCE_FOLDERS): move and
+ * copy go there and flag and delete are server ops done after the
+ * commit.  Off (the default): move and copy file into Maildir++ folders
+ * of the target, delete is the committed key's remove. */
+void		 pipeline_set_server_folders(struct pipeline *, int on);
 /* Hand over a message (raw bytes as received, CRLF or LF; the pipeline
  * may modify data in place).  Returns 0, or -1 if delivery failed: the
  * error is logged, nothing of the failed batch is recorded, and the
@@ -95,13 +100,5 @@ int		 pipeline_server_ops(struct pipeline *, const char *folder,
 		    uint32_t uidvalidity, struct server_op **, size_t *n);
 void		 pipeline_server_ops_free(struct server_op *, size_t n);
 int		 pipeline_server_op_done(struct pipeline *, int64_t id);
-
-/* Sources: one round over the account; 0, or -1 (already logged). */
-int		 imap_fetch(const struct account *, struct pipeline *);
-int		 pop3_fetch(const struct account *, struct pipeline *);
-int		 local_fetch(const struct account *, struct pipeline *);
-/* Stop requested (SIGTERM): a source finishes the message in hand,
- * flushes and logs out. */
-int		 fetch_should_stop(void);
 
 #endif
