@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * imap.c - IMAP client session: connect, TLS, capabilities, login,
- * commands and the response loop.  Every read goes through imap_wait(),
- * which handles any untagged response at any time (EXISTS, EXPUNGE,
- * unsolicited FETCH, BYE...), so an odd server reply lands in one place;
- * FETCH responses go to the round's hook (imap-fetch.c), which this file
- * never calls by name.
+ * commands and the response loop.  The round is in imap-fetch.c; an
+ * untagged FETCH goes to the hook it set (s->fetch_response), so the
+ * session never calls back into the round by name.
  */
 #include <stdarg.h>
 #include <stdio.h>
