@@ -144,7 +144,7 @@ act_one(struct act_run *r, const struct rule_action *a)
 		return 0;	/* leave it on the server: nothing to do */
 	case RULE_ACTION_MOVE:
 	case RULE_ACTION_COPY:
-		if (r->acct->type == ACCT_IMAP)
+		if (r->env->server_folders)
 			return act_server(r, rule_action_type(a) ==
 			    RULE_ACTION_MOVE ? "move" : "copy",
 			    rule_action_target(a));
@@ -174,7 +174,7 @@ act_one(struct act_run *r, const struct rule_action *a)
 	case RULE_ACTION_FLAG:
 		return act_flags(r, a);
 	case RULE_ACTION_DELETE:
-		if (r->acct->type != ACCT_IMAP)
+		if (!r->env->server_folders)
 			return 0;	/* set up before staging: see below */
 		return act_server(r, "delete", "");
 	}
@@ -189,11 +189,11 @@ act_plan(struct act_run *r, const struct rule_plan *plan)
 
 	for (i = 0; i < rule_plan_warning_count(plan); i++)
 		log_warn("%s: rules: %s", r->where, rule_plan_warning(plan, i));
-	/* POP3 and local sources delete when the staged delivery commits,
-	 * so the mark goes with the deliveries */
+	/* sources without server folders (POP3, local) delete when the
+	 * staged delivery commits, so the mark goes with the deliveries */
 	for (i = 0; i < rule_plan_count(plan); i++)
 		if (rule_action_type(rule_plan_action(plan, i)) ==
-		    RULE_ACTION_DELETE && r->acct->type != ACCT_IMAP)
+		    RULE_ACTION_DELETE && !r->env->server_folders)
 			r->res->remove = 1;
 	for (i = 0; i < rule_plan_count(plan); i++) {
 		a = rule_plan_action(plan, i);

@@ -43,6 +43,8 @@ struct act_env {
 	struct state		*st;
 	const struct rule_set	*rules;
 	int			 dry_run;	/* log the plan only */
+	int			 server_folders; /* move/copy/flag/delete on the
+						  * server (source.h) */
 	const char		*where;		/* names it in the log */
 };
 

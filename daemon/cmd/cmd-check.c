@@ -14,6 +14,7 @@
 #include "daemon/cmd/cmd.h"
 #include "daemon/conf/conf.h"
 #include "daemon/conf/rulesets.h"
+#include "daemon/source/source.h"
 #include "daemon/store/state.h"
 
 static void
@@ -35,24 +36,19 @@ check_print_folders(const struct account *a)
 static void
 check_print_account(const struct account *a)
 {
-	printf("account %s: %s", a->name, acct_type_name(a->type));
-	switch (a->type) {
-	case ACCT_IMAP:
-	case ACCT_POP3:
+	const struct source *src = source_of(a);
+
+	printf("account %s: %s", a->name, src->name);
+	if (src->caps & SOURCE_SERVER) {
 		printf(" %s:%s tls=%s", a->ep.host, a->ep.port,
 		    tls_mode_name(a->ep.tls));
 		if (!a->ep.tls_verify)
 			printf(" tls-verify=no");
 		printf(" user=%s", a->ep.user);
-		break;
-	case ACCT_MAILDIR:
-	case ACCT_MBOX:
-		printf(" %s", a->path);
-		break;
-	case ACCT_STDIN:
-		break;
 	}
-	if (a->type == ACCT_IMAP)
+	if (src->caps & SOURCE_PATH)
+		printf(" %s", a->path);
+	if (src->caps & SOURCE_FOLDERS)
 		check_print_folders(a);
 	if (a->idle)
 		printf(" idle");
@@ -77,7 +73,8 @@ check_rules_state(const struct config *conf)
 	struct state	 *st;
 	char		  err[1024];
 
-	if ((rules = rulesets_load(conf, err, sizeof(err))) == NULL) {
+	if ((rules = rulesets_load(conf, source_rule_flags, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "mailsift: %s\n", err);
 		return -1;
 	}

@@ -20,6 +20,7 @@
 #include "daemon/util/log.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/sched/sched.h"
+#include "daemon/source/source.h"
 #include "daemon/store/state.h"
 
 static void
@@ -194,7 +195,8 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "mailsift: %s\n", err);
 		return 1;
 	}
-	if ((rules = rulesets_load(cfg, err, sizeof(err))) == NULL) {
+	if ((rules = rulesets_load(cfg, source_rule_flags, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "mailsift: %s\n", err);
 		config_free(cfg);
 		return 1;

@@ -19,9 +19,9 @@
 #include "mime/mime.h"
 #include "rules/rules.h"
 #include "daemon/cmd/cmd.h"
-#include "daemon/conf/rulesets.h"
 #include "daemon/conf/conf.h"
 #include "daemon/cmd/json.h"
+#include "daemon/source/source.h"
 #include "daemon/util/mailfile.h"
 
 /* How much of a matched value --explain shows around the match. */
@@ -595,8 +595,8 @@ load_from_config(const struct test_opts *o)
 	else if (a->rules == NULL)
 		fprintf(stderr, "mailsift: %s: account '%s' has no rules "
 		    "option\n", file, o->account);
-	else if ((set = rule_set_load(a->rules,
-	    rulesets_source_flags(a->type), err, sizeof(err))) == NULL)
+	else if ((set = rule_set_load(a->rules, source_rule_flags(a), err,
+	    sizeof(err))) == NULL)
 		fprintf(stderr, "mailsift: %s\n", err);
 	config_free(conf);
 	return set;

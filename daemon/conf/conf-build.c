@@ -17,11 +17,24 @@
 
 #define NAME_MAX_LEN	128
 
-/* Sets of account types, for the options that apply to some only. */
+/* Sets of account types, for the options that apply to some only.  The
+ * configuration's knowledge of each type is here and in conf.c's names;
+ * what a source can do is the source table's (daemon/source/source.h),
+ * which conf/ never includes. */
 enum {
 	FOR_IMAP = 1 << ACCT_IMAP,
+	FOR_POP3 = 1 << ACCT_POP3,
 	FOR_REMOTE = (1 << ACCT_IMAP) | (1 << ACCT_POP3),
 	FOR_FILES = (1 << ACCT_MAILDIR) | (1 << ACCT_MBOX)
+};
+
+/* Default ports of the types with a server: with TLS, and without. */
+static const struct {
+	const char	*implicit;
+	const char	*plain;
+} account_ports[] = {
+	[ACCT_IMAP] = { "993", "143" },
+	[ACCT_POP3] = { "995", "110" },
 };
 
 static const struct option_scope {
@@ -256,7 +269,7 @@ account_check(struct conf_load *ld, const struct config *conf, cfg_t *sec,
 		if (endpoint_check_login(ld, sec, &a->ep, 1) == -1)
 			return -1;
 	}
-	if (a->ep.auth == AUTH_APOP && a->type != ACCT_POP3)
+	if (a->ep.auth == AUTH_APOP && (FOR_POP3 & (1u << a->type)) == 0)
 		return sec_fail(ld, sec, conf_opt_line(ld, sec, "auth"),
 		    "auth apop is for pop3 accounts only");
 	if ((FOR_FILES & (1u << a->type)) != 0 && a->path == NULL)
@@ -298,11 +311,11 @@ account_build(struct conf_load *ld, cfg_t *root, cfg_t *sec,
 	a->keep = cfg_getbool(sec, "keep") == cfg_true;
 	a->idle = cfg_getbool(sec, "idle") == cfg_true;
 	a->poll = cfg_size(sec, "poll") > 0 ? cfg_getint(sec, "poll") : 0;
-	if (a->type == ACCT_IMAP)
-		return endpoint_port(ld, sec, &a->ep, "993", "143");
-	if (a->type == ACCT_POP3)
-		return endpoint_port(ld, sec, &a->ep, "995", "110");
-	return 0;
+	if ((size_t)a->type >= sizeof(account_ports) / sizeof(account_ports[0]) ||
+	    account_ports[a->type].implicit == NULL)
+		return 0;
+	return endpoint_port(ld, sec, &a->ep, account_ports[a->type].implicit,
+	    account_ports[a->type].plain);
 }
 
 static int

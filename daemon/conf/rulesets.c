@@ -15,20 +15,6 @@
 /* As rule_set_load(): a bigger file is not a rule file. */
 #define RULESETS_FILE_MAX	(16 * 1024 * 1024)
 
-unsigned
-rulesets_source_flags(enum acct_type type)
-{
-	switch (type) {
-	case ACCT_IMAP:
-		return 0;
-	case ACCT_STDIN:
-		return RULE_SOURCE_NO_FLAGS | RULE_SOURCE_NO_DELETE;
-	default:
-		/* move and copy file into Maildir++ folders there */
-		return RULE_SOURCE_NO_FLAGS;
-	}
-}
-
 /*
  * Started as root with `user`, mailsift runs the rules as that user: a
  * rule file of theirs gives them nothing they do not have.
@@ -69,7 +55,8 @@ rulesets_load_file(const char *path, unsigned flags, uid_t also, char *err,
 }
 
 struct rule_set **
-rulesets_load(const struct config *cfg, char *err, size_t errlen)
+rulesets_load(const struct config *cfg, rulesets_flags_fn flags, char *err,
+    size_t errlen)
 {
 	struct rule_set	**v;
 	const struct account *a;
@@ -84,8 +71,7 @@ rulesets_load(const struct config *cfg, char *err, size_t errlen)
 		a = &cfg->accounts[i];
 		if (a->rules == NULL)
 			continue;
-		if ((v[i] = rulesets_load_file(a->rules,
-		    rulesets_source_flags(a->type), also, err,
+		if ((v[i] = rulesets_load_file(a->rules, flags(a), also, err,
 		    errlen)) == NULL) {
 			rulesets_free(v, i);
 			return NULL;

@@ -17,12 +17,14 @@
 
 struct rule_set;
 
-/* What a source of this type cannot do, for rule_set_load(). */
-unsigned	 rulesets_source_flags(enum acct_type);
+/* What an account's rules may not ask (RULE_SOURCE_*, rules.h): what its
+ * source cannot do.  The caller passes source_rule_flags() (source.h):
+ * conf/ sits below the sources and never asks them itself. */
+typedef unsigned	(*rulesets_flags_fn)(const struct account *);
 /* One rule set per account (NULL for an account without rules), in the
  * order of cfg->accounts.  NULL on error, with the message in err. */
-struct rule_set	**rulesets_load(const struct config *, char *err,
-		    size_t errlen);
+struct rule_set	**rulesets_load(const struct config *, rulesets_flags_fn,
+		    char *err, size_t errlen);
 /* One rule file, checked as above; also is the uid allowed besides root
  * and us (TRUST_NOBODY: none).  NULL on error, with the message in err. */
 struct rule_set	*rulesets_load_file(const char *path, unsigned flags,

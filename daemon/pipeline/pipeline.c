@@ -56,6 +56,7 @@ struct pipeline {
 	const struct account	*acct;
 	struct state		*st;
 	int			 dry_run;
+	int			 server_folders; /* pipeline_set_server_folders */
 	struct delivery		*dv;
 	const struct rule_set	*rules;		/* the account's, or NULL */
 	struct target		 targets[TARGETS_MAX];
@@ -353,6 +354,12 @@ group_end(struct pipeline *pl)
 	return batch_full(pl) ? pipeline_flush(pl) : 0;
 }
 
+void
+pipeline_set_server_folders(struct pipeline *pl, int on)
+{
+	pl->server_folders = on;
+}
+
 static int
 record_filed(struct pipeline *pl, const struct fetch_key *k,
     uint64_t size, const char *why)
@@ -431,6 +438,7 @@ rules_run(struct pipeline *pl, const struct fetch_key *k, char *data,
 	env.st = pl->st;
 	env.rules = pl->rules;
 	env.dry_run = pl->dry_run;
+	env.server_folders = pl->server_folders;
 	env.where = where;
 	rv = act_message(&env, &mk, data, len, &res);
 	if (rv == 0 && res.failed)

@@ -64,6 +64,11 @@ struct pipeline	*pipeline_new(const struct config *, const struct account *,
 void		 pipeline_free(struct pipeline *);
 void		 pipeline_set_committed(struct pipeline *, fetch_committed_fn,
 		    void *ctx);
+/* The source has server folders (source.h, SOURCE_FOLDERS): move and
+ * copy go there and flag and delete are server ops done after the
+ * commit.  Off (the default): move and copy file into Maildir++ folders
+ * of the target, delete is the committed key's remove. */
+void		 pipeline_set_server_folders(struct pipeline *, int on);
 /* Hand over a message (raw bytes as received, CRLF or LF; the pipeline
  * may modify data in place).  Returns 0, or -1 if delivery failed: the
  * error is logged, nothing of the failed batch is recorded, and the
@@ -106,15 +111,5 @@ int		 pipeline_server_ops(struct pipeline *, const char *folder,
 		    uint32_t uidvalidity, struct server_op **, size_t *n);
 void		 pipeline_server_ops_free(struct server_op *, size_t n);
 int		 pipeline_server_op_done(struct pipeline *, int64_t id);
-
-/* Declared here for the sources and the scheduler (they are not part of
- * the pipeline; they belong with daemon/source/ and daemon/sched/).
- * Sources: one round over the account; 0, or -1 (already logged). */
-int		 imap_fetch(const struct account *, struct pipeline *);
-int		 pop3_fetch(const struct account *, struct pipeline *);
-int		 local_fetch(const struct account *, struct pipeline *);
-/* Stop requested (SIGTERM): a source finishes the message in hand,
- * flushes and logs out. */
-int		 fetch_should_stop(void);
 
 #endif

@@ -10,28 +10,26 @@
 #include <unistd.h>
 
 #include "daemon/act/outbox-send.h"
-#include "daemon/pipeline/pipeline.h"
-#include "daemon/util/log.h"
 #include "daemon/conf/rulesets.h"
+#include "daemon/pipeline/pipeline.h"
 #include "daemon/sched/sched.h"
+#include "daemon/source/source.h"
 #include "daemon/store/state.h"
+#include "daemon/util/log.h"
+#include "daemon/util/stop.h"
 
 #define BACKOFF_BASE	30	/* seconds after the first error */
 #define BACKOFF_MAX	3600
 #define OUTBOX_DRAIN_SECS	300	/* --once: the queue, but not for ever */
 
-static volatile sig_atomic_t	 sig_stop;
-static volatile sig_atomic_t	 sig_reload;
-/* Set while threads are asked to wind down for a reload. */
-static volatile sig_atomic_t	 reloading;
-
+/* The handler only sets a flag (stop.h): everyone polls it. */
 static void
 on_signal(int sig)
 {
 	if (sig == SIGHUP)
-		sig_reload = 1;
+		stop_request_reload();
 	else
-		sig_stop = 1;
+		stop_request_exit();
 }
 
 void
@@ -49,12 +47,6 @@ sched_signals_init(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-int
-fetch_should_stop(void)
-{
-	return sig_stop || reloading;
-}
-
 static double
 elapsed(const struct timespec *t0)
 {
@@ -63,19 +55,6 @@ elapsed(const struct timespec *t0)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) +
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static int
-source_run(const struct account *a, struct pipeline *pl)
-{
-	switch (a->type) {
-	case ACCT_IMAP:
-		return imap_fetch(a, pl);
-	case ACCT_POP3:
-		return pop3_fetch(a, pl);
-	default:
-		return local_fetch(a, pl);
-	}
 }
 
 /*
@@ -92,7 +71,7 @@ sched_outbox(const struct config *cfg, struct state *st, const char *name,
 	int	 r;
 
 	while ((r = outbox_send(cfg, st, name)) == 1 && drain &&
-	    time(NULL) < end && !fetch_should_stop())
+	    time(NULL) < end && !stop_requested())
 		;
 	return r == -1 ? -1 : 0;
 }
@@ -122,7 +101,7 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 		state_close(st);
 		return -1;
 	}
-	rv = source_run(&a, pl);
+	rv = source_fetch(&a, pl);
 	if (pipeline_flush(pl) == -1)
 		rv = -1;
 	if (!dry_run && sched_outbox(cfg, st, a.name, !allow_idle) == -1)
@@ -160,7 +139,7 @@ once_worker(void *arg)
 		pthread_mutex_lock(&r->lock);
 		i = r->next++;
 		pthread_mutex_unlock(&r->lock);
-		if (i >= r->cfg->naccounts || fetch_should_stop())
+		if (i >= r->cfg->naccounts || stop_requested())
 			return NULL;
 		if (sched_account_round(r->cfg, &r->cfg->accounts[i],
 		    r->rules[i], r->opts->dry_run, 0) == -1) {
@@ -265,7 +244,8 @@ sleep_unless_stopped(long seconds)
 {
 	struct timespec	 one = { 1, 0 };
 
-	while (seconds-- > 0 && !fetch_should_stop() && !sig_reload)
+	while (seconds-- > 0 && !stop_requested() &&
+	    !stop_reload_requested())
 		nanosleep(&one, NULL);
 }
 
@@ -277,7 +257,7 @@ acct_loop(void *arg)
 	int			 rv;
 	long			 d;
 
-	while (!fetch_should_stop()) {
+	while (!stop_requested()) {
 		if (!t->acct->idle)
 			gate_enter(t->gate);
 		rv = sched_account_round(t->cfg, t->acct, t->rules,
@@ -341,7 +321,8 @@ reload(const char *path, struct rule_set ***rules)
 		log_error("reload: %s; keeping the old configuration", err);
 		return NULL;
 	}
-	if ((*rules = rulesets_load(n, err, sizeof(err))) == NULL) {
+	if ((*rules = rulesets_load(n, source_rule_flags, err,
+	    sizeof(err))) == NULL) {
 		log_error("reload: %s; keeping the old configuration", err);
 		config_free(n);
 		return NULL;
@@ -364,16 +345,15 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 	pthread_cond_init(&g.cond, NULL);
 	if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
 		return 1;
-	while (!sig_stop) {
+	while (!stop_exit_requested()) {
 		nanosleep(&tick, NULL);
-		if (!sig_reload)
+		if (!stop_reload_take())
 			continue;
-		sig_reload = 0;
 		if ((n = reload(opts->config_path, &nr)) == NULL)
 			continue;
-		reloading = 1;
+		stop_set_winding_down(1);
 		threads_join(*cfg, t);
-		reloading = 0;
+		stop_set_winding_down(0);
 		rulesets_free(*rules, (*cfg)->naccounts);
 		config_free(*cfg);
 		*cfg = n;

@@ -1,5 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
+ * daemon/sched/ - the scheduler: owns when accounts run (once each, or
+ * forever with a poll interval), how many at a time, the backoff after
+ * an error, the signal handlers and the reload.  Never talks to a
+ * server, a file or the state itself: a round is the source table's
+ * fetch (source.h) into a pipeline (fetch.h), then the outbox
+ * (action.h).  Depends on conf/, source/, pipeline/, act/, store/ and
+ * util/ (stop.h, where its handlers leave the stop and reload requests
+ * that everyone else reads).
+ *
  * sched.h - running accounts: one round each (--once) or forever, at most
  * `parallel` rounds at a time, exponential backoff with jitter after an
  * error, signals (SIGTERM/SIGINT: finish the message in hand, commit,
@@ -19,6 +28,8 @@ struct run_opts {
 	const char	*config_path;
 };
 
+/* Install the handlers: SIGTERM, SIGINT, SIGHUP set stop.h's flags;
+ * SIGPIPE is ignored. */
 void	sched_signals_init(void);
 /* One round for one account: fetch, deliver, log the summary line.
  * 0 on success, -1 on error (logged). */

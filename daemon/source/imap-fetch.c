@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * imap-fetch.c - finding and fetching new messages in an IMAP folder.
+ * imap-fetch.c - one IMAP round, imap_fetch(): the session (imap.c),
+ * then each folder's new messages, then IDLE if asked.
  *
  * New means: not in the state store for this folder and UIDVALIDITY.
  * Sizes come first (UID FETCH ... RFC822.SIZE) so oversized messages are
@@ -16,7 +17,10 @@
 
 #include "daemon/net/conn.h"
 #include "daemon/source/imap.h"
+#include "daemon/source/imap-int.h"
+#include "daemon/source/source.h"
 #include "daemon/util/log.h"
+#include "daemon/util/stop.h"
 #include "daemon/store/serverops.h"
 
 /* UIDs per UID FETCH command, and commands in flight. */
@@ -139,7 +143,7 @@ body_wanted(struct imap *s, uint32_t uid, size_t len)
 }
 
 /* Parse "(UID n RFC822.SIZE n BODY[] {N}...)" and act on it. */
-int
+static int
 imap_fetch_response(struct imap *s, struct imap_scan *sc)
 {
 	struct imap_tok	 t, v;
@@ -199,7 +203,7 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	k.uid = uid;
 	if (pipeline_add(s->pl, &k, data, len) == -1)
 		s->pipeline_failed = 1;
-	else if (fetch_should_stop())
+	else if (stop_requested())
 		s->stopping = 1;	/* this one is in hand; no more */
 	return 0;
 }
@@ -238,7 +242,7 @@ uid_command(struct imap *s, const char *pre, const char *post,
 
 	while (waited < sent || at < n) {
 		while (at < n && sent - waited < FETCH_AHEAD &&
-		    !s->pipeline_failed && !fetch_should_stop()) {
+		    !s->pipeline_failed && !stop_requested()) {
 			lim = n - at > FETCH_CHUNK ? at + FETCH_CHUNK : n;
 			next = imap_uidset(uids, at, lim, set, sizeof(set));
 			if (imap_send(s, tags[sent % FETCH_AHEAD], 16,
@@ -442,7 +446,7 @@ out:
 	return rv;
 }
 
-int
+static int
 imap_folder_fetch(struct imap *s, const char *folder)
 {
 	const struct account	*a = s->acct;
@@ -527,7 +531,7 @@ idle_once(struct imap *s)
 		return -1;
 	}
 	s->exists_changed = 0;
-	while (!s->exists_changed && !fetch_should_stop() &&
+	while (!s->exists_changed && !stop_requested() &&
 	    time(NULL) - start < IDLE_RENEW_SEC) {
 		if ((r = conn_wait_readable(s->c, 1000)) == -1) {
 			snprintf(s->err, sizeof(s->err), "%s",
@@ -544,7 +548,7 @@ idle_once(struct imap *s)
 	return imap_wait_done(s, tag);
 }
 
-int
+static int
 imap_idle(struct imap *s, const char *folder)
 {
 	if (!(s->caps & CAP_IDLE)) {
@@ -556,7 +560,7 @@ imap_idle(struct imap *s, const char *folder)
 		if (imap_folder_fetch(s, folder) == -1)
 			return -1;
 	}
-	while (!fetch_should_stop()) {
+	while (!stop_requested()) {
 		if (idle_once(s) == -1)
 			return -1;
 		if (s->exists_changed && imap_folder_fetch(s, folder) == -1)
@@ -564,3 +568,53 @@ imap_idle(struct imap *s, const char *folder)
 	}
 	return 0;
 }
+
+int
+imap_fetch(const struct account *acct, struct pipeline *pl)
+{
+	struct imap	 s;
+	size_t		 i;
+	int		 rv = -1, failed = 0;
+
+	imap_session_init(&s, acct, pl);
+	s.fetch_response = imap_fetch_response;
+	if (imap_session_start(&s) == -1)
+		goto out;
+	for (i = 0; i < acct->nfolders && !stop_requested(); i++) {
+		if (imap_folder_fetch(&s, acct->folders[i]) == 0 && !s.stopping)
+			continue;
+		if (s.stopping) {
+			rv = failed ? -1 : 0;
+			goto out;	/* mid-response: no LOGOUT possible */
+		}
+		if (s.pipeline_failed || s.bye)
+			goto out;
+		log_error("%s: folder %s: %s", acct->name, acct->folders[i],
+		    s.err);
+		failed = 1;
+		s.err[0] = '\0';
+		if (s.broken)
+			goto out;	/* out of step: not one command more */
+	}
+	if (acct->idle && !failed && !stop_requested() &&
+	    imap_idle(&s, acct->folders[0]) == -1) {
+		if (s.stopping && !s.pipeline_failed)
+			rv = 0;
+		goto out;
+	}
+	if (!s.stopping && !s.broken)
+		(void)imap_cmd(&s, "LOGOUT");
+	rv = failed ? -1 : 0;
+out:
+	if (rv == -1 && s.err[0] != '\0')
+		log_error("%s: %s:%s: %s", acct->name, acct->ep.host,
+		    acct->ep.port, s.err);
+	imap_session_free(&s);
+	return rv;
+}
+
+const struct source source_imap = {
+	ACCT_IMAP, "imap",
+	SOURCE_SERVER | SOURCE_FOLDERS | SOURCE_FLAGS | SOURCE_DELETE,
+	imap_fetch
+};

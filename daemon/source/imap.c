@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * imap.c - IMAP client session: connect, TLS, capabilities, login, the
- * response loop, logout.  Fetching is in imap-fetch.c.
+ * imap.c - IMAP client session: connect, TLS, capabilities, login,
+ * commands and the response loop.  The round is in imap-fetch.c; an
+ * untagged FETCH goes to the hook it set (s->fetch_response), so the
+ * session never calls back into the round by name.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,7 +16,8 @@
 #include "mime/charset.h"
 #include "daemon/net/conn.h"
 #include "daemon/net/reply.h"
-#include "daemon/source/imap.h"
+#include "daemon/source/imap-int.h"
+#include "daemon/util/stop.h"
 #include "daemon/util/log.h"
 #include "daemon/net/sasl.h"
 
@@ -110,8 +113,8 @@ untagged_number(struct imap *s, struct imap_scan *sc, uint32_t n)
 		s->exists = n;
 		return 0;
 	}
-	if (imap_tok_is(&t, "FETCH"))
-		return imap_fetch_response(s, sc);
+	if (imap_tok_is(&t, "FETCH") && s->fetch_response != NULL)
+		return s->fetch_response(s, sc);
 	return 0;	/* EXPUNGE, RECENT...: we go by UID, not number */
 }
 
@@ -162,7 +165,7 @@ imap_read(struct imap *s, size_t max_line, uint64_t max_literal)
 	s->broken = 1;
 	/* Stopping: the response in hand is given up, nothing of it is
 	 * recorded; what came whole before it is committed. */
-	if (fetch_should_stop() && !s->stopping) {
+	if (stop_requested() && !s->stopping) {
 		log_info("%s: stopping: %s", s->acct->name, s->err);
 		s->stopping = 1;
 	}
@@ -626,7 +629,7 @@ imap_open(struct imap *s, int *preauth)
 	snprintf(prefix, sizeof(prefix), "imap %s", s->acct->name);
 	conn_set_trace(s->c, prefix, log_enabled(LOG_LEVEL_TRACE));
 	/* on SIGTERM a stalled transfer is given up, not waited out */
-	conn_set_stop(s->c, fetch_should_stop);
+	conn_set_stop(s->c, stop_requested);
 	if (ep->tls == TLS_IMPLICIT && conn_starttls(s->c, &tls) == -1) {
 		snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
 		return -1;
@@ -683,7 +686,28 @@ imap_auth(struct imap *s)
 	return imap_capability(s);
 }
 
-static void
+void
+imap_session_init(struct imap *s, const struct account *acct,
+    struct pipeline *pl)
+{
+	memset(s, 0, sizeof(*s));
+	s->acct = acct;
+	s->pl = pl;
+	s->max_literal = pipeline_max_size(pl) + 65536;
+	imap_resp_init(&s->r);
+}
+
+int
+imap_session_start(struct imap *s)
+{
+	int	 preauth = 0;
+
+	if (imap_open(s, &preauth) == -1)
+		return -1;
+	return preauth ? 0 : imap_auth(s);
+}
+
+void
 imap_session_free(struct imap *s)
 {
 	conn_close(s->c);
@@ -692,53 +716,6 @@ imap_session_free(struct imap *s)
 	free(s->sizes);
 	free(s->got);
 	free(s->done);
-}
-
-int
-imap_fetch(const struct account *acct, struct pipeline *pl)
-{
-	struct imap	 s;
-	size_t		 i;
-	int		 preauth = 0, rv = -1, failed = 0;
-
-	memset(&s, 0, sizeof(s));
-	s.acct = acct;
-	s.pl = pl;
-	s.max_literal = pipeline_max_size(pl) + 65536;
-	imap_resp_init(&s.r);
-	if (imap_open(&s, &preauth) == -1 || (!preauth && imap_auth(&s) == -1))
-		goto out;
-	for (i = 0; i < acct->nfolders && !fetch_should_stop(); i++) {
-		if (imap_folder_fetch(&s, acct->folders[i]) == 0 && !s.stopping)
-			continue;
-		if (s.stopping) {
-			rv = failed ? -1 : 0;
-			goto out;	/* mid-response: no LOGOUT possible */
-		}
-		if (s.pipeline_failed || s.bye)
-			goto out;
-		log_error("%s: folder %s: %s", acct->name, acct->folders[i],
-		    s.err);
-		failed = 1;
-		s.err[0] = '\0';
-		if (s.broken)
-			goto out;	/* out of step: not one command more */
-	}
-	if (acct->idle && !failed && !fetch_should_stop() &&
-	    imap_idle(&s, acct->folders[0]) == -1) {
-		if (s.stopping && !s.pipeline_failed)
-			rv = 0;
-		goto out;
-	}
-	if (!s.stopping && !s.broken)
-		(void)imap_cmd(&s, "LOGOUT");
-	rv = failed ? -1 : 0;
-out:
-	if (rv == -1 && s.err[0] != '\0')
-		log_error("%s: %s:%s: %s", acct->name, acct->ep.host,
-		    acct->ep.port, s.err);
-	imap_session_free(&s);
-	return rv;
 }
 
 int

@@ -1,113 +1,22 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * imap.h - internals shared by the IMAP client's files (imap.c: session
- * and commands; imap-fetch.c: finding and fetching new messages).
+ * imap.h - the IMAP source (RFC 3501, works with IMAP4rev2 servers):
+ * imap.c is the session, imap-fetch.c the round.  The source table
+ * (source.h) calls imap_fetch(); tests call it directly.
  *
- * The client speaks IMAP4rev1 and works with IMAP4rev2 servers.  Every
- * read goes through imap_wait(), which handles any untagged response at
- * any time (EXISTS, EXPUNGE, unsolicited FETCH, BYE...), so an odd server
- * reply lands in one place.
+ * Contract: a message is flagged, moved or deleted on the server only
+ * after the pipeline reported it durably delivered and recorded; bodies
+ * are fetched with BODY.PEEK[] so nothing is marked \Seen before that.
  */
 #ifndef DAEMON_IMAP_H
 #define DAEMON_IMAP_H
 
-#include <stddef.h>
-#include <stdint.h>
-
 #include "daemon/conf/conf.h"
-#include "daemon/pipeline/pipeline.h"
-#include "daemon/source/imap-resp.h"
 
-#define CAP_IMAP4REV1	0x0001
-#define CAP_STARTTLS	0x0002
-#define CAP_LOGINDIS	0x0004
-#define CAP_AUTH_PLAIN	0x0008
-#define CAP_AUTH_XOAUTH2 0x0010
-#define CAP_AUTH_OAUTHB	0x0020
-#define CAP_SASL_IR	0x0040
-#define CAP_LITERALPLUS	0x0080
-#define CAP_UIDPLUS	0x0100
-#define CAP_MOVE	0x0200
-#define CAP_IDLE	0x0400
-#define CAP_IMAP4REV2	0x0800
-#define CAP_AUTH_LOGIN	0x1000
+struct pipeline;
 
-/* What untagged FETCH responses are collected for. */
-enum imap_collect {
-	COLLECT_NONE,
-	COLLECT_SIZES,
-	COLLECT_BODIES
-};
-
-struct imap_size {
-	uint32_t	 uid;
-	uint64_t	 size;
-};
-
-struct imap {
-	const struct account	*acct;
-	struct pipeline		*pl;
-	struct conn		*c;
-	unsigned		 tagn;
-	unsigned		 caps;
-	int			 bye;
-	/* The stream is out of step (a literal refused unread, a stray
-	 * continuation request): not one byte more is sent, no LOGOUT. */
-	int			 broken;
-	uint64_t		 max_literal;
-	struct imap_resp	 r;
-	char			 err[512];
-
-	/* the selected folder */
-	const char		*folder;
-	uint32_t		 uidvalidity;
-	uint32_t		 exists;
-	int			 exists_changed;
-
-	/* collected from untagged responses */
-	enum imap_collect	 collect;
-	uint32_t		*search;
-	size_t			 nsearch, search_cap;
-	struct imap_size	*sizes;		/* sorted after the size pass */
-	size_t			 nsizes, sizes_cap;
-	/* The body pass asked for search[0..nwant) (sorted); got[i] once
-	 * UID search[i] came.  Anything else the server sends is not ours. */
-	size_t			 nwant;
-	unsigned char		*got;
-	size_t			 got_cap;
-	int			 stray_logged;	/* once per folder */
-	int			 pipeline_failed;
-	int			 stopping;	/* stop asked mid-FETCH */
-
-	/* committed by the pipeline: to flag or delete */
-	uint32_t		*done;
-	size_t			 ndone, done_cap;
-};
-
-/* Send a command (the tag is added); its tag is written to tag. */
-int	imap_send(struct imap *, char *tag, size_t taglen, const char *fmt,
-	    ...) __attribute__((format(printf, 4, 5)));
-/* Read until the tagged response for tag: 0 for OK, -1 otherwise (the
- * reason in s->err).  A "+" continuation returns 1. */
-int	imap_wait(struct imap *, const char *tag);
-/* imap_wait for a command that takes no continuation: a "+" is an
- * error that breaks the session. */
-int	imap_wait_done(struct imap *, const char *tag);
-/* imap_send + imap_wait_done. */
-int	imap_cmd(struct imap *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-/* The folder name as an IMAP quoted string in modified UTF-7. */
-int	imap_folder_quote(const char *utf8, char *out, size_t outlen);
-int	imap_uids_add(uint32_t **, size_t *, size_t *, uint32_t);
-/* Write a UID set ("1:5,9") of sorted uids[from..to) into out. */
-size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
-	    size_t outlen);
-
-/* Read one response that must be untagged (while idling) and act on it. */
-int	imap_read_untagged(struct imap *);
-/* An untagged "n FETCH (...)": sizes or bodies, as s->collect says. */
-int	imap_fetch_response(struct imap *, struct imap_scan *);
-int	imap_folder_fetch(struct imap *, const char *folder);
-int	imap_idle(struct imap *, const char *folder);
+/* One round over the account's folders (and IDLE on the first if the
+ * account says so): 0, or -1 (logged). */
+int	imap_fetch(const struct account *, struct pipeline *);
 
 #endif

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * pop3-fetch.c - the POP3 maildrop: UIDL and LIST, which messages are
- * new, RETR (pipelined when offered), DELE after the commit, QUIT.
- * The contract is stated in pop3.c.
+ * pop3-fetch.c - one POP3 round, pop3_fetch(): the session (pop3.c),
+ * UIDL and LIST, which messages are new, RETR (pipelined when offered),
+ * DELE after the commit, QUIT.  The contract is stated in pop3.h.
+ *
+ * A server without UIDL is refused: without stable ids we cannot tell
+ * new mail from mail already delivered.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -18,8 +21,10 @@
 #include "daemon/net/reply.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/util/log.h"
+#include "daemon/util/stop.h"
 #include "daemon/source/pop3-int.h"
 #include "daemon/source/pop3.h"
+#include "daemon/source/source.h"
 #include "daemon/net/sasl.h"
 
 static int
@@ -465,7 +470,7 @@ pop3_retr_all(struct pop3 *p)
 	size_t	 window = p->capa_pipelining ? POP3_WINDOW : 1;
 	size_t	 tosend, toread, inflight = 0;
 	char	 cmd[32];
-	int	 stop = fetch_should_stop();
+	int	 stop = stop_requested();
 
 	tosend = toread = pop3_next_new(p, 0);
 	pipeline_set_total(p->pl, pop3_count_new(p));
@@ -486,7 +491,7 @@ pop3_retr_all(struct pop3 *p)
 			return -1;
 		toread = pop3_next_new(p, toread + 1);
 		inflight--;
-		if (fetch_should_stop()) {
+		if (stop_requested()) {
 			stop = 1;
 			/* the message in hand is done; those in flight stay
 			 * on the server for the next run */
@@ -657,7 +662,7 @@ pop3_fetch(const struct account *acct, struct pipeline *pl)
 		    acct->name);
 	/* a transfer given up on SIGTERM (conn_set_stop) is no failure:
 	 * nothing of it was recorded, the rest waits for the next run */
-	else if (r == -1 && !p.pipeline_failed && fetch_should_stop())
+	else if (r == -1 && !p.pipeline_failed && stop_requested())
 		r = 0;
 	pipeline_set_committed(pl, NULL, NULL);
 	if (p.conn != NULL)
@@ -668,3 +673,7 @@ pop3_fetch(const struct account *acct, struct pipeline *pl)
 	free(p.buf);
 	return r;
 }
+
+const struct source source_pop3 = {
+	ACCT_POP3, "pop3", SOURCE_SERVER | SOURCE_DELETE, pop3_fetch
+};

@@ -1,22 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * pop3.c - the POP3 source (RFC 1939, CAPA RFC 2449, STLS RFC 2595,
- * AUTH RFC 5034).
+ * pop3.c - POP3 client session: connect (implicit TLS, STLS or
+ * plaintext), the greeting, CAPA, login, commands and replies.  The
+ * round (UIDL, LIST, RETR, DELE, QUIT) is in pop3-fetch.c; the contract
+ * is stated in pop3.h.
  *
- * One session per round: connect (implicit TLS, STLS or plaintext), the
- * greeting, CAPA, login, UIDL and LIST; every message the state store
- * does not know is RETRieved (pipelined when the server offers
- * PIPELINING) and handed to the pipeline; then DELE and QUIT.
- *
- * Contract: a message is DELEted only after the pipeline reported it
- * durably delivered and recorded (the committed callback), or when an
- * earlier round recorded it and it is still on the server; never one
- * skipped as oversized, and nothing at all once delivery failed or the
- * session went wrong (we then close without QUIT, so the server keeps
- * everything).  Credentials never cross a connection without TLS unless
+ * Credentials never cross a connection without TLS unless
  * allow-plaintext-auth says so, and never reach the log or the trace.
- * A server without UIDL is refused: without stable ids we cannot tell
- * new mail from mail already delivered.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -32,6 +22,7 @@
 #include "daemon/net/reply.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/util/log.h"
+#include "daemon/util/stop.h"
 #include "daemon/source/pop3-int.h"
 #include "daemon/source/pop3.h"
 #include "daemon/net/sasl.h"
@@ -63,7 +54,7 @@ void
 pop3_io_error(struct pop3 *p, const char *what)
 {
 	/* a transfer given up on SIGTERM (conn_set_stop) is no error */
-	if (fetch_should_stop()) {
+	if (stop_requested()) {
 		log_info("account %s: pop3 %s:%s: %s: %s", p->acct->name,
 		    p->ep->host, p->ep->port, what, conn_error(p->conn));
 		return;
@@ -233,7 +224,7 @@ pop3_connect(struct pop3 *p)
 	}
 	conn_set_trace(p->conn, p->trace, log_enabled(LOG_LEVEL_TRACE));
 	/* on SIGTERM a stalled transfer is given up, not waited out */
-	conn_set_stop(p->conn, fetch_should_stop);
+	conn_set_stop(p->conn, stop_requested);
 	if (p->ep->tls != TLS_IMPLICIT)
 		return 0;
 	tls.verify = p->ep->tls_verify;

@@ -47,7 +47,7 @@ void		 fuzz_opts_take(const uint8_t **data, size_t *size,
 
 /* The pipeline double, one per session: known-ness, commits and
  * failures follow from the UIDs and sizes the input chose.  With stop,
- * fetch_should_stop() says yes once a message was handed over, as after
+ * stop_requested() says yes once a message was handed over, as after
  * a SIGTERM. */
 struct pipeline;
 struct pipeline	*fuzz_pipeline_new(uint64_t max_size, int stop);

@@ -13,6 +13,7 @@
 
 #include "daemon/conf/conf.h"
 #include "daemon/pipeline/pipeline.h"
+#include "daemon/source/imap.h"
 #include "daemon/util/log.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "daemon/pipeline/pipeline.h"
+#include "daemon/util/stop.h"
 #include "daemon/store/serverops.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -38,7 +39,7 @@ struct pipeline {
 	size_t			 nopuids;
 };
 
-/* fetch_should_stop() has no pipeline to ask: one session at a time. */
+/* stop_requested() has no pipeline to ask: one session at a time. */
 static int	 stop_after_add, stop_now;
 
 struct pipeline *
@@ -253,7 +254,7 @@ pipeline_server_op_done(struct pipeline *pl, int64_t id)
 }
 
 int
-fetch_should_stop(void)
+stop_requested(void)
 {
 	return stop_now;
 }

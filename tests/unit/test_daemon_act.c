@@ -259,6 +259,7 @@ test_move_and_delete_by_source(void **state)
 	rule_set_free(f->rules);
 
 	f->acct.type = ACCT_IMAP;
+	f->env.server_folders = 1;	/* what source_of() says of IMAP */
 	f->mk.folder = "INBOX";
 	f->mk.uidvalidity = 7;
 	f->mk.uid = 42;

@@ -32,6 +32,8 @@
 #include "daemon/conf/conf.h"
 #include "daemon/net/conn.h"
 #include "daemon/pipeline/pipeline.h"
+#include "daemon/source/imap.h"
+#include "daemon/util/stop.h"
 #include "daemon/source/imap-resp.h"
 #include "mime/charset.h"
 
@@ -168,7 +170,7 @@ pipeline_server_op_done(struct pipeline *pl, int64_t id)
 static volatile sig_atomic_t	 stop_asked;
 
 int
-fetch_should_stop(void)
+stop_requested(void)
 {
 	return stop_asked;
 }

@@ -38,6 +38,7 @@
 #include "daemon/conf/conf.h"
 #include "daemon/net/conn.h"
 #include "daemon/pipeline/pipeline.h"
+#include "daemon/util/stop.h"
 #include "daemon/util/log.h"
 #include "daemon/source/pop3.h"
 #include "daemon/net/sasl.h"
@@ -165,7 +166,7 @@ pipeline_flush(struct pipeline *pl)
 static volatile sig_atomic_t	 stop_asked;
 
 int
-fetch_should_stop(void)
+stop_requested(void)
 {
 	return stop_asked || (current != NULL && current->stop_after > 0 &&
 	    current->nadd >= current->stop_after);

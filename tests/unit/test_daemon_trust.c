@@ -27,6 +27,7 @@
 #include "daemon/util/log.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/conf/trust.h"
+#include "daemon/source/source.h"
 
 #define NOBODY_UID	65534
 
@@ -117,7 +118,7 @@ rules_load(const char *rules, const char *extra, char *err, size_t errlen)
 	file_write(path, text, 0600);
 	if ((conf = config_load(path, err, errlen)) == NULL)
 		fail_msg("config: %s", err);
-	sets = rulesets_load(conf, err, errlen);
+	sets = rulesets_load(conf, source_rule_flags, err, errlen);
 	rulesets_free(sets, conf->naccounts);
 	config_free(conf);
 	return sets != NULL ? 0 : -1;
