@@ -4,9 +4,9 @@
  * forever with a poll interval), how many at a time, the backoff after
  * an error, the signal handlers and the reload.  Never talks to a
  * server, a file or the state itself: a round is the source table's
- * fetch (source.h) into a pipeline (fetch.h), then the outbox
- * (action.h).  Depends on conf/, source/, pipeline/, act/, store/ and
- * util/ (stop.h, where its handlers leave the stop and reload requests
+ * fetch (source.h) into a pipeline (pipeline.h), then the outbox
+ * (act/outbox-send.h).  Depends on conf/, source/, pipeline/, act/,
+ * store/ and util/ (stop.h, where its handlers leave the stop and reload requests
  * that everyone else reads).
  *
  * sched.h - running accounts: one round each (--once) or forever, at most

@@ -7,7 +7,7 @@
  * it committed.  Never writes a delivery target or the state store
  * itself (the pipeline does), never installs signal handlers, never
  * calls the scheduler (stop requests come from util/stop.h).  Depends
- * on conf/ (struct account), net/ (connections), pipeline/ (fetch.h),
+ * on conf/ (struct account), net/ (connections), pipeline/ (pipeline.h),
  * store/ (serverops.h), util/ and rules/ (RULE_SOURCE_* flags).
  *
  * source.h - the source table: one `struct source` per account type,

@@ -8,7 +8,7 @@
  * queueing it again after a crash or a refetch changes nothing: a reply
  * is queued once.  Sending is at least once: a crash between the SMTP
  * server's 250 and the end of state_outbox_sent() sends that one
- * message again.  The sender (action-send.c) records before QUIT
+ * message again.  The sender (act/outbox-send.c) records before QUIT
  * (smtp_send_then()), so that window is the one commit.
  */
 #ifndef DAEMON_OUTBOX_H
