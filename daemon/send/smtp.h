@@ -7,8 +7,8 @@
  * submission session per message (smtp.c -> smtp-tx.c -> smtp-wire.c ->
  * smtp-result.c, one way down).  Never: decides whether or when to send
  * (act/reply.c, act/outbox-send.c and the store's outbox do),
- * retries, touches the store or mail files, or logs (results and err buffers carry every
- * failure).  Depends on: net/ (conn, sasl, reply), conf/ (struct
+ * retries, touches the store or mail files, or logs (results and err
+ * buffers carry every failure).  Depends on: net/ (conn, sasl, reply), conf/ (struct
  * smtp_server, conf_secret), util/ (log_clean), mime/ (addresses,
  * encodings), OpenSSL (random), libc.
  *
