@@ -88,7 +88,8 @@
  * or when it names a process of this host that is gone.
  *
  * A struct delivery may be shared by threads; a batch belongs to one
- * thread, as does the state handle it uses.
+ * thread, as does the state handle it uses.  Free (or clear) a batch
+ * before closing the deliveries it staged into.
  */
 #ifndef DAEMON_DELIVER_H
 #define DAEMON_DELIVER_H
