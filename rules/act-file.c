@@ -16,6 +16,7 @@
 #include "rules/eval.h"
 #include "rules/load.h"
 #include "rules/plan.h"
+#include "rules/rules.h"
 #include "rules/template.h"
 
 #define FLAGS_MAX	32
@@ -23,24 +24,20 @@
 static int
 deliver_parse(struct rule_load *ld, yaml_node_t *v, struct act *a)
 {
-	const char	*s;
-	size_t		 len, plen;
+	struct rule_target	 t;
+	const char		*s;
+	size_t			 len;
 
 	if (act_need_value(ld, v, a, "- deliver: \"maildir:PATH\"") == -1 ||
-	    load_scalar(ld, v, "\"maildir:PATH\" or \"mbox:PATH\"", &s,
-	    &len) == -1)
+	    load_scalar(ld, v, RULE_TARGET_FORMS_QUOTED, &s, &len) == -1)
 		return -1;
-	if (strncmp(s, "maildir:", 8) == 0)
-		plen = 8;
-	else if (strncmp(s, "mbox:", 5) == 0)
-		plen = 5;
-	else
+	if (rule_target_parse(s, len, &t) == -1)
 		return load_error(ld, v, "deliver target must be "
-		    "\"maildir:PATH\" or \"mbox:PATH\"");
-	if (len == plen)
+		    RULE_TARGET_FORMS_QUOTED);
+	if (t.arglen == 0)
 		return load_error(ld, v, "deliver target has an empty path");
-	if (load_path_check(ld, v, s + plen, len - plen,
-	    "a deliver target's path") == -1)
+	if ((t.flags & RULE_TARGET_PATH) && load_path_check(ld, v, t.arg,
+	    t.arglen, "a deliver target's path") == -1)
 		return -1;
 	return load_template(ld, v, RULE_TPL_PATH, "deliver target",
 	    &a->tpl[0]);

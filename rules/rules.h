@@ -208,6 +208,28 @@ size_t		 rule_action_part_count(const struct rule_action *);
 const struct mime_part *rule_action_part(const struct rule_action *,
 		    size_t);
 
+/*
+ * A delivery target, "KIND:ARG" (rules/target.c): the one parser of the
+ * configuration's deliver =, the deliver action and the daemon's
+ * targets.  The kinds are a table there; a kind whose ARG is a local
+ * path (maildir, mbox) has RULE_TARGET_PATH: ARG is then expanded (~/)
+ * and checked as a path by the caller.  Nothing is allocated: kind is
+ * static, arg points into the string parsed.
+ */
+#define RULE_TARGET_PATH	0x1
+/* What the kinds look like, for error messages. */
+#define RULE_TARGET_FORMS	"maildir:PATH or mbox:PATH"
+#define RULE_TARGET_FORMS_QUOTED "\"maildir:PATH\" or \"mbox:PATH\""
+struct rule_target {
+	const char	*kind;		/* "maildir", "mbox" */
+	unsigned	 flags;		/* RULE_TARGET_PATH */
+	const char	*arg;		/* after "KIND:"; may be empty */
+	size_t		 arglen;
+};
+/* 0, or -1 if s[0..len) does not start with a known "KIND:". */
+int		 rule_target_parse(const char *s, size_t len,
+		    struct rule_target *);
+
 /* The tests: section.  Message paths are resolved against the rule
  * file's directory. */
 size_t		 rule_set_test_count(const struct rule_set *);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rules/rules.h"
 #include "daemon/conf/conf-text.h"
 
 enum scan_state {
@@ -329,18 +330,21 @@ conf_path_expand(const char *str, char **out)
 const char *
 conf_deliver_expand(const char *str, char **out)
 {
-	const char	*why;
-	char		*path;
-	size_t		 plen, len;
+	struct rule_target	 t;
+	const char		*why;
+	char			*path;
+	size_t			 plen, len;
 
 	*out = NULL;
-	if (strncmp(str, "maildir:", 8) == 0)
-		plen = 8;
-	else if (strncmp(str, "mbox:", 5) == 0)
-		plen = 5;
-	else
-		return "must be maildir:PATH or mbox:PATH";
-	if ((why = conf_path_expand(str + plen, &path)) != NULL)
+	if (rule_target_parse(str, strlen(str), &t) == -1)
+		return "must be " RULE_TARGET_FORMS;
+	plen = (size_t)(t.arg - str);
+	if (!(t.flags & RULE_TARGET_PATH)) {
+		if ((*out = strdup(str)) == NULL)
+			return "out of memory";
+		return NULL;
+	}
+	if ((why = conf_path_expand(t.arg, &path)) != NULL)
 		return why;
 	len = strlen(path);
 	if ((*out = malloc(plen + len + 1)) == NULL) {

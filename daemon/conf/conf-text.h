@@ -43,7 +43,8 @@ const char	*conf_fingerprint_parse(const char *, char *out, size_t outlen);
  * from $HOME into a new string. */
 const char	*conf_path_expand(const char *, char **out);
 
-/* "maildir:PATH" or "mbox:PATH", PATH as for conf_path_expand. */
+/* A deliver target, "maildir:PATH" or "mbox:PATH" as rule_target_parse()
+ * (rules.h) reads it, a PATH expanded as conf_path_expand() does. */
 const char	*conf_deliver_expand(const char *, char **out);
 
 #endif

@@ -2,97 +2,57 @@
 /*
  * deliver-commit.c - the group commit: the order in which a batch's
  * messages become durable, visible and recorded, and what is undone when
- * a step fails.  See deliver.h for the guarantee.
+ * a step fails.  The order is batch_commit(), step by step, each step
+ * called for every kind of target in the batch (target.h says what each
+ * step must do).  See deliver.h for the guarantee.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/deliver/deliver.h"
+#include "daemon/deliver/deliver-int.h"
 #include "daemon/util/log.h"
 
-/* A full disk or quota: a smaller batch may still fit. */
-static int
-is_nospace(int e)
-{
-	return e == ENOSPC || e == EDQUOT;
-}
+/* Kinds of target there may be (delivery_targets[]). */
+#define GROUPS_MAX	8
 
-/* Keep the first error for the caller, log the others. */
-static void
-batch_error(int *failed, char *err, size_t errlen, const char *e)
-{
-	if (!*failed)
-		snprintf(err, errlen, "%s", e);
-	else
-		log_error("%s", e);
-	*failed = 1;
-}
+/* The batch's messages by kind of target, in the table's order. */
+struct groups {
+	struct target_group	 g[GROUPS_MAX];
+	size_t			 n;
+	struct staged		**all;	/* the pointers of every group */
+};
 
 static int
-lock_cmp(const void *a, const void *b)
+groups_make(struct delivery_batch *b, struct groups *gs, char *err,
+    size_t errlen)
 {
-	const struct mbox_lock	*x = a, *y = b;
+	struct target_group	*g;
+	size_t			 i, t, used = 0;
 
-	return strcmp(x->path, y->path);
-}
-
-/* Lock every mbox of the batch, in path order so that two batches never
- * wait for each other, and place each entry after the current end. */
-static int
-batch_lock(struct delivery_batch *b, struct mbox_lock **locksp, size_t *nlocks,
-    char *err, size_t errlen)
-{
-	struct mbox_lock	*locks;
-	struct staged		*s;
-	uint64_t		 off;
-	size_t			 i, j, n = 0;
-
-	*locksp = NULL;
-	*nlocks = 0;
-	if ((locks = calloc(b->n, sizeof(*locks))) == NULL) {
-		snprintf(err, errlen, "out of memory locking mbox files");
+	memset(gs, 0, sizeof(*gs));
+	if ((gs->all = calloc(b->n, sizeof(*gs->all))) == NULL) {
+		snprintf(err, errlen, "out of memory committing a batch");
 		return -1;
 	}
-	for (i = 0; i < b->n; i++) {
-		s = &b->v[i];
-		if (s->in.kind != STATE_MBOX)
-			continue;
-		for (j = 0; j < n; j++)
-			if (strcmp(locks[j].path, s->in.path) == 0)
-				break;
-		if (j == n)
-			locks[n++].path = s->in.path;
-	}
-	qsort(locks, n, sizeof(*locks), lock_cmp);
-	*locksp = locks;
-	for (i = 0; i < n; i++) {
-		if (mbox_lock(&locks[i], locks[i].path, 1, err, errlen) == -1)
+	for (t = 0; delivery_targets[t] != NULL; t++) {
+		if (t == GROUPS_MAX) {
+			snprintf(err, errlen, "internal error: more than %d "
+			    "kinds of target", GROUPS_MAX);
 			return -1;
-		*nlocks = i + 1;
-		off = locks[i].size;
-		for (j = 0; j < b->n; j++) {
-			s = &b->v[j];
-			if (s->in.kind != STATE_MBOX ||
-			    strcmp(s->in.path, locks[i].path) != 0)
-				continue;
-			s->in.offset = off;
-			off += s->in.length;
 		}
+		g = &gs->g[gs->n];
+		g->target = delivery_targets[t];
+		g->v = gs->all + used;
+		for (i = 0; i < b->n; i++)
+			if (b->v[i].dv->target == g->target)
+				g->v[g->n++] = &b->v[i];
+		used += g->n;
+		if (g->n > 0)
+			gs->n++;
 	}
 	return 0;
-}
-
-static void
-batch_unlock(struct mbox_lock *locks, size_t n)
-{
-	char	 e[512];
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (mbox_unlock(&locks[i], e, sizeof(e)) == -1)
-			log_warn("%s", e);
 }
 
 static int
@@ -120,132 +80,6 @@ batch_journal(struct delivery_batch *b, char *err, size_t errlen)
 }
 
 static int
-seen_before(struct delivery_batch *b, size_t i, int same_dev)
-{
-	size_t	 j;
-
-	for (j = 0; j < i; j++)
-		if (b->v[j].in.kind == STATE_MAILDIR &&
-		    (same_dev ? b->v[j].dv->dev == b->v[i].dv->dev :
-		    b->v[j].dv == b->v[i].dv))
-			return 1;
-	return 0;
-}
-
-/* Flush each file system once, then rename each file into new/: its
- * commit point.  After a failure the rest is taken back. */
-static void
-batch_maildir_publish(struct delivery_batch *b, int *failed, char *err,
-    size_t errlen)
-{
-	struct staged	*s;
-	char		 e[512];
-	size_t		 i, n = 0;
-
-	for (i = 0; i < b->n && !*failed; i++)
-		if (b->v[i].in.kind == STATE_MAILDIR && !seen_before(b, i, 1) &&
-		    maildir_flush(b->v[i].dv, e, sizeof(e)) == -1)
-			batch_error(failed, err, errlen, e);
-	if (!*failed)
-		delivery_hook("synced", 0);
-	for (i = 0; i < b->n; i++) {
-		s = &b->v[i];
-		if (s->in.kind != STATE_MAILDIR || s->state != STAGED_JOURNALED)
-			continue;
-		if (!*failed && maildir_publish(s->dv, s->in.name, e,
-		    sizeof(e)) == -1)
-			batch_error(failed, err, errlen, e);
-		if (*failed) {
-			staged_undo(s);
-			continue;
-		}
-		s->state = STAGED_VISIBLE;
-		delivery_hook("published", ++n);
-	}
-}
-
-/* The renames are durable once each new/ is synced. */
-static void
-batch_maildir(struct delivery_batch *b, int *failed, char *err,
-    size_t errlen)
-{
-	char	 e[512];
-	size_t	 i, j;
-	int	 ok;
-
-	batch_maildir_publish(b, failed, err, errlen);
-	for (i = 0; i < b->n; i++) {
-		if (b->v[i].in.kind != STATE_MAILDIR ||
-		    b->v[i].state != STAGED_VISIBLE || seen_before(b, i, 0))
-			continue;
-		if ((ok = maildir_sync_new(b->v[i].dv, e, sizeof(e))) == -1)
-			batch_error(failed, err, errlen, e);
-		for (j = i; ok == -1 && j < b->n; j++)
-			if (b->v[j].dv == b->v[i].dv &&
-			    b->v[j].state == STAGED_VISIBLE)
-				b->v[j].state = STAGED_DOUBT;
-	}
-	delivery_hook("dirsynced", 0);
-}
-
-/* Append one mbox's entries and sync; on failure cut it back. */
-static void
-batch_mbox_one(struct delivery_batch *b, struct mbox_lock *lk, int *failed,
-    size_t *appended, char *err, size_t errlen)
-{
-	struct staged	*s;
-	char		 e[512];
-	size_t		 i;
-	int		 bad = *failed;
-	enum staged_state after;
-
-	for (i = 0; i < b->n && !bad; i++) {
-		s = &b->v[i];
-		if (s->in.kind != STATE_MBOX ||
-		    strcmp(s->in.path, lk->path) != 0)
-			continue;
-		if (mbox_append(lk, s->entry, s->in.length, e,
-		    sizeof(e)) == -1) {
-			b->nospace = b->nospace || is_nospace(errno);
-			batch_error(failed, err, errlen, e);
-			bad = 1;
-		} else
-			delivery_hook("appended", ++*appended);
-	}
-	if (!bad && mbox_sync(lk, e, sizeof(e)) == -1) {
-		b->nospace = b->nospace || is_nospace(errno);
-		batch_error(failed, err, errlen, e);
-		bad = 1;
-	}
-	after = STAGED_VISIBLE;
-	if (bad) {
-		after = STAGED_UNDONE;
-		if (mbox_truncate(lk, lk->size, e, sizeof(e)) == -1) {
-			batch_error(failed, err, errlen, e);
-			after = STAGED_DOUBT;
-		}
-	}
-	for (i = 0; i < b->n; i++) {
-		s = &b->v[i];
-		if (s->in.kind == STATE_MBOX && s->state == STAGED_JOURNALED &&
-		    strcmp(s->in.path, lk->path) == 0)
-			s->state = after;
-	}
-}
-
-static void
-batch_mbox(struct delivery_batch *b, struct mbox_lock *locks, size_t nlocks,
-    int *failed, char *err, size_t errlen)
-{
-	size_t	 i, appended = 0;
-
-	for (i = 0; i < nlocks; i++)
-		batch_mbox_one(b, &locks[i], failed, &appended, err, errlen);
-	if (nlocks > 0)
-		delivery_hook("mbox-synced", appended);
-}
-
-static int
 ids_collect(struct delivery_batch *b, enum staged_state want, int64_t *ids)
 {
 	size_t	 i;
@@ -259,7 +93,7 @@ ids_collect(struct delivery_batch *b, enum staged_state want, int64_t *ids)
 
 /* Record what is visible, drop the intents of what was taken back. */
 static void
-batch_record(struct delivery_batch *b, int *failed, char *err, size_t errlen)
+batch_record(struct delivery_batch *b, struct target_report *r)
 {
 	int64_t	*ids;
 	char	 e[512];
@@ -267,8 +101,7 @@ batch_record(struct delivery_batch *b, int *failed, char *err, size_t errlen)
 	int	 n;
 
 	if ((ids = calloc(b->n, sizeof(*ids))) == NULL) {
-		batch_error(failed, err, errlen, "out of memory recording "
-		    "deliveries");
+		target_report_error(r, "out of memory recording deliveries");
 		return;
 	}
 	n = ids_collect(b, STAGED_VISIBLE, ids);
@@ -278,7 +111,7 @@ batch_record(struct delivery_batch *b, int *failed, char *err, size_t errlen)
 				b->v[i].state = STAGED_DONE;
 		delivery_hook("recorded", (size_t)n);
 	} else {
-		batch_error(failed, err, errlen, e);
+		target_report_error(r, e);
 		for (i = 0; i < b->n; i++)
 			if (b->v[i].state == STAGED_VISIBLE)
 				b->v[i].state = STAGED_DOUBT;
@@ -289,39 +122,73 @@ batch_record(struct delivery_batch *b, int *failed, char *err, size_t errlen)
 	free(ids);
 }
 
+static size_t
+groups_release(struct groups *gs, size_t n)
+{
+	size_t	 i, held = 0;
+
+	for (i = 0; i < n; i++) {
+		held += gs->g[i].nheld;
+		gs->g[i].target->release(&gs->g[i]);
+	}
+	return held;
+}
+
 /*
- * The group commit.  Steps, each named for delivery_test_hook: "locked"
- * (mbox files locked, offsets known), "journaled" (intents committed),
- * "synced" (tmp/ files flushed), "published" (n renamed into new/),
- * "dirsynced", "appended" (n mbox entries written), "mbox-synced",
- * "unlocked", "recorded" (delivered rows committed).
+ * The group commit, in the order of the guarantee.  Each step is named
+ * for delivery_test_hook: "locked" (every target prepared: mbox files
+ * locked, offsets known; n locks), "journaled" (intents committed),
+ * "synced" (staged bytes flushed), then the targets' own steps while
+ * publishing ("published" n renamed into new/, "dirsynced"; "appended"
+ * n mbox entries written, "mbox-synced"), "unlocked", "recorded"
+ * (delivered rows committed).  Only then may the caller touch the
+ * server (delivery_batch_done()).
  */
 static int
 batch_commit(struct delivery_batch *b, char *err, size_t errlen)
 {
-	struct mbox_lock	*locks = NULL;
-	size_t			 i, nlocks = 0;
-	int			 failed = 0;
+	struct target_report	 r = { err, errlen, 0, 0 };
+	struct groups		 gs;
+	size_t			 i, held = 0, prepared = 0;
 
 	if (b->n == 0 || b->v[0].state != STAGED_WRITTEN)
 		return 0;
-	if (batch_lock(b, &locks, &nlocks, err, errlen) == -1)
+	if (groups_make(b, &gs, err, errlen) == -1)
 		goto fail;
-	delivery_hook("locked", nlocks);
+	/* 1. prepare: what the intents will name (locks, offsets) */
+	for (; prepared < gs.n; prepared++) {
+		if (gs.g[prepared].target->prepare(&gs.g[prepared], err,
+		    errlen) == -1) {
+			prepared++;	/* release what it holds */
+			goto fail;
+		}
+		held += gs.g[prepared].nheld;
+	}
+	delivery_hook("locked", held);
+	/* 2. intent: where each message goes, committed */
 	if (batch_journal(b, err, errlen) == -1)
 		goto fail;
 	delivery_hook("journaled", b->n);
-	batch_maildir(b, &failed, err, errlen);
-	batch_mbox(b, locks, nlocks, &failed, err, errlen);
-	batch_unlock(locks, nlocks);
-	free(locks);
-	delivery_hook("unlocked", nlocks);
-	batch_record(b, &failed, err, errlen);
-	return failed ? -1 : 0;
+	/* 3. flush: staged bytes durable, still invisible */
+	for (i = 0; i < gs.n; i++)
+		gs.g[i].target->flush(&gs.g[i], &r);
+	if (!r.failed)
+		delivery_hook("synced", 0);
+	/* 4. publish: visible and durable, or taken back */
+	for (i = 0; i < gs.n; i++)
+		gs.g[i].target->publish(&gs.g[i], &r);
+	/* 5. release: unlock, disconnect */
+	held = groups_release(&gs, gs.n);
+	delivery_hook("unlocked", held);
+	free(gs.all);
+	/* 6. record: delivered, or intent dropped */
+	batch_record(b, &r);
+	b->nospace = r.nospace;
+	return r.failed ? -1 : 0;
 fail:
 	/* nothing is visible yet and no intent was written */
-	batch_unlock(locks, nlocks);
-	free(locks);
+	(void)groups_release(&gs, prepared);
+	free(gs.all);
 	for (i = 0; i < b->n; i++)
 		staged_undo(&b->v[i]);
 	return -1;
@@ -341,9 +208,10 @@ same_message(const struct state_intent *a, const struct state_intent *b)
 
 /*
  * After a commit of v[lo, hi) failed for a full disk: whether all of it
- * can be tried again, which is so when every entry is an mbox entry
- * (kept in memory) that was cut back and its intent dropped; Maildir
- * files are gone once taken back.  Then they are made new again.
+ * can be tried again, which is so when every message keeps its bytes
+ * (an mbox entry in memory) and was taken back, its intent dropped;
+ * Maildir files are gone once taken back.  Then they are made new
+ * again.
  */
 static int
 batch_rearm(struct delivery_batch *b, size_t lo, size_t hi)
@@ -351,7 +219,7 @@ batch_rearm(struct delivery_batch *b, size_t lo, size_t hi)
 	size_t	 i;
 
 	for (i = lo; i < hi; i++)
-		if (b->v[i].in.kind != STATE_MBOX ||
+		if (!b->v[i].dv->target->keeps_bytes ||
 		    b->v[i].state != STAGED_UNDONE)
 			return 0;
 	for (i = lo; i < hi; i++) {

@@ -1,229 +1,49 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * deliver.c - targets, folders, staging into batches, and the helpers
- * the backends share; the order of a commit is in deliver-commit.c, the
- * Maildir and mbox specifics in maildir.c and mbox.c, recovery in
- * recover.c.  See deliver.h for the guarantee.
+ * deliver.c - the dispatcher: the table of targets, opening one for a
+ * folder, and staging into batches.  The order of a commit is in
+ * deliver-commit.c, recovery in recover.c, each kind of target in its
+ * own file (target.h), their shared helpers in target-util.c.  See
+ * deliver.h for the guarantee.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "rules/rules.h"	/* rule_target_parse(): one parser */
 #include "rules/template.h"	/* RULE_TPL_FOLDER_MAX: one limit */
-#include "daemon/deliver/deliver.h"
-#include "daemon/util/log.h"
+#include "daemon/deliver/deliver-int.h"
 
-void	(*delivery_test_hook)(const char *, size_t);
+const struct target *const delivery_targets[] = {
+	&target_maildir,
+	&target_mbox,
+	NULL
+};
 
-void
-delivery_hook(const char *step, size_t n)
+/* The target named by a parsed "KIND:", or NULL. */
+static const struct target *
+target_named(const char *kind)
 {
-	if (delivery_test_hook != NULL)
-		delivery_test_hook(step, n);
+	size_t	 i;
+
+	for (i = 0; delivery_targets[i] != NULL; i++)
+		if (strcmp(delivery_targets[i]->name, kind) == 0)
+			return delivery_targets[i];
+	return NULL;
 }
 
-const char *
-delivery_hint(int e)
+const struct target *
+delivery_target_of(enum state_target kind)
 {
-	switch (e) {
-	case ENOSPC:
-		return " (disk full: free some space; nothing was recorded, "
-		    "the messages stay on the server)";
-	case EDQUOT:
-		return " (disk quota exceeded: free some space or raise the "
-		    "quota)";
-	case EACCES:
-	case EPERM:
-		return " (permission denied: check the owner and mode of the "
-		    "directory)";
-	case EROFS:
-		return " (read-only file system)";
-	case EFBIG:
-		return " (file too large for the file system or the process "
-		    "limit, ulimit -f)";
-	case EIO:
-		return " (I/O error: check the disk)";
-	case ENOTDIR:
-		return " (a component of the path is not a directory)";
-	default:
-		return "";
-	}
-}
+	size_t	 i;
 
-int
-delivery_join(char *out, size_t outlen, const char *dir, const char *name)
-{
-	int	 n;
-
-	n = snprintf(out, outlen, "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= outlen) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-int
-delivery_write(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-size_t
-delivery_crlf_copy(const char *in, size_t len, size_t *pos, char *out,
-    size_t room)
-{
-	const char	*cr;
-	size_t		 i = *pos, o = 0, n, span;
-
-	while (i < len && o < room) {
-		span = len - i < room - o ? len - i : room - o;
-		cr = memchr(in + i, '\r', span);
-		n = cr == NULL ? span : (size_t)(cr - (in + i));
-		memcpy(out + o, in + i, n);
-		o += n;
-		i += n;
-		if (cr == NULL)
-			continue;
-		if (i + 1 < len && in[i + 1] == '\n')
-			i++;			/* the LF comes next round */
-		else
-			out[o++] = in[i++];	/* a lone CR stays */
-	}
-	*pos = i;
-	return o;
-}
-
-uint64_t
-delivery_converted_size(const char *data, size_t len, int flags)
-{
-	const char	*p = data, *end = data + len, *cr;
-	uint64_t	 size = len;
-
-	if (!(flags & DELIVERY_CRLF))
-		return size;
-	while (p < end && (cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
-		if (cr + 1 < end && cr[1] == '\n')
-			size--;
-		p = cr + 1;
-	}
-	return size;
-}
-
-/* The end of the header line at p: the byte after its LF, or end. */
-static const char *
-line_next(const char *p, const char *end)
-{
-	const char	*nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl == NULL ? end : nl + 1;
-}
-
-static void
-header_copy(const char *p, const char *end, char *out, size_t outlen)
-{
-	size_t	 o = 0;
-	int	 space = 0;
-
-	for (; p < end && o + 1 < outlen; p++) {
-		if (*p == '\r' || *p == '\n' || *p == ' ' || *p == '\t') {
-			space = o > 0;
-			continue;
-		}
-		if (space && o + 2 < outlen)
-			out[o++] = ' ';
-		space = 0;
-		out[o++] = *p;
-	}
-	out[o] = '\0';
-}
-
-void
-delivery_header(const char *data, size_t len, const char *name, char *out,
-    size_t outlen)
-{
-	const char	*p = data, *end = data + len, *next;
-	size_t		 nlen = strlen(name);
-
-	out[0] = '\0';
-	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end &&
-	    p[1] == '\n')) {
-		next = line_next(p, end);
-		if ((size_t)(next - p) > nlen && p[nlen] == ':' &&
-		    strncasecmp(p, name, nlen) == 0) {
-			/* the value runs on over folded lines */
-			while (next < end && (*next == ' ' || *next == '\t'))
-				next = line_next(next, end);
-			header_copy(p + nlen + 1, next, out, outlen);
-			return;
-		}
-		p = next;
-	}
-}
-
-static int
-digest_crlf(EVP_MD_CTX *md, const char *data, size_t len)
-{
-	char	 buf[16384];
-	size_t	 pos = 0, n;
-
-	while (pos < len) {
-		n = delivery_crlf_copy(data, len, &pos, buf, sizeof(buf));
-		if (EVP_DigestUpdate(md, buf, n) != 1)
-			return -1;
-	}
-	return 0;
-}
-
-int
-delivery_digest(const char *data, size_t len, int flags,
-    struct msg_content *c)
-{
-	EVP_MD_CTX	*md;
-	int		 rv = -1;
-
-	memset(c, 0, sizeof(*c));
-	c->size = delivery_converted_size(data, len, flags);
-	delivery_header(data, len, "Message-ID", c->message_id,
-	    sizeof(c->message_id));
-	if (flags & DELIVERY_NO_DIGEST)
-		return 0;
-	if ((md = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		goto out;
-	if (flags & DELIVERY_CRLF) {
-		if (digest_crlf(md, data, len) == -1)
-			goto out;
-	} else if (EVP_DigestUpdate(md, data, len) != 1)
-		goto out;
-	if (EVP_DigestFinal_ex(md, c->sha256, NULL) != 1)
-		goto out;
-	c->hashed = 1;
-	rv = 0;
-out:
-	EVP_MD_CTX_free(md);
-	return rv;
+	for (i = 0; delivery_targets[i] != NULL; i++)
+		if (delivery_targets[i]->kind == kind)
+			return delivery_targets[i];
+	return NULL;
 }
 
 int
@@ -267,27 +87,20 @@ struct delivery *
 delivery_open(const char *target, const char *folder, char *err,
     size_t errlen)
 {
-	struct delivery	*dv;
-	const char	*path;
-	int		 r;
+	struct rule_target	 spec;
+	struct delivery		*dv;
 
 	if ((dv = calloc(1, sizeof(*dv))) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", target);
 		return NULL;
 	}
-	dv->tmpfd = dv->newfd = dv->curfd = -1;
-	if (strncmp(target, "maildir:", 8) == 0) {
-		dv->kind = STATE_MAILDIR;
-		path = target + 8;
-	} else if (strncmp(target, "mbox:", 5) == 0) {
-		dv->kind = STATE_MBOX;
-		path = target + 5;
-	} else {
+	if (rule_target_parse(target, strlen(target), &spec) == -1 ||
+	    (dv->target = target_named(spec.kind)) == NULL) {
 		snprintf(err, errlen, "deliver target \"%s\": must be "
-		    "maildir:PATH or mbox:PATH", target);
+		    RULE_TARGET_FORMS, target);
 		goto fail;
 	}
-	if (*path == '\0') {
+	if (spec.arglen == 0) {
 		snprintf(err, errlen, "deliver target \"%s\": no path",
 		    target);
 		goto fail;
@@ -295,17 +108,13 @@ delivery_open(const char *target, const char *folder, char *err,
 	if (!delivery_folder_is_inbox(folder) &&
 	    delivery_folder_check(folder, err, errlen) == -1)
 		goto fail;
-	if ((dv->path = strdup(path)) == NULL) {
+	if ((dv->path = strdup(spec.arg)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", target);
 		goto fail;
 	}
 	if (delivery_folder_is_inbox(folder))
 		folder = NULL;
-	if (dv->kind == STATE_MAILDIR)
-		r = maildir_open(dv, folder, err, errlen);
-	else
-		r = mbox_open(dv, folder, err, errlen);
-	if (r == -1)
+	if (dv->target->open(dv, folder, err, errlen) == -1)
 		goto fail;
 	return dv;
 fail:
@@ -318,7 +127,8 @@ delivery_close(struct delivery *dv)
 {
 	if (dv == NULL)
 		return;
-	maildir_close(dv);
+	if (dv->target != NULL)
+		dv->target->close(dv);
 	free(dv->path);
 	free(dv);
 }
@@ -360,7 +170,7 @@ staged_init(struct staged *s, struct delivery *dv, const struct msg_key *key)
 	memset(s, 0, sizeof(*s));
 	s->dv = dv;
 	s->state = STAGED_WRITTEN;
-	s->in.kind = dv->kind;
+	s->in.kind = dv->target->kind;
 	s->in.uidvalidity = key->uidvalidity;
 	s->in.uid = key->uid;
 	s->in.time = (int64_t)time(NULL);
@@ -396,7 +206,6 @@ delivery_stage(struct delivery_batch *b, struct delivery *dv,
 {
 	struct staged	*s;
 	size_t		 i;
-	int		 r;
 
 	if (b->spoiled) {
 		snprintf(err, errlen, "%s: batch failed before", dv->path);
@@ -421,11 +230,7 @@ delivery_stage(struct delivery_batch *b, struct delivery *dv,
 		return -1;
 	}
 	s = &b->v[b->n];
-	if (dv->kind == STATE_MAILDIR)
-		r = maildir_stage(dv, s, data, len, flags, err, errlen);
-	else
-		r = mbox_stage(dv, s, data, len, flags, err, errlen);
-	if (r == -1) {
+	if (dv->target->stage(dv, s, data, len, flags, err, errlen) == -1) {
 		/* on a full disk, what was staged before this message can
 		 * still be delivered (delivery_batch_commit()) */
 		b->nospace = errno == ENOSPC || errno == EDQUOT;
@@ -464,22 +269,6 @@ const char *
 delivery_batch_name(const struct delivery_batch *b, size_t i)
 {
 	return i < b->n ? b->v[i].in.name : NULL;
-}
-
-/* Take back a message that is not visible: remove its tmp/ file (mbox:
- * nothing on disk).  If even that fails, recovery will. */
-void
-staged_undo(struct staged *s)
-{
-	char	 e[512];
-
-	if (s->in.kind == STATE_MAILDIR &&
-	    maildir_unstage(s->dv, s->in.name, e, sizeof(e)) == -1) {
-		log_warn("%s", e);
-		s->state = s->in.id != 0 ? STAGED_DOUBT : STAGED_UNDONE;
-		return;
-	}
-	s->state = STAGED_UNDONE;
 }
 
 void

@@ -1,7 +1,22 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * deliver.h - putting messages into Maildirs and mbox files, in batches,
- * so that a crash at any point loses nothing and duplicates nothing.
+ * daemon/deliver/ - delivery: putting messages into their targets in
+ * batches, so that a crash at any point loses nothing and duplicates
+ * nothing, and settling after a crash what was under way.  Owns the
+ * targets (target.h: the contract; maildir.c, mbox.c: one file each),
+ * the batch and its commit order (deliver-commit.c), recovery
+ * (recover.c) and the intents' meaning.  Never talks to a mail source,
+ * never flags or deletes on a server (the caller does, after
+ * delivery_batch_done()), never parses a message beyond the header
+ * fields it records.  Depends on store/ (state.h: intents and records),
+ * util/ (log, safepath) and rules/ (the target string parser, limits).
+ * Inside, every arrow one way: deliver-commit.c (the commit order) and
+ * recover.c use deliver.c's batch and table of targets (deliver-int.h);
+ * all three reach a target only through its struct target; the targets
+ * (maildir.c with maildir-write.c, mbox.c) use target-util.c alone.
+ *
+ * deliver.h - the front door: opening targets, staging into batches,
+ * committing, recovering.
  *
  * A target is "maildir:PATH" or "mbox:PATH" (the account's `deliver`),
  * opened for one folder: NULL or "INBOX" is PATH itself; "Archive/2024"
@@ -73,24 +88,19 @@
  * or when it names a process of this host that is gone.
  *
  * A struct delivery may be shared by threads; a batch belongs to one
- * thread, as does the state handle it uses.
+ * thread, as does the state handle it uses.  Free (or clear) a batch
+ * before closing the deliveries it staged into.
  */
 #ifndef DAEMON_DELIVER_H
 #define DAEMON_DELIVER_H
 
-#include <sys/types.h>
-
-#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "daemon/store/state.h"
-
-/* Convert CRLF line ends to LF while writing (a lone CR is kept). */
-#define DELIVERY_CRLF		0x1
-/* Record no SHA-256 of the content: only IMAP folders look for it,
- * after a UIDVALIDITY change (it costs 8% of a fetch's CPU). */
-#define DELIVERY_NO_DIGEST	0x2
+/* DELIVERY_CRLF, delivery_digest(), delivery_write(), delivery_hint()
+ * and the test hook; the target contract (target.h) stays inside */
+#include "daemon/deliver/target-util.h"
 
 struct delivery;
 struct delivery_batch;
@@ -131,142 +141,9 @@ const char	*delivery_batch_name(const struct delivery_batch *, size_t i);
 void		 delivery_batch_clear(struct delivery_batch *);
 void		 delivery_batch_free(struct delivery_batch *);
 
-/* Size, SHA-256 (unless DELIVERY_NO_DIGEST) and Message-ID of a message
- * as it would be delivered, for state_seen_content(). */
-int		 delivery_digest(const char *data, size_t len, int flags,
-		    struct msg_content *);
-
 /* Settle every pending intent (see above); takes state_claim() first.
  * 0, or -1 if the state could not be read or some intents could not be
  * settled (they stay, and are reported in err and the log). */
 int		 delivery_recover(struct state *, char *err, size_t errlen);
-
-/* Write all of p, again after EINTR and short writes; -1 with errno. */
-int		 delivery_write(int fd, const char *p, size_t len);
-
-/* Tests only: called at each step of a commit (deliver-commit.c) with
- * the number of messages through that step; a test makes it _exit(). */
-extern void	(*delivery_test_hook)(const char *step, size_t n);
-
-/*
- * Between deliver.c, deliver-commit.c, recover.c and the backends
- * maildir.c and mbox.c; not for callers.
- */
-struct delivery {
-	enum state_target	 kind;
-	char			*path;		/* Maildir dir, mbox file */
-	int			 tmpfd;		/* Maildir: tmp/, new/, cur/ */
-	int			 newfd;
-	int			 curfd;
-	dev_t			 dev;		/* Maildir: file system */
-	char			 host[96];	/* Maildir: for unique names */
-	char			*wbuf;		/* Maildir: aligned, for writes */
-	int			 no_direct;	/* Maildir: O_DIRECT refused */
-};
-
-enum staged_state {
-	STAGED_WRITTEN,		/* in tmp/ or memory; no intent yet */
-	STAGED_JOURNALED,	/* intent committed */
-	STAGED_VISIBLE,		/* renamed into new/, or appended and synced */
-	STAGED_DONE,		/* recorded as delivered */
-	STAGED_UNDONE,		/* taken back; its intent is dropped */
-	STAGED_DOUBT		/* outcome unknown: the intent stays */
-};
-
-struct staged {
-	struct delivery		*dv;
-	struct state_intent	 in;
-	char			*entry;		/* mbox: From_ line + body */
-	enum staged_state	 state;
-};
-
-struct delivery_batch {
-	struct state	*st;
-	struct staged	*v;
-	size_t		 n;
-	size_t		 cap;
-	uint64_t	 bytes;
-	int		 spoiled;	/* staging failed: commit nothing */
-	int		 nospace;	/* ... for a full disk or quota */
-	size_t		 good;		/* ... then: whole messages before it */
-};
-
-struct mbox_lock {
-	const char	*path;
-	int		 dirfd;		/* the directory holding it */
-	char		 name[NAME_MAX + 1];	/* its name there */
-	int		 fd;
-	int		 dotlocked;
-	int		 created;	/* by this lock: sync its directory */
-	uint64_t	 size;		/* when locked */
-};
-
-/* " (disk full: ...)" and the like for errno e, or "". */
-const char	*delivery_hint(int e);
-/* dir/name into out; -1 with ENAMETOOLONG if it does not fit. */
-int		 delivery_join(char *out, size_t outlen, const char *dir,
-		    const char *name);
-/* Copy from in[*pos..len) to out (room bytes), dropping each CR of a
- * CRLF; returns the bytes written to out. */
-size_t		 delivery_crlf_copy(const char *in, size_t len, size_t *pos,
-		    char *out, size_t room);
-uint64_t	 delivery_converted_size(const char *data, size_t len,
-		    int flags);
-/* The unfolded, trimmed value of the first header field name, cut to
- * outlen - 1 bytes; "" if absent. */
-void		 delivery_header(const char *data, size_t len,
-		    const char *name, char *out, size_t outlen);
-void		 delivery_hook(const char *step, size_t n);
-void		 staged_undo(struct staged *);
-
-int		 maildir_open(struct delivery *, const char *folder, char *err,
-		    size_t errlen);
-void		 maildir_close(struct delivery *);
-int		 maildir_stage(struct delivery *, struct staged *,
-		    const char *data, size_t len, int flags, char *err,
-		    size_t errlen);
-/* maildir-write.c: messages this big are written with O_DIRECT. */
-#define MAILDIR_DIRECT_MIN	(256 * 1024)
-int		 maildir_direct_wanted(const struct delivery *, uint64_t size);
-/* Write data to fd (opened with O_DIRECT if direct), converted as flags
- * say, and its SHA-256 as delivered into sha256 unless that is NULL;
- * -1 with errno. */
-int		 maildir_write(struct delivery *, int fd, int direct,
-		    const char *data, size_t len, int flags,
-		    unsigned char *sha256);
-int		 maildir_flush(struct delivery *, char *err, size_t errlen);
-int		 maildir_publish(struct delivery *, const char *name,
-		    char *err, size_t errlen);
-int		 maildir_sync_new(struct delivery *, char *err, size_t errlen);
-int		 maildir_unstage(struct delivery *, const char *name, char *err,
-		    size_t errlen);
-/* Recovery, by path: 1 if name is in new/ or cur/, 0 if not. */
-int		 maildir_find(const char *dir, const char *name, char *err,
-		    size_t errlen);
-int		 maildir_discard(const char *dir, const char *name, char *err,
-		    size_t errlen);
-int		 maildir_sync_dirs(const char *dir, char *err, size_t errlen);
-
-int		 mbox_open(struct delivery *, const char *folder, char *err,
-		    size_t errlen);
-int		 mbox_stage(struct delivery *, struct staged *,
-		    const char *data, size_t len, int flags, char *err,
-		    size_t errlen);
-int		 mbox_lock(struct mbox_lock *, const char *path, int create,
-		    char *err, size_t errlen);
-int		 mbox_unlock(struct mbox_lock *, char *err, size_t errlen);
-int		 mbox_append(struct mbox_lock *, const char *entry,
-		    size_t len, char *err, size_t errlen);
-int		 mbox_sync(struct mbox_lock *, char *err, size_t errlen);
-int		 mbox_truncate(struct mbox_lock *, uint64_t size, char *err,
-		    size_t errlen);
-enum mbox_found {
-	MBOX_ABSENT,	/* the file ends at or before the offset */
-	MBOX_WHOLE,	/* the entry is there, byte for byte */
-	MBOX_TORN,	/* the file ends inside what is a start of the entry */
-	MBOX_OTHER	/* something else is there */
-};
-int		 mbox_find(struct mbox_lock *, const struct state_intent *,
-		    enum mbox_found *, char *err, size_t errlen);
 
 #endif

@@ -23,17 +23,25 @@
 
 #include <openssl/evp.h>
 
-#include "daemon/deliver/deliver.h"
+#include "daemon/deliver/maildir-write.h"
+#include "daemon/deliver/target-util.h"
 
 /* Offsets, lengths and memory of O_DIRECT writes are multiples of
  * this: the largest logical block size in common use. */
 #define DIRECT_ALIGN	4096
 #define WBUF_SIZE	(1024 * 1024)
 
-int
-maildir_direct_wanted(const struct delivery *dv, uint64_t size)
+void
+maildir_writer_free(struct maildir_writer *mw)
 {
-	return !dv->no_direct && size >= MAILDIR_DIRECT_MIN;
+	free(mw->wbuf);
+	mw->wbuf = NULL;
+}
+
+int
+maildir_direct_wanted(const struct maildir_writer *mw, uint64_t size)
+{
+	return !mw->no_direct && size >= MAILDIR_DIRECT_MIN;
 }
 
 static int
@@ -49,7 +57,7 @@ direct_off(int fd)
 /* Write p[0..n); a refused or short direct write turns O_DIRECT off
  * for the rest, which the page cache takes at any alignment. */
 static int
-wbuf_write(struct delivery *dv, int fd, int *direct, const char *p,
+wbuf_write(struct maildir_writer *mw, int fd, int *direct, const char *p,
     size_t n)
 {
 	ssize_t	 w;
@@ -64,7 +72,7 @@ wbuf_write(struct delivery *dv, int fd, int *direct, const char *p,
 				return -1;
 			*direct = 0;
 			if (w == -1)
-				dv->no_direct = 1;
+				mw->no_direct = 1;
 		}
 		if (w > 0) {
 			p += w;
@@ -77,66 +85,67 @@ wbuf_write(struct delivery *dv, int fd, int *direct, const char *p,
 /* Send out what wbuf holds: all of it through the page cache, or the
  * whole blocks directly (the tail too, if last, through the cache). */
 static int
-wbuf_flush(struct delivery *dv, int fd, int *direct, size_t *have, int last)
+wbuf_flush(struct maildir_writer *mw, int fd, int *direct, size_t *have,
+    int last)
 {
 	size_t	 whole = *have;
 
 	if (*direct)
 		whole &= ~(size_t)(DIRECT_ALIGN - 1);
-	if (whole > 0 && wbuf_write(dv, fd, direct, dv->wbuf, whole) == -1)
+	if (whole > 0 && wbuf_write(mw, fd, direct, mw->wbuf, whole) == -1)
 		return -1;
 	if (*have > whole && last) {
 		if (*direct && direct_off(fd) == -1)
 			return -1;
 		*direct = 0;
-		if (delivery_write(fd, dv->wbuf + whole, *have - whole) == -1)
+		if (delivery_write(fd, mw->wbuf + whole, *have - whole) == -1)
 			return -1;
 		whole = *have;
 	}
-	memmove(dv->wbuf, dv->wbuf + whole, *have - whole);
+	memmove(mw->wbuf, mw->wbuf + whole, *have - whole);
 	*have -= whole;
 	return 0;
 }
 
 static int
-write_through(struct delivery *dv, int fd, int direct, const char *data,
-    size_t len, int flags, EVP_MD_CTX *md)
+write_through(struct maildir_writer *mw, int fd, int direct,
+    const char *data, size_t len, int flags, EVP_MD_CTX *md)
 {
 	void	*p;
 	size_t	 pos = 0, have = 0, n;
 
-	if (dv->wbuf == NULL) {
+	if (mw->wbuf == NULL) {
 		if (posix_memalign(&p, DIRECT_ALIGN, WBUF_SIZE) != 0) {
 			errno = ENOMEM;
 			return -1;
 		}
-		dv->wbuf = p;
+		mw->wbuf = p;
 	}
 	while (pos < len) {
 		if (flags & DELIVERY_CRLF)
 			n = delivery_crlf_copy(data, len, &pos,
-			    dv->wbuf + have, WBUF_SIZE - have);
+			    mw->wbuf + have, WBUF_SIZE - have);
 		else {
 			n = len - pos < WBUF_SIZE - have ? len - pos :
 			    WBUF_SIZE - have;
-			memcpy(dv->wbuf + have, data + pos, n);
+			memcpy(mw->wbuf + have, data + pos, n);
 			pos += n;
 		}
-		if (md != NULL && EVP_DigestUpdate(md, dv->wbuf + have, n) !=
+		if (md != NULL && EVP_DigestUpdate(md, mw->wbuf + have, n) !=
 		    1) {
 			errno = EIO;
 			return -1;
 		}
 		have += n;
-		if (wbuf_flush(dv, fd, &direct, &have, pos == len) == -1)
+		if (wbuf_flush(mw, fd, &direct, &have, pos == len) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 int
-maildir_write(struct delivery *dv, int fd, int direct, const char *data,
-    size_t len, int flags, unsigned char *sha256)
+maildir_write(struct maildir_writer *mw, int fd, int direct,
+    const char *data, size_t len, int flags, unsigned char *sha256)
 {
 	EVP_MD_CTX	*md = NULL;
 	int		 rv = -1, e = EIO;
@@ -152,7 +161,7 @@ maildir_write(struct delivery *dv, int fd, int direct, const char *data,
 			e = errno;
 			goto out;
 		}
-	} else if (write_through(dv, fd, direct, data, len, flags, md) ==
+	} else if (write_through(mw, fd, direct, data, len, flags, md) ==
 	    -1) {
 		e = errno;
 		goto out;

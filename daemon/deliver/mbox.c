@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * mbox.c - delivery into mbox files (mboxrd).
+ * mbox.c - delivery into mbox files (mboxrd): the mbox target.
  *
  * Each message becomes an entry: a From_ line (the Return-Path address or
  * MAILER-DAEMON, and the time in asctime() form), the message with every
- * line matching ^>*From  quoted by one more '>', and an empty line.  A
- * batch's entries are appended under a dot lock (PATH.lock, created with
- * O_EXCL and holding "pid:host") and an fcntl() lock, in that order, as
- * mutt, procmail and Dovecot do; a failed append is cut off again so the
- * file never keeps half a batch.  The file and its lock are opened in
- * their directory, reached as safepath.h says; the file itself is never
- * a symlink.
+ * line matching ^>*From  quoted by one more '>', and an empty line.
+ * Entries are kept in memory until the commit; a batch's entries are
+ * appended under the file's locks (mbox-lock.c), which are taken before
+ * the intents are written so that each intent names the offset of its
+ * entry; a failed append is cut off again so the file never keeps half
+ * a batch.  Recovery compares the SHA-256 of what is at the offset.
  */
 #define _GNU_SOURCE		/* syncfs(2) */
 
@@ -19,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,15 +26,20 @@
 
 #include <openssl/evp.h>
 
-#include "daemon/deliver/deliver.h"
+#include "daemon/deliver/mbox-lock.h"
+#include "daemon/deliver/target.h"
+#include "daemon/deliver/target-util.h"
+#include "daemon/util/log.h"
 #include "daemon/util/safepath.h"
 
-/* Give up waiting for a lock after this; break a dot lock older than
- * that (its owner is gone or hung: Postfix uses 500 s). */
-#define MBOX_LOCK_WAIT		120
-#define MBOX_LOCK_STALE		300
-#define MBOX_LOCK_POLL_NS	50000000L
 #define MBOX_SENDER_MAX		256
+
+enum mbox_found {
+	MBOX_ABSENT,	/* the file ends at or before the offset */
+	MBOX_WHOLE,	/* the entry is there, byte for byte */
+	MBOX_TORN,	/* the file ends inside what is a start of the entry */
+	MBOX_OTHER	/* something else is there */
+};
 
 struct entry_buf {
 	char	*p;
@@ -44,7 +47,7 @@ struct entry_buf {
 	size_t	 cap;
 };
 
-int
+static int
 mbox_open(struct delivery *dv, const char *folder, char *err, size_t errlen)
 {
 	char		 path[PATH_MAX], name[NAME_MAX + 1], e[PATH_MAX + 128];
@@ -80,6 +83,13 @@ mbox_open(struct delivery *dv, const char *folder, char *err, size_t errlen)
 	}
 	(void)close(fd);	/* a directory, read-only */
 	return 0;
+}
+
+/* Nothing is held open between batches. */
+static void
+mbox_close(struct delivery *dv)
+{
+	(void)dv;
 }
 
 static int
@@ -179,7 +189,7 @@ entry_body(struct entry_buf *e, const char *data, size_t len, int flags)
 	return entry_add(e, "\n", 1);
 }
 
-int
+static int
 mbox_stage(struct delivery *dv, struct staged *s, const char *data,
     size_t len, int flags, char *err, size_t errlen)
 {
@@ -216,243 +226,7 @@ fail:
 	return -1;
 }
 
-static void
-lock_pause(void)
-{
-	struct timespec	 ts = { 0, MBOX_LOCK_POLL_NS };
-
-	(void)nanosleep(&ts, NULL);	/* woken early: just try again */
-}
-
-/* A dot lock is stale when old, or held by a dead process of this host. */
 static int
-dotlock_stale(int dirfd, const char *lockname)
-{
-	char		 buf[320], host[256];
-	struct stat	 sb;
-	ssize_t		 n;
-	long		 pid;
-	int		 fd, used;
-
-	if (fstatat(dirfd, lockname, &sb, AT_SYMLINK_NOFOLLOW) == -1)
-		return errno == ENOENT;
-	if (time(NULL) - sb.st_mtime > MBOX_LOCK_STALE)
-		return 1;
-	if ((fd = openat(dirfd, lockname, O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW | O_NONBLOCK)) == -1)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	(void)close(fd);	/* read-only */
-	if (n <= 0 || gethostname(host, sizeof(host)) == -1)
-		return 0;
-	buf[n] = '\0';
-	host[sizeof(host) - 1] = '\0';
-	if (sscanf(buf, "%ld:%n", &pid, &used) != 1 || pid <= 0 ||
-	    strncmp(buf + used, host, strlen(host)) != 0 ||
-	    (buf[used + strlen(host)] != '\n' &&
-	    buf[used + strlen(host)] != '\0'))
-		return 0;
-	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
-}
-
-static int
-dotlock_write(int fd)
-{
-	char	 buf[320], host[256];
-	int	 len;
-
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	len = snprintf(buf, sizeof(buf), "%ld:%s\n", (long)getpid(), host);
-	return delivery_write(fd, buf, (size_t)len);
-}
-
-static int
-dotlock_take(struct mbox_lock *lk, const char *lockname, char *err,
-    size_t errlen)
-{
-	time_t	 deadline = time(NULL) + MBOX_LOCK_WAIT;
-	int	 fd, e;
-
-	for (;;) {
-		fd = openat(lk->dirfd, lockname, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd != -1)
-			break;
-		if (errno != EEXIST) {
-			snprintf(err, errlen, "mbox %s: cannot create the lock "
-			    "file %s.lock: %s%s", lk->path, lk->path,
-			    strerror(errno), delivery_hint(errno));
-			return -1;
-		}
-		if (dotlock_stale(lk->dirfd, lockname)) {
-			if (unlinkat(lk->dirfd, lockname, 0) == -1 &&
-			    errno != ENOENT) {
-				snprintf(err, errlen, "mbox %s: cannot remove "
-				    "the stale lock %s.lock: %s", lk->path,
-				    lk->path, strerror(errno));
-				return -1;
-			}
-			continue;
-		}
-		if (time(NULL) >= deadline) {
-			snprintf(err, errlen, "mbox %s: locked by another "
-			    "program for %d s (%s.lock exists; remove it if no "
-			    "program is using the file)", lk->path,
-			    MBOX_LOCK_WAIT, lk->path);
-			return -1;
-		}
-		lock_pause();
-	}
-	if (dotlock_write(fd) == -1 || close(fd) == -1) {
-		e = errno;
-		(void)unlinkat(lk->dirfd, lockname, 0);	/* ours, useless */
-		snprintf(err, errlen, "mbox %s: cannot write the lock file "
-		    "%s.lock: %s%s", lk->path, lk->path, strerror(e),
-		    delivery_hint(e));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-fcntl_take(int fd, const char *path, char *err, size_t errlen)
-{
-	struct flock	 fl;
-	time_t		 deadline = time(NULL) + MBOX_LOCK_WAIT;
-
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	while (fcntl(fd, F_SETLK, &fl) == -1) {
-		if ((errno != EAGAIN && errno != EACCES && errno != EINTR) ||
-		    time(NULL) >= deadline) {
-			snprintf(err, errlen, "mbox %s: cannot lock (fcntl): "
-			    "%s", path, errno == EAGAIN || errno == EACCES ?
-			    "held by another program" : strerror(errno));
-			return -1;
-		}
-		lock_pause();
-	}
-	return 0;
-}
-
-/* name.lock beside the file; -1 if that is longer than a name can be. */
-static int
-lock_name(const struct mbox_lock *lk, char *out, size_t outlen)
-{
-	int	 n;
-
-	n = snprintf(out, outlen, "%s.lock", lk->name);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
-}
-
-/* The directory holding the file, reached without foreign symlinks
- * (safepath.h), and the file's name in it. */
-static int
-mbox_lock_dir(struct mbox_lock *lk, char *lockname, size_t locklen,
-    char *err, size_t errlen)
-{
-	char	 e[PATH_MAX + 128];
-
-	if ((lk->dirfd = safepath_open_parent(AT_FDCWD, lk->path, 0,
-	    lk->name, e, sizeof(e))) == -1) {
-		snprintf(err, errlen, "mbox %s: %s%s", lk->path, e,
-		    delivery_hint(errno));
-		return -1;
-	}
-	if (lock_name(lk, lockname, locklen) == -1) {
-		snprintf(err, errlen, "mbox %s: the name is too long for a "
-		    "lock file beside it", lk->path);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-mbox_lock_open(struct mbox_lock *lk, int create, char *err, size_t errlen)
-{
-	struct stat	 sb;
-	int		 flags = O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK |
-			    O_CLOEXEC;
-
-	lk->created = create && fstatat(lk->dirfd, lk->name, &sb,
-	    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT;
-	if ((lk->fd = openat(lk->dirfd, lk->name, create ? flags | O_CREAT :
-	    flags, 0600)) == -1) {
-		snprintf(err, errlen, "mbox %s: cannot open: %s%s", lk->path,
-		    errno == ELOOP ? "it is a symlink: not followed" :
-		    strerror(errno), delivery_hint(errno));
-		return -1;
-	}
-	if (fstat(lk->fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "mbox %s: not a regular file", lk->path);
-		return -1;
-	}
-	return 0;
-}
-
-int
-mbox_lock(struct mbox_lock *lk, const char *path, int create, char *err,
-    size_t errlen)
-{
-	char		 lockname[NAME_MAX + 1], ignored[512];
-	struct stat	 sb;
-
-	lk->path = path;
-	lk->fd = -1;
-	lk->dirfd = -1;
-	lk->dotlocked = 0;
-	if (mbox_lock_dir(lk, lockname, sizeof(lockname), err, errlen) == -1)
-		goto fail;
-	if (dotlock_take(lk, lockname, err, errlen) == -1)
-		goto fail;
-	lk->dotlocked = 1;
-	if (mbox_lock_open(lk, create, err, errlen) == -1)
-		goto fail;
-	if (fcntl_take(lk->fd, path, err, errlen) == -1)
-		goto fail;
-	if (fstat(lk->fd, &sb) == -1) {
-		snprintf(err, errlen, "mbox %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	lk->size = (uint64_t)sb.st_size;
-	return 0;
-fail:
-	/* the first error is the one to report */
-	(void)mbox_unlock(lk, ignored, sizeof(ignored));
-	return -1;
-}
-
-int
-mbox_unlock(struct mbox_lock *lk, char *err, size_t errlen)
-{
-	char	 lockname[NAME_MAX + 1];
-	int	 rv = 0;
-
-	/* Closing the descriptor drops the fcntl lock. */
-	if (lk->fd != -1 && close(lk->fd) == -1) {
-		snprintf(err, errlen, "mbox %s: close: %s", lk->path,
-		    strerror(errno));
-		rv = -1;
-	}
-	lk->fd = -1;
-	if (lk->dotlocked && (lock_name(lk, lockname, sizeof(lockname)) ==
-	    -1 || unlinkat(lk->dirfd, lockname, 0) == -1)) {
-		snprintf(err, errlen, "mbox %s: cannot remove the lock file "
-		    "%s.lock: %s (remove it by hand)", lk->path, lk->path,
-		    strerror(errno));
-		rv = -1;
-	}
-	lk->dotlocked = 0;
-	if (lk->dirfd != -1)
-		(void)close(lk->dirfd);	/* a directory, read-only */
-	lk->dirfd = -1;
-	return rv;
-}
-
-int
 mbox_append(struct mbox_lock *lk, const char *entry, size_t len, char *err,
     size_t errlen)
 {
@@ -466,7 +240,7 @@ mbox_append(struct mbox_lock *lk, const char *entry, size_t len, char *err,
 
 /* A new file needs its directory entry (and maybe new directories)
  * synced too: syncfs() does both. */
-int
+static int
 mbox_sync(struct mbox_lock *lk, char *err, size_t errlen)
 {
 	if ((lk->created ? syncfs(lk->fd) : fsync(lk->fd)) == -1) {
@@ -477,7 +251,7 @@ mbox_sync(struct mbox_lock *lk, char *err, size_t errlen)
 	return 0;
 }
 
-int
+static int
 mbox_truncate(struct mbox_lock *lk, uint64_t size, char *err, size_t errlen)
 {
 	if (ftruncate(lk->fd, (off_t)size) == -1 || fsync(lk->fd) == -1) {
@@ -567,7 +341,7 @@ entry_start(const char *p, size_t n, const char *from)
 	return 1;
 }
 
-int
+static int
 mbox_find(struct mbox_lock *lk, const struct state_intent *in,
     enum mbox_found *found, char *err, size_t errlen)
 {
@@ -601,3 +375,253 @@ fail:
 	free(buf);
 	return -1;
 }
+
+/* Nothing on disk before the commit: the entry is in memory. */
+static int
+mbox_unstage(struct staged *s, char *err, size_t errlen)
+{
+	(void)s;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+static int
+lock_cmp(const void *a, const void *b)
+{
+	const struct mbox_lock	*x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+/* Each entry of the file goes after its end as it is now, in order. */
+static void
+entries_place(struct target_group *g, const struct mbox_lock *lk)
+{
+	uint64_t	 off = lk->size;
+	size_t		 i;
+
+	for (i = 0; i < g->n; i++) {
+		if (strcmp(g->v[i]->in.path, lk->path) != 0)
+			continue;
+		g->v[i]->in.offset = off;
+		off += g->v[i]->in.length;
+	}
+}
+
+/* Lock every mbox of the batch, in path order so that two batches never
+ * wait for each other, and place each entry after the current end: the
+ * intents name the offsets. */
+static int
+mbox_prepare(struct target_group *g, char *err, size_t errlen)
+{
+	struct mbox_lock	*locks;
+	size_t			 i, j, n = 0;
+
+	if ((locks = calloc(g->n, sizeof(*locks))) == NULL) {
+		snprintf(err, errlen, "out of memory locking mbox files");
+		return -1;
+	}
+	for (i = 0; i < g->n; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(locks[j].path, g->v[i]->in.path) == 0)
+				break;
+		if (j == n)
+			locks[n++].path = g->v[i]->in.path;
+	}
+	qsort(locks, n, sizeof(*locks), lock_cmp);
+	g->held = locks;
+	for (i = 0; i < n; i++) {
+		if (mbox_lock(&locks[i], locks[i].path, 1, err, errlen) == -1)
+			return -1;
+		g->nheld = i + 1;
+		entries_place(g, &locks[i]);
+	}
+	return 0;
+}
+
+static void
+mbox_release(struct target_group *g)
+{
+	struct mbox_lock	*locks = g->held;
+	char			 e[512];
+	size_t			 i;
+
+	for (i = 0; i < g->nheld; i++)
+		if (mbox_unlock(&locks[i], e, sizeof(e)) == -1)
+			log_warn("%s", e);
+	free(locks);
+	g->held = NULL;
+}
+
+/* Nothing to flush: the entries are in memory until they are appended
+ * (and then synced) in mbox_publish(). */
+static void
+mbox_flush(struct target_group *g, struct target_report *r)
+{
+	(void)g;
+	(void)r;
+}
+
+static int
+is_nospace(int e)
+{
+	return e == ENOSPC || e == EDQUOT;
+}
+
+/* Append one file's entries and sync; on failure cut it back. */
+static void
+mbox_publish_one(struct target_group *g, struct mbox_lock *lk,
+    struct target_report *r, size_t *appended)
+{
+	struct staged	*s;
+	char		 e[512];
+	size_t		 i;
+	int		 bad = r->failed;
+	enum staged_state after;
+
+	for (i = 0; i < g->n && !bad; i++) {
+		s = g->v[i];
+		if (strcmp(s->in.path, lk->path) != 0)
+			continue;
+		if (mbox_append(lk, s->entry, s->in.length, e,
+		    sizeof(e)) == -1) {
+			r->nospace = r->nospace || is_nospace(errno);
+			target_report_error(r, e);
+			bad = 1;
+		} else
+			delivery_hook("appended", ++*appended);
+	}
+	if (!bad && mbox_sync(lk, e, sizeof(e)) == -1) {
+		r->nospace = r->nospace || is_nospace(errno);
+		target_report_error(r, e);
+		bad = 1;
+	}
+	after = STAGED_VISIBLE;
+	if (bad) {
+		after = STAGED_UNDONE;
+		if (mbox_truncate(lk, lk->size, e, sizeof(e)) == -1) {
+			target_report_error(r, e);
+			after = STAGED_DOUBT;
+		}
+	}
+	for (i = 0; i < g->n; i++) {
+		s = g->v[i];
+		if (s->state == STAGED_JOURNALED &&
+		    strcmp(s->in.path, lk->path) == 0)
+			s->state = after;
+	}
+}
+
+static void
+mbox_publish(struct target_group *g, struct target_report *r)
+{
+	struct mbox_lock	*locks = g->held;
+	size_t			 i, appended = 0;
+
+	for (i = 0; i < g->nheld; i++)
+		mbox_publish_one(g, &locks[i], r, &appended);
+	if (g->nheld > 0)
+		delivery_hook("mbox-synced", appended);
+}
+
+/* Settle one entry under the lock; 1 if it counts as delivered. */
+static int
+settle_entry(struct target_settle *st, struct mbox_lock *lk,
+    const struct state_intent *in)
+{
+	enum mbox_found	 found;
+	char		 e[512];
+
+	if (mbox_find(lk, in, &found, e, sizeof(e)) == -1) {
+		target_settle_fail(st, e);
+		return 0;
+	}
+	switch (found) {
+	case MBOX_WHOLE:
+		target_settle_done(st, in->id);
+		return 1;
+	case MBOX_TORN:
+		if (mbox_truncate(lk, in->offset, e, sizeof(e)) == -1) {
+			target_settle_fail(st, e);
+			return 0;
+		}
+		log_warn("recovery: mbox %s: cut off a partial message at "
+		    "offset %llu", in->path, (unsigned long long)in->offset);
+		break;
+	case MBOX_OTHER:
+		log_warn("recovery: mbox %s: what is at offset %llu is not "
+		    "the message mailsift was writing; left alone",
+		    in->path, (unsigned long long)in->offset);
+		break;
+	case MBOX_ABSENT:
+		break;
+	}
+	target_settle_undo(st, in->id);
+	return 0;
+}
+
+/* The intents of one mbox file, in offset order. */
+static void
+settle_file(struct target_settle *st, const struct state_intent *v,
+    size_t n)
+{
+	struct mbox_lock	 lk;
+	struct stat		 sb;
+	char			 e[512];
+	size_t			 i, first = st->ndone;
+	int			 delivered = 0;
+
+	if (stat(v[0].path, &sb) == -1 && errno == ENOENT) {
+		for (i = 0; i < n; i++)
+			target_settle_undo(st, v[i].id);
+		return;
+	}
+	if (mbox_lock(&lk, v[0].path, 0, e, sizeof(e)) == -1) {
+		for (i = 0; i < n; i++)
+			target_settle_fail(st, e);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		delivered |= settle_entry(st, &lk, &v[i]);
+	if (delivered && mbox_sync(&lk, e, sizeof(e)) == -1) {
+		/* not known to be durable: leave them for next time */
+		st->unsettled += st->ndone - first;
+		st->ndone = first;
+		target_settle_fail(st, e);
+	} else if (delivered)
+		log_info("recovery: mbox %s: %zu message(s) were delivered "
+		    "before the crash", v[0].path, st->ndone - first);
+	if (mbox_unlock(&lk, e, sizeof(e)) == -1)
+		log_warn("recovery: %s", e);
+}
+
+/* Recovery: the intents come sorted by path and offset. */
+static void
+mbox_settle(const struct state_intent *v, size_t n,
+    struct target_settle *st)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(v[j].path, v[i].path) == 0;
+		    j++)
+			;
+		settle_file(st, &v[i], j - i);
+	}
+}
+
+const struct target target_mbox = {
+	.name = "mbox",
+	.kind = STATE_MBOX,
+	.keeps_bytes = 1,
+	.open = mbox_open,
+	.close = mbox_close,
+	.stage = mbox_stage,
+	.unstage = mbox_unstage,
+	.prepare = mbox_prepare,
+	.flush = mbox_flush,
+	.publish = mbox_publish,
+	.release = mbox_release,
+	.settle = mbox_settle,
+};

@@ -26,6 +26,8 @@
 #include <openssl/evp.h>
 
 #include "daemon/deliver/deliver.h"
+#include "daemon/deliver/maildir-write.h"
+#include "daemon/deliver/target.h"
 
 /* The writer's buffer is 1 MiB and direct writes go in 4 KiB blocks. */
 #define MIB	(1024 * 1024)
@@ -116,7 +118,7 @@ sha256_of(const char *p, size_t len, unsigned char *out)
 }
 
 static void
-check_one(struct delivery *dv, size_t len, int direct, int flags)
+check_one(struct maildir_writer *dv, size_t len, int direct, int flags)
 {
 	char		 path[128], *in, *want, *got;
 	unsigned char	 sha[32], wsha[32];
@@ -163,7 +165,7 @@ test_write_sizes(void **state)
 {
 	static const size_t sizes[] = { 0, 1, 2, 4095, 4096, 4097, 8192,
 	    MIB - 1, MIB, MIB + 1, MIB + 4096, 3 * MIB + 123 };
-	struct delivery	 dv;
+	struct maildir_writer dv;
 	size_t		 i;
 	int		 direct, crlf;
 
@@ -174,14 +176,14 @@ test_write_sizes(void **state)
 			for (crlf = 0; crlf <= 1; crlf++)
 				check_one(&dv, sizes[i], direct,
 				    crlf ? DELIVERY_CRLF : 0);
-	free(dv.wbuf);
+	maildir_writer_free(&dv);
 }
 
 /* A write error comes back as -1 with its errno, direct or not. */
 static void
 test_write_error(void **state)
 {
-	struct delivery	 dv;
+	struct maildir_writer dv;
 	unsigned char	 sha[32];
 	char		*in = make_text(MIB);
 	int		 fd;
@@ -198,7 +200,7 @@ test_write_error(void **state)
 	assert_int_equal(errno, EBADF);
 	close(fd);
 	free(in);
-	free(dv.wbuf);
+	maildir_writer_free(&dv);
 }
 
 /* Staging a big message writes it directly, and records the content
@@ -226,7 +228,7 @@ test_stage_content(void **state)
 		assert_int_equal(delivery_digest(in, len, DELIVERY_CRLF,
 		    &want), 0);
 		memset(&s, 0, sizeof(s));
-		assert_int_equal(maildir_stage(dv, &s, in, len, DELIVERY_CRLF,
+		assert_int_equal(target_maildir.stage(dv, &s, in, len, DELIVERY_CRLF,
 		    err, sizeof(err)), 0);
 		assert_int_equal(s.in.content.size, want.size);
 		assert_memory_equal(s.in.content.sha256, want.sha256, 32);
@@ -268,7 +270,7 @@ test_stage_no_digest(void **state)
 	in = make_text(len);
 	memcpy(in, "Message-ID: <nd@test>\r\n", 23);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(maildir_stage(dv, &s, in, len, DELIVERY_CRLF |
+	assert_int_equal(target_maildir.stage(dv, &s, in, len, DELIVERY_CRLF |
 	    DELIVERY_NO_DIGEST, err, sizeof(err)), 0);
 	assert_false(s.in.content.hashed);
 	assert_string_equal(s.in.content.message_id, "<nd@test>");
@@ -287,7 +289,7 @@ test_stage_no_digest(void **state)
 static void
 test_direct_wanted(void **state)
 {
-	struct delivery	 dv;
+	struct maildir_writer dv;
 
 	(void)state;
 	memset(&dv, 0, sizeof(dv));
