@@ -13,6 +13,11 @@
 #   make depgraph  how the folders depend on each other; fails on a cycle
 #   make bench-fetch IMAP/POP3 fetching against fdm, fetchmail, getmail6,
 #                   mpop, mbsync and a raw client
+#   make install    the binary, the man pages, the systemd units and the
+#                   examples under DESTDIR + PREFIX (GNU directory names)
+#   make uninstall  removes what make install wrote (same variables)
+
+VERSION	 = 0.9.0
 
 PKGS	 = libconfuse openssl libpcre2-8 yaml-0.1 sqlite3
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -21,7 +26,8 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 CFLAGS	?= -O2 -g
 SAN	 = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
-CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I.
+CPPFLAGS_ALL = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. \
+	   -DMAILSIFT_VERSION=\"$(VERSION)\"
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -pthread
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
@@ -42,7 +48,8 @@ libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
 	   $(if $(RULES_SRC),$(1)/librules.a) $(1)/libmime.a
 
 .PHONY: all deps demo check unit unit-asan unit-bins unit-asan-bins fuzz \
-	fuzz-all fuzz-bins fuzz-merge depgraph bench-mime bench-fetch bench-rules clean
+	fuzz-all fuzz-bins fuzz-merge depgraph bench-mime bench-fetch bench-rules \
+	install uninstall clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 # Objects are built through pattern rules: keep them, or every build
@@ -155,6 +162,65 @@ bench-fetch: deps all
 
 bench-rules: deps all
 	sh tests/bench/bench-rules.sh
+
+# Installation, with the GNU directory names.  Nothing is written outside
+# $(DESTDIR); packagers set PREFIX=/usr SYSCONFDIR=/etc.  Units come from
+# contrib/systemd/system/ and contrib/systemd/user/ (a *-user.service
+# directly in contrib/systemd/ is a user unit, any other *.service there a
+# system unit), with /usr/bin/mailsift and /etc/mailsift/ in them made
+# BINDIR's and SYSCONFDIR's; with no unit there, none is installed.
+PREFIX	 = /usr/local
+EXEC_PREFIX = $(PREFIX)
+BINDIR	 = $(EXEC_PREFIX)/bin
+DATAROOTDIR = $(PREFIX)/share
+MANDIR	 = $(DATAROOTDIR)/man
+DOCDIR	 = $(DATAROOTDIR)/doc/mailsift
+SYSCONFDIR = $(PREFIX)/etc
+SYSTEMDDIR = $(PREFIX)/lib/systemd
+SYSTEMUNITDIR = $(SYSTEMDDIR)/system
+USERUNITDIR = $(SYSTEMDDIR)/user
+INSTALL	 = install
+INSTALL_PROGRAM = $(INSTALL) -m 0755
+INSTALL_DATA = $(INSTALL) -m 0644
+UNITSRC	 = contrib/systemd
+SYSTEM_UNITS = $(wildcard $(UNITSRC)/system/*.service) \
+	   $(filter-out %-user.service,$(wildcard $(UNITSRC)/*.service))
+USER_UNITS = $(wildcard $(UNITSRC)/user/*.service) \
+	   $(filter %-user.service,$(wildcard $(UNITSRC)/*.service))
+MAN1	 = contrib/mailsift.1
+MAN5	 = contrib/mailsift.conf.5 contrib/mailsift-rules.5
+EXAMPLES = etc/mailsift.conf etc/rules.yaml
+UNIT_SED = -e 's|/usr/bin/mailsift|$(BINDIR)/mailsift|g' \
+	   -e 's|/etc/mailsift/|$(SYSCONFDIR)/mailsift/|g'
+
+# The version is compiled in: a new one rebuilds what prints it.
+$(B)/daemon/cmd/cmd-version.o $(A)/daemon/cmd/cmd-version.o: Makefile
+
+install: mailsift
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL_PROGRAM) mailsift $(DESTDIR)$(BINDIR)/mailsift
+	$(INSTALL_DATA) $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL_DATA) $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL_DATA) $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	$(if $(SYSTEM_UNITS),$(call install_units,$(SYSTEM_UNITS),$(SYSTEMUNITDIR)))
+	$(if $(USER_UNITS),$(call install_units,$(USER_UNITS),$(USERUNITDIR)))
+
+# install_units FILES DIR: each unit with the installed paths in it.
+install_units = $(INSTALL) -d $(DESTDIR)$(2) && \
+	for u in $(1); do \
+		f="$(DESTDIR)$(2)/$$(basename "$$u")"; \
+		sed $(UNIT_SED) "$$u" >"$$f" && chmod 0644 "$$f" || exit 1; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mailsift
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMUNITDIR)/,$(notdir $(SYSTEM_UNITS)))
+	rm -f $(addprefix $(DESTDIR)$(USERUNITDIR)/,$(notdir $(USER_UNITS)))
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf .build mailsift mime/libmailsift-mime.a

@@ -8,7 +8,8 @@ set -eu
 
 BUILD="build-essential pkg-config libconfuse-dev libssl-dev libpcre2-dev
 	libyaml-dev libsqlite3-dev"
-CHECK="$BUILD libcmocka-dev clang libclang-rt-14-dev python3 openssl"
+CHECK="$BUILD libcmocka-dev clang libclang-rt-14-dev python3 openssl
+	mandoc groff-base"
 BENCH="$CHECK libgmime-3.0-dev valgrind time"
 
 case "${1:-check}" in

@@ -26,7 +26,7 @@ static const struct command commands[] = {
 	    "[-v|-vv]\n"
 	    "\tfetch, filter and deliver mail: one round or forever" },
 	{ "state", cmd_state,
-	    "state [-s STATE] [--account A] [-v]\n"
+	    "state -s STATE [--account A] [-v]\n"
 	    "\tshow what the state file records\n"
 	    "  state forget -s STATE --account A [--folder F] "
 	    "(--uid N | --uidl X | --all)\n"
@@ -37,11 +37,13 @@ static const struct command commands[] = {
 	    "\t--subject TEXT [--text FILE|-] [--html FILE] [--attach FILE]... "
 	    "[--dry-run | -o FILE] [-v|-vv]\n"
 	    "\tcompose a message and send it by SMTP, or write it out" },
-	{ "test", cmd_test, "test [-r RULES] [--explain] [--json] "
+	{ "test", cmd_test, "test [-r RULES | -c FILE] [--explain] [--json] "
 	    "[--account A] [--folder F] FILE...\n"
 	    "\trun a rule file on message files, carrying nothing out\n"
 	    "  test -r RULES --self\n"
 	    "\trun the tests: section of a rule file" },
+	{ "version", cmd_version, "version\n"
+	    "\tshow the versions of mailsift and of its libraries" },
 };
 
 static void
@@ -49,30 +51,71 @@ usage(FILE *f)
 {
 	size_t	 i;
 
-	fprintf(f, "usage: mailsift COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: mailsift COMMAND [ARGS]\n"
+	    "       mailsift COMMAND --help\n"
+	    "       mailsift --version\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].help);
+}
+
+static const struct command *
+command_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int
+is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+/* `mailsift COMMAND --help` and `mailsift help COMMAND`: that command's
+ * entry of the table, the same for every command. */
+static int
+command_help(const struct command *c)
+{
+	printf("usage: mailsift %s\n", c->help);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return 1;
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	size_t	 i;
+	const struct command	*c;
 
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return 0;
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(argc - 1, argv + 1);
+	if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+		if (argc == 2) {
+			usage(stdout);
+			return 0;
+		}
+		if (argc == 3 && (c = command_find(argv[2])) != NULL)
+			return command_help(c);
+		fprintf(stderr, "mailsift: help: no command '%s'\n", argv[2]);
+		usage(stderr);
+		return 2;
 	}
+	if ((c = command_find(argv[1])) == NULL) {
+		fprintf(stderr, "mailsift: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	/* Before the command's own parser, which may want other arguments. */
+	if (argc >= 3 && is_help(argv[2]))
+		return command_help(c);
 	charsets_keep_loaded();
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "mailsift: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return 2;
+	return c->run(argc - 1, argv + 1);
 }

@@ -2,7 +2,7 @@
 /*
  * daemon/cmd/ - the subcommands of the mailsift binary, one file each
  * (cmd-run.c, cmd-check.c, cmd-send.c, cmd-state.c, cmd-parse.c,
- * cmd-test.c), and json.c for their --json output.
+ * cmd-test.c, cmd-version.c), and json.c for their --json output.
  *
  * Owns: command-line parsing, exit statuses, what a command prints on
  * stdout.  Never: protocol, delivery or SQL work of its own - a command
@@ -21,5 +21,6 @@ int	cmd_run(int argc, char **argv);
 int	cmd_state(int argc, char **argv);
 int	cmd_send(int argc, char **argv);
 int	cmd_test(int argc, char **argv);
+int	cmd_version(int argc, char **argv);
 
 #endif
