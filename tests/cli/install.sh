@@ -40,11 +40,11 @@ mk() {	# ARGS...: make in the top directory, its output in $W/out
 # "MODE /path" for every file or link under ROOT, sorted by path.
 files() {	# ROOT
 	(cd "$1" && find . \( -type f -o -type l \) -printf '%m %p\n') |
-	    sed 's| \./| /|' | sort -k 2
+	    sed 's| \./| /|' | LC_ALL=C sort -k 2
 }
 
 same() {	# EXPECTED ACTUAL: equal, else the difference in $W/out
-	diff -u "$1" "$2" >"$W/out"
+	LC_ALL=C sort -k 2 "$1" | diff -u - "$2" >"$W/out"
 }
 
 V=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$top/Makefile")

@@ -59,11 +59,14 @@ missing() {	# PAGE MACRO NAMES...
 	[ ! -s "$W/out" ]
 }
 
-# mandoc's complaints, but for cross references to pages this system
-# does not have installed (that says nothing about the page).
+# mandoc's complaints at every level, style included, but for cross
+# references to pages this system's manual index (mandoc.db) lacks: that
+# says nothing about the page, and mandoc has no option for another
+# index.
 mandoc_lint() {	# PAGE
 	mandoc -Tlint "$1" 2>&1 |
-	    grep -v 'STYLE: referenced manual not found' >"$W/out"
+	    grep -v -e 'STYLE: referenced manual not found' \
+	    -e 'outdated mandoc.db lacks' >"$W/out"
 	[ ! -s "$W/out" ]
 }
 
@@ -77,7 +80,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 
 conf_options "$CONF_C" >"$W/opts"
 commands "$MAIN_C" >"$W/cmds"
-ok "the option tables of conf.c are read" [ "$(wc -l <"$W/opts")" -ge 30 ]
+ok "the option tables of conf.c are read" [ "$(wc -l <"$W/opts")" -ge 25 ]
 for o in state tls-fingerprint from account smtp; do
 	ok "... and hold '$o'" grep -qx -e "$o" "$W/opts"
 done
