@@ -72,7 +72,7 @@ send_usage(void)
 	    "\t[--attach FILE]... [--dry-run | -o FILE] [-v|-vv]\n"
 	    "       mailsift send [-c FILE] [--smtp NAME] [--from ADDR] "
 	    "--raw FILE|-\n"
-	    "\t{-t | --to ADDR}... [--cc ADDR]... [--dry-run | -o FILE] "
+	    "\t[-t] [--to ADDR]... [--cc ADDR]... [--dry-run | -o FILE] "
 	    "[-v|-vv]\n");
 }
 
