@@ -90,6 +90,18 @@ check_rules_state(const struct config *conf)
 	return 0;
 }
 
+/* Fine for `send`, not for `run`: say which, and fail as `run` would. */
+static int
+check_no_account(struct config *conf)
+{
+	fflush(stdout);
+	fprintf(stderr, "mailsift: %s: %s: `mailsift run` needs one%s\n",
+	    conf->path, CONFIG_NO_ACCOUNT, conf->nsmtp > 0 ? " (`mailsift "
+	    "send` can use this file as it is)" : "");
+	config_free(conf);
+	return 1;
+}
+
 int
 cmd_check(int argc, char **argv)
 {
@@ -121,7 +133,8 @@ cmd_check(int argc, char **argv)
 		}
 		file = path;
 	}
-	if ((conf = config_load(file, err, sizeof(err))) == NULL) {
+	if ((conf = config_load_opts(file, CONFIG_ACCOUNTS_OPTIONAL, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "mailsift: %s\n", err);
 		return 1;
 	}
@@ -133,6 +146,8 @@ cmd_check(int argc, char **argv)
 		check_print_account(&conf->accounts[i]);
 	for (i = 0; i < conf->nsmtp; i++)
 		check_print_smtp(&conf->smtp[i]);
+	if (conf->naccounts == 0)
+		return check_no_account(conf);
 	config_free(conf);
 	printf("configuration ok\n");
 	if (fflush(stdout) == EOF || ferror(stdout)) {

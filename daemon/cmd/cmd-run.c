@@ -204,6 +204,7 @@ cmd_run(int argc, char **argv)
 	log_init(cfg->log_syslog || detach, verbose >= 2 ? LOG_LEVEL_TRACE :
 	    verbose == 1 && cfg->log_level < LOG_LEVEL_DEBUG ?
 	    LOG_LEVEL_DEBUG : (enum log_level)cfg->log_level);
+	log_set_format((enum log_format)cfg->log_format);
 	sched_signals_init();
 	if (detach && daemon(0, 0) == -1) {
 		log_error("cannot detach: %s", strerror(errno));

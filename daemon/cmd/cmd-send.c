@@ -2,7 +2,11 @@
 /*
  * cmd-send.c - `mailsift send`: compose a message from the command line
  * (text, HTML, attachments) and send it through an smtp section of the
- * configuration, or write it out instead (--dry-run, -o FILE).
+ * configuration, or write it out instead (--dry-run, -o FILE).  With
+ * --raw FILE|-, send a message that exists as it is, as `sendmail -t`
+ * would: recipients from --to/--cc or, with -t, from its To, Cc and Bcc
+ * fields, its Bcc fields removed.  A configuration with smtp sections
+ * only (no account) is enough.
  *
  * Exit status: 0 when every recipient was accepted, 75 (EX_TEMPFAIL)
  * when some were not but trying again later may work, 1 when a
@@ -36,6 +40,8 @@ struct send_opts {
 	const char	*text;
 	const char	*html;
 	const char	*output;
+	const char	*raw;		/* --raw FILE, "-" for stdin */
+	int		 extract;	/* -t: recipients from the message */
 	int		 dry_run;
 	int		 verbose;
 	const char	**to, **cc, **attach;
@@ -51,13 +57,42 @@ struct send_files {
 	size_t		 stdin_len;
 };
 
+/* Long options without a short one, beyond any character. */
+enum {
+	OPT_TO = 256,
+	OPT_RAW
+};
+
 static void
 send_usage(void)
 {
 	fprintf(stderr, "usage: mailsift send [-c FILE] [--smtp NAME] "
 	    "[--from ADDR] --to ADDR [--to ADDR]...\n"
 	    "\t[--cc ADDR]... --subject TEXT [--text FILE|-] [--html FILE]\n"
-	    "\t[--attach FILE]... [--dry-run | -o FILE] [-v|-vv]\n");
+	    "\t[--attach FILE]... [--dry-run | -o FILE] [-v|-vv]\n"
+	    "       mailsift send [-c FILE] [--smtp NAME] [--from ADDR] "
+	    "--raw FILE|-\n"
+	    "\t[-t] [--to ADDR]... [--cc ADDR]... [--dry-run | -o FILE] "
+	    "[-v|-vv]\n");
+}
+
+/* --raw sends what it is given; the options that make a message do
+ * not apply, and it needs someone to send to. */
+static int
+raw_opts_check(const struct send_opts *o)
+{
+	if (o->subject != NULL || o->text != NULL || o->html != NULL ||
+	    o->nattach > 0) {
+		fprintf(stderr, "mailsift: send: --raw sends the message as it "
+		    "is: --subject, --text, --html and --attach do not apply\n");
+		return -1;
+	}
+	if (!o->extract && o->nto == 0 && o->ncc == 0) {
+		fprintf(stderr, "mailsift: send: --raw needs --to ADDR, or -t "
+		    "to take the recipients from the message\n");
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -67,7 +102,8 @@ opts_parse(int argc, char **argv, struct send_opts *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "smtp", required_argument, NULL, 's' },
 		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "raw", required_argument, NULL, OPT_RAW },
 		{ "cc", required_argument, NULL, 'C' },
 		{ "subject", required_argument, NULL, 'S' },
 		{ "text", required_argument, NULL, 'T' },
@@ -90,7 +126,8 @@ opts_parse(int argc, char **argv, struct send_opts *o)
 		return -1;
 	}
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:o:vh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:o:tvh", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -101,8 +138,14 @@ opts_parse(int argc, char **argv, struct send_opts *o)
 		case 'f':
 			o->from = optarg;
 			break;
-		case 't':
+		case OPT_TO:
 			o->to[o->nto++] = optarg;
+			break;
+		case OPT_RAW:
+			o->raw = optarg;
+			break;
+		case 't':
+			o->extract = 1;
 			break;
 		case 'C':
 			o->cc[o->ncc++] = optarg;
@@ -136,8 +179,12 @@ opts_parse(int argc, char **argv, struct send_opts *o)
 			return -1;
 		}
 	}
-	if (optind != argc || (o->nto == 0 && o->ncc == 0) ||
-	    o->subject == NULL) {
+	/* like sendmail -t: the message on stdin */
+	if (o->extract && o->raw == NULL)
+		o->raw = "-";
+	if (optind != argc || (o->raw != NULL && raw_opts_check(o) == -1) ||
+	    (o->raw == NULL && ((o->nto == 0 && o->ncc == 0) ||
+	    o->subject == NULL))) {
 		send_usage();
 		return -1;
 	}
@@ -320,11 +367,25 @@ result_report(const struct smtp_result *res, char **rcpts)
 	return res->status == SMTP_TEMPFAIL ? EX_TEMPFAIL : 1;
 }
 
+/* from: the envelope sender, NULL for the smtp section's. */
+static int
+rcpts_send(const struct smtp_server *srv, const char *from, char **rcpts,
+    size_t n, const struct mime_buf *msg)
+{
+	struct smtp_result	 res;
+	int			 rc;
+
+	smtp_send(srv, from, (const char *const *)rcpts, n, msg->data,
+	    msg->len, &res);
+	rc = result_report(&res, rcpts);
+	smtp_result_free(&res);
+	return rc;
+}
+
 static int
 message_send(const struct smtp_server *srv, const char *to, const char *cc,
     const struct mime_buf *msg)
 {
-	struct smtp_result	 res;
 	const char		*lists[2];
 	char			**rcpts, err[1024];
 	size_t			 n;
@@ -336,10 +397,7 @@ message_send(const struct smtp_server *srv, const char *to, const char *cc,
 		fprintf(stderr, "mailsift: send: %s\n", err);
 		return 1;
 	}
-	smtp_send(srv, NULL, (const char *const *)rcpts, n, msg->data,
-	    msg->len, &res);
-	rc = result_report(&res, rcpts);
-	smtp_result_free(&res);
+	rc = rcpts_send(srv, NULL, rcpts, n, msg);
 	compose_addrs_free(rcpts);
 	return rc;
 }
@@ -377,9 +435,100 @@ config_open(const struct send_opts *o, char *path, size_t pathlen)
 		file = path;
 	} else
 		snprintf(path, pathlen, "%s", file);
-	if ((conf = config_load(file, err, sizeof(err))) == NULL)
+	/* sending needs an smtp section, not an account */
+	if ((conf = config_load_opts(file, CONFIG_ACCOUNTS_OPTIONAL, err,
+	    sizeof(err))) == NULL)
 		fprintf(stderr, "mailsift: %s\n", err);
 	return conf;
+}
+
+/*
+ * The configuration and the smtp server.  Writing the message out needs
+ * neither, but a configuration that is named is loaded: it checks it
+ * and gives the default From.
+ */
+static int
+server_open(const struct send_opts *o, struct config **conf,
+    const struct smtp_server **srv)
+{
+	char	 path[PATH_MAX];
+
+	*conf = NULL;
+	*srv = NULL;
+	if ((o->dry_run || o->output != NULL) && o->config == NULL)
+		return 0;
+	if ((*conf = config_open(o, path, sizeof(path))) == NULL ||
+	    (*srv = server_pick(*conf, o->smtp, path)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* The message --raw names: a file, or stdin for "-". */
+static int
+raw_read(const struct send_opts *o, struct send_files *f, const char **msg,
+    size_t *len)
+{
+	char	 err[1024];
+
+	if (strcmp(o->raw, "-") == 0) {
+		if (stdin_read(&f->stdin_text, &f->stdin_len) == -1) {
+			fprintf(stderr, "mailsift: send: cannot read the "
+			    "message from stdin (error, or over 64 MB)\n");
+			return -1;
+		}
+		*msg = f->stdin_text;
+		*len = f->stdin_len;
+	} else {
+		if (mailfile_open(&f->text, o->raw, err, sizeof(err)) == -1) {
+			fprintf(stderr, "mailsift: send: %s\n", err);
+			return -1;
+		}
+		*msg = f->text.data;
+		*len = f->text.len;
+	}
+	if (*len == 0) {
+		fprintf(stderr, "mailsift: send: %s: the message is empty\n",
+		    strcmp(o->raw, "-") == 0 ? "stdin" : o->raw);
+		return -1;
+	}
+	return 0;
+}
+
+/* --raw: the message as it is, but for its Bcc fields. */
+static int
+raw_run(const struct send_opts *o, struct send_files *f, const char *to,
+    const char *cc)
+{
+	const struct smtp_server	*srv = NULL;
+	struct config			*conf = NULL;
+	struct mime_buf			 out;
+	const char			*lists[2], *msg;
+	char				**rcpts = NULL, err[1024];
+	size_t				 len, n;
+	int				 rc = 1;
+
+	mime_buf_init(&out);
+	lists[0] = to;
+	lists[1] = cc;
+	if (server_open(o, &conf, &srv) == -1 ||
+	    raw_read(o, f, &msg, &len) == -1)
+		goto done;
+	if (compose_raw_recipients(msg, len, o->extract, lists, 2, &rcpts,
+	    &n, err, sizeof(err)) == -1 ||
+	    compose_raw_strip_bcc(msg, len, &out, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mailsift: send: %s\n", err);
+		goto done;
+	}
+	if (o->dry_run || o->output != NULL)
+		rc = message_write(o, &out);
+	else
+		rc = rcpts_send(srv, o->from, rcpts, n, &out);
+done:
+	compose_addrs_free(rcpts);
+	mime_buf_free(&out);
+	if (conf != NULL)
+		config_free(conf);
+	return rc;
 }
 
 static int
@@ -390,7 +539,7 @@ send_run(const struct send_opts *o, struct send_files *f,
 	struct config			*conf = NULL;
 	struct compose_msg		 m;
 	struct mime_buf			 msg;
-	char				 path[PATH_MAX], err[1024];
+	char				 err[1024];
 	char				*to, *cc;
 	int				 rc = 1;
 
@@ -402,13 +551,12 @@ send_run(const struct send_opts *o, struct send_files *f,
 		fprintf(stderr, "mailsift: send: out of memory\n");
 		goto done;
 	}
-	/* Writing the message out needs no configuration, but one that is
-	 * named is loaded: it checks it and gives the default From. */
-	if ((!o->dry_run && o->output == NULL) || o->config != NULL) {
-		if ((conf = config_open(o, path, sizeof(path))) == NULL ||
-		    (srv = server_pick(conf, o->smtp, path)) == NULL)
-			goto done;
+	if (o->raw != NULL) {
+		rc = raw_run(o, f, to, cc);
+		goto done;
 	}
+	if (server_open(o, &conf, &srv) == -1)
+		goto done;
 	m.from = o->from != NULL ? o->from : srv != NULL ? srv->from : NULL;
 	if (m.from == NULL) {
 		fprintf(stderr, "mailsift: send: --from is needed without a "

@@ -348,6 +348,8 @@ global_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 	    cfg_getstr(cfg, "log"));
 	conf->log_level = conf_enum_lookup(conf_level_names,
 	    cfg_getstr(cfg, "log-level"));
+	conf->log_format = conf_enum_lookup(conf_log_format_names,
+	    cfg_getstr(cfg, "log-format"));
 	conf->poll = cfg_getint(cfg, "poll");
 	conf->parallel = (int)cfg_getint(cfg, "parallel");
 	if (conf_size_parse(cfg_getstr(cfg, "max-size"),
@@ -366,12 +368,12 @@ sections_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 	unsigned int	 nsmtp = cfg_size(cfg, "smtp");
 	cfg_t		*sec;
 
-	if (nacct == 0) {
-		conf_fail(ld, 0, "no account is configured; add an "
-		    "account NAME { type = ... } section");
+	if (nacct == 0 && !ld->accounts_optional) {
+		conf_fail(ld, 0, "%s", CONFIG_NO_ACCOUNT);
 		return -1;
 	}
-	if ((conf->accounts = calloc(nacct, sizeof(*conf->accounts))) == NULL ||
+	if ((nacct > 0 &&
+	    (conf->accounts = calloc(nacct, sizeof(*conf->accounts))) == NULL) ||
 	    (nsmtp > 0 &&
 	    (conf->smtp = calloc(nsmtp, sizeof(*conf->smtp))) == NULL)) {
 		conf_fail(ld, 0, "out of memory");

@@ -39,6 +39,9 @@ const struct enum_name conf_level_names[] = {
 	{ "info", LOG_LEVEL_INFO }, { "debug", LOG_LEVEL_DEBUG },
 	{ "trace", LOG_LEVEL_TRACE }, { NULL, 0 }
 };
+const struct enum_name conf_log_format_names[] = {
+	{ "text", LOG_FORMAT_TEXT }, { "json", LOG_FORMAT_JSON }, { NULL, 0 }
+};
 
 void
 conf_fail(struct conf_load *ld, int line, const char *fmt, ...)

@@ -30,6 +30,7 @@ struct conf_load {
 	char		*err;
 	size_t		 errlen;
 	int		 failed;
+	int		 accounts_optional;	/* CONFIG_ACCOUNTS_OPTIONAL */
 	struct stat	 st;
 	struct opt_line	*lines;
 	size_t		 nlines;
@@ -47,6 +48,7 @@ extern const struct enum_name conf_auth_names[];
 extern const struct enum_name conf_smtp_auth_names[];
 extern const struct enum_name conf_log_names[];
 extern const struct enum_name conf_level_names[];
+extern const struct enum_name conf_log_format_names[];
 
 /* Record the error "PATH:LINE: message" (no LINE if 0), unless one was
  * recorded before. */

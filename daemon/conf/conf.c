@@ -75,6 +75,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_STR("state", "~/.local/state/mailsift/state.db", CFGF_NONE),
 	CFG_STR("log", "stderr", CFGF_NONE),
 	CFG_STR("log-level", "info", CFGF_NONE),
+	CFG_STR("log-format", "text", CFGF_NONE),
 	CFG_INT("poll", 300, CFGF_NONE),
 	CFG_INT("parallel", 4, CFGF_NONE),
 	CFG_STR("user", NULL, CFGF_NODEFAULT),
@@ -250,6 +251,12 @@ check_log_level(cfg_t *sec, cfg_opt_t *opt)
 }
 
 static int
+check_log_format(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_enum(sec, opt, conf_log_format_names);
+}
+
+static int
 check_port(cfg_t *sec, cfg_opt_t *opt)
 {
 	return check_range(sec, opt, 1, 65535);
@@ -392,6 +399,7 @@ static const struct opt_rule opt_rules[] = {
 	{ "root", "state", check_path },
 	{ "root", "log", check_log },
 	{ "root", "log-level", check_log_level },
+	{ "root", "log-format", check_log_format },
 	{ "root", "parallel", check_parallel },
 	{ "root", "user", check_system_user },
 	{ "root", "max-size", check_size },
@@ -555,6 +563,12 @@ conf_check_secrets(struct conf_load *ld, const struct config *conf)
 struct config *
 config_load(const char *path, char *err, size_t errlen)
 {
+	return config_load_opts(path, 0, err, errlen);
+}
+
+struct config *
+config_load_opts(const char *path, int flags, char *err, size_t errlen)
+{
 	struct conf_load	 ld;
 	struct config		*conf = NULL;
 	cfg_t			*cfg = NULL;
@@ -563,6 +577,7 @@ config_load(const char *path, char *err, size_t errlen)
 
 	memset(&ld, 0, sizeof(ld));
 	ld.path = path;
+	ld.accounts_optional = (flags & CONFIG_ACCOUNTS_OPTIONAL) != 0;
 	ld.err = err;
 	ld.errlen = errlen;
 	if (errlen > 0)

@@ -35,8 +35,15 @@
 
 #include "daemon/conf/config.h"
 
-/* NULL on error, with the message (file:line: option: reason) in err. */
+/* NULL on error, with the message (file:line: option: reason) in err.
+ * A file without an account is an error (CONFIG_NO_ACCOUNT). */
 struct config		*config_load(const char *path, char *err, size_t errlen);
+/* config_load, but with CONFIG_ACCOUNTS_OPTIONAL a file that only holds
+ * smtp sections (and globals) loads too: for `send`, and for `check`,
+ * which then says that `run` needs an account. */
+#define CONFIG_ACCOUNTS_OPTIONAL	0x1
+struct config		*config_load_opts(const char *path, int flags,
+			    char *err, size_t errlen);
 /* $XDG_CONFIG_HOME/mailsift/mailsift.conf, else
  * ~/.config/mailsift/mailsift.conf; -1 (message in buf) if neither
  * variable is set or the result does not fit. */

@@ -81,6 +81,7 @@ struct config {
 	char			*state;		/* SQLite file */
 	int			 log_syslog;
 	int			 log_level;	/* enum log_level */
+	int			 log_format;	/* enum log_format */
 	long			 poll;		/* seconds, default 300 */
 	int			 parallel;	/* default 4 */
 	char			*user;		/* drop privileges to, or NULL */
@@ -90,6 +91,11 @@ struct config {
 	struct smtp_server	*smtp;
 	size_t			 nsmtp;
 };
+
+/* Why a configuration without an account cannot `run`, and what to do:
+ * config_load()'s error, and what `check` says. */
+#define CONFIG_NO_ACCOUNT	"no account is configured; add an account " \
+	"NAME { type = ... } section"
 
 /* The whole config, secrets wiped first; NULL is fine. */
 void			 config_free(struct config *);

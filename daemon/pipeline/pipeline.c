@@ -475,8 +475,8 @@ already_delivered(struct pipeline *pl, const struct fetch_key *k,
 	return r;
 }
 
-int
-pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
+static int
+message_add(struct pipeline *pl, const struct fetch_key *k, char *data,
     size_t len)
 {
 	struct msg_key	 mk;
@@ -513,6 +513,34 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 	if (pl->rules != NULL)
 		return rules_run(pl, k, data, len);
 	return stage(pl, pl->dv, k, data, len);
+}
+
+/* What is logged about this message carries its folder and UID. */
+static void
+key_log_context(const struct fetch_key *k)
+{
+	char	 uid[16];
+
+	if (k->folder != NULL && k->folder[0] != '\0')
+		log_context_folder(k->folder);
+	if (k->uidl != NULL) {
+		log_context_uid(k->uidl);
+		return;
+	}
+	snprintf(uid, sizeof(uid), "%u", (unsigned)k->uid);
+	log_context_uid(uid);
+}
+
+int
+pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
+    size_t len)
+{
+	int	 rv;
+
+	key_log_context(k);
+	rv = message_add(pl, k, data, len);
+	log_context_uid(NULL);
+	return rv;
 }
 
 int
@@ -634,6 +662,7 @@ pipeline_folder_begin(struct pipeline *pl, const char *folder,
 	char	 err[1024];
 	size_t	 aside = 0;
 
+	log_context_folder(folder);
 	if (pl->dry_run)
 		return 0;
 	if (state_folder_reset(pl->st, pl->acct->name, folder, uidvalidity,

@@ -89,6 +89,7 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 	int			 rv;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	log_context_account(a.name);
 	if (!allow_idle)
 		a.idle = 0;
 	if ((st = state_open(cfg->state, 0, err, sizeof(err))) == NULL) {
@@ -102,6 +103,7 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 		return -1;
 	}
 	rv = source_fetch(&a, pl);
+	log_context_folder(NULL);	/* the rest is about the account */
 	if (pipeline_flush(pl) == -1)
 		rv = -1;
 	if (!dry_run && sched_outbox(cfg, st, a.name, !allow_idle) == -1)
@@ -111,8 +113,8 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 		fs->errors++;
 	else if (fs->errors > 0)
 		rv = -1;	/* some message's actions failed */
-	log_info("%s: fetched %zu, delivered %zu, skipped %zu, errors %zu, "
-	    "%.1f MB in %.2f s", a.name, fs->fetched, fs->delivered,
+	log_event(LOG_LEVEL_INFO, "round", "%s: fetched %zu, delivered %zu, "
+	    "skipped %zu, errors %zu, %.1f MB in %.2f s", a.name, fs->fetched, fs->delivered,
 	    fs->skipped, fs->errors, (double)fs->bytes / 1e6, elapsed(&t0));
 	pipeline_free(pl);
 	state_close(st);
@@ -139,8 +141,10 @@ once_worker(void *arg)
 		pthread_mutex_lock(&r->lock);
 		i = r->next++;
 		pthread_mutex_unlock(&r->lock);
-		if (i >= r->cfg->naccounts || stop_requested())
+		if (i >= r->cfg->naccounts || stop_requested()) {
+			log_context_account(NULL);
 			return NULL;
+		}
 		if (sched_account_round(r->cfg, &r->cfg->accounts[i],
 		    r->rules[i], r->opts->dry_run, 0) == -1) {
 			pthread_mutex_lock(&r->lock);
@@ -267,7 +271,8 @@ acct_loop(void *arg)
 		failures = rv == 0 ? 0 : failures + 1;
 		d = next_delay(t, failures);
 		if (rv == -1)
-			log_warn("%s: retrying in %ld s", t->acct->name, d);
+			log_event(LOG_LEVEL_WARN, "retry", "%s: retrying in "
+			    "%ld s", t->acct->name, d);
 		sleep_unless_stopped(d);
 	}
 	return NULL;
@@ -327,7 +332,7 @@ reload(const char *path, struct rule_set ***rules)
 		config_free(n);
 		return NULL;
 	}
-	log_info("reload: %s loaded", path);
+	log_event(LOG_LEVEL_INFO, "reload", "reload: %s loaded", path);
 	return n;
 }
 

@@ -71,6 +71,9 @@ int	compose_check_field(const char *field, const char *, char *err,
 	    size_t errlen);
 /* NULL if addr is fit for a header and an SMTP envelope, else why not. */
 const char *compose_addr_check(const char *addr);
+/* Add a copy of a to the NULL-terminated list *v of *n (room for *cap)
+ * unless it is there already (compared ignoring case); -1: no memory. */
+int	compose_addrs_add(char ***v, size_t *n, size_t *cap, const char *a);
 /* Parse and check an address list: at least one address, each fit. */
 struct mime_address_list *compose_addrs_parse(const char *field,
 	    const char *list, char *err, size_t errlen);

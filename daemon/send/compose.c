@@ -460,8 +460,8 @@ fail:
 	return -1;
 }
 
-static int
-addrs_add(char ***v, size_t *n, size_t *cap, const char *a)
+int
+compose_addrs_add(char ***v, size_t *n, size_t *cap, const char *a)
 {
 	char	**nv;
 	size_t	 i, ncap;
@@ -499,7 +499,7 @@ compose_addrs(const char *const *lists, size_t nlists, char ***addrs,
 			goto fail;
 		for (k = 0; k < mime_address_list_count(al); k++) {
 			a = mime_address_list_address(al, k);
-			if (a[0] != '\0' && addrs_add(&v, &n, &cap, a) == -1) {
+			if (a[0] != '\0' && compose_addrs_add(&v, &n, &cap, a) == -1) {
 				mime_address_list_free(al);
 				snprintf(err, errlen, "out of memory");
 				goto fail;

@@ -151,4 +151,28 @@ int	compose_addrs(const char *const *lists, size_t nlists, char ***addrs,
 	    size_t *naddrs, char *err, size_t errlen);
 void	compose_addrs_free(char **);
 
+/*
+ * A message sent as it is (`mailsift send --raw`, in place of
+ * `sendmail -t`), compose-raw.c.
+ *
+ * compose_raw_recipients: the envelope recipients as compose_addrs()
+ * gives them, from the address lists given (--to, --cc; nlists may be 0)
+ * and, with from_headers, from every To, Cc and Bcc field of msg's
+ * header (not Resent-*: redirects are compose_redirect()'s).  An empty
+ * group ("undisclosed-recipients:;") adds none.  Fails on a field that
+ * does not parse as an address list or holds an address that cannot be
+ * an envelope address (the error names the field), and when there is no
+ * recipient at all.
+ *
+ * compose_raw_strip_bcc: msg without its Bcc fields (RFC 5322 3.6.3:
+ * the blind recipients must not show in any copy), every other byte as
+ * it was, into out.  Only the message's own header is looked at, never
+ * one of a message it carries.
+ */
+int	compose_raw_recipients(const char *msg, size_t len, int from_headers,
+	    const char *const *lists, size_t nlists, char ***addrs,
+	    size_t *naddrs, char *err, size_t errlen);
+int	compose_raw_strip_bcc(const char *msg, size_t len,
+	    struct mime_buf *out, char *err, size_t errlen);
+
 #endif

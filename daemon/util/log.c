@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* log.c - stderr or syslog logging; see log.h. */
+/* log.c - stderr or syslog logging, as text or JSON lines; see log.h. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +12,30 @@
 
 static int		 log_syslog;
 static enum log_level	 log_max = LOG_LEVEL_INFO;
+static enum log_format	 log_format = LOG_FORMAT_TEXT;
 /* Accounts run in threads: keep each line whole. */
 static pthread_mutex_t	 log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {
 	"error", "warn", "info", "debug", "trace"
+};
+
+/* What this thread works on, already cleaned; "" for unset. */
+struct log_context {
+	char	 account[LOG_CONTEXT_SIZE];
+	char	 folder[LOG_CONTEXT_SIZE];
+	char	 uid[LOG_CONTEXT_SIZE];
+};
+static _Thread_local struct log_context log_ctx;
+
+/* A message (4095 bytes) escapes to twice that at most once cleaned,
+ * each context field to 510: a JSON line fits with room to spare. */
+#define JSON_LINE_MAX	12288
+#define EVENT_MAX	64
+
+struct json_line {
+	char	 s[JSON_LINE_MAX];
+	size_t	 len;
 };
 
 void
@@ -32,6 +51,43 @@ void
 log_set_level(enum log_level level)
 {
 	log_max = level;
+}
+
+void
+log_set_format(enum log_format format)
+{
+	log_format = format;
+}
+
+static void
+context_set(char *field, const char *v)
+{
+	if (v == NULL)
+		field[0] = '\0';
+	else
+		log_clean(v, strlen(v), field, LOG_CONTEXT_SIZE,
+		    LOG_CLEAN_MARK);
+}
+
+void
+log_context_account(const char *account)
+{
+	context_set(log_ctx.account, account);
+	log_ctx.folder[0] = '\0';
+	log_ctx.uid[0] = '\0';
+}
+
+void
+log_context_folder(const char *folder)
+{
+	context_set(log_ctx.folder, folder);
+	log_ctx.uid[0] = '\0';
+}
+
+void
+log_context_uid(const char *uid)
+{
+	context_set(log_ctx.uid, uid);
 }
 
 int
@@ -80,7 +136,7 @@ static size_t
 clean_span(const char *s, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n;
+	size_t			 n = 1;
 
 	if (p[0] >= 0x20 && p[0] < 0x7f)
 		return 1;
@@ -131,26 +187,155 @@ log_clean(const char *s, size_t len, char *out, size_t outlen,
 	return out;
 }
 
-void
-log_vmsg(enum log_level level, const char *fmt, va_list ap)
+/*
+ * How the byte at s[0..len) goes into a JSON string: *w and *wlen (esc
+ * holds escapes, room for 7); returns how many input bytes it takes.
+ */
+static size_t
+json_unit(const char *s, size_t len, char *esc, const char **w,
+    size_t *wlen)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	unsigned char		 ch = (unsigned char)s[0];
+	size_t			 n = 1;
+
+	*w = esc;
+	*wlen = 2;
+	esc[0] = '\\';
+	if (ch == '"' || ch == '\\')
+		esc[1] = (char)ch;
+	else if (ch == '\n' || ch == '\r' || ch == '\t')
+		esc[1] = ch == '\n' ? 'n' : ch == '\r' ? 'r' : 't';
+	else if (ch < 0x20 || ch == 0x7f) {
+		memcpy(esc + 1, "u00", 3);
+		esc[4] = digits[ch >> 4];
+		esc[5] = digits[ch & 0xf];
+		*wlen = 6;
+	} else if (ch < 0x80 || (n = mime_utf8_seq(s, len)) > 0) {
+		*w = s;
+		*wlen = n;
+		return n;
+	} else {
+		*w = "\\ufffd";
+		*wlen = 6;
+	}
+	return 1;
+}
+
+size_t
+log_json_string(const char *s, size_t len, char *out, size_t outlen,
+    int *cut)
+{
+	const char	*w;
+	char		 esc[8];
+	size_t		 i = 0, o = 0, n, wlen;
+
+	if (cut != NULL)
+		*cut = 0;
+	if (outlen == 0)
+		return 0;
+	while (i < len) {
+		n = json_unit(s + i, len - i, esc, &w, &wlen);
+		if (wlen > outlen - 1 - o) {
+			if (cut != NULL)
+				*cut = 1;
+			break;
+		}
+		memcpy(out + o, w, wlen);
+		o += wlen;
+		i += n;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* ,"key":"value" unless value is NULL; room is kept for the closing
+ * brace, so a line may be cut short but is never broken. */
+static void
+json_add(struct json_line *j, const char *key, const char *val)
+{
+	size_t	 room = sizeof(j->s) - j->len - 2;	/* "}" and NUL */
+	int	 n;
+
+	if (val == NULL)
+		return;
+	n = snprintf(j->s + j->len, room, "%s\"%s\":\"", j->len > 1 ?
+	    "," : "", key);
+	if (n < 0 || (size_t)n + 2 > room)
+		return;
+	j->len += (size_t)n;
+	room -= (size_t)n;
+	/* one byte for the closing quote */
+	j->len += log_json_string(val, strlen(val), j->s + j->len, room - 1,
+	    NULL);
+	j->s[j->len++] = '"';
+	j->s[j->len] = '\0';
+}
+
+/* RFC 3339 in UTC with milliseconds: 2026-01-02T03:04:05.678Z. */
+static void
+json_time(char *buf, size_t len)
+{
+	struct timespec	 ts;
+	struct tm	 tm;
+	size_t		 n;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1 ||
+	    gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
+		snprintf(buf, len, "1970-01-01T00:00:00.000Z");
+		return;
+	}
+	snprintf(buf + n, len - n, ".%03dZ",
+	    (int)(ts.tv_nsec / 1000000 % 1000));
+}
+
+static const char *
+context_field(const char *v)
+{
+	return v[0] != '\0' ? v : NULL;
+}
+
+static void
+json_build(struct json_line *j, enum log_level level, const char *event,
+    const char *msg)
+{
+	char	 stamp[40], ev[EVENT_MAX];
+
+	json_time(stamp, sizeof(stamp));
+	memcpy(j->s, "{", 2);
+	j->len = 1;
+	json_add(j, "time", stamp);
+	json_add(j, "level", level_names[level]);
+	json_add(j, "account", context_field(log_ctx.account));
+	json_add(j, "folder", context_field(log_ctx.folder));
+	json_add(j, "uid", context_field(log_ctx.uid));
+	if (event != NULL && event[0] != '\0')
+		json_add(j, "event", log_clean(event, strlen(event), ev,
+		    sizeof(ev), LOG_CLEAN_MARK));
+	json_add(j, "message", msg);
+	memcpy(j->s + j->len, "}", 2);
+	j->len++;
+}
+
+/* line: cleaned, and for the text format without its time stamp. */
+static void
+log_emit(enum log_level level, const char *line)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 	    LOG_DEBUG, LOG_DEBUG };
-	char		 raw[4096], line[4096];
 	struct tm	 tm;
 	time_t		 now;
 	char		 stamp[32];
-	int		 n;
 
-	if (level > log_max)
-		return;
-	if ((n = vsnprintf(raw, sizeof(raw), fmt, ap)) < 0)
-		n = 0;
-	/* the last line of defence: whatever a caller let through */
-	log_clean(raw, (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1,
-	    line, sizeof(line), LOG_CLEAN_MARK);
 	if (log_syslog) {
 		syslog(prio[level], "%s", line);
+		return;
+	}
+	if (log_format == LOG_FORMAT_JSON) {
+		pthread_mutex_lock(&log_lock);
+		fprintf(stderr, "%s\n", line);
+		pthread_mutex_unlock(&log_lock);
 		return;
 	}
 	now = time(NULL);
@@ -161,6 +346,45 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	fprintf(stderr, "%s mailsift[%s]: %s\n", stamp, level_names[level],
 	    line);
 	pthread_mutex_unlock(&log_lock);
+}
+
+static void
+log_write(enum log_level level, const char *event, const char *fmt,
+    va_list ap)
+{
+	struct json_line	 j;
+	char			 raw[4096], line[4096];
+	int			 n;
+
+	if (level > log_max)
+		return;
+	if ((n = vsnprintf(raw, sizeof(raw), fmt, ap)) < 0)
+		n = 0;
+	/* the last line of defence: whatever a caller let through */
+	log_clean(raw, (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1,
+	    line, sizeof(line), LOG_CLEAN_MARK);
+	if (log_format != LOG_FORMAT_JSON) {
+		log_emit(level, line);
+		return;
+	}
+	json_build(&j, level, event, line);
+	log_emit(level, j.s);
+}
+
+void
+log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	log_write(level, NULL, fmt, ap);
+}
+
+void
+log_event(enum log_level level, const char *event, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_write(level, event, fmt, ap);
+	va_end(ap);
 }
 
 void

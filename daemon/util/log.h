@@ -10,11 +10,19 @@
  * daemon/), talks to the network.  Depends on: mime/ (UTF-8 and charset
  * helpers), libc.
  *
- * log.h - mailsift's log: stderr or syslog, one level threshold.
+ * log.h - mailsift's log: stderr or syslog, one level threshold, lines
+ * as text or as JSON objects (log-format).
  *
  * Messages are single lines; callers never pass secrets (passwords,
  * tokens, AUTH payloads): the protocol trace redacts them before they get
  * here.  log_fatal exits with status 1.
+ *
+ * Each thread has a log context: the account, folder and message UID it
+ * is working on, set by whoever knows them (sched/ per account round,
+ * pipeline/ per folder and message), so no call site has to pass them.
+ * The JSON format shows them as fields (and an event name, from
+ * log_event()); a field that is not set is left out.  The text format
+ * is unchanged: its messages name the account themselves.
  *
  * Text from a server (or a sender) is hostile: log_clean() is the one
  * place that makes it safe to show, and every line written passes
@@ -34,8 +42,15 @@ enum log_level {
 	LOG_LEVEL_TRACE		/* -vv: protocol trace */
 };
 
+enum log_format {
+	LOG_FORMAT_TEXT,	/* "2026-01-02 03:04:05 mailsift[info]: ..." */
+	LOG_FORMAT_JSON		/* one object a line, see log_event() */
+};
+
 /* to_syslog: 0 for stderr; level: the most verbose level shown. */
 void	log_init(int to_syslog, enum log_level level);
+/* Text until set; with syslog, the JSON object is the message. */
+void	log_set_format(enum log_format);
 void	log_set_level(enum log_level);
 int	log_enabled(enum log_level);
 /* Parse "error", "warn", "info", "debug", "trace"; -1 if unknown. */
@@ -63,6 +78,27 @@ enum log_clean_mode {
 char	*log_clean(const char *s, size_t len, char *out, size_t outlen,
 	    enum log_clean_mode);
 
+/*
+ * The calling thread's log context.  Values are copied (made safe with
+ * log_clean() and cut to LOG_CONTEXT_SIZE - 1 bytes); NULL or "" unsets
+ * a field.  A new account unsets folder and UID, a new folder the UID.
+ */
+#define LOG_CONTEXT_SIZE	256
+void	log_context_account(const char *);
+void	log_context_folder(const char *);
+void	log_context_uid(const char *);
+
+/*
+ * s[0..len) as the body of a JSON string (no quotes) into out (outlen >
+ * 0), always NUL-terminated; returns the length written.  Every byte is
+ * accounted for: '"' and '\' escaped, control bytes and DEL as \u00XX
+ * (\n, \r, \t as such), well-formed UTF-8 kept, any other byte as
+ * \ufffd.  Stops before an escape that would not fit whole, so the
+ * result is always valid; *cut (may be NULL) says whether it stopped.
+ */
+size_t	log_json_string(const char *s, size_t len, char *out, size_t outlen,
+	    int *cut);
+
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -70,6 +106,15 @@ void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_trace(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_vmsg(enum log_level, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
+/*
+ * A line that marks an event a log shipper may count or alert on
+ * ("round", "retry", "reload"...: a short constant name, never data);
+ * the JSON format shows it as "event", the text format as any line.
+ * JSON fields: time (RFC 3339, UTC, milliseconds), level, then account,
+ * folder and uid from the context and event when set, then message.
+ */
+void	log_event(enum log_level, const char *event, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
 _Noreturn void log_fatal(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 

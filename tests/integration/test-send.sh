@@ -7,7 +7,10 @@
 # user2's Maildir and parses back (`mailsift parse --json --hash`) to the
 # same parts and bytes.  Also: a wrong password, relaying to an outside
 # domain, a server that is not there, a CA that does not match, header
-# injection, and a trace that never shows the password.
+# injection, and a trace that never shows the password.  Then what
+# stands in for `sendmail -t`: a configuration with an smtp section and
+# no account, and --raw FILE|- sending an existing message as it is, to
+# --to or (-t) to its To, Cc and Bcc, the Bcc field in no copy.
 #
 # One line per check, then "send: N passed, N failed"; exit 1 if any
 # failed.  Needs root and contrib/install-deps-servers.sh.  Free ports
@@ -318,6 +321,143 @@ dry_run() {
 	    "$F/Grüße – Bericht für März 2024 (endgültig).pdf"
 }
 
+# --- sendmail -t: no account, --raw ---------------------------------
+
+# An smtp section and nothing else: all that sending needs.
+write_smtp_only() {
+	cat >"$D/smtp-only.conf" <<-EOF
+	smtp submission {
+	  host = "$MSX_HOST"
+	  port = $MSX_SUBMISSION_PORT
+	  tls = starttls
+	  tls-ca-file = "$MSX_CA"
+	  user = "$MSX_USER1"
+	  password = "$MSX_USER1_PASS"
+	  from = "$MSX_USER1_ADDR"
+	}
+	EOF
+	chmod 600 "$D/smtp-only.conf"
+	S=$D/smtp-only.conf
+}
+
+send_smtp_only() {
+	inbox user2 >"$D/before"
+	n=$(wc -l <"$D/before")
+	"$MAILSIFT" send -c "$S" --to "$MSX_USER2_ADDR" \
+	    --subject 'no account' --text "$F/body.txt" || return 1
+	msg=$(arrived user2 "$D/before" $((n + 1))) || return 1
+	parse_check "$msg" 'no account' "$F/body.txt" -
+}
+
+# run needs an account and says so, as before.
+run_refuses_smtp_only() {
+	if "$MAILSIFT" run -c "$S" --once >"$D/out" 2>&1; then
+		echo "run accepted a configuration without an account"
+		return 1
+	fi
+	cat "$D/out"
+	grep -q "no account is configured; add an account NAME" "$D/out"
+}
+
+# raw_write FILE TOKEN TO CC BCC: a message as cron hands it to
+# sendmail -t, CRLF, with a line that is only a dot and one that starts
+# with one; an empty CC or BCC leaves that field out.
+raw_write() {
+	{
+		printf 'From: Cron Daemon <%s>\r\n' "$MSX_USER1_ADDR"
+		printf 'To: %s\r\n' "$3"
+		[ -z "$4" ] || printf 'Cc: Third <%s>\r\n' "$4"
+		[ -z "$5" ] || printf 'Bcc: %s\r\n' "$5"
+		printf 'Subject: cron output %s\r\nX-Raw-Token: %s\r\n' "$2" "$2"
+		printf 'MIME-Version: 1.0\r\n\r\nline one\r\n.\r\n.dot\r\n'
+		printf 'Bcc: not a field in the body\r\nGr\303\274\303\237e\r\n'
+	} >"$1"
+}
+
+# raw_same DELIVERED ORIGINAL: the delivered copy holds the original as
+# it was, header lines in order (Postfix may add its own), body exact,
+# no Bcc field.
+raw_same() {
+	python3 - "$1" "$2" <<-'EOF'
+	import sys
+	got = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n")
+	orig = open(sys.argv[2], "rb").read().replace(b"\r\n", b"\n")
+	oh, ob = orig.split(b"\n\n", 1)
+	gh, gb = got.split(b"\n\n", 1)
+	if gb != ob:
+	    sys.exit("the body differs: %r" % gb[:200])
+	glines = gh.split(b"\n")
+	if any(l.lower().startswith(b"bcc:") for l in glines):
+	    sys.exit("a Bcc field was delivered")
+	want = [l for l in oh.split(b"\n") if not l.lower().startswith(b"bcc:")]
+	i = 0
+	for l in glines:
+	    if i < len(want) and l == want[i]:
+	        i += 1
+	if i != len(want):
+	    sys.exit("header line missing or moved: %r" % want[i])
+	EOF
+}
+
+# --raw with --to: only --to counts (the message's To is outside and
+# would be refused: exit 0 shows it was not used); Bcc goes anyway.
+raw_to() {
+	raw_write "$D/raw-to.eml" rawto someone@example.org "" \
+	    someone-else@example.org
+	inbox user2 >"$D/before"
+	n=$(wc -l <"$D/before")
+	"$MAILSIFT" send -c "$S" --raw "$D/raw-to.eml" \
+	    --to "$MSX_USER2_ADDR" || return 1
+	msg=$(arrived user2 "$D/before" $((n + 1))) || return 1
+	raw_same "$msg" "$D/raw-to.eml"
+}
+
+# -t: To, Cc and Bcc all get it; no copy shows the Bcc.
+raw_extract() {
+	raw_write "$D/raw-t.eml" rawt "$MSX_USER2_ADDR" "$MSX_USER3_ADDR" \
+	    "$MSX_USER1_ADDR"
+	for u in user1 user2 user3; do
+		inbox $u >"$D/before-$u"
+	done
+	"$MAILSIFT" send -c "$S" --raw "$D/raw-t.eml" -t || return 1
+	for u in user1 user2 user3; do
+		n=$(wc -l <"$D/before-$u")
+		msg=$(arrived $u "$D/before-$u" $((n + 1))) || return 1
+		[ -n "$msg" ] || { echo "nothing arrived for $u"; return 1; }
+		grep -q "^X-Raw-Token: rawt" "$msg" ||
+		    { echo "$u got another message"; return 1; }
+		raw_same "$msg" "$D/raw-t.eml" || { echo "($u)"; return 1; }
+	done
+}
+
+raw_no_recipient() {
+	raw_write "$D/raw-none.eml" rawnone 'undisclosed-recipients:;' "" ""
+	"$MAILSIFT" send -c "$S" --raw "$D/raw-none.eml" -t >"$D/out" \
+	    2>"$D/err"
+	rc=$?
+	cat "$D/err"
+	[ "$rc" -eq 1 ] || { echo "exit $rc, want 1"; return 1; }
+	grep -q "no recipient: the message has no address in To, Cc or Bcc" \
+	    "$D/err"
+}
+
+# From stdin: --raw - with --to, and -t alone (as sendmail -t reads it).
+raw_stdin() {
+	raw_write "$D/raw-in.eml" rawin someone@example.org "" ""
+	inbox user2 >"$D/before"
+	n=$(wc -l <"$D/before")
+	"$MAILSIFT" send -c "$S" --raw - --to "$MSX_USER2_ADDR" \
+	    <"$D/raw-in.eml" || return 1
+	msg=$(arrived user2 "$D/before" $((n + 1))) || return 1
+	raw_same "$msg" "$D/raw-in.eml" || return 1
+	raw_write "$D/raw-in2.eml" rawin2 "$MSX_USER3_ADDR" "" ""
+	inbox user3 >"$D/before"
+	n=$(wc -l <"$D/before")
+	"$MAILSIFT" send -c "$S" -t <"$D/raw-in2.eml" || return 1
+	msg=$(arrived user3 "$D/before" $((n + 1))) || return 1
+	raw_same "$msg" "$D/raw-in2.eml"
+}
+
 # --- run ------------------------------------------------------------
 
 "$MAILSIFT" send --help >/dev/null 2>&1 || {
@@ -352,4 +492,13 @@ check "a line break in the subject: refused, nothing sent" \
     header_injection
 check "the protocol trace never shows the password" trace_redacted
 check "-o FILE writes the message instead of sending it" dry_run
+write_smtp_only
+check "a configuration with only an smtp section sends" send_smtp_only
+check "... and run still refuses it: no account" run_refuses_smtp_only
+check "--raw FILE --to: sent as it is to --to only, Bcc removed" raw_to
+check "--raw -t: To, Cc and Bcc get it, no copy shows the Bcc" \
+    raw_extract
+check "-t with no recipient at all: a clear error, exit 1" \
+    raw_no_recipient
+check "--raw - and -t read the message from stdin" raw_stdin
 finish

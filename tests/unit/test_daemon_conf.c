@@ -216,7 +216,8 @@ static const char full_conf[] =
     "\tfrom = \"jane@example.com\"\n"
     "}\n"
     "smtp \"relay\" { host = \"localhost\" tls = none\n"
-    "\tfrom = \"me@localhost\" }\n";
+    "\tfrom = \"me@localhost\" }\n"
+    "log-format = json\n";
 
 static void
 test_full_config_globals(void **state)
@@ -230,6 +231,7 @@ test_full_config_globals(void **state)
 	assert_string_equal(conf->state, home_path("/state/db.sqlite"));
 	assert_int_equal(conf->log_syslog, 1);
 	assert_int_equal(conf->log_level, LOG_LEVEL_DEBUG);
+	assert_int_equal(conf->log_format, LOG_FORMAT_JSON);
 	assert_int_equal(conf->poll, 60);
 	assert_int_equal(conf->parallel, 8);
 	assert_string_equal(conf->user, "root");
@@ -375,6 +377,7 @@ test_defaults(void **state)
 	    home_path("/.local/state/mailsift/state.db"));
 	assert_int_equal(conf->log_syslog, 0);
 	assert_int_equal(conf->log_level, LOG_LEVEL_INFO);
+	assert_int_equal(conf->log_format, LOG_FORMAT_TEXT);
 	assert_int_equal(conf->poll, 300);
 	assert_int_equal(conf->parallel, 4);
 	assert_null(conf->user);
@@ -491,6 +494,7 @@ test_bad_enums(void **state)
 	load_error("log = file\n", 1, "use stderr or syslog");
 	load_error("log-level = verbose\n", 1,
 	    "use error, warn, info, debug or trace");
+	load_error("log-format = yaml\n", 1, "use text or json");
 	load_error("account a {\n keep = maybe\n}\n", 2,
 	    "invalid boolean value for option 'keep'");
 }
@@ -905,6 +909,46 @@ test_check_command(void **state)
 	assert_null(strstr(out, "configuration ok"));
 }
 
+/* `send` needs an smtp section, not an account: the file loads for it
+ * (and for check, which says that run needs one); run's load refuses. */
+static void
+test_accounts_optional(void **state)
+{
+	static const char smtp_only[] = "smtp s {\n host = h\n"
+	    " from = \"me@example.org\"\n}\n";
+	struct config	*conf;
+	char		 err[1024], out[4096];
+	const char	*path;
+
+	(void)state;
+	path = conf_write(smtp_only, 0600);
+	conf = config_load_opts(path, CONFIG_ACCOUNTS_OPTIONAL, err,
+	    sizeof(err));
+	if (conf == NULL)
+		fail_msg("load failed: %s", err);
+	assert_int_equal(conf->naccounts, 0);
+	assert_null(conf->accounts);
+	assert_int_equal(conf->nsmtp, 1);
+	assert_string_equal(conf->smtp[0].from, "me@example.org");
+	config_free(conf);
+	load_error(smtp_only, 0, CONFIG_NO_ACCOUNT);
+	/* the flag lifts that one rule, no other */
+	path = conf_write("smtp s {\n host = h\n}\n", 0600);
+	assert_null(config_load_opts(path, CONFIG_ACCOUNTS_OPTIONAL, err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, "'from' (the envelope sender) is "
+	    "required"));
+	/* check shows the smtp line, then says what run needs; exit 1 */
+	path = conf_write(smtp_only, 0600);
+	assert_int_equal(check_run(path, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "smtp s: h:465 tls=implicit "
+	    "from=me@example.org\n"));
+	assert_non_null(strstr(out, "no account is configured; add an "
+	    "account NAME { type = ... } section: `mailsift run` needs one "
+	    "(`mailsift send` can use this file as it is)"));
+	assert_null(strstr(out, "configuration ok"));
+}
+
 /* An unset ${VAR} is named where it is, not reported as an empty option
  * somewhere else; a default, single quotes and a set one load. */
 static void
@@ -959,6 +1003,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_check_command),
 		cmocka_unit_test(test_env_vars),
+		cmocka_unit_test(test_accounts_optional),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
