@@ -36,7 +36,10 @@ static const struct command commands[] = {
 	    "[--cc ADDR]...\n"
 	    "\t--subject TEXT [--text FILE|-] [--html FILE] [--attach FILE]... "
 	    "[--dry-run | -o FILE] [-v|-vv]\n"
-	    "\tcompose a message and send it by SMTP, or write it out" },
+	    "\tcompose a message and send it by SMTP, or write it out\n"
+	    "  send [-c FILE] [--smtp NAME] [--from ADDR] --raw FILE|- "
+	    "(--to ADDR... | -t)\n"
+	    "\tsend an existing message as it is (-t: to its To, Cc and Bcc)" },
 	{ "test", cmd_test, "test [-r RULES | -c FILE] [--explain] [--json] "
 	    "[--account A] [--folder F] FILE...\n"
 	    "\trun a rule file on message files, carrying nothing out\n"
