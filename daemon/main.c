@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	    "\t--subject TEXT [--text FILE|-] [--html FILE] [--attach FILE]... "
 	    "[--dry-run | -o FILE] [-v|-vv]\n"
 	    "\tcompose a message and send it by SMTP, or write it out" },
+	{ "status", cmd_status, "status [-c FILE] [--json]\n\thow each account is doing, from the state file (daemon running or not)" },
 	{ "test", cmd_test, "test [-r RULES] [--explain] [--json] "
 	    "[--account A] [--folder F] FILE...\n"
 	    "\trun a rule file on message files, carrying nothing out\n"

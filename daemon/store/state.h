@@ -245,4 +245,59 @@ int		 state_forget(struct state *, const char *account,
 		    const char *folder, const uint32_t *uid, const char *uidl,
 		    uint64_t *removed, char *err, size_t errlen);
 
+/*
+ * How each account's rounds went, for `mailsift status` and the status
+ * page: the daemon records every round's end (and its phase: polling,
+ * in IDLE, waiting for the next poll); readers get one account's view
+ * with the counts the store can tell (delivered today and in all,
+ * skipped, outbox, server actions pending).
+ */
+struct state_round {
+	const char	*account;
+	int64_t		 end;		/* when the round ended */
+	int		 ok;
+	uint64_t	 fetched;
+	uint64_t	 delivered;
+	uint64_t	 skipped;
+	uint64_t	 bytes;
+	double		 seconds;
+	const char	*error;		/* !ok: the last error, or NULL */
+	int64_t		 next_poll;	/* 0 if not polling again */
+};
+/* Record a round; failures in a row count up on !ok, reset on ok. */
+int		 state_round_record(struct state *, const struct state_round *,
+		    char *err, size_t errlen);
+/* The phase of an account now: "polling", "idle" (waiting in IMAP IDLE),
+ * "waiting" (for next_poll), "stopped". */
+int		 state_account_phase(struct state *, const char *account,
+		    const char *phase, int64_t next_poll, char *err,
+		    size_t errlen);
+
+struct state_account_status {
+	char		*phase;		/* NULL if never recorded */
+	int64_t		 updated;	/* of the phase */
+	int64_t		 next_poll;
+	int64_t		 last_ok;	/* end of the last good round; 0 */
+	uint64_t	 ok_fetched;	/* that round's figures */
+	uint64_t	 ok_delivered;
+	uint64_t	 ok_skipped;
+	uint64_t	 ok_bytes;
+	double		 ok_seconds;
+	char		*last_error;	/* NULL if none */
+	int64_t		 last_error_time;
+	uint64_t	 failures;	/* rounds failed in a row */
+	uint64_t	 delivered_all;
+	uint64_t	 delivered_since; /* at or after `since` */
+	uint64_t	 skipped;	/* too large, never fetched */
+	uint64_t	 outbox_queued;
+	int64_t		 outbox_oldest;	/* created; 0 if none queued */
+	uint64_t	 server_ops;	/* pending */
+};
+int		 state_account_status(struct state *, const char *account,
+		    int64_t since, struct state_account_status *, char *err,
+		    size_t errlen);
+void		 state_account_status_clear(struct state_account_status *);
+/* 1 if another handle (a running daemon) holds state_claim(), 0 if not. */
+int		 state_claimed(struct state *, char *err, size_t errlen);
+
 #endif

@@ -14,6 +14,7 @@ static int		 log_syslog;
 static enum log_level	 log_max = LOG_LEVEL_INFO;
 /* Accounts run in threads: keep each line whole. */
 static pthread_mutex_t	 log_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic(log_hook_fn) log_hook;
 
 static const char *const level_names[] = {
 	"error", "warn", "info", "debug", "trace"
@@ -26,6 +27,12 @@ log_init(int to_syslog, enum log_level level)
 	log_max = level;
 	if (to_syslog)
 		openlog("mailsift", LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
+log_set_hook(log_hook_fn fn)
+{
+	log_hook = fn;
 }
 
 void
@@ -137,6 +144,7 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 	    LOG_DEBUG, LOG_DEBUG };
 	char		 raw[4096], line[4096];
+	log_hook_fn	 hook;
 	struct tm	 tm;
 	time_t		 now;
 	char		 stamp[32];
@@ -149,6 +157,8 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	/* the last line of defence: whatever a caller let through */
 	log_clean(raw, (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1,
 	    line, sizeof(line), LOG_CLEAN_MARK);
+	if ((hook = log_hook) != NULL)
+		hook(level, line);
 	if (log_syslog) {
 		syslog(prio[level], "%s", line);
 		return;
