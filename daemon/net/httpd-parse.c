@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * httpd-parse.c - the request head and the listen address of the
- * metrics listener; see httpd.h.  Pure: no sockets, no allocation, so
+ * metrics listener; see httpd-parse.h.  Pure: no sockets, no allocation, so
  * it is unit-tested and fuzzed alone.
  */
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "daemon/net/httpd.h"
+#include "daemon/net/httpd-parse.h"
 
 /* Bytes a request head may hold: visible ASCII, space, tab, CR, LF.
  * Anything else (NUL, other controls, 8-bit) is not HTTP we serve. */
@@ -168,8 +168,8 @@ httpd_listen_split(const char *spec, char *host, size_t hostlen, char *port,
 
 	if (spec[0] == '[') {
 		if ((colon = strstr(spec, "]:")) == NULL) {
-			snprintf(err, errlen, "'%s': an IPv6 address is "
-			    "written [ADDRESS]:PORT", spec);
+			snprintf(err, errlen, "metrics-listen: '%s': an IPv6 "
+			    "address is written [ADDRESS]:PORT", spec);
 			return -1;
 		}
 		h = spec + 1;
@@ -182,15 +182,15 @@ httpd_listen_split(const char *spec, char *host, size_t hostlen, char *port,
 		}
 		p = colon + 1;
 		if (colon != spec && memchr(spec, ':', hlen) != NULL) {
-			snprintf(err, errlen, "'%s': write an IPv6 address "
-			    "in brackets, [ADDRESS]:PORT", spec);
+			snprintf(err, errlen, "metrics-listen: '%s': write an "
+			    "IPv6 address in brackets, [ADDRESS]:PORT", spec);
 			return -1;
 		}
 	}
 	if (!port_ok(p) || hlen == 0 || hlen >= hostlen ||
 	    strlen(p) >= portlen) {
-		snprintf(err, errlen, "'%s' is not HOST:PORT (a port from 1 "
-		    "to 65535, e.g. 127.0.0.1:9532)", spec);
+		snprintf(err, errlen, "metrics-listen: '%s' is not HOST:PORT "
+		    "(a port from 1 to 65535, e.g. 127.0.0.1:9532)", spec);
 		return -1;
 	}
 	memcpy(host, h, hlen);

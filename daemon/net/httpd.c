@@ -237,7 +237,8 @@ listen_on(const char *host, const char *port, char *err, size_t errlen)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "%s: %s", host, gai_strerror(rc));
+		snprintf(err, errlen, "metrics-listen: %s: %s", host,
+		    gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -257,8 +258,8 @@ listen_on(const char *host, const char *port, char *err, size_t errlen)
 	}
 	freeaddrinfo(res);
 	if (fd == -1)
-		snprintf(err, errlen, "cannot listen on %s port %s: %s", host,
-		    port, strerror(saved));
+		snprintf(err, errlen, "metrics-listen: cannot listen on %s "
+		    "port %s: %s", host, port, strerror(saved));
 	return fd;
 }
 
@@ -267,13 +268,11 @@ httpd_start(const char *spec, httpd_handler_fn handler, void *ctx, char *err,
     size_t errlen)
 {
 	struct httpd	*h;
-	char		 host[256], port[16], why[256];
+	char		 host[256], port[16];
 
 	if (httpd_listen_split(spec, host, sizeof(host), port, sizeof(port),
-	    why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "metrics-listen %s", why);
+	    err, errlen) == -1)
 		return NULL;
-	}
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		snprintf(err, errlen, "metrics-listen: out of memory");
 		return NULL;
@@ -281,8 +280,7 @@ httpd_start(const char *spec, httpd_handler_fn handler, void *ctx, char *err,
 	h->handler = handler;
 	h->ctx = ctx;
 	atomic_init(&h->stop, 0);
-	if ((h->fd = listen_on(host, port, why, sizeof(why))) == -1) {
-		snprintf(err, errlen, "metrics-listen: %s", why);
+	if ((h->fd = listen_on(host, port, err, errlen)) == -1) {
 		free(h);
 		return NULL;
 	}

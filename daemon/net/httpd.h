@@ -11,15 +11,15 @@
  * up), never a wait or a read past the buffer.  A request with a body
  * (Content-Length, Transfer-Encoding) is refused.  What a path serves
  * is the caller's handler's business; the responder knows no path.
- * Never logs what a client sent.
+ * Never logs what a client sent.  The parsing is httpd-parse.h's.
  */
 #ifndef DAEMON_HTTPD_H
 #define DAEMON_HTTPD_H
 
 #include <stddef.h>
 
-#define HTTPD_HEAD_MAX		4096
-#define HTTPD_PATH_MAX		256
+#include "daemon/net/httpd-parse.h"
+
 #define HTTPD_TIMEOUT_MS	5000
 
 /* What the handler answers: status (200, 404...), the content type and a
@@ -32,24 +32,6 @@ struct httpd_reply {
 };
 typedef void	(*httpd_handler_fn)(void *ctx, const char *path,
 		    struct httpd_reply *);
-
-/*
- * Split a listen address, "HOST:PORT", "[V6]:PORT", ":PORT" or "PORT"
- * (no host: 127.0.0.1, the loopback - other hosts only when named), into
- * host and port.  0, or -1 with the reason in err.
- */
-int		 httpd_listen_split(const char *spec, char *host,
-		    size_t hostlen, char *port, size_t portlen, char *err,
-		    size_t errlen);
-
-/*
- * Parse a request head in buf[0..len).  0: not whole yet (read more);
- * 200: a GET whose target's path (without the query) is in path; else
- * the status to answer with (400, 405, 414, 431, 505).
- */
-#define HTTPD_MORE	0
-int		 httpd_request_parse(const char *buf, size_t len, char *path,
-		    size_t pathlen);
 
 struct httpd;
 /* Listen on spec and serve from a thread; NULL with err on failure. */

@@ -7,14 +7,16 @@
  * Owns: per account and folder the UIDVALIDITY and one row per message
  * delivered, skipped or recognised as a duplicate (set-aside rows when a
  * UIDVALIDITY changes), the intent journal, the outbox of outgoing mail
- * with the reply rate limit and the action log, and the queue of
- * server-side actions.  Never: touches mail files, the network or the
+ * with the reply rate limit and the action log, the queue of
+ * server-side actions, and per account how its rounds went (for
+ * `mailsift status`).  Never: touches mail files, the network or the
  * configuration, never logs (errors go to the caller's err buffer).
  * Depends on: libc and the backend's library only (SQLite today).
  *
  * Backends.  SQLite is the one backend: sqlite.c opens the file and owns
- * the schema, sqlite-known.c, sqlite-journal.c, sqlite-admin.c,
- * sqlite-outbox.c and sqlite-serverops.c implement the rest, and
+ * the schema and its upgrades, sqlite-known.c, sqlite-journal.c,
+ * sqlite-admin.c, sqlite-outbox.c, sqlite-serverops.c and
+ * sqlite-status.c implement the rest, and
  * sqlite-int.h is its inside; no SQL and no sqlite3 type exist elsewhere.
  * records.c holds what any backend shares (set lookups, the frees).  A
  * second backend (PostgreSQL, say) is a new file set store/pg*.c behind
@@ -32,7 +34,7 @@
  *     state_reply_queue() (the limit and the queued message together),
  *     state_outbox_add() (idempotent on its key), and each single-row
  *     update (state_outbox_sent/retry/failed, state_server_op_add/done,
- *     state_action_mark);
+ *     state_action_mark, state_round_record, state_account_phase);
  *   - isolation between processes and threads: concurrent writers wait
  *     for each other, never see half a transaction; state_claim() is
  *     exclusive per store;

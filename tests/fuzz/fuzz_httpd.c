@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/net/httpd.h"
+#include "daemon/net/httpd-parse.h"
 #include "tests/fuzz/fuzz.h"
 
 int

@@ -310,8 +310,11 @@ test_judge(void **state)
 	assert_string_equal(status_judge(&s, 1, 1000), "needs attention");
 	s.failures = 0;
 	s.outbox_queued = 1;
-	s.outbox_oldest = 1000 - STATUS_ATTENTION_OUTBOX_AGE - 1;
-	assert_string_equal(status_judge(&s, 1, 1000), "needs attention");
+	s.outbox_oldest = 100000;
+	assert_string_equal(status_judge(&s, 1, 100000 +
+	    STATUS_ATTENTION_OUTBOX_AGE), "idle-waiting");
+	assert_string_equal(status_judge(&s, 1, 100000 +
+	    STATUS_ATTENTION_OUTBOX_AGE + 1), "needs attention");
 	s.phase = NULL;
 }
 
