@@ -99,8 +99,11 @@ json_account(const struct status_report *r, const struct status_account *a)
 
 	printf("{\"name\": ");
 	json_cstr(stdout, a->name);
-	printf(", \"state\": \"%s\", \"phase\": \"%s\"", a->state,
-	    status_phase(a, r->daemon, r->now));
+	printf(", \"state\": \"%s\", \"phase\": ", a->state);
+	if (strcmp(status_phase(a, r->daemon, r->now), "-") == 0)
+		printf("null");
+	else
+		printf("\"%s\"", status_phase(a, r->daemon, r->now));
 	if (s->last_ok != 0)
 		printf(", \"last_success\": {\"time\": %lld, \"fetched\": %llu,"
 		    " \"delivered\": %llu, \"skipped\": %llu, \"bytes\": %llu,"

@@ -40,6 +40,7 @@ record_round(struct state *st, const char *account,
 	struct metrics_round	 mr;
 	struct state_round	 sr;
 	char			 why[512], err[1024];
+	size_t			 n;
 
 	metrics_round_error(why, sizeof(why));
 	memset(&mr, 0, sizeof(mr));
@@ -65,9 +66,12 @@ record_round(struct state *st, const char *account,
 	sr.bytes = mr.bytes;
 	sr.seconds = seconds;
 	if (why[0] == '\0')
-		snprintf(why, sizeof(why), "%s: the round failed (%s)",
-		    account, error_kind != NULL ? error_kind : "?");
-	sr.error = why;
+		snprintf(why, sizeof(why), "the round failed (%s)",
+		    error_kind != NULL ? error_kind : "?");
+	/* the record is the account's: its name need not open the line */
+	n = strlen(account);
+	sr.error = strncmp(why, account, n) == 0 && why[n] == ':' &&
+	    why[n + 1] == ' ' ? why + n + 2 : why;
 	if (state_round_record(st, &sr, err, sizeof(err)) == -1)
 		log_warn("%s: %s", account, err);
 }
