@@ -134,5 +134,21 @@ check "status --help" "$MAILSIFT" status --help
 check "a missing configuration fails" sh -c \
     "! '$MAILSIFT' status -c '$W/nope.conf'"
 
+# metrics-listen is checked when the configuration is read
+listen_conf() {
+	{ echo "metrics-listen = \"$1\""; cat "$W/m.conf"; } >"$W/l.conf"
+}
+accepted() { listen_conf "$1" && "$MAILSIFT" check -c "$W/l.conf"; }
+refused() {
+	listen_conf "$1" && ! "$MAILSIFT" check -c "$W/l.conf" 2>"$W/l.err" &&
+	    grep -q 'metrics-listen' "$W/l.err"
+}
+for spec in 127.0.0.1:9532 :9532 '[::1]:9532' 9532; do
+	check "metrics-listen = \"$spec\" is accepted" accepted "$spec"
+done
+for spec in nope 127.0.0.1:0 127.0.0.1:65536 '[::1]9532' 'a b:1'; do
+	check "metrics-listen = \"$spec\" is refused, by name" refused "$spec"
+done
+
 echo "status: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
