@@ -12,7 +12,7 @@
 # exports.  Needs contrib/install-deps-metrics.sh.
 # Ends with "test-metrics: N passed, N failed".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 MAILSIFT=${MAILSIFT:-$top/mailsift}
 W=$(mktemp -d /tmp/msm.XXXXXX)
