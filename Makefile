@@ -61,6 +61,7 @@ all: mailsift mime/libmailsift-mime.a
 deps:
 	sh contrib/install-deps.sh
 	sh contrib/install-deps-servers.sh
+	sh contrib/install-deps-metrics.sh
 
 mailsift: $(B)/daemon/main.o $(call libs,$(B))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)

@@ -40,6 +40,9 @@ static const struct command commands[] = {
 	    "  send [-c FILE] [--smtp NAME] [--from ADDR] --raw FILE|- "
 	    "(--to ADDR... | -t)\n"
 	    "\tsend an existing message as it is (-t: to its To, Cc and Bcc)" },
+	{ "status", cmd_status, "status [-c FILE] [--json]\n"
+	    "\thow each account is doing, from the state file (daemon running "
+	    "or not)" },
 	{ "test", cmd_test, "test [-r RULES | -c FILE] [--explain] [--json] "
 	    "[--account A] [--folder F] FILE...\n"
 	    "\trun a rule file on message files, carrying nothing out\n"

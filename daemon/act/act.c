@@ -16,6 +16,7 @@
 #include "daemon/act/reply.h"
 #include "daemon/act/save.h"
 #include "daemon/conf/conf-text.h"
+#include "daemon/metrics/metrics.h"
 #include "daemon/util/log.h"
 #include "daemon/store/serverops.h"
 
@@ -186,6 +187,7 @@ act_plan(struct act_run *r, const struct rule_plan *plan)
 {
 	const struct rule_action *a;
 	size_t			 i;
+	int			 rv;
 
 	for (i = 0; i < rule_plan_warning_count(plan); i++)
 		log_warn("%s: rules: %s", r->where, rule_plan_warning(plan, i));
@@ -202,7 +204,10 @@ act_plan(struct act_run *r, const struct rule_plan *plan)
 		    rule_action_target(a) != NULL ? rule_action_target(a) : "");
 		if (r->env->dry_run)
 			continue;
-		if (act_one(r, a) == -1) {
+		rv = act_one(r, a);
+		metrics_action(r->acct->name,
+		    rule_action_type_name(rule_action_type(a)), rv == 0);
+		if (rv == -1) {
 			/* nothing is staged or recorded for this message: it
 			 * comes again next round, and nothing is deleted;
 			 * the other messages go on */

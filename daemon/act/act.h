@@ -20,7 +20,8 @@
  *
  * Depends on rules/, mime/, daemon/store (state, outbox, server
  * actions), daemon/send (compose, smtp), daemon/conf, daemon/deliver
- * (file-writing helpers for save.c), daemon/util.
+ * (file-writing helpers for save.c), daemon/metrics (actions and
+ * outbox sends counted), daemon/util.
  */
 #ifndef DAEMON_ACT_H
 #define DAEMON_ACT_H

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "daemon/act/outbox-send.h"
+#include "daemon/metrics/metrics.h"
 #include "daemon/send/smtp.h"
 #include "daemon/store/outbox.h"
 #include "daemon/util/log.h"
@@ -58,6 +59,7 @@ send_record(void *arg, const struct smtp_result *res)
 
 	if (res->status == SMTP_OK) {
 		rv = state_outbox_sent(x->st, e->id, err, sizeof(err));
+		metrics_outbox(e->account, METRICS_OUTBOX_SENT);
 		if (rv == 0)
 			log_info("%s: sent queued message %lld via %s",
 			    e->account, (long long)e->id, x->srv);
@@ -68,11 +70,13 @@ send_record(void *arg, const struct smtp_result *res)
 		log_warn("%s: queued message %lld: %s; trying again in %lld s",
 		    e->account, (long long)e->id, res->error,
 		    (long long)delay);
+		metrics_outbox(e->account, METRICS_OUTBOX_RETRY);
 		rv = state_outbox_retry(x->st, e->id, (int64_t)time(NULL) +
 		    delay, res->error, err, sizeof(err));
 	} else {
 		log_error("%s: queued message %lld refused for good: %s",
 		    e->account, (long long)e->id, res->error);
+		metrics_outbox(e->account, METRICS_OUTBOX_FAILED);
 		rv = state_outbox_failed(x->st, e->id, res->error, err,
 		    sizeof(err));
 	}
@@ -91,9 +95,11 @@ send_one(const struct config *cfg, struct state *st, struct outbox_entry *e)
 	char			 err[512];
 	size_t			 n;
 
-	if (srv == NULL)
+	if (srv == NULL) {
+		metrics_outbox(e->account, METRICS_OUTBOX_FAILED);
 		return state_outbox_failed(st, e->id, "smtp section gone from "
 		    "the configuration", err, sizeof(err));
+	}
 	n = split_rcpts(e->rcpts, rcpts, 64);
 	memset(&res, 0, sizeof(res));
 	x.st = st;

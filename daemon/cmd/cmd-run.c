@@ -17,10 +17,12 @@
 #include "daemon/cmd/cmd.h"
 #include "daemon/conf/conf.h"
 #include "daemon/deliver/deliver.h"
+#include "daemon/metrics/metrics.h"
 #include "daemon/util/log.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/sched/sched.h"
 #include "daemon/source/source.h"
+#include "daemon/status/status.h"
 #include "daemon/store/state.h"
 
 static void
@@ -132,6 +134,27 @@ recover(const struct config *cfg)
 	return st;
 }
 
+/* /metrics and the status page, for the accounts configured now (a
+ * reload's new accounts join at their first round; a new metrics-listen
+ * takes a restart). */
+static struct status_server *
+metrics_listen(const struct config *cfg)
+{
+	struct status_server	*sv;
+	char			 err[1024];
+	size_t			 i;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		metrics_account(cfg->accounts[i].name);
+	if ((sv = status_serve_start(cfg->metrics_listen, cfg->state, err,
+	    sizeof(err))) == NULL)
+		log_error("%s", err);
+	else
+		log_info("metrics-listen: serving /metrics and / on %s",
+		    cfg->metrics_listen);
+	return sv;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -149,6 +172,7 @@ cmd_run(int argc, char **argv)
 	struct config	*cfg;
 	struct rule_set	**rules;
 	struct state	*claim = NULL;
+	struct status_server *listener = NULL;
 	const char	*pidfile = NULL;
 	char		 path[4096], err[1024];
 	int		 ch, verbose = 0, detach = 0, rv;
@@ -217,11 +241,17 @@ cmd_run(int argc, char **argv)
 		rv = 1;
 		goto out;
 	}
+	if (!opts.once && cfg->metrics_listen != NULL &&
+	    (listener = metrics_listen(cfg)) == NULL) {
+		rv = 1;
+		goto out;
+	}
 	if (opts.once)
 		rv = sched_run_once(cfg, rules, &opts);
 	else
 		rv = sched_run_forever(&cfg, &rules, &opts);
 out:
+	status_serve_stop(listener);
 	if (claim != NULL)
 		state_close(claim);
 	rulesets_free(rules, cfg->naccounts);

@@ -342,7 +342,9 @@ global_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 {
 	if (build_str(ld, &conf->path, ld->path) == -1 ||
 	    build_path(ld, cfg, "state", &conf->state) == -1 ||
-	    build_str(ld, &conf->user, cfg_getstr(cfg, "user")) == -1)
+	    build_str(ld, &conf->user, cfg_getstr(cfg, "user")) == -1 ||
+	    build_str(ld, &conf->metrics_listen,
+	    cfg_getstr(cfg, "metrics-listen")) == -1)
 		return -1;
 	conf->log_syslog = conf_enum_lookup(conf_log_names,
 	    cfg_getstr(cfg, "log"));

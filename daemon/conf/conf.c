@@ -81,6 +81,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_STR("user", NULL, CFGF_NODEFAULT),
 	CFG_STR("max-size", "64M", CFGF_NONE),
 	CFG_STR("deliver", NULL, CFGF_NODEFAULT),
+	CFG_STR("metrics-listen", NULL, CFGF_NODEFAULT),
 	CFG_SEC("account", account_opts,
 	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("smtp", smtp_opts,
@@ -380,6 +381,26 @@ check_from(cfg_t *sec, cfg_opt_t *opt)
 	return -1;
 }
 
+/* metrics-listen: "HOST:PORT", "[V6]:PORT", ":PORT" or "PORT" (no host:
+ * the loopback); the listener resolves the host when it starts. */
+static int
+check_listen(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char	*v = opt_last_str(opt), *p = strrchr(v, ':');
+	char		*end;
+	long		 port;
+
+	p = p != NULL ? p + 1 : v;
+	port = strtol(p, &end, 10);
+	if (*p >= '0' && *p <= '9' && *end == '\0' && port >= 1 &&
+	    port <= 65535 && strpbrk(v, " \t\r\n/") == NULL &&
+	    (v[0] != '[' || strstr(v, "]:") != NULL))
+		return 0;
+	cfg_error(sec, "metrics-listen: '%s' is not HOST:PORT (e.g. "
+	    "127.0.0.1:9532)", v);
+	return -1;
+}
+
 static int
 check_nonempty(cfg_t *sec, cfg_opt_t *opt)
 {
@@ -403,6 +424,7 @@ static const struct opt_rule opt_rules[] = {
 	{ "root", "parallel", check_parallel },
 	{ "root", "user", check_system_user },
 	{ "root", "max-size", check_size },
+	{ "root", "metrics-listen", check_listen },
 	{ "account", "type", check_type },
 	{ "account", "auth", check_account_auth },
 	{ "account", "path", check_path },

@@ -82,5 +82,6 @@ config_free(struct config *conf)
 	free(conf->path);
 	free(conf->state);
 	free(conf->user);
+	free(conf->metrics_listen);
 	free(conf);
 }

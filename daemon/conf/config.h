@@ -86,6 +86,7 @@ struct config {
 	int			 parallel;	/* default 4 */
 	char			*user;		/* drop privileges to, or NULL */
 	uint64_t		 max_size;	/* bytes, default 64M */
+	char			*metrics_listen; /* HOST:PORT, or NULL */
 	struct account		*accounts;
 	size_t			 naccounts;
 	struct smtp_server	*smtp;

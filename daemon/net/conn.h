@@ -3,8 +3,9 @@
  * daemon/net/ - talking to a server, for any protocol: conn.h is the
  * front door.  Owns: the TCP connection with its timeouts and deadlines
  * (conn.c, sock.c), TLS and its verification policy (tls.c, behind
- * conn.c), the SASL responses and base64 (sasl.c), and how a server's
- * reply is shown in a message (reply.c).  Never: speaks a mail protocol
+ * conn.c), the SASL responses and base64 (sasl.c), how a server's
+ * reply is shown in a message (reply.c), and its one server side: the
+ * small HTTP responder of the metrics listener (httpd.c, httpd-parse.c).  Never: speaks a mail protocol
  * (IMAP, POP3, SMTP live in source/ and send/), reads the configuration
  * file, touches the store or mail files, or logs a secret (the trace
  * redacts what the caller marks secret).  Depends on: util/ (log),

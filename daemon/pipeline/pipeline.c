@@ -20,6 +20,7 @@
 #include "rules/rules.h"
 #include "daemon/act/act.h"
 #include "daemon/deliver/deliver.h"
+#include "daemon/metrics/metrics.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/util/log.h"
 #include "daemon/store/serverops.h"
@@ -191,6 +192,19 @@ uint64_t
 pipeline_max_size(const struct pipeline *pl)
 {
 	return pl->cfg->max_size;
+}
+
+void
+pipeline_idle(struct pipeline *pl, int on)
+{
+	char	 err[1024];
+
+	metrics_idle(pl->acct->name, on);
+	if (pl->dry_run)
+		return;
+	if (state_account_phase(pl->st, pl->acct->name, on ? "idle" :
+	    "polling", 0, err, sizeof(err)) == -1)
+		log_warn("%s: %s", pl->acct->name, err);
 }
 
 static void

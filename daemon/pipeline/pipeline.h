@@ -19,7 +19,8 @@
  *
  * Never: talks to a server, parses a protocol, or carries out an action
  * itself.  Depends on daemon/act, daemon/deliver, daemon/store,
- * daemon/conf, daemon/util and rules/; nothing below it calls back up.
+ * daemon/conf, daemon/metrics, daemon/util and rules/; nothing below it
+ * calls back up.
  */
 #ifndef DAEMON_PIPELINE_H
 #define DAEMON_PIPELINE_H
@@ -86,6 +87,9 @@ struct fetch_stats *pipeline_stats(struct pipeline *);
 void		 pipeline_set_total(struct pipeline *, size_t);
 /* The configured max-size: larger messages are skipped, not fetched. */
 uint64_t	 pipeline_max_size(const struct pipeline *);
+/* The source starts (on) or stops waiting in IMAP IDLE: for the live
+ * counters and the account's phase in the store (`mailsift status`). */
+void		 pipeline_idle(struct pipeline *, int on);
 
 /* What the state store knows, so sources need not talk to it.  known[i]
  * is 0 for a new message, 1 for one delivered before (a source that does

@@ -12,6 +12,7 @@
 #include "daemon/act/outbox-send.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/pipeline/pipeline.h"
+#include "daemon/sched/record.h"
 #include "daemon/sched/sched.h"
 #include "daemon/source/source.h"
 #include "daemon/store/state.h"
@@ -85,6 +86,7 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 	struct pipeline		*pl;
 	struct fetch_stats	*fs;
 	struct timespec		 t0;
+	const char		*kind = NULL;	/* what failed, for record.h */
 	char			 err[1024];
 	int			 rv;
 
@@ -92,29 +94,44 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 	log_context_account(a.name);
 	if (!allow_idle)
 		a.idle = 0;
+	record_begin(a.name);
 	if ((st = state_open(cfg->state, 0, err, sizeof(err))) == NULL) {
 		log_error("%s: %s", a.name, err);
+		record_round(NULL, a.name, NULL, "state", elapsed(&t0));
 		return -1;
 	}
 	if ((pl = pipeline_new(cfg, &a, rules, st, dry_run, err,
 	    sizeof(err))) == NULL) {
 		log_error("%s: %s", a.name, err);
+		record_round(dry_run ? NULL : st, a.name, NULL, "state",
+		    elapsed(&t0));
 		state_close(st);
 		return -1;
 	}
-	rv = source_fetch(&a, pl);
+	if ((rv = source_fetch(&a, pl)) == -1)
+		kind = "fetch";
 	log_context_folder(NULL);	/* the rest is about the account */
-	if (pipeline_flush(pl) == -1)
+	if (pipeline_flush(pl) == -1) {
 		rv = -1;
-	if (!dry_run && sched_outbox(cfg, st, a.name, !allow_idle) == -1)
+		kind = "deliver";
+	}
+	if (!dry_run && sched_outbox(cfg, st, a.name, !allow_idle) == -1) {
 		rv = -1;
+		if (kind == NULL)
+			kind = "outbox";
+	}
 	fs = pipeline_stats(pl);
 	if (rv == -1)
 		fs->errors++;
-	else if (fs->errors > 0)
+	else if (fs->errors > 0) {
 		rv = -1;	/* some message's actions failed */
+		kind = "message";
+	}
+	if (!dry_run)
+		record_round(st, a.name, fs, kind, elapsed(&t0));
 	log_event(LOG_LEVEL_INFO, "round", "%s: fetched %zu, delivered %zu, "
-	    "skipped %zu, errors %zu, %.1f MB in %.2f s", a.name, fs->fetched, fs->delivered,
+	    "skipped %zu, errors %zu, %.1f MB in %.2f s", a.name, fs->fetched,
+	    fs->delivered,
 	    fs->skipped, fs->errors, (double)fs->bytes / 1e6, elapsed(&t0));
 	pipeline_free(pl);
 	state_close(st);
@@ -270,6 +287,8 @@ acct_loop(void *arg)
 			gate_leave(t->gate);
 		failures = rv == 0 ? 0 : failures + 1;
 		d = next_delay(t, failures);
+		if (!t->opts->dry_run)
+			record_next_poll(t->cfg->state, t->acct->name, d);
 		if (rv == -1)
 			log_event(LOG_LEVEL_WARN, "retry", "%s: retrying in "
 			    "%ld s", t->acct->name, d);

@@ -6,8 +6,9 @@
  * server, a file or the state itself: a round is the source table's
  * fetch (source.h) into a pipeline (pipeline.h), then the outbox
  * (act/outbox-send.h).  Depends on conf/, source/, pipeline/, act/,
- * store/ and util/ (stop.h, where its handlers leave the stop and reload requests
- * that everyone else reads).
+ * store/, metrics/ (record.c: each round's figures) and util/ (stop.h,
+ * where its handlers leave the stop and reload requests that everyone
+ * else reads).
  *
  * sched.h - running accounts: one round each (--once) or forever, at most
  * `parallel` rounds at a time, exponential backoff with jitter after an

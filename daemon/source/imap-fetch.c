@@ -551,6 +551,8 @@ idle_once(struct imap *s)
 static int
 imap_idle(struct imap *s, const char *folder)
 {
+	int	 r;
+
 	if (!(s->caps & CAP_IDLE)) {
 		snprintf(s->err, sizeof(s->err), "server does not support "
 		    "IDLE; set idle no to poll instead");
@@ -561,7 +563,10 @@ imap_idle(struct imap *s, const char *folder)
 			return -1;
 	}
 	while (!stop_requested()) {
-		if (idle_once(s) == -1)
+		pipeline_idle(s->pl, 1);
+		r = idle_once(s);
+		pipeline_idle(s->pl, 0);
+		if (r == -1)
 			return -1;
 		if (s->exists_changed && imap_folder_fetch(s, folder) == -1)
 			return -1;

@@ -18,7 +18,7 @@
 
 #include "daemon/store/sqlite-int.h"
 
-#define STATE_SCHEMA	1
+#define STATE_SCHEMA	2
 /* Writers of other threads and processes hold the lock for one batch:
  * milliseconds, rarely seconds.  Past this, something is stuck. */
 #define STATE_BUSY_MS	60000
@@ -124,6 +124,49 @@ static const char schema_sql[] =
     "CREATE TABLE action_done ("
     " key TEXT PRIMARY KEY,"
     " time INTEGER NOT NULL);";
+
+/*
+ * Each schema version after the first: migration[v - 2] takes a file of
+ * version v - 1 to v, in the transaction of state_schema(), so a state
+ * file of an older mailsift keeps working.
+ */
+static const char *const schema_migration[] = {
+	/* 2: how each account's rounds went (`mailsift status`) */
+	"CREATE TABLE account_run ("
+	" account TEXT PRIMARY KEY,"
+	" phase TEXT,"
+	" updated INTEGER NOT NULL DEFAULT 0,"
+	" next_poll INTEGER NOT NULL DEFAULT 0,"
+	" last_ok INTEGER NOT NULL DEFAULT 0,"
+	" ok_fetched INTEGER NOT NULL DEFAULT 0,"
+	" ok_delivered INTEGER NOT NULL DEFAULT 0,"
+	" ok_skipped INTEGER NOT NULL DEFAULT 0,"
+	" ok_bytes INTEGER NOT NULL DEFAULT 0,"
+	" ok_seconds REAL NOT NULL DEFAULT 0,"
+	" last_error TEXT,"
+	" last_error_time INTEGER NOT NULL DEFAULT 0,"
+	" failures INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS outbox_by_account ON outbox"
+	" (account, status);"
+	"CREATE INDEX IF NOT EXISTS server_op_by_account ON server_op"
+	" (account);",
+};
+
+/* Bring db from version `from` to STATE_SCHEMA; the caller holds a
+ * transaction. */
+static int
+state_migrate(sqlite3 *db, int from, char **why)
+{
+	char	 sql[64];
+	int	 v;
+
+	for (v = from + 1; v <= STATE_SCHEMA; v++)
+		if (sqlite3_exec(db, schema_migration[v - 2], NULL, NULL,
+		    why) != SQLITE_OK)
+			return -1;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", STATE_SCHEMA);
+	return sqlite3_exec(db, sql, NULL, NULL, why) == SQLITE_OK ? 0 : -1;
+}
 
 int64_t
 state_now(void)
@@ -293,10 +336,9 @@ state_create_schema(const char *tmp, const char *path, char *err,
     size_t errlen)
 {
 	sqlite3	*db = NULL;
-	char	 sql[64];
+	char	*why = NULL;
 	int	 rv = -1;
 
-	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", STATE_SCHEMA);
 	if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "state %s: cannot create: %s", path,
@@ -304,12 +346,18 @@ state_create_schema(const char *tmp, const char *path, char *err,
 		goto out;
 	}
 	if (state_create_exec(db, "BEGIN", path, err, errlen) == -1 ||
-	    state_create_exec(db, schema_sql, path, err, errlen) == -1 ||
-	    state_create_exec(db, sql, path, err, errlen) == -1 ||
-	    state_create_exec(db, "COMMIT", path, err, errlen) == -1)
+	    state_create_exec(db, schema_sql, path, err, errlen) == -1)
+		goto out;
+	if (state_migrate(db, 1, &why) == -1) {
+		snprintf(err, errlen, "state %s: cannot create: %s", path,
+		    why != NULL ? why : "out of memory");
+		goto out;
+	}
+	if (state_create_exec(db, "COMMIT", path, err, errlen) == -1)
 		goto out;
 	rv = 0;
 out:
+	sqlite3_free(why);
 	if (sqlite3_close(db) != SQLITE_OK && rv == 0) {
 		snprintf(err, errlen, "state %s: cannot create: close failed",
 		    path);
@@ -471,7 +519,7 @@ state_user_version(struct state *st, int *version, char *err, size_t errlen)
 static int
 state_schema(struct state *st, char *err, size_t errlen)
 {
-	char	 sql[64];
+	char	*why = NULL;
 	int	 version = 0;
 
 	if (state_begin(st, err, errlen) == -1)
@@ -485,13 +533,18 @@ state_schema(struct state *st, char *err, size_t errlen)
 		goto fail;
 	}
 	if (version == 0) {
-		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d",
-		    STATE_SCHEMA);
 		if (state_exec(st, schema_sql, "creating the tables", err,
-		    errlen) == -1 ||
-		    state_exec(st, sql, "creating the tables", err,
 		    errlen) == -1)
 			goto fail;
+		version = 1;
+	}
+	if (version < STATE_SCHEMA && state_migrate(st->db, version,
+	    &why) == -1) {
+		snprintf(err, errlen, "state %s: upgrading the schema from "
+		    "version %d: %s", st->path, version,
+		    why != NULL ? why : sqlite3_errmsg(st->db));
+		sqlite3_free(why);
+		goto fail;
 	}
 	return state_commit(st, err, errlen);
 fail:

@@ -7,14 +7,16 @@
  * Owns: per account and folder the UIDVALIDITY and one row per message
  * delivered, skipped or recognised as a duplicate (set-aside rows when a
  * UIDVALIDITY changes), the intent journal, the outbox of outgoing mail
- * with the reply rate limit and the action log, and the queue of
- * server-side actions.  Never: touches mail files, the network or the
+ * with the reply rate limit and the action log, the queue of
+ * server-side actions, and per account how its rounds went (for
+ * `mailsift status`).  Never: touches mail files, the network or the
  * configuration, never logs (errors go to the caller's err buffer).
  * Depends on: libc and the backend's library only (SQLite today).
  *
  * Backends.  SQLite is the one backend: sqlite.c opens the file and owns
- * the schema, sqlite-known.c, sqlite-journal.c, sqlite-admin.c,
- * sqlite-outbox.c and sqlite-serverops.c implement the rest, and
+ * the schema and its upgrades, sqlite-known.c, sqlite-journal.c,
+ * sqlite-admin.c, sqlite-outbox.c, sqlite-serverops.c and
+ * sqlite-status.c implement the rest, and
  * sqlite-int.h is its inside; no SQL and no sqlite3 type exist elsewhere.
  * records.c holds what any backend shares (set lookups, the frees).  A
  * second backend (PostgreSQL, say) is a new file set store/pg*.c behind
@@ -32,7 +34,7 @@
  *     state_reply_queue() (the limit and the queued message together),
  *     state_outbox_add() (idempotent on its key), and each single-row
  *     update (state_outbox_sent/retry/failed, state_server_op_add/done,
- *     state_action_mark);
+ *     state_action_mark, state_round_record, state_account_phase);
  *   - isolation between processes and threads: concurrent writers wait
  *     for each other, never see half a transaction; state_claim() is
  *     exclusive per store;
@@ -244,5 +246,60 @@ int		 state_messages_list(struct state *, const char *account,
 int		 state_forget(struct state *, const char *account,
 		    const char *folder, const uint32_t *uid, const char *uidl,
 		    uint64_t *removed, char *err, size_t errlen);
+
+/*
+ * How each account's rounds went, for `mailsift status` and the status
+ * page: the daemon records every round's end (and its phase: polling,
+ * in IDLE, waiting for the next poll); readers get one account's view
+ * with the counts the store can tell (delivered today and in all,
+ * skipped, outbox, server actions pending).
+ */
+struct state_round {
+	const char	*account;
+	int64_t		 end;		/* when the round ended */
+	int		 ok;
+	uint64_t	 fetched;
+	uint64_t	 delivered;
+	uint64_t	 skipped;
+	uint64_t	 bytes;
+	double		 seconds;
+	const char	*error;		/* !ok: the last error, or NULL */
+	int64_t		 next_poll;	/* 0 if not polling again */
+};
+/* Record a round; failures in a row count up on !ok, reset on ok. */
+int		 state_round_record(struct state *, const struct state_round *,
+		    char *err, size_t errlen);
+/* The phase of an account now: "polling", "idle" (waiting in IMAP IDLE),
+ * "waiting" (for next_poll), "stopped". */
+int		 state_account_phase(struct state *, const char *account,
+		    const char *phase, int64_t next_poll, char *err,
+		    size_t errlen);
+
+struct state_account_status {
+	char		*phase;		/* NULL if never recorded */
+	int64_t		 updated;	/* of the phase */
+	int64_t		 next_poll;
+	int64_t		 last_ok;	/* end of the last good round; 0 */
+	uint64_t	 ok_fetched;	/* that round's figures */
+	uint64_t	 ok_delivered;
+	uint64_t	 ok_skipped;
+	uint64_t	 ok_bytes;
+	double		 ok_seconds;
+	char		*last_error;	/* NULL if none */
+	int64_t		 last_error_time;
+	uint64_t	 failures;	/* rounds failed in a row */
+	uint64_t	 delivered_all;
+	uint64_t	 delivered_since; /* at or after `since` */
+	uint64_t	 skipped;	/* too large, never fetched */
+	uint64_t	 outbox_queued;
+	int64_t		 outbox_oldest;	/* created; 0 if none queued */
+	uint64_t	 server_ops;	/* pending */
+};
+int		 state_account_status(struct state *, const char *account,
+		    int64_t since, struct state_account_status *, char *err,
+		    size_t errlen);
+void		 state_account_status_clear(struct state_account_status *);
+/* 1 if another handle (a running daemon) holds state_claim(), 0 if not. */
+int		 state_claimed(struct state *, char *err, size_t errlen);
 
 #endif

@@ -15,6 +15,7 @@ static enum log_level	 log_max = LOG_LEVEL_INFO;
 static enum log_format	 log_format = LOG_FORMAT_TEXT;
 /* Accounts run in threads: keep each line whole. */
 static pthread_mutex_t	 log_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic(log_hook_fn) log_hook;
 
 static const char *const level_names[] = {
 	"error", "warn", "info", "debug", "trace"
@@ -45,6 +46,12 @@ log_init(int to_syslog, enum log_level level)
 	log_max = level;
 	if (to_syslog)
 		openlog("mailsift", LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
+log_set_hook(log_hook_fn fn)
+{
+	log_hook = fn;
 }
 
 void
@@ -354,6 +361,7 @@ log_write(enum log_level level, const char *event, const char *fmt,
 {
 	struct json_line	 j;
 	char			 raw[4096], line[4096];
+	log_hook_fn		 hook;
 	int			 n;
 
 	if (level > log_max)
@@ -363,6 +371,8 @@ log_write(enum log_level level, const char *event, const char *fmt,
 	/* the last line of defence: whatever a caller let through */
 	log_clean(raw, (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1,
 	    line, sizeof(line), LOG_CLEAN_MARK);
+	if ((hook = log_hook) != NULL)
+		hook(level, line);
 	if (log_format != LOG_FORMAT_JSON) {
 		log_emit(level, line);
 		return;

@@ -118,4 +118,10 @@ void	log_event(enum log_level, const char *event, const char *, ...)
 _Noreturn void log_fatal(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 
+/* Called with every line written (after cleaning), from the thread that
+ * logs it: how a round learns the error it ended on without the layers
+ * below calling up.  NULL: none. */
+typedef void	(*log_hook_fn)(enum log_level, const char *line);
+void	log_set_hook(log_hook_fn);
+
 #endif

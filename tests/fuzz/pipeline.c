@@ -165,6 +165,13 @@ pipeline_max_size(const struct pipeline *pl)
 	return pl->max_size;
 }
 
+void
+pipeline_idle(struct pipeline *pl, int on)
+{
+	(void)pl;
+	(void)on;
+}
+
 int
 pipeline_known_uidls(struct pipeline *pl, const char *const *uidls,
     size_t n, unsigned char *known)

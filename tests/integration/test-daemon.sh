@@ -86,6 +86,19 @@ msg second
 wait_count 2 50
 check $? "IDLE delivers new mail as it arrives (poll is an hour)"
 
+# `mailsift status` sees the session waiting in IDLE.
+in_idle() {
+	./mailsift status -c "$D/t/m.conf" --json >"$D/t/status.json" &&
+	    python3 -c "import json, sys
+a = json.load(open('$D/t/status.json'))['accounts'][0]
+sys.exit(0 if a['state'] == 'idle-waiting' and a['phase'] == 'idle'
+         and a['delivered_all'] == 2 else 1)"
+}
+n=50
+until in_idle || [ $n -eq 0 ]; do sleep 0.2; n=$((n - 1)); done
+in_idle
+check $? "status: idle-waiting in IDLE, 2 delivered"
+
 # A broken config on SIGHUP: reported, the old one kept, still delivering.
 cp "$D/t/m.conf" "$D/t/good.conf"
 echo "no-such-option = 1" >>"$D/t/m.conf"

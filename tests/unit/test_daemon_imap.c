@@ -113,6 +113,13 @@ pipeline_max_size(const struct pipeline *pl)
 	return pl->max_size;
 }
 
+void
+pipeline_idle(struct pipeline *pl, int on)
+{
+	(void)pl;
+	(void)on;
+}
+
 int
 pipeline_known_uids(struct pipeline *pl, const char *folder, uint32_t uv,
     const uint32_t *uids, size_t n, unsigned char *known)
