@@ -13,8 +13,14 @@
 #   make depgraph  how the folders depend on each other; fails on a cycle
 #   make bench-fetch IMAP/POP3 fetching against fdm, fetchmail, getmail6,
 #                   mpop, mbsync and a raw client
+#   make deb        .build/deb/mailsift_VERSION_amd64.deb (contrib/debian/),
+#                   checked by lintian
+#   make test-deb   that package installed, checked and purged in a clean
+#                   Debian 12 chroot (debootstrap; the mirror is needed)
 
 PKGS	 = libconfuse openssl libpcre2-8 yaml-0.1 sqlite3
+# sd_notify(3): READY, STATUS and WATCHDOG for a Type=notify unit
+PKGS	+= libsystemd
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
 	   -Wvla -Wundef -Wwrite-strings -Wimplicit-fallthrough
@@ -155,6 +161,20 @@ bench-fetch: deps all
 
 bench-rules: deps all
 	sh tests/bench/bench-rules.sh
+
+# The Debian package, built from a copy of the tree whose debian/ is
+# contrib/debian/ (contrib/deb-build.sh); its version is the Makefile's.
+DEB	 = .build/deb
+DEB_VERSION = $(if $(VERSION),$(VERSION),0.9.0)
+
+.PHONY: deb test-deb
+deb:
+	sh contrib/install-deps-deb.sh
+	sh contrib/deb-build.sh $(DEB_VERSION) $(DEB)
+
+test-deb: deb
+	sh tests/deb/chroot.sh \
+	    $(DEB)/mailsift_$(DEB_VERSION)_$$(dpkg --print-architecture).deb
 
 clean:
 	rm -rf .build mailsift mime/libmailsift-mime.a

@@ -7,8 +7,9 @@
 set -eu
 
 BUILD="build-essential pkg-config libconfuse-dev libssl-dev libpcre2-dev
-	libyaml-dev libsqlite3-dev"
-CHECK="$BUILD libcmocka-dev clang libclang-rt-14-dev python3 openssl"
+	libyaml-dev libsqlite3-dev libsystemd-dev"
+# systemd: systemd-analyze for the units' checks (tests/cli/systemd.sh)
+CHECK="$BUILD libcmocka-dev clang libclang-rt-14-dev python3 openssl systemd"
 BENCH="$CHECK libgmime-3.0-dev valgrind time"
 
 case "${1:-check}" in

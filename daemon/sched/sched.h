@@ -7,7 +7,8 @@
  * fetch (source.h) into a pipeline (pipeline.h), then the outbox
  * (act/outbox-send.h).  Depends on conf/, source/, pipeline/, act/,
  * store/ and util/ (stop.h, where its handlers leave the stop and reload requests
- * that everyone else reads).
+ * that everyone else reads).  Tells systemd how it goes through notify.h
+ * (READY, STATUS, WATCHDOG; libsystemd), a no-op outside systemd.
  *
  * sched.h - running accounts: one round each (--once) or forever, at most
  * `parallel` rounds at a time, exponential backoff with jitter after an
