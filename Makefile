@@ -13,10 +13,6 @@
 #   make depgraph  how the folders depend on each other; fails on a cycle
 #   make bench-fetch IMAP/POP3 fetching against fdm, fetchmail, getmail6,
 #                   mpop, mbsync and a raw client
-#   make deb        .build/deb/mailsift_VERSION_amd64.deb (contrib/debian/),
-#                   checked by lintian
-#   make test-deb   that package installed, checked and purged in a clean
-#                   Debian 12 chroot (debootstrap; the mirror is needed)
 
 PKGS	 = libconfuse openssl libpcre2-8 yaml-0.1 sqlite3
 # sd_notify(3): READY, STATUS and WATCHDOG for a Type=notify unit
@@ -162,8 +158,14 @@ bench-fetch: deps all
 bench-rules: deps all
 	sh tests/bench/bench-rules.sh
 
-# The Debian package, built from a copy of the tree whose debian/ is
-# contrib/debian/ (contrib/deb-build.sh); its version is the Makefile's.
+clean:
+	rm -rf .build mailsift mime/libmailsift-mime.a
+
+# make deb: .build/deb/mailsift_VERSION_ARCH.deb, built from a copy of the
+# tree whose debian/ is contrib/debian/ (contrib/deb-build.sh), checked by
+# lintian; its version is the Makefile's.  make test-deb: that package
+# installed, checked and purged in a clean Debian 12 chroot (debootstrap,
+# from the mirror).
 DEB	 = .build/deb
 DEB_VERSION = $(if $(VERSION),$(VERSION),0.9.0)
 
@@ -175,8 +177,5 @@ deb:
 test-deb: deb
 	sh tests/deb/chroot.sh \
 	    $(DEB)/mailsift_$(DEB_VERSION)_$$(dpkg --print-architecture).deb
-
-clean:
-	rm -rf .build mailsift mime/libmailsift-mime.a
 
 -include $(shell find .build -name '*.d' 2>/dev/null)

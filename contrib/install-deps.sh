@@ -7,10 +7,14 @@
 set -eu
 
 BUILD="build-essential pkg-config libconfuse-dev libssl-dev libpcre2-dev
-	libyaml-dev libsqlite3-dev libsystemd-dev"
-# systemd: systemd-analyze for the units' checks (tests/cli/systemd.sh)
-CHECK="$BUILD libcmocka-dev clang libclang-rt-14-dev python3 openssl systemd"
+	libyaml-dev libsqlite3-dev"
+CHECK="$BUILD libcmocka-dev clang libclang-rt-14-dev python3 openssl"
 BENCH="$CHECK libgmime-3.0-dev valgrind time"
+# libsystemd-dev: sd_notify(3); systemd: systemd-analyze for the units'
+# checks (tests/cli/systemd.sh)
+BUILD="$BUILD libsystemd-dev"
+CHECK="$CHECK libsystemd-dev systemd"
+BENCH="$BENCH libsystemd-dev systemd"
 
 case "${1:-check}" in
 build)	want=$BUILD ;;
