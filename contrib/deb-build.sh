@@ -41,5 +41,5 @@ echo "deb-build: $deb"
 dpkg-deb --info "$deb" | sed -n 's/^ \(Version\|Depends\):/  \1:/p'
 dpkg-deb --contents "$deb" | awk '{ print "  " $6 }'
 # Warnings and notes are shown; an error fails.
-lintian --fail-on error --no-tag-display-limit "$deb"
+lintian --fail-on error --tag-display-limit 0 "$deb"
 echo "deb-build: lintian reports no error"

@@ -67,6 +67,7 @@ mkdir -p "$R"
 tar -C "$R" -xf "$cache"
 cp /etc/resolv.conf "$R/etc/resolv.conf"
 mount -t proc proc "$R/proc"
+mount -t devpts devpts "$R/dev/pts" 2>/dev/null
 cp "$deb" "$R/tmp/"
 in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"; }
@@ -114,10 +115,18 @@ ok "... with its group" in_root getent group mailsift
 ok "/etc/mailsift: root:mailsift, mode 750" sh -c \
     "[ \"\$(chroot '$R' stat -c '%U:%G %a' /etc/mailsift)\" = \
     'root:mailsift 750' ]"
-ok "the system unit is installed" sh -c "chroot '$R' systemctl cat \
-    mailsift.service | grep -q '^User=mailsift'"
-ok "the user unit is installed" sh -c "chroot '$R' systemctl --global cat \
-    mailsift.service | grep -q '^ExecStart=/usr/bin/mailsift run\$'"
+# unit_has DIR LINE: the unit in lib/systemd/DIR (or usr/lib/...) says it
+unit_has() {
+	for d in "$R/lib/systemd/$1" "$R/usr/lib/systemd/$1"; do
+		[ -f "$d/mailsift.service" ] &&
+		    grep -qxF -- "$2" "$d/mailsift.service" && return 0
+	done
+	return 1
+}
+ok "the system unit is installed, for /usr/bin/mailsift" unit_has system \
+    'ExecStart=/usr/bin/mailsift run -c /etc/mailsift/mailsift.conf'
+ok "the user unit is installed, for /usr/bin/mailsift" unit_has user \
+    'ExecStart=/usr/bin/mailsift run'
 show "the system unit is not enabled" sh -c "chroot '$R' systemctl \
     is-enabled mailsift.service; [ \$? -ne 0 ]"
 show "the user unit is not enabled" sh -c "chroot '$R' systemctl --global \
