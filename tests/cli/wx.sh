@@ -5,7 +5,7 @@
 # (Debian 12's libpcre2 maps it so: it is built without
 # --enable-jit-sealloc), the policy refuses it, and mailsift must go on
 # with PCRE2's interpreter - the same mail filed the same way, one log
-# line saying so - never fail.  Two ways to set the policy, each skipped
+# line saying so - never fail.  Three ways to set the policy, each skipped
 # where this machine lacks it:
 #   seccomp	the filter systemd 252 (Debian 12) installs: mmap with
 #		PROT_WRITE|PROT_EXEC, mprotect/pkey_mprotect with PROT_EXEC
