@@ -20,6 +20,8 @@
 VERSION	 = 0.9.0
 
 PKGS	 = libconfuse openssl libpcre2-8 yaml-0.1 sqlite3
+# sd_notify(3): READY, STATUS and WATCHDOG for a Type=notify unit
+PKGS	+= libsystemd
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
 	   -Wvla -Wundef -Wwrite-strings -Wimplicit-fallthrough
@@ -225,5 +227,22 @@ uninstall:
 
 clean:
 	rm -rf .build mailsift mime/libmailsift-mime.a
+
+# make deb: .build/deb/mailsift_VERSION_ARCH.deb, built from a copy of the
+# tree whose debian/ is contrib/debian/ (contrib/deb-build.sh), checked by
+# lintian; its version is the Makefile's.  make test-deb: that package
+# installed, checked and purged in a clean Debian 12 chroot (debootstrap,
+# from the mirror).
+DEB	 = .build/deb
+DEB_VERSION = $(if $(VERSION),$(VERSION),0.9.0)
+
+.PHONY: deb test-deb
+deb:
+	sh contrib/install-deps-deb.sh
+	sh contrib/deb-build.sh $(DEB_VERSION) $(DEB)
+
+test-deb: deb
+	sh tests/deb/chroot.sh \
+	    $(DEB)/mailsift_$(DEB_VERSION)_$$(dpkg --print-architecture).deb
 
 -include $(shell find .build -name '*.d' 2>/dev/null)

@@ -11,6 +11,11 @@ BUILD="build-essential pkg-config libconfuse-dev libssl-dev libpcre2-dev
 CHECK="$BUILD libcmocka-dev clang libclang-rt-14-dev python3 openssl
 	mandoc groff-base"
 BENCH="$CHECK libgmime-3.0-dev valgrind time"
+# libsystemd-dev: sd_notify(3); systemd: systemd-analyze for the units'
+# checks (tests/cli/systemd.sh)
+BUILD="$BUILD libsystemd-dev"
+CHECK="$CHECK libsystemd-dev systemd"
+BENCH="$BENCH libsystemd-dev systemd"
 
 case "${1:-check}" in
 build)	want=$BUILD ;;

@@ -91,3 +91,14 @@ rulesets_free(struct rule_set **v, size_t n)
 		rule_set_free(v[i]);
 	free(v);
 }
+
+const char *
+rulesets_interpreted(const struct config *cfg, struct rule_set *const *v)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		if (v[i] != NULL && !rule_set_jit(v[i]))
+			return cfg->accounts[i].rules;
+	return NULL;
+}

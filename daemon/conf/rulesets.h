@@ -30,5 +30,10 @@ struct rule_set	**rulesets_load(const struct config *, rulesets_flags_fn,
 struct rule_set	*rulesets_load_file(const char *path, unsigned flags,
 		    uid_t also, char *err, size_t errlen);
 void		 rulesets_free(struct rule_set **, size_t n);
+/* The rule file of the first account whose regexes run in PCRE2's
+ * interpreter (its JIT refused: no JIT in the library, or a W^X memory
+ * policy), or NULL if all are JIT-compiled. */
+const char	*rulesets_interpreted(const struct config *,
+		    struct rule_set *const *);
 
 #endif

@@ -13,6 +13,7 @@
 #include "daemon/conf/rulesets.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/sched/record.h"
+#include "daemon/sched/notify.h"
 #include "daemon/sched/sched.h"
 #include "daemon/source/source.h"
 #include "daemon/store/state.h"
@@ -133,9 +134,23 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 	    "skipped %zu, errors %zu, %.1f MB in %.2f s", a.name, fs->fetched,
 	    fs->delivered,
 	    fs->skipped, fs->errors, (double)fs->bytes / 1e6, elapsed(&t0));
+	notify_round(a.name, rv == 0, fs->fetched, fs->delivered);
 	pipeline_free(pl);
 	state_close(st);
 	return rv;
+}
+
+/* PCRE2 JIT needs memory both writable and executable, which a W^X
+ * policy (systemd's MemoryDenyWriteExecute=) refuses: say so once. */
+static void
+note_interpreted(const struct config *cfg, struct rule_set *const *rules)
+{
+	const char	*path;
+
+	if ((path = rulesets_interpreted(cfg, rules)) != NULL)
+		log_info("rules %s: no PCRE2 JIT (W^X memory policy, or none "
+		    "in the library): regexes run in the interpreter, slower, "
+		    "same results", path);
 }
 
 /* --once: workers take accounts from a shared cursor. */
@@ -179,6 +194,7 @@ sched_run_once(const struct config *cfg, struct rule_set *const *rules,
 	pthread_t	 th[64];
 	size_t		 n, i, started = 0;
 
+	note_interpreted(cfg, rules);
 	memset(&r, 0, sizeof(r));
 	r.cfg = cfg;
 	r.rules = rules;
@@ -352,6 +368,7 @@ reload(const char *path, struct rule_set ***rules)
 		return NULL;
 	}
 	log_event(LOG_LEVEL_INFO, "reload", "reload: %s loaded", path);
+	note_interpreted(n, *rules);
 	return n;
 }
 
@@ -367,14 +384,20 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 
 	pthread_mutex_init(&g.lock, NULL);
 	pthread_cond_init(&g.cond, NULL);
+	note_interpreted(*cfg, *rules);
+	notify_ready((*cfg)->naccounts);
 	if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
 		return 1;
 	while (!stop_exit_requested()) {
 		nanosleep(&tick, NULL);
+		notify_watchdog();
 		if (!stop_reload_take())
 			continue;
-		if ((n = reload(opts->config_path, &nr)) == NULL)
+		notify_reloading();
+		if ((n = reload(opts->config_path, &nr)) == NULL) {
+			notify_reload_failed();
 			continue;
+		}
 		stop_set_winding_down(1);
 		threads_join(*cfg, t);
 		stop_set_winding_down(0);
@@ -382,10 +405,12 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 		config_free(*cfg);
 		*cfg = n;
 		*rules = nr;
+		notify_ready((*cfg)->naccounts);
 		if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
 			return 1;
 	}
 	log_info("stopping: finishing the messages in hand");
+	notify_stopping();
 	threads_join(*cfg, t);
 	pthread_cond_destroy(&g.cond);
 	pthread_mutex_destroy(&g.lock);

@@ -8,7 +8,8 @@
  * (act/outbox-send.h).  Depends on conf/, source/, pipeline/, act/,
  * store/, metrics/ (record.c: each round's figures) and util/ (stop.h,
  * where its handlers leave the stop and reload requests that everyone
- * else reads).
+ * else reads).  Tells systemd how it goes through notify.h (READY,
+ * STATUS, WATCHDOG; libsystemd), a no-op outside systemd.
  *
  * sched.h - running accounts: one round each (--once) or forever, at most
  * `parallel` rounds at a time, exponential backoff with jitter after an
