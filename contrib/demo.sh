@@ -83,3 +83,8 @@ echo "== 6. What the state remembers; a second round fetches only what is new"
 echo "==    (the auto-reply, now in user2's mailbox, which demo-pop reads)"
 ./mailsift state -s "$dir/home/state.db"
 ./mailsift run -c "$dir/home/mailsift.conf" --once
+
+echo
+echo "== 7. mailsift status: how each account is doing (from the state file;"
+echo "==    the same with --json, and at / and /metrics with metrics-listen)"
+./mailsift status -c "$dir/home/mailsift.conf"
