@@ -25,6 +25,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tmpdir.h"
+
 #include "rules/rules.h"
 #include "daemon/act/act.h"
 #include "daemon/store/state.h"
@@ -47,29 +49,6 @@ struct fixture {
 	char			 msg[sizeof(MSG)];
 	struct act_result	 res;
 };
-
-static void
-rm_rf_at(int dfd, const char *name)
-{
-	struct dirent	*de;
-	DIR		*d;
-	int		 fd;
-
-	if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
-		return;
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) == -1)
-		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			rm_rf_at(dirfd(d), de->d_name);
-	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
-}
 
 static int
 setup(void **state)
@@ -110,7 +89,7 @@ teardown(void **state)
 	act_result_free(&f->res);
 	rule_set_free(f->rules);
 	state_close(f->st);
-	rm_rf_at(AT_FDCWD, f->dir);
+	tmpdir_remove_at(AT_FDCWD, f->dir);
 	free(f);
 	return 0;
 }

@@ -38,6 +38,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tmpdir.h"
+
 #include "daemon/deliver/deliver.h"
 #include "daemon/store/state.h"
 
@@ -64,32 +66,9 @@ struct mbox_msgs {
 static char	 err[2048];
 
 static void
-rm_rf_at(int dfd, const char *name)
-{
-	struct dirent	*de;
-	DIR		*d;
-	int		 fd;
-
-	if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
-		return;
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) == -1)
-		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			rm_rf_at(dirfd(d), de->d_name);
-	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
-static void
 rm_rf(const char *path)
 {
-	rm_rf_at(AT_FDCWD, path);
+	tmpdir_remove_at(AT_FDCWD, path);
 }
 
 static char *

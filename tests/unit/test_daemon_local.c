@@ -25,6 +25,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tmpdir.h"
+
 #include "rules/rules.h"
 #include "daemon/conf/conf.h"
 #include "daemon/pipeline/pipeline.h"
@@ -53,20 +55,14 @@ setup(void **state)
 {
 	(void)state;
 	log_init(0, LOG_LEVEL_ERROR);
-	snprintf(dir, sizeof(dir), "/tmp/mslocal.XXXXXX");
-	if (mkdtemp(dir) == NULL || chmod(dir, 0700) == -1)
-		return -1;
-	return 0;
+	return tmpdir_make(dir, sizeof(dir), "mslocal");
 }
 
 static int
 teardown(void **state)
 {
-	char	 cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_remove(dir);
 }
 
 /* dir/rel, in a buffer of its own until the test has made 16 more. */
@@ -79,60 +75,6 @@ in_dir(const char *rel)
 
 	snprintf(p, PATH_MAX, "%s/%s", dir, rel);
 	return p;
-}
-
-static void
-file_write(const char *path, const char *text)
-{
-	int	 fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_int_not_equal(fd, -1);
-	assert_int_equal(write(fd, text, strlen(text)),
-	    (ssize_t)strlen(text));
-	assert_int_equal(close(fd), 0);
-}
-
-static void
-maildir_make(const char *rel)
-{
-	static const char *const subs[] = { "", "/new", "/cur", "/tmp" };
-	char		 path[PATH_MAX];
-	size_t		 i;
-
-	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s%s", dir, rel, subs[i]);
-		assert_int_equal(mkdir(path, 0700), 0);
-	}
-}
-
-static size_t
-count_in(const char *path)
-{
-	DIR		*d;
-	struct dirent	*e;
-	size_t		 n = 0;
-
-	if ((d = opendir(path)) == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* Messages in the Maildir dir/rel (new and cur). */
-static size_t
-maildir_count(const char *rel)
-{
-	char	 path[PATH_MAX];
-	size_t	 n;
-
-	snprintf(path, sizeof(path), "%s/%s/new", dir, rel);
-	n = count_in(path);
-	snprintf(path, sizeof(path), "%s/%s/cur", dir, rel);
-	return n + count_in(path);
 }
 
 static off_t
@@ -157,7 +99,7 @@ conf_make(const char *type, const char *path, int keep)
 	    " keep = %s\n}\n", dir, type, path != NULL ? " path = \"" : "",
 	    path != NULL ? path : "", path != NULL ? "\"\n" : "", dir,
 	    keep ? "true" : "false");
-	file_write(in_dir("t.conf"), text);
+	tmpdir_write(in_dir("t.conf"), text);
 	if ((conf = config_load(in_dir("t.conf"), err, sizeof(err))) == NULL)
 		fail_msg("config: %s", err);
 	return conf;
@@ -207,10 +149,10 @@ round_once(const char *type, const char *path, int keep)
 static void
 maildir_src_fill(void)
 {
-	maildir_make("src");
-	maildir_make("dst");
-	file_write(in_dir("src/new/1700000000.M1P1.host"), msg_a);
-	file_write(in_dir("src/cur/1700000001.M2P1.host:2,S"), msg_b);
+	tmpdir_maildir(in_dir("src"));
+	tmpdir_maildir(in_dir("dst"));
+	tmpdir_write(in_dir("src/new/1700000000.M1P1.host"), msg_a);
+	tmpdir_write(in_dir("src/cur/1700000001.M2P1.host:2,S"), msg_b);
 }
 
 static void
@@ -225,15 +167,15 @@ test_maildir_once(void **state)
 	assert_int_equal(r.fetched, 2);
 	assert_int_equal(r.delivered, 2);
 	assert_int_equal(r.errors, 0);
-	assert_int_equal(maildir_count("dst"), 2);
-	assert_int_equal(maildir_count("src"), 2);	/* keep = yes */
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("src")), 2);	/* keep = yes */
 
 	/* a second round finds nothing new */
 	r = round_once("maildir", in_dir("src"), 1);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.fetched, 0);
 	assert_int_equal(r.delivered, 0);
-	assert_int_equal(maildir_count("dst"), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
 
 	/* a reader marks the new one seen: same key, not again */
 	assert_int_equal(rename(in_dir("src/new/1700000000.M1P1.host"),
@@ -241,8 +183,8 @@ test_maildir_once(void **state)
 	r = round_once("maildir", in_dir("src"), 1);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.fetched, 0);
-	assert_int_equal(maildir_count("dst"), 2);
-	assert_int_equal(maildir_count("src"), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("src")), 2);
 }
 
 static void
@@ -255,13 +197,13 @@ test_maildir_keep_no(void **state)
 	r = round_once("maildir", in_dir("src"), 0);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.delivered, 2);
-	assert_int_equal(maildir_count("dst"), 2);
-	assert_int_equal(maildir_count("src"), 0);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("src")), 0);
 
 	r = round_once("maildir", in_dir("src"), 0);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.fetched, 0);
-	assert_int_equal(maildir_count("dst"), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
 }
 
 /* Delivered while kept, then keep = no: removed, not delivered again. */
@@ -274,13 +216,13 @@ test_maildir_keep_no_later(void **state)
 	maildir_src_fill();
 	r = round_once("maildir", in_dir("src"), 1);
 	assert_int_equal(r.delivered, 2);
-	assert_int_equal(maildir_count("src"), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("src")), 2);
 
 	r = round_once("maildir", in_dir("src"), 0);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.fetched, 0);
-	assert_int_equal(maildir_count("src"), 0);
-	assert_int_equal(maildir_count("dst"), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("src")), 0);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
 }
 
 /* Rules from yaml for the account of conf; "DIR" in it is the test's
@@ -320,22 +262,22 @@ test_maildir_failed_stays(void **state)
 
 	(void)state;
 	maildir_src_fill();
-	file_write(in_dir("nomaildir"), "");
+	tmpdir_write(in_dir("nomaildir"), "");
 	conf = conf_make("maildir", in_dir("src"), 0);
 	rules = rules_make(conf, "rules:\n  - name: bad\n    do: { deliver: "
 	    "'maildir:DIR/nomaildir' }\n");
 	r = round_run(conf, rules);
 	assert_int_equal(r.rv, -1);	/* a delivery failed: round over */
 	assert_int_equal(r.delivered, 0);
-	assert_int_equal(maildir_count("src"), 2);
-	assert_int_equal(maildir_count("dst"), 0);
+	assert_int_equal(tmpdir_maildir_count(in_dir("src")), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 0);
 	rule_set_free(rules);
 
 	r = round_run(conf, NULL);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.delivered, 2);
-	assert_int_equal(maildir_count("src"), 0);
-	assert_int_equal(maildir_count("dst"), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("src")), 0);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
 	config_free(conf);
 }
 
@@ -354,8 +296,8 @@ test_maildir_delete_rule(void **state)
 	r = round_run(conf, rules);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.delivered, 2);
-	assert_int_equal(maildir_count("dst"), 2);
-	assert_int_equal(maildir_count("src"), 0);	/* keep = yes, but */
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("src")), 0);	/* keep = yes, but */
 	rule_set_free(rules);
 	config_free(conf);
 }
@@ -366,10 +308,10 @@ test_maildir_missing(void **state)
 	struct round	 r;
 
 	(void)state;
-	maildir_make("dst");
+	tmpdir_maildir(in_dir("dst"));
 	r = round_once("maildir", in_dir("nowhere"), 1);
 	assert_int_equal(r.rv, -1);
-	assert_int_equal(maildir_count("dst"), 0);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 0);
 }
 
 /* Three messages, the third a copy of the first (same bytes). */
@@ -378,12 +320,12 @@ mbox_fill(void)
 {
 	char	 text[1024];
 
-	maildir_make("dst");
+	tmpdir_maildir(in_dir("dst"));
 	snprintf(text, sizeof(text), "From a@example.org Mon Jan  1 00:00:00 "
 	    "2024\n%s\nFrom b@example.org Mon Jan  1 00:00:01 2024\n%s\n"
 	    "From a@example.org Mon Jan  1 00:00:02 2024\n%s\n", msg_a,
 	    msg_b, msg_a);
-	file_write(in_dir("src.mbox"), text);
+	tmpdir_write(in_dir("src.mbox"), text);
 }
 
 static void
@@ -398,13 +340,13 @@ test_mbox_once(void **state)
 	r = round_once("mbox", in_dir("src.mbox"), 1);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.delivered, 2);	/* the copy once */
-	assert_int_equal(maildir_count("dst"), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
 	assert_int_equal(file_size(in_dir("src.mbox")), size);
 
 	r = round_once("mbox", in_dir("src.mbox"), 1);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.fetched, 0);
-	assert_int_equal(maildir_count("dst"), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
 }
 
 static void
@@ -417,13 +359,13 @@ test_mbox_keep_no(void **state)
 	r = round_once("mbox", in_dir("src.mbox"), 0);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.delivered, 2);
-	assert_int_equal(maildir_count("dst"), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
 	assert_int_equal(file_size(in_dir("src.mbox")), 0);
 
 	r = round_once("mbox", in_dir("src.mbox"), 0);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.fetched, 0);
-	assert_int_equal(maildir_count("dst"), 2);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 2);
 }
 
 static void
@@ -433,7 +375,7 @@ test_stdin_one(void **state)
 	int		 fds[2], saved;
 
 	(void)state;
-	maildir_make("dst");
+	tmpdir_maildir(in_dir("dst"));
 	assert_int_equal(pipe(fds), 0);
 	assert_int_equal(write(fds[1], msg_a, strlen(msg_a)),
 	    (ssize_t)strlen(msg_a));
@@ -446,7 +388,7 @@ test_stdin_one(void **state)
 	assert_int_equal(close(saved), 0);
 	assert_int_equal(r.rv, 0);
 	assert_int_equal(r.delivered, 1);
-	assert_int_equal(maildir_count("dst"), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("dst")), 1);
 }
 
 /* The table has every type conf.h knows, under the configuration's

@@ -30,6 +30,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tmpdir.h"
+
 #include "rules/rules.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/store/state.h"
@@ -82,29 +84,6 @@ static const struct mem_msg	 plain[] = {
 	{ "m2", "From: b@example.org\nTo: me@example.com\nSubject: two\n"
 	    "Message-ID: <2@example.org>\n\nsecond\n" },
 };
-
-static void
-rm_rf_at(int dfd, const char *name)
-{
-	struct dirent	*de;
-	DIR		*d;
-	int		 fd;
-
-	if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
-		return;
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) == -1)
-		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			rm_rf_at(dirfd(d), de->d_name);
-	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
-}
 
 /* Files in a directory; 0 if there is no such directory. */
 static size_t
@@ -317,7 +296,7 @@ teardown(void **state)
 
 	rule_set_free(f->rules);
 	state_close(f->st);
-	rm_rf_at(AT_FDCWD, f->dir);
+	tmpdir_remove_at(AT_FDCWD, f->dir);
 	free(f);
 	return 0;
 }

@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tmpdir.h"
+
 #include "mime/mime.h"
 #include "rules/rules.h"
 #include "daemon/act/save.h"
@@ -61,29 +63,6 @@ struct save {
 	struct state		*st;
 };
 
-static void
-rm_rf_at(int dfd, const char *name)
-{
-	struct dirent	*de;
-	DIR		*d;
-	int		 fd;
-
-	if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
-		return;
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) == -1)
-		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			rm_rf_at(dirfd(d), de->d_name);
-	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
 static int
 setup(void **state)
 {
@@ -96,7 +75,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	rm_rf_at(AT_FDCWD, dir);
+	tmpdir_remove_at(AT_FDCWD, dir);
 	return 0;
 }
 

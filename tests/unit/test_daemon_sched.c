@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tmpdir.h"
+
 #include "rules/rules.h"
 #include "daemon/conf/conf.h"
 #include "daemon/sched/sched.h"
@@ -41,20 +43,14 @@ setup(void **state)
 {
 	(void)state;
 	log_init(0, LOG_LEVEL_ERROR);
-	snprintf(dir, sizeof(dir), "/tmp/mssched.XXXXXX");
-	if (mkdtemp(dir) == NULL || chmod(dir, 0700) == -1)
-		return -1;
-	return 0;
+	return tmpdir_make(dir, sizeof(dir), "mssched");
 }
 
 static int
 teardown(void **state)
 {
-	char	 cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_remove(dir);
 }
 
 static const char *
@@ -68,52 +64,6 @@ in_dir(const char *rel)
 	return p;
 }
 
-static void
-file_write(const char *path, const char *text)
-{
-	int	 fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_int_not_equal(fd, -1);
-	assert_int_equal(write(fd, text, strlen(text)),
-	    (ssize_t)strlen(text));
-	assert_int_equal(close(fd), 0);
-}
-
-static void
-maildir_make(const char *rel)
-{
-	static const char *const subs[] = { "", "/new", "/cur", "/tmp" };
-	char		 path[PATH_MAX];
-	size_t		 i;
-
-	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s%s", dir, rel, subs[i]);
-		assert_int_equal(mkdir(path, 0700), 0);
-	}
-}
-
-static size_t
-maildir_count(const char *rel)
-{
-	char		 path[PATH_MAX];
-	const char	*sub[] = { "new", "cur" };
-	DIR		*d;
-	struct dirent	*e;
-	size_t		 i, n = 0;
-
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s/%s", dir, rel, sub[i]);
-		if ((d = opendir(path)) == NULL)
-			continue;
-		while ((e = readdir(d)) != NULL)
-			if (e->d_name[0] != '.')
-				n++;
-		closedir(d);
-	}
-	return n;
-}
-
 /* Maildir account NAME reads dir/NAME-src into dir/NAME-dst; with
  * a source that is there only if present. */
 static void
@@ -123,13 +73,13 @@ account_text(char *buf, size_t len, const char *name, int present)
 
 	if (present) {
 		snprintf(rel, sizeof(rel), "%s-src", name);
-		maildir_make(rel);
+		tmpdir_maildir(in_dir(rel));
 		snprintf(rel, sizeof(rel), "%s-src/new/1700000000.M1P1.h",
 		    name);
-		file_write(in_dir(rel), msg_a);
+		tmpdir_write(in_dir(rel), msg_a);
 	}
 	snprintf(rel, sizeof(rel), "%s-dst", name);
-	maildir_make(rel);
+	tmpdir_maildir(in_dir(rel));
 	snprintf(buf, len, "account %s {\n type = maildir\n path = "
 	    "\"%s/%s-src\"\n deliver = \"maildir:%s/%s-dst\"\n keep = false\n"
 	    "}\n", name, dir, name, dir, name);
@@ -148,7 +98,7 @@ conf_make(int parallel, int a_fails)
 	snprintf(text, sizeof(text), "state = \"%s/state.db\"\n"
 	    "parallel = %d\n%s%s%s", dir, parallel, acct[0], acct[1],
 	    acct[2]);
-	file_write(in_dir("t.conf"), text);
+	tmpdir_write(in_dir("t.conf"), text);
 	if ((conf = config_load(in_dir("t.conf"), err, sizeof(err))) == NULL)
 		fail_msg("config: %s", err);
 	return conf;
@@ -174,13 +124,13 @@ test_once_all_ok(void **state)
 	(void)state;
 	conf = conf_make(2, 0);
 	assert_int_equal(once(conf), 0);
-	assert_int_equal(maildir_count("a-dst"), 1);
-	assert_int_equal(maildir_count("b-dst"), 1);
-	assert_int_equal(maildir_count("c-dst"), 1);
-	assert_int_equal(maildir_count("a-src"), 0);	/* keep = no */
+	assert_int_equal(tmpdir_maildir_count(in_dir("a-dst")), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("b-dst")), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("c-dst")), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("a-src")), 0);	/* keep = no */
 	/* again: nothing new, still no failure */
 	assert_int_equal(once(conf), 0);
-	assert_int_equal(maildir_count("a-dst"), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("a-dst")), 1);
 	config_free(conf);
 }
 
@@ -194,9 +144,9 @@ test_once_one_fails(void **state)
 	(void)state;
 	conf = conf_make(1, 1);
 	assert_int_equal(once(conf), 1);
-	assert_int_equal(maildir_count("a-dst"), 0);
-	assert_int_equal(maildir_count("b-dst"), 1);
-	assert_int_equal(maildir_count("c-dst"), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("a-dst")), 0);
+	assert_int_equal(tmpdir_maildir_count(in_dir("b-dst")), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("c-dst")), 1);
 	config_free(conf);
 }
 
@@ -208,8 +158,8 @@ test_once_one_fails_parallel(void **state)
 	(void)state;
 	conf = conf_make(3, 1);
 	assert_int_equal(once(conf), 1);
-	assert_int_equal(maildir_count("b-dst"), 1);
-	assert_int_equal(maildir_count("c-dst"), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("b-dst")), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("c-dst")), 1);
 	config_free(conf);
 }
 
@@ -232,13 +182,13 @@ test_round_action_fails(void **state)
 		fail_msg("rules: %s", err);
 	assert_int_equal(sched_account_round(conf, &conf->accounts[1], rules,
 	    0, 0), -1);
-	assert_int_equal(maildir_count("b-src"), 1);
-	assert_int_equal(maildir_count("b-dst"), 0);
+	assert_int_equal(tmpdir_maildir_count(in_dir("b-src")), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("b-dst")), 0);
 	rule_set_free(rules);
 	assert_int_equal(sched_account_round(conf, &conf->accounts[1], NULL,
 	    0, 0), 0);
-	assert_int_equal(maildir_count("b-src"), 0);
-	assert_int_equal(maildir_count("b-dst"), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("b-src")), 0);
+	assert_int_equal(tmpdir_maildir_count(in_dir("b-dst")), 1);
 	config_free(conf);
 }
 
@@ -256,8 +206,8 @@ test_once_dry_run(void **state)
 	opts.once = 1;
 	opts.dry_run = 1;
 	assert_int_equal(sched_run_once(conf, rules, &opts), 0);
-	assert_int_equal(maildir_count("a-dst"), 0);
-	assert_int_equal(maildir_count("a-src"), 1);
+	assert_int_equal(tmpdir_maildir_count(in_dir("a-dst")), 0);
+	assert_int_equal(tmpdir_maildir_count(in_dir("a-src")), 1);
 	config_free(conf);
 }
 
@@ -274,8 +224,8 @@ test_once_stopped(void **state)
 	conf = conf_make(2, 0);
 	if ((pid = fork()) == 0) {
 		stop_request_exit();
-		_exit(once(conf) == 0 && maildir_count("a-dst") == 0 &&
-		    maildir_count("b-dst") == 0 ? 0 : 1);
+		_exit(once(conf) == 0 && tmpdir_maildir_count(in_dir("a-dst")) == 0 &&
+		    tmpdir_maildir_count(in_dir("b-dst")) == 0 ? 0 : 1);
 	}
 	assert_int_not_equal(pid, -1);
 	assert_int_equal(waitpid(pid, &status, 0), pid);

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "tests/unit/tmpdir.h"
 #include <sqlite3.h>
 
 #include "daemon/store/state.h"
@@ -33,29 +35,6 @@ struct fixture {
 };
 
 static char	 err[2048];
-
-static void
-rm_rf_at(int dfd, const char *name)
-{
-	struct dirent	*de;
-	DIR		*d;
-	int		 fd;
-
-	if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
-		return;
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) == -1)
-		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			rm_rf_at(dirfd(d), de->d_name);
-	closedir(d);
-	unlinkat(dfd, name, AT_REMOVEDIR);
-}
 
 static int
 setup(void **state)
@@ -76,7 +55,7 @@ teardown(void **state)
 {
 	struct fixture	*f = *state;
 
-	rm_rf_at(AT_FDCWD, f->dir);
+	tmpdir_remove_at(AT_FDCWD, f->dir);
 	free(f);
 	return 0;
 }
