@@ -245,4 +245,4 @@ test-deb: deb
 	sh tests/deb/chroot.sh \
 	    $(DEB)/mailsift_$(DEB_VERSION)_$$(dpkg --print-architecture).deb
 
--include $(shell find .build -name '*.d' 2>/dev/null)
+-include $(shell find .build -path .build/servers -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -139,6 +139,8 @@ make_certs() {
 	# couriertls wants key and certificate in one file.
 	cat "$T/server.key" "$T/server.crt" >"$D/etc/server.pem"
 	chmod 600 "$T"/*.key "$D/etc/server.pem"
+	# The login programs start couriertls for STARTTLS as user courier.
+	chown "$MAIL_UID:$MAIL_GID" "$D/etc/server.pem"
 }
 
 # --- Courier --------------------------------------------------------
@@ -257,14 +259,20 @@ ns_start() {
 	done
 }
 
+# Every process in the namespace of DIR: the daemons, their sessions
+# and what they spawn (gam_server, for IDLE, outlives its imapd by
+# seconds).  Matched by the namespace's id, saved at start.
 live_pids() {
-	[ -f "$D/pids" ] || return 0
+	[ -s "$D/mntns" ] || return 0
+	# "mnt:[N]" as a -lname pattern: the brackets taken literally.
+	ns=$(sed 's/[][*?\\]/\\&/g' "$D/mntns")
+	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/mnt' \
+	    -lname "$ns" 2>/dev/null | cut -d/ -f3 |
 	while read -r pid; do
-		[ -d "/proc/$pid" ] || continue
-		# A recorded pid counts only while it is still one of ours.
-		grep -qE 'couriertcpd|authdaemond' "/proc/$pid/cmdline" \
-		    2>/dev/null && echo "$pid"
-	done <"$D/pids"
+		# A zombie is dead already; its parent (or init) reaps it.
+		grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" \
+		    2>/dev/null || echo "$pid"
+	done
 	return 0
 }
 
@@ -295,6 +303,12 @@ cmd_start() {
 	    MSX_COURIER_POP3_PORT MSX_COURIER_POP3S_PORT
 	unshare -m sh "$0" ns-start "$D" </dev/null >>"$D/start.log" 2>&1 ||
 	    abort_start "the namespace did not start"
+	pid=$(head -n 1 "$D/pids")
+	ns=$(readlink "/proc/$pid/ns/mnt") ||
+	    abort_start "authdaemond exited at once"
+	[ "$ns" != "$(readlink /proc/self/ns/mnt)" ] ||
+	    abort_start "no private mount namespace"
+	echo "$ns" >"$D/mntns"
 	# shellcheck disable=SC2046
 	wait_ports up 10 $(all_ports) || abort_start "servers did not come up"
 	n=100
