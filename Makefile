@@ -64,6 +64,7 @@ deps:
 	sh contrib/install-deps.sh
 	sh contrib/install-deps-servers.sh
 	sh contrib/install-deps-metrics.sh
+	sh contrib/install-deps-interop.sh
 
 mailsift: $(B)/daemon/main.o $(call libs,$(B))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)

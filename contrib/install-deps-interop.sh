@@ -14,15 +14,20 @@ set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${MSX_SERVERS_DIR:-$TOP/.build/servers}
 
-# Each server's packages plus the libraries of theirs a stock Debian 12
-# with install-deps.sh lacks; the libraries a system already has come
-# from / through the overlay, so are not listed.
+# shellcheck disable=SC1091
+. "$(dirname "$0")/apt.sh"
+
+# Each server's packages, then (after "--") the libraries they link
+# that a Debian 12 may lack: those are fetched only when not installed,
+# and come from / through the overlay otherwise.  perl (makeuserdb),
+# openssl and python3 come from install-deps-servers.sh.
 pkgs_of() {
 	case $1 in
 	courier)
 		echo courier-imap courier-pop courier-base courier-authlib \
 		    courier-authlib-userdb courier-authdaemon \
-		    libcourier-unicode4 gamin libgamin0 libltdl7
+		    libcourier-unicode4 gamin libgamin0 libltdl7 -- \
+		    libgdbm6 libidn12 libpcre3 libgnutls30
 		;;
 	*)
 		echo "install-deps-interop.sh: unknown server $1" >&2
@@ -34,7 +39,10 @@ pkgs_of() {
 fetch_one() {
 	name=$1
 	dest=$OUT/$name
-	pkgs=$(pkgs_of "$name")
+	all=$(pkgs_of "$name")
+	# shellcheck disable=SC2086  # word list
+	pkgs="${all%% -- *} $(apt_missing ${all#* -- })"
+	pkgs=${pkgs% }
 	# The stamp names the package list: a changed list fetches again.
 	if [ -f "$dest/root/.stamp" ] &&
 	    [ "$(cat "$dest/root/.stamp")" = "$pkgs" ]; then

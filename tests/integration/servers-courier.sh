@@ -288,6 +288,7 @@ cmd_start() {
 		name=MSX_COURIER_${v}_PORT
 		val=
 		eval "val=\${$name:-}"
+		# shellcheck disable=SC2086  # word list
 		[ -n "$val" ] || val=$(free_port $taken)
 		taken="$taken $val"
 		listening "$val" && die "$name: port $val is already in use"
@@ -295,6 +296,7 @@ cmd_start() {
 		echo "$name=$val"
 	done >"$D/ports.new"
 	mv "$D/ports.new" "$D/ports.env"
+	# shellcheck disable=SC1091
 	. "$D/ports.env"
 
 	make_certs
