@@ -303,7 +303,12 @@ cmd_start() {
 	write_courier
 	export D ROOT MSX_COURIER_IMAP_PORT MSX_COURIER_IMAPS_PORT \
 	    MSX_COURIER_POP3_PORT MSX_COURIER_POP3S_PORT
-	unshare -m sh "$0" ns-start "$D" </dev/null >>"$D/start.log" 2>&1 ||
+	t0=$(date +%s%N)
+	# A session of their own: couriertcpd and authdaemond signal their
+	# whole process group when stopped, which would otherwise be the
+	# caller's (a test run, a CI job).
+	setsid -w unshare -m sh "$0" ns-start "$D" </dev/null \
+	    >>"$D/start.log" 2>&1 ||
 	    abort_start "the namespace did not start"
 	pid=$(head -n 1 "$D/pids")
 	ns=$(readlink "/proc/$pid/ns/mnt") ||
@@ -319,6 +324,8 @@ cmd_start() {
 		[ "$n" -gt 0 ] || abort_start "authdaemond socket missing"
 		sleep 0.1
 	done
+	# From the namespace to every port and the auth socket answering.
+	echo "ready in $((($(date +%s%N) - t0) / 1000000)) ms" >>"$D/start.log"
 }
 
 abort_start() {

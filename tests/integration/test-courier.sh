@@ -38,6 +38,7 @@ if ! sh "$H" start "$D" >"$D/start.out" 2>&1; then
 	sed 's/^/# /' "$D/start.out"
 	fail "Courier starts"
 fi
+sed -n 's/^ready in/# Courier ready in/p' "$D/start.log"
 eval "$(sh "$H" env "$D")"
 python3 tests/integration/test_courier.py "$@"
 exit $?
