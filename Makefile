@@ -64,6 +64,7 @@ deps:
 	sh contrib/install-deps.sh
 	sh contrib/install-deps-servers.sh
 	sh contrib/install-deps-metrics.sh
+	sh contrib/install-deps-interop.sh
 
 mailsift: $(B)/daemon/main.o $(call libs,$(B))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -245,4 +246,4 @@ test-deb: deb
 	sh tests/deb/chroot.sh \
 	    $(DEB)/mailsift_$(DEB_VERSION)_$$(dpkg --print-architecture).deb
 
--include $(shell find .build -name '*.d' 2>/dev/null)
+-include $(shell find .build -path .build/servers -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -1,0 +1,395 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Private Courier-IMAP + Courier-POP3 (courier-authlib, userdb) for
+# mailsift's integration tests.
+#
+#   servers-courier.sh start DIR          certs, configs, start the servers
+#   servers-courier.sh stop DIR           stop them, wait until ports are free
+#   servers-courier.sh env DIR            `export VAR=value` lines, for eval
+#
+# Courier conflicts with Dovecot and Postfix as a Debian package, so it
+# is not installed: contrib/install-deps-interop.sh unpacks its packages
+# into .build/servers/courier/root.  Its programs insist on compiled-in
+# paths (/etc/courier, /run/courier/authdaemon/socket, the authlib
+# modules in /usr/lib/courier-authlib), so they run in a private mount
+# namespace (unshare -m) where /usr is the unpacked tree over the
+# system's (read-only overlay), /etc/courier is DIR/etc and /run/courier
+# is DIR/run; nothing outside the namespace sees it.  They log to
+# stderr (DIR/courier.log): no courierlogger, no syslog.
+# Ports: MSX_COURIER_{IMAP,IMAPS,POP3,POP3S}_PORT at `start` when set,
+# else free ones; saved in DIR.  Users and passwords as servers.sh
+# (user1, user2), mail as uid 8 in DIR/mail/USER/Maildir.  Must run as
+# root.
+set -eu
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=${MSX_SERVERS_DIR:-$TOP/.build/servers}/courier/root
+PORTS="IMAP IMAPS POP3 POP3S"
+USERS="user1 user2"
+pass_of() {
+	case $1 in
+	user1) echo 'user1-secret' ;;
+	user2) echo 'user2-secret' ;;
+	esac
+}
+MAIL_UID=8
+MAIL_GID=8
+
+die() { echo "servers-courier.sh: $*" >&2; exit 1; }
+
+usage() {
+	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+# The port helpers are servers.sh's (same /proc reading, same range).
+listening() {
+	hex=$(printf '%04X' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+	    awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p \
+		{ f = 1 } END { exit !f }'
+}
+
+port_used() {
+	hex=$(printf '%04X' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+	    awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 }
+		END { exit !f }'
+}
+
+free_port() {
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${lo:-0}" -gt 12000 ] 2>/dev/null || lo=32768
+	while :; do
+		p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') %
+		    (lo - 10000) + 10000 ))
+		case " $* " in *" $p "*) continue ;; esac
+		port_used "$p" || break
+	done
+	echo "$p"
+}
+
+wait_ports() {
+	want=$1 secs=$2
+	shift 2
+	n=$((secs * 10))
+	while [ "$n" -gt 0 ]; do
+		pending=
+		for p in "$@"; do
+			if listening "$p"; then
+				[ "$want" = down ] && pending="$pending $p"
+			else
+				[ "$want" = up ] && pending="$pending $p"
+			fi
+		done
+		[ -z "$pending" ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "servers-courier.sh: ports not $want after ${secs}s:$pending" >&2
+	return 1
+}
+
+all_ports() {
+	for v in $PORTS; do
+		eval "printf '%s ' \"\$MSX_COURIER_${v}_PORT\""
+	done
+}
+
+load_ports() {
+	[ -f "$D/ports.env" ] || die "$D: not started by servers-courier.sh"
+	# shellcheck disable=SC1091
+	. "$D/ports.env"
+}
+
+quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+# --- certificates ---------------------------------------------------
+
+mkcert() {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -subj "$2" -keyout "$T/$1.key" -out "$T/$1.csr" 2>/dev/null
+	cat >"$T/$1.ext" <<-EOT
+	basicConstraints = critical, CA:FALSE
+	keyUsage = critical, digitalSignature, keyEncipherment
+	extendedKeyUsage = serverAuth
+	subjectAltName = $3
+	subjectKeyIdentifier = hash
+	authorityKeyIdentifier = keyid
+	EOT
+	openssl x509 -req -in "$T/$1.csr" -CA "$T/$4.crt" -CAkey "$T/$4.key" \
+	    -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
+	    -days 30 -extfile "$T/$1.ext" -out "$T/$1.crt" 2>/dev/null
+	rm -f "$T/$1.csr" "$T/$1.ext"
+}
+
+mkca() {
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -subj "$2" -days 30 -keyout "$T/$1.key" -out "$T/$1.crt" \
+	    -addext 'basicConstraints = critical, CA:TRUE' \
+	    -addext 'keyUsage = critical, keyCertSign, cRLSign' 2>/dev/null
+}
+
+make_certs() {
+	T=$D/tls
+	mkdir -p "$T"
+	mkca ca '/O=mailsift tests/CN=mailsift test CA'
+	mkca other-ca '/O=mailsift tests/CN=unrelated CA'
+	mkcert server /CN=localhost 'DNS:localhost, IP:127.0.0.1, IP:::1' ca
+	# couriertls wants key and certificate in one file.
+	cat "$T/server.key" "$T/server.crt" >"$D/etc/server.pem"
+	chmod 600 "$T"/*.key "$D/etc/server.pem"
+	# The login programs start couriertls for STARTTLS as user courier.
+	chown "$MAIL_UID:$MAIL_GID" "$D/etc/server.pem"
+}
+
+# --- Courier --------------------------------------------------------
+
+# DIR/etc becomes /etc/courier in the namespace.
+write_courier() {
+	E=$D/etc
+	: >"$E/userdb"
+	chmod 600 "$E/userdb"
+	for u in $USERS; do
+		h=$D/mail/$u
+		mkdir -p "$h/Maildir/cur" "$h/Maildir/new" "$h/Maildir/tmp"
+		hash=$(openssl passwd -6 "$(pass_of "$u")")
+		printf '%s\tuid=%s|gid=%s|home=%s|mail=%s|systempw=%s\n' \
+		    "$u" "$MAIL_UID" "$MAIL_GID" "$h" "$h/Maildir" "$hash" \
+		    >>"$E/userdb"
+	done
+	chown -R "$MAIL_UID:$MAIL_GID" "$D/mail"
+	chmod 700 "$D/mail"/*
+
+	cat >"$E/authdaemonrc" <<-EOT
+	authmodulelist="authuserdb"
+	daemons=2
+	authdaemonvar=/run/courier/authdaemon
+	DEBUG_LOGIN=0
+	DEFAULTOPTIONS=""
+	EOT
+	# Everything imaplogin/imapd and pop3login/pop3d read from their
+	# environment; the values are Debian's defaults except where noted.
+	cat >"$E/common.env" <<-EOT
+	PATH=/usr/bin:/usr/sbin:/bin:/sbin
+	MAILDIRPATH=Maildir
+	TCPDOPTS="-nodnslookup -noidentlookup"
+	COURIERTLS=/usr/bin/couriertls
+	TLS_CERTFILE=/etc/courier/server.pem
+	TLS_VERIFYPEER=NONE
+	TLS_CACHEFILE=
+	MAXDAEMONS=40
+	MAXPERIP=40
+	EOT
+	cat >"$E/imapd.env" <<-EOT
+	IMAP_CAPABILITY="IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE"
+	IMAP_CAPABILITY_TLS="\$IMAP_CAPABILITY AUTH=PLAIN"
+	IMAP_KEYWORDS=1
+	IMAP_ACL=1
+	IMAP_IDLE_TIMEOUT=60
+	IMAP_MAILBOX_SANITY_CHECK=1
+	IMAP_USELOCKS=1
+	IMAP_ENHANCEDIDLE=0
+	IMAP_TRASHFOLDERNAME=Trash
+	IMAP_EMPTYTRASH=Trash:7
+	IMAP_MOVE_EXPUNGE_TO_TRASH=0
+	IMAP_SHAREDINDEXFILE=/etc/courier/shared/index
+	IMAP_STARTTLS=YES
+	IMAP_TLS_REQUIRED=0
+	SENDMAIL=/bin/false
+	EOT
+	cat >"$E/pop3d.env" <<-EOT
+	POP3AUTH="PLAIN LOGIN"
+	POP3AUTH_TLS="PLAIN LOGIN"
+	POP3_PROXY=0
+	POP3_STARTTLS=YES
+	POP3_TLS_REQUIRED=0
+	MIME_UNICODE_MESSAGE_TYPE="message/global"
+	EOT
+	mkdir -p "$D/run/authdaemon"
+}
+
+# Runs inside `unshare -m`: mounts, then every daemon in the background,
+# each pid in DIR/pids; the namespace lives as long as they do.
+ns_start() {
+	mount --make-rprivate /
+	mount -t overlay msx-courier-usr -o "lowerdir=$ROOT/usr:/usr" /usr
+	mkdir -p "$D/etcstub/courier" "$D/runstub/courier"
+	# Courier's login programs look up the user "courier" (Debian's
+	# postinst would create it): it exists in the namespace only.
+	cp /etc/passwd /etc/group "$D/etcstub/"
+	echo "courier:x:$MAIL_UID:$MAIL_GID::/nonexistent:/usr/sbin/nologin" \
+	    >>"$D/etcstub/passwd"
+	echo "courier:x:$MAIL_GID:" >>"$D/etcstub/group"
+	mount -t overlay msx-courier-etc -o "lowerdir=$D/etcstub:/etc" /etc
+	mount --bind "$D/etc" /etc/courier
+	mount -t overlay msx-courier-run -o "lowerdir=$D/runstub:/run" /run
+	mount --bind "$D/run" /run/courier
+
+	cd /
+	/usr/sbin/makeuserdb || exit 1
+	log=$D/courier.log
+	: >"$D/pids"
+	/usr/bin/env -i /usr/lib/courier/courier-authlib/authdaemond \
+	    </dev/null >>"$log" 2>&1 &
+	echo $! >>"$D/pids"
+	# name PORT TLS LOGIN DAEMON
+	for s in "imap $MSX_COURIER_IMAP_PORT 0 imaplogin /usr/bin/imapd" \
+	    "imap $MSX_COURIER_IMAPS_PORT 1 imaplogin /usr/bin/imapd" \
+	    "pop3 $MSX_COURIER_POP3_PORT 0 courierpop3login /usr/lib/courier/courier/courierpop3d" \
+	    "pop3 $MSX_COURIER_POP3S_PORT 1 courierpop3login /usr/lib/courier/courier/courierpop3d"
+	do
+		# shellcheck disable=SC2086
+		set -- $s
+		tls=
+		[ "$3" = 1 ] && tls="/usr/bin/couriertls -server -tcpd"
+		[ "$1" = imap ] && f=imapd.env || f=pop3d.env
+		# shellcheck disable=SC2016,SC2086
+		/usr/bin/env -i /bin/sh -c 'set -a
+			. /etc/courier/common.env
+			. /etc/courier/'"$f"'
+			[ '"$3"' = 1 ] && IMAP_TLS=1 && POP3_TLS=1
+			set +a
+			exec /usr/sbin/couriertcpd -address=127.0.0.1 \
+			    -maxprocs=$MAXDAEMONS -maxperip=$MAXPERIP \
+			    -nodnslookup -noidentlookup '"$2"' \
+			    '"$tls"' /usr/lib/courier/courier/'"$4 $5"' Maildir' \
+		    </dev/null >>"$log" 2>&1 &
+		echo $! >>"$D/pids"
+	done
+}
+
+# Every process in the namespace of DIR: the daemons, their sessions
+# and what they spawn (gam_server, for IDLE, outlives its imapd by
+# seconds).  Matched by the namespace's id, saved at start.
+live_pids() {
+	[ -s "$D/mntns" ] || return 0
+	# "mnt:[N]" as a -lname pattern: the brackets taken literally.
+	ns=$(sed 's/[][*?\\]/\\&/g' "$D/mntns")
+	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/mnt' \
+	    -lname "$ns" 2>/dev/null | cut -d/ -f3 |
+	while read -r pid; do
+		# A zombie is dead already; its parent (or init) reaps it.
+		grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" \
+		    2>/dev/null || echo "$pid"
+	done
+	return 0
+}
+
+cmd_start() {
+	[ "$(id -u)" -eq 0 ] || die "must run as root"
+	[ -x "$ROOT/usr/sbin/couriertcpd" ] ||
+	    die "Courier missing: run contrib/install-deps-interop.sh courier"
+	[ -e "$D/ports.env" ] && die "$D: already used; take a fresh DIR"
+	mkdir -p "$D/etc"
+	chmod 755 "$D"
+	taken=
+	for v in $PORTS; do
+		name=MSX_COURIER_${v}_PORT
+		val=
+		eval "val=\${$name:-}"
+		# shellcheck disable=SC2086  # word list
+		[ -n "$val" ] || val=$(free_port $taken)
+		taken="$taken $val"
+		listening "$val" && die "$name: port $val is already in use"
+		eval "$name=\$val"
+		echo "$name=$val"
+	done >"$D/ports.new"
+	mv "$D/ports.new" "$D/ports.env"
+	# shellcheck disable=SC1091
+	. "$D/ports.env"
+
+	make_certs
+	write_courier
+	export D ROOT MSX_COURIER_IMAP_PORT MSX_COURIER_IMAPS_PORT \
+	    MSX_COURIER_POP3_PORT MSX_COURIER_POP3S_PORT
+	t0=$(date +%s%N)
+	# A session of their own: couriertcpd and authdaemond signal their
+	# whole process group when stopped, which would otherwise be the
+	# caller's (a test run, a CI job).
+	setsid -w unshare -m sh "$0" ns-start "$D" </dev/null \
+	    >>"$D/start.log" 2>&1 ||
+	    abort_start "the namespace did not start"
+	pid=$(head -n 1 "$D/pids")
+	ns=$(readlink "/proc/$pid/ns/mnt") ||
+	    abort_start "authdaemond exited at once"
+	[ "$ns" != "$(readlink /proc/self/ns/mnt)" ] ||
+	    abort_start "no private mount namespace"
+	echo "$ns" >"$D/mntns"
+	# shellcheck disable=SC2046
+	wait_ports up 10 $(all_ports) || abort_start "servers did not come up"
+	n=100
+	while [ ! -S "$D/run/authdaemon/socket" ]; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || abort_start "authdaemond socket missing"
+		sleep 0.1
+	done
+	# From the namespace to every port and the auth socket answering.
+	echo "ready in $((($(date +%s%N) - t0) / 1000000)) ms" >>"$D/start.log"
+}
+
+abort_start() {
+	for f in start.log courier.log; do
+		[ -s "$D/$f" ] && tail -n 20 "$D/$f" >&2
+	done
+	cmd_stop >/dev/null 2>&1 || true
+	die "$1"
+}
+
+cmd_stop() {
+	[ -f "$D/ports.env" ] || return 0
+	# shellcheck disable=SC1091
+	. "$D/ports.env"
+	pids=$(live_pids)
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
+	n=50
+	while [ -n "$(live_pids)" ]; do
+		n=$((n - 1))
+		if [ "$n" -le 0 ]; then
+			# shellcheck disable=SC2046
+			kill -KILL $(live_pids) 2>/dev/null || true
+			break
+		fi
+		sleep 0.1
+	done
+	# shellcheck disable=SC2046
+	wait_ports down 10 $(all_ports)
+}
+
+cmd_env() {
+	load_ports
+	echo "export MSX_DIR=$(quote "$D")"
+	echo "export MSX_HOST=127.0.0.1"
+	for v in $PORTS; do
+		name=MSX_COURIER_${v}_PORT
+		eval "echo \"export $name=\$$name\""
+	done
+	echo "export MSX_CA=$(quote "$D/tls/ca.crt")"
+	echo "export MSX_OTHER_CA=$(quote "$D/tls/other-ca.crt")"
+	echo "export MSX_USERS='$USERS'"
+	for u in $USERS; do
+		U=MSX_$(echo "$u" | tr '[:lower:]' '[:upper:]')
+		echo "export ${U}=$u"
+		echo "export ${U}_PASS=$(quote "$(pass_of "$u")")"
+		echo "export ${U}_MAILDIR=$(quote "$D/mail/$u/Maildir")"
+	done
+}
+
+[ $# -ge 2 ] || usage
+cmd=$1
+D=$2
+shift 2
+case $D in
+/*) ;;
+*) D=$(pwd)/$D ;;
+esac
+D=${D%/}
+
+case $cmd in
+start)		cmd_start ;;
+stop)		cmd_stop ;;
+env)		cmd_env ;;
+ns-start)	ns_start ;;
+*)		usage ;;
+esac
