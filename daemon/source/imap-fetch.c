@@ -211,13 +211,12 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 static int
 folder_select(struct imap *s, const char *folder, int readonly)
 {
-	char	 q[1024];
+	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
 
-	if (imap_folder_quote(folder, q, sizeof(q)) == -1) {
-		snprintf(s->err, sizeof(s->err), "folder name not valid UTF-8 "
-		    "or too long");
+	/* the state keeps the name as written; the server gets its own */
+	if (imap_folder_name(s, folder, server, sizeof(server), q,
+	    sizeof(q)) == -1)
 		return -1;
-	}
 	s->folder = folder;
 	s->uidvalidity = 0;
 	s->exists = 0;
@@ -325,26 +324,74 @@ flags_apply(struct imap *s)
 	return 0;
 }
 
-/* COPY or MOVE one UID to folder, creating the folder if the server
- * says it is missing (TRYCREATE). */
+/* CREATE a server name (and SUBSCRIBE it); if the server wants the
+ * parents first, create them, top down, and try again. */
+static int
+folder_create(struct imap *s, const char *server, const char *q)
+{
+	char	 part[IMAP_FOLDER_MAX + 1], pq[4 * IMAP_FOLDER_MAX];
+	size_t	 plen = strlen(s->ns.prefix), i;
+
+	if (imap_cmd(s, "CREATE %s", q) == 0)
+		goto created;
+	if (s->bye || s->broken || s->ns.delim == '\0')
+		return -1;
+	for (i = plen; server[i] != '\0'; i++) {
+		if (server[i] != s->ns.delim || i >= sizeof(part))
+			continue;
+		memcpy(part, server, i);
+		part[i] = '\0';
+		/* one that exists already answers NO: that is fine */
+		if (imap_folder_wire(part, s->utf8_accept, pq,
+		    sizeof(pq)) == 0 && imap_cmd(s, "CREATE %s", pq) == -1 &&
+		    (s->bye || s->broken))
+			return -1;
+	}
+	if (imap_cmd(s, "CREATE %s", q) == -1)
+		return -1;
+created:
+	(void)imap_cmd(s, "SUBSCRIBE %s", q);
+	return 0;
+}
+
+/* The error of a transfer to a folder that could not be made: it says
+ * which name went, under which namespace. */
+static void
+folder_err_ns(struct imap *s, const char *to, const char *server)
+{
+	char	 why[sizeof(s->err)];
+
+	snprintf(why, sizeof(why), "%s", s->err);
+	/* the server's reason comes last: cut short if it must */
+	if (snprintf(s->err, sizeof(s->err), "folder %s does not exist and "
+	    "could not be created: sent as \"%s\" (the server's personal "
+	    "namespace prefix \"%s\", hierarchy delimiter \"%c\"; write "
+	    "levels with '/', or give the server's own name): %s", to, server,
+	    s->ns.prefix, s->ns.delim == '\0' ? ' ' : s->ns.delim, why) < 0)
+		s->err[0] = '\0';
+}
+
+/* COPY or MOVE one UID to folder (written with '/'), creating it if the
+ * server says it is missing. */
 static int
 op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
 {
-	char	 q[1024];
+	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
 
-	if (imap_folder_quote(to, q, sizeof(q)) == -1) {
-		snprintf(s->err, sizeof(s->err), "folder name %s not valid "
-		    "UTF-8 or too long", to);
+	if (imap_folder_name(s, to, server, sizeof(server), q,
+	    sizeof(q)) == -1)
 		return -1;
-	}
 	if (imap_cmd(s, "UID %s %u %s", cmd, uid, q) == 0)
 		return 0;
-	if (strstr(s->err, "TRYCREATE") == NULL || s->bye || s->broken)
+	if (!imap_folder_missing(s->err) || s->bye || s->broken)
 		return -1;
-	if (imap_cmd(s, "CREATE %s", q) == -1)
+	if (folder_create(s, server, q) == -1 ||
+	    imap_cmd(s, "UID %s %u %s", cmd, uid, q) == -1) {
+		if (!s->bye && !s->broken)
+			folder_err_ns(s, to, server);
 		return -1;
-	(void)imap_cmd(s, "SUBSCRIBE %s", q);
-	return imap_cmd(s, "UID %s %u %s", cmd, uid, q);
+	}
+	return 0;
 }
 
 static int

@@ -33,6 +33,7 @@
 #define CAP_IDLE	0x0400
 #define CAP_IMAP4REV2	0x0800
 #define CAP_AUTH_LOGIN	0x1000
+#define CAP_NAMESPACE	0x10000
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -44,6 +45,20 @@ enum imap_collect {
 struct imap_size {
 	uint32_t	 uid;
 	uint64_t	 size;
+};
+
+/*
+ * The server's personal namespace (RFC 2342 NAMESPACE, or the hierarchy
+ * delimiter of LIST "" ""), asked once, when a folder other than INBOX
+ * is first named.  A folder is written with '/' in the configuration
+ * and the rules; imap_folder_map() turns it into the server's name.
+ */
+#define IMAP_FOLDER_MAX	512	/* bytes of a mapped name, UTF-8 */
+
+struct imap_ns {
+	int	 known;		/* asked (NAMESPACE or LIST answered) */
+	char	 prefix[128];	/* personal prefix, e.g. "INBOX." or "" */
+	char	 delim;		/* hierarchy delimiter; 0: flat server */
 };
 
 struct imap;
@@ -87,6 +102,11 @@ struct imap {
 	int			 pipeline_failed;
 	int			 stopping;	/* stop asked mid-FETCH */
 
+	/* folder names: the namespace, and whether ENABLE UTF8=ACCEPT
+	 * (RFC 6855) succeeded, so names go as UTF-8, not modified UTF-7 */
+	struct imap_ns		 ns;
+	int			 utf8_accept;
+
 	/* committed by the pipeline: to flag or delete */
 	uint32_t		*done;
 	size_t			 ndone, done_cap;
@@ -106,6 +126,27 @@ int	imap_cmd(struct imap *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* The folder name as an IMAP quoted string in modified UTF-7. */
 int	imap_folder_quote(const char *utf8, char *out, size_t outlen);
+
+/* imap-folder.c.  The server name of a folder written with '/' (out,
+ * UTF-8), or -1 with the reason in err.  Pure: unit-tested. */
+int	imap_folder_map(const struct imap_ns *, const char *name, char *out,
+	    size_t outlen, char *err, size_t errlen);
+/* A server name as an IMAP quoted string: modified UTF-7, or UTF-8 if
+ * utf8 (UTF8=ACCEPT enabled). */
+int	imap_folder_wire(const char *server, int utf8, char *out,
+	    size_t outlen);
+/* The error of a COPY, MOVE or SELECT says the folder is missing. */
+int	imap_folder_missing(const char *err);
+/* The untagged NAMESPACE and LIST responses (after their keyword). */
+void	imap_ns_namespace(struct imap_ns *, struct imap_scan *);
+void	imap_ns_list(struct imap_ns *, struct imap_scan *);
+/* Ask the server's namespace once (NAMESPACE, else LIST "" ""). */
+int	imap_ns_discover(struct imap *);
+/* The quoted wire name of a folder written with '/', namespace asked
+ * first if needed; also its server name (UTF-8) in server.  -1 with the
+ * reason in s->err. */
+int	imap_folder_name(struct imap *, const char *name, char *server,
+	    size_t serverlen, char *wire, size_t wirelen);
 int	imap_uids_add(uint32_t **, size_t *, size_t *, uint32_t);
 /* Write a UID set ("1:5,9") of sorted uids[from..to) into out. */
 size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
