@@ -363,7 +363,7 @@ folder_err_ns(struct imap *s, const char *to, const char *server)
 
 	snprintf(why, sizeof(why), "%s", s->err);
 	/* the server's reason comes last: cut short if it must */
-	if (snprintf(s->err, sizeof(s->err), "folder %s does not exist and "
+	if (snprintf(s->err, sizeof(s->err), "folder %s: not there and "
 	    "could not be created: sent as \"%s\" (the server's personal "
 	    "namespace prefix \"%s\", hierarchy delimiter \"%c\"; write "
 	    "levels with '/', or give the server's own name): %s", to, server,

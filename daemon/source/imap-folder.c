@@ -156,8 +156,11 @@ has_words(const char *s, const char *w)
 int
 imap_folder_missing(const char *err)
 {
-	/* Courier and Debian's Cyrus say so in words, with no code */
-	return strstr(err, "TRYCREATE") != NULL ||
+	/* Courier and Debian's Cyrus say so in words, with no code, or
+	 * only "Error in IMAP command": a reason with no [CODE] may be
+	 * it (a CREATE too many costs a round trip, no more) */
+	return strchr(err, '[') == NULL ||
+	    strstr(err, "TRYCREATE") != NULL ||
 	    strstr(err, "NONEXISTENT") != NULL ||
 	    has_words(err, "not exist") || has_words(err, "no such") ||
 	    has_words(err, "unknown mailbox");

@@ -232,7 +232,9 @@ test_missing(void **state)
 	assert_true(imap_folder_missing("NO Error in IMAP command: "
 	    "Unknown mailbox"));
 	assert_true(imap_folder_missing("NO [NONEXISTENT] no"));
+	assert_true(imap_folder_missing("NO Error in IMAP command"));
 	assert_false(imap_folder_missing("NO [OVERQUOTA] quota exceeded"));
+	assert_false(imap_folder_missing("NO [CANNOT] Invalid name"));
 }
 
 int
