@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "daemon/net/conn.h"
@@ -208,13 +209,60 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	return 0;
 }
 
+/* A server name as a quoted string: UTF-8 once UTF8=ACCEPT is on. */
+static int
+folder_wire(struct imap *s, const char *server, char *out, size_t outlen)
+{
+	if (s->utf8_accept)
+		return imap_folder_quote_utf8(server, out, outlen);
+	return imap_folder_quote(server, out, outlen);
+}
+
+/* Ask the server's namespace once, when a folder other than INBOX is
+ * first named: NAMESPACE, else the delimiter of LIST "" "". */
+static int
+ns_discover(struct imap *s)
+{
+	if (s->ns.known)
+		return 0;
+	if ((s->caps & CAP_NAMESPACE) && imap_cmd(s, "NAMESPACE") == -1 &&
+	    (s->bye || s->broken))
+		return -1;
+	if (!s->ns.known && imap_cmd(s, "LIST \"\" \"\"") == -1)
+		return -1;
+	/* a server that answers neither: names go as written */
+	if (!s->ns.known) {
+		s->ns.delim = '/';
+		s->ns.known = 1;
+	}
+	return 0;
+}
+
+/* The server name (UTF-8) and quoted wire name of a folder written
+ * with '/'; -1 with the reason in s->err. */
+static int
+folder_name(struct imap *s, const char *name, char *server,
+    size_t serverlen, char *wire, size_t wirelen)
+{
+	if (strcasecmp(name, "INBOX") != 0 && ns_discover(s) == -1)
+		return -1;
+	if (imap_folder_map(&s->ns, name, server, serverlen, s->err,
+	    sizeof(s->err)) == -1)
+		return -1;
+	if (folder_wire(s, server, wire, wirelen) == -1) {
+		snprintf(s->err, sizeof(s->err), "folder name too long");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 folder_select(struct imap *s, const char *folder, int readonly)
 {
 	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
 
 	/* the state keeps the name as written; the server gets its own */
-	if (imap_folder_name(s, folder, server, sizeof(server), q,
+	if (folder_name(s, folder, server, sizeof(server), q,
 	    sizeof(q)) == -1)
 		return -1;
 	s->folder = folder;
@@ -336,14 +384,17 @@ folder_create(struct imap *s, const char *server, const char *q)
 		goto created;
 	if (s->bye || s->broken || s->ns.delim == '\0')
 		return -1;
+	/* the prefix's own levels are the server's; a raw name may lack it */
+	if (strncmp(server, s->ns.prefix, plen) != 0)
+		plen = 0;
 	for (i = plen; server[i] != '\0'; i++) {
 		if (server[i] != s->ns.delim || i >= sizeof(part))
 			continue;
 		memcpy(part, server, i);
 		part[i] = '\0';
 		/* one that exists already answers NO: that is fine */
-		if (imap_folder_wire(part, s->utf8_accept, pq,
-		    sizeof(pq)) == 0 && imap_cmd(s, "CREATE %s", pq) == -1 &&
+		if (folder_wire(s, part, pq, sizeof(pq)) == 0 &&
+		    imap_cmd(s, "CREATE %s", pq) == -1 &&
 		    (s->bye || s->broken))
 			return -1;
 	}
@@ -378,7 +429,7 @@ op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
 {
 	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
 
-	if (imap_folder_name(s, to, server, sizeof(server), q,
+	if (folder_name(s, to, server, sizeof(server), q,
 	    sizeof(q)) == -1)
 		return -1;
 	if (imap_cmd(s, "UID %s %u %s", cmd, uid, q) == 0)

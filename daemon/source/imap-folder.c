@@ -21,7 +21,8 @@
 #include <strings.h>
 
 #include "mime/charset.h"
-#include "daemon/source/imap-int.h"
+#include "daemon/source/imap-folder.h"
+#include "daemon/source/imap-resp.h"
 
 /* A name for an error: short and printable, whatever it holds. */
 static const char *
@@ -167,12 +168,10 @@ imap_folder_missing(const char *err)
 }
 
 int
-imap_folder_wire(const char *server, int utf8, char *out, size_t outlen)
+imap_folder_quote_utf8(const char *server, char *out, size_t outlen)
 {
 	size_t	 o = 0;
 
-	if (!utf8)
-		return imap_folder_quote(server, out, outlen);
 	/* RFC 6855: after ENABLE UTF8=ACCEPT a quoted string is UTF-8 */
 	if (outlen < 3)
 		return -1;
@@ -248,42 +247,4 @@ imap_ns_list(struct imap_ns *ns, struct imap_scan *sc)
 		return;
 	ns->delim = d[0];
 	ns->known = 1;
-}
-
-int
-imap_ns_discover(struct imap *s)
-{
-	if (s->ns.known)
-		return 0;
-	if ((s->caps & CAP_NAMESPACE) && imap_cmd(s, "NAMESPACE") == -1 &&
-	    (s->bye || s->broken))
-		return -1;
-	if (!s->ns.known && imap_cmd(s, "LIST \"\" \"\"") == -1)
-		return -1;
-	/* a server that answers neither: names go as written */
-	if (!s->ns.known) {
-		s->ns.delim = '/';
-		s->ns.known = 1;
-	}
-	return 0;
-}
-
-int
-imap_folder_name(struct imap *s, const char *name, char *server,
-    size_t serverlen, char *wire, size_t wirelen)
-{
-	char	 err[256];
-
-	if (strcasecmp(name, "INBOX") != 0 && imap_ns_discover(s) == -1)
-		return -1;
-	if (imap_folder_map(&s->ns, name, server, serverlen, err,
-	    sizeof(err)) == -1) {
-		snprintf(s->err, sizeof(s->err), "%s", err);
-		return -1;
-	}
-	if (imap_folder_wire(server, s->utf8_accept, wire, wirelen) == -1) {
-		map_err(s->err, sizeof(s->err), name, "too long");
-		return -1;
-	}
-	return 0;
 }

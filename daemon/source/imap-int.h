@@ -18,6 +18,7 @@
 
 #include "daemon/conf/conf.h"
 #include "daemon/pipeline/pipeline.h"
+#include "daemon/source/imap-folder.h"
 #include "daemon/source/imap-resp.h"
 
 #define CAP_IMAP4REV1	0x0001
@@ -45,20 +46,6 @@ enum imap_collect {
 struct imap_size {
 	uint32_t	 uid;
 	uint64_t	 size;
-};
-
-/*
- * The server's personal namespace (RFC 2342 NAMESPACE, or the hierarchy
- * delimiter of LIST "" ""), asked once, when a folder other than INBOX
- * is first named.  A folder is written with '/' in the configuration
- * and the rules; imap_folder_map() turns it into the server's name.
- */
-#define IMAP_FOLDER_MAX	512	/* bytes of a mapped name, UTF-8 */
-
-struct imap_ns {
-	int	 known;		/* asked (NAMESPACE or LIST answered) */
-	char	 prefix[128];	/* personal prefix, e.g. "INBOX." or "" */
-	char	 delim;		/* hierarchy delimiter; 0: flat server */
 };
 
 struct imap;
@@ -127,26 +114,6 @@ int	imap_cmd(struct imap *, const char *fmt, ...)
 /* The folder name as an IMAP quoted string in modified UTF-7. */
 int	imap_folder_quote(const char *utf8, char *out, size_t outlen);
 
-/* imap-folder.c.  The server name of a folder written with '/' (out,
- * UTF-8), or -1 with the reason in err.  Pure: unit-tested. */
-int	imap_folder_map(const struct imap_ns *, const char *name, char *out,
-	    size_t outlen, char *err, size_t errlen);
-/* A server name as an IMAP quoted string: modified UTF-7, or UTF-8 if
- * utf8 (UTF8=ACCEPT enabled). */
-int	imap_folder_wire(const char *server, int utf8, char *out,
-	    size_t outlen);
-/* The error of a COPY, MOVE or SELECT says the folder is missing. */
-int	imap_folder_missing(const char *err);
-/* The untagged NAMESPACE and LIST responses (after their keyword). */
-void	imap_ns_namespace(struct imap_ns *, struct imap_scan *);
-void	imap_ns_list(struct imap_ns *, struct imap_scan *);
-/* Ask the server's namespace once (NAMESPACE, else LIST "" ""). */
-int	imap_ns_discover(struct imap *);
-/* The quoted wire name of a folder written with '/', namespace asked
- * first if needed; also its server name (UTF-8) in server.  -1 with the
- * reason in s->err. */
-int	imap_folder_name(struct imap *, const char *name, char *server,
-	    size_t serverlen, char *wire, size_t wirelen);
 int	imap_uids_add(uint32_t **, size_t *, size_t *, uint32_t);
 /* Write a UID set ("1:5,9") of sorted uids[from..to) into out. */
 size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "daemon/source/imap-folder.h"
 #include "daemon/source/imap-int.h"
 #include "daemon/source/imap-resp.h"
 
@@ -142,19 +143,19 @@ test_wire(void **state)
 	assert_int_equal(imap_folder_map(&ns_courier, "Entw\xc3\xbc" "rfe/"
 	    "\xe5\x8f\xb0\xe5\x8c\x97", server, sizeof(server), err,
 	    sizeof(err)), 0);
-	assert_int_equal(imap_folder_wire(server, 0, q, sizeof(q)), 0);
+	assert_int_equal(imap_folder_quote(server, q, sizeof(q)), 0);
 	assert_string_equal(q, "\"INBOX.Entw&APw-rfe.&U,BTFw-\"");
 	/* UTF8=ACCEPT: the name as it is, quoted */
-	assert_int_equal(imap_folder_wire(server, 1, q, sizeof(q)), 0);
+	assert_int_equal(imap_folder_quote_utf8(server, q, sizeof(q)), 0);
 	assert_string_equal(q, "\"INBOX.Entw\xc3\xbc" "rfe.\xe5\x8f\xb0"
 	    "\xe5\x8c\x97\"");
-	assert_int_equal(imap_folder_wire("a&b \"q\" \\", 0, q, sizeof(q)),
+	assert_int_equal(imap_folder_quote("a&b \"q\" \\", q, sizeof(q)),
 	    0);
 	assert_string_equal(q, "\"a&-b \\\"q\\\" \\\\\"");
-	assert_int_equal(imap_folder_wire("a\"b", 1, q, sizeof(q)), 0);
+	assert_int_equal(imap_folder_quote_utf8("a\"b", q, sizeof(q)), 0);
 	assert_string_equal(q, "\"a\\\"b\"");
-	assert_int_equal(imap_folder_wire("abcdef", 1, q, 6), -1);
-	assert_int_equal(imap_folder_wire("abcdef", 0, q, 6), -1);
+	assert_int_equal(imap_folder_quote_utf8("abcdef", q, 6), -1);
+	assert_int_equal(imap_folder_quote("abcdef", q, 6), -1);
 }
 
 /* Parse an untagged response the way imap.c hands it over. */
