@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "daemon/net/conn.h"
@@ -208,16 +209,62 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	return 0;
 }
 
+/* A server name as a quoted string: UTF-8 once UTF8=ACCEPT is on. */
+static int
+folder_wire(struct imap *s, const char *server, char *out, size_t outlen)
+{
+	if (s->utf8_accept)
+		return imap_folder_quote_utf8(server, out, outlen);
+	return imap_folder_quote(server, out, outlen);
+}
+
+/* Ask the server's namespace once, when a folder other than INBOX is
+ * first named: NAMESPACE, else the delimiter of LIST "" "". */
+static int
+ns_discover(struct imap *s)
+{
+	if (s->ns.known)
+		return 0;
+	if ((s->caps & CAP_NAMESPACE) && imap_cmd(s, "NAMESPACE") == -1 &&
+	    (s->bye || s->broken))
+		return -1;
+	if (!s->ns.known && imap_cmd(s, "LIST \"\" \"\"") == -1)
+		return -1;
+	/* a server that answers neither: names go as written */
+	if (!s->ns.known) {
+		s->ns.delim = '/';
+		s->ns.known = 1;
+	}
+	return 0;
+}
+
+/* The server name (UTF-8) and quoted wire name of a folder written
+ * with '/'; -1 with the reason in s->err. */
+static int
+folder_name(struct imap *s, const char *name, char *server,
+    size_t serverlen, char *wire, size_t wirelen)
+{
+	if (strcasecmp(name, "INBOX") != 0 && ns_discover(s) == -1)
+		return -1;
+	if (imap_folder_map(&s->ns, name, server, serverlen, s->err,
+	    sizeof(s->err)) == -1)
+		return -1;
+	if (folder_wire(s, server, wire, wirelen) == -1) {
+		snprintf(s->err, sizeof(s->err), "folder name too long");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 folder_select(struct imap *s, const char *folder, int readonly)
 {
-	char	 q[1024];
+	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
 
-	if (imap_folder_quote(folder, q, sizeof(q)) == -1) {
-		snprintf(s->err, sizeof(s->err), "folder name not valid UTF-8 "
-		    "or too long");
+	/* the state keeps the name as written; the server gets its own */
+	if (folder_name(s, folder, server, sizeof(server), q,
+	    sizeof(q)) == -1)
 		return -1;
-	}
 	s->folder = folder;
 	s->uidvalidity = 0;
 	s->exists = 0;
@@ -325,26 +372,77 @@ flags_apply(struct imap *s)
 	return 0;
 }
 
-/* COPY or MOVE one UID to folder, creating the folder if the server
- * says it is missing (TRYCREATE). */
+/* CREATE a server name (and SUBSCRIBE it); if the server wants the
+ * parents first, create them, top down, and try again. */
+static int
+folder_create(struct imap *s, const char *server, const char *q)
+{
+	char	 part[IMAP_FOLDER_MAX + 1], pq[4 * IMAP_FOLDER_MAX];
+	size_t	 plen = strlen(s->ns.prefix), i;
+
+	if (imap_cmd(s, "CREATE %s", q) == 0)
+		goto created;
+	if (s->bye || s->broken || s->ns.delim == '\0')
+		return -1;
+	/* the prefix's own levels are the server's; a raw name may lack it */
+	if (strncmp(server, s->ns.prefix, plen) != 0)
+		plen = 0;
+	for (i = plen; server[i] != '\0'; i++) {
+		if (server[i] != s->ns.delim || i >= sizeof(part))
+			continue;
+		memcpy(part, server, i);
+		part[i] = '\0';
+		/* one that exists already answers NO: that is fine */
+		if (folder_wire(s, part, pq, sizeof(pq)) == 0 &&
+		    imap_cmd(s, "CREATE %s", pq) == -1 &&
+		    (s->bye || s->broken))
+			return -1;
+	}
+	if (imap_cmd(s, "CREATE %s", q) == -1)
+		return -1;
+created:
+	(void)imap_cmd(s, "SUBSCRIBE %s", q);
+	return 0;
+}
+
+/* The error of a transfer to a folder that could not be made: it says
+ * which name went, under which namespace. */
+static void
+folder_err_ns(struct imap *s, const char *to, const char *server)
+{
+	char	 why[sizeof(s->err)];
+
+	snprintf(why, sizeof(why), "%s", s->err);
+	/* the server's reason comes last: cut short if it must */
+	if (snprintf(s->err, sizeof(s->err), "folder %s: not there and "
+	    "could not be created: sent as \"%s\" (the server's personal "
+	    "namespace prefix \"%s\", hierarchy delimiter \"%c\"; write "
+	    "levels with '/', or give the server's own name): %s", to, server,
+	    s->ns.prefix, s->ns.delim == '\0' ? ' ' : s->ns.delim, why) < 0)
+		s->err[0] = '\0';
+}
+
+/* COPY or MOVE one UID to folder (written with '/'), creating it if the
+ * server says it is missing. */
 static int
 op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
 {
-	char	 q[1024];
+	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
 
-	if (imap_folder_quote(to, q, sizeof(q)) == -1) {
-		snprintf(s->err, sizeof(s->err), "folder name %s not valid "
-		    "UTF-8 or too long", to);
+	if (folder_name(s, to, server, sizeof(server), q,
+	    sizeof(q)) == -1)
 		return -1;
-	}
 	if (imap_cmd(s, "UID %s %u %s", cmd, uid, q) == 0)
 		return 0;
-	if (strstr(s->err, "TRYCREATE") == NULL || s->bye || s->broken)
+	if (!imap_folder_missing(s->err) || s->bye || s->broken)
 		return -1;
-	if (imap_cmd(s, "CREATE %s", q) == -1)
+	if (folder_create(s, server, q) == -1 ||
+	    imap_cmd(s, "UID %s %u %s", cmd, uid, q) == -1) {
+		if (!s->bye && !s->broken)
+			folder_err_ns(s, to, server);
 		return -1;
-	(void)imap_cmd(s, "SUBSCRIBE %s", q);
-	return imap_cmd(s, "UID %s %u %s", cmd, uid, q);
+	}
+	return 0;
 }
 
 static int

@@ -18,6 +18,7 @@
 
 #include "daemon/conf/conf.h"
 #include "daemon/pipeline/pipeline.h"
+#include "daemon/source/imap-folder.h"
 #include "daemon/source/imap-resp.h"
 
 #define CAP_IMAP4REV1	0x0001
@@ -33,6 +34,7 @@
 #define CAP_IDLE	0x0400
 #define CAP_IMAP4REV2	0x0800
 #define CAP_AUTH_LOGIN	0x1000
+#define CAP_NAMESPACE	0x10000
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -87,6 +89,11 @@ struct imap {
 	int			 pipeline_failed;
 	int			 stopping;	/* stop asked mid-FETCH */
 
+	/* folder names: the namespace, and whether ENABLE UTF8=ACCEPT
+	 * (RFC 6855) succeeded, so names go as UTF-8, not modified UTF-7 */
+	struct imap_ns		 ns;
+	int			 utf8_accept;
+
 	/* committed by the pipeline: to flag or delete */
 	uint32_t		*done;
 	size_t			 ndone, done_cap;
@@ -106,6 +113,7 @@ int	imap_cmd(struct imap *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* The folder name as an IMAP quoted string in modified UTF-7. */
 int	imap_folder_quote(const char *utf8, char *out, size_t outlen);
+
 int	imap_uids_add(uint32_t **, size_t *, size_t *, uint32_t);
 /* Write a UID set ("1:5,9") of sorted uids[from..to) into out. */
 size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,

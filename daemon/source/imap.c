@@ -43,6 +43,7 @@ static const struct {
 	{ "UIDPLUS", CAP_UIDPLUS },
 	{ "MOVE", CAP_MOVE },
 	{ "IDLE", CAP_IDLE },
+	{ "NAMESPACE", CAP_NAMESPACE },
 };
 
 /* Capabilities from the rest of a CAPABILITY response or code. */
@@ -135,7 +136,11 @@ untagged(struct imap *s, struct imap_scan *sc)
 			if (imap_uids_add(&s->search, &s->nsearch,
 			    &s->search_cap, n) == -1)
 				return -1;
-	} else if (imap_tok_is(&t, "BYE")) {
+	} else if (imap_tok_is(&t, "NAMESPACE"))
+		imap_ns_namespace(&s->ns, sc);	/* imap-folder.c */
+	else if (imap_tok_is(&t, "LIST"))
+		imap_ns_list(&s->ns, sc);
+	else if (imap_tok_is(&t, "BYE")) {
 		s->bye = 1;
 		resp_code(s, sc);
 	} else if (imap_tok_is(&t, "OK") || imap_tok_is(&t, "NO") ||

@@ -17,7 +17,9 @@
 set -eu
 
 PORTS="IMAP IMAPS POP3 POP3S SMTP SUBMISSION SMTPS WRONGHOST"
-USERS="user1 user2 user3"
+USERS="user1 user2 user3 user4"
+# user4 sees its folders as Courier and Debian's Cyrus show them:
+# personal namespace "INBOX." with '.' between levels.
 DOMAIN=example.test
 # user3's password exercises quoting in clients (space, quote, @).
 pass_of() {
@@ -25,6 +27,14 @@ pass_of() {
 	user1) echo 'user1-secret' ;;
 	user2) echo 'user2-secret' ;;
 	user3) echo 'p@ss w0rd"3' ;;
+	user4) echo 'user4-secret' ;;
+	esac
+}
+# userdb extra fields: user4's namespace overrides the default one.
+ns_of() {
+	case $1 in
+	user4) echo 'userdb_namespace/inbox/prefix=INBOX.' \
+	    'userdb_namespace/inbox/separator=.' ;;
 	esac
 }
 MAIL_UID=8	# Debian's `mail`: Dovecot refuses to store mail as root
@@ -153,8 +163,9 @@ write_dovecot() {
 		mkdir -p "$D/mail/$u/Maildir/cur" "$D/mail/$u/Maildir/new" \
 		    "$D/mail/$u/Maildir/tmp"
 		# user:password:uid:gid:gecos:home:shell
-		printf '%s:{PLAIN}%s:%s:%s::%s::\n' "$u" "$(pass_of "$u")" \
-		    "$MAIL_UID" "$MAIL_GID" "$D/mail/$u" >>"$D/users"
+		printf '%s:{PLAIN}%s:%s:%s::%s::%s\n' "$u" "$(pass_of "$u")" \
+		    "$MAIL_UID" "$MAIL_GID" "$D/mail/$u" "$(ns_of "$u")" \
+		    >>"$D/users"
 		# Its own passdb, so a token works only through the OAuth
 		# mechanisms and a password never does there.
 		printf '%s:{PLAIN}%s-token:::::\n' "$u" "$u" >>"$D/tokens"

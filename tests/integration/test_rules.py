@@ -245,6 +245,80 @@ account imap {
           log)
 
 
+def test_namespace_prefix():
+    """user4's server keeps folders under "INBOX." with '.' (as Courier
+    and Debian's Cyrus do): folders written with '/' in the rules and in
+    `folders` are mapped there, parents created, UTF-8 in modified
+    UTF-7, a raw server name taken as is."""
+    sender = E["MSX_USER2_ADDR"]
+    to = E["MSX_USER4_ADDR"]
+    load("user4", msg("ns1", sender, "NS-INVOICE one", to=to),
+         msg("ns2", sender, "NS-DEEP two", to=to),
+         msg("ns3", sender, "NS-UMLAUT three", to=to),
+         msg("ns4", sender, "NS-RAW four", to=to))
+    subprocess.run(["sh", os.path.join(ROOT, "tests/integration/servers.sh"),
+                    "load", D, "user4", "INBOX.Lists.announce",
+                    msg("ns5", sender, "NS-LIST five", to=to)],
+                   check=True, capture_output=True)
+    rules = os.path.join(W, "rules-ns.yaml")
+    with open(rules, "w", encoding="utf-8") as f:
+        f.write("""version: 1
+rules:
+  - name: invoice
+    when: { subject: '^NS-INVOICE' }
+    do: [ { move: 'Archive/Invoices' } ]
+  - name: deep
+    when: { subject: '^NS-DEEP' }
+    do: [ { copy: 'Projects/2026/Q1' }, keep ]
+  - name: umlaut
+    when: { subject: '^NS-UMLAUT' }
+    do: [ { move: 'Archiv/Entw\u00fcrfe' } ]
+  - name: raw
+    when: { subject: '^NS-RAW' }
+    do: [ { move: 'INBOX.Raw' } ]
+""")
+    conf = os.path.join(W, "ns.conf")
+    with open(conf, "w") as f:
+        f.write("""state = "%(w)s/state-ns.db"
+account ns {
+	type = imap
+	host = "localhost"
+	port = %(port)s
+	tls = implicit
+	tls-ca-file = "%(ca)s"
+	user = "user4"
+	password = "user4-secret"
+	folders = { "INBOX", "Lists/announce" }
+	deliver = "maildir:%(w)s/Maildir-ns"
+	rules = "%(rules)s"
+}
+""" % {"w": W, "port": E["MSX_IMAPS_PORT"], "ca": E["MSX_CA"],
+       "rules": rules})
+    os.chmod(conf, 0o600)
+    rc, log = run(conf)
+    check(rc == 0, "namespace INBOX.: the round succeeds", log)
+    boxes = doveadm("mailbox", "list", "-u", "user4")
+    for want in ("INBOX.Archive.Invoices", "INBOX.Projects.2026.Q1",
+                 "INBOX.Archiv.Entw\u00fcrfe", "INBOX.Raw"):
+        n = doveadm("search", "-u", "user4", "mailbox", want, "ALL")
+        check(len(n.strip().split("\n")) == 1 and n.strip(),
+              "namespace INBOX.: one message in %s" % want, boxes + log)
+    check("Archive/Invoices" not in boxes and "Archive.Invoices\n" not in
+          boxes.replace("INBOX.Archive.Invoices", ""),
+          "namespace INBOX.: nothing made outside the prefix", boxes)
+    inbox = doveadm("fetch", "-u", "user4", "hdr.subject", "mailbox",
+                    "INBOX", "ALL")
+    check("NS-INVOICE" not in inbox and "NS-DEEP" in inbox,
+          "namespace INBOX.: moved out of INBOX, the copy kept", inbox)
+    home = [str(parse(p)["Subject"]) for p in
+            maildir_files(os.path.join(W, "Maildir-ns"))]
+    check("NS-LIST five" in home, "namespace INBOX.: folders' "
+          "Lists/announce fetched from INBOX.Lists.announce", home + [log])
+    rc, log = run(conf)
+    check(rc == 0 and "fetched 0" in log, "namespace INBOX.: a second "
+          "round does nothing", log)
+
+
 def test_transforms():
     """Header edits and pipe filters change what is delivered; pipe
     failures are retried; discard files nothing; delete on POP3 removes
@@ -922,6 +996,7 @@ def main():
           "mailsift test shows the plan for the invoice", out)
     test_once_drains_outbox(conf, n3)
     test_imap_server_actions()
+    test_namespace_prefix()
     test_transforms()
     test_pipe_hardening()
     test_long_names()

@@ -35,6 +35,7 @@
 #include "daemon/source/imap.h"
 #include "daemon/util/stop.h"
 #include "daemon/source/imap-resp.h"
+#include "daemon/store/serverops.h"
 #include "mime/charset.h"
 
 #define MAXMSGS	16
@@ -146,6 +147,10 @@ pipeline_folder_begin(struct pipeline *pl, const char *folder, uint32_t uv)
 	return 0;
 }
 
+/* The rules' server ops a test hands the round (none if NULL). */
+static const struct server_op	*ops_script;
+static size_t			 ops_nscript;
+
 int
 pipeline_server_ops(struct pipeline *pl, const char *folder, uint32_t uv,
     struct server_op **v, size_t *n)
@@ -155,6 +160,12 @@ pipeline_server_ops(struct pipeline *pl, const char *folder, uint32_t uv,
 	(void)uv;
 	*v = NULL;
 	*n = 0;
+	if (ops_nscript == 0)
+		return 0;
+	*v = malloc(ops_nscript * sizeof(**v));
+	assert_non_null(*v);
+	memcpy(*v, ops_script, ops_nscript * sizeof(**v));
+	*n = ops_nscript;
 	return 0;
 }
 
@@ -899,6 +910,94 @@ test_stop_abandons_stalled_body(void **state)
 	pipeline_clear(&pl);
 }
 
+/* A rule's move to "Archive/Invoices" on a Courier-like server
+ * (NAMESPACE "INBOX." and '.', no [TRYCREATE]): the names sent are the
+ * server's, the parent is created when the server wants it first. */
+static char	 act_move[] = "move";
+static char	 to_invoices[] = "Archive/Invoices";
+static char	 rules_path[] = "/nonexistent/rules.yaml";
+
+static int
+run_ops(const struct step *steps, char **logged)
+{
+	static const uint32_t known[] = { 1, 0 };
+	static const struct server_op op = { 7, 1, act_move, to_invoices };
+	struct pipeline	 pl;
+	struct account	 a;
+	int		 rv;
+
+	pipeline_init(&pl);
+	pl.known = known;
+	account_init(&a, 1);
+	a.rules = rules_path;	/* read-write SELECT, as with rules */
+	ops_script = &op;
+	ops_nscript = 1;
+	rv = run_logged(&a, GREETING, steps, &pl, logged);
+	ops_script = NULL;
+	ops_nscript = 0;
+	pipeline_clear(&pl);
+	return rv;
+}
+
+static void
+test_move_namespace_prefix(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK,
+		{ "CAPABILITY", "* CAPABILITY IMAP4rev1 UIDPLUS MOVE "
+		    "NAMESPACE\r\n%T OK done\r\n" },
+		{ "SELECT \"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "NAMESPACE", "* NAMESPACE ((\"INBOX.\" \".\")) NIL NIL\r\n"
+		    "%T OK done\r\n" },
+		{ "UID MOVE 1 \"INBOX.Archive.Invoices\"",
+		    "%T NO Mailbox does not exist\r\n" },
+		{ "CREATE \"INBOX.Archive.Invoices\"",
+		    "%T NO Parent folder does not exist\r\n" },
+		{ "CREATE \"INBOX.Archive\"", "%T OK created\r\n" },
+		{ "CREATE \"INBOX.Archive.Invoices\"", "%T OK created\r\n" },
+		{ "SUBSCRIBE \"INBOX.Archive.Invoices\"", "%T OK done\r\n" },
+		{ "UID MOVE 1 \"INBOX.Archive.Invoices\"", "%T OK moved\r\n" },
+		{ NULL, NULL }
+	};
+	char	*logged;
+
+	(void)state;
+	assert_int_equal(run_ops(steps, &logged), 0);
+	assert_logged(logged, "UID 1: move Archive/Invoices");
+	free(logged);
+}
+
+/* No NAMESPACE: LIST "" "" gives the delimiter; a folder that cannot
+ * be created is an error that names the namespace and the name sent. */
+static void
+test_move_uncreatable_names_namespace(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "SELECT \"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "LIST \"\" \"\"", "* LIST (\\Noselect) \".\" \"\"\r\n"
+		    "%T OK done\r\n" },
+		{ "UID COPY 1 \"Archive.Invoices\"",
+		    "%T NO Error in IMAP command\r\n" },
+		{ "CREATE \"Archive.Invoices\"", "%T NO Permission denied\r\n" },
+		{ "CREATE \"Archive\"", "%T NO Permission denied\r\n" },
+		{ "CREATE \"Archive.Invoices\"", "%T NO Permission denied\r\n" },
+		{ NULL, NULL }
+	};
+	char	*logged;
+
+	(void)state;
+	assert_int_equal(run_ops(steps, &logged), -1);
+	assert_logged(logged, "sent as \"Archive.Invoices\"");
+	assert_logged(logged, "prefix \"\", hierarchy delimiter \".\"");
+	assert_logged(logged, "Permission denied");
+	free(logged);
+}
+
 /* No UIDVALIDITY: refusing beats guessing. */
 static void
 test_no_uidvalidity(void **state)
@@ -1007,6 +1106,8 @@ main(void)
 		cmocka_unit_test(test_literals_total_bounded),
 		cmocka_unit_test(test_stop_abandons_stalled_body),
 		cmocka_unit_test(test_no_uidvalidity),
+		cmocka_unit_test(test_move_namespace_prefix),
+		cmocka_unit_test(test_move_uncreatable_names_namespace),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_plaintext_refused),
 		cmocka_unit_test(test_scan_deep_nesting),
