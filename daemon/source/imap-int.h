@@ -57,6 +57,8 @@ struct imap {
 	unsigned		 tagn;
 	unsigned		 caps;
 	int			 bye;
+	/* LOGOUT sent: its BYE is the expected answer, not an error */
+	int			 logout;
 	/* The stream is out of step (a literal refused unread, a stray
 	 * continuation request): not one byte more is sent, no LOGOUT. */
 	int			 broken;

@@ -181,8 +181,15 @@ imap_wait(struct imap *s, const char *tag)
 	size_t		 len, tlen = strlen(tag);
 
 	for (;;) {
-		if (imap_read(s, IMAP_MAX_LINE, s->max_literal) == -1)
+		if (imap_read(s, IMAP_MAX_LINE, s->max_literal) == -1) {
+			/* a server may hang up right after LOGOUT's BYE,
+			 * before the tagged OK: the session ended as asked */
+			if (s->logout && s->bye) {
+				s->err[0] = '\0';
+				return 0;
+			}
 			return -1;
+		}
 		imap_scan_init(&sc, &s->r);
 		if (s->r.text.len >= 2 && memcmp(s->r.text.data, "* ", 2) == 0) {
 			sc.p += 2;
@@ -193,7 +200,7 @@ imap_wait(struct imap *s, const char *tag)
 			}
 			if (s->pipeline_failed || s->stopping)
 				return -1;
-			if (s->bye) {
+			if (s->bye && !s->logout) {
 				/* the server is going: waiting only hangs */
 				set_err(s, "server closed the session",
 				    s->r.text.data, s->r.text.len);
@@ -219,7 +226,7 @@ imap_wait(struct imap *s, const char *tag)
 			set_err(s, "server said", rest, len);
 			return -1;
 		}
-		if (s->bye) {
+		if (s->bye && !s->logout) {
 			set_err(s, "server closed the session",
 			    s->r.text.data, s->r.text.len);
 			return -1;
@@ -253,6 +260,10 @@ imap_vsend(struct imap *s, char *tag, size_t taglen, const char *fmt,
 	if (s->broken)
 		return -1;	/* the error that broke it is in s->err */
 	snprintf(tag, taglen, "a%u", ++s->tagn);
+	/* RFC 3501 6.1.3: the server answers LOGOUT with BYE, then OK;
+	 * only a BYE we did not ask for means trouble */
+	if (strcmp(fmt, "LOGOUT") == 0)
+		s->logout = 1;
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0 || (size_t)n >= sizeof(line)) {
 		snprintf(s->err, sizeof(s->err), "command too long");

@@ -233,6 +233,8 @@ send_reply(FILE *out, const char *reply, const char *tag)
 /* Set before a server starts: after its steps the client must hang up
  * without a word more (no LOGOUT); anything it sends is exit 4. */
 static int	 expect_eof;
+/* Set before a server starts: it hangs up right after its last step. */
+static int	 hangup_after;
 
 /* The child: greet, then play the steps; exit 1 on a surprise. */
 static void
@@ -262,6 +264,8 @@ serve(int lfd, const char *greeting, const struct step *steps)
 		    line);
 		send_reply(out, steps->reply, tag);
 	}
+	if (hangup_after)
+		_exit(0);
 	/* drain what the client still sends, then go */
 	while (read_line(in, line, sizeof(line)) == 0) {
 		if (expect_eof) {
@@ -723,6 +727,46 @@ test_bye_mid_fetch(void **state)
 	pipeline_clear(&pl);
 }
 
+/* LOGOUT's BYE is the answer asked for, not an error: a round whose
+ * folder failed logs that failure, never "server closed the session". */
+static void
+test_logout_bye_not_error(void **state)
+{
+	static const struct step steps[2][5] = { {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "%T NO [NONEXISTENT] no such mailbox\r\n" },
+		{ "LOGOUT", "* BYE LOGOUT received\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	}, {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "%T NO [NONEXISTENT] no such mailbox\r\n" },
+		{ "LOGOUT", "* BYE LOGOUT received\r\n" },
+		{ NULL, NULL }
+	} };
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+	int		 i;
+
+	(void)state;
+	/* with the tagged OK, and from a server that hangs up after BYE */
+	for (i = 0; i < 2; i++) {
+		pipeline_init(&pl);
+		account_init(&a, 1);
+		hangup_after = i;
+		assert_int_equal(run_logged(&a, GREETING, steps[i], &pl,
+		    &logged), -1);
+		hangup_after = 0;
+		assert_logged(logged, "no such mailbox");
+		if (strstr(logged, "BYE") != NULL ||
+		    strstr(logged, "closed the session") != NULL)
+			fail_msg("LOGOUT's BYE logged as an error:\n%s",
+			    logged);
+		free(logged);
+		pipeline_clear(&pl);
+	}
+}
+
 /* UID FETCH 3 answered with UID 7: 7 was never asked for, so nothing
  * of it is delivered or recorded (the real 7 would never be fetched,
  * and with keep = no it would be deleted unread); 3 never came, so it
@@ -1002,6 +1046,7 @@ main(void)
 		cmocka_unit_test(test_starttls_refusals),
 		cmocka_unit_test(test_alert_logged_clean),
 		cmocka_unit_test(test_bye_mid_fetch),
+		cmocka_unit_test(test_logout_bye_not_error),
 		cmocka_unit_test(test_fetch_unrequested_uid_ignored),
 		cmocka_unit_test(test_fetch_size_mismatch_refused),
 		cmocka_unit_test(test_literals_total_bounded),
