@@ -213,7 +213,7 @@ folder_select(struct imap *s, const char *folder, int readonly)
 {
 	char	 q[1024];
 
-	if (imap_folder_quote(folder, q, sizeof(q)) == -1) {
+	if (imap_folder_quote(s, folder, q, sizeof(q)) == -1) {
 		snprintf(s->err, sizeof(s->err), "folder name not valid UTF-8 "
 		    "or too long");
 		return -1;
@@ -332,7 +332,7 @@ op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
 {
 	char	 q[1024];
 
-	if (imap_folder_quote(to, q, sizeof(q)) == -1) {
+	if (imap_folder_quote(s, to, q, sizeof(q)) == -1) {
 		snprintf(s->err, sizeof(s->err), "folder name %s not valid "
 		    "UTF-8 or too long", to);
 		return -1;

@@ -767,6 +767,61 @@ test_logout_bye_not_error(void **state)
 	}
 }
 
+#define UTF8_MSG	"Subject: Gr\xc3\xbc\xc3\x9f" "e\r\n\r\nx\r\n"
+#define CAPA_UTF8 { "CAPABILITY", "* CAPABILITY IMAP4rev1 UIDPLUS ENABLE " \
+    "UTF8=ACCEPT\r\n%T OK done\r\n" }
+
+/* The server offers UTF8=ACCEPT (RFC 6855): the client ENABLEs it, then
+ * names folders in UTF-8 (not modified UTF-7), and the message with
+ * UTF-8 headers is delivered as stored.  Refused (NO), the session goes
+ * on with modified UTF-7. */
+static void
+test_enable_utf8_accept(void **state)
+{
+	static const struct step steps[2][8] = { {
+		LOGIN_OK, CAPA_UTF8,
+		{ "ENABLE UTF8=ACCEPT", "* ENABLED UTF8=ACCEPT\r\n"
+		    "%T OK enabled\r\n" },
+		{ " \"Entw\xc3\xbcrfe\"", "* 1 EXISTS\r\n"
+		    "* OK [UIDVALIDITY 1] x\r\n%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 23)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{23}\r\n" UTF8_MSG ")\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	}, {
+		LOGIN_OK, CAPA_UTF8,
+		{ "ENABLE UTF8=ACCEPT", "%T NO not now\r\n" },
+		{ " \"Entw&APw-rfe\"", "* 0 EXISTS\r\n"
+		    "* OK [UIDVALIDITY 1] x\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	} };
+	static char	 drafts[] = "Entw\xc3\xbcrfe";
+	static char	*drafts_v[] = { drafts };
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+	int		 i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		pipeline_init(&pl);
+		account_init(&a, 1);
+		a.folders = drafts_v;
+		assert_int_equal(run_logged(&a, GREETING, steps[i], &pl,
+		    &logged), 0);
+		if (i == 0) {
+			assert_int_equal(pl.n, 1);
+			assert_int_equal(pl.len[0], 23);
+			assert_memory_equal(pl.data[0], UTF8_MSG, 23);
+		} else
+			assert_int_equal(pl.n, 0);
+		free(logged);
+		pipeline_clear(&pl);
+	}
+}
+
 /* UID FETCH 3 answered with UID 7: 7 was never asked for, so nothing
  * of it is delivered or recorded (the real 7 would never be fetched,
  * and with keep = no it would be deleted unread); 3 never came, so it
@@ -1047,6 +1102,7 @@ main(void)
 		cmocka_unit_test(test_alert_logged_clean),
 		cmocka_unit_test(test_bye_mid_fetch),
 		cmocka_unit_test(test_logout_bye_not_error),
+		cmocka_unit_test(test_enable_utf8_accept),
 		cmocka_unit_test(test_fetch_unrequested_uid_ignored),
 		cmocka_unit_test(test_fetch_size_mismatch_refused),
 		cmocka_unit_test(test_literals_total_bounded),
