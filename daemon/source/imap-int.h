@@ -64,6 +64,7 @@ struct imap {
 	/* ENABLED UTF8=ACCEPT (RFC 6855): messages come as stored, and
 	 * folder names are UTF-8, not modified UTF-7 */
 	int			 utf8_accept;
+	int			 substituted;	/* a notice was refused */
 	/* The stream is out of step (a literal refused unread, a stray
 	 * continuation request): not one byte more is sent, no LOGOUT. */
 	int			 broken;

@@ -822,6 +822,59 @@ test_enable_utf8_accept(void **state)
 	}
 }
 
+/* An emulation of Courier-IMAP's documented behaviour for a client
+ * that did not ENABLE UTF8=ACCEPT (not offered here): a message with
+ * UTF-8 headers comes back as Courier's notice, the original wrapped as
+ * message/global.  It is refused: not delivered, not recorded, and the
+ * round fails naming the server and what to do. */
+#define COURIER_NOTICE \
+    "Subject: Cannot display Unicode content\r\n" \
+    "Mime-Version: 1.0\r\n" \
+    "Content-Type: multipart/mixed; boundary=\"=_c\"\r\n" \
+    "\r\n" \
+    "--=_c\r\n" \
+    "Content-Type: text/plain\r\n" \
+    "\r\n" \
+    "Unicode content.\r\n" \
+    "--=_c\r\n" \
+    "Content-Type: message/global\r\n" \
+    "\r\n" \
+    "Subject: Gr\xc3\xbc\xc3\x9f" "e\r\n" \
+    "\r\n" \
+    "x\r\n" \
+    "--=_c--\r\n"
+static void
+test_courier_notice_refused(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 233)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{233}\r\n" COURIER_NOTICE ")\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	account_init(&a, 1);
+	assert_int_equal(run_logged(&a, GREETING, steps, &pl, &logged), -1);
+	assert_int_equal(pl.n, 0);
+	assert_int_equal(pl.ncommitted, 0);
+	assert_logged(logged, "UID 1");
+	assert_logged(logged, "Courier notice");
+	assert_logged(logged, "not delivered, left on the server");
+	assert_logged(logged, "UTF8=ACCEPT");
+	free(logged);
+	pipeline_clear(&pl);
+}
+
 /* UID FETCH 3 answered with UID 7: 7 was never asked for, so nothing
  * of it is delivered or recorded (the real 7 would never be fetched,
  * and with keep = no it would be deleted unread); 3 never came, so it
@@ -1103,6 +1156,7 @@ main(void)
 		cmocka_unit_test(test_bye_mid_fetch),
 		cmocka_unit_test(test_logout_bye_not_error),
 		cmocka_unit_test(test_enable_utf8_accept),
+		cmocka_unit_test(test_courier_notice_refused),
 		cmocka_unit_test(test_fetch_unrequested_uid_ignored),
 		cmocka_unit_test(test_fetch_size_mismatch_refused),
 		cmocka_unit_test(test_literals_total_bounded),
