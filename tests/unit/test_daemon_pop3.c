@@ -41,6 +41,7 @@
 #include "daemon/util/stop.h"
 #include "daemon/util/log.h"
 #include "daemon/source/pop3.h"
+#include "daemon/source/substitute.h"
 #include "daemon/net/sasl.h"
 
 #define PASSWORD	"s3cret-Pa55word"
@@ -821,6 +822,29 @@ test_courier_notice_refused(void **state)
 	free(logged);
 	free(s.log);
 	pipeline_clear(&pl);
+}
+
+/* Only Courier's notice as a whole is recognised: its subject alone or
+ * a message/global part alone is real mail. */
+static void
+test_substitute_recognised(void **state)
+{
+	static const char notice[] = "Subject: Cannot display Unicode "
+	    "content\r\n\r\n--b\r\nContent-Type: message/global\r\n\r\nx";
+	static const char subject_only[] = "Subject: Cannot display Unicode "
+	    "content\r\n\r\nhello\r\n";
+	static const char global_only[] = "Subject: fwd\r\n\r\n--b\r\n"
+	    "Content-Type: message/global\r\n\r\nx";
+	static const char other_subject[] = "Subject: Re: Cannot display "
+	    "Unicode content\r\n\r\nContent-Type: message/global\r\n";
+
+	(void)state;
+	assert_string_equal(source_substitute(notice, strlen(notice)),
+	    "Courier");
+	assert_null(source_substitute(subject_only, strlen(subject_only)));
+	assert_null(source_substitute(global_only, strlen(global_only)));
+	assert_null(source_substitute(other_subject, strlen(other_subject)));
+	assert_null(source_substitute("", 0));
 }
 
 static void
@@ -1621,6 +1645,7 @@ main(void)
 		cmocka_unit_test(test_keep_means_no_dele),
 		cmocka_unit_test(test_utf8_sent_when_offered),
 		cmocka_unit_test(test_courier_notice_refused),
+		cmocka_unit_test(test_substitute_recognised),
 		cmocka_unit_test(test_empty_message),
 		cmocka_unit_test(test_pipelined_many),
 		cmocka_unit_test(test_oversized_skipped_never_deleted),
