@@ -45,6 +45,9 @@ struct tls {
 	unsigned char	 leaf[TLS_MD_LEN];
 	int		 have_leaf;
 	char		 where[320];
+	/* tls-ca-file as configured ("" for the system store): a
+	 * certificate from another CA is explained by what is set. */
+	char		 ca_file[512];
 };
 
 static pthread_once_t	 sock_method_once = PTHREAD_ONCE_INIT;
@@ -345,6 +348,8 @@ tls_new(int fd, const char *host, const char *where,
 	t->fd = fd;
 	t->host_is_ip = host_is_ip(host);
 	snprintf(t->where, sizeof(t->where), "%s", where);
+	if (opts->ca_file != NULL)
+		snprintf(t->ca_file, sizeof(t->ca_file), "%s", opts->ca_file);
 	ERR_clear_error();
 	if (pthread_once(&sock_method_once, sock_method_init) != 0 ||
 	    sock_method == NULL) {
@@ -392,6 +397,21 @@ fail:
 	return NULL;
 }
 
+/* The certificate does not lead to a trusted root. */
+static int
+verify_no_chain(long result)
+{
+	switch (result) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		return 1;
+	}
+	return 0;
+}
+
 static void
 tls_explain_verify(struct tls *t, long result, char *err, size_t errlen)
 {
@@ -411,6 +431,21 @@ tls_explain_verify(struct tls *t, long result, char *err, size_t errlen)
 		    t->host_is_ip ? "address" : "name", fp);
 		return;
 	}
+	/* Advice to set tls-ca-file is no help when it is set: the file
+	 * is the wrong one, so name it. */
+	if (t->ca_file[0] != '\0' && verify_no_chain(result)) {
+		snprintf(err, errlen, "TLS certificate verification failed for "
+		    "%s: %s: the certificate does not chain to tls-ca-file %s "
+		    "(give the CA that signed it, or set tls-fingerprint %s, "
+		    "or tls-verify no)",
+		    t->where, X509_verify_cert_error_string(result),
+		    t->ca_file, fp);
+		return;
+	}
+	if (t->ca_file[0] != '\0')
+		hint = "set";
+	else if (verify_no_chain(result))
+		hint = "set tls-ca-file to the CA that signed it, or";
 	if (result == X509_V_ERR_CERT_HAS_EXPIRED ||
 	    result == X509_V_ERR_CERT_NOT_YET_VALID)
 		hint = "check this machine's clock, or set";

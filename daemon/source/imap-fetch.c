@@ -19,6 +19,7 @@
 #include "daemon/net/conn.h"
 #include "daemon/source/imap.h"
 #include "daemon/source/imap-int.h"
+#include "daemon/source/substitute.h"
 #include "daemon/source/source.h"
 #include "daemon/util/log.h"
 #include "daemon/util/stop.h"
@@ -116,8 +117,29 @@ size_announced(const struct imap *s, uint32_t uid, uint64_t *size)
  * length is not the RFC822.SIZE announced is truncated or mangled:
  * recording it would lose the real message the same way.
  */
+/* Outside UTF8=ACCEPT a server may serve its own notice instead of a
+ * message with UTF-8 headers (RFC 6855 section 5): refused like a body
+ * of the wrong size, and the round fails. */
 static int
-body_wanted(struct imap *s, uint32_t uid, size_t len)
+body_substituted(struct imap *s, uint32_t uid, const char *data, size_t len)
+{
+	const char	*server;
+
+	if (s->utf8_accept || (server = source_substitute(data, len)) == NULL)
+		return 0;
+	log_error("%s: folder %s UID %u: the server sent a %s notice "
+	    "\"Cannot display Unicode content\" instead of the message (it "
+	    "has UTF-8 headers and the server %s): not delivered, left on "
+	    "the server; enable UTF8=ACCEPT in the server's IMAP "
+	    "configuration", s->acct->name, s->folder, uid, server,
+	    (s->caps & CAP_UTF8_ACCEPT) ? "refused ENABLE UTF8=ACCEPT" :
+	    "does not offer UTF8=ACCEPT (RFC 6855)");
+	s->substituted = 1;
+	return 1;
+}
+
+static int
+body_wanted(struct imap *s, uint32_t uid, const char *data, size_t len)
 {
 	uint64_t	 size;
 	long		 i;
@@ -140,7 +162,7 @@ body_wanted(struct imap *s, uint32_t uid, size_t len)
 		    (unsigned long long)size);
 		return 0;
 	}
-	return 1;
+	return !body_substituted(s, uid, data, len);
 }
 
 /* Parse "(UID n RFC822.SIZE n BODY[] {N}...)" and act on it. */
@@ -196,7 +218,7 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	if (s->collect != COLLECT_BODIES || body == -1 || s->pipeline_failed)
 		return 0;
 	data = imap_resp_literal(&s->r, (size_t)body, &len);
-	if (data == NULL || !body_wanted(s, uid, len))
+	if (data == NULL || !body_wanted(s, uid, data, len))
 		return 0;
 	memset(&k, 0, sizeof(k));
 	k.folder = s->folder;
@@ -207,15 +229,6 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	else if (stop_requested())
 		s->stopping = 1;	/* this one is in hand; no more */
 	return 0;
-}
-
-/* A server name as a quoted string: UTF-8 once UTF8=ACCEPT is on. */
-static int
-folder_wire(struct imap *s, const char *server, char *out, size_t outlen)
-{
-	if (s->utf8_accept)
-		return imap_folder_quote_utf8(server, out, outlen);
-	return imap_folder_quote(server, out, outlen);
 }
 
 /* Ask the server's namespace once, when a folder other than INBOX is
@@ -249,7 +262,7 @@ folder_name(struct imap *s, const char *name, char *server,
 	if (imap_folder_map(&s->ns, name, server, serverlen, s->err,
 	    sizeof(s->err)) == -1)
 		return -1;
-	if (folder_wire(s, server, wire, wirelen) == -1) {
+	if (imap_folder_quote(s, server, wire, wirelen) == -1) {
 		snprintf(s->err, sizeof(s->err), "folder name too long");
 		return -1;
 	}
@@ -393,7 +406,7 @@ folder_create(struct imap *s, const char *server, const char *q)
 		memcpy(part, server, i);
 		part[i] = '\0';
 		/* one that exists already answers NO: that is fine */
-		if (folder_wire(s, part, pq, sizeof(pq)) == 0 &&
+		if (imap_folder_quote(s, part, pq, sizeof(pq)) == 0 &&
 		    imap_cmd(s, "CREATE %s", pq) == -1 &&
 		    (s->bye || s->broken))
 			return -1;
@@ -707,7 +720,7 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 	}
 	if (!s.stopping && !s.broken)
 		(void)imap_cmd(&s, "LOGOUT");
-	rv = failed ? -1 : 0;
+	rv = failed || s.substituted ? -1 : 0;
 out:
 	if (rv == -1 && s.err[0] != '\0')
 		log_error("%s: %s:%s: %s", acct->name, acct->ep.host,

@@ -167,27 +167,6 @@ imap_folder_missing(const char *err)
 	    has_words(err, "unknown mailbox");
 }
 
-int
-imap_folder_quote_utf8(const char *server, char *out, size_t outlen)
-{
-	size_t	 o = 0;
-
-	/* RFC 6855: after ENABLE UTF8=ACCEPT a quoted string is UTF-8 */
-	if (outlen < 3)
-		return -1;
-	out[o++] = '"';
-	for (; *server != '\0'; server++) {
-		if (o + 4 > outlen)
-			return -1;
-		if (*server == '"' || *server == '\\')
-			out[o++] = '\\';
-		out[o++] = *server;
-	}
-	out[o++] = '"';
-	out[o] = '\0';
-	return 0;
-}
-
 /* A quoted-string token's value, unescaped, printable ASCII only (a
  * prefix in modified UTF-7 or with odd bytes is not used): 0 or -1. */
 static int

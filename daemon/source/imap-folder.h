@@ -30,9 +30,6 @@ struct imap_ns {
  * UTF-8), or -1 with the reason in err.  Pure: unit-tested. */
 int	imap_folder_map(const struct imap_ns *, const char *name, char *out,
 	    size_t outlen, char *err, size_t errlen);
-/* A server name as an IMAP quoted string in UTF-8, for a session with
- * UTF8=ACCEPT enabled (else imap_folder_quote: modified UTF-7). */
-int	imap_folder_quote_utf8(const char *server, char *out, size_t outlen);
 /* The error of a COPY, MOVE or SELECT says the folder is missing. */
 int	imap_folder_missing(const char *err);
 /* The untagged NAMESPACE and LIST responses (after their keyword). */

@@ -34,6 +34,8 @@
 #define CAP_IDLE	0x0400
 #define CAP_IMAP4REV2	0x0800
 #define CAP_AUTH_LOGIN	0x1000
+#define CAP_ENABLE	0x2000
+#define CAP_UTF8_ACCEPT	0x4000
 #define CAP_NAMESPACE	0x10000
 
 /* What untagged FETCH responses are collected for. */
@@ -59,6 +61,12 @@ struct imap {
 	unsigned		 tagn;
 	unsigned		 caps;
 	int			 bye;
+	/* LOGOUT sent: its BYE is the expected answer, not an error */
+	int			 logout;
+	/* ENABLED UTF8=ACCEPT (RFC 6855): messages come as stored, and
+	 * folder names are UTF-8, not modified UTF-7 */
+	int			 utf8_accept;
+	int			 substituted;	/* a notice was refused */
 	/* The stream is out of step (a literal refused unread, a stray
 	 * continuation request): not one byte more is sent, no LOGOUT. */
 	int			 broken;
@@ -89,10 +97,8 @@ struct imap {
 	int			 pipeline_failed;
 	int			 stopping;	/* stop asked mid-FETCH */
 
-	/* folder names: the namespace, and whether ENABLE UTF8=ACCEPT
-	 * (RFC 6855) succeeded, so names go as UTF-8, not modified UTF-7 */
+	/* folder names: the server's namespace (NAMESPACE or LIST) */
 	struct imap_ns		 ns;
-	int			 utf8_accept;
 
 	/* committed by the pipeline: to flag or delete */
 	uint32_t		*done;
@@ -111,9 +117,10 @@ int	imap_wait_done(struct imap *, const char *tag);
 /* imap_send + imap_wait_done. */
 int	imap_cmd(struct imap *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-/* The folder name as an IMAP quoted string in modified UTF-7. */
-int	imap_folder_quote(const char *utf8, char *out, size_t outlen);
-
+/* The folder name as an IMAP quoted string: in UTF-8 once UTF8=ACCEPT
+ * is enabled (RFC 6855 section 3), in modified UTF-7 before. */
+int	imap_folder_quote(const struct imap *, const char *utf8, char *out,
+	    size_t outlen);
 int	imap_uids_add(uint32_t **, size_t *, size_t *, uint32_t);
 /* Write a UID set ("1:5,9") of sorted uids[from..to) into out. */
 size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,

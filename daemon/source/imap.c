@@ -43,6 +43,8 @@ static const struct {
 	{ "UIDPLUS", CAP_UIDPLUS },
 	{ "MOVE", CAP_MOVE },
 	{ "IDLE", CAP_IDLE },
+	{ "ENABLE", CAP_ENABLE },
+	{ "UTF8=ACCEPT", CAP_UTF8_ACCEPT },
 	{ "NAMESPACE", CAP_NAMESPACE },
 };
 
@@ -131,7 +133,11 @@ untagged(struct imap *s, struct imap_scan *sc)
 		return untagged_number(s, sc, n);
 	if (imap_tok_is(&t, "CAPABILITY"))
 		caps_parse(s, sc);
-	else if (imap_tok_is(&t, "SEARCH")) {
+	else if (imap_tok_is(&t, "ENABLED")) {
+		while (imap_scan_next(sc, &t) == 0 && t.type == IMAP_TOK_ATOM)
+			if (imap_tok_is(&t, "UTF8=ACCEPT"))
+				s->utf8_accept = 1;
+	} else if (imap_tok_is(&t, "SEARCH")) {
 		while (imap_scan_next(sc, &t) == 0 && imap_tok_u32(&t, &n) == 0)
 			if (imap_uids_add(&s->search, &s->nsearch,
 			    &s->search_cap, n) == -1)
@@ -186,8 +192,15 @@ imap_wait(struct imap *s, const char *tag)
 	size_t		 len, tlen = strlen(tag);
 
 	for (;;) {
-		if (imap_read(s, IMAP_MAX_LINE, s->max_literal) == -1)
+		if (imap_read(s, IMAP_MAX_LINE, s->max_literal) == -1) {
+			/* a server may hang up right after LOGOUT's BYE,
+			 * before the tagged OK: the session ended as asked */
+			if (s->logout && s->bye) {
+				s->err[0] = '\0';
+				return 0;
+			}
 			return -1;
+		}
 		imap_scan_init(&sc, &s->r);
 		if (s->r.text.len >= 2 && memcmp(s->r.text.data, "* ", 2) == 0) {
 			sc.p += 2;
@@ -198,7 +211,7 @@ imap_wait(struct imap *s, const char *tag)
 			}
 			if (s->pipeline_failed || s->stopping)
 				return -1;
-			if (s->bye) {
+			if (s->bye && !s->logout) {
 				/* the server is going: waiting only hangs */
 				set_err(s, "server closed the session",
 				    s->r.text.data, s->r.text.len);
@@ -224,7 +237,7 @@ imap_wait(struct imap *s, const char *tag)
 			set_err(s, "server said", rest, len);
 			return -1;
 		}
-		if (s->bye) {
+		if (s->bye && !s->logout) {
 			set_err(s, "server closed the session",
 			    s->r.text.data, s->r.text.len);
 			return -1;
@@ -258,6 +271,10 @@ imap_vsend(struct imap *s, char *tag, size_t taglen, const char *fmt,
 	if (s->broken)
 		return -1;	/* the error that broke it is in s->err */
 	snprintf(tag, taglen, "a%u", ++s->tagn);
+	/* RFC 3501 6.1.3: the server answers LOGOUT with BYE, then OK;
+	 * only a BYE we did not ask for means trouble */
+	if (strcmp(fmt, "LOGOUT") == 0)
+		s->logout = 1;
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0 || (size_t)n >= sizeof(line)) {
 		snprintf(s->err, sizeof(s->err), "command too long");
@@ -405,9 +422,33 @@ mutf7_end(struct qbuf *q, uint32_t *bits, int *nbits)
 	*nbits = 0;
 }
 
+/* A UTF-8 folder name as a quoted string as it is (RFC 6855 3). */
+static int
+folder_quote_utf8(const char *utf8, char *out, size_t outlen)
+{
+	struct qbuf	 q = { out, 0, outlen, 0 };
+	const char	*p;
+
+	if (!mime_utf8_valid(utf8, strlen(utf8)))
+		return -1;
+	qbuf_put(&q, '"');
+	for (p = utf8; *p != '\0'; p++) {
+		if (*p == '\r' || *p == '\n')
+			return -1;
+		if (*p == '"' || *p == '\\')
+			qbuf_put(&q, '\\');
+		qbuf_put(&q, *p);
+	}
+	qbuf_put(&q, '"');
+	if (q.overflow)
+		return -1;
+	out[q.len] = '\0';
+	return 0;
+}
+
 /* Modified UTF-7 of a UTF-8 folder name, as an IMAP quoted string. */
-int
-imap_folder_quote(const char *utf8, char *out, size_t outlen)
+static int
+folder_quote_mutf7(const char *utf8, char *out, size_t outlen)
 {
 	const unsigned char	*p = (const unsigned char *)utf8;
 	struct qbuf		 q = { out, 0, outlen, 0 };
@@ -449,6 +490,15 @@ imap_folder_quote(const char *utf8, char *out, size_t outlen)
 		return -1;
 	out[q.len] = '\0';
 	return 0;
+}
+
+int
+imap_folder_quote(const struct imap *s, const char *utf8, char *out,
+    size_t outlen)
+{
+	if (s->utf8_accept)
+		return folder_quote_utf8(utf8, out, outlen);
+	return folder_quote_mutf7(utf8, out, outlen);
 }
 
 static int
@@ -702,6 +752,29 @@ imap_session_init(struct imap *s, const struct account *acct,
 	imap_resp_init(&s->r);
 }
 
+/*
+ * RFC 6855: with UTF8=ACCEPT enabled the server sends messages with
+ * UTF-8 headers as stored; without it, it may downgrade them or serve
+ * a notice instead (Courier does).  A refusal is no failure: the
+ * session goes on in the old mode.
+ */
+static int
+imap_enable_utf8(struct imap *s)
+{
+	if ((s->caps & (CAP_ENABLE | CAP_UTF8_ACCEPT)) !=
+	    (CAP_ENABLE | CAP_UTF8_ACCEPT))
+		return 0;
+	if (imap_cmd(s, "ENABLE UTF8=ACCEPT") == -1) {
+		if (s->broken || s->bye)
+			return -1;
+		log_debug("%s: ENABLE UTF8=ACCEPT refused: %s", s->acct->name,
+		    s->err);
+		s->err[0] = '\0';
+		s->utf8_accept = 0;
+	}
+	return 0;
+}
+
 int
 imap_session_start(struct imap *s)
 {
@@ -709,7 +782,9 @@ imap_session_start(struct imap *s)
 
 	if (imap_open(s, &preauth) == -1)
 		return -1;
-	return preauth ? 0 : imap_auth(s);
+	if (!preauth && imap_auth(s) == -1)
+		return -1;
+	return imap_enable_utf8(s);
 }
 
 void

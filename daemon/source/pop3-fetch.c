@@ -25,6 +25,7 @@
 #include "daemon/source/pop3-int.h"
 #include "daemon/source/pop3.h"
 #include "daemon/source/source.h"
+#include "daemon/source/substitute.h"
 #include "daemon/net/sasl.h"
 
 static int
@@ -428,8 +429,24 @@ pop3_retr_one(struct pop3 *p, struct pop3_msg *m)
 {
 	struct fetch_key	 key;
 
+	const char		*server;
+
 	if (pop3_retr_read(p, m) == -1)
 		return -1;
+	/* Not the stored message: not delivered, not recorded, so it stays
+	 * on the server and is fetched again once the server serves it. */
+	if (!p->utf8 && (server = source_substitute(p->buf, p->len)) != NULL) {
+		log_error("account %s: pop3 %s:%s: message %u (UIDL %s): the "
+		    "server sent a %s notice \"Cannot display Unicode "
+		    "content\" instead of the message (it has UTF-8 headers "
+		    "and the server %s); not delivered, left on the server; "
+		    "fetch it over IMAP or enable UTF8 in the server's POP3 "
+		    "configuration", p->acct->name, p->ep->host, p->ep->port,
+		    m->seq, m->uidl, server, p->capa_utf8 ? "refused the UTF8 "
+		    "command" : "does not offer UTF8 (RFC 6856)");
+		p->substituted++;
+		return 0;
+	}
 	pop3_key(m, &key);
 	p->added = 1;
 	if (pipeline_add(p->pl, &key, p->buf, p->len) == -1) {
@@ -664,6 +681,10 @@ pop3_fetch(const struct account *acct, struct pipeline *pl)
 	 * nothing of it was recorded, the rest waits for the next run */
 	else if (r == -1 && !p.pipeline_failed && stop_requested())
 		r = 0;
+	/* a refused notice is an error of the round, like any message
+	 * that could not be fetched */
+	if (r == 0 && p.substituted > 0)
+		r = -1;
 	pipeline_set_committed(pl, NULL, NULL);
 	if (p.conn != NULL)
 		conn_close(p.conn);

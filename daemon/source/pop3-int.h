@@ -72,6 +72,8 @@ struct pop3 {
 	int			 capa_stls;
 	int			 capa_pipelining;
 	int			 capa_sasl;
+	int			 capa_utf8;	/* RFC 6856 */
+	int			 utf8;		/* UTF8 answered +OK */
 	int			 sasl_plain;
 	char			 sasl_list[128];	/* for messages */
 
@@ -88,6 +90,7 @@ struct pop3 {
 	int			 added;		/* handed to the pipeline */
 	int			 hung_up;	/* stopped with RETRs in flight */
 	int			 pipeline_failed;
+	int			 substituted;	/* notices refused */
 };
 
 void	pop3_reply_error(struct pop3 *p, const char *what, const char *line,

@@ -277,6 +277,7 @@ pop3_capa_reset(struct pop3 *p)
 	p->capa_stls = 0;
 	p->capa_pipelining = 0;
 	p->capa_sasl = 0;
+	p->capa_utf8 = 0;
 	p->sasl_plain = 0;
 	p->sasl_list[0] = '\0';
 }
@@ -348,6 +349,8 @@ pop3_capa(struct pop3 *p)
 			p->capa_pipelining = 1;
 		else if (capa_is(line, len, "SASL"))
 			pop3_capa_sasl(p, line, len);
+		else if (capa_is(line, len, "UTF8"))
+			p->capa_utf8 = 1;
 	}
 	return r;
 }
@@ -634,7 +637,38 @@ pop3_login(struct pop3 *p)
 	return r;
 }
 
-/* Connect, greet, CAPA, STLS if asked, and log in. */
+/*
+ * RFC 6856: in UTF-8 mode the server serves messages as stored; without
+ * it, it may serve a downgraded copy or a notice of its own (Courier
+ * does).  The command belongs to the AUTHORIZATION state; a server that
+ * refuses it there is asked once more after login.  -ERR is no failure:
+ * the session goes on, and source_substitute() catches known notices.
+ */
+static int
+pop3_utf8(struct pop3 *p, int again)
+{
+	const char	*line;
+	size_t		 len;
+	int		 r;
+
+	if (!p->capa_utf8 || p->utf8)
+		return 0;
+	if (pop3_send(p, "UTF8") == -1 ||
+	    (r = pop3_reply(p, "UTF8", &line, &len)) == -1)
+		return -1;
+	if (r == REPLY_OK)
+		p->utf8 = 1;
+	else if (r != REPLY_ERR) {
+		pop3_reply_error(p, "UTF8", line, len, "");
+		return -1;
+	} else
+		log_debug("account %s: pop3 %s: UTF8 refused%s",
+		    p->acct->name, p->ep->host, again ? " after login too" :
+		    " before login");
+	return 0;
+}
+
+/* Connect, greet, CAPA, STLS if asked, UTF8 if offered, and log in. */
 int
 pop3_open(struct pop3 *p)
 {
@@ -643,6 +677,8 @@ pop3_open(struct pop3 *p)
 		return -1;
 	if (p->ep->tls == TLS_STARTTLS && pop3_stls(p) == -1)
 		return -1;
-	return pop3_login(p);
+	if (pop3_utf8(p, 0) == -1 || pop3_login(p) == -1)
+		return -1;
+	return pop3_utf8(p, 1);
 }
 

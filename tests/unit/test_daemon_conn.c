@@ -535,6 +535,13 @@ assert_contains(const char *haystack, const char *needle)
 		fail_msg("\"%s\" not in \"%s\"", needle, haystack);
 }
 
+static void
+assert_not_contains(const char *haystack, const char *needle)
+{
+	if (strstr(haystack, needle) != NULL)
+		fail_msg("\"%s\" in \"%s\"", needle, haystack);
+}
+
 /* Scripts */
 
 static int
@@ -1296,7 +1303,7 @@ test_tls_wrong_ca(void **state)
 {
 	static const struct script	 s = { script_echo, 1, NULL, 0 };
 	struct tls_opts			 o = { 1, pki.other_path, NULL };
-	char				*msg, want[128];
+	char				*msg, want[512];
 
 	(void)state;
 	assert_int_equal(server_start(AF_INET, &s), 0);
@@ -1306,10 +1313,35 @@ test_tls_wrong_ca(void **state)
 	    srv.port);
 	assert_contains(msg, want);
 	assert_contains(msg, "unable to get local issuer certificate");
-	assert_contains(msg, "set tls-ca-file");
+	/* tls-ca-file is set, to the wrong file: the advice names it
+	 * rather than telling the user to set it */
+	snprintf(want, sizeof(want), "does not chain to tls-ca-file %s",
+	    pki.other_path);
+	assert_contains(msg, want);
+	assert_not_contains(msg, "set tls-ca-file");
 	snprintf(want, sizeof(want), "tls-fingerprint %s", pki.srv_fp);
 	assert_contains(msg, want);
 	assert_contains(msg, "tls-verify no");
+	free(msg);
+}
+
+/* No tls-ca-file and a CA the system store does not hold: the advice
+ * is to set tls-ca-file (or pin). */
+static void
+test_tls_unknown_ca_no_file(void **state)
+{
+	static const struct script	 s = { script_echo, 1, NULL, 0 };
+	struct tls_opts			 o = { 1, NULL, NULL };
+	char				*msg, want[128];
+
+	(void)state;
+	assert_int_equal(server_start(AF_INET, &s), 0);
+	msg = tls_refused("localhost", &o);
+	assert_contains(msg, "verification failed for localhost:");
+	assert_contains(msg, "set tls-ca-file to the CA that signed it");
+	assert_not_contains(msg, "does not chain to tls-ca-file");
+	snprintf(want, sizeof(want), "tls-fingerprint %s", pki.srv_fp);
+	assert_contains(msg, want);
 	free(msg);
 }
 
@@ -1610,6 +1642,8 @@ main(void)
 		cmocka_unit_test_teardown(test_wait_readable_tls,
 		    server_teardown),
 		cmocka_unit_test_teardown(test_tls_wrong_ca, server_teardown),
+		cmocka_unit_test_teardown(test_tls_unknown_ca_no_file,
+		    server_teardown),
 		cmocka_unit_test_teardown(test_tls_hostname_mismatch,
 		    server_teardown),
 		cmocka_unit_test_teardown(test_tls_pin_match, server_teardown),

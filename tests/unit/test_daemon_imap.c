@@ -244,6 +244,8 @@ send_reply(FILE *out, const char *reply, const char *tag)
 /* Set before a server starts: after its steps the client must hang up
  * without a word more (no LOGOUT); anything it sends is exit 4. */
 static int	 expect_eof;
+/* Set before a server starts: it hangs up right after its last step. */
+static int	 hangup_after;
 
 /* The child: greet, then play the steps; exit 1 on a surprise. */
 static void
@@ -273,6 +275,8 @@ serve(int lfd, const char *greeting, const struct step *steps)
 		    line);
 		send_reply(out, steps->reply, tag);
 	}
+	if (hangup_after)
+		_exit(0);
 	/* drain what the client still sends, then go */
 	while (read_line(in, line, sizeof(line)) == 0) {
 		if (expect_eof) {
@@ -734,6 +738,158 @@ test_bye_mid_fetch(void **state)
 	pipeline_clear(&pl);
 }
 
+/* LOGOUT's BYE is the answer asked for, not an error: a round whose
+ * folder failed logs that failure, never "server closed the session". */
+static void
+test_logout_bye_not_error(void **state)
+{
+	static const struct step steps[2][5] = { {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "%T NO [NONEXISTENT] no such mailbox\r\n" },
+		{ "LOGOUT", "* BYE LOGOUT received\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	}, {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "%T NO [NONEXISTENT] no such mailbox\r\n" },
+		{ "LOGOUT", "* BYE LOGOUT received\r\n" },
+		{ NULL, NULL }
+	} };
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+	int		 i;
+
+	(void)state;
+	/* with the tagged OK, and from a server that hangs up after BYE */
+	for (i = 0; i < 2; i++) {
+		pipeline_init(&pl);
+		account_init(&a, 1);
+		hangup_after = i;
+		assert_int_equal(run_logged(&a, GREETING, steps[i], &pl,
+		    &logged), -1);
+		hangup_after = 0;
+		assert_logged(logged, "no such mailbox");
+		if (strstr(logged, "BYE") != NULL ||
+		    strstr(logged, "closed the session") != NULL)
+			fail_msg("LOGOUT's BYE logged as an error:\n%s",
+			    logged);
+		free(logged);
+		pipeline_clear(&pl);
+	}
+}
+
+#define UTF8_MSG	"Subject: Gr\xc3\xbc\xc3\x9f" "e\r\n\r\nx\r\n"
+#define CAPA_UTF8 { "CAPABILITY", "* CAPABILITY IMAP4rev1 UIDPLUS ENABLE " \
+    "UTF8=ACCEPT\r\n%T OK done\r\n" }
+
+/* The server offers UTF8=ACCEPT (RFC 6855): the client ENABLEs it, then
+ * names folders in UTF-8 (not modified UTF-7), and the message with
+ * UTF-8 headers is delivered as stored.  Refused (NO), the session goes
+ * on with modified UTF-7. */
+static void
+test_enable_utf8_accept(void **state)
+{
+	static const struct step steps[2][9] = { {
+		LOGIN_OK, CAPA_UTF8,
+		{ "ENABLE UTF8=ACCEPT", "* ENABLED UTF8=ACCEPT\r\n"
+		    "%T OK enabled\r\n" },
+		{ "LIST \"\" \"\"", "* LIST (\\Noselect) \"/\" \"\"\r\n"
+		    "%T OK done\r\n" },
+		{ " \"Entw\xc3\xbcrfe\"", "* 1 EXISTS\r\n"
+		    "* OK [UIDVALIDITY 1] x\r\n%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 23)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{23}\r\n" UTF8_MSG ")\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	}, {
+		LOGIN_OK, CAPA_UTF8,
+		{ "ENABLE UTF8=ACCEPT", "%T NO not now\r\n" },
+		{ "LIST \"\" \"\"", "* LIST (\\Noselect) \"/\" \"\"\r\n"
+		    "%T OK done\r\n" },
+		{ " \"Entw&APw-rfe\"", "* 0 EXISTS\r\n"
+		    "* OK [UIDVALIDITY 1] x\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	} };
+	static char	 drafts[] = "Entw\xc3\xbcrfe";
+	static char	*drafts_v[] = { drafts };
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+	int		 i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		pipeline_init(&pl);
+		account_init(&a, 1);
+		a.folders = drafts_v;
+		assert_int_equal(run_logged(&a, GREETING, steps[i], &pl,
+		    &logged), 0);
+		if (i == 0) {
+			assert_int_equal(pl.n, 1);
+			assert_int_equal(pl.len[0], 23);
+			assert_memory_equal(pl.data[0], UTF8_MSG, 23);
+		} else
+			assert_int_equal(pl.n, 0);
+		free(logged);
+		pipeline_clear(&pl);
+	}
+}
+
+/* An emulation of Courier-IMAP's documented behaviour for a client
+ * that did not ENABLE UTF8=ACCEPT (not offered here): a message with
+ * UTF-8 headers comes back as Courier's notice, the original wrapped as
+ * message/global.  It is refused: not delivered, not recorded, and the
+ * round fails naming the server and what to do. */
+#define COURIER_NOTICE \
+    "Subject: Cannot display Unicode content\r\n" \
+    "Mime-Version: 1.0\r\n" \
+    "Content-Type: multipart/mixed; boundary=\"=_c\"\r\n" \
+    "\r\n" \
+    "--=_c\r\n" \
+    "Content-Type: text/plain\r\n" \
+    "\r\n" \
+    "Unicode content.\r\n" \
+    "--=_c\r\n" \
+    "Content-Type: message/global\r\n" \
+    "\r\n" \
+    "Subject: Gr\xc3\xbc\xc3\x9f" "e\r\n" \
+    "\r\n" \
+    "x\r\n" \
+    "--=_c--\r\n"
+static void
+test_courier_notice_refused(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 233)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{233}\r\n" COURIER_NOTICE ")\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	account_init(&a, 1);
+	assert_int_equal(run_logged(&a, GREETING, steps, &pl, &logged), -1);
+	assert_int_equal(pl.n, 0);
+	assert_int_equal(pl.ncommitted, 0);
+	assert_logged(logged, "UID 1");
+	assert_logged(logged, "Courier notice");
+	assert_logged(logged, "not delivered, left on the server");
+	assert_logged(logged, "UTF8=ACCEPT");
+	free(logged);
+	pipeline_clear(&pl);
+}
+
 /* UID FETCH 3 answered with UID 7: 7 was never asked for, so nothing
  * of it is delivered or recorded (the real 7 would never be fetched,
  * and with keep = no it would be deleted unread); 3 never came, so it
@@ -1101,6 +1257,9 @@ main(void)
 		cmocka_unit_test(test_starttls_refusals),
 		cmocka_unit_test(test_alert_logged_clean),
 		cmocka_unit_test(test_bye_mid_fetch),
+		cmocka_unit_test(test_logout_bye_not_error),
+		cmocka_unit_test(test_enable_utf8_accept),
+		cmocka_unit_test(test_courier_notice_refused),
 		cmocka_unit_test(test_fetch_unrequested_uid_ignored),
 		cmocka_unit_test(test_fetch_size_mismatch_refused),
 		cmocka_unit_test(test_literals_total_bounded),

@@ -136,26 +136,30 @@ test_error_printable(void **state)
 static void
 test_wire(void **state)
 {
-	char	 server[IMAP_FOLDER_MAX + 1], err[256], q[256];
+	char		 server[IMAP_FOLDER_MAX + 1], err[256], q[256];
+	struct imap	 mutf7, utf8;
 
 	(void)state;
+	memset(&mutf7, 0, sizeof(mutf7));
+	memset(&utf8, 0, sizeof(utf8));
+	utf8.utf8_accept = 1;
 	/* RFC 3501 5.1.3's own example, under a prefix */
 	assert_int_equal(imap_folder_map(&ns_courier, "Entw\xc3\xbc" "rfe/"
 	    "\xe5\x8f\xb0\xe5\x8c\x97", server, sizeof(server), err,
 	    sizeof(err)), 0);
-	assert_int_equal(imap_folder_quote(server, q, sizeof(q)), 0);
+	assert_int_equal(imap_folder_quote(&mutf7, server, q, sizeof(q)), 0);
 	assert_string_equal(q, "\"INBOX.Entw&APw-rfe.&U,BTFw-\"");
 	/* UTF8=ACCEPT: the name as it is, quoted */
-	assert_int_equal(imap_folder_quote_utf8(server, q, sizeof(q)), 0);
+	assert_int_equal(imap_folder_quote(&utf8, server, q, sizeof(q)), 0);
 	assert_string_equal(q, "\"INBOX.Entw\xc3\xbc" "rfe.\xe5\x8f\xb0"
 	    "\xe5\x8c\x97\"");
-	assert_int_equal(imap_folder_quote("a&b \"q\" \\", q, sizeof(q)),
+	assert_int_equal(imap_folder_quote(&mutf7, "a&b \"q\" \\", q, sizeof(q)),
 	    0);
 	assert_string_equal(q, "\"a&-b \\\"q\\\" \\\\\"");
-	assert_int_equal(imap_folder_quote_utf8("a\"b", q, sizeof(q)), 0);
+	assert_int_equal(imap_folder_quote(&utf8, "a\"b", q, sizeof(q)), 0);
 	assert_string_equal(q, "\"a\\\"b\"");
-	assert_int_equal(imap_folder_quote_utf8("abcdef", q, 6), -1);
-	assert_int_equal(imap_folder_quote("abcdef", q, 6), -1);
+	assert_int_equal(imap_folder_quote(&utf8, "abcdef", q, 6), -1);
+	assert_int_equal(imap_folder_quote(&mutf7, "abcdef", q, 6), -1);
 }
 
 /* Parse an untagged response the way imap.c hands it over. */

@@ -41,6 +41,7 @@
 #include "daemon/util/stop.h"
 #include "daemon/util/log.h"
 #include "daemon/source/pop3.h"
+#include "daemon/source/substitute.h"
 #include "daemon/net/sasl.h"
 
 #define PASSWORD	"s3cret-Pa55word"
@@ -204,6 +205,13 @@ struct fake {
 	const char		*list_raw;	/* whole LIST reply, if set */
 	const char		*retr_raw;	/* whole RETR reply, if set */
 	const char		*stls_raw;	/* reply to STLS; then hang up */
+	/* UTF8 (RFC 6856): 0 unknown command, 1 +OK, 2 +OK only after
+	 * login (-ERR before) */
+	int			 utf8;
+	/* An emulation of Courier-POP3's documented behaviour: a message
+	 * with 8-bit headers, asked for outside UTF-8 mode, is replaced by
+	 * a notice that wraps the original as message/global. */
+	int			 courier;
 };
 
 struct server {
@@ -342,6 +350,35 @@ send_message(int fd, const char *msg, int cut)
 	free(wire);
 }
 
+/* The Courier emulation's stand-in for msg, or NULL to serve msg. */
+static char *
+courier_notice(const char *msg)
+{
+	static const char	 head[] =
+	    "From: Courier mail server <postmaster@localhost>\n"
+	    "Subject: Cannot display Unicode content\n"
+	    "Mime-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"=_courier\"\n\n"
+	    "--=_courier\nContent-Type: text/plain; charset=us-ascii\n\n"
+	    "This E-mail message contains Unicode content that cannot be "
+	    "displayed by your E-mail client.\n\n"
+	    "--=_courier\nContent-Type: message/global\n\n";
+	static const char	 tail[] = "\n--=_courier--\n";
+	const char		*end = strstr(msg, "\n\n"), *p;
+	char			*out;
+
+	for (p = msg; p < (end != NULL ? end : msg + strlen(msg)); p++)
+		if ((unsigned char)*p >= 0x80)
+			break;
+	if (*p == '\0' || (unsigned char)*p < 0x80)
+		return NULL;	/* ASCII headers: served as stored */
+	if ((out = malloc(sizeof(head) + strlen(msg) + sizeof(tail))) == NULL)
+		_exit(6);
+	snprintf(out, sizeof(head) + strlen(msg) + sizeof(tail), "%s%s%s",
+	    head, msg, tail);
+	return out;
+}
+
 static size_t
 count_msgs(const struct fake *f)
 {
@@ -412,8 +449,9 @@ static void
 serve(const struct fake *f, int fd, FILE *log)
 {
 	struct reader	*r = calloc(1, sizeof(*r));
-	char		 line[8192];
+	char		 line[8192], *notice;
 	unsigned	 n;
+	int		 logged_in = 0, utf8_mode = 0;
 
 	if (r == NULL)
 		_exit(6);
@@ -440,9 +478,15 @@ serve(const struct fake *f, int fd, FILE *log)
 			say(fd, ".\r\n");
 		} else if (strncmp(line, "USER ", 5) == 0)
 			say(fd, "+OK\r\n");
-		else if (strncmp(line, "PASS ", 5) == 0)
-			say(fd, strcmp(line + 5, PASSWORD) == 0 ?
-			    "+OK logged in\r\n" : "-ERR [AUTH] no\r\n");
+		else if (strncmp(line, "PASS ", 5) == 0) {
+			logged_in = strcmp(line + 5, PASSWORD) == 0;
+			say(fd, logged_in ? "+OK logged in\r\n" :
+			    "-ERR [AUTH] no\r\n");
+		} else if (strcmp(line, "UTF8") == 0 && (f->utf8 == 1 ||
+		    (f->utf8 == 2 && logged_in))) {
+			utf8_mode = 1;
+			say(fd, "+OK UTF8 enabled\r\n");
+		}
 		else if (strncmp(line, "APOP ", 5) == 0)
 			say(fd, f->apop_digest != NULL &&
 			    strstr(line, f->apop_digest) != NULL ?
@@ -460,6 +504,11 @@ serve(const struct fake *f, int fd, FILE *log)
 		else if (strncmp(line, "RETR ", 5) == 0 && f->retr_raw != NULL)
 			say(fd, f->retr_raw);
 		else if (sscanf(line, "RETR %u", &n) == 1 && n >= 1 &&
+		    n <= count_msgs(f) && f->courier && !utf8_mode &&
+		    (notice = courier_notice(f->msgs[n - 1])) != NULL) {
+			send_message(fd, notice, 0);
+			free(notice);
+		} else if (sscanf(line, "RETR %u", &n) == 1 && n >= 1 &&
 		    n <= count_msgs(f))
 			send_message(fd, f->msgs[n - 1],
 			    n == f->truncate_seq ? 1 : n == f->stall_seq ?
@@ -680,6 +729,122 @@ test_fetch_and_delete(void **state)
 	free(logged);
 	free(s.log);
 	pipeline_clear(&pl);
+}
+
+/* Raw UTF-8 in the headers (RFC 6532), as the mailbox holds it. */
+static const char *const utf8_msgs[] = {
+	"From: J\xc3\xbcrgen <j@example.org>\nSubject: Gr\xc3\xbc\xc3\x9f"
+	    "e aus M\xc3\xbcnchen\n\nHallo.\n",
+	NULL
+};
+static const char *const one_uidl[] = { "u-1", NULL };
+
+/* CAPA offers UTF8: it is sent before login (the AUTHORIZATION state,
+ * RFC 6856), and the bytes delivered are the stored bytes.  The server
+ * emulates Courier, which serves a notice to a client not in UTF-8
+ * mode.  A server that takes UTF8 only after login is asked again. */
+static void
+test_utf8_sent_when_offered(void **state)
+{
+	struct fake	 f = { .capa = "USER\r\nUTF8 USER\r\nUIDL\r\n",
+			    .msgs = utf8_msgs, .uidls = one_uidl,
+			    .courier = 1 };
+	struct server	 s;
+	struct account	 a;
+	struct pipeline	 pl = { 0 };
+	char		*logged, *want, *again;
+	int		 mode;
+
+	(void)state;
+	for (mode = 1; mode <= 2; mode++) {
+		f.utf8 = mode;
+		server_start(&s, &f);
+		account_init(&a, &s);
+		assert_int_equal(run_fetch(&a, &pl, &logged), 0);
+		server_wait(&s);
+		assert_true(heard(&s, "UTF8"));
+		if (mode == 1)
+			assert_true(strstr(s.log, "\nUTF8\n") <
+			    strstr(s.log, "USER alice"));
+		else {
+			/* refused before login, asked again after */
+			again = strstr(strstr(s.log, "\nUTF8\n") + 1,
+			    "\nUTF8\n");
+			assert_non_null(again);
+			assert_true(strstr(s.log, "PASS") < again);
+		}
+		assert_int_equal(pl.ngot, 1);
+		want = crlf(utf8_msgs[0]);
+		assert_string_equal(pl.got[0].data, want);
+		free(want);
+		free(logged);
+		free(s.log);
+		pipeline_clear(&pl);
+	}
+}
+
+/* An emulation of Courier-POP3's documented behaviour without UTF8
+ * (not offered here): the message with UTF-8 headers comes back as
+ * Courier's notice.  It is refused: not delivered, not recorded, not
+ * deleted, and the round fails with a message that names the server
+ * and what to do.  The ASCII message next to it is fetched as usual. */
+static void
+test_courier_notice_refused(void **state)
+{
+	static const char *const msgs[] = {
+		"From: a@example.org\nSubject: plain\n\nHello.\n",
+		"From: J\xc3\xbcrgen <j@example.org>\nSubject: "
+		    "Gr\xc3\xbc\xc3\x9f" "e\n\nHallo.\n",
+		NULL
+	};
+	static const char *const uidls[] = { "u-1", "u-2", NULL };
+	struct fake	 f = { .capa = "USER\r\nUIDL\r\n", .msgs = msgs,
+			    .uidls = uidls, .courier = 1 };
+	struct server	 s;
+	struct account	 a;
+	struct pipeline	 pl = { 0 };
+	char		*logged;
+
+	(void)state;
+	server_start(&s, &f);
+	account_init(&a, &s);
+	a.keep = 0;
+	assert_int_equal(run_fetch(&a, &pl, &logged), -1);
+	server_wait(&s);
+	assert_int_equal(pl.ngot, 1);
+	assert_string_equal(pl.got[0].uidl, "u-1");
+	assert_error_says(logged, "Courier notice");
+	assert_error_says(logged, "Cannot display Unicode content");
+	assert_error_says(logged, "UIDL u-2");
+	assert_error_says(logged, "left on the server");
+	assert_true(heard(&s, "DELE 1"));
+	assert_false(heard(&s, "DELE 2"));
+	free(logged);
+	free(s.log);
+	pipeline_clear(&pl);
+}
+
+/* Only Courier's notice as a whole is recognised: its subject alone or
+ * a message/global part alone is real mail. */
+static void
+test_substitute_recognised(void **state)
+{
+	static const char notice[] = "Subject: Cannot display Unicode "
+	    "content\r\n\r\n--b\r\nContent-Type: message/global\r\n\r\nx";
+	static const char subject_only[] = "Subject: Cannot display Unicode "
+	    "content\r\n\r\nhello\r\n";
+	static const char global_only[] = "Subject: fwd\r\n\r\n--b\r\n"
+	    "Content-Type: message/global\r\n\r\nx";
+	static const char other_subject[] = "Subject: Re: Cannot display "
+	    "Unicode content\r\n\r\nContent-Type: message/global\r\n";
+
+	(void)state;
+	assert_string_equal(source_substitute(notice, strlen(notice)),
+	    "Courier");
+	assert_null(source_substitute(subject_only, strlen(subject_only)));
+	assert_null(source_substitute(global_only, strlen(global_only)));
+	assert_null(source_substitute(other_subject, strlen(other_subject)));
+	assert_null(source_substitute("", 0));
 }
 
 static void
@@ -1478,6 +1643,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fetch_and_delete),
 		cmocka_unit_test(test_keep_means_no_dele),
+		cmocka_unit_test(test_utf8_sent_when_offered),
+		cmocka_unit_test(test_courier_notice_refused),
+		cmocka_unit_test(test_substitute_recognised),
 		cmocka_unit_test(test_empty_message),
 		cmocka_unit_test(test_pipelined_many),
 		cmocka_unit_test(test_oversized_skipped_never_deleted),
