@@ -289,11 +289,10 @@ def test_wrong_ca():
 
 
 def test_utf8_pop3():
-    """Known failure, issue 12 item 4, fixed elsewhere: mailsift does not
-    send POP3 UTF8, so Courier serves its "Cannot display Unicode
-    content" notice instead of a message with raw UTF-8 headers.
-    Reported as "# xfail"/"# xpass", not counted, until that fix lands;
-    then this becomes a check."""
+    """Courier-POP3 offers UTF8 (RFC 6856) and, to a client that does not
+    send it, serves its "Cannot display Unicode content" notice instead
+    of a message with raw UTF-8 headers; mailsift sends UTF8, so the
+    message arrives as stored."""
     clear("user1")
     load("user1", [message("Grüße ☃".encode(), "Grüße\n".encode(),
                            "X-Note: naïve\n".encode())])
@@ -303,9 +302,8 @@ def test_utf8_pop3():
                                      keep=True)])
     rc, out = run_once(conf)
     ok, why = same(contents(os.path.join(sdir, "a")), want)
-    print("# %s - pop3s: a message with raw UTF-8 headers delivered "
-          "byte-identical (known failure, not counted: POP3 UTF8)"
-          % ("xpass" if rc == 0 and ok else "xfail"))
+    check(rc == 0 and ok, "pop3s: a message with raw UTF-8 headers "
+          "delivered byte-identical (POP3 UTF8)", why + "\n" + out)
     sys.stdout.flush()
 
 
