@@ -267,15 +267,22 @@ write_exim() {
 write_opensmtpd() {
 	mkdir -p "$D/spool" "$D/varlib/opensmtpd/empty" "$D/run"
 	chmod 711 "$D/spool"
-	# smtpd's own table format: "key value" lines.
+	# The addresses taken (a list: any other gets "550 Invalid
+	# recipient" at RCPT), and a virtual table ("recipient user"): each
+	# is delivered as `mail`, to its own Maildir.
+	: >"$D/etc/valid"
+	: >"$D/etc/recipients"
 	for u in $USERS; do
-		echo "$u@$DOMAIN"
-	done >"$D/etc/recipients"
+		echo "$u@$DOMAIN" >>"$D/etc/valid"
+		echo "$u@$DOMAIN mail" >>"$D/etc/recipients"
+	done
 	cat >"$D/etc/smtpd.conf" <<-EOT
+	table valid file:$D/etc/valid
 	table recipients file:$D/etc/recipients
 	listen on 127.0.0.1 port $MSX_MTA_SMTP_PORT hostname mx.$DOMAIN
-	action "mbox" maildir "$D/mail/%{rcpt.user}/Maildir" user mail
-	match from any for domain "$DOMAIN" rcpt-to <recipients> action "mbox"
+	action "mbox" maildir "$D/mail/%{rcpt.user}/Maildir" \\
+	    virtual <recipients>
+	match from any for rcpt-to <valid> action "mbox"
 	EOT
 }
 
