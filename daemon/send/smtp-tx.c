@@ -143,6 +143,26 @@ envelope_is_ascii(const struct smtp *s)
 	return 1;
 }
 
+/* The header section: up to the first empty line (either line end). */
+static size_t
+header_len(const char *msg, size_t len)
+{
+	size_t	 i;
+
+	if ((len > 0 && msg[0] == '\n') ||
+	    (len > 1 && msg[0] == '\r' && msg[1] == '\n'))
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (msg[i] != '\n')
+			continue;
+		if (i + 1 < len && msg[i + 1] == '\n')
+			return i + 1;
+		if (i + 2 < len && msg[i + 1] == '\r' && msg[i + 2] == '\n')
+			return i + 1;
+	}
+	return len;
+}
+
 /* Append src to dst (room for size bytes), cutting if need be. */
 static void
 param_add(char *dst, const char *src, size_t size)
@@ -153,15 +173,21 @@ param_add(char *dst, const char *src, size_t size)
 		snprintf(dst + n, size - n, "%s", src);
 }
 
-/* MAIL FROM parameters; what the message needs the server must offer. */
+/*
+ * MAIL FROM parameters; what the message needs the server must offer.
+ * SMTPUTF8 for a UTF-8 envelope and for a header with UTF-8 (RFC 6532
+ * fields, e.g. a raw address in From): RFC 6531 3.4 wants it for both,
+ * and a server that lacks it must not be handed either.
+ */
 static int
 mail_params(struct smtp *s, char *out, size_t outlen)
 {
 	uint64_t	 size = wire_size(s->msg, s->len);
-	int		 utf8 = !envelope_is_ascii(s);
+	int		 utf8_env = !envelope_is_ascii(s);
+	int		 utf8_hdr = !is_ascii(s->msg, header_len(s->msg, s->len));
 	int		 eight = !is_ascii(s->msg, s->len);
 
-	if (utf8 && !(s->ext & EXT_SMTPUTF8)) {
+	if (utf8_env && !(s->ext & EXT_SMTPUTF8)) {
 		smtp_fail(s, SMTP_PERMFAIL, "an envelope address is not ASCII "
 		    "and the server does not offer SMTPUTF8 (RFC 6531)");
 		return -1;
@@ -169,6 +195,12 @@ mail_params(struct smtp *s, char *out, size_t outlen)
 	if (eight && !(s->ext & EXT_8BITMIME)) {
 		smtp_fail(s, SMTP_PERMFAIL, "the message holds 8-bit data and "
 		    "the server does not offer 8BITMIME (RFC 6152)");
+		return -1;
+	}
+	if (utf8_hdr && !(s->ext & EXT_SMTPUTF8)) {
+		smtp_fail(s, SMTP_PERMFAIL, "the message's header is not ASCII "
+		    "and the server does not offer SMTPUTF8 (RFC 6531, 6532); "
+		    "send it through a server that does");
 		return -1;
 	}
 	if ((s->ext & EXT_SIZE) && s->size_max > 0 && size > s->size_max) {
@@ -183,7 +215,7 @@ mail_params(struct smtp *s, char *out, size_t outlen)
 		snprintf(out, outlen, " SIZE=%llu", (unsigned long long)size);
 	if (eight)
 		param_add(out, " BODY=8BITMIME", outlen);
-	if (utf8)
+	if (utf8_env || utf8_hdr)
 		param_add(out, " SMTPUTF8", outlen);
 	return 0;
 }
