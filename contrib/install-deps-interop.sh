@@ -30,8 +30,7 @@ pkgs_of() {
 		    libgdbm6 libidn12 libpcre3 libgnutls30
 		;;
 	exim)
-		# exim4-base for the exim user's passwd entry only in spirit:
-		# servers-mta.sh adds Debian-exim in its namespace.
+		# No exim4-config: servers-mta.sh writes its own exim4.conf.
 		echo exim4-daemon-light exim4-base -- \
 		    libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0 \
 		    libnsl2 libpcre2-8-0 libcrypt1

@@ -35,6 +35,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 MAILSIFT=${MAILSIFT:-$top/mailsift}
+# shellcheck disable=SC2034  # harness.sh's
 SUITE=mta
 # shellcheck source=tests/integration/harness.sh
 . "$here/harness.sh"
@@ -333,8 +334,10 @@ tls_auth() {
 	b=$(count user2)
 	send --to "$MSX_USER2_ADDR" --subject tls --text "$F/plain.txt" \
 	    -v -v 2>"$D/trace" || { tail -n 20 "$D/trace"; return 1; }
-	grep -q "STARTTLS" "$D/trace" && grep -q "AUTH PLAIN" "$D/trace" ||
-	    { echo "no STARTTLS or AUTH PLAIN in the trace"; return 1; }
+	grep -q "STARTTLS" "$D/trace" ||
+	    { echo "no STARTTLS in the trace"; return 1; }
+	grep -q "AUTH PLAIN" "$D/trace" ||
+	    { echo "no AUTH PLAIN in the trace"; return 1; }
 	msg=$(arrived user2 "$b") || return 1
 	grep -q "with esmtpsa " "$msg" ||
 	    { echo "Exim did not see TLS and AUTH"; return 1; }
@@ -399,6 +402,7 @@ no_starttls() {
 # run_server NAME: start it, every check, stop it.
 run_server() {
 	SRV=$1
+	# shellcheck disable=SC2154  # harness.sh's counters
 	p0=$pass f0=$fail
 	D=$(mktemp -d "/tmp/msxm-$SRV.XXXXXX")
 	DIRS="$DIRS $SRV=$D"
