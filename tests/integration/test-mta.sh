@@ -414,7 +414,7 @@ run_server() {
 		return
 	fi
 	# Figures only, never a check: the whole start (certificates and
-	# configs too) and, where the harness says, from exec to ready.
+	# configs too) and, where the harness says, from launch to listening.
 	echo "# $SRV started in $((($(date +%s%N) - t0) / 1000000)) ms$(
 	    sed -n 's/^ready in \(.*\)/, listening \1 after launch/p' \
 	    "$D/start.log")"
