@@ -143,26 +143,6 @@ envelope_is_ascii(const struct smtp *s)
 	return 1;
 }
 
-/* The header section: up to the first empty line (either line end). */
-static size_t
-header_len(const char *msg, size_t len)
-{
-	size_t	 i;
-
-	if ((len > 0 && msg[0] == '\n') ||
-	    (len > 1 && msg[0] == '\r' && msg[1] == '\n'))
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (msg[i] != '\n')
-			continue;
-		if (i + 1 < len && msg[i + 1] == '\n')
-			return i + 1;
-		if (i + 2 < len && msg[i + 1] == '\r' && msg[i + 2] == '\n')
-			return i + 1;
-	}
-	return len;
-}
-
 /* Append src to dst (room for size bytes), cutting if need be. */
 static void
 param_add(char *dst, const char *src, size_t size)
@@ -175,19 +155,21 @@ param_add(char *dst, const char *src, size_t size)
 
 /*
  * MAIL FROM parameters; what the message needs the server must offer.
- * SMTPUTF8 for a UTF-8 envelope and for a header with UTF-8 (RFC 6532
- * fields, e.g. a raw address in From): RFC 6531 3.4 wants it for both,
- * and a server that lacks it must not be handed either.
+ * SMTPUTF8 only for a UTF-8 envelope, which cannot go any other way.
+ * UTF-8 in the header alone goes as 8BITMIME: asking for SMTPUTF8 then
+ * makes the next hop refuse what it would have delivered (Postfix took
+ * such mail as SMTPUTF8 and bounced it at Dovecot 2.3's LMTP, which
+ * lacks it; see test-mta.sh), and a forwarded legacy message with raw
+ * 8-bit headers would fail for good.  Postfix's own client does the same.
  */
 static int
 mail_params(struct smtp *s, char *out, size_t outlen)
 {
 	uint64_t	 size = wire_size(s->msg, s->len);
-	int		 utf8_env = !envelope_is_ascii(s);
-	int		 utf8_hdr = !is_ascii(s->msg, header_len(s->msg, s->len));
+	int		 utf8 = !envelope_is_ascii(s);
 	int		 eight = !is_ascii(s->msg, s->len);
 
-	if (utf8_env && !(s->ext & EXT_SMTPUTF8)) {
+	if (utf8 && !(s->ext & EXT_SMTPUTF8)) {
 		smtp_fail(s, SMTP_PERMFAIL, "an envelope address is not ASCII "
 		    "and the server does not offer SMTPUTF8 (RFC 6531)");
 		return -1;
@@ -195,12 +177,6 @@ mail_params(struct smtp *s, char *out, size_t outlen)
 	if (eight && !(s->ext & EXT_8BITMIME)) {
 		smtp_fail(s, SMTP_PERMFAIL, "the message holds 8-bit data and "
 		    "the server does not offer 8BITMIME (RFC 6152)");
-		return -1;
-	}
-	if (utf8_hdr && !(s->ext & EXT_SMTPUTF8)) {
-		smtp_fail(s, SMTP_PERMFAIL, "the message's header is not ASCII "
-		    "and the server does not offer SMTPUTF8 (RFC 6531, 6532); "
-		    "send it through a server that does");
 		return -1;
 	}
 	if ((s->ext & EXT_SIZE) && s->size_max > 0 && size > s->size_max) {
@@ -215,7 +191,7 @@ mail_params(struct smtp *s, char *out, size_t outlen)
 		snprintf(out, outlen, " SIZE=%llu", (unsigned long long)size);
 	if (eight)
 		param_add(out, " BODY=8BITMIME", outlen);
-	if (utf8_env || utf8_hdr)
+	if (utf8)
 		param_add(out, " SMTPUTF8", outlen);
 	return 0;
 }

@@ -1298,7 +1298,7 @@ test_starttls_injection(void **state)
 static void
 test_extensions_needed(void **state)
 {
-	static const char eight[] = "Subject: cafe\r\n\r\nna\xc3\xafve\r\n";
+	static const char eight[] = "Subject: caf\xc3\xa9\r\n\r\nna\xc3\xafve\r\n";
 	static const char *const utf8_rcpt[] = { "j\xc3\xb6rg@example.net" };
 	struct fake		 f;
 	struct server		 s;
@@ -1310,7 +1310,7 @@ test_extensions_needed(void **state)
 	assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, eight, &s, &res),
 	    0);
 	assert_true(heard(&s, "MAIL FROM:<sender@example.org> BODY=8BITMIME"));
-	assert_string_equal(s.body, "Subject: cafe\r\n\r\nna\xc3\xafve"
+	assert_string_equal(s.body, "Subject: caf\xc3\xa9\r\n\r\nna\xc3\xafve"
 	    "\r\n.\r\n");
 	smtp_result_free(&res);
 	server_free(&s);
@@ -1353,47 +1353,35 @@ test_extensions_needed(void **state)
 }
 
 /*
- * A header with UTF-8 (RFC 6532: a raw UTF-8 address in From, a raw
- * subject) needs SMTPUTF8 even when the envelope is ASCII (RFC 6531
- * 3.4); without it the message is refused here, before MAIL (Exim took
- * such a message as plain ESMTP, OpenSMTPD 6.8 has no SMTPUTF8).
+ * UTF-8 in the header alone (a raw address in From, a raw subject) goes
+ * as 8BITMIME, with or without SMTPUTF8 offered: requesting SMTPUTF8
+ * made Postfix bounce it at an LMTP hop without it (test-mta.sh).
  */
 static void
 test_utf8_header(void **state)
 {
 	static const char hdr[] = "From: J\xc3\xb6rg <j\xc3\xb6rg@example.org>"
 	    "\r\nSubject: hi\r\n\r\nhello\r\n";
-	static const char body_only[] = "Subject: hi\r\n\r\nFrom: "
-	    "j\xc3\xb6rg\r\n";
+	static const char *const ehlos[] = {
+		"250-fake\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+		"250-fake\r\n250 8BITMIME\r\n",
+	};
 	struct fake		 f;
 	struct server		 s;
 	struct smtp_result	 res;
+	size_t			 i;
 
 	(void)state;
-	memset(&f, 0, sizeof(f));
-	f.ehlo = "250-fake\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n";
-	assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, hdr, &s, &res), 0);
-	assert_true(heard(&s,
-	    "MAIL FROM:<sender@example.org> BODY=8BITMIME SMTPUTF8"));
-	smtp_result_free(&res);
-	server_free(&s);
-
-	/* UTF-8 in the body only: 8BITMIME is enough. */
-	assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, body_only, &s,
-	    &res), 0);
-	assert_true(heard(&s, "MAIL FROM:<sender@example.org> BODY=8BITMIME"));
-	smtp_result_free(&res);
-	server_free(&s);
-
-	f.ehlo = "250-fake\r\n250 8BITMIME\r\n";
-	assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, hdr, &s, &res),
-	    -1);
-	assert_int_equal(res.status, SMTP_PERMFAIL);
-	assert_error_says(&res, "the message's header is not ASCII and the "
-	    "server does not offer SMTPUTF8");
-	assert_false(heard_prefix(&s, "MAIL"));
-	smtp_result_free(&res);
-	server_free(&s);
+	for (i = 0; i < sizeof(ehlos) / sizeof(ehlos[0]); i++) {
+		memset(&f, 0, sizeof(f));
+		f.ehlo = ehlos[i];
+		assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, hdr, &s,
+		    &res), 0);
+		assert_true(heard(&s,
+		    "MAIL FROM:<sender@example.org> BODY=8BITMIME"));
+		smtp_result_free(&res);
+		server_free(&s);
+	}
 }
 
 static void
