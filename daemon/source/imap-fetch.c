@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * imap-fetch.c - one IMAP round, imap_fetch(): the session (imap.c),
- * then each folder's new messages, then IDLE if asked.
+ * then each folder's new messages, then IDLE if asked (imap-idle.c).
  *
  * New means: not in the state store for this folder and UIDVALIDITY.
  * Sizes come first (UID FETCH ... RFC822.SIZE) so oversized messages are
@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "daemon/net/conn.h"
 #include "daemon/source/imap.h"
@@ -28,8 +27,6 @@
 /* UIDs per UID FETCH command, and commands in flight. */
 #define FETCH_CHUNK	200
 #define FETCH_AHEAD	2
-/* Re-IDLE before the 30 minutes after which servers may drop us. */
-#define IDLE_RENEW_SEC	(28 * 60)
 
 static int
 uid_cmp(const void *a, const void *b)
@@ -253,8 +250,8 @@ ns_discover(struct imap *s)
 
 /* The server name (UTF-8) and quoted wire name of a folder written
  * with '/'; -1 with the reason in s->err. */
-static int
-folder_name(struct imap *s, const char *name, char *server,
+int
+imap_folder_name(struct imap *s, const char *name, char *server,
     size_t serverlen, char *wire, size_t wirelen)
 {
 	if (strcasecmp(name, "INBOX") != 0 && ns_discover(s) == -1)
@@ -269,13 +266,13 @@ folder_name(struct imap *s, const char *name, char *server,
 	return 0;
 }
 
-static int
-folder_select(struct imap *s, const char *folder, int readonly)
+int
+imap_folder_select(struct imap *s, const char *folder, int readonly)
 {
 	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
 
 	/* the state keeps the name as written; the server gets its own */
-	if (folder_name(s, folder, server, sizeof(server), q,
+	if (imap_folder_name(s, folder, server, sizeof(server), q,
 	    sizeof(q)) == -1)
 		return -1;
 	s->folder = folder;
@@ -442,7 +439,7 @@ op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
 {
 	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
 
-	if (folder_name(s, to, server, sizeof(server), q,
+	if (imap_folder_name(s, to, server, sizeof(server), q,
 	    sizeof(q)) == -1)
 		return -1;
 	if (imap_cmd(s, "UID %s %u %s", cmd, uid, q) == 0)
@@ -557,7 +554,7 @@ out:
 	return rv;
 }
 
-static int
+int
 imap_folder_fetch(struct imap *s, const char *folder)
 {
 	const struct account	*a = s->acct;
@@ -568,7 +565,7 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	s->nsizes = 0;
 	s->nwant = 0;
 	s->stray_logged = 0;
-	if (folder_select(s, folder, a->keep && !a->only_unseen &&
+	if (imap_folder_select(s, folder, a->keep && !a->only_unseen &&
 	    a->rules == NULL) == -1)
 		return -1;
 	if (pipeline_folder_begin(s->pl, folder, s->uidvalidity) == -1) {
@@ -624,67 +621,6 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	return server_ops_apply(s);
 }
 
-/* Wait in IDLE until the folder changes, the renewal time, or a stop. */
-static int
-idle_once(struct imap *s)
-{
-	char	 tag[16];
-	time_t	 start = time(NULL);
-	int	 r;
-
-	/* hours in IDLE need no message-sized buffers */
-	imap_resp_free(&s->r);
-	if (imap_send(s, tag, sizeof(tag), "IDLE") == -1)
-		return -1;
-	if ((r = imap_wait(s, tag)) != 1) {
-		if (r == 0)
-			snprintf(s->err, sizeof(s->err), "IDLE ended at once");
-		return -1;
-	}
-	s->exists_changed = 0;
-	while (!s->exists_changed && !stop_requested() &&
-	    time(NULL) - start < IDLE_RENEW_SEC) {
-		if ((r = conn_wait_readable(s->c, 1000)) == -1) {
-			snprintf(s->err, sizeof(s->err), "%s",
-			    conn_error(s->c));
-			return -1;
-		}
-		if (r == 1 && imap_read_untagged(s) == -1)
-			return -1;
-	}
-	if (conn_printf(s->c, "DONE\r\n") == -1 || conn_flush(s->c) == -1) {
-		snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
-		return -1;
-	}
-	return imap_wait_done(s, tag);
-}
-
-static int
-imap_idle(struct imap *s, const char *folder)
-{
-	int	 r;
-
-	if (!(s->caps & CAP_IDLE)) {
-		snprintf(s->err, sizeof(s->err), "server does not support "
-		    "IDLE; set idle no to poll instead");
-		return -1;
-	}
-	if (s->folder == NULL || strcmp(s->folder, folder) != 0) {
-		if (imap_folder_fetch(s, folder) == -1)
-			return -1;
-	}
-	while (!stop_requested()) {
-		pipeline_idle(s->pl, 1);
-		r = idle_once(s);
-		pipeline_idle(s->pl, 0);
-		if (r == -1)
-			return -1;
-		if (s->exists_changed && imap_folder_fetch(s, folder) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 int
 imap_fetch(const struct account *acct, struct pipeline *pl)
 {
@@ -713,7 +649,7 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 			goto out;	/* out of step: not one command more */
 	}
 	if (acct->idle && !failed && !stop_requested() &&
-	    imap_idle(&s, acct->folders[0]) == -1) {
+	    imap_idle(&s) == -1) {
 		if (s.stopping && !s.pipeline_failed)
 			rv = 0;
 		goto out;

@@ -37,6 +37,7 @@
 #define CAP_ENABLE	0x2000
 #define CAP_UTF8_ACCEPT	0x4000
 #define CAP_NAMESPACE	0x10000
+#define CAP_NOTIFY	0x100000
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -53,6 +54,9 @@ struct imap_size {
 struct imap;
 /* An untagged "n FETCH (...)": the session hands it to the round. */
 typedef int	(*imap_fetch_fn)(struct imap *, struct imap_scan *);
+/* An untagged "STATUS ...", the scanner past the word (NOTIFY's news
+ * of another folder while idling, imap-idle.c). */
+typedef int	(*imap_status_fn)(struct imap *, struct imap_scan *);
 
 struct imap {
 	const struct account	*acct;
@@ -83,6 +87,8 @@ struct imap {
 	/* collected from untagged responses; FETCH ones go to the round's
 	 * fetch_response (none set: ignored) */
 	imap_fetch_fn		 fetch_response;
+	imap_status_fn		 status_response;	/* none set: ignored */
+	void			*status_ctx;
 	enum imap_collect	 collect;
 	uint32_t		*search;
 	size_t			 nsearch, search_cap;
@@ -128,6 +134,20 @@ size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
 
 /* Read one response that must be untagged (while idling) and act on it. */
 int	imap_read_untagged(struct imap *);
+
+/* The round's steps that IDLE (imap-idle.c) reuses, in imap-fetch.c:
+ * SELECT (or EXAMINE) a folder written with '/', and fetch a folder's
+ * new messages into the session's pipeline. */
+int	imap_folder_select(struct imap *, const char *folder, int readonly);
+/* A folder written with '/': its server name (UTF-8) and its quoted
+ * wire form; -1 with the reason in s->err. */
+int	imap_folder_name(struct imap *, const char *folder, char *server,
+	    size_t serverlen, char *wire, size_t wirelen);
+int	imap_folder_fetch(struct imap *, const char *folder);
+/* After the round, with idle on: wait for new mail in the account's
+ * folders and fetch it, until a stop (0) or an error (-1, reason in
+ * s->err) (imap-idle.c). */
+int	imap_idle(struct imap *);
 
 /* A session for acct: imap_session_init() (nothing can fail), then
  * imap_session_start() (connect, greeting, TLS, login; -1 with the
