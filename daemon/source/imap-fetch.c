@@ -250,7 +250,7 @@ ns_discover(struct imap *s)
 
 /* The server name (UTF-8) and quoted wire name of a folder written
  * with '/'; -1 with the reason in s->err. */
-int
+static int
 imap_folder_name(struct imap *s, const char *name, char *server,
     size_t serverlen, char *wire, size_t wirelen)
 {
@@ -266,7 +266,7 @@ imap_folder_name(struct imap *s, const char *name, char *server,
 	return 0;
 }
 
-int
+static int
 imap_folder_select(struct imap *s, const char *folder, int readonly)
 {
 	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
@@ -554,7 +554,7 @@ out:
 	return rv;
 }
 
-int
+static int
 imap_folder_fetch(struct imap *s, const char *folder)
 {
 	const struct account	*a = s->acct;
@@ -621,6 +621,12 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	return server_ops_apply(s);
 }
 
+static const struct imap_round imap_round = {
+	imap_folder_select,
+	imap_folder_fetch,
+	imap_folder_name
+};
+
 int
 imap_fetch(const struct account *acct, struct pipeline *pl)
 {
@@ -649,7 +655,7 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 			goto out;	/* out of step: not one command more */
 	}
 	if (acct->idle && !failed && !stop_requested() &&
-	    imap_idle(&s) == -1) {
+	    imap_idle(&s, &imap_round) == -1) {
 		if (s.stopping && !s.pipeline_failed)
 			rv = 0;
 		goto out;

@@ -38,6 +38,7 @@
 /* A folder watched from a connection of its own. */
 struct idle_watch {
 	struct imap	 s;
+	const struct imap_round *round;
 	const char	*folder;
 	atomic_int	*dirty;		/* the set's flag for this folder */
 	atomic_int	 failed;	/* the connection is gone: poll */
@@ -48,6 +49,7 @@ struct idle_watch {
 
 struct idle_set {
 	struct imap	*s;		/* the round's session */
+	const struct imap_round *round;
 	size_t		 n;		/* the account's folders */
 	atomic_int	*dirty;		/* [n]: new mail seen, to fetch */
 	unsigned char	*polled;	/* [n]: fetched at the interval */
@@ -113,7 +115,7 @@ watch_run(void *arg)
 
 	log_context_account(s->acct->name);
 	if (imap_session_start(s) == -1 ||
-	    imap_folder_select(s, w->folder, 1) == -1)
+	    w->round->folder_select(s, w->folder, 1) == -1)
 		goto fail;
 	while (!stop_requested() && !atomic_load(&w->quit)) {
 		if (idle_wait(s, watch_wake, w) == -1)
@@ -155,6 +157,7 @@ watchers_start(struct idle_set *set)
 		struct idle_watch *w = &set->w[i];
 
 		imap_session_init(&w->s, a, set->s->pl);
+		w->round = set->round;
 		w->folder = a->folders[i + 1];
 		w->dirty = &set->dirty[i + 1];
 		if (pthread_create(&w->th, NULL, watch_run, w) != 0) {
@@ -232,7 +235,7 @@ notify_start(struct idle_set *set)
 	    (quoted = calloc(set->n, sizeof(*quoted))) == NULL)
 		return -1;
 	for (i = 0; i < set->n; i++) {
-		if (imap_folder_name(s, s->acct->folders[i], server,
+		if (set->round->folder_name(s, s->acct->folders[i], server,
 		    sizeof(server), q, sizeof(q)) == -1 ||
 		    (quoted[i] = strdup(q)) == NULL ||
 		    (set->raw[i] = malloc(sizeof(q))) == NULL ||
@@ -303,7 +306,7 @@ others_fetch(struct idle_set *set)
 			continue;
 		log_debug("%s: folder %s: %s", s->acct->name,
 		    s->acct->folders[i], polled ? "poll" : "new mail");
-		if (imap_folder_fetch(s, s->acct->folders[i]) == -1)
+		if (set->round->folder_fetch(s, s->acct->folders[i]) == -1)
 			return -1;
 	}
 	if (due)
@@ -367,7 +370,7 @@ set_watch(struct idle_set *set)
 }
 
 int
-imap_idle(struct imap *s)
+imap_idle(struct imap *s, const struct imap_round *round)
 {
 	const char	*first = s->acct->folders[0];
 	struct idle_set	 set;
@@ -380,10 +383,11 @@ imap_idle(struct imap *s)
 	}
 	if (set_init(&set, s) == -1)
 		return -1;
+	set.round = round;
 	set_watch(&set);
 	while (!stop_requested() && !s->bye && !s->broken) {
 		if ((s->folder == NULL || strcmp(s->folder, first) != 0) &&
-		    imap_folder_fetch(s, first) == -1) {
+		    round->folder_fetch(s, first) == -1) {
 			rv = -1;
 			break;
 		}
@@ -391,7 +395,7 @@ imap_idle(struct imap *s)
 		r = idle_wait(s, main_wake, &set);
 		pipeline_idle(s->pl, 0);
 		if (r == -1 || (s->exists_changed &&
-		    imap_folder_fetch(s, first) == -1) ||
+		    round->folder_fetch(s, first) == -1) ||
 		    others_fetch(&set) == -1) {
 			rv = -1;
 			break;

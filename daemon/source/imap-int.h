@@ -135,19 +135,23 @@ size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
 /* Read one response that must be untagged (while idling) and act on it. */
 int	imap_read_untagged(struct imap *);
 
-/* The round's steps that IDLE (imap-idle.c) reuses, in imap-fetch.c:
- * SELECT (or EXAMINE) a folder written with '/', and fetch a folder's
- * new messages into the session's pipeline. */
-int	imap_folder_select(struct imap *, const char *folder, int readonly);
-/* A folder written with '/': its server name (UTF-8) and its quoted
- * wire form; -1 with the reason in s->err. */
-int	imap_folder_name(struct imap *, const char *folder, char *server,
-	    size_t serverlen, char *wire, size_t wirelen);
-int	imap_folder_fetch(struct imap *, const char *folder);
+/* The round's steps IDLE (imap-idle.c) reuses, handed over by
+ * imap-fetch.c so that IDLE never calls back into the round by name:
+ * SELECT (or EXAMINE) a folder written with '/'; fetch its new messages
+ * into the session's pipeline; its server name (UTF-8) and quoted wire
+ * form.  Each 0, or -1 with the reason in s->err. */
+struct imap_round {
+	int	(*folder_select)(struct imap *, const char *folder,
+		    int readonly);
+	int	(*folder_fetch)(struct imap *, const char *folder);
+	int	(*folder_name)(struct imap *, const char *folder,
+		    char *server, size_t serverlen, char *wire,
+		    size_t wirelen);
+};
 /* After the round, with idle on: wait for new mail in the account's
  * folders and fetch it, until a stop (0) or an error (-1, reason in
  * s->err) (imap-idle.c). */
-int	imap_idle(struct imap *);
+int	imap_idle(struct imap *, const struct imap_round *);
 
 /* A session for acct: imap_session_init() (nothing can fail), then
  * imap_session_start() (connect, greeting, TLS, login; -1 with the
