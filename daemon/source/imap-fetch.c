@@ -354,6 +354,41 @@ sizes_check(struct imap *s, uint32_t *uids, size_t *n)
 	return 0;
 }
 
+/*
+ * Expunge our uids[0..n) (sorted, marked \Deleted).  UID EXPUNGE
+ * (UIDPLUS, RFC 4315) removes just them.  A plain EXPUNGE removes every
+ * message marked \Deleted, another client's too (Exchange without
+ * UIDPLUS, older servers): it is sent only when UID SEARCH DELETED finds
+ * no message but ours.  Else ours stay marked \Deleted (most clients
+ * hide them; the next EXPUNGE removes them): they are recorded, so
+ * never fetched again.
+ */
+static int
+expunge_ours(struct imap *s, const uint32_t *uids, size_t n)
+{
+	size_t	 i;
+
+	if (s->caps & CAP_UIDPLUS)
+		return uid_command(s, "UID EXPUNGE", "", uids, n);
+	s->nsearch = 0;
+	if (imap_cmd(s, "UID SEARCH DELETED") == -1)
+		return -1;
+	for (i = 0; i < s->nsearch; i++) {
+		if (uid_find(uids, n, s->search[i]) != -1)
+			continue;
+		if (!s->expunge_noted)
+			log_warn("%s: folder %s: the server lacks UIDPLUS and "
+			    "UID %u is marked \\Deleted by another client: "
+			    "an EXPUNGE would remove it too, so mailsift's "
+			    "deleted and moved messages stay marked \\Deleted "
+			    "until a client expunges the folder",
+			    s->acct->name, s->folder, s->search[i]);
+		s->expunge_noted = 1;
+		return 0;
+	}
+	return imap_cmd(s, "EXPUNGE");
+}
+
 static int
 flags_apply(struct imap *s)
 {
@@ -370,12 +405,7 @@ flags_apply(struct imap *s)
 		if (uid_command(s, "UID STORE", " +FLAGS.SILENT (\\Deleted)",
 		    s->done, n) == -1)
 			return -1;
-		/* without UIDPLUS, EXPUNGE also removes others' \Deleted */
-		if (s->caps & CAP_UIDPLUS) {
-			if (uid_command(s, "UID EXPUNGE", "", s->done,
-			    n) == -1)
-				return -1;
-		} else if (imap_cmd(s, "EXPUNGE") == -1)
+		if (expunge_ours(s, s->done, n) == -1)
 			return -1;
 	}
 	s->ndone = 0;
@@ -460,10 +490,7 @@ op_remove(struct imap *s, uint32_t uid)
 {
 	if (imap_cmd(s, "UID STORE %u +FLAGS.SILENT (\\Deleted)", uid) == -1)
 		return -1;
-	/* without UIDPLUS, EXPUNGE also removes others' \Deleted */
-	if (s->caps & CAP_UIDPLUS)
-		return imap_cmd(s, "UID EXPUNGE %u", uid);
-	return imap_cmd(s, "EXPUNGE");
+	return expunge_ours(s, &uid, 1);
 }
 
 static int
@@ -607,7 +634,7 @@ imap_folder_fetch(struct imap *s, const char *folder)
 		if (s->stopping)
 			return pipeline_flush(s->pl);
 		if (!s->pipeline_failed && pipeline_flush(s->pl) == 0 &&
-		    !s->broken)
+		    !s->broken && !s->bye)
 			(void)flags_apply(s);
 		return -1;
 	}
@@ -619,6 +646,28 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	if (flags_apply(s) == -1)
 		return -1;
 	return server_ops_apply(s);
+}
+
+/*
+ * Microsoft 365 / Exchange accepts the login, then answers every command
+ * "BAD User is authenticated but not connected." (and soon BYE): the
+ * mailbox has IMAP disabled, the login or OAuth app has no access to it,
+ * or the service refuses a client that connects too often.  Sending the
+ * next folder's commands only hammers it: the round ends here, with an
+ * error that says so, and the scheduler's backoff decides when to retry.
+ */
+static int
+not_connected(struct imap *s)
+{
+	if (strstr(s->err, "User is authenticated but not connected") == NULL)
+		return 0;
+	snprintf(s->err, sizeof(s->err), "the server accepted the login but "
+	    "cannot open the mailbox (Microsoft 365/Exchange answered \"User "
+	    "is authenticated but not connected\"): IMAP may be disabled for "
+	    "this mailbox, the user (or the OAuth application) may lack access "
+	    "to it, or the server refuses clients that connect too often; no "
+	    "more commands this round, retried later with backoff");
+	return 1;
 }
 
 static const struct imap_round imap_round = {
@@ -647,6 +696,13 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 		}
 		if (s.pipeline_failed || s.bye)
 			goto out;
+		if (not_connected(&s)) {
+			log_error("%s: %s:%s: %s", acct->name, acct->ep.host,
+			    acct->ep.port, s.err);
+			s.err[0] = '\0';
+			failed = 1;
+			break;	/* LOGOUT, nothing more */
+		}
 		log_error("%s: folder %s: %s", acct->name, acct->folders[i],
 		    s.err);
 		failed = 1;

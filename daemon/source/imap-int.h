@@ -71,6 +71,9 @@ struct imap {
 	 * folder names are UTF-8, not modified UTF-7 */
 	int			 utf8_accept;
 	int			 substituted;	/* a notice was refused */
+	/* No UIDPLUS and another client's \Deleted messages in the folder:
+	 * ours were left marked, not expunged (said once a session) */
+	int			 expunge_noted;
 	/* The stream is out of step (a literal refused unread, a stray
 	 * continuation request): not one byte more is sent, no LOGOUT. */
 	int			 broken;

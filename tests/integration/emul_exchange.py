@@ -22,15 +22,16 @@ tests/integration/README.md, "Exchange emulation"):
     answered "-ERR Server Unavailable. 21" and nothing is deleted.
 
 The store lives in memory for the process's life: --gen FOLDER:N makes
-N messages in FOLDER, --deleted FOLDER:UID marks one \\Deleted (as
-another client would).  --ports FILE receives "imap=P" and "pop3=P"
-(ports picked free) once listening; --log FILE gets every command ("imap
-S1 a3 SELECT INBOX", passwords redacted), --dump FILE the store as JSON
-after every change.  Stop it with SIGTERM.
+N messages in FOLDER; --deleted FOLDER:UID and --seen FOLDER:UID mark
+one \\Deleted or \\Seen, as another client would.  --ports FILE
+receives "imap=P" and "pop3=P" (ports picked free) once listening; --log
+FILE gets every command ("imap S1 a3 SELECT INBOX", passwords
+redacted), --dump FILE the store as JSON after every change.  Stop it
+with SIGTERM.
 
-FakeImap/FakePop3 are plain socketserver handlers; a quirk is a method
-an emulation overrides (after_login, fetch_body_hook, quit_reply), so
-another emulation can subclass them.
+FakeImap/FakePop3 are plain socketserver handlers, one do_COMMAND method
+per command; the quirks are methods (after_login, fetch_body_hook, caps,
+do_QUIT) that another emulation can override in a subclass.
 """
 import argparse
 import base64
@@ -578,6 +579,7 @@ def main():
     ap.add_argument("--password", default="emul-secret")
     ap.add_argument("--gen", action="append", default=[])
     ap.add_argument("--deleted", action="append", default=[])
+    ap.add_argument("--seen", action="append", default=[])
     ap.add_argument("--move", action="store_true")
     ap.add_argument("--no-uidplus", action="store_true")
     ap.add_argument("--not-connected", type=int, default=0)
@@ -590,11 +592,13 @@ def main():
         folder, _, n = g.rpartition(":")
         for i in range(1, int(n) + 1):
             store.add(folder, message(folder, i))
-    for d in opts.deleted:  # another client's "mark as deleted"
-        folder, _, uid = d.rpartition(":")
-        for m in store.folders[folder]["msgs"]:
-            if m["uid"] == int(uid):
-                m["flags"].add("\\Deleted")
+    for flag, marks in (("\\Deleted", opts.deleted),
+                        ("\\Seen", opts.seen)):
+        for d in marks:  # another client's "mark as deleted", "read"
+            folder, _, uid = d.rpartition(":")
+            for m in store.folders[folder]["msgs"]:
+                if m["uid"] == int(uid):
+                    m["flags"].add(flag)
     store.dump()
     servers = []
     for handler in (FakeImap, FakePop3):

@@ -156,10 +156,13 @@ check $? "no UIDPLUS: another client's \\Deleted message is not expunged ($(subj
 check $? "no UIDPLUS: ours are copied and marked \\Deleted, no EXPUNGE sent"
 grep -q "server lacks UIDPLUS.*marked \\\\Deleted by another client" "$S/out"
 check $? "no UIDPLUS: the log says why they are not expunged"
-emul nouidplus-keep --gen INBOX:3 --deleted INBOX:3 --no-uidplus
-conf imap "	keep = false"
+emul nouidplus-keep --gen INBOX:3 --deleted INBOX:3 --seen INBOX:3 \
+    --no-uidplus
+conf imap "	keep = false
+	only-unseen = true"
 once
 subjects INBOX | grep -q 'INBOX-3\\Deleted' &&
+    subjects INBOX | grep -q 'INBOX-1\\Deleted' &&
     [ "$(delivered)" -eq 2 ] && ! grep -q "EXPUNGE" "$S/emul.log"
 check $? "no UIDPLUS, keep = false: delivered ones marked, another's kept ($(subjects INBOX))"
 
