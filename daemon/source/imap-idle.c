@@ -361,9 +361,9 @@ set_watch(struct idle_set *set)
 		}
 		if (s->bye || s->broken)
 			return;
-		log_warn("%s: the server offers NOTIFY but refused it (%s): "
-		    "one connection per folder instead", s->acct->name,
-		    s->err);
+		log_warn("%s: the server offers NOTIFY, but it could not be "
+		    "set up (%s): one connection per folder instead",
+		    s->acct->name, s->err[0] != '\0' ? s->err : "out of memory");
 		s->err[0] = '\0';
 	}
 	watchers_start(set);
