@@ -37,6 +37,7 @@
 #define CAP_ENABLE	0x2000
 #define CAP_UTF8_ACCEPT	0x4000
 #define CAP_NAMESPACE	0x10000
+#define CAP_NOTIFY	0x100000
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -53,6 +54,9 @@ struct imap_size {
 struct imap;
 /* An untagged "n FETCH (...)": the session hands it to the round. */
 typedef int	(*imap_fetch_fn)(struct imap *, struct imap_scan *);
+/* An untagged "STATUS ...", the scanner past the word (NOTIFY's news
+ * of another folder while idling, imap-idle.c). */
+typedef int	(*imap_status_fn)(struct imap *, struct imap_scan *);
 
 struct imap {
 	const struct account	*acct;
@@ -67,6 +71,9 @@ struct imap {
 	 * folder names are UTF-8, not modified UTF-7 */
 	int			 utf8_accept;
 	int			 substituted;	/* a notice was refused */
+	/* No UIDPLUS and another client's \Deleted messages in the folder:
+	 * ours were left marked, not expunged (said once a session) */
+	int			 expunge_noted;
 	/* The stream is out of step (a literal refused unread, a stray
 	 * continuation request): not one byte more is sent, no LOGOUT. */
 	int			 broken;
@@ -83,6 +90,8 @@ struct imap {
 	/* collected from untagged responses; FETCH ones go to the round's
 	 * fetch_response (none set: ignored) */
 	imap_fetch_fn		 fetch_response;
+	imap_status_fn		 status_response;	/* none set: ignored */
+	void			*status_ctx;
 	enum imap_collect	 collect;
 	uint32_t		*search;
 	size_t			 nsearch, search_cap;
@@ -128,6 +137,24 @@ size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
 
 /* Read one response that must be untagged (while idling) and act on it. */
 int	imap_read_untagged(struct imap *);
+
+/* The round's steps IDLE (imap-idle.c) reuses, handed over by
+ * imap-fetch.c so that IDLE never calls back into the round by name:
+ * SELECT (or EXAMINE) a folder written with '/'; fetch its new messages
+ * into the session's pipeline; its server name (UTF-8) and quoted wire
+ * form.  Each 0, or -1 with the reason in s->err. */
+struct imap_round {
+	int	(*folder_select)(struct imap *, const char *folder,
+		    int readonly);
+	int	(*folder_fetch)(struct imap *, const char *folder);
+	int	(*folder_name)(struct imap *, const char *folder,
+		    char *server, size_t serverlen, char *wire,
+		    size_t wirelen);
+};
+/* After the round, with idle on: wait for new mail in the account's
+ * folders and fetch it, until a stop (0) or an error (-1, reason in
+ * s->err) (imap-idle.c). */
+int	imap_idle(struct imap *, const struct imap_round *);
 
 /* A session for acct: imap_session_init() (nothing can fail), then
  * imap_session_start() (connect, greeting, TLS, login; -1 with the

@@ -46,6 +46,7 @@ static const struct {
 	{ "ENABLE", CAP_ENABLE },
 	{ "UTF8=ACCEPT", CAP_UTF8_ACCEPT },
 	{ "NAMESPACE", CAP_NAMESPACE },
+	{ "NOTIFY", CAP_NOTIFY },
 };
 
 /* Capabilities from the rest of a CAPABILITY response or code. */
@@ -142,7 +143,9 @@ untagged(struct imap *s, struct imap_scan *sc)
 			if (imap_uids_add(&s->search, &s->nsearch,
 			    &s->search_cap, n) == -1)
 				return -1;
-	} else if (imap_tok_is(&t, "NAMESPACE"))
+	} else if (imap_tok_is(&t, "STATUS") && s->status_response != NULL)
+		return s->status_response(s, sc);
+	else if (imap_tok_is(&t, "NAMESPACE"))
 		imap_ns_namespace(&s->ns, sc);	/* imap-folder.c */
 	else if (imap_tok_is(&t, "LIST"))
 		imap_ns_list(&s->ns, sc);

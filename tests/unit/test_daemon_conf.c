@@ -396,6 +396,8 @@ test_defaults(void **state)
 	assert_int_equal(a->only_unseen, 0);
 	assert_int_equal(a->keep, 1);
 	assert_int_equal(a->idle, 0);
+	assert_int_equal(a->idle_max_folders, 5);
+	assert_int_equal(a->idle_notify, 1);
 	assert_int_equal(a->poll, 0);
 	assert_string_equal(a->deliver + 8, home_path("/Mail"));
 	assert_string_equal(conf->accounts[1].ep.port, "995");
@@ -683,6 +685,13 @@ test_type_scope(void **state)
 	load_error("account a {\n type = pop3\n host = h\n user = u\n"
 	    " password = p\n idle = true\n deliver = \"maildir:/m\"\n}\n", 6,
 	    "'idle' does not apply to type pop3, only to imap");
+	load_error("account a {\n type = pop3\n host = h\n user = u\n"
+	    " password = p\n idle-max-folders = 3\n"
+	    " deliver = \"maildir:/m\"\n}\n", 6,
+	    "'idle-max-folders' does not apply to type pop3, only to imap");
+	load_error("account a {\n type = imap\n host = h\n user = u\n"
+	    " password = p\n idle-max-folders = 0\n"
+	    " deliver = \"maildir:/m\"\n}\n", 6, "idle-max-folders");
 	load_error("account a {\n type = maildir\n path = /x\n host = h\n"
 	    " deliver = \"maildir:/m\"\n}\n", 4,
 	    "'host' does not apply to type maildir, only to imap and pop3");
