@@ -22,6 +22,8 @@ VERSION	 = 0.9.0
 PKGS	 = libconfuse openssl libpcre2-8 yaml-0.1 sqlite3
 # sd_notify(3): READY, STATUS and WATCHDOG for a Type=notify unit
 PKGS	+= libsystemd
+# raw deflate for IMAP COMPRESS=DEFLATE (RFC 4978)
+PKGS	+= zlib
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
 	   -Wvla -Wundef -Wwrite-strings -Wimplicit-fallthrough

@@ -61,6 +61,7 @@ struct account {
 	int		 only_unseen;
 	int		 keep;		/* default 1 */
 	int		 idle;
+	int		 compress;	/* IMAP COMPRESS=DEFLATE if offered */
 	long		 poll;		/* seconds; 0: the global one */
 	char		*path;		/* maildir/mbox source */
 	char		*deliver;	/* "maildir:PATH" or "mbox:PATH" */

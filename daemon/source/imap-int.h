@@ -37,6 +37,7 @@
 #define CAP_ENABLE	0x2000
 #define CAP_UTF8_ACCEPT	0x4000
 #define CAP_NAMESPACE	0x10000
+#define CAP_COMPRESS	0x100000	/* COMPRESS=DEFLATE (RFC 4978) */
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -125,6 +126,10 @@ int	imap_uids_add(uint32_t **, size_t *, size_t *, uint32_t);
 /* Write a UID set ("1:5,9") of sorted uids[from..to) into out. */
 size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
 	    size_t outlen);
+
+/* COMPRESS DEFLATE after login when the account asks and the server
+ * offers it (imap-compress.c); a server without it is noted once. */
+int	imap_compress_start(struct imap *);
 
 /* Read one response that must be untagged (while idling) and act on it. */
 int	imap_read_untagged(struct imap *);

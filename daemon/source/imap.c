@@ -46,6 +46,7 @@ static const struct {
 	{ "ENABLE", CAP_ENABLE },
 	{ "UTF8=ACCEPT", CAP_UTF8_ACCEPT },
 	{ "NAMESPACE", CAP_NAMESPACE },
+	{ "COMPRESS=DEFLATE", CAP_COMPRESS },
 };
 
 /* Capabilities from the rest of a CAPABILITY response or code. */
@@ -783,6 +784,8 @@ imap_session_start(struct imap *s)
 	if (imap_open(s, &preauth) == -1)
 		return -1;
 	if (!preauth && imap_auth(s) == -1)
+		return -1;
+	if (imap_compress_start(s) == -1)
 		return -1;
 	return imap_enable_utf8(s);
 }
