@@ -127,8 +127,9 @@ int	imap_uids_add(uint32_t **, size_t *, size_t *, uint32_t);
 size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
 	    size_t outlen);
 
-/* COMPRESS DEFLATE after login when the account asks and the server
- * offers it (imap-compress.c); a server without it is noted once. */
+/* COMPRESS DEFLATE after imap_session_start() when the account asks
+ * and the server offers it (imap-compress.c); a server without it is
+ * noted once.  -1 only when the session is unusable. */
 int	imap_compress_start(struct imap *);
 
 /* Read one response that must be untagged (while idling) and act on it. */

@@ -785,8 +785,6 @@ imap_session_start(struct imap *s)
 		return -1;
 	if (!preauth && imap_auth(s) == -1)
 		return -1;
-	if (imap_compress_start(s) == -1)
-		return -1;
 	return imap_enable_utf8(s);
 }
 
