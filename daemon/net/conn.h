@@ -57,7 +57,9 @@ int		 conn_is_tls(const struct conn *);
  * Every conn_flush then ends with a sync flush.  The limits below (line
  * length, exact byte counts) apply to the inflated bytes; a corrupt or
  * ended stream is an error.  Closing logs, at debug level, the bytes
- * read and sent on each side of the compression. */
+ * read and sent on each side of the compression.  The deadlines below
+ * count inflated bytes.  A secret sent once compression is on stays in
+ * zlib's window until the close: IMAP compresses only after login. */
 int		 conn_compress(struct conn *);
 int		 conn_is_compressed(const struct conn *);
 /* Prefix for trace lines ("imap user@host"), and whether to trace. */
