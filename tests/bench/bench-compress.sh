@@ -168,6 +168,10 @@ run() {	# MODE: one fetch; appends "MODE from to wall cpu srv" to results
 		i=$((i + 1))
 	done
 	s1=$(server_cpu)
+	kill -0 "$proxy" 2>/dev/null ||
+	    die "the counting relay died: $(cat "$W/proxy.err")"
+	[ "$(wc -l <"$W/counts")" -gt "$lines" ] ||
+	    die "the counting relay counted no session in run $seq"
 	got=$(find "$R/md/new" "$R/md/cur" -type f | wc -l)
 	if [ "$rc" -ne 0 ] || [ "$got" -ne "$COUNT" ]; then
 		echo "bench-compress: $mode run $seq: exit $rc, $got of $COUNT" \

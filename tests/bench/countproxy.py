@@ -25,7 +25,10 @@ def relay(client, target, counts):
     while open_ends > 0:
         for key, _ in sel.select():
             src, dst = key.fileobj, key.data
-            data = src.recv(262144)
+            try:
+                data = src.recv(262144)
+            except OSError:     # a reset: the session is over
+                data = b""
             if not data:
                 sel.unregister(src)
                 open_ends -= 1
@@ -35,7 +38,11 @@ def relay(client, target, counts):
                     pass
                 continue
             moved[src] += len(data)
-            dst.sendall(data)
+            try:
+                dst.sendall(data)
+            except OSError:     # the other end is gone
+                open_ends = 0
+                break
     client.close()
     server.close()
     with open(counts, "a") as f:
@@ -51,7 +58,11 @@ def main():
     print(ls.getsockname()[1], flush=True)
     while True:
         client, _ = ls.accept()
-        relay(client, target, counts)
+        try:
+            relay(client, target, counts)
+        except OSError as e:
+            print("countproxy: %s" % e, file=sys.stderr, flush=True)
+            client.close()
 
 
 if __name__ == "__main__":
