@@ -38,6 +38,7 @@
 #define CAP_UTF8_ACCEPT	0x4000
 #define CAP_NAMESPACE	0x10000
 #define CAP_NOTIFY	0x100000
+#define CAP_COMPRESS	0x200000	/* COMPRESS=DEFLATE (RFC 4978) */
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -134,6 +135,11 @@ int	imap_uids_add(uint32_t **, size_t *, size_t *, uint32_t);
 /* Write a UID set ("1:5,9") of sorted uids[from..to) into out. */
 size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
 	    size_t outlen);
+
+/* COMPRESS DEFLATE after imap_session_start() when the account asks
+ * and the server offers it (imap-compress.c); a server without it is
+ * noted once.  -1 only when the session is unusable. */
+int	imap_compress_start(struct imap *);
 
 /* Read one response that must be untagged (while idling) and act on it. */
 int	imap_read_untagged(struct imap *);

@@ -47,6 +47,7 @@ static const struct {
 	{ "UTF8=ACCEPT", CAP_UTF8_ACCEPT },
 	{ "NAMESPACE", CAP_NAMESPACE },
 	{ "NOTIFY", CAP_NOTIFY },
+	{ "COMPRESS=DEFLATE", CAP_COMPRESS },
 };
 
 /* Capabilities from the rest of a CAPABILITY response or code. */

@@ -254,6 +254,10 @@ write_dovecot() {
 	    ssl = yes
 	  }
 	}
+	# COMPRESS=DEFLATE (RFC 4978), for mailsift's compress = yes
+	protocol imap {
+	  mail_plugins = \$mail_plugins imap_zlib
+	}
 	# Postfix's lmtp and smtpd run as user postfix.
 	service lmtp {
 	  unix_listener lmtp {
