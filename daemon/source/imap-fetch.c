@@ -257,6 +257,10 @@ static int
 folder_name(struct imap *s, const char *name, char *server,
     size_t serverlen, char *wire, size_t wirelen)
 {
+	/* \Junk: the folder the server marks so (imap-special.c) */
+	if (imap_special_is(name))
+		return imap_special_resolve(s, name, server, serverlen, wire,
+		    wirelen);
 	if (strcasecmp(name, "INBOX") != 0 && ns_discover(s) == -1)
 		return -1;
 	if (imap_folder_map(&s->ns, name, server, serverlen, s->err,
@@ -447,7 +451,9 @@ op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
 		return -1;
 	if (imap_cmd(s, "UID %s %u %s", cmd, uid, q) == 0)
 		return 0;
-	if (!imap_folder_missing(s->err) || s->bye || s->broken)
+	/* a marked folder exists: it is never created */
+	if (!imap_folder_missing(s->err) || s->bye || s->broken ||
+	    imap_special_is(to))
 		return -1;
 	if (folder_create(s, server, q) == -1 ||
 	    imap_cmd(s, "UID %s %u %s", cmd, uid, q) == -1) {

@@ -20,6 +20,7 @@
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/source/imap-folder.h"
 #include "daemon/source/imap-resp.h"
+#include "daemon/source/imap-special.h"
 
 #define CAP_IMAP4REV1	0x0001
 #define CAP_STARTTLS	0x0002
@@ -37,6 +38,7 @@
 #define CAP_ENABLE	0x2000
 #define CAP_UTF8_ACCEPT	0x4000
 #define CAP_NAMESPACE	0x10000
+#define CAP_SPECIAL_USE	0x400000
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -99,6 +101,8 @@ struct imap {
 
 	/* folder names: the server's namespace (NAMESPACE or LIST) */
 	struct imap_ns		 ns;
+	/* the folders it marks \Junk, \Archive... (imap-special.c) */
+	struct imap_special	 special;
 
 	/* committed by the pipeline: to flag or delete */
 	uint32_t		*done;

@@ -46,6 +46,7 @@ static const struct {
 	{ "ENABLE", CAP_ENABLE },
 	{ "UTF8=ACCEPT", CAP_UTF8_ACCEPT },
 	{ "NAMESPACE", CAP_NAMESPACE },
+	{ "SPECIAL-USE", CAP_SPECIAL_USE },
 };
 
 /* Capabilities from the rest of a CAPABILITY response or code. */
@@ -144,6 +145,8 @@ untagged(struct imap *s, struct imap_scan *sc)
 				return -1;
 	} else if (imap_tok_is(&t, "NAMESPACE"))
 		imap_ns_namespace(&s->ns, sc);	/* imap-folder.c */
+	else if (imap_tok_is(&t, "LIST") && s->special.listing)
+		imap_special_list(&s->special, sc);	/* imap-special.c */
 	else if (imap_tok_is(&t, "LIST"))
 		imap_ns_list(&s->ns, sc);
 	else if (imap_tok_is(&t, "BYE")) {
