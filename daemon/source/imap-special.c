@@ -337,10 +337,10 @@ special_missing(struct imap *s, int i)
 		snprintf(why, sizeof(why), "; %u marked folder(s) left out: "
 		    "a name too long, not valid or not selectable",
 		    s->special.skipped);
-	snprintf(s->err, sizeof(s->err), "%s: the server of account %s "
-	    "marks no folder as %s (SPECIAL-USE, RFC 6154%s)%s; nothing was "
+	snprintf(s->err, sizeof(s->err), "the server of account %s marks "
+	    "no folder as %s (SPECIAL-USE, RFC 6154%s)%s; nothing was "
 	    "created: mark one on the server, or name the folder itself",
-	    rule_special_use_name(i), s->acct->name, rule_special_use_name(i),
+	    s->acct->name, rule_special_use_name(i),
 	    (s->caps & CAP_SPECIAL_USE) ? "" : "; it does not offer "
 	    "SPECIAL-USE", why);
 	return -1;
