@@ -691,6 +691,40 @@ imap_idle(struct imap *s, const char *folder)
 	return 0;
 }
 
+/*
+ * folders = { '\Archive', 'Archives 2026' } names one server folder
+ * twice, under two state keys: it would be delivered twice.  Only a
+ * list with a SPECIAL-USE name is looked at (no round trip otherwise);
+ * a name that cannot be mapped is left for its own fetch to report.
+ */
+static int
+folder_listed_before(struct imap *s, size_t i)
+{
+	const struct account	*a = s->acct;
+	char			 name[IMAP_FOLDER_MAX + 1];
+	char			 other[IMAP_FOLDER_MAX + 1];
+	char			 q[4 * IMAP_FOLDER_MAX];
+	size_t			 j;
+	int			 special = 0, same = 0;
+
+	for (j = 0; j <= i; j++)
+		special |= imap_special_is(a->folders[j]);
+	if (!special || folder_name(s, a->folders[i], name, sizeof(name), q,
+	    sizeof(q)) == -1) {
+		s->err[0] = '\0';
+		return 0;
+	}
+	for (j = 0; j < i && !same; j++)
+		same = folder_name(s, a->folders[j], other, sizeof(other), q,
+		    sizeof(q)) == 0 && strcmp(name, other) == 0;
+	s->err[0] = '\0';
+	if (same)
+		log_warn("%s: folder %s is \"%s\", listed before as %s: "
+		    "fetched once, as %s", a->name, a->folders[i], name,
+		    a->folders[j - 1], a->folders[j - 1]);
+	return same;
+}
+
 int
 imap_fetch(const struct account *acct, struct pipeline *pl)
 {
@@ -703,6 +737,8 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 	if (imap_session_start(&s) == -1)
 		goto out;
 	for (i = 0; i < acct->nfolders && !stop_requested(); i++) {
+		if (folder_listed_before(&s, i))
+			continue;
 		if (imap_folder_fetch(&s, acct->folders[i]) == 0 && !s.stopping)
 			continue;
 		if (s.stopping) {

@@ -278,6 +278,16 @@ def test_fetch_marked():
     rc, out = run_once(conf)
     check(rc == 0 and delivered(out, "fetch5") == 0,
           "... and the second run fetches nothing", out)
+    sdir = scenario("fetch5twice")
+    conf = write_conf(sdir, "twice", "user5",
+                      folders=["\\Archive", "Archives 2026"])
+    rc, out = run_once(conf)
+    got = local_subjects(sdir)
+    check(rc == 0 and got == ["ARCHIVE two", "ARCHIVED five"] and
+          'folder Archives 2026 is "Archives 2026", listed before as '
+          '\\Archive: fetched once' in out,
+          "a folder listed by its attribute and by its name is fetched "
+          "once", out + repr(got))
     conf = write_conf(scenario("fetch6"), "fetch6", "user6",
                       folders=["INBOX", "\\All"])
     rc, out = run_once(conf)
