@@ -19,6 +19,7 @@
 #include "daemon/net/conn.h"
 #include "daemon/source/imap.h"
 #include "daemon/source/imap-int.h"
+#include "daemon/source/imap-special.h"
 #include "daemon/source/substitute.h"
 #include "daemon/source/source.h"
 #include "daemon/util/log.h"

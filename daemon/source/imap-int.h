@@ -20,7 +20,7 @@
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/source/imap-folder.h"
 #include "daemon/source/imap-resp.h"
-#include "daemon/source/imap-special.h"
+#include "daemon/source/imap-special-list.h"
 
 #define CAP_IMAP4REV1	0x0001
 #define CAP_STARTTLS	0x0002

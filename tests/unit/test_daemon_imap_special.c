@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_imap_special.c - SPECIAL-USE folders (RFC 6154,
- * daemon/source/imap-special.c): LIST responses as Dovecot, Gmail and
- * older servers send them (localised names, "[Gmail]/...", XLIST's
- * \Spam, literals, NIL delimiters), hostile ones (long names, control
- * bytes, nested or odd attributes, bad modified UTF-7), the modified
- * UTF-7 decoder, and the resolver's errors without a server.
+ * daemon/source/imap-special-list.c and imap-special.c): LIST
+ * responses as Dovecot, Gmail and older servers send them (localised
+ * names, "[Gmail]/...", XLIST's \Spam, literals, NIL delimiters),
+ * hostile ones (long names, control bytes, nested or odd attributes,
+ * bad modified UTF-7), the modified UTF-7 decoder, and the resolver's
+ * errors without a server.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include "daemon/source/imap-int.h"
 #include "daemon/source/imap-resp.h"
 #include "daemon/source/imap-special.h"
+#include "daemon/source/imap-special-list.h"
 
 enum { ALL, ARCHIVE, DRAFTS, FLAGGED, JUNK, SENT, TRASH };
 
