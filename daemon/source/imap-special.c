@@ -10,6 +10,7 @@
 #include "rules/rules.h"
 #include "daemon/source/imap-int.h"
 #include "daemon/source/imap-special.h"
+#include "daemon/util/log.h"
 
 int
 imap_special_is(const char *name)
@@ -38,6 +39,25 @@ quote_raw(const char *raw, char *out, size_t outlen)
 	return 0;
 }
 
+/* What the server marks, for -v: names are the server's text. */
+static void
+special_log(const struct imap *s)
+{
+	char	 show[LOG_SHOW_SIZE];
+	int	 i;
+
+	for (i = 0; i < RULE_SPECIAL_USE_N; i++)
+		if (s->special.name[i][0] != '\0')
+			log_debug("%s: the server marks \"%s\" as %s",
+			    s->acct->name, log_clean(s->special.name[i],
+			    strlen(s->special.name[i]), show, sizeof(show),
+			    LOG_CLEAN_MARK), rule_special_use_name(i));
+	if (s->special.skipped > 0)
+		log_debug("%s: %u marked folder(s) left out (a name too "
+		    "long, not valid or not selectable)", s->acct->name,
+		    s->special.skipped);
+}
+
 /* Ask once per session.  LIST (SPECIAL-USE) lists only the marked
  * folders; a server that has the capability but not that syntax (it
  * comes with LIST-EXTENDED) still marks them in a plain LIST. */
@@ -59,6 +79,7 @@ special_discover(struct imap *s)
 	if (r == -1)
 		return -1;
 	s->special.known = 1;
+	special_log(s);
 	return 0;
 }
 

@@ -214,6 +214,10 @@ def test_rules_localised():
     check(subjects("user5", "Pourriel") == ["SPAM one"],
           "move: '\\Junk' lands in the folder marked \\Junk (\"Pourriel\")",
           out)
+    check('sp5: the server marks "Pourriel" as \\Junk' in out and
+          'sp5: the server marks "%s" as \\Sent' % SENT in out,
+          "-v says which folder each attribute is (UTF-8 from modified "
+          "UTF-7)", out)
     check(subjects("user5", "Archives 2026") == ["ARCHIVE two"],
           "copy: '\\Archive' lands in \"Archives 2026\"", out)
     inbox = subjects("user5", "INBOX")
