@@ -23,7 +23,7 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-MAILSIFT = os.path.join(TOP, "mailsift")
+MAILSIFT = os.environ.get("MAILSIFT", os.path.join(TOP, "mailsift"))
 E = os.environ
 D = E["MSX_DIR"]
 W = os.path.join(D, "special-tests")
