@@ -273,7 +273,7 @@ imap_special_list(struct imap_special *sp, struct imap_scan *sc)
 	for (i = 0; i < RULE_SPECIAL_USE_N; i++) {
 		if (!(marks & (1u << i)) || sp->raw[i][0] != '\0')
 			continue;
-		memcpy(sp->raw[i], raw, sizeof(raw));
-		memcpy(sp->name[i], name, sizeof(name));
+		memcpy(sp->raw[i], raw, strlen(raw) + 1);
+		memcpy(sp->name[i], name, strlen(name) + 1);
 	}
 }
