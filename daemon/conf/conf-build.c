@@ -14,6 +14,7 @@
 #include "daemon/conf/conf-load.h"
 #include "daemon/conf/config.h"
 #include "daemon/conf/conf-text.h"
+#include "rules/rules.h"
 
 #define NAME_MAX_LEN	128
 
@@ -220,6 +221,13 @@ account_folders(struct conf_load *ld, cfg_t *sec, struct account *a)
 				return sec_fail(ld, sec, conf_opt_line(ld, sec,
 				    "folders"), "folders: '%s' is listed twice",
 				    f);
+		/* \All: the folder the server marks so (RFC 6154) */
+		if (f[0] == '\\' && rule_special_use_index(f,
+		    strlen(f)) == -1)
+			return sec_fail(ld, sec, conf_opt_line(ld, sec,
+			    "folders"), "folders: '%.64s' is not a SPECIAL-USE "
+			    "folder (" RULE_SPECIAL_USE_NAMES "); no other "
+			    "folder name starts with '\\'", f);
 		a->nfolders = i + 1;
 		if (build_str(ld, &a->folders[i], f) == -1)
 			return -1;

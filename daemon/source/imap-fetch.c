@@ -18,6 +18,7 @@
 #include "daemon/net/conn.h"
 #include "daemon/source/imap.h"
 #include "daemon/source/imap-int.h"
+#include "daemon/source/imap-special.h"
 #include "daemon/source/substitute.h"
 #include "daemon/source/source.h"
 #include "daemon/util/log.h"
@@ -254,6 +255,10 @@ static int
 imap_folder_name(struct imap *s, const char *name, char *server,
     size_t serverlen, char *wire, size_t wirelen)
 {
+	/* \Junk: the folder the server marks so (imap-special.c) */
+	if (imap_special_is(name))
+		return imap_special_resolve(s, name, server, serverlen, wire,
+		    wirelen);
 	if (strcasecmp(name, "INBOX") != 0 && ns_discover(s) == -1)
 		return -1;
 	if (imap_folder_map(&s->ns, name, server, serverlen, s->err,
@@ -474,7 +479,9 @@ op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
 		return -1;
 	if (imap_cmd(s, "UID %s %u %s", cmd, uid, q) == 0)
 		return 0;
-	if (!imap_folder_missing(s->err) || s->bye || s->broken)
+	/* a marked folder exists: it is never created */
+	if (!imap_folder_missing(s->err) || s->bye || s->broken ||
+	    imap_special_is(to))
 		return -1;
 	if (folder_create(s, server, q) == -1 ||
 	    imap_cmd(s, "UID %s %u %s", cmd, uid, q) == -1) {
@@ -676,6 +683,40 @@ static const struct imap_round imap_round = {
 	imap_folder_name
 };
 
+/*
+ * folders = { '\Archive', 'Archives 2026' } names one server folder
+ * twice, under two state keys: it would be delivered twice.  Only a
+ * list with a SPECIAL-USE name is looked at (no round trip otherwise);
+ * a name that cannot be mapped is left for its own fetch to report.
+ */
+static int
+folder_listed_before(struct imap *s, size_t i)
+{
+	const struct account	*a = s->acct;
+	char			 name[IMAP_FOLDER_MAX + 1];
+	char			 other[IMAP_FOLDER_MAX + 1];
+	char			 q[4 * IMAP_FOLDER_MAX];
+	size_t			 j;
+	int			 special = 0, same = 0;
+
+	for (j = 0; j <= i; j++)
+		special |= imap_special_is(a->folders[j]);
+	if (!special || folder_name(s, a->folders[i], name, sizeof(name), q,
+	    sizeof(q)) == -1) {
+		s->err[0] = '\0';
+		return 0;
+	}
+	for (j = 0; j < i && !same; j++)
+		same = folder_name(s, a->folders[j], other, sizeof(other), q,
+		    sizeof(q)) == 0 && strcmp(name, other) == 0;
+	s->err[0] = '\0';
+	if (same)
+		log_warn("%s: folder %s is \"%s\", listed before as %s: "
+		    "fetched once, as %s", a->name, a->folders[i], name,
+		    a->folders[j - 1], a->folders[j - 1]);
+	return same;
+}
+
 int
 imap_fetch(const struct account *acct, struct pipeline *pl)
 {
@@ -688,6 +729,8 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 	if (imap_session_start(&s) == -1 || imap_compress_start(&s) == -1)
 		goto out;
 	for (i = 0; i < acct->nfolders && !stop_requested(); i++) {
+		if (folder_listed_before(&s, i))
+			continue;
 		if (imap_folder_fetch(&s, acct->folders[i]) == 0 && !s.stopping)
 			continue;
 		if (s.stopping) {

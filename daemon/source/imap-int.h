@@ -20,6 +20,7 @@
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/source/imap-folder.h"
 #include "daemon/source/imap-resp.h"
+#include "daemon/source/imap-special-list.h"
 
 #define CAP_IMAP4REV1	0x0001
 #define CAP_STARTTLS	0x0002
@@ -39,6 +40,7 @@
 #define CAP_NAMESPACE	0x10000
 #define CAP_NOTIFY	0x100000
 #define CAP_COMPRESS	0x200000	/* COMPRESS=DEFLATE (RFC 4978) */
+#define CAP_SPECIAL_USE	0x400000
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -109,6 +111,8 @@ struct imap {
 
 	/* folder names: the server's namespace (NAMESPACE or LIST) */
 	struct imap_ns		 ns;
+	/* the folders it marks \Junk, \Archive... (imap-special.c) */
+	struct imap_special	 special;
 
 	/* committed by the pipeline: to flag or delete */
 	uint32_t		*done;

@@ -48,6 +48,7 @@ static const struct {
 	{ "NAMESPACE", CAP_NAMESPACE },
 	{ "NOTIFY", CAP_NOTIFY },
 	{ "COMPRESS=DEFLATE", CAP_COMPRESS },
+	{ "SPECIAL-USE", CAP_SPECIAL_USE },
 };
 
 /* Capabilities from the rest of a CAPABILITY response or code. */
@@ -148,6 +149,8 @@ untagged(struct imap *s, struct imap_scan *sc)
 		return s->status_response(s, sc);
 	else if (imap_tok_is(&t, "NAMESPACE"))
 		imap_ns_namespace(&s->ns, sc);	/* imap-folder.c */
+	else if (imap_tok_is(&t, "LIST") && s->special.listing)
+		imap_special_list(&s->special, sc);	/* imap-special.c */
 	else if (imap_tok_is(&t, "LIST"))
 		imap_ns_list(&s->ns, sc);
 	else if (imap_tok_is(&t, "BYE")) {
