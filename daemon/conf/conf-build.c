@@ -56,6 +56,7 @@ static const struct option_scope {
 	{ "folders", FOR_IMAP, "imap" },
 	{ "only-unseen", FOR_IMAP, "imap" },
 	{ "idle", FOR_IMAP, "imap" },
+	{ "condstore", FOR_IMAP, "imap" },
 	{ "path", FOR_FILES, "maildir and mbox" },
 };
 
@@ -310,6 +311,7 @@ account_build(struct conf_load *ld, cfg_t *root, cfg_t *sec,
 	a->only_unseen = cfg_getbool(sec, "only-unseen") == cfg_true;
 	a->keep = cfg_getbool(sec, "keep") == cfg_true;
 	a->idle = cfg_getbool(sec, "idle") == cfg_true;
+	a->condstore = cfg_getbool(sec, "condstore") == cfg_true;
 	a->poll = cfg_size(sec, "poll") > 0 ? cfg_getint(sec, "poll") : 0;
 	if ((size_t)a->type >= sizeof(account_ports) / sizeof(account_ports[0]) ||
 	    account_ports[a->type].implicit == NULL)

@@ -61,6 +61,9 @@ struct account {
 	int		 only_unseen;
 	int		 keep;		/* default 1 */
 	int		 idle;
+	/* CONDSTORE/QRESYNC where offered (default 1): "no" for a server
+	 * that offers them and gets them wrong */
+	int		 condstore;
 	long		 poll;		/* seconds; 0: the global one */
 	char		*path;		/* maildir/mbox source */
 	char		*deliver;	/* "maildir:PATH" or "mbox:PATH" */

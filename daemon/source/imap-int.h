@@ -20,6 +20,7 @@
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/source/imap-folder.h"
 #include "daemon/source/imap-resp.h"
+#include "daemon/store/state.h"
 
 #define CAP_IMAP4REV1	0x0001
 #define CAP_STARTTLS	0x0002
@@ -37,12 +38,15 @@
 #define CAP_ENABLE	0x2000
 #define CAP_UTF8_ACCEPT	0x4000
 #define CAP_NAMESPACE	0x10000
+#define CAP_CONDSTORE	0x20000
+#define CAP_QRESYNC	0x40000
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
 	COLLECT_NONE,
 	COLLECT_SIZES,
-	COLLECT_BODIES
+	COLLECT_BODIES,
+	COLLECT_CHANGED		/* UIDs of CHANGEDSINCE, into search */
 };
 
 struct imap_size {
@@ -99,6 +103,23 @@ struct imap {
 
 	/* folder names: the server's namespace (NAMESPACE or LIST) */
 	struct imap_ns		 ns;
+
+	/* CONDSTORE/QRESYNC (imap-sync.c) */
+	int			 condstore;	/* on for this session */
+	int			 qresync;	/* ENABLED QRESYNC */
+	struct state_sync	 sync;		/* the folder's stored point */
+	int			 sync_known;
+	/* the SELECT's; modseq 0: NOMODSEQ, or none sent */
+	uint64_t		 highestmodseq;
+	uint32_t		 uidnext;
+	uint64_t		 select_modseq;	/* what is recorded */
+	uint32_t		 select_uidnext;
+	struct {
+		int		 got;
+		uint32_t	 uidvalidity, uidnext;
+		uint64_t	 modseq;
+	}			 status;	/* the last STATUS answer */
+	uint64_t		 vanished;	/* UIDs, this folder */
 
 	/* committed by the pipeline: to flag or delete */
 	uint32_t		*done;

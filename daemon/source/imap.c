@@ -17,6 +17,7 @@
 #include "daemon/net/conn.h"
 #include "daemon/net/reply.h"
 #include "daemon/source/imap-int.h"
+#include "daemon/source/imap-sync.h"
 #include "daemon/util/stop.h"
 #include "daemon/util/log.h"
 #include "daemon/net/sasl.h"
@@ -46,6 +47,8 @@ static const struct {
 	{ "ENABLE", CAP_ENABLE },
 	{ "UTF8=ACCEPT", CAP_UTF8_ACCEPT },
 	{ "NAMESPACE", CAP_NAMESPACE },
+	{ "CONDSTORE", CAP_CONDSTORE },
+	{ "QRESYNC", CAP_QRESYNC },
 };
 
 /* Capabilities from the rest of a CAPABILITY response or code. */
@@ -89,6 +92,8 @@ resp_code(struct imap *s, struct imap_scan *sc)
 		caps_parse(s, sc);
 		return;
 	}
+	if (imap_sync_resp_code(s, &t, sc))	/* imap-sync.c */
+		return;
 	if (imap_tok_is(&t, "UIDVALIDITY") && imap_scan_next(sc, &t) == 0) {
 		if (t.len > 0 && t.s[t.len - 1] == ']')
 			t.len--;
@@ -137,7 +142,12 @@ untagged(struct imap *s, struct imap_scan *sc)
 		while (imap_scan_next(sc, &t) == 0 && t.type == IMAP_TOK_ATOM)
 			if (imap_tok_is(&t, "UTF8=ACCEPT"))
 				s->utf8_accept = 1;
-	} else if (imap_tok_is(&t, "SEARCH")) {
+			else
+				(void)imap_sync_enabled(s, &t);
+	} else if (imap_tok_is(&t, "STATUS"))
+		return imap_sync_status(s, sc);	/* imap-sync.c */
+	else if (imap_tok_is(&t, "VANISHED"))
+		return imap_sync_vanished(s, sc); else if (imap_tok_is(&t, "SEARCH")) {
 		while (imap_scan_next(sc, &t) == 0 && imap_tok_u32(&t, &n) == 0)
 			if (imap_uids_add(&s->search, &s->nsearch,
 			    &s->search_cap, n) == -1)
@@ -784,7 +794,9 @@ imap_session_start(struct imap *s)
 		return -1;
 	if (!preauth && imap_auth(s) == -1)
 		return -1;
-	return imap_enable_utf8(s);
+	if (imap_enable_utf8(s) == -1)
+		return -1;
+	return imap_sync_enable(s);	/* imap-sync.c */
 }
 
 void
