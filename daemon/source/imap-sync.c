@@ -242,7 +242,9 @@ imap_sync_resp_code(struct imap *s, const struct imap_tok *t,
 	struct imap_tok	 v;
 	uint32_t	 n;
 
-	if (imap_tok_is(t, "NOMODSEQ]") || imap_tok_is(t, "NOMODSEQ")) {
+	/* "[HIGHESTMODSEQ]" with no value is garbage: NOMODSEQ too */
+	if (imap_tok_is(t, "NOMODSEQ]") || imap_tok_is(t, "NOMODSEQ") ||
+	    imap_tok_is(t, "HIGHESTMODSEQ]")) {
 		s->highestmodseq = 0;
 		return 1;
 	}
