@@ -13,6 +13,8 @@
 #   make depgraph  how the folders depend on each other; fails on a cycle
 #   make bench-fetch IMAP/POP3 fetching against fdm, fetchmail, getmail6,
 #                   mpop, mbsync and a raw client
+#   make bench-sync a no-op poll of a 100,000-message folder: CONDSTORE/
+#                   QRESYNC against the plain UID SEARCH poll
 #   make install    the binary, the man pages, the systemd units and the
 #                   examples under DESTDIR + PREFIX (GNU directory names)
 #   make uninstall  removes what make install wrote (same variables)
@@ -51,6 +53,7 @@ libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
 
 .PHONY: all deps demo check unit unit-asan unit-bins unit-asan-bins fuzz \
 	fuzz-all fuzz-bins fuzz-merge depgraph bench-mime bench-fetch bench-rules \
+	bench-sync \
 	install uninstall clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
@@ -166,6 +169,9 @@ bench-fetch: deps all
 
 bench-rules: deps all
 	sh tests/bench/bench-rules.sh
+
+bench-sync: deps all
+	sh tests/bench/bench-sync.sh
 
 # Installation, with the GNU directory names.  Nothing is written outside
 # $(DESTDIR); packagers set PREFIX=/usr SYSCONFDIR=/etc.  Units come from
