@@ -716,7 +716,9 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 
 	imap_session_init(&s, acct, pl);
 	s.fetch_response = imap_fetch_response;
-	if (imap_session_start(&s) == -1)
+	s.untagged_extra = imap_sync_untagged;	/* imap-sync.c */
+	s.code_extra = imap_sync_resp_code;
+	if (imap_session_start(&s) == -1 || imap_sync_enable(&s) == -1)
 		goto out;
 	for (i = 0; i < acct->nfolders && !stop_requested(); i++) {
 		if (imap_folder_fetch(&s, acct->folders[i]) == 0 && !s.stopping)

@@ -57,6 +57,10 @@ struct imap_size {
 struct imap;
 /* An untagged "n FETCH (...)": the session hands it to the round. */
 typedef int	(*imap_fetch_fn)(struct imap *, struct imap_scan *);
+/* An untagged response, or a response code, the session does not know,
+ * t its keyword, sc after it: 1 if taken, 0 if not, -1 if malformed. */
+typedef int	(*imap_extra_fn)(struct imap *, const struct imap_tok *,
+		    struct imap_scan *);
 
 struct imap {
 	const struct account	*acct;
@@ -87,6 +91,10 @@ struct imap {
 	/* collected from untagged responses; FETCH ones go to the round's
 	 * fetch_response (none set: ignored) */
 	imap_fetch_fn		 fetch_response;
+	/* the rest the session does not know (imap-sync.c's, set by the
+	 * round): STATUS and VANISHED; HIGHESTMODSEQ, NOMODSEQ, UIDNEXT */
+	imap_extra_fn		 untagged_extra;
+	imap_extra_fn		 code_extra;
 	enum imap_collect	 collect;
 	uint32_t		*search;
 	size_t			 nsearch, search_cap;

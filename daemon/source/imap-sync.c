@@ -41,13 +41,18 @@ imap_sync_enable(struct imap *s)
 }
 
 int
-imap_sync_enabled(struct imap *s, const struct imap_tok *t)
+imap_sync_untagged(struct imap *s, const struct imap_tok *t,
+    struct imap_scan *sc)
 {
-	if (imap_tok_is(t, "QRESYNC")) {
-		s->qresync = 1;
-		return 1;
-	}
-	return imap_tok_is(t, "CONDSTORE");
+	int	 r;
+
+	if (imap_tok_is(t, "STATUS"))
+		r = imap_sync_status(s, sc);
+	else if (imap_tok_is(t, "VANISHED"))
+		r = imap_sync_vanished(s, sc);
+	else
+		return 0;
+	return r == -1 ? -1 : 1;
 }
 
 /* Server actions waiting for the folder need it selected. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * imap-sync.h - fast incremental sync where the server helps: CONDSTORE
- * and QRESYNC (RFC 7162), for the IMAP source's round (imap-fetch.c) and
- * session (imap.c).  Not for other callers.
+ * and QRESYNC (RFC 7162), for the IMAP source's round (imap-fetch.c) and,
+ * through the hooks the round sets, its session (imap.c).  Not for other
+ * callers.
  *
  * A folder's sync point (UIDVALIDITY, HIGHESTMODSEQ and UIDNEXT as the
  * SELECT reported them) is recorded in the state after a round went
@@ -24,12 +25,14 @@ struct imap;
 struct imap_scan;
 struct imap_tok;
 
-/* After login: ENABLE QRESYNC where offered; CONDSTORE is then on for
+/* After imap_session_start(): ENABLE QRESYNC where offered; CONDSTORE is then on for
  * the session if the server offers it (and the account did not turn it
  * off).  A refusal is no failure.  -1 only if the session broke. */
 int	imap_sync_enable(struct imap *);
-/* An ENABLED capability: 1 if it was one of ours. */
-int	imap_sync_enabled(struct imap *, const struct imap_tok *);
+/* The session's hooks (imap-int.h, imap_extra_fn): STATUS and
+ * VANISHED; the response codes HIGHESTMODSEQ, NOMODSEQ and UIDNEXT. */
+int	imap_sync_untagged(struct imap *, const struct imap_tok *,
+	    struct imap_scan *);
 /* Before SELECT: load the folder's sync point and, when it can be
  * trusted and the folder is not the selected one, ask STATUS.  1 if
  * nothing changed (skip the folder), 0 to go on, -1 on error (s->err). */
@@ -53,7 +56,7 @@ int	imap_sync_candidate(struct imap *, uint32_t uid, int have_flags,
 int	imap_sync_record(struct imap *);
 
 /* Response parts.  A response code (the token after '['): 1 if it was
- * HIGHESTMODSEQ, NOMODSEQ or UIDNEXT, taken into s. */
+ * HIGHESTMODSEQ, NOMODSEQ or UIDNEXT, taken into s (a hook, too). */
 int	imap_sync_resp_code(struct imap *, const struct imap_tok *,
 	    struct imap_scan *);
 /* "* STATUS name (...)" and "* VANISHED [(EARLIER)] uid-set", the

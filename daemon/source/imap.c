@@ -17,7 +17,6 @@
 #include "daemon/net/conn.h"
 #include "daemon/net/reply.h"
 #include "daemon/source/imap-int.h"
-#include "daemon/source/imap-sync.h"
 #include "daemon/util/stop.h"
 #include "daemon/util/log.h"
 #include "daemon/net/sasl.h"
@@ -92,7 +91,7 @@ resp_code(struct imap *s, struct imap_scan *sc)
 		caps_parse(s, sc);
 		return;
 	}
-	if (imap_sync_resp_code(s, &t, sc))	/* imap-sync.c */
+	if (s->code_extra != NULL && s->code_extra(s, &t, sc) == 1)
 		return;
 	if (imap_tok_is(&t, "UIDVALIDITY") && imap_scan_next(sc, &t) == 0) {
 		if (t.len > 0 && t.s[t.len - 1] == ']')
@@ -142,12 +141,9 @@ untagged(struct imap *s, struct imap_scan *sc)
 		while (imap_scan_next(sc, &t) == 0 && t.type == IMAP_TOK_ATOM)
 			if (imap_tok_is(&t, "UTF8=ACCEPT"))
 				s->utf8_accept = 1;
-			else
-				(void)imap_sync_enabled(s, &t);
-	} else if (imap_tok_is(&t, "STATUS"))
-		return imap_sync_status(s, sc);	/* imap-sync.c */
-	else if (imap_tok_is(&t, "VANISHED"))
-		return imap_sync_vanished(s, sc); else if (imap_tok_is(&t, "SEARCH")) {
+			else if (imap_tok_is(&t, "QRESYNC"))
+				s->qresync = 1;
+	} else if (imap_tok_is(&t, "SEARCH")) {
 		while (imap_scan_next(sc, &t) == 0 && imap_tok_u32(&t, &n) == 0)
 			if (imap_uids_add(&s->search, &s->nsearch,
 			    &s->search_cap, n) == -1)
@@ -162,6 +158,9 @@ untagged(struct imap *s, struct imap_scan *sc)
 	} else if (imap_tok_is(&t, "OK") || imap_tok_is(&t, "NO") ||
 	    imap_tok_is(&t, "BAD") || imap_tok_is(&t, "PREAUTH"))
 		resp_code(s, sc);
+	else if (s->untagged_extra != NULL &&
+	    s->untagged_extra(s, &t, sc) == -1)
+		return -1;
 	return 0;
 }
 
@@ -794,9 +793,7 @@ imap_session_start(struct imap *s)
 		return -1;
 	if (!preauth && imap_auth(s) == -1)
 		return -1;
-	if (imap_enable_utf8(s) == -1)
-		return -1;
-	return imap_sync_enable(s);	/* imap-sync.c */
+	return imap_enable_utf8(s);
 }
 
 void

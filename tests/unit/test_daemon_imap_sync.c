@@ -294,22 +294,33 @@ test_resp_codes(void **state)
 	code(&s, "READ-WRITE] ok", 0);
 }
 
+/* The session's hook: STATUS and VANISHED taken, the rest left. */
 static void
-test_enabled(void **state)
+test_untagged_hook(void **state)
 {
 	struct imap	 s;
+	struct account	 a;
 	struct imap_tok	 t;
+	struct imap_scan *p;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(imap_scan_next(scan("CONDSTORE"), &t), 0);
-	assert_int_equal(imap_sync_enabled(&s, &t), 1);
-	assert_int_equal(s.qresync, 0);
-	assert_int_equal(imap_scan_next(scan("QRESYNC"), &t), 0);
-	assert_int_equal(imap_sync_enabled(&s, &t), 1);
-	assert_int_equal(s.qresync, 1);
-	assert_int_equal(imap_scan_next(scan("UTF8=ACCEPT"), &t), 0);
-	assert_int_equal(imap_sync_enabled(&s, &t), 0);
+	memset(&a, 0, sizeof(a));
+	s.acct = &a;
+	p = scan("STATUS INBOX (HIGHESTMODSEQ 9)");
+	assert_int_equal(imap_scan_next(p, &t), 0);
+	assert_int_equal(imap_sync_untagged(&s, &t, p), 1);
+	assert_true(s.status.modseq == 9);
+	p = scan("VANISHED 3:4");
+	assert_int_equal(imap_scan_next(p, &t), 0);
+	assert_int_equal(imap_sync_untagged(&s, &t, p), 1);
+	assert_true(s.vanished == 2);
+	p = scan("VANISHED (EARLIER) x");
+	assert_int_equal(imap_scan_next(p, &t), 0);
+	assert_int_equal(imap_sync_untagged(&s, &t, p), -1);
+	p = scan("ESEARCH (TAG \"a1\") UID ALL 1:3");
+	assert_int_equal(imap_scan_next(p, &t), 0);
+	assert_int_equal(imap_sync_untagged(&s, &t, p), 0);
 }
 
 static int
@@ -331,7 +342,7 @@ main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_resp_codes),
-		cmocka_unit_test(test_enabled),
+		cmocka_unit_test(test_untagged_hook),
 	};
 
 	imap_resp_init(&r);
