@@ -9,9 +9,10 @@
 # Dovecot indexes them once, untimed), mailsift's state is told they
 # were all delivered (rows written by bench_sync.py, as a first run
 # would leave them), one untimed round records the sync point, then
-# RUNS no-op polls of each kind alternate.  Prints the median wall and
-# CPU (user + system of mailsift) of each, and the ratios.  Timings never
-# fail the run: exit 1 only if a poll fails or fetches anything.
+# RUNS no-op polls of each kind alternate; then RUNS polls of each kind
+# after one new message was saved.  Prints the median wall and CPU (user
+# + system of mailsift) of each, and the ratios.  Timings never fail the
+# run: exit 1 only if a poll fails or fetches other than it should.
 #
 # Environment: COUNT (100000), RUNS (5).
 set -eu

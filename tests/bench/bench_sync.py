@@ -131,12 +131,34 @@ def main():
             if fetched(out) != 0:
                 die("a no-op poll fetched something:\n" + out)
             res[kind].append((wall, cpu))
+    report("no-op poll", res)
+    # one new message each time: found through QRESYNC, or by a search
+    res = {"condstore": [], "plain": []}
+    for i in range(RUNS):
+        for kind, path in (("condstore", on), ("plain", off)):
+            new = os.path.join(W, "new.eml")
+            with open(new, "wb") as f:
+                f.write(b"From: b@example.test\nSubject: new %d %s\n\n"
+                        b"x\n" % (i, kind.encode()))
+            with open(new, "rb") as f:
+                subprocess.run(["doveadm", "-c", E["MSX_DOVECOT_CONF"],
+                                "save", "-u", "user1", "-m", "INBOX"],
+                               stdin=f, check=True, timeout=60)
+            wall, cpu, out = poll(path)
+            if fetched(out) != 1:
+                die("a poll after one new message fetched %d:\n%s" %
+                    (fetched(out), out))
+            res[kind].append((wall, cpu))
+    report("poll with one new message", res)
+
+
+def report(what, res):
     med = {k: (statistics.median(w for w, _ in v),
                statistics.median(c for _, c in v)) for k, v in res.items()}
-    print("bench-sync: no-op poll of a %d-message folder, median of %d "
-          "runs (mailsift's wall and CPU)" % (COUNT, RUNS))
+    print("bench-sync: %s of a %d-message folder, median of %d runs "
+          "(mailsift's wall and CPU)" % (what, COUNT, RUNS))
     print("  %-28s %9s %9s" % ("", "wall s", "CPU s"))
-    for k, label in (("condstore", "CONDSTORE/QRESYNC (STATUS)"),
+    for k, label in (("condstore", "CONDSTORE/QRESYNC"),
                      ("plain", "plain (UID SEARCH ALL)")):
         print("  %-28s %9.3f %9.3f" % (label, med[k][0], med[k][1]))
     print("  %-28s %8.1fx %8.1fx" % ("plain / CONDSTORE",
@@ -144,8 +166,8 @@ def main():
                                      med["plain"][1] /
                                      max(med["condstore"][1], 1e-6)))
     for k in res:
-        print("  # %s runs: %s" % (k, " ".join("%.3f/%.3f" % r
-                                               for r in res[k])))
+        print("  # %s runs (wall/CPU): %s" % (k, " ".join(
+            "%.3f/%.3f" % r for r in res[k])))
 
 
 if __name__ == "__main__":
