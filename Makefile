@@ -15,6 +15,8 @@
 #                   mpop, mbsync and a raw client
 #   make bench-compress IMAP COMPRESS=DEFLATE on and off: bytes on the
 #                   wire and CPU, on the bench-fetch corpus
+#   make bench-sync a no-op poll of a 100,000-message folder: CONDSTORE/
+#                   QRESYNC against the plain UID SEARCH poll
 #   make install    the binary, the man pages, the systemd units and the
 #                   examples under DESTDIR + PREFIX (GNU directory names)
 #   make uninstall  removes what make install wrote (same variables)
@@ -56,6 +58,7 @@ libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
 .PHONY: all deps demo check unit unit-asan unit-bins unit-asan-bins fuzz \
 	fuzz-all fuzz-bins fuzz-merge depgraph bench-mime bench-fetch bench-rules \
 	bench-compress \
+	bench-sync \
 	install uninstall clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
@@ -174,6 +177,8 @@ bench-rules: deps all
 
 bench-compress: deps all
 	sh tests/bench/bench-compress.sh
+bench-sync: deps all
+	sh tests/bench/bench-sync.sh
 
 # Installation, with the GNU directory names.  Nothing is written outside
 # $(DESTDIR); packagers set PREFIX=/usr SYSCONFDIR=/etc.  Units come from

@@ -60,6 +60,7 @@ static const struct option_scope {
 	{ "idle-max-folders", FOR_IMAP, "imap" },
 	{ "idle-notify", FOR_IMAP, "imap" },
 	{ "compress", FOR_IMAP, "imap" },
+	{ "condstore", FOR_IMAP, "imap" },
 	{ "path", FOR_FILES, "maildir and mbox" },
 };
 
@@ -324,6 +325,7 @@ account_build(struct conf_load *ld, cfg_t *root, cfg_t *sec,
 	a->idle_max_folders = (int)cfg_getint(sec, "idle-max-folders");
 	a->idle_notify = cfg_getbool(sec, "idle-notify") == cfg_true;
 	a->compress = cfg_getbool(sec, "compress") == cfg_true;
+	a->condstore = cfg_getbool(sec, "condstore") == cfg_true;
 	a->poll = cfg_size(sec, "poll") > 0 ? cfg_getint(sec, "poll") : 0;
 	if ((size_t)a->type >= sizeof(account_ports) / sizeof(account_ports[0]) ||
 	    account_ports[a->type].implicit == NULL)

@@ -64,6 +64,9 @@ struct account {
 	int		 idle_max_folders; /* IDLE connections, default 5 */
 	int		 idle_notify;	/* NOTIFY where offered, default 1 */
 	int		 compress;	/* IMAP COMPRESS=DEFLATE if offered */
+	/* CONDSTORE/QRESYNC where offered (default 1): "no" for a server
+	 * that offers them and gets them wrong */
+	int		 condstore;
 	long		 poll;		/* seconds; 0: the global one */
 	char		*path;		/* maildir/mbox source */
 	char		*deliver;	/* "maildir:PATH" or "mbox:PATH" */

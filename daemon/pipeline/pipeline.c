@@ -698,6 +698,35 @@ pipeline_folder_begin(struct pipeline *pl, const char *folder,
 }
 
 int
+pipeline_folder_sync(struct pipeline *pl, const char *folder,
+    struct state_sync *sync)
+{
+	char	 err[1024];
+	int	 r;
+
+	if ((r = state_folder_sync(pl->st, pl->acct->name, folder, sync, err,
+	    sizeof(err))) == -1)
+		log_error("%s", err);
+	return r;
+}
+
+int
+pipeline_folder_sync_set(struct pipeline *pl, const char *folder,
+    const struct state_sync *sync)
+{
+	char	 err[1024];
+
+	if (pl->dry_run)
+		return 0;
+	if (state_folder_sync_set(pl->st, pl->acct->name, folder, sync, err,
+	    sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
 pipeline_server_ops(struct pipeline *pl, const char *folder,
     uint32_t uidvalidity, struct server_op **v, size_t *n)
 {

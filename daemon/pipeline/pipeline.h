@@ -107,6 +107,16 @@ int		 pipeline_known_uids(struct pipeline *, const char *folder,
 int		 pipeline_folder_begin(struct pipeline *, const char *folder,
 		    uint32_t uidvalidity);
 
+/* IMAP with CONDSTORE: the folder's sync point (state.h, struct
+ * state_sync), 1 if known, 0 if not, -1 on error (logged); a source sets
+ * it only after a round went through the folder completely (sync NULL
+ * drops it).  Dry runs record nothing. */
+struct state_sync;
+int		 pipeline_folder_sync(struct pipeline *, const char *folder,
+		    struct state_sync *);
+int		 pipeline_folder_sync_set(struct pipeline *,
+		    const char *folder, const struct state_sync *);
+
 /* Server-side actions the rules asked for (serverops.h), ready to carry
  * out because their messages are recorded; IMAP sources do them after
  * each folder's commit and report each one done. */

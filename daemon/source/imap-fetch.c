@@ -19,6 +19,7 @@
 #include "daemon/source/imap.h"
 #include "daemon/source/imap-int.h"
 #include "daemon/source/imap-special.h"
+#include "daemon/source/imap-sync.h"
 #include "daemon/source/substitute.h"
 #include "daemon/source/source.h"
 #include "daemon/util/log.h"
@@ -171,7 +172,7 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	struct fetch_key k;
 	uint32_t	 uid = 0;
 	uint64_t	 size = 0;
-	int		 have_size = 0, body = -1;
+	int		 have_size = 0, body = -1, have_flags = 0, seen = 0;
 	char		*data;
 	size_t		 len;
 
@@ -194,11 +195,19 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 		} else if (imap_tok_is(&t, "BODY[]") &&
 		    v.type == IMAP_TOK_LITERAL)
 			body = (int)v.lit;
+		else if (imap_tok_is(&t, "FLAGS") &&
+		    v.type == IMAP_TOK_LPAREN) {
+			if (imap_flags_seen(sc, &seen) == -1)
+				return -1;
+			have_flags = 1;
+		}
 		else if (imap_scan_skip(sc, &v) == -1)
 			return -1;
 	}
 	if (uid == 0)
 		return 0;	/* unsolicited flag change: not ours */
+	if (s->collect == COLLECT_CHANGED)	/* imap-sync.c */
+		return imap_sync_candidate(s, uid, have_flags, seen);
 	if (s->collect == COLLECT_SIZES && have_size) {
 		if (s->nsizes == s->sizes_cap) {
 			struct imap_size *n;
@@ -271,19 +280,28 @@ imap_folder_name(struct imap *s, const char *name, char *server,
 	return 0;
 }
 
+/* SELECT (or EXAMINE) the folder: 0, or 1 if CONDSTORE says nothing
+ * changed since the last round (then it is not selected), -1 on error. */
 static int
 imap_folder_select(struct imap *s, const char *folder, int readonly)
 {
 	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
+	char	 args[64];
+	int	 r;
 
 	/* the state keeps the name as written; the server gets its own */
 	if (imap_folder_name(s, folder, server, sizeof(server), q,
 	    sizeof(q)) == -1)
 		return -1;
+	if ((r = imap_sync_unchanged(s, folder, q)) != 0)
+		return r;
 	s->folder = folder;
 	s->uidvalidity = 0;
 	s->exists = 0;
-	if (imap_cmd(s, "%s %s", readonly ? "EXAMINE" : "SELECT", q) == -1)
+	imap_sync_select_args(s, args, sizeof(args));
+	r = imap_cmd(s, "%s %s%s", readonly ? "EXAMINE" : "SELECT", q, args);
+	s->collect = COLLECT_NONE;
+	if (r == -1)
 		return -1;
 	if (s->uidvalidity == 0) {
 		snprintf(s->err, sizeof(s->err), "server sent no UIDVALIDITY: "
@@ -593,23 +611,27 @@ imap_folder_fetch(struct imap *s, const char *folder)
 {
 	const struct account	*a = s->acct;
 	size_t			 n;
+	int			 r;
 
 	s->ndone = 0;
 	s->nsearch = 0;
 	s->nsizes = 0;
 	s->nwant = 0;
 	s->stray_logged = 0;
-	if (imap_folder_select(s, folder, a->keep && !a->only_unseen &&
-	    a->rules == NULL) == -1)
-		return -1;
+	if ((r = imap_folder_select(s, folder, a->keep && !a->only_unseen &&
+	    a->rules == NULL)) != 0)
+		return r == 1 ? 0 : -1;	/* 1: unchanged, nothing to do */
 	if (pipeline_folder_begin(s->pl, folder, s->uidvalidity) == -1) {
 		s->pipeline_failed = 1;
 		return -1;
 	}
-	if (s->exists == 0)
-		return 0;
-	if (imap_cmd(s, "UID SEARCH %s", a->only_unseen ? "UNSEEN" :
-	    "ALL") == -1 || uids_new(s, &n) == -1)
+	/* CONDSTORE: only what changed since the last round, if it can */
+	if ((r = imap_sync_changed(s)) == -1)
+		return -1;
+	if (r == 0 && s->exists > 0 && imap_cmd(s, "UID SEARCH %s",
+	    a->only_unseen ? "UNSEEN" : "ALL") == -1)
+		return -1;
+	if (uids_new(s, &n) == -1)
 		return -1;
 	if (n > 0 && sizes_check(s, s->search, &n) == -1)
 		return -1;
@@ -650,9 +672,9 @@ imap_folder_fetch(struct imap *s, const char *folder)
 		s->pipeline_failed = 1;
 		return -1;
 	}
-	if (flags_apply(s) == -1)
+	if (flags_apply(s) == -1 || server_ops_apply(s) == -1)
 		return -1;
-	return server_ops_apply(s);
+	return imap_sync_record(s);
 }
 
 /*
@@ -726,7 +748,10 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 
 	imap_session_init(&s, acct, pl);
 	s.fetch_response = imap_fetch_response;
-	if (imap_session_start(&s) == -1 || imap_compress_start(&s) == -1)
+	s.untagged_extra = imap_sync_untagged;	/* imap-sync.c */
+	s.code_extra = imap_sync_resp_code;
+	if (imap_session_start(&s) == -1 || imap_compress_start(&s) == -1 ||
+	    imap_sync_enable(&s) == -1)
 		goto out;
 	for (i = 0; i < acct->nfolders && !stop_requested(); i++) {
 		if (folder_listed_before(&s, i))

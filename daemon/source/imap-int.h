@@ -21,6 +21,7 @@
 #include "daemon/source/imap-folder.h"
 #include "daemon/source/imap-resp.h"
 #include "daemon/source/imap-special-list.h"
+#include "daemon/store/state.h"
 
 #define CAP_IMAP4REV1	0x0001
 #define CAP_STARTTLS	0x0002
@@ -41,12 +42,15 @@
 #define CAP_NOTIFY	0x100000
 #define CAP_COMPRESS	0x200000	/* COMPRESS=DEFLATE (RFC 4978) */
 #define CAP_SPECIAL_USE	0x400000
+#define CAP_CONDSTORE	0x20000
+#define CAP_QRESYNC	0x40000
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
 	COLLECT_NONE,
 	COLLECT_SIZES,
-	COLLECT_BODIES
+	COLLECT_BODIES,
+	COLLECT_CHANGED		/* UIDs of CHANGEDSINCE, into search */
 };
 
 struct imap_size {
@@ -60,6 +64,10 @@ typedef int	(*imap_fetch_fn)(struct imap *, struct imap_scan *);
 /* An untagged "STATUS ...", the scanner past the word (NOTIFY's news
  * of another folder while idling, imap-idle.c). */
 typedef int	(*imap_status_fn)(struct imap *, struct imap_scan *);
+/* An untagged response, or a response code, the session does not know,
+ * t its keyword, sc after it: 1 if taken, 0 if not, -1 if malformed. */
+typedef int	(*imap_extra_fn)(struct imap *, const struct imap_tok *,
+		    struct imap_scan *);
 
 struct imap {
 	const struct account	*acct;
@@ -95,6 +103,10 @@ struct imap {
 	imap_fetch_fn		 fetch_response;
 	imap_status_fn		 status_response;	/* none set: ignored */
 	void			*status_ctx;
+	/* the rest the session does not know (imap-sync.c's, set by the
+	 * round): STATUS and VANISHED; HIGHESTMODSEQ, NOMODSEQ, UIDNEXT */
+	imap_extra_fn		 untagged_extra;
+	imap_extra_fn		 code_extra;
 	enum imap_collect	 collect;
 	uint32_t		*search;
 	size_t			 nsearch, search_cap;
@@ -113,6 +125,23 @@ struct imap {
 	struct imap_ns		 ns;
 	/* the folders it marks \Junk, \Archive... (imap-special.c) */
 	struct imap_special	 special;
+
+	/* CONDSTORE/QRESYNC (imap-sync.c) */
+	int			 condstore;	/* on for this session */
+	int			 qresync;	/* ENABLED QRESYNC */
+	struct state_sync	 sync;		/* the folder's stored point */
+	int			 sync_known;
+	/* the SELECT's; modseq 0: NOMODSEQ, or none sent */
+	uint64_t		 highestmodseq;
+	uint32_t		 uidnext;
+	uint64_t		 select_modseq;	/* what is recorded */
+	uint32_t		 select_uidnext;
+	struct {
+		int		 got;
+		uint32_t	 uidvalidity, uidnext;
+		uint64_t	 modseq;
+	}			 status;	/* the last STATUS answer */
+	uint64_t		 vanished;	/* UIDs, this folder */
 
 	/* committed by the pipeline: to flag or delete */
 	uint32_t		*done;

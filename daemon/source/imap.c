@@ -49,6 +49,8 @@ static const struct {
 	{ "NOTIFY", CAP_NOTIFY },
 	{ "COMPRESS=DEFLATE", CAP_COMPRESS },
 	{ "SPECIAL-USE", CAP_SPECIAL_USE },
+	{ "CONDSTORE", CAP_CONDSTORE },
+	{ "QRESYNC", CAP_QRESYNC },
 };
 
 /* Capabilities from the rest of a CAPABILITY response or code. */
@@ -92,6 +94,8 @@ resp_code(struct imap *s, struct imap_scan *sc)
 		caps_parse(s, sc);
 		return;
 	}
+	if (s->code_extra != NULL && s->code_extra(s, &t, sc) == 1)
+		return;
 	if (imap_tok_is(&t, "UIDVALIDITY") && imap_scan_next(sc, &t) == 0) {
 		if (t.len > 0 && t.s[t.len - 1] == ']')
 			t.len--;
@@ -140,6 +144,8 @@ untagged(struct imap *s, struct imap_scan *sc)
 		while (imap_scan_next(sc, &t) == 0 && t.type == IMAP_TOK_ATOM)
 			if (imap_tok_is(&t, "UTF8=ACCEPT"))
 				s->utf8_accept = 1;
+			else if (imap_tok_is(&t, "QRESYNC"))
+				s->qresync = 1;
 	} else if (imap_tok_is(&t, "SEARCH")) {
 		while (imap_scan_next(sc, &t) == 0 && imap_tok_u32(&t, &n) == 0)
 			if (imap_uids_add(&s->search, &s->nsearch,
@@ -159,6 +165,9 @@ untagged(struct imap *s, struct imap_scan *sc)
 	} else if (imap_tok_is(&t, "OK") || imap_tok_is(&t, "NO") ||
 	    imap_tok_is(&t, "BAD") || imap_tok_is(&t, "PREAUTH"))
 		resp_code(s, sc);
+	else if (s->untagged_extra != NULL &&
+	    s->untagged_extra(s, &t, sc) == -1)
+		return -1;
 	return 0;
 }
 

@@ -173,6 +173,11 @@ state_forget(struct state *st, const char *account, const char *folder,
 		    errlen);
 	else
 		rc = forget_all(st, account, folder, removed, err, errlen);
+	/* a sync point would skip the folder, forgotten messages and all */
+	if (rc == 0)
+		rc = forget_run(st, "DELETE FROM folder_sync WHERE account = ?1"
+		    " AND (?2 IS NULL OR folder = ?2)", account, folder, NULL,
+		    NULL, NULL, err, errlen);
 	if (rc == -1) {
 		state_rollback(st);
 		return -1;

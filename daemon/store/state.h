@@ -4,7 +4,8 @@
  * front door; with outbox.h and serverops.h it is the whole interface
  * of the store: callers never see a backend's type, statement or query.
  *
- * Owns: per account and folder the UIDVALIDITY and one row per message
+ * Owns: per account and folder the UIDVALIDITY (and for IMAP the sync
+ * point: HIGHESTMODSEQ, UIDNEXT) and one row per message
  * delivered, skipped or recognised as a duplicate (set-aside rows when a
  * UIDVALIDITY changes), the intent journal, the outbox of outgoing mail
  * with the reply rate limit and the action log, the queue of
@@ -15,8 +16,8 @@
  *
  * Backends.  SQLite is the one backend: sqlite.c opens the file and owns
  * the schema and its upgrades, sqlite-known.c, sqlite-journal.c,
- * sqlite-admin.c, sqlite-outbox.c, sqlite-serverops.c and
- * sqlite-status.c implement the rest, and
+ * sqlite-admin.c, sqlite-outbox.c, sqlite-serverops.c,
+ * sqlite-status.c and sqlite-sync.c implement the rest, and
  * sqlite-int.h is its inside; no SQL and no sqlite3 type exist elsewhere.
  * records.c holds what any backend shares (set lookups, the frees).  A
  * second backend (PostgreSQL, say) is a new file set store/pg*.c behind
@@ -30,11 +31,12 @@
  *     aside), state_mark_skipped(), state_seen_content() (using up a
  *     set-aside row and recording the duplicate), state_intents_record(),
  *     state_intents_complete() and state_intents_rollback() (each the
- *     whole array), state_forget(), state_reply_allow() and
+ *     whole array), state_forget() (with the sync points it drops), state_reply_allow() and
  *     state_reply_queue() (the limit and the queued message together),
  *     state_outbox_add() (idempotent on its key), and each single-row
  *     update (state_outbox_sent/retry/failed, state_server_op_add/done,
- *     state_action_mark, state_round_record, state_account_phase);
+ *     state_action_mark, state_round_record, state_account_phase,
+ *     state_folder_sync_set);
  *   - isolation between processes and threads: concurrent writers wait
  *     for each other, never see half a transaction; state_claim() is
  *     exclusive per store;
@@ -108,6 +110,34 @@ int		 state_folder_uidvalidity(struct state *, const char *account,
 int		 state_folder_reset(struct state *, const char *account,
 		    const char *folder, uint32_t uidvalidity, size_t *set_aside,
 		    char *err, size_t errlen);
+
+/*
+ * The sync point of an IMAP folder (CONDSTORE, RFC 7162): the server's
+ * UIDVALIDITY, HIGHESTMODSEQ and UIDNEXT as they were when the folder
+ * was selected, in the last round that went through it completely.  A
+ * source compares them with the server's to skip a folder in which
+ * nothing changed, and asks only for what changed since.  Recorded only
+ * after the round's commits, so a crash in between leaves the older point
+ * (or none): a full pass, never a message missed.  state_forget() drops
+ * it with the rows it forgets.  A backend must keep HIGHESTMODSEQ as the
+ * full 63-bit value (RFC 7162 mod-sequence-value).
+ */
+struct state_sync {
+	uint32_t	 uidvalidity;
+	uint64_t	 highestmodseq;	/* 1 .. 2^63-1 */
+	uint32_t	 uidnext;
+	/* the round looked at unseen messages only: a round that wants
+	 * them all cannot start from this point */
+	int		 only_unseen;
+};
+/* 1 and *sync if the folder has a sync point, 0 if not, -1 on error. */
+int		 state_folder_sync(struct state *, const char *account,
+		    const char *folder, struct state_sync *, char *err,
+		    size_t errlen);
+/* Record the sync point (replacing the old one); sync NULL drops it. */
+int		 state_folder_sync_set(struct state *, const char *account,
+		    const char *folder, const struct state_sync *, char *err,
+		    size_t errlen);
 
 /* The UIDs of a folder that must not be fetched: delivered, skipped,
  * duplicates, and those with a pending intent (in doubt until recovery).

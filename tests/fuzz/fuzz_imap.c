@@ -64,6 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.keep = o.keep;
 	a.only_unseen = o.pipelining;
 	a.idle = o.idle;
+	a.condstore = 1;	/* the server's CAPABILITY decides */
 	pl = fuzz_pipeline_new(o.pipelining ? 64 : 1024 * 1024, o.stop);
 	fuzz_serve_begin(data, size);
 	(void)imap_fetch(&a, pl);

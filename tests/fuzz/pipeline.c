@@ -17,6 +17,7 @@
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/util/stop.h"
 #include "daemon/store/serverops.h"
+#include "daemon/store/state.h"
 #include "tests/fuzz/fuzz.h"
 
 #define STAGED_MAX	64
@@ -206,6 +207,31 @@ pipeline_folder_begin(struct pipeline *pl, const char *folder, uint32_t uv)
 	(void)pl;
 	(void)folder;
 	return uv == 13 ? -1 : 0;
+}
+
+/* A sync point for every folder, so the fuzzer reaches STATUS, the
+ * QRESYNC SELECT and CHANGEDSINCE (when the session has CONDSTORE). */
+int
+pipeline_folder_sync(struct pipeline *pl, const char *folder,
+    struct state_sync *sync)
+{
+	(void)pl;
+	(void)folder;
+	memset(sync, 0, sizeof(*sync));
+	sync->uidvalidity = 7;
+	sync->highestmodseq = 5;
+	sync->uidnext = 3;
+	return 1;
+}
+
+int
+pipeline_folder_sync_set(struct pipeline *pl, const char *folder,
+    const struct state_sync *sync)
+{
+	(void)pl;
+	(void)folder;
+	(void)sync;
+	return 0;
 }
 
 int

@@ -147,6 +147,36 @@ pipeline_folder_begin(struct pipeline *pl, const char *folder, uint32_t uv)
 	return 0;
 }
 
+/* The folder's sync point (CONDSTORE): what a test stores, what the
+ * round records. */
+static struct state_sync	 sync_stored;
+static int			 sync_have, sync_sets;
+
+int
+pipeline_folder_sync(struct pipeline *pl, const char *folder,
+    struct state_sync *sync)
+{
+	(void)pl;
+	(void)folder;
+	if (!sync_have)
+		return 0;
+	*sync = sync_stored;
+	return 1;
+}
+
+int
+pipeline_folder_sync_set(struct pipeline *pl, const char *folder,
+    const struct state_sync *sync)
+{
+	(void)pl;
+	(void)folder;
+	sync_sets++;
+	sync_have = sync != NULL;
+	if (sync != NULL)
+		sync_stored = *sync;
+	return 0;
+}
+
 /* The rules' server ops a test hands the round (none if NULL). */
 static const struct server_op	*ops_script;
 static size_t			 ops_nscript;
@@ -1365,6 +1395,212 @@ test_scan_deep_nesting(void **state)
 	imap_resp_free(&r);
 }
 
+/* ---- CONDSTORE and QRESYNC (imap-sync.c) ---- */
+
+#define CAPA_CS { "CAPABILITY", "* CAPABILITY IMAP4rev1 UIDPLUS ENABLE " \
+    "CONDSTORE\r\n%T OK done\r\n" }
+#define CAPA_QR { "CAPABILITY", "* CAPABILITY IMAP4rev1 UIDPLUS ENABLE " \
+    "CONDSTORE QRESYNC\r\n%T OK done\r\n" }
+#define STATUS_CMD "STATUS \"INBOX\" (UIDVALIDITY UIDNEXT HIGHESTMODSEQ)"
+
+static int
+run_condstore(const struct step *steps, struct pipeline *pl, char **logged)
+{
+	struct account	 a;
+
+	account_init(&a, 1);
+	a.condstore = 1;
+	return run_logged(&a, GREETING, steps, pl, logged);
+}
+
+static void
+sync_point(uint32_t uv, uint64_t modseq, uint32_t uidnext)
+{
+	memset(&sync_stored, 0, sizeof(sync_stored));
+	sync_stored.uidvalidity = uv;
+	sync_stored.highestmodseq = modseq;
+	sync_stored.uidnext = uidnext;
+	sync_have = 1;
+	sync_sets = 0;
+}
+
+/* STATUS says nothing moved: no SELECT, no SEARCH, no FETCH (the
+ * script has no step for them), nothing recorded. */
+static void
+test_condstore_unchanged(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_CS,
+		{ STATUS_CMD, "* STATUS INBOX (UIDVALIDITY 77 UIDNEXT 10 "
+		    "HIGHESTMODSEQ 100)\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	sync_point(77, 100, 10);
+	assert_int_equal(run_condstore(steps, &pl, &logged), 0);
+	assert_int_equal(pl.n, 0);
+	assert_int_equal(sync_sets, 0);
+	free(logged);
+	pipeline_clear(&pl);
+}
+
+/* HIGHESTMODSEQ moved: SELECT (CONDSTORE), then only what changed
+ * since the point (CHANGEDSINCE), not a UID SEARCH; known UIDs are not
+ * fetched again; the point recorded is the SELECT's, not the
+ * HIGHESTMODSEQ the server announces later in the session. */
+static void
+test_condstore_changedsince(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_CS,
+		{ STATUS_CMD, "* STATUS INBOX (UIDVALIDITY 77 UIDNEXT 12 "
+		    "HIGHESTMODSEQ 105)\r\n%T OK done\r\n" },
+		{ "EXAMINE \"INBOX\" (CONDSTORE)", "* 5 EXISTS\r\n"
+		    "* OK [UIDVALIDITY 77] x\r\n* OK [UIDNEXT 12] x\r\n"
+		    "* OK [HIGHESTMODSEQ 105] x\r\n%T OK done\r\n" },
+		{ "UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE 100)",
+		    "* 3 FETCH (UID 7 FLAGS (\\Seen) MODSEQ (101))\r\n"
+		    "* 4 FETCH (UID 10 FLAGS () MODSEQ (104))\r\n"
+		    "* 5 FETCH (UID 11 FLAGS (\\Recent) MODSEQ (105))\r\n"
+		    "* 6 EXISTS\r\n* OK [HIGHESTMODSEQ 106] later\r\n"
+		    "%T OK done\r\n" },
+		{ "UID FETCH 10:11 (UID RFC822.SIZE)", "* 4 FETCH (UID 10 "
+		    "RFC822.SIZE 2)\r\n* 5 FETCH (UID 11 RFC822.SIZE 2)\r\n"
+		    "%T OK done\r\n" },
+		{ "UID FETCH 10:11 (UID BODY.PEEK[])", "* 4 FETCH (UID 10 "
+		    "BODY[] {2}\r\nab)\r\n* 5 FETCH (UID 11 BODY[] {2}\r\n"
+		    "cd)\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	static const uint32_t known[] = { 7, 0 };
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	pl.known = known;
+	sync_point(77, 100, 10);
+	assert_int_equal(run_condstore(steps, &pl, &logged), 0);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.uid[0], 10);
+	assert_int_equal(pl.uid[1], 11);
+	assert_int_equal(sync_sets, 1);
+	assert_int_equal(sync_have, 1);
+	assert_int_equal(sync_stored.uidvalidity, 77);
+	assert_true(sync_stored.highestmodseq == 105);
+	assert_int_equal(sync_stored.uidnext, 12);
+	free(logged);
+	pipeline_clear(&pl);
+}
+
+/* The folder lost its mod-sequences: the plain UID SEARCH pass, and the
+ * old point is dropped. */
+static void
+test_condstore_nomodseq(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_CS,
+		{ STATUS_CMD, "* STATUS INBOX (UIDVALIDITY 77 UIDNEXT 12 "
+		    "HIGHESTMODSEQ 0)\r\n%T OK done\r\n" },
+		{ "EXAMINE \"INBOX\" (CONDSTORE)", "* 1 EXISTS\r\n"
+		    "* OK [UIDVALIDITY 77] x\r\n* OK [NOMODSEQ] none\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 7\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	static const uint32_t known[] = { 7, 0 };
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	pl.known = known;
+	sync_point(77, 100, 10);
+	assert_int_equal(run_condstore(steps, &pl, &logged), 0);
+	assert_int_equal(pl.n, 0);
+	assert_int_equal(sync_sets, 1);
+	assert_int_equal(sync_have, 0);
+	free(logged);
+	pipeline_clear(&pl);
+}
+
+/* QRESYNC: ENABLEd, the SELECT carries the point and brings VANISHED
+ * (EARLIER) and the changed messages; new ones are asked from the old
+ * UIDNEXT on. */
+static void
+test_qresync_vanished(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_QR,
+		{ "ENABLE QRESYNC", "* ENABLED QRESYNC\r\n%T OK done\r\n" },
+		{ STATUS_CMD, "* STATUS INBOX (UIDVALIDITY 77 UIDNEXT 13 "
+		    "HIGHESTMODSEQ 110)\r\n%T OK done\r\n" },
+		{ "EXAMINE \"INBOX\" (QRESYNC (77 100))", "* 3 EXISTS\r\n"
+		    "* OK [UIDVALIDITY 77] x\r\n* OK [UIDNEXT 13] x\r\n"
+		    "* OK [HIGHESTMODSEQ 110] x\r\n"
+		    "* VANISHED (EARLIER) 1:5,8,4294967295:100\r\n"
+		    "* 2 FETCH (UID 9 FLAGS () MODSEQ (103))\r\n"
+		    "%T OK done\r\n" },
+		{ "UID FETCH 10:* (UID FLAGS)", "* 3 FETCH (UID 12 FLAGS "
+		    "())\r\n%T OK done\r\n" },
+		{ "UID FETCH 9,12 (UID RFC822.SIZE)", "* 2 FETCH (UID 9 "
+		    "RFC822.SIZE 2)\r\n* 3 FETCH (UID 12 RFC822.SIZE 2)\r\n"
+		    "%T OK done\r\n" },
+		{ "UID FETCH 9,12 (UID BODY.PEEK[])", "* 2 FETCH (UID 9 "
+		    "BODY[] {2}\r\nab)\r\n* 3 FETCH (UID 12 BODY[] {2}\r\n"
+		    "cd)\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	sync_point(77, 100, 10);
+	assert_int_equal(run_condstore(steps, &pl, &logged), 0);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.uid[0], 9);
+	assert_int_equal(pl.uid[1], 12);
+	assert_true(sync_stored.highestmodseq == 110);
+	assert_int_equal(sync_stored.uidnext, 13);
+	free(logged);
+	pipeline_clear(&pl);
+}
+
+/* A VANISHED that is not a UID set is a malformed response: the
+ * folder fails (the session ends with LOGOUT), nothing is recorded. */
+static void
+test_qresync_vanished_garbage(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_QR,
+		{ "ENABLE QRESYNC", "* ENABLED QRESYNC\r\n%T OK done\r\n" },
+		{ STATUS_CMD, "* STATUS INBOX (UIDVALIDITY 77 UIDNEXT 13 "
+		    "HIGHESTMODSEQ 110)\r\n%T OK done\r\n" },
+		{ "EXAMINE \"INBOX\" (QRESYNC (77 100))", "* 3 EXISTS\r\n"
+		    "* OK [UIDVALIDITY 77] x\r\n"
+		    "* VANISHED (EARLIER) 1:*,\x01\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	sync_point(77, 100, 10);
+	assert_int_equal(run_condstore(steps, &pl, &logged), -1);
+	assert_logged(logged, "malformed response");
+	assert_log_clean(logged);
+	assert_int_equal(pl.n, 0);
+	assert_int_equal(sync_sets, 0);
+	free(logged);
+	pipeline_clear(&pl);
+}
+
 int
 main(void)
 {
@@ -1393,6 +1629,11 @@ main(void)
 		cmocka_unit_test(test_move_namespace_prefix),
 		cmocka_unit_test(test_move_uncreatable_names_namespace),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_condstore_unchanged),
+		cmocka_unit_test(test_condstore_changedsince),
+		cmocka_unit_test(test_condstore_nomodseq),
+		cmocka_unit_test(test_qresync_vanished),
+		cmocka_unit_test(test_qresync_vanished_garbage),
 		cmocka_unit_test(test_plaintext_refused),
 		cmocka_unit_test(test_scan_deep_nesting),
 	};
