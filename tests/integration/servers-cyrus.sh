@@ -301,6 +301,7 @@ cmd_env() {
 	echo "export MSX_DIR=$(quote "$D")"
 	echo "export MSX_HOST=127.0.0.1"
 	echo "export MSX_TLS_NAME=localhost"
+	p=
 	for v in $PORTS; do
 		eval "p=\$MSX_CYRUS_${v}_PORT"
 		echo "export MSX_CYRUS_${v}_PORT=$p"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: ISC
+# shellcheck shell=sh
 # servers-lib.sh - sourced by the servers-*.sh harnesses: free ports,
 # waiting for them, quoting for `env`, and the test CA with its
 # certificates, so that every private server is trusted through the
