@@ -632,6 +632,12 @@ idle_once(struct imap *s)
 	time_t	 start = time(NULL);
 	int	 r;
 
+	/*
+	 * New mail announced since the round's SELECT, in the response to
+	 * its last command, is not announced again in IDLE: fetch now.
+	 */
+	if (s->exists_changed)
+		return 0;
 	/* hours in IDLE need no message-sized buffers */
 	imap_resp_free(&s->r);
 	if (imap_send(s, tag, sizeof(tag), "IDLE") == -1)
@@ -641,7 +647,6 @@ idle_once(struct imap *s)
 			snprintf(s->err, sizeof(s->err), "IDLE ended at once");
 		return -1;
 	}
-	s->exists_changed = 0;
 	while (!s->exists_changed && !stop_requested() &&
 	    time(NULL) - start < IDLE_RENEW_SEC) {
 		if ((r = conn_wait_readable(s->c, 1000)) == -1) {
