@@ -40,25 +40,39 @@ free_port() {
 	echo "$p"
 }
 
+# pending up|down PORT...: the PORTs not (yet) listening, or still
+# listening, space-separated; one pass over /proc for all of them.
+pending() {
+	want=$1
+	shift
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+	    awk -v want="$want" -v ports="$*" 'BEGIN {
+		n = split(ports, p, " ")
+		for (i = 1; i <= n; i++)
+			hex[sprintf(":%04X", p[i])] = p[i]
+	    }
+	    $4 == "0A" && (substr($2, length($2) - 4) in hex) {
+		up[hex[substr($2, length($2) - 4)]] = 1
+	    }
+	    END {
+		for (i = 1; i <= n; i++)
+			if ((want == "up") != (p[i] in up))
+				printf " %s", p[i]
+	    }'
+}
+
 # wait_ports up|down SECONDS PORT...
 wait_ports() {
 	want=$1 secs=$2
 	shift 2
-	n=$((secs * 10))
+	n=$((secs * 20))
 	while [ "$n" -gt 0 ]; do
-		pending=
-		for p in "$@"; do
-			if listening "$p"; then
-				[ "$want" = down ] && pending="$pending $p"
-			else
-				[ "$want" = up ] && pending="$pending $p"
-			fi
-		done
-		[ -z "$pending" ] && return 0
+		left=$(pending "$want" "$@")
+		[ -z "$left" ] && return 0
 		sleep 0.05
 		n=$((n - 1))
 	done
-	echo "$PROG: ports not $want after ${secs}s:$pending" >&2
+	echo "$PROG: ports not $want after ${secs}s:$left" >&2
 	return 1
 }
 
