@@ -38,6 +38,16 @@ pkgs_of() {
 		    libpcre3 libpq5 libsqlite3-0 libwrap0 libxapian30 \
 		    libxml2 libcom-err2
 		;;
+	exim)
+		# No exim4-config: servers-mta.sh writes its own exim4.conf.
+		echo exim4-daemon-light exim4-base -- \
+		    libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0 \
+		    libnsl2 libpcre2-8-0 libcrypt1
+		;;
+	opensmtpd)
+		echo opensmtpd -- \
+		    libevent-2.1-7 libdb5.3 libssl3 libpam0g zlib1g libcrypt1
+		;;
 	*)
 		echo "install-deps-interop.sh: unknown server $1" >&2
 		return 1
@@ -87,7 +97,7 @@ fetch_one() {
 	mv "$dest/root.new" "$dest/root"
 }
 
-[ $# -gt 0 ] || set -- courier cyrus
+[ $# -gt 0 ] || set -- courier cyrus exim opensmtpd
 for n in "$@"; do
 	fetch_one "$n"
 done
