@@ -29,6 +29,15 @@ pkgs_of() {
 		    libcourier-unicode4 gamin libgamin0 libltdl7 -- \
 		    libgdbm6 libidn12 libpcre3 libgnutls30
 		;;
+	cyrus)
+		# saslpasswd2 (sasl2-bin) fills the sasldb; the SASL
+		# modules give PLAIN/LOGIN... and the sasldb backend.
+		echo cyrus-imapd cyrus-pop3d cyrus-common sasl2-bin \
+		    libsasl2-modules libsasl2-modules-db -- \
+		    libsasl2-2 libical3 libicu72 libjansson4 libkrb5-3 \
+		    libpcre3 libpq5 libsqlite3-0 libwrap0 libxapian30 \
+		    libxml2 libcom-err2
+		;;
 	exim)
 		# No exim4-config: servers-mta.sh writes its own exim4.conf.
 		echo exim4-daemon-light exim4-base -- \
@@ -88,7 +97,7 @@ fetch_one() {
 	mv "$dest/root.new" "$dest/root"
 }
 
-[ $# -gt 0 ] || set -- courier exim opensmtpd
+[ $# -gt 0 ] || set -- courier cyrus exim opensmtpd
 for n in "$@"; do
 	fetch_one "$n"
 done

@@ -70,6 +70,13 @@ idle_wait(struct imap *s, idle_wake_fn wake, void *ctx)
 	time_t	 start = time(NULL);
 	int	 r;
 
+	/*
+	 * New mail announced since the folder's SELECT, in the response to
+	 * the round's last command (Cyrus does), is not announced again in
+	 * IDLE: the caller fetches first.
+	 */
+	if (s->exists_changed)
+		return 0;
 	/* hours in IDLE need no message-sized buffers */
 	imap_resp_free(&s->r);
 	if (imap_send(s, tag, sizeof(tag), "IDLE") == -1)
@@ -79,7 +86,6 @@ idle_wait(struct imap *s, idle_wake_fn wake, void *ctx)
 			snprintf(s->err, sizeof(s->err), "IDLE ended at once");
 		return -1;
 	}
-	s->exists_changed = 0;
 	while (!s->exists_changed && !stop_requested() && !wake(ctx) &&
 	    time(NULL) - start < IDLE_RENEW_SEC) {
 		if ((r = conn_wait_readable(s->c, 1000)) == -1) {
@@ -120,8 +126,11 @@ watch_run(void *arg)
 	while (!stop_requested() && !atomic_load(&w->quit)) {
 		if (idle_wait(s, watch_wake, w) == -1)
 			goto fail;
-		if (s->exists_changed)
+		if (s->exists_changed) {
+			/* handed on: the main session fetches the folder */
 			atomic_store(w->dirty, 1);
+			s->exists_changed = 0;
+		}
 	}
 	if (!s->broken && !s->bye)
 		(void)imap_cmd(s, "LOGOUT");

@@ -123,9 +123,19 @@ untagged_number(struct imap *s, struct imap_scan *sc, uint32_t n)
 		s->exists = n;
 		return 0;
 	}
+	/*
+	 * The count follows EXPUNGE too: after one, new mail can bring
+	 * EXISTS back to the number seen before (Cyrus, after our own UID
+	 * EXPUNGE), and only a true count tells it from old news.
+	 */
+	if (imap_tok_is(&t, "EXPUNGE")) {
+		if (s->exists > 0)
+			s->exists--;
+		return 0;
+	}
 	if (imap_tok_is(&t, "FETCH") && s->fetch_response != NULL)
 		return s->fetch_response(s, sc);
-	return 0;	/* EXPUNGE, RECENT...: we go by UID, not number */
+	return 0;	/* RECENT...: we go by UID, not number */
 }
 
 static int

@@ -46,66 +46,17 @@ ns_of() {
 MAIL_UID=8	# Debian's `mail`: Dovecot refuses to store mail as root
 MAIL_GID=8
 
+# shellcheck disable=SC2034  # read by servers-lib.sh
+PROG=servers.sh
+# Ports, quoting, the test CA: shared with the other servers' harnesses.
+# shellcheck disable=SC1091
+. "$(dirname "$0")/servers-lib.sh"
+
 die() { echo "servers.sh: $*" >&2; exit 1; }
 
 usage() {
 	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
-}
-
-# 0 if something listens on TCP PORT (any address), from /proc so that
-# no extra tool (ss, netstat) is needed.
-listening() {
-	hex=$(printf '%04X' "$1")
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-	    awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p \
-		{ f = 1 } END { exit !f }'
-}
-
-# 0 if any TCP socket (listening or connected) has local port PORT.
-port_used() {
-	hex=$(printf '%04X' "$1")
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-	    awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 }
-		END { exit !f }'
-}
-
-# free_port TAKEN...: a port that no socket uses and that is not among
-# TAKEN, from 10000 up to the start of the kernel's ephemeral range (a
-# port there may be any client's at any moment).  Random, so that runs
-# started side by side (CI, a second checkout) rarely try the same one.
-free_port() {
-	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
-	[ "${lo:-0}" -gt 12000 ] 2>/dev/null || lo=32768
-	while :; do
-		p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') %
-		    (lo - 10000) + 10000 ))
-		case " $* " in *" $p "*) continue ;; esac
-		port_used "$p" || break
-	done
-	echo "$p"
-}
-
-# wait_ports up|down SECONDS PORT...
-wait_ports() {
-	want=$1 secs=$2
-	shift 2
-	n=$((secs * 10))
-	while [ "$n" -gt 0 ]; do
-		pending=
-		for p in "$@"; do
-			if listening "$p"; then
-				[ "$want" = down ] && pending="$pending $p"
-			else
-				[ "$want" = up ] && pending="$pending $p"
-			fi
-		done
-		[ -z "$pending" ] && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	echo "servers.sh: ports not $want after ${secs}s:$pending" >&2
-	return 1
 }
 
 all_ports() {
@@ -120,42 +71,11 @@ load_ports() {
 	. "$D/ports.env"
 }
 
-quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
-
 # --- certificates ---------------------------------------------------
 
-# mkcert NAME SUBJECT SAN CA  -> NAME.key, NAME.crt signed by CA
-mkcert() {
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -subj "$2" -keyout "$T/$1.key" -out "$T/$1.csr" 2>/dev/null
-	cat >"$T/$1.ext" <<-EOF
-	basicConstraints = critical, CA:FALSE
-	keyUsage = critical, digitalSignature, keyEncipherment
-	extendedKeyUsage = serverAuth
-	subjectAltName = $3
-	subjectKeyIdentifier = hash
-	authorityKeyIdentifier = keyid
-	EOF
-	openssl x509 -req -in "$T/$1.csr" -CA "$T/$4.crt" -CAkey "$T/$4.key" \
-	    -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
-	    -days 30 -extfile "$T/$1.ext" -out "$T/$1.crt" 2>/dev/null
-	rm -f "$T/$1.csr" "$T/$1.ext"
-}
-
-mkca() {
-	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    -nodes -subj "$2" -days 30 -keyout "$T/$1.key" -out "$T/$1.crt" \
-	    -addext 'basicConstraints = critical, CA:TRUE' \
-	    -addext 'keyUsage = critical, keyCertSign, cRLSign' 2>/dev/null
-}
-
-make_certs() {
-	T=$D/tls
-	mkdir -p "$T"
-	mkca ca '/O=mailsift tests/CN=mailsift test CA'
-	mkca other-ca '/O=mailsift tests/CN=unrelated CA'
-	mkcert server /CN=localhost \
-	    'DNS:localhost, IP:127.0.0.1, IP:::1' ca
+# servers-lib.sh's, and one for a name no client asks for.
+make_all_certs() {
+	make_certs
 	mkcert wronghost /CN=wrong.example 'DNS:wrong.example' ca
 	chmod 600 "$T"/*.key
 }
@@ -467,7 +387,7 @@ cmd_start() {
 	# belong to someone else.
 	mv "$D/ports.new" "$D/ports.env"
 
-	make_certs
+	make_all_certs
 	write_dovecot
 	write_postfix
 

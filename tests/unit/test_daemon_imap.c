@@ -8,7 +8,8 @@
  *
  * The server is a forked child on 127.0.0.1 that plays a script: for
  * each step it reads one command line, checks it contains the expected
- * text, and answers with lines in which "%T" becomes the command's tag.
+ * text, and answers with lines in which "%T" becomes the command's tag
+ * ("%P" the previous command's: IDLE's, answered after DONE).
  * The pipeline is a test double: its symbols in this object win over
  * libdaemon.a, so nothing here may pull in daemon/fetch.o.
  */
@@ -244,7 +245,8 @@ pipeline_clear(struct pipeline *pl)
 
 struct step {
 	const char	*expect;	/* text the command must contain */
-	const char	*reply;		/* lines, "%T" is the tag */
+	const char	*reply;		/* lines, "%T" is the tag, "%P" the
+					   previous command's */
 };
 
 static int
@@ -257,13 +259,13 @@ read_line(FILE *in, char *buf, size_t len)
 }
 
 static void
-send_reply(FILE *out, const char *reply, const char *tag)
+send_reply(FILE *out, const char *reply, const char *tag, const char *prev)
 {
 	const char	*p;
 
 	for (p = reply; *p != '\0'; p++) {
-		if (p[0] == '%' && p[1] == 'T') {
-			fputs(tag, out);
+		if (p[0] == '%' && (p[1] == 'T' || p[1] == 'P')) {
+			fputs(p[1] == 'T' ? tag : prev, out);
 			p++;
 		} else
 			putc(*p, out);
@@ -281,7 +283,7 @@ static int	 hangup_after;
 static void
 serve(int lfd, const char *greeting, const struct step *steps)
 {
-	char	 line[8192], tag[64];
+	char	 line[8192], tag[64] = "", prev[64] = "";
 	FILE	*in, *out;
 	int	 fd;
 
@@ -292,7 +294,7 @@ serve(int lfd, const char *greeting, const struct step *steps)
 	out = fdopen(dup(fd), "w");
 	if (in == NULL || out == NULL)
 		_exit(2);
-	send_reply(out, greeting, "");
+	send_reply(out, greeting, "", "");
 	for (; steps->expect != NULL; steps++) {
 		if (read_line(in, line, sizeof(line)) == -1)
 			_exit(3);
@@ -301,9 +303,10 @@ serve(int lfd, const char *greeting, const struct step *steps)
 			    steps->expect, line);
 			_exit(1);
 		}
+		snprintf(prev, sizeof(prev), "%s", tag);
 		snprintf(tag, sizeof(tag), "%.*s", (int)strcspn(line, " "),
 		    line);
-		send_reply(out, steps->reply, tag);
+		send_reply(out, steps->reply, tag, prev);
 	}
 	if (hangup_after)
 		_exit(0);
@@ -1306,6 +1309,104 @@ test_move_uncreatable_names_namespace(void **state)
 	free(logged);
 }
 
+/*
+ * IDLE after the round, as Cyrus answers: new mail announced by EXISTS
+ * where the count is what it was (an EXPUNGE went before), or in the
+ * response to the round's own last command, before IDLE began.  Both
+ * are new mail; neither is announced again in IDLE.  The session ends
+ * when the server hangs up in IDLE.
+ */
+static int
+run_idle(const struct step *steps, struct pipeline *pl, int keep)
+{
+	struct account	 a;
+	char		*logged;
+	int		 rv;
+
+	account_init(&a, keep);
+	a.idle = 1;
+	hangup_after = 1;
+	rv = run_logged(&a, GREETING, steps, pl, &logged);
+	hangup_after = 0;
+	free(logged);
+	return rv;
+}
+
+#define ROUND_ONE_DELETE(expunged) \
+	{ "SELECT \"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n" \
+	    "%T OK done\r\n" }, \
+	{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" }, \
+	{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 " \
+	    "RFC822.SIZE 3)\r\n%T OK done\r\n" }, \
+	{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] " \
+	    "{3}\r\nabc)\r\n%T OK done\r\n" }, \
+	{ "UID STORE 1 +FLAGS.SILENT (\\Deleted)", "%T OK done\r\n" }, \
+	{ "UID EXPUNGE 1", expunged }
+#define ROUND_TWO_DELETE \
+	{ "SELECT \"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n" \
+	    "%T OK done\r\n" }, \
+	{ "UID SEARCH ALL", "* SEARCH 2\r\n%T OK done\r\n" }, \
+	{ "UID FETCH 2 (UID RFC822.SIZE)", "* 1 FETCH (UID 2 " \
+	    "RFC822.SIZE 3)\r\n%T OK done\r\n" }, \
+	{ "UID FETCH 2 (UID BODY.PEEK[])", "* 1 FETCH (UID 2 BODY[] " \
+	    "{3}\r\ndef)\r\n%T OK done\r\n" }, \
+	{ "UID STORE 2 +FLAGS.SILENT (\\Deleted)", "%T OK done\r\n" }, \
+	{ "UID EXPUNGE 2", "* 1 EXPUNGE\r\n%T OK done\r\n" }
+
+static void
+assert_both_fetched(struct pipeline *pl)
+{
+	assert_int_equal(pl->n, 2);
+	assert_int_equal(pl->uid[0], 1);
+	assert_int_equal(pl->uid[1], 2);
+	assert_memory_equal(pl->data[1], "def", 3);
+}
+
+/* "* 1 EXPUNGE" (ours), "* 1 EXISTS" (new) in the round's last
+ * response: a second round, not IDLE. */
+static void
+test_idle_exists_before_idle(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		ROUND_ONE_DELETE("* 1 EXPUNGE\r\n* 1 EXISTS\r\n"
+		    "%T OK done\r\n"),
+		ROUND_TWO_DELETE,
+		{ "IDLE", "+ idling\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	(void)run_idle(steps, &pl, 0);
+	assert_both_fetched(&pl);
+	pipeline_clear(&pl);
+}
+
+/* Our EXPUNGE emptied the folder; new mail in IDLE is "* 1 EXISTS",
+ * the count the session saw before that EXPUNGE, yet new. */
+static void
+test_idle_exists_after_expunge(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		ROUND_ONE_DELETE("* 1 EXPUNGE\r\n%T OK done\r\n"),
+		{ "IDLE", "+ idling\r\n* 1 EXISTS\r\n" },
+		{ "DONE", "%P OK idle done\r\n" },
+		ROUND_TWO_DELETE,
+		{ "IDLE", "+ idling\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	(void)run_idle(steps, &pl, 0);
+	assert_both_fetched(&pl);
+	pipeline_clear(&pl);
+}
+
 /* No UIDVALIDITY: refusing beats guessing. */
 static void
 test_no_uidvalidity(void **state)
@@ -1626,6 +1727,8 @@ main(void)
 		cmocka_unit_test(test_literals_total_bounded),
 		cmocka_unit_test(test_stop_abandons_stalled_body),
 		cmocka_unit_test(test_no_uidvalidity),
+		cmocka_unit_test(test_idle_exists_before_idle),
+		cmocka_unit_test(test_idle_exists_after_expunge),
 		cmocka_unit_test(test_move_namespace_prefix),
 		cmocka_unit_test(test_move_uncreatable_names_namespace),
 		cmocka_unit_test(test_garbage),
