@@ -412,5 +412,10 @@ imap_sync_vanished(struct imap *s, struct imap_scan *sc)
 		return -1;
 	s->vanished = s->vanished > UINT64_MAX - n ? UINT64_MAX :
 	    s->vanished + n;
+	/* under QRESYNC it stands for EXPUNGE, and the count must follow
+	 * it the same way (see untagged_number() in imap.c); EARLIER is
+	 * history the count never held */
+	if (!earlier)
+		s->exists = n >= s->exists ? 0 : s->exists - (uint32_t)n;
 	return 0;
 }

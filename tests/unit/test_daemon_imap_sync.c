@@ -307,6 +307,7 @@ test_untagged_hook(void **state)
 	memset(&s, 0, sizeof(s));
 	memset(&a, 0, sizeof(a));
 	s.acct = &a;
+	s.exists = 5;
 	p = scan("STATUS INBOX (HIGHESTMODSEQ 9)");
 	assert_int_equal(imap_scan_next(p, &t), 0);
 	assert_int_equal(imap_sync_untagged(&s, &t, p), 1);
@@ -315,6 +316,17 @@ test_untagged_hook(void **state)
 	assert_int_equal(imap_scan_next(p, &t), 0);
 	assert_int_equal(imap_sync_untagged(&s, &t, p), 1);
 	assert_true(s.vanished == 2);
+	/* like EXPUNGE, VANISHED lowers the count (imap.c: new mail after
+	 * our expunge must not look like old news); EARLIER does not */
+	assert_int_equal(s.exists, 3);
+	p = scan("VANISHED (EARLIER) 1:2");
+	assert_int_equal(imap_scan_next(p, &t), 0);
+	assert_int_equal(imap_sync_untagged(&s, &t, p), 1);
+	assert_int_equal(s.exists, 3);
+	p = scan("VANISHED 1:9");
+	assert_int_equal(imap_scan_next(p, &t), 0);
+	assert_int_equal(imap_sync_untagged(&s, &t, p), 1);
+	assert_int_equal(s.exists, 0);
 	p = scan("VANISHED (EARLIER) x");
 	assert_int_equal(imap_scan_next(p, &t), 0);
 	assert_int_equal(imap_sync_untagged(&s, &t, p), -1);
