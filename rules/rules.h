@@ -73,6 +73,10 @@ struct rule_input {
 	size_t		 size;		/* bytes of the raw message */
 	const char	*account;	/* NULL: "" */
 	const char	*folder;	/* NULL: "" */
+	/* the message's labels at its source (Gmail's X-GM-LABELS, UTF-8;
+	 * system ones as "\\Inbox"), for the label: condition */
+	const char *const *labels;
+	size_t		 nlabels;
 	time_t		 now;		/* for age and the {date} fallback */
 	time_t		 arrival;	/* for age if known, else 0: Date */
 };
@@ -133,7 +137,9 @@ enum rule_action_type {
 	RULE_ACTION_FLAG,
 	RULE_ACTION_DELETE,
 	RULE_ACTION_DISCARD,
-	RULE_ACTION_KEEP
+	RULE_ACTION_KEEP,
+	RULE_ACTION_ADD_LABEL,
+	RULE_ACTION_REMOVE_LABEL
 };
 
 /* Verdict of each rule of the set on the message. */
@@ -188,7 +194,7 @@ const char	*rule_action_smtp(const struct rule_action *);
 long long	 rule_action_every(const struct rule_action *);
 /* pipe: the argument vector (the program and at most
  * RULE_PIPE_ARGS_MAX - 1 arguments); flag: the flags ("\\Seen",
- * "$Label"). */
+ * "$Label"); add-label, remove-label: the labels (UTF-8). */
 #define RULE_PIPE_ARGS_MAX	64
 size_t		 rule_action_argc(const struct rule_action *);
 const char	*rule_action_arg(const struct rule_action *, size_t);

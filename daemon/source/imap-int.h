@@ -37,6 +37,7 @@
 #define CAP_ENABLE	0x2000
 #define CAP_UTF8_ACCEPT	0x4000
 #define CAP_NAMESPACE	0x10000
+#define CAP_XGM		0x20000	/* Gmail's X-GM-EXT-1 (imap-labels.c) */
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -48,6 +49,7 @@ enum imap_collect {
 struct imap_size {
 	uint32_t	 uid;
 	uint64_t	 size;
+	uint64_t	 gm_msgid;	/* X-GM-MSGID, 0 if none */
 };
 
 struct imap;
@@ -100,6 +102,13 @@ struct imap {
 	/* folder names: the server's namespace (NAMESPACE or LIST) */
 	struct imap_ns		 ns;
 
+	/* a SPECIAL-USE attribute looked for in LIST replies
+	 * (imap-labels.c) and the name found for it */
+	const char		*special_want;
+	int			 special_hit;
+	char			 special_found[IMAP_FOLDER_MAX + 1];
+	int			 labels_dropped_logged;	/* once per folder */
+
 	/* committed by the pipeline: to flag or delete */
 	uint32_t		*done;
 	size_t			 ndone, done_cap;
@@ -124,6 +133,18 @@ int	imap_folder_quote(const struct imap *, const char *utf8, char *out,
 int	imap_uids_add(uint32_t **, size_t *, size_t *, uint32_t);
 /* Write a UID set ("1:5,9") of sorted uids[from..to) into out. */
 size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
+	    size_t outlen);
+
+/* Gmail (X-GM-EXT-1, imap-labels.c).  Drop from uids[0..*n) the
+ * messages whose X-GM-MSGID (from the size pass) was delivered through
+ * another folder, recording them as such. */
+int	imap_gm_dedupe(struct imap *, uint32_t *uids, size_t *n);
+/* A rule's label or unlabel for one UID: STORE +/-X-GM-LABELS. */
+int	imap_gm_label(struct imap *, uint32_t uid, int add, const char *label);
+/* The server's folder with SPECIAL-USE attribute special ("\Trash"),
+ * from LIST (RFC 6154), into out (UTF-8); -1 with the reason in s->err.
+ * A stopgap until imap-special.c's resolution is merged. */
+int	imap_special_name(struct imap *, const char *special, char *out,
 	    size_t outlen);
 
 /* Read one response that must be untagged (while idling) and act on it. */

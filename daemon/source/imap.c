@@ -17,6 +17,7 @@
 #include "daemon/net/conn.h"
 #include "daemon/net/reply.h"
 #include "daemon/source/imap-int.h"
+#include "daemon/source/imap-gmail.h"
 #include "daemon/util/stop.h"
 #include "daemon/util/log.h"
 #include "daemon/net/sasl.h"
@@ -46,6 +47,7 @@ static const struct {
 	{ "ENABLE", CAP_ENABLE },
 	{ "UTF8=ACCEPT", CAP_UTF8_ACCEPT },
 	{ "NAMESPACE", CAP_NAMESPACE },
+	{ "X-GM-EXT-1", CAP_XGM },
 };
 
 /* Capabilities from the rest of a CAPABILITY response or code. */
@@ -144,8 +146,15 @@ untagged(struct imap *s, struct imap_scan *sc)
 				return -1;
 	} else if (imap_tok_is(&t, "NAMESPACE"))
 		imap_ns_namespace(&s->ns, sc);	/* imap-folder.c */
-	else if (imap_tok_is(&t, "LIST"))
+	else if (imap_tok_is(&t, "LIST")) {
+		struct imap_scan again = *sc;
+
 		imap_ns_list(&s->ns, sc);
+		if (s->special_want != NULL && gm_list_special(&again,
+		    s->special_want, s->utf8_accept, s->special_found,
+		    sizeof(s->special_found)))
+			s->special_hit = 1;
+	}
 	else if (imap_tok_is(&t, "BYE")) {
 		s->bye = 1;
 		resp_code(s, sc);

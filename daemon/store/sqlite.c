@@ -18,7 +18,7 @@
 
 #include "daemon/store/sqlite-int.h"
 
-#define STATE_SCHEMA	2
+#define STATE_SCHEMA	3
 /* Writers of other threads and processes hold the lock for one batch:
  * milliseconds, rarely seconds.  Past this, something is stuck. */
 #define STATE_BUSY_MS	60000
@@ -150,6 +150,14 @@ static const char *const schema_migration[] = {
 	" (account, status);"
 	"CREATE INDEX IF NOT EXISTS server_op_by_account ON server_op"
 	" (account);",
+	/* 3: providers' message ids (msgid.h: Gmail's X-GM-MSGID) */
+	"CREATE TABLE provider_msgid ("
+	" account TEXT NOT NULL,"
+	" msgid INTEGER NOT NULL,"
+	" folder TEXT NOT NULL,"
+	" uid INTEGER NOT NULL,"
+	" time INTEGER NOT NULL,"
+	" PRIMARY KEY (account, msgid));",
 };
 
 /* Bring db from version `from` to STATE_SCHEMA; the caller holds a
