@@ -151,7 +151,7 @@ static const char *const schema_migration[] = {
 	"CREATE INDEX IF NOT EXISTS server_op_by_account ON server_op"
 	" (account);",
 	/* 3: providers' message ids (msgid.h: Gmail's X-GM-MSGID) */
-	"CREATE TABLE provider_msgid ("
+	"CREATE TABLE IF NOT EXISTS provider_msgid ("
 	" account TEXT NOT NULL,"
 	" msgid INTEGER NOT NULL,"
 	" folder TEXT NOT NULL,"

@@ -184,6 +184,27 @@ pipeline_server_op_done(struct pipeline *pl, int64_t id)
 	return 0;
 }
 
+/* Gmail's X-GM-MSGID (imap-labels.c): none known, none recorded. */
+int
+pipeline_known_msgids(struct pipeline *pl, const uint64_t *ids, size_t n,
+    unsigned char *known)
+{
+	(void)pl;
+	(void)ids;
+	memset(known, 0, n);
+	return 0;
+}
+
+int
+pipeline_duplicate_msgid(struct pipeline *pl, const struct fetch_key *k,
+    uint64_t size)
+{
+	(void)pl;
+	(void)k;
+	(void)size;
+	return 0;
+}
+
 /* Set by a test's SIGALRM, as SIGTERM sets the daemon's flag. */
 static volatile sig_atomic_t	 stop_asked;
 
