@@ -388,7 +388,8 @@ json_action(FILE *f, const struct rule_action *a, int first)
 		fprintf(f, ",\"filter\":%s,\"timeout\":%lld",
 		    rule_action_filter(a) ? "true" : "false",
 		    rule_action_timeout(a));
-	if (t == RULE_ACTION_PIPE || t == RULE_ACTION_FLAG) {
+	if (t == RULE_ACTION_PIPE || t == RULE_ACTION_FLAG ||
+	    t == RULE_ACTION_ADD_LABEL || t == RULE_ACTION_REMOVE_LABEL) {
 		fputs(",\"args\":[", f);
 		for (j = 0; j < rule_action_argc(a); j++) {
 			if (j > 0)
