@@ -6,8 +6,9 @@
  * the rules' labels go to the server with STORE +/-X-GM-LABELS, and the
  * folder of a SPECIAL-USE attribute (RFC 6154) is found with LIST for
  * Gmail's delete, a move to \Trash
- * (https://support.google.com/mail/answer/78755: deleting in a label
- * folder only takes the label off; the message stays in All Mail).
+ * (https://support.google.com/mail/answer/77657: deleting in a label
+ * folder only takes the label off, in INBOX it archives; the message
+ * stays in All Mail).
  * Called by imap-fetch.c; the wire syntax is imap-gmail.c's.
  */
 #include <stdio.h>

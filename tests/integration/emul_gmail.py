@@ -18,21 +18,27 @@ Sources (read 2026-12):
           folder), X-GM-THRID, X-GM-LABELS in FETCH (a list of astrings,
           system labels as atoms with a backslash: \\Inbox \\Sent
           \\Important \\Starred \\Draft), STORE +X-GM-LABELS and
-          -X-GM-LABELS (with .SILENT).
-  [LBL]   https://support.google.com/mail/answer/78892 (IMAP and labels:
-          a label is shown as a folder; one message with several labels
-          is in each of those folders)
-  [DEL]   https://support.google.com/mail/answer/78755 (deleting over
-          IMAP: flagging \\Deleted and expunging in a label folder takes
-          that label off, in INBOX it archives - the message stays in
-          [Gmail]/All Mail; moving it to [Gmail]/Trash deletes it;
-          expunging in [Gmail]/Trash or [Gmail]/Spam removes it for good)
+          -X-GM-LABELS.
+  [SYNC]  https://support.google.com/mail/answer/77657 (how actions
+          sync in IMAP: moving to a folder applies a label, copying to
+          several folders applies each label, creating a folder creates
+          a label, '/' makes nested labels; deleting in INBOX removes it
+          from the inbox, in a folder removes that label; moving to
+          [Gmail]/Trash trashes it; deleting in [Gmail]/Spam or
+          [Gmail]/Trash deletes it for good)
+  [FLD]   https://support.google.com/mail/answer/82367 (the [Gmail]
+          folders: All Mail holds every message, Trash and Spam)
+  [EXP]   https://developers.google.com/gmail/api/reference/rest/v1/ImapSettings
+          (expungeBehavior: what an expunge from the last visible IMAP
+          folder does - archive, the emulation's default, trash or
+          deleteForever)
   [ISSUE] mailsift issue 12: a COPY or MOVE to a folder that does not
           exist is refused with a plain NO, without [TRYCREATE].  Google
           does not document the reply; this text is assumed.
 
-Assumed beyond the documents: a STORE +X-GM-LABELS of a label that does
-not exist creates it (the web interface does); X-GM-LABELS lists every
+Assumed beyond the documents: STORE X-GM-LABELS.SILENT is taken; a
+STORE +X-GM-LABELS of a label that does not exist creates it (as
+creating a folder creates a label [SYNC]); X-GM-LABELS lists every
 label of the message, the selected folder's included, as [EXT]'s
 example does; non-ASCII label and folder names travel in modified UTF-7
 (UTF8=ACCEPT is not offered); implicit TLS only, as imap.gmail.com:993.
@@ -139,6 +145,7 @@ class Account:
         self.folders = {}
         self.next_msgid = 1500000000000000001
         self.log = []                   # commands received, for tests
+        self.expunge_behavior = "archive"   # [EXP]
         self._validity = 1000
         for name in SYSTEM:
             self._folder(name)
@@ -167,7 +174,7 @@ class Account:
         return label in m.labels
 
     def sync(self):
-        """Give every message a UID in each folder it is now in [LBL];
+        """Give every message a UID in each folder it is now in [SYNC];
         take it out of those it left.  Returns the UIDs removed per
         folder."""
         gone = {}
@@ -517,7 +524,8 @@ class Session(socketserver.StreamRequestHandler):
             allu.remove(u)
 
     def expunge(self, uids):
-        """[DEL]: what an expunge means depends on the folder."""
+        """[SYNC]: what an expunge means depends on the folder; in All
+        Mail, the last visible one, it is expungeBehavior's [EXP]."""
         a, name = self.acct, self.sel.name
         for u in uids:
             if u not in self.sel.deleted or u not in self.sel.uids:
@@ -526,8 +534,11 @@ class Session(socketserver.StreamRequestHandler):
             if name in (TRASH, SPAM):
                 m.place = "gone"
             elif name == ALL:
-                m.place = "trash"
-                m.labels.clear()
+                if a.expunge_behavior == "trash":
+                    m.place, m.labels = "trash", set()
+                elif a.expunge_behavior == "deleteForever":
+                    m.place = "gone"
+                # "archive": it stays in All Mail
             else:
                 m.labels.discard(SYSTEM[name][1] if name in SYSTEM
                                  else name)
