@@ -213,7 +213,7 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 		    v.type == IMAP_TOK_LITERAL)
 			body = (int)v.lit;
 		else if (imap_tok_is(&t, "X-GM-MSGID")) {
-			if (imap_tok_u64(&v, &msgid) == -1)
+			if (gm_msgid_parse(&v, &msgid) == -1)
 				return -1;
 		} else if (imap_tok_is(&t, "X-GM-LABELS")) {
 			if (gm_labels_parse(sc, &v, s->utf8_accept,

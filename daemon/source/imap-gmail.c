@@ -142,6 +142,26 @@ gm_mutf7_decode(const char *s, size_t len, char *out, size_t outlen)
 	return 0;
 }
 
+int
+gm_msgid_parse(const struct imap_tok *t, uint64_t *out)
+{
+	uint64_t	 v = 0, d;
+	size_t		 i;
+
+	if (t->type != IMAP_TOK_ATOM || t->len == 0 || t->len > 20)
+		return -1;
+	for (i = 0; i < t->len; i++) {
+		if (t->s[i] < '0' || t->s[i] > '9')
+			return -1;
+		d = (uint64_t)(t->s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
 /* The text of a quoted string, unescaped, into out: 0 or -1. */
 static int
 unquote(const char *s, size_t len, char *out, size_t outlen)

@@ -46,6 +46,10 @@ struct gm_labels {
 int	gm_labels_parse(struct imap_scan *, const struct imap_tok *first,
 	    int utf8, struct gm_labels *);
 
+/* X-GM-MSGID: an unsigned 64-bit number, all of its range; -1 if the
+ * token is not one. */
+int	gm_msgid_parse(const struct imap_tok *, uint64_t *);
+
 /* Modified UTF-7 (s, len) to UTF-8 in out (NUL-terminated): 0, or -1
  * if it is not valid modified UTF-7 or does not fit. */
 int	gm_mutf7_decode(const char *s, size_t len, char *out, size_t outlen);

@@ -215,6 +215,35 @@ test_wire(void **state)
 }
 
 static int
+msgid(const char *s, uint64_t *v)
+{
+	struct imap_tok	 t;
+
+	t.type = IMAP_TOK_ATOM;
+	t.s = s;
+	t.len = strlen(s);
+	return gm_msgid_parse(&t, v);
+}
+
+static void
+test_msgid(void **state)
+{
+	uint64_t	 v;
+
+	(void)state;
+	assert_int_equal(msgid("1278455344230334865", &v), 0);
+	assert_true(v == 1278455344230334865ULL);
+	assert_int_equal(msgid("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(msgid("18446744073709551616", &v), -1);
+	assert_int_equal(msgid("99999999999999999999", &v), -1);
+	assert_int_equal(msgid("000000000000000000001", &v), -1);
+	assert_int_equal(msgid("12a", &v), -1);
+	assert_int_equal(msgid("-1", &v), -1);
+	assert_int_equal(msgid("", &v), -1);
+}
+
+static int
 list(const char *text, const char *special, char *out, size_t outlen)
 {
 	struct imap_resp r;
@@ -268,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_special),
+		cmocka_unit_test(test_msgid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
