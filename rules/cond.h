@@ -8,8 +8,8 @@
  * family: cond.c (all, any, not), cond-text.c (header, subject, body,
  * account, folder), cond-addr.c (from, to, cc, recipient, sender),
  * cond-attach.c (attachment), cond-num.c (size, age), cond-defect.c
- * (defect), cond-label.c (label).  Evaluation short-circuits: all stops at the first false
- * child, any at the first true one.
+ * (defect), cond-label.c (label).  Evaluation short-circuits: all
+ * stops at the first false child, any at the first true one.
  */
 #ifndef RULES_COND_H
 #define RULES_COND_H

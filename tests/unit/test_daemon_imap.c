@@ -1160,8 +1160,9 @@ test_gmail_labels_dedupe(void **state)
 		{ "UID SEARCH ALL", "* SEARCH 1 2 3\r\n%T OK done\r\n" },
 		{ "UID FETCH 1:3 (UID RFC822.SIZE X-GM-MSGID)",
 		    "* 1 FETCH (UID 1 RFC822.SIZE 3 X-GM-MSGID "
-		    "18446744073709551615)\r\n* 2 FETCH (X-GM-MSGID 1278455344230334865 "
-		    "UID 2 RFC822.SIZE 3)\r\n* 3 FETCH (UID 3 RFC822.SIZE 3 "
+		    "18446744073709551615)\r\n* 2 FETCH (X-GM-MSGID "
+		    "1278455344230334865 UID 2 RFC822.SIZE 3)\r\n"
+		    "* 3 FETCH (UID 3 RFC822.SIZE 3 "
 		    "X-GM-MSGID 42)\r\n%T OK done\r\n" },
 		{ "UID FETCH 1,3 (UID X-GM-MSGID X-GM-LABELS BODY.PEEK[])",
 		    "* 1 FETCH (UID 1 X-GM-MSGID 18446744073709551615 "
@@ -1260,7 +1261,8 @@ test_gmail_ops(void **state)
 		    "%T OK done\r\n" },
 		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
 		{ "UID STORE 1 +X-GM-LABELS (\"Work/B&APw-ro\")",
-		    "* 1 FETCH (UID 1 X-GM-LABELS (\\Inbox))\r\n%T OK done\r\n" },
+		    "* 1 FETCH (UID 1 X-GM-LABELS (\\Inbox))\r\n"
+		    "%T OK done\r\n" },
 		{ "UID STORE 1 -X-GM-LABELS (\\Important)", "%T OK done\r\n" },
 		{ "LIST \"\" \"*\"", "* LIST (\\HasNoChildren) \"/\" "
 		    "\"INBOX\"\r\n* LIST (\\HasChildren \\Noselect) \"/\" "
