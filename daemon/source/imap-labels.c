@@ -44,7 +44,7 @@ int
 imap_gm_dedupe(struct imap *s, uint32_t *uids, size_t *n)
 {
 	struct fetch_key k;
-	uint64_t	*ids, size = 0;
+	uint64_t	*ids, *sizes;
 	unsigned char	*known;
 	size_t		 i, o = 0;
 	int		 rv = -1;
@@ -52,13 +52,14 @@ imap_gm_dedupe(struct imap *s, uint32_t *uids, size_t *n)
 	if (*n == 0)
 		return 0;
 	ids = calloc(*n, sizeof(*ids));
+	sizes = calloc(*n, sizeof(*sizes));
 	known = calloc(*n, 1);
-	if (ids == NULL || known == NULL) {
+	if (ids == NULL || sizes == NULL || known == NULL) {
 		snprintf(s->err, sizeof(s->err), "out of memory");
 		goto out;
 	}
 	for (i = 0; i < *n; i++)
-		ids[i] = msgid_of(s, uids[i], &size);
+		ids[i] = msgid_of(s, uids[i], &sizes[i]);
 	if (pipeline_known_msgids(s->pl, ids, *n, known) == -1) {
 		s->pipeline_failed = 1;
 		goto out;
@@ -73,12 +74,11 @@ imap_gm_dedupe(struct imap *s, uint32_t *uids, size_t *n)
 		}
 		k.uid = uids[i];
 		k.gm_msgid = ids[i];
-		(void)msgid_of(s, uids[i], &size);
 		log_info("%s: folder %s UID %u: the same message (X-GM-MSGID "
 		    "%llu) came through another folder: not fetched again",
 		    s->acct->name, s->folder, uids[i],
 		    (unsigned long long)ids[i]);
-		if (pipeline_duplicate_msgid(s->pl, &k, size) == -1) {
+		if (pipeline_duplicate_msgid(s->pl, &k, sizes[i]) == -1) {
 			s->pipeline_failed = 1;
 			goto out;
 		}
@@ -87,6 +87,7 @@ imap_gm_dedupe(struct imap *s, uint32_t *uids, size_t *n)
 	rv = 0;
 out:
 	free(ids);
+	free(sizes);
 	free(known);
 	return rv;
 }
