@@ -243,6 +243,8 @@ const struct rule_test *rule_set_test(const struct rule_set *, size_t);
 const char	*rule_test_message(const struct rule_test *);
 const char	*rule_test_account(const struct rule_test *);	/* or NULL */
 const char	*rule_test_folder(const struct rule_test *);	/* or NULL */
+/* The message's labels (as Gmail's X-GM-LABELS), or NULL with *n 0. */
+const char *const *rule_test_labels(const struct rule_test *, size_t *n);
 int		 rule_test_line(const struct rule_test *);
 /* 0 if the plan's action types are the expected ones in order; else -1
  * with "expected [a, b], got [c]" in err. */

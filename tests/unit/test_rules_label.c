@@ -4,7 +4,8 @@
  * (cond-label.c) against the labels a source hands in rule_input, none
  * for other sources, invalid UTF-8 made safe; add-label and
  * remove-label (act-label.c): their plan, what a file may say, and that
- * a source without server flags refuses them.
+ * a source without server flags refuses them; labels: in a tests:
+ * section (selftest.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -161,6 +162,41 @@ test_refused(void **state)
 	    0, "bad regex");
 }
 
+static void
+test_selftest_labels(void **state)
+{
+	static const char yaml[] = "version: 1\nrules:\n"
+	    "  - { name: w, when: { label: '^Work$' }, do: discard }\n"
+	    "tests:\n"
+	    "  - { message: a.eml, labels: [Work, '\\Inbox'], "
+	    "expect: [discard] }\n"
+	    "  - { message: a.eml, labels: Other, expect: [] }\n"
+	    "  - { message: a.eml, expect: [] }\n";
+	struct rule_set		*set;
+	const char *const	*l;
+	char			 err[1024];
+	size_t			 n;
+
+	(void)state;
+	set = rule_set_load_buffer("/r/t.yaml", yaml, strlen(yaml), 0, err,
+	    sizeof(err));
+	if (set == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(rule_set_test_count(set), 3);
+	l = rule_test_labels(rule_set_test(set, 0), &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(l[0], "Work");
+	assert_string_equal(l[1], "\\Inbox");
+	l = rule_test_labels(rule_set_test(set, 1), &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(l[0], "Other");
+	assert_null(rule_test_labels(rule_set_test(set, 2), &n));
+	assert_int_equal(n, 0);
+	rule_set_free(set);
+	refused("version: 1\nrules: []\ntests:\n  - { message: a.eml, "
+	    "labels: { a: b }, expect: [] }\n", 0, "label");
+}
+
 int
 main(void)
 {
@@ -168,6 +204,7 @@ main(void)
 		cmocka_unit_test(test_condition),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_selftest_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
