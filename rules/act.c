@@ -16,12 +16,13 @@ static const struct act_type *const act_types[] = {
 	&act_deliver, &act_move, &act_copy, &act_save_attachments,
 	&act_reply, &act_forward, &act_redirect, &act_pipe,
 	&act_add_header, &act_remove_header, &act_flag, &act_delete,
-	&act_discard, &act_keep,
+	&act_discard, &act_keep, &act_add_label, &act_remove_label,
 };
 
 #define ACT_NAMES	"deliver, move, copy, save-attachments, reply, " \
 			"forward, redirect, pipe, add-header, remove-header, " \
-			"flag, delete, discard, keep"
+			"flag, delete, discard, keep, add-label, " \
+			"remove-label"
 
 #define NTYPES	(sizeof(act_types) / sizeof(act_types[0]))
 

@@ -8,7 +8,8 @@
  * it to a plan), defined in the file of its family: act-file.c
  * (deliver, move, copy, keep, delete, discard, flag), act-send.c (reply,
  * forward, redirect), act-save.c (save-attachments), act-pipe.c (pipe),
- * act-header.c (add-header, remove-header).  Every parameter is checked
+ * act-header.c (add-header, remove-header), act-label.c (add-label,
+ * remove-label).  Every parameter is checked
  * when the file is loaded; planning only expands templates.
  */
 #ifndef RULES_ACTION_H
@@ -67,6 +68,7 @@ extern const struct act_type act_reply, act_forward, act_redirect;
 extern const struct act_type act_save_attachments;
 extern const struct act_type act_pipe;
 extern const struct act_type act_add_header, act_remove_header;
+extern const struct act_type act_add_label, act_remove_label;
 
 /* Compile one entry of a do: (or default:) list. NULL on error. */
 struct act	*act_parse(struct rule_load *, yaml_node_t *);

@@ -20,11 +20,12 @@ static const struct cond_type *const cond_types[] = {
 	&cond_header, &cond_from, &cond_to, &cond_cc, &cond_recipient,
 	&cond_sender, &cond_subject, &cond_body, &cond_attachment,
 	&cond_size, &cond_age, &cond_account, &cond_folder, &cond_defect,
+	&cond_label,
 };
 
 #define COND_NAMES	"all, any, not, header, from, to, cc, recipient, " \
 			"sender, subject, body, attachment, size, age, " \
-			"account, folder, defect"
+			"account, folder, defect, label"
 
 static struct cond *
 cond_new(const struct cond_type *t, const yaml_node_t *at)

@@ -8,8 +8,8 @@
  * family: cond.c (all, any, not), cond-text.c (header, subject, body,
  * account, folder), cond-addr.c (from, to, cc, recipient, sender),
  * cond-attach.c (attachment), cond-num.c (size, age), cond-defect.c
- * (defect).  Evaluation short-circuits: all stops at the first false
- * child, any at the first true one.
+ * (defect), cond-label.c (label).  Evaluation short-circuits: all
+ * stops at the first false child, any at the first true one.
  */
 #ifndef RULES_COND_H
 #define RULES_COND_H
@@ -67,6 +67,7 @@ extern const struct cond_type cond_from, cond_to, cond_cc, cond_recipient,
 extern const struct cond_type cond_attachment;
 extern const struct cond_type cond_size, cond_age;
 extern const struct cond_type cond_defect;
+extern const struct cond_type cond_label;
 
 /* Compile a condition node: a mapping of one or more "kind: value"
  * pairs (several are an implicit all), or a sequence (an implicit all).

@@ -42,6 +42,8 @@ struct rule {
 struct rule_test {
 	char		*message;	/* resolved path */
 	char		*account, *folder;
+	char		**labels;	/* as a source would hand them */
+	size_t		 nlabels;
 	int		 line;
 	enum rule_action_type *expect;
 	size_t		 nexpect;

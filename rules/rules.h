@@ -76,6 +76,10 @@ struct rule_input {
 	size_t		 size;		/* bytes of the raw message */
 	const char	*account;	/* NULL: "" */
 	const char	*folder;	/* NULL: "" */
+	/* the message's labels at its source (Gmail's X-GM-LABELS, UTF-8;
+	 * system ones as "\\Inbox"), for the label: condition */
+	const char *const *labels;
+	size_t		 nlabels;
 	time_t		 now;		/* for age and the {date} fallback */
 	time_t		 arrival;	/* for age if known, else 0: Date */
 };
@@ -136,7 +140,9 @@ enum rule_action_type {
 	RULE_ACTION_FLAG,
 	RULE_ACTION_DELETE,
 	RULE_ACTION_DISCARD,
-	RULE_ACTION_KEEP
+	RULE_ACTION_KEEP,
+	RULE_ACTION_ADD_LABEL,
+	RULE_ACTION_REMOVE_LABEL
 };
 
 /* Verdict of each rule of the set on the message. */
@@ -191,7 +197,7 @@ const char	*rule_action_smtp(const struct rule_action *);
 long long	 rule_action_every(const struct rule_action *);
 /* pipe: the argument vector (the program and at most
  * RULE_PIPE_ARGS_MAX - 1 arguments); flag: the flags ("\\Seen",
- * "$Label"). */
+ * "$Label"); add-label, remove-label: the labels (UTF-8). */
 #define RULE_PIPE_ARGS_MAX	64
 size_t		 rule_action_argc(const struct rule_action *);
 const char	*rule_action_arg(const struct rule_action *, size_t);
@@ -254,6 +260,8 @@ const struct rule_test *rule_set_test(const struct rule_set *, size_t);
 const char	*rule_test_message(const struct rule_test *);
 const char	*rule_test_account(const struct rule_test *);	/* or NULL */
 const char	*rule_test_folder(const struct rule_test *);	/* or NULL */
+/* The message's labels (as Gmail's X-GM-LABELS), or NULL with *n 0. */
+const char *const *rule_test_labels(const struct rule_test *, size_t *n);
 int		 rule_test_line(const struct rule_test *);
 /* 0 if the plan's action types are the expected ones in order; else -1
  * with "expected [a, b], got [c]" in err. */

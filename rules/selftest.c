@@ -7,6 +7,7 @@
  *     - message: rules-tests/invoice.eml   # relative to the rule file
  *       account: work                      # optional, as --account
  *       folder: INBOX                      # optional, as --folder
+ *       labels: [Work, '\Important']      # optional, as --label
  *       expect: [save-attachments, move]   # action types, in order
  *
  * expect is the exact list of the plan's action types, default:
@@ -22,6 +23,7 @@
 #include "rules/rules.h"
 
 #define EXPECT_MAX	64
+#define LABELS_MAX	64
 
 /* path relative to the directory of the rule file named file. */
 static char *
@@ -70,6 +72,30 @@ expect_parse(struct rule_load *ld, yaml_node_t *n, struct rule_test *t)
 	return 0;
 }
 
+/* labels: one label or a list of them, as a source hands them over. */
+static int
+labels_parse(struct rule_load *ld, yaml_node_t *n, struct rule_test *t)
+{
+	yaml_node_t	*item;
+	size_t		 i, count = 1;
+
+	if (n->type == YAML_SEQUENCE_NODE)
+		count = load_item_count(n);
+	if (count > LABELS_MAX)
+		return load_error(ld, n, "more than %d labels", LABELS_MAX);
+	if (count > 0 && (t->labels = calloc(count,
+	    sizeof(*t->labels))) == NULL)
+		return load_error(ld, n, "out of memory");
+	for (i = 0; i < count; i++) {
+		item = n->type == YAML_SEQUENCE_NODE ? load_item(ld, n, i) : n;
+		if (item == NULL || load_string(ld, item, "a label",
+		    &t->labels[i]) == -1)
+			return -1;
+		t->nlabels++;
+	}
+	return 0;
+}
+
 static int
 test_parse(struct rule_load *ld, yaml_node_t *n, struct rule_test *t)
 {
@@ -81,7 +107,7 @@ test_parse(struct rule_load *ld, yaml_node_t *n, struct rule_test *t)
 
 	t->line = (int)n->start_mark.line + 1;
 	if (load_expect_mapping(ld, n, "a test { message, expect, account, "
-	    "folder }") == -1)
+	    "folder, labels }") == -1)
 		return -1;
 	for (i = 0; i < load_pair_count(n); i++) {
 		if (load_pair(ld, n, i, &key, &k, &v) == -1)
@@ -95,11 +121,14 @@ test_parse(struct rule_load *ld, yaml_node_t *n, struct rule_test *t)
 		} else if (strcmp(key, "folder") == 0) {
 			if (load_string(ld, v, "a folder", &t->folder) == -1)
 				goto out;
+		} else if (strcmp(key, "labels") == 0) {
+			if (labels_parse(ld, v, t) == -1)
+				goto out;
 		} else if (strcmp(key, "expect") == 0)
 			expect = v;
 		else {
 			load_error(ld, k, "unknown key '%s' in a test (keys: "
-			    "message, expect, account, folder)", key);
+			    "message, expect, account, folder, labels)", key);
 			goto out;
 		}
 	}
@@ -146,6 +175,9 @@ selftest_clear(struct rule_test *t)
 	free(t->message);
 	free(t->account);
 	free(t->folder);
+	while (t->nlabels > 0)
+		free(t->labels[--t->nlabels]);
+	free(t->labels);
 	free(t->expect);
 }
 
@@ -177,6 +209,13 @@ const char *
 rule_test_folder(const struct rule_test *t)
 {
 	return t->folder;
+}
+
+const char *const *
+rule_test_labels(const struct rule_test *t, size_t *n)
+{
+	*n = t->nlabels;
+	return (const char *const *)t->labels;
 }
 
 int

@@ -130,6 +130,18 @@ act_flags(struct act_run *r, const struct rule_action *a)
 	return act_server(r, "flag", flags);
 }
 
+/* One server action per label: a label may hold spaces. */
+static int
+act_labels(struct act_run *r, const struct rule_action *a, const char *what)
+{
+	size_t	 i;
+
+	for (i = 0; i < rule_action_argc(a); i++)
+		if (act_server(r, what, rule_action_arg(a, i)) == -1)
+			return -1;
+	return 0;
+}
+
 static int
 act_one(struct act_run *r, const struct rule_action *a)
 {
@@ -178,6 +190,10 @@ act_one(struct act_run *r, const struct rule_action *a)
 		if (!r->env->server_folders)
 			return 0;	/* set up before staging: see below */
 		return act_server(r, "delete", "");
+	case RULE_ACTION_ADD_LABEL:
+		return act_labels(r, a, "label");
+	case RULE_ACTION_REMOVE_LABEL:
+		return act_labels(r, a, "unlabel");
 	}
 	return 0;
 }
@@ -256,6 +272,8 @@ act_message(const struct act_env *env, const struct msg_key *k, char *data,
 	in.size = len;
 	in.account = acct->name;
 	in.folder = k->folder;
+	in.labels = env->labels;
+	in.nlabels = env->nlabels;
 	in.now = time(NULL);
 	if ((plan = rule_set_eval(env->rules, &in, NULL, NULL)) == NULL)
 		goto nomem;

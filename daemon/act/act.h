@@ -47,6 +47,9 @@ struct act_env {
 	int			 server_folders; /* move/copy/flag/delete on the
 						  * server (source.h) */
 	const char		*where;		/* names it in the log */
+	/* the message's labels at its source (Gmail), for the rules */
+	const char *const	*labels;
+	size_t			 nlabels;
 };
 
 /* One delivery of the message as the actions left it: to target (an

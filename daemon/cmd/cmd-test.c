@@ -33,6 +33,8 @@ struct test_opts {
 	const char	*config;
 	const char	*account;
 	const char	*folder;
+	const char	*labels[64];	/* --label, as Gmail's X-GM-LABELS */
+	size_t		 nlabels;
 	int		 explain;
 	int		 json;
 	int		 self;
@@ -388,7 +390,8 @@ json_action(FILE *f, const struct rule_action *a, int first)
 		fprintf(f, ",\"filter\":%s,\"timeout\":%lld",
 		    rule_action_filter(a) ? "true" : "false",
 		    rule_action_timeout(a));
-	if (t == RULE_ACTION_PIPE || t == RULE_ACTION_FLAG) {
+	if (t == RULE_ACTION_PIPE || t == RULE_ACTION_FLAG ||
+	    t == RULE_ACTION_ADD_LABEL || t == RULE_ACTION_REMOVE_LABEL) {
 		fputs(",\"args\":[", f);
 		for (j = 0; j < rule_action_argc(a); j++) {
 			if (j > 0)
@@ -483,9 +486,18 @@ json_report(FILE *f, const struct rule_set *set, const struct rule_plan *p,
 
 /* Run the rules on one file; *plan is the result (NULL on error, which
  * is reported).  report: print it. */
+/* Where a message comes from, for the rules: --account, --folder and
+ * --label, or a test's own. */
+struct test_origin {
+	const char		*account;
+	const char		*folder;
+	const char *const	*labels;
+	size_t			 nlabels;
+};
+
 static int
 test_file(const struct test_opts *o, const struct rule_set *set,
-    const char *file, const char *account, const char *folder, int report,
+    const char *file, const struct test_origin *from, int report,
     struct rule_plan **plan)
 {
 	struct rule_input	 in;
@@ -506,8 +518,10 @@ test_file(const struct test_opts *o, const struct rule_set *set,
 	memset(&in, 0, sizeof(in));
 	in.msg = m;
 	in.size = mf.len;
-	in.account = account;
-	in.folder = folder;
+	in.account = from->account;
+	in.folder = from->folder;
+	in.labels = from->labels;
+	in.nlabels = from->nlabels;
 	in.now = time(NULL);
 	if ((*plan = rule_set_eval(set, &in, report && o->explain ?
 	    explain_collect : NULL, &rs)) == NULL || rs.nomem)
@@ -534,15 +548,23 @@ run_self(const struct test_opts *o, const struct rule_set *set)
 {
 	const struct rule_test	*t;
 	struct rule_plan	*plan;
+	struct test_origin	 from;
 	size_t			 i, passed = 0, failed = 0;
 	char			 err[1536];
 
 	for (i = 0; i < rule_set_test_count(set); i++) {
 		t = rule_set_test(set, i);
-		if (test_file(o, set, rule_test_message(t),
-		    rule_test_account(t) != NULL ? rule_test_account(t) :
-		    o->account, rule_test_folder(t) != NULL ?
-		    rule_test_folder(t) : o->folder, o->explain, &plan) == -1) {
+		from.account = rule_test_account(t) != NULL ?
+		    rule_test_account(t) : o->account;
+		from.folder = rule_test_folder(t) != NULL ?
+		    rule_test_folder(t) : o->folder;
+		if ((from.labels = rule_test_labels(t, &from.nlabels)) ==
+		    NULL) {
+			from.labels = o->labels;
+			from.nlabels = o->nlabels;
+		}
+		if (test_file(o, set, rule_test_message(t), &from, o->explain,
+		    &plan) == -1) {
 			printf("not ok %zu - %s (line %d): cannot be read\n",
 			    i + 1, rule_test_message(t), rule_test_line(t));
 			failed++;
@@ -606,7 +628,8 @@ static void
 test_usage(void)
 {
 	fprintf(stderr, "usage: mailsift test [-r RULES | -c CONFIG] "
-	    "[--explain] [--json] [--account A] [--folder F] FILE...\n"
+	    "[--explain] [--json] [--account A] [--folder F]\n"
+	    "           [--label L]... FILE...\n"
 	    "       mailsift test -r RULES --self [--explain]\n");
 }
 
@@ -618,6 +641,7 @@ test_args(int argc, char **argv, struct test_opts *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "account", required_argument, NULL, 'a' },
 		{ "folder", required_argument, NULL, 'f' },
+		{ "label", required_argument, NULL, 'l' },
 		{ "explain", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "self", no_argument, NULL, 's' },
@@ -627,7 +651,7 @@ test_args(int argc, char **argv, struct test_opts *o)
 	int	 ch;
 
 	optind = 0;	/* glibc: start afresh, even after an error */
-	while ((ch = getopt_long(argc, argv, "r:c:a:f:ejsh", longopts,
+	while ((ch = getopt_long(argc, argv, "r:c:a:f:l:ejsh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'r':
@@ -641,6 +665,12 @@ test_args(int argc, char **argv, struct test_opts *o)
 			break;
 		case 'f':
 			o->folder = optarg;
+			break;
+		case 'l':
+			if (o->nlabels == sizeof(o->labels) /
+			    sizeof(o->labels[0]))
+				return -1;
+			o->labels[o->nlabels++] = optarg;
 			break;
 		case 'e':
 			o->explain = 1;
@@ -666,6 +696,7 @@ cmd_test(int argc, char **argv)
 	struct test_opts	 o;
 	struct rule_set		*set;
 	struct rule_plan	*plan;
+	struct test_origin	 from;
 	char			 err[1024];
 	int			 i, rv = 0;
 
@@ -684,9 +715,12 @@ cmd_test(int argc, char **argv)
 		return 2;
 	if (o.self)
 		rv = run_self(&o, set);
+	from.account = o.account;
+	from.folder = o.folder;
+	from.labels = o.labels;
+	from.nlabels = o.nlabels;
 	for (i = optind; !o.self && i < argc; i++) {
-		if (test_file(&o, set, argv[i], o.account, o.folder, 1,
-		    &plan) == -1)
+		if (test_file(&o, set, argv[i], &from, 1, &plan) == -1)
 			rv = 1;
 		rule_plan_free(plan);
 	}

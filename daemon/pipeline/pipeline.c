@@ -23,6 +23,7 @@
 #include "daemon/metrics/metrics.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/util/log.h"
+#include "daemon/store/msgid.h"
 #include "daemon/store/serverops.h"
 #include "daemon/store/state.h"
 
@@ -44,6 +45,7 @@ struct staged_key {
 	unsigned	 seq;
 	int		 remove;
 	int		 cont;		/* another delivery of the one before */
+	uint64_t	 gm_msgid;	/* recorded once committed */
 };
 
 struct target {
@@ -218,11 +220,27 @@ msg_key_make(const struct pipeline *pl, const struct fetch_key *k,
 	mk->uidl = k->uidl;
 }
 
+/* After the message's commit: a crash before this only lets another
+ * label folder bring it once more (msgid.h). */
+static void
+msgid_record(struct pipeline *pl, const char *folder, uint32_t uid,
+    uint64_t id)
+{
+	char	 err[1024];
+
+	if (id == 0 || pl->dry_run)
+		return;
+	if (state_msgid_record(pl->st, pl->acct->name, id, folder, uid, err,
+	    sizeof(err)) == -1)
+		log_warn("%s: %s", pl->acct->name, err);
+}
+
 static void
 committed(struct pipeline *pl, const struct staged_key *s)
 {
 	struct fetch_key k;
 
+	msgid_record(pl, s->folder, s->uid, s->gm_msgid);
 	if (pl->cb == NULL)
 		return;
 	k.folder = s->folder != NULL ? s->folder : "";
@@ -248,6 +266,7 @@ key_keep(struct pipeline *pl, const struct fetch_key *k)
 	s->uidvalidity = k->uidvalidity;
 	s->uid = k->uid;
 	s->seq = k->seq;
+	s->gm_msgid = k->gm_msgid;
 	s->remove = pl->remove;
 	s->cont = pl->group && pl->ngroup++ > 0;
 	pl->nkeys++;
@@ -389,6 +408,7 @@ record_filed(struct pipeline *pl, const struct fetch_key *k,
 		log_error("%s", err);
 		return -1;
 	}
+	msgid_record(pl, k->folder, k->uid, k->gm_msgid);
 	pl->stats.skipped++;
 	return 0;
 }
@@ -453,6 +473,8 @@ rules_run(struct pipeline *pl, const struct fetch_key *k, char *data,
 	env.rules = pl->rules;
 	env.dry_run = pl->dry_run;
 	env.server_folders = pl->server_folders;
+	env.labels = k->labels;
+	env.nlabels = k->nlabels;
 	env.where = where;
 	rv = act_message(&env, &mk, data, len, &res);
 	if (rv == 0 && res.failed)
@@ -756,6 +778,44 @@ pipeline_server_op_done(struct pipeline *pl, int64_t id)
 	char	 err[1024];
 
 	if (state_server_op_done(pl->st, id, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pipeline_known_msgids(struct pipeline *pl, const uint64_t *ids, size_t n,
+    unsigned char *known)
+{
+	char	 err[1024];
+
+	if (state_msgids_known(pl->st, pl->acct->name, ids, n, known, err,
+	    sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pipeline_duplicate_msgid(struct pipeline *pl, const struct fetch_key *k,
+    uint64_t size)
+{
+	struct msg_key		 mk;
+	struct msg_content	 c;
+	char			 err[1024], reason[128];
+
+	pl->stats.skipped++;
+	if (pl->dry_run)
+		return 0;
+	msg_key_make(pl, k, &mk);
+	memset(&c, 0, sizeof(c));
+	c.size = size;
+	snprintf(reason, sizeof(reason), "delivered through another folder "
+	    "(X-GM-MSGID %llu)", (unsigned long long)k->gm_msgid);
+	if (state_mark_skipped(pl->st, &mk, &c, reason, err,
+	    sizeof(err)) == -1) {
 		log_error("%s", err);
 		return -1;
 	}

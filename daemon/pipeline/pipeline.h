@@ -41,6 +41,12 @@ struct fetch_key {
 	const char	*uidl;		/* POP3 UIDL / local source key; or NULL */
 	unsigned	 seq;		/* POP3 message number (for DELE) */
 	int		 remove;	/* committed: a rule asked to delete it */
+	/* Gmail (X-GM-EXT-1): its X-GM-MSGID (0: none), recorded with the
+	 * message so another label folder does not bring it again, and its
+	 * labels (UTF-8), for the rules' label: condition */
+	uint64_t	 gm_msgid;
+	const char *const *labels;
+	size_t		 nlabels;
 };
 
 /* Called for each message once it is durably delivered and recorded. */
@@ -116,6 +122,14 @@ int		 pipeline_folder_sync(struct pipeline *, const char *folder,
 		    struct state_sync *);
 int		 pipeline_folder_sync_set(struct pipeline *,
 		    const char *folder, const struct state_sync *);
+/* Gmail: known[i] = 1 if ids[i] (X-GM-MSGID) was delivered or filed
+ * through any folder of the account. */
+int		 pipeline_known_msgids(struct pipeline *, const uint64_t *ids,
+		    size_t n, unsigned char *known);
+/* Gmail: k (with its gm_msgid) is a message already delivered through
+ * another folder: record it as such, never fetch it here. */
+int		 pipeline_duplicate_msgid(struct pipeline *,
+		    const struct fetch_key *, uint64_t size);
 
 /* Server-side actions the rules asked for (serverops.h), ready to carry
  * out because their messages are recorded; IMAP sources do them after

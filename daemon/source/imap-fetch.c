@@ -17,6 +17,7 @@
 
 #include "daemon/net/conn.h"
 #include "daemon/source/imap.h"
+#include "daemon/source/imap-gmail.h"
 #include "daemon/source/imap-int.h"
 #include "daemon/source/imap-special.h"
 #include "daemon/source/imap-sync.h"
@@ -164,18 +165,33 @@ body_wanted(struct imap *s, uint32_t uid, const char *data, size_t len)
 	return !body_substituted(s, uid, data, len);
 }
 
-/* Parse "(UID n RFC822.SIZE n BODY[] {N}...)" and act on it. */
+/* Labels a message has beyond what is kept: said once per folder. */
+static void
+labels_dropped(struct imap *s, uint32_t uid, const struct gm_labels *l)
+{
+	if (l->dropped == 0 || s->labels_dropped_logged)
+		return;
+	log_warn("%s: folder %s UID %u: %zu of its labels (X-GM-LABELS) "
+	    "are not text or over %d: the rules do not see them",
+	    s->acct->name, s->folder, uid, l->dropped, GM_LABELS_MAX);
+	s->labels_dropped_logged = 1;
+}
+
+/* Parse "(UID n RFC822.SIZE n BODY[] {N}...)" and act on it; Gmail's
+ * X-GM-MSGID and X-GM-LABELS come with it (imap-gmail.c). */
 static int
 imap_fetch_response(struct imap *s, struct imap_scan *sc)
 {
 	struct imap_tok	 t, v;
 	struct fetch_key k;
+	struct gm_labels labels;
 	uint32_t	 uid = 0;
-	uint64_t	 size = 0;
+	uint64_t	 size = 0, msgid = 0;
 	int		 have_size = 0, body = -1, have_flags = 0, seen = 0;
 	char		*data;
 	size_t		 len;
 
+	labels.n = labels.dropped = labels.used = 0;
 	if (imap_scan_next(sc, &t) == -1 || t.type != IMAP_TOK_LPAREN)
 		return -1;
 	for (;;) {
@@ -200,8 +216,14 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 			if (imap_flags_seen(sc, &seen) == -1)
 				return -1;
 			have_flags = 1;
-		}
-		else if (imap_scan_skip(sc, &v) == -1)
+		} else if (imap_tok_is(&t, "X-GM-MSGID")) {
+			if (gm_msgid_parse(&v, &msgid) == -1)
+				return -1;
+		} else if (imap_tok_is(&t, "X-GM-LABELS")) {
+			if (gm_labels_parse(sc, &v, s->utf8_accept,
+			    &labels) == -1)
+				return -1;
+		} else if (imap_scan_skip(sc, &v) == -1)
 			return -1;
 	}
 	if (uid == 0)
@@ -220,6 +242,7 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 			s->sizes_cap = cap;
 		}
 		s->sizes[s->nsizes].uid = uid;
+		s->sizes[s->nsizes].gm_msgid = msgid;
 		s->sizes[s->nsizes++].size = size;
 	}
 	if (s->collect != COLLECT_BODIES || body == -1 || s->pipeline_failed)
@@ -231,6 +254,10 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	k.folder = s->folder;
 	k.uidvalidity = s->uidvalidity;
 	k.uid = uid;
+	k.gm_msgid = msgid;
+	k.labels = labels.v;
+	k.nlabels = labels.n;
+	labels_dropped(s, uid, &labels);
 	if (pipeline_add(s->pl, &k, data, len) == -1)
 		s->pipeline_failed = 1;
 	else if (stop_requested())
@@ -350,7 +377,9 @@ sizes_check(struct imap *s, uint32_t *uids, size_t *n)
 
 	s->nsizes = 0;
 	s->collect = COLLECT_SIZES;
-	if (uid_command(s, "UID FETCH", " (UID RFC822.SIZE)", uids, *n) == -1)
+	if (uid_command(s, "UID FETCH", (s->caps & CAP_XGM) ?
+	    " (UID RFC822.SIZE X-GM-MSGID)" : " (UID RFC822.SIZE)", uids,
+	    *n) == -1)
 		return -1;
 	s->collect = COLLECT_NONE;
 	if (s->nsizes > 1)
@@ -518,9 +547,27 @@ op_remove(struct imap *s, uint32_t uid)
 	return expunge_ours(s, &uid, 1);
 }
 
+/* Gmail: a delete in a label folder only takes the label off; the
+ * user's delete is a move to the folder marked \Trash. */
+static int
+op_trash(struct imap *s, uint32_t uid)
+{
+	if (s->caps & CAP_MOVE)
+		return op_transfer(s, "MOVE", uid, "\\Trash");
+	if (op_transfer(s, "COPY", uid, "\\Trash") == -1)
+		return -1;
+	return op_remove(s, uid);
+}
+
 static int
 op_apply(struct imap *s, const struct server_op *op)
 {
+	if (strcmp(op->action, "label") == 0 ||
+	    strcmp(op->action, "unlabel") == 0)
+		return imap_gm_label(s, op->uid, op->action[0] == 'l',
+		    op->arg);
+	if (strcmp(op->action, "delete") == 0 && (s->caps & CAP_XGM))
+		return op_trash(s, op->uid);
 	if (strcmp(op->action, "flag") == 0)
 		return imap_cmd(s, "UID STORE %u +FLAGS.SILENT (%s)", op->uid,
 		    op->arg);
@@ -618,6 +665,7 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	s->nsizes = 0;
 	s->nwant = 0;
 	s->stray_logged = 0;
+	s->labels_dropped_logged = 0;
 	if ((r = imap_folder_select(s, folder, a->keep && !a->only_unseen &&
 	    a->rules == NULL)) != 0)
 		return r == 1 ? 0 : -1;	/* 1: unchanged, nothing to do */
@@ -635,6 +683,9 @@ imap_folder_fetch(struct imap *s, const char *folder)
 		return -1;
 	if (n > 0 && sizes_check(s, s->search, &n) == -1)
 		return -1;
+	if (n > 0 && (s->caps & CAP_XGM) &&
+	    imap_gm_dedupe(s, s->search, &n) == -1)
+		return -1;
 	if (n > s->got_cap) {
 		unsigned char *g;
 
@@ -651,7 +702,8 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	pipeline_set_committed(s->pl, on_committed, s);
 	pipeline_set_total(s->pl, n);
 	s->collect = COLLECT_BODIES;
-	if (n > 0 && uid_command(s, "UID FETCH", " (UID BODY.PEEK[])",
+	if (n > 0 && uid_command(s, "UID FETCH", (s->caps & CAP_XGM) ?
+	    " (UID X-GM-MSGID X-GM-LABELS BODY.PEEK[])" : " (UID BODY.PEEK[])",
 	    s->search, n) == -1) {
 		s->collect = COLLECT_NONE;
 		/*

@@ -44,6 +44,7 @@
 #define CAP_SPECIAL_USE	0x400000
 #define CAP_CONDSTORE	0x20000
 #define CAP_QRESYNC	0x40000
+#define CAP_XGM		0x800000	/* Gmail's X-GM-EXT-1 (imap-labels.c) */
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -56,6 +57,7 @@ enum imap_collect {
 struct imap_size {
 	uint32_t	 uid;
 	uint64_t	 size;
+	uint64_t	 gm_msgid;	/* X-GM-MSGID, 0 if none */
 };
 
 struct imap;
@@ -143,6 +145,8 @@ struct imap {
 	}			 status;	/* the last STATUS answer */
 	uint64_t		 vanished;	/* UIDs, this folder */
 
+	int			 labels_dropped_logged;	/* once per folder */
+
 	/* committed by the pipeline: to flag or delete */
 	uint32_t		*done;
 	size_t			 ndone, done_cap;
@@ -173,6 +177,13 @@ size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
  * and the server offers it (imap-compress.c); a server without it is
  * noted once.  -1 only when the session is unusable. */
 int	imap_compress_start(struct imap *);
+
+/* Gmail (X-GM-EXT-1, imap-labels.c).  Drop from uids[0..*n) the
+ * messages whose X-GM-MSGID (from the size pass) was delivered through
+ * another folder, recording them as such. */
+int	imap_gm_dedupe(struct imap *, uint32_t *uids, size_t *n);
+/* A rule's label or unlabel for one UID: STORE +/-X-GM-LABELS. */
+int	imap_gm_label(struct imap *, uint32_t uid, int add, const char *label);
 
 /* Read one response that must be untagged (while idling) and act on it. */
 int	imap_read_untagged(struct imap *);

@@ -17,6 +17,7 @@
 #include "daemon/net/conn.h"
 #include "daemon/net/reply.h"
 #include "daemon/source/imap-int.h"
+#include "daemon/source/imap-gmail.h"
 #include "daemon/util/stop.h"
 #include "daemon/util/log.h"
 #include "daemon/net/sasl.h"
@@ -51,6 +52,7 @@ static const struct {
 	{ "SPECIAL-USE", CAP_SPECIAL_USE },
 	{ "CONDSTORE", CAP_CONDSTORE },
 	{ "QRESYNC", CAP_QRESYNC },
+	{ "X-GM-EXT-1", CAP_XGM },
 };
 
 /* Capabilities from the rest of a CAPABILITY response or code. */

@@ -178,6 +178,10 @@ state_forget(struct state *st, const char *account, const char *folder,
 		rc = forget_run(st, "DELETE FROM folder_sync WHERE account = ?1"
 		    " AND (?2 IS NULL OR folder = ?2)", account, folder, NULL,
 		    NULL, NULL, err, errlen);
+	/* the provider ids recorded through what is forgotten go too, so
+	 * the messages are fetched again rather than taken as duplicates */
+	if (rc == 0 && uidl == NULL)
+		rc = state_msgids_forget(st, account, folder, uid, err, errlen);
 	if (rc == -1) {
 		state_rollback(st);
 		return -1;

@@ -57,6 +57,12 @@ int		 state_folder_id(struct state *, const char *account,
 int		 state_folder_get(struct state *, const char *account,
 		    const char *folder, int64_t *id, uint32_t *uidvalidity,
 		    char *err, size_t errlen);
+/* Drop the provider message ids (msgid.h) recorded through the
+ * account's folder (NULL: all) and uid (NULL: all), in the caller's
+ * transaction: for state_forget(). */
+int		 state_msgids_forget(struct state *, const char *account,
+		    const char *folder, const uint32_t *uid, char *err,
+		    size_t errlen);
 /* "" for NULL: POP3 accounts have one folder, "". */
 const char	*state_folder_name(const char *);
 int64_t		 state_now(void);

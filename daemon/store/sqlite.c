@@ -18,7 +18,7 @@
 
 #include "daemon/store/sqlite-int.h"
 
-#define STATE_SCHEMA	3
+#define STATE_SCHEMA	4
 /* Writers of other threads and processes hold the lock for one batch:
  * milliseconds, rarely seconds.  Past this, something is stuck. */
 #define STATE_BUSY_MS	60000
@@ -161,6 +161,14 @@ static const char *const schema_migration[] = {
 	" only_unseen INTEGER NOT NULL,"
 	" time INTEGER NOT NULL,"
 	" PRIMARY KEY (account, folder));",
+	/* 4: providers' message ids (msgid.h: Gmail's X-GM-MSGID) */
+	"CREATE TABLE IF NOT EXISTS provider_msgid ("
+	" account TEXT NOT NULL,"
+	" msgid INTEGER NOT NULL,"
+	" folder TEXT NOT NULL,"
+	" uid INTEGER NOT NULL,"
+	" time INTEGER NOT NULL,"
+	" PRIMARY KEY (account, msgid));",
 };
 
 /* Bring db from version `from` to STATE_SCHEMA; the caller holds a

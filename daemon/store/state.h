@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * daemon/store/ - what mailsift remembers between runs.  state.h is the
- * front door; with outbox.h and serverops.h it is the whole interface
- * of the store: callers never see a backend's type, statement or query.
+ * front door; with outbox.h, serverops.h and msgid.h it is the whole
+ * interface of the store: callers never see a backend's type, statement
+ * or query.
  *
  * Owns: per account and folder the UIDVALIDITY (and for IMAP the sync
  * point: HIGHESTMODSEQ, UIDNEXT) and one row per message
@@ -16,7 +17,7 @@
  *
  * Backends.  SQLite is the one backend: sqlite.c opens the file and owns
  * the schema and its upgrades, sqlite-known.c, sqlite-journal.c,
- * sqlite-admin.c, sqlite-outbox.c, sqlite-serverops.c,
+ * sqlite-admin.c, sqlite-outbox.c, sqlite-serverops.c, sqlite-msgid.c,
  * sqlite-status.c and sqlite-sync.c implement the rest, and
  * sqlite-int.h is its inside; no SQL and no sqlite3 type exist elsewhere.
  * records.c holds what any backend shares (set lookups, the frees).  A

@@ -120,6 +120,9 @@ msg_copy(const uint8_t *p, size_t len)
 	return m;
 }
 
+static const char *const labels[] = { "\\Inbox", "\\Important",
+    "Work/Invoices", "B\xc3\xbcro", "bad\xff" };
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -157,6 +160,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in.size = mlen;
 		in.account = "work";
 		in.folder = "INBOX";
+		/* Gmail's labels as a source hands them over, one not UTF-8 */
+		in.labels = labels;
+		in.nlabels = (size & 2) ? sizeof(labels) / sizeof(labels[0]) :
+		    0;
 		in.now = 1700000000;
 		in.arrival = (size & 1) ? 1690000000 : 0;
 		eval_once(set, &in, 0);

@@ -201,6 +201,28 @@ pipeline_known_uids(struct pipeline *pl, const char *folder, uint32_t uv,
 	return 0;
 }
 
+/* Gmail (X-GM-MSGID): an id ending in 7 was delivered elsewhere. */
+int
+pipeline_known_msgids(struct pipeline *pl, const uint64_t *ids, size_t n,
+    unsigned char *known)
+{
+	size_t	 i;
+
+	(void)pl;
+	for (i = 0; i < n; i++)
+		known[i] = (unsigned char)(ids[i] % 10 == 7);
+	return 0;
+}
+
+int
+pipeline_duplicate_msgid(struct pipeline *pl, const struct fetch_key *k,
+    uint64_t size)
+{
+	(void)pl;
+	(void)size;
+	return k->gm_msgid % 100 == 77 ? -1 : 0;
+}
+
 int
 pipeline_folder_begin(struct pipeline *pl, const char *folder, uint32_t uv)
 {
@@ -239,9 +261,9 @@ pipeline_server_ops(struct pipeline *pl, const char *folder, uint32_t uv,
     struct server_op **v, size_t *n)
 {
 	static const char *const action[] = { "flag", "copy", "move",
-	    "delete" };
+	    "delete", "label", "unlabel" };
 	static const char *const arg[] = { "\\Flagged", "Archive",
-	    "Tr&AOQ-sh", "" };
+	    "Tr&AOQ-sh", "", "B\xc3\xbcro/2026", "\\Important" };
 	struct server_op	*ops;
 	size_t			 i, k;
 
@@ -254,7 +276,7 @@ pipeline_server_ops(struct pipeline *pl, const char *folder, uint32_t uv,
 	if ((ops = calloc(pl->nopuids, sizeof(*ops))) == NULL)
 		abort();
 	for (i = 0; i < pl->nopuids; i++) {
-		k = (pl->opuids[i] / 4) % 4;
+		k = (pl->opuids[i] / 4) % 6;
 		ops[i].id = (int64_t)i;
 		ops[i].uid = pl->opuids[i];
 		ops[i].action = copy_or_null(action[k]);

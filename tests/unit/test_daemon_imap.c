@@ -56,6 +56,12 @@ struct pipeline {
 	size_t			 nskipped;
 	const uint32_t		*known;		/* 0-terminated, or NULL */
 	uint64_t		 max_size;
+	/* Gmail: what came with each message, "|"-joined labels */
+	uint64_t		 msgid[MAXMSGS];
+	char			 labels[MAXMSGS][256];
+	const uint64_t		*known_ids;	/* 0-terminated, or NULL */
+	uint32_t		 dup[MAXMSGS];
+	size_t			 ndup;
 };
 
 int
@@ -64,6 +70,12 @@ pipeline_add(struct pipeline *pl, const struct fetch_key *k, char *data,
 {
 	assert_true(pl->n < MAXMSGS);
 	pl->uid[pl->n] = k->uid;
+	pl->msgid[pl->n] = k->gm_msgid;
+	pl->labels[pl->n][0] = '\0';
+	for (size_t i = 0, o = 0; i < k->nlabels; i++)
+		o += (size_t)snprintf(pl->labels[pl->n] + o,
+		    sizeof(pl->labels[0]) - o, "%s%s", i > 0 ? "|" : "",
+		    k->labels[i]);
 	pl->data[pl->n] = malloc(len + 1);
 	assert_non_null(pl->data[pl->n]);
 	memcpy(pl->data[pl->n], data, len);
@@ -212,6 +224,33 @@ pipeline_server_op_done(struct pipeline *pl, int64_t id)
 {
 	(void)pl;
 	(void)id;
+	return 0;
+}
+
+/* Gmail's X-GM-MSGID (imap-labels.c): none known, none recorded. */
+int
+pipeline_known_msgids(struct pipeline *pl, const uint64_t *ids, size_t n,
+    unsigned char *known)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < n; i++) {
+		known[i] = 0;
+		for (j = 0; pl->known_ids != NULL && pl->known_ids[j] != 0;
+		    j++)
+			if (pl->known_ids[j] == ids[i])
+				known[i] = 1;
+	}
+	return 0;
+}
+
+int
+pipeline_duplicate_msgid(struct pipeline *pl, const struct fetch_key *k,
+    uint64_t size)
+{
+	(void)size;
+	assert_true(k->gm_msgid != 0);
+	pl->dup[pl->ndup++] = k->uid;
 	return 0;
 }
 
@@ -1229,10 +1268,10 @@ static char	 to_invoices[] = "Archive/Invoices";
 static char	 rules_path[] = "/nonexistent/rules.yaml";
 
 static int
-run_ops(const struct step *steps, char **logged)
+run_ops_v(const struct server_op *ops, size_t nops, const struct step *steps,
+    char **logged)
 {
 	static const uint32_t known[] = { 1, 0 };
-	static const struct server_op op = { 7, 1, act_move, to_invoices };
 	struct pipeline	 pl;
 	struct account	 a;
 	int		 rv;
@@ -1241,13 +1280,192 @@ run_ops(const struct step *steps, char **logged)
 	pl.known = known;
 	account_init(&a, 1);
 	a.rules = rules_path;	/* read-write SELECT, as with rules */
-	ops_script = &op;
-	ops_nscript = 1;
+	ops_script = ops;
+	ops_nscript = nops;
 	rv = run_logged(&a, GREETING, steps, &pl, logged);
 	ops_script = NULL;
 	ops_nscript = 0;
 	pipeline_clear(&pl);
 	return rv;
+}
+
+static int
+run_ops(const struct step *steps, char **logged)
+{
+	static const struct server_op op = { 7, 1, act_move, to_invoices };
+
+	return run_ops_v(&op, 1, steps, logged);
+}
+
+/* ---- Gmail (X-GM-EXT-1): imap-labels.c ---- */
+
+#define GM_CAPA { "CAPABILITY", "* CAPABILITY IMAP4rev1 UIDPLUS MOVE " \
+    "IDLE NAMESPACE X-GM-EXT-1 SPECIAL-USE\r\n%T OK done\r\n" }
+
+/* The size pass asks X-GM-MSGID: one already delivered through another
+ * folder is recorded as such and not fetched; the others come with
+ * their labels (quoted, atoms, system, modified UTF-7) and id. */
+static void
+test_gmail_labels_dedupe(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, GM_CAPA,
+		{ "\"INBOX\"", "* 3 EXISTS\r\n* OK [UIDVALIDITY 9] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1 2 3\r\n%T OK done\r\n" },
+		{ "UID FETCH 1:3 (UID RFC822.SIZE X-GM-MSGID)",
+		    "* 1 FETCH (UID 1 RFC822.SIZE 3 X-GM-MSGID "
+		    "18446744073709551615)\r\n* 2 FETCH (X-GM-MSGID "
+		    "1278455344230334865 UID 2 RFC822.SIZE 3)\r\n"
+		    "* 3 FETCH (UID 3 RFC822.SIZE 3 "
+		    "X-GM-MSGID 42)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1,3 (UID X-GM-MSGID X-GM-LABELS BODY.PEEK[])",
+		    "* 1 FETCH (UID 1 X-GM-MSGID 18446744073709551615 "
+		    "X-GM-LABELS (\\Inbox \\Important \"Muy Importante\" "
+		    "B&APw-ro) BODY[] {3}\r\nabc)\r\n"
+		    "* 3 FETCH (X-GM-LABELS () UID 3 BODY[] {3}\r\nxyz "
+		    "X-GM-MSGID 42)\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	static const uint64_t known_ids[] = { 1278455344230334865ULL, 0 };
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	pl.known_ids = known_ids;
+	assert_int_equal(run(GREETING, steps, &pl, 1), 0);
+	assert_int_equal(pl.ndup, 1);
+	assert_int_equal(pl.dup[0], 2);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.uid[0], 1);
+	assert_true(pl.msgid[0] == UINT64_MAX);
+	assert_string_equal(pl.labels[0], "\\Inbox|\\Important|"
+	    "Muy Importante|B\xc3\xbcro");
+	assert_int_equal(pl.uid[1], 3);
+	assert_true(pl.msgid[1] == 42);
+	assert_string_equal(pl.labels[1], "");
+	pipeline_clear(&pl);
+}
+
+/* Hostile labels: a nested list breaks the response (nothing of it is
+ * delivered, the round fails); a label that is not text is dropped
+ * (logged), the message still comes with the others. */
+static void
+test_gmail_hostile_labels(void **state)
+{
+	static const struct step bad[] = {
+		LOGIN_OK, GM_CAPA,
+		{ "\"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 9] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE X-GM-MSGID)", "* 1 FETCH "
+		    "(UID 1 RFC822.SIZE 3 X-GM-MSGID 5)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID X-GM-MSGID X-GM-LABELS BODY.PEEK[])",
+		    "* 1 FETCH (UID 1 X-GM-LABELS ((\\Inbox)) BODY[] {3}\r\n"
+		    "abc)\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	static const struct step odd[] = {
+		LOGIN_OK, GM_CAPA,
+		{ "\"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 9] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE X-GM-MSGID)", "* 1 FETCH "
+		    "(UID 1 RFC822.SIZE 3 X-GM-MSGID 5)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID X-GM-MSGID X-GM-LABELS BODY.PEEK[])",
+		    "* 1 FETCH (UID 1 X-GM-LABELS (\"a\x1b[2Jb\" \"&2D0-\" "
+		    "\"\xff\" ok) BODY[] {3}\r\nabc)\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+	struct account	 a;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	assert_int_equal(run(GREETING, bad, &pl, 1), -1);
+	assert_int_equal(pl.n, 0);
+	pipeline_clear(&pl);
+
+	pipeline_init(&pl);
+	account_init(&a, 1);
+	assert_int_equal(run_logged(&a, GREETING, odd, &pl, &logged), 0);
+	assert_int_equal(pl.n, 1);
+	assert_string_equal(pl.labels[0], "ok");
+	assert_logged(logged, "3 of its labels");
+	assert_log_clean(logged);
+	free(logged);
+	pipeline_clear(&pl);
+}
+
+/* On Gmail a rule's delete is a move to the folder LIST marks \Trash
+ * (localised here), labels go as STORE +/-X-GM-LABELS. */
+static char	 act_delete[] = "delete";
+static char	 act_label[] = "label";
+static char	 act_unlabel[] = "unlabel";
+static char	 no_arg[] = "";
+static char	 lbl_work[] = "Work/B\xc3\xbcro";
+static char	 lbl_important[] = "\\Important";
+
+static void
+test_gmail_ops(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, GM_CAPA,
+		{ "SELECT \"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID STORE 1 +X-GM-LABELS (\"Work/B&APw-ro\")",
+		    "* 1 FETCH (UID 1 X-GM-LABELS (\\Inbox))\r\n"
+		    "%T OK done\r\n" },
+		{ "UID STORE 1 -X-GM-LABELS (\\Important)", "%T OK done\r\n" },
+		{ "LIST (SPECIAL-USE) \"\" \"*\"", "* LIST (\\HasNoChildren) \"/\" "
+		    "\"INBOX\"\r\n* LIST (\\HasChildren \\Noselect) \"/\" "
+		    "\"[Google Mail]\"\r\n* LIST (\\HasNoChildren \\Trash) "
+		    "\"/\" \"[Google Mail]/Papierk&APY-rbe\"\r\n"
+		    "%T OK done\r\n" },
+		/* LIST told the delimiter too: no NAMESPACE */
+		{ "UID MOVE 1 \"[Google Mail]/Papierk&APY-rbe\"",
+		    "%T OK moved\r\n" },
+		{ NULL, NULL }
+	};
+	static const struct server_op ops[] = {
+		{ 1, 1, act_label, lbl_work },
+		{ 2, 1, act_unlabel, lbl_important },
+		{ 3, 1, act_delete, no_arg },
+	};
+	char	*logged;
+
+	(void)state;
+	assert_int_equal(run_ops_v(ops, 3, steps, &logged), 0);
+	assert_logged(logged, "UID 1: delete");
+	free(logged);
+}
+
+/* Labels on a server without X-GM-EXT-1: a clear error, nothing sent;
+ * delete stays an expunge there. */
+static void
+test_labels_not_gmail(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "SELECT \"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID STORE 1 +FLAGS.SILENT (\\Deleted)", "%T OK done\r\n" },
+		{ "UID EXPUNGE 1", "%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	static const struct server_op ops[] = {
+		{ 1, 1, act_label, lbl_work },
+		{ 3, 1, act_delete, no_arg },
+	};
+	char	*logged;
+
+	(void)state;
+	assert_int_equal(run_ops_v(ops, 2, steps, &logged), -1);
+	assert_logged(logged, "X-GM-EXT-1");
+	free(logged);
 }
 
 static void
@@ -1730,6 +1948,10 @@ main(void)
 		cmocka_unit_test(test_idle_exists_before_idle),
 		cmocka_unit_test(test_idle_exists_after_expunge),
 		cmocka_unit_test(test_move_namespace_prefix),
+		cmocka_unit_test(test_gmail_labels_dedupe),
+		cmocka_unit_test(test_gmail_hostile_labels),
+		cmocka_unit_test(test_gmail_ops),
+		cmocka_unit_test(test_labels_not_gmail),
 		cmocka_unit_test(test_move_uncreatable_names_namespace),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_condstore_unchanged),

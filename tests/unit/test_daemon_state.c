@@ -25,6 +25,7 @@
 #include "tests/unit/tmpdir.h"
 #include <sqlite3.h>
 
+#include "daemon/store/msgid.h"
 #include "daemon/store/state.h"
 
 int	cmd_state(int, char **);
@@ -172,7 +173,7 @@ test_open_creates(void **state)
 	snprintf(dir, sizeof(dir), "%s/a/b", f->dir);
 	assert_int_equal(mode_of(dir), 0700);
 	assert_int_equal(mode_of(f->path), 0600);
-	pragma_is(f->path, "PRAGMA user_version", "3");
+	pragma_is(f->path, "PRAGMA user_version", "4");
 	pragma_is(f->path, "PRAGMA journal_mode", "wal");
 	st = state_open(f->path, STATE_EXISTING, err, sizeof(err));
 	assert_non_null(st);
@@ -604,6 +605,58 @@ test_claim(void **state)
 	state_close(b);
 }
 
+/* Gmail's X-GM-MSGID (msgid.h): per account, the full 64 bits, the
+ * first folder kept, and forgotten with what it came through. */
+static void
+test_msgids(void **state)
+{
+	struct fixture	*f = *state;
+	struct state	*st = st_open(f);
+	const uint64_t	 ids[] = { 1500000000000000001ULL,
+			    UINT64_MAX, 42, 7 };
+	unsigned char	 known[4];
+	uint32_t	 uid = 9;
+	uint64_t	 n;
+
+	assert_int_equal(state_msgids_known(st, "g", ids, 4, known, err,
+	    sizeof(err)), 0);
+	assert_memory_equal(known, "\0\0\0\0", 4);
+	assert_int_equal(state_msgid_record(st, "g", ids[0], "INBOX", 3, err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_msgid_record(st, "g", ids[1], "Work", 9, err,
+	    sizeof(err)), 0);
+	/* again through another folder: no error, the first stays */
+	assert_int_equal(state_msgid_record(st, "g", ids[0], "Work", 4, err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_msgid_record(st, "other", ids[2], "INBOX", 1,
+	    err, sizeof(err)), 0);
+	assert_int_equal(state_msgids_known(st, "g", ids, 4, known, err,
+	    sizeof(err)), 0);
+	assert_memory_equal(known, "\1\1\0\0", 4);
+	/* forgetting Work UID 4 leaves the INBOX record */
+	uid = 4;
+	assert_int_equal(state_forget(st, "g", "Work", &uid, NULL, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_msgids_known(st, "g", ids, 1, known, err,
+	    sizeof(err)), 0);
+	assert_int_equal(known[0], 1);
+	uid = 9;
+	assert_int_equal(state_forget(st, "g", "Work", &uid, NULL, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_msgids_known(st, "g", ids, 2, known, err,
+	    sizeof(err)), 0);
+	assert_memory_equal(known, "\1\0", 2);
+	assert_int_equal(state_forget(st, "g", NULL, NULL, NULL, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_msgids_known(st, "g", ids, 1, known, err,
+	    sizeof(err)), 0);
+	assert_int_equal(known[0], 0);
+	assert_int_equal(state_msgids_known(st, "other", ids + 2, 1, known,
+	    err, sizeof(err)), 0);
+	assert_int_equal(known[0], 1);
+	state_close(st);
+}
+
 static void
 test_forget(void **state)
 {
@@ -870,6 +923,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msgids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cmd_state, setup,

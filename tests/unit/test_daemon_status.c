@@ -241,7 +241,8 @@ test_upgrade(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE account_run;"
 	    "DROP INDEX outbox_by_account; DROP INDEX server_op_by_account;"
-	    "DROP TABLE folder_sync; PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
+	    "DROP TABLE folder_sync; DROP TABLE provider_msgid; "
+	    "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 	st = st_open(f);
 	round_record(st, "a", 1, 1000, NULL);
@@ -254,7 +255,7 @@ test_upgrade(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1,
 	    &stmt, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(stmt, 0), 3);
+	assert_int_equal(sqlite3_column_int(stmt, 0), 4);
 	sqlite3_finalize(stmt);
 	/* and a newer one is refused, not damaged */
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99", NULL,
