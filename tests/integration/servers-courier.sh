@@ -6,6 +6,7 @@
 #   servers-courier.sh start DIR          certs, configs, start the servers
 #   servers-courier.sh stop DIR           stop them, wait until ports are free
 #   servers-courier.sh env DIR            `export VAR=value` lines, for eval
+#                                         (MSX_IX_* for interop.py too)
 #
 # Courier conflicts with Dovecot and Postfix as a Debian package, so it
 # is not installed: contrib/install-deps-interop.sh unpacks its packages
@@ -357,13 +358,18 @@ cmd_stop() {
 	wait_ports down 10 $(all_ports)
 }
 
+# Besides its own names, the interface of interop.py (MSX_IX_*; see
+# tests/integration/README.md), shared with the other servers' harnesses.
 cmd_env() {
 	load_ports
 	echo "export MSX_DIR=$(quote "$D")"
 	echo "export MSX_HOST=127.0.0.1"
+	echo "export MSX_TLS_NAME=localhost"
+	echo "export MSX_IX_NAME=courier"
 	for v in $PORTS; do
 		name=MSX_COURIER_${v}_PORT
 		eval "echo \"export $name=\$$name\""
+		eval "echo \"export MSX_IX_${v}_PORT=\$$name\""
 	done
 	echo "export MSX_CA=$(quote "$D/tls/ca.crt")"
 	echo "export MSX_OTHER_CA=$(quote "$D/tls/other-ca.crt")"
@@ -373,6 +379,9 @@ cmd_env() {
 		echo "export ${U}=$u"
 		echo "export ${U}_PASS=$(quote "$(pass_of "$u")")"
 		echo "export ${U}_MAILDIR=$(quote "$D/mail/$u/Maildir")"
+		echo "export MSX_IX_${U#MSX_}=$u"
+		echo "export MSX_IX_${U#MSX_}_PASS=$(quote "$(pass_of "$u")")"
+		echo "export MSX_IX_${U#MSX_}_MAILDIR=$(quote "$D/mail/$u/Maildir")"
 	done
 }
 
