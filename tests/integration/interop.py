@@ -413,17 +413,28 @@ def message(subject, body=b"", headers=b""):
             b"Message-ID: " + mid + b"\n" + headers + b"\n" + body)
 
 
-def ascii_messages():
+def ascii_messages(unterminated=False):
     """ASCII headers only: some servers refuse or rewrite raw UTF-8 in
-    headers (Courier POP3: see courier_utf8_pop3)."""
-    return [
+    headers (Courier POP3: see courier_utf8_pop3); 8-bit text in a body
+    is common and must pass.  Optionally one without a line end at the
+    very end (IMAP only: POP3 must add one)."""
+    msgs = [
+        message("8-bit body", "Grüße, ☃ — ü\n".encode(),
+                b"MIME-Version: 1.0\nContent-Type: text/plain; "
+                b"charset=utf-8\nContent-Transfer-Encoding: 8bit\n"),
         message("plain", b"hello\n"),
         message("dots", b".\n..\n.leading dot\n...\nlast line\n"),
         message("From lines", b"From the first line\n>From quoted\n"
                 b" From not at the start\nFromage\n"),
         message("long", b"x" * 20000 + b"\n" + b"line\n" * 500),
         message("no body"),
+        message("big", b"".join(b"%07d the quick brown fox jumps over "
+                                b"the lazy dog\n" % i
+                                for i in range(40000))),
     ]
+    if unterminated:
+        msgs.append(message("no final line end", b"last line, no LF"))
+    return msgs
 
 
 # --- scenarios: fetching ---------------------------------------------
@@ -434,7 +445,7 @@ def test_fetch():
     for mode, keep in (("imap-starttls", True), ("imaps", False),
                        ("pop3-stls", True), ("pop3s", False)):
         clear("user1")
-        load("user1", "INBOX", ascii_messages())
+        load("user1", "INBOX", ascii_messages(mode.startswith("imap")))
         want = server("user1")
         sdir = scenario(mode)
         conf = write_conf(sdir, [account(sdir, "a", mode, "user1",
@@ -513,6 +524,9 @@ rules:
   - name: umlaut
     when: { subject: '^UMLAUT-ME' }
     do: [ { move: 'Archiv/Entwürfe' } ]
+  - name: ampersand
+    when: { subject: '^AMP-ME' }
+    do: [ { move: 'Archive/R&D 2026' } ]
   - name: raw
     when: { subject: '^RAW-ME' }
     do: [ { move: '%(raw)s' } ]
@@ -539,15 +553,17 @@ def test_rules():
     raw = server_name("Raw") if ns_prefix else "Raw"
     load("user1", "INBOX", [message(s) for s in (
         "MOVE-ME invoice", "COPY-ME too", "UMLAUT-ME draft", "RAW-ME raw",
-        "FLAG-ME now", "DELETE-ME now", "Just stay")])
+        "FLAG-ME now", "DELETE-ME now", "Just stay", "AMP-ME r&d")])
     load("user1", "Lists/announce", [message("LIST-ME announce")])
+    load("user1", "Lists/Grüße & more", [message("LIST-ME umlaut")])
     sdir = scenario("rules")
     rules = os.path.join(sdir, "rules.yaml")
     with open(rules, "w", encoding="utf-8") as f:
         f.write(RULES % {"w": sdir, "raw": raw})
     conf = write_conf(sdir, [account(sdir, "a", "imaps", "user1",
                                      rules=rules,
-                                     folders=["INBOX", "Lists/announce"])])
+                                     folders=["INBOX", "Lists/announce",
+                                              "Lists/Grüße & more"])])
     rc, out = run_once(conf, "-v")
     check(rc == 0, "rules: the round succeeds", out)
 
@@ -555,7 +571,8 @@ def test_rules():
         boxes = [n for n, _ in s.folders()]
     for path, subject in (("Archive/Invoices", "MOVE-ME invoice"),
                           ("Projects/2026/Q1", "COPY-ME too"),
-                          ("Archiv/Entwürfe", "UMLAUT-ME draft")):
+                          ("Archiv/Entwürfe", "UMLAUT-ME draft"),
+                          ("Archive/R&D 2026", "AMP-ME r&d")):
         name = server_name(path)
         got = subjects(server("user1", path)) if name in boxes else []
         check(got == [subject], "rules: '%s' -> one message in %s "
@@ -573,7 +590,8 @@ def test_rules():
 
     inbox = server_flags("user1")
     subs = subjects([m for m, _ in inbox])
-    check(not {"MOVE-ME invoice", "UMLAUT-ME draft", "RAW-ME raw"} &
+    check(not {"MOVE-ME invoice", "UMLAUT-ME draft", "RAW-ME raw",
+               "AMP-ME r&d"} &
           set(subs), "rules: move: gone from INBOX", subs)
     check("COPY-ME too" in subs and len(maildir_files(
         os.path.join(sdir, "copied"))) == 1,
@@ -588,9 +606,12 @@ def test_rules():
           "rules: delete: gone from the server, after the delivery it "
           "follows", subs)
     home = subjects(contents(os.path.join(sdir, "a")))
-    check(sorted(home) == ["FLAG-ME now", "Just stay", "LIST-ME announce"],
-          "rules: the rest delivered by default, Lists/announce fetched "
-          "from %s" % server_name("Lists/announce"), home)
+    check(sorted(home) == ["FLAG-ME now", "Just stay", "LIST-ME announce",
+                           "LIST-ME umlaut"],
+          "rules: the rest delivered by default; `folders` Lists/announce "
+          "and 'Lists/Grüße & more' fetched from %s and %s"
+          % (server_name("Lists/announce"),
+             server_name("Lists/Grüße & more")), home + [out])
     rc, out = run_once(conf)
     s = stats(out, "a")
     check(rc == 0 and s is not None and s["fetched"] == 0,
