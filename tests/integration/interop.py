@@ -508,6 +508,42 @@ def test_wrong_ca():
           "the refused runs left the mail on the server")
 
 
+def test_wrong_password():
+    """A refused login: an error naming the server, no password in it,
+    exit status not 0, the mail left where it is."""
+    clear("user1")
+    load("user1", "INBOX", [message("login")])
+    bad = "not-the-password-%d" % os.getpid()
+    for mode in ("imaps", "pop3s"):
+        sdir = scenario("wrong-password-" + mode)
+        conf = write_conf(sdir, [account(sdir, "a", mode, "user1",
+                                         password=bad)])
+        rc, out = run_once(conf)
+        check(rc != 0 and contents(os.path.join(sdir, "a")) == [] and
+              "%s:%s" % (TLS_NAME, MODES[mode][2]) in out and
+              bad not in out, "%s, a wrong password: refused, the error "
+              "names the server and not the password" % mode, out)
+    check(len(server("user1")) == 1,
+          "the refused logins left the mail on the server")
+
+
+def test_missing_folder():
+    """A folder in `folders` that is not on the server fails the account
+    with an error naming it; the other folder is still delivered (as
+    test_fetch.py on Dovecot)."""
+    clear("user1")
+    load("user1", "Work", [message("work %d" % i) for i in range(2)])
+    sdir = scenario("missing-folder")
+    conf = write_conf(sdir, [account(sdir, "a", "imaps", "user1",
+                                     folders=["Nowhere", "Work"])])
+    rc, out = run_once(conf)
+    ok, why = same(contents(os.path.join(sdir, "a")), server("user1",
+                                                              "Work"))
+    check(rc != 0 and ok and "folder Nowhere" in out, "a missing folder: "
+          "an error naming it; the other folder is still delivered",
+          why + "\n" + out)
+
+
 # --- scenarios: rules ----------------------------------------------------
 
 RULES = r"""version: 1
@@ -638,13 +674,22 @@ def wait_until(cond, secs):
 
 def test_idle():
     """`mailsift run` as a daemon with idle on (poll an hour): mail
-    appended meanwhile is delivered; SIGTERM stops it with exit 0."""
+    appended meanwhile is delivered, or moved on the server by a rule,
+    from the session that was in IDLE; SIGTERM stops it with exit 0.
+    Waits are bounds, not measurements (Courier's IDLE without
+    IMAP_ENHANCEDIDLE polls the folder: seconds)."""
     clear("user1")
     load("user1", "INBOX", [message("before the daemon")])
     sdir = scenario("idle")
     md = os.path.join(sdir, "a")
+    rules = os.path.join(sdir, "rules.yaml")
+    with open(rules, "w") as f:
+        f.write("version: 1\nrules:\n  - name: file\n"
+                "    when: { subject: '^IDLE-MOVE' }\n"
+                "    do: [ { move: 'Archive/Idle' } ]\n")
     conf = write_conf(sdir, [account(sdir, "a", "imaps", "user1",
-                                     idle=True)], "poll = 3600")
+                                     idle=True, rules=rules)],
+                      "poll = 3600")
     log = open(os.path.join(sdir, "log"), "wb")
     p = subprocess.Popen([MAILSIFT, "run", "-v", "-c", conf], stdout=log,
                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -661,10 +706,20 @@ def test_idle():
             return a.get("phase") == "idle"
         check(wait_until(idling, 60), "idle: the session waits in IDLE "
               "(`mailsift status`)")
-        load("user1", "INBOX", [message("while idling")])
+        load("user1", "INBOX", [message("IDLE-MOVE while idling"),
+                                message("while idling")])
         check(wait_until(lambda: len(maildir_files(md)) >= 2, 120),
               "idle: mail appended meanwhile is delivered (poll is an "
               "hour)", subjects(contents(md)))
+
+        def filed():
+            try:
+                return subjects(server("user1", "Archive/Idle"))
+            except RuntimeError:
+                return []
+        check(wait_until(lambda: filed() == ["IDLE-MOVE while idling"],
+                         60), "idle: and the rule's move done on the "
+              "server (%s)" % server_name("Archive/Idle"), filed())
     finally:
         p.send_signal(signal.SIGTERM)
         try:
@@ -833,7 +888,8 @@ def test_no_secret_in_logs():
           % len(LOGS), leaked)
 
 
-SCENARIOS = [test_fetch, test_only_unseen, test_wrong_ca, test_rules, test_idle,
+SCENARIOS = [test_fetch, test_only_unseen, test_wrong_ca,
+             test_wrong_password, test_missing_folder, test_rules, test_idle,
              test_uidvalidity]
 ONLY = {"courier": [courier_utf8_pop3, courier_utf8_imap,
                     courier_never_selected]}
