@@ -170,7 +170,10 @@ write_courier() {
 	DEFAULTOPTIONS=""
 	EOT
 	# Everything imaplogin/imapd and pop3login/pop3d read from their
-	# environment; the values are Debian's defaults except where noted.
+	# environment; the values are Debian's defaults except where noted:
+	# IMAP_IDLE_TIMEOUT is 60 there, how often IDLE (without
+	# IMAP_ENHANCEDIDLE) looks at the folder; 5 keeps interop.py's IDLE
+	# scenario to seconds.
 	cat >"$E/common.env" <<-EOT
 	PATH=/usr/bin:/usr/sbin:/bin:/sbin
 	MAILDIRPATH=Maildir
