@@ -48,6 +48,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import traceback
 
@@ -323,13 +324,34 @@ def server_name(path):
 
 
 def clear(user):
-    """Empty INBOX and delete every other folder, children first."""
+    """Empty INBOX and delete every other folder, children first.  The
+    folders of one level go in parallel sessions: Courier takes 2 s
+    over each DELETE."""
     with Imap(user) as s:
         names = [n for n, attrs in s.folders() if n.upper() != "INBOX"
                  and "\\noselect" not in attrs.lower()]
-        for n in sorted(names, key=len, reverse=True):
-            s.delete(n)
         s.expunge_all("INBOX")
+    delim = _server_ns()[1] if names else "/"
+    levels = {}
+    for n in names:
+        levels.setdefault(n.count(delim), []).append(n)
+    for depth in sorted(levels, reverse=True):
+        errors = []
+
+        def delete(name):
+            try:
+                with Imap(user) as s:
+                    s.delete(name)
+            except Exception as e:
+                errors.append(e)
+        threads = [threading.Thread(target=delete, args=(n,))
+                   for n in levels[depth]]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
 
 
 def load(user, folder, msgs, flags=None):
