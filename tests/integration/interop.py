@@ -549,6 +549,27 @@ def test_wrong_password():
           "the refused logins left the mail on the server")
 
 
+def test_auth_trace():
+    """Each login mechanism mailsift has for passwords, on each port;
+    -vv shows the dialogue but never the password (as test_fetch.py's
+    test_trace on Dovecot)."""
+    clear("user1")
+    load("user1", "INBOX", [message("trace")])
+    password = USERS["user1"][1]
+    for mode in MODES:
+        for auth in ("plain", "login"):
+            name = "%s-%s" % (mode, auth)
+            sdir = scenario("auth-" + name)
+            conf = write_conf(sdir, [account(sdir, "a", mode, "user1",
+                                             auth=auth)])
+            rc, out = run_once(conf, "-vv")
+            check(rc == 0 and len(contents(os.path.join(sdir, "a"))) == 1
+                  and "[trace]" in out and "redacted" in out and
+                  password not in out, "%s, auth = %s: logged in and "
+                  "fetched; -vv shows the dialogue, not the password"
+                  % (mode, auth), out)
+
+
 def test_missing_folder():
     """A folder in `folders` that is not on the server fails the account
     with an error naming it; the other folder is still delivered (as
@@ -911,7 +932,7 @@ def test_no_secret_in_logs():
 
 
 SCENARIOS = [test_fetch, test_only_unseen, test_wrong_ca,
-             test_wrong_password, test_missing_folder, test_rules, test_idle,
+             test_wrong_password, test_auth_trace, test_missing_folder, test_rules, test_idle,
              test_uidvalidity]
 ONLY = {"courier": [courier_utf8_pop3, courier_utf8_imap,
                     courier_never_selected]}
