@@ -56,6 +56,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 MAILSIFT = os.path.join(TOP, "mailsift")
 E = os.environ
+NEEDED = ("MSX_IX_NAME", "MSX_IX_IMAP_PORT", "MSX_IX_IMAPS_PORT",
+          "MSX_IX_POP3_PORT", "MSX_IX_POP3S_PORT", "MSX_IX_USER1",
+          "MSX_IX_USER1_PASS", "MSX_IX_USER2", "MSX_IX_USER2_PASS",
+          "MSX_HOST", "MSX_CA", "MSX_OTHER_CA", "MSX_DIR")
+if [v for v in NEEDED if not E.get(v)]:
+    name = E.get("MSX_IX_NAME") or "interop"
+    print("not ok - %s: the harness's env exports %s" % (
+        name, ", ".join(v for v in NEEDED if not E.get(v))))
+    print("%s: 0 passed, 1 failed" % name)
+    sys.exit(1)
 NAME = E["MSX_IX_NAME"]
 D = E["MSX_DIR"]
 W = os.path.join(D, "interop")
@@ -549,6 +559,37 @@ def test_wrong_password():
           "the refused logins left the mail on the server")
 
 
+def test_two_accounts():
+    """Two users in one configuration, fetched in parallel (IMAP and
+    POP3 at once); then one that cannot log in does not stop the other,
+    and the run exits non-zero (as test_fetch.py on Dovecot)."""
+    clear("user1")
+    clear("user2")
+    m1 = [message("for user1 %d" % i) for i in range(3)]
+    m2 = [message("for user2 %d" % i) for i in range(4)]
+    load("user1", "INBOX", m1)
+    load("user2", "INBOX", m2)
+    sdir = scenario("two-accounts")
+    conf = write_conf(sdir, [account(sdir, "one", "imaps", "user1"),
+                             account(sdir, "two", "pop3s", "user2")],
+                      "parallel = 2")
+    rc, out = run_once(conf)
+    ok1, why1 = same(contents(os.path.join(sdir, "one")), server("user1"))
+    ok2, why2 = same(contents(os.path.join(sdir, "two")), server("user2"))
+    check(rc == 0 and ok1 and ok2, "parallel = 2: user1 over IMAPS and "
+          "user2 over POP3S both delivered", why1 + why2 + "\n" + out)
+
+    sdir = scenario("one-broken")
+    conf = write_conf(sdir, [
+        account(sdir, "broken", "imaps", "user2", password="wrong"),
+        account(sdir, "fine", "imaps", "user1")], "parallel = 2")
+    rc, out = run_once(conf)
+    ok, why = same(contents(os.path.join(sdir, "fine")), server("user1"))
+    check(rc != 0 and ok and "broken" in out, "one account cannot log "
+          "in: the other still delivered, the run exits non-zero",
+          why + "\n" + out)
+
+
 def test_auth_trace():
     """Each login mechanism mailsift has for passwords, on each port;
     -vv shows the dialogue but never the password (as test_fetch.py's
@@ -932,7 +973,8 @@ def test_no_secret_in_logs():
 
 
 SCENARIOS = [test_fetch, test_only_unseen, test_wrong_ca,
-             test_wrong_password, test_auth_trace, test_missing_folder, test_rules, test_idle,
+             test_wrong_password, test_two_accounts, test_auth_trace,
+             test_missing_folder, test_rules, test_idle,
              test_uidvalidity]
 ONLY = {"courier": [courier_utf8_pop3, courier_utf8_imap,
                     courier_never_selected]}
