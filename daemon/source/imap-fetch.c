@@ -641,7 +641,6 @@ idle_once(struct imap *s)
 			snprintf(s->err, sizeof(s->err), "IDLE ended at once");
 		return -1;
 	}
-	s->exists_changed = 0;
 	while (!s->exists_changed && !stop_requested() &&
 	    time(NULL) - start < IDLE_RENEW_SEC) {
 		if ((r = conn_wait_readable(s->c, 1000)) == -1) {
@@ -674,11 +673,15 @@ imap_idle(struct imap *s, const char *folder)
 			return -1;
 	}
 	while (!stop_requested()) {
-		pipeline_idle(s->pl, 1);
-		r = idle_once(s);
-		pipeline_idle(s->pl, 0);
-		if (r == -1)
-			return -1;
+		/* An EXISTS since the round's SELECT (mail that came while
+		 * it fetched) is news IDLE would not bring again. */
+		if (!s->exists_changed) {
+			pipeline_idle(s->pl, 1);
+			r = idle_once(s);
+			pipeline_idle(s->pl, 0);
+			if (r == -1)
+				return -1;
+		}
 		if (s->exists_changed && imap_folder_fetch(s, folder) == -1)
 			return -1;
 	}

@@ -116,9 +116,16 @@ untagged_number(struct imap *s, struct imap_scan *sc, uint32_t n)
 		s->exists = n;
 		return 0;
 	}
+	/* We go by UID, but the count must follow: else new mail that
+	 * brings EXISTS back to the old count goes unnoticed in IDLE. */
+	if (imap_tok_is(&t, "EXPUNGE")) {
+		if (s->exists > 0)
+			s->exists--;
+		return 0;
+	}
 	if (imap_tok_is(&t, "FETCH") && s->fetch_response != NULL)
 		return s->fetch_response(s, sc);
-	return 0;	/* EXPUNGE, RECENT...: we go by UID, not number */
+	return 0;	/* RECENT...: we go by UID, not number */
 }
 
 static int

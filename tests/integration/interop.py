@@ -260,9 +260,14 @@ class Imap:
         return m.group(1) if m and m.group(1) else "/"
 
     def folders(self):
+        """[(name, attributes)] of LIST "" "*"."""
         out = []
         for line in ok_(self.c.list('""', "*"), "LIST"):
-            if line is None:
+            if not line:        # None, or the b")" end of a literal's
+                continue
+            if isinstance(line, tuple):     # the name came as a literal
+                m = re.match(rb'\(([^)]*)\)', line[0])
+                out.append((line[1].decode(), m.group(1).decode()))
                 continue
             m = re.match(rb'\(([^)]*)\) (?:"(?:\\.|.)"|NIL) (.*)$', line)
             name = m.group(2).decode()
@@ -339,7 +344,8 @@ def clear(user):
     over each DELETE."""
     with Imap(user) as s:
         names = [n for n, attrs in s.folders() if n.upper() != "INBOX"
-                 and "\\noselect" not in attrs.lower()]
+                 and "\\noselect" not in attrs.lower() and
+                 "\\nonexistent" not in attrs.lower()]
         s.expunge_all("INBOX")
     delim = _server_ns()[1] if names else "/"
     levels = {}

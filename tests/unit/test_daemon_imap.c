@@ -214,7 +214,8 @@ pipeline_clear(struct pipeline *pl)
 
 struct step {
 	const char	*expect;	/* text the command must contain */
-	const char	*reply;		/* lines, "%T" is the tag */
+	const char	*reply;		/* lines, "%T" is the tag, "%P" the
+					 * one before (IDLE's, for DONE) */
 };
 
 static int
@@ -227,13 +228,13 @@ read_line(FILE *in, char *buf, size_t len)
 }
 
 static void
-send_reply(FILE *out, const char *reply, const char *tag)
+send_reply(FILE *out, const char *reply, const char *tag, const char *prev)
 {
 	const char	*p;
 
 	for (p = reply; *p != '\0'; p++) {
-		if (p[0] == '%' && p[1] == 'T') {
-			fputs(tag, out);
+		if (p[0] == '%' && (p[1] == 'T' || p[1] == 'P')) {
+			fputs(p[1] == 'T' ? tag : prev, out);
 			p++;
 		} else
 			putc(*p, out);
@@ -251,7 +252,7 @@ static int	 hangup_after;
 static void
 serve(int lfd, const char *greeting, const struct step *steps)
 {
-	char	 line[8192], tag[64];
+	char	 line[8192], tag[64] = "", prev[64] = "";
 	FILE	*in, *out;
 	int	 fd;
 
@@ -262,7 +263,7 @@ serve(int lfd, const char *greeting, const struct step *steps)
 	out = fdopen(dup(fd), "w");
 	if (in == NULL || out == NULL)
 		_exit(2);
-	send_reply(out, greeting, "");
+	send_reply(out, greeting, "", "");
 	for (; steps->expect != NULL; steps++) {
 		if (read_line(in, line, sizeof(line)) == -1)
 			_exit(3);
@@ -271,9 +272,10 @@ serve(int lfd, const char *greeting, const struct step *steps)
 			    steps->expect, line);
 			_exit(1);
 		}
+		snprintf(prev, sizeof(prev), "%s", tag);
 		snprintf(tag, sizeof(tag), "%.*s", (int)strcspn(line, " "),
 		    line);
-		send_reply(out, steps->reply, tag);
+		send_reply(out, steps->reply, tag, prev);
 	}
 	if (hangup_after)
 		_exit(0);
@@ -1066,6 +1068,98 @@ test_stop_abandons_stalled_body(void **state)
 	pipeline_clear(&pl);
 }
 
+/* IDLE (daemon mode) on an account; the server hangs up at the end. */
+static int
+run_idle(const struct step *steps, struct pipeline *pl, int keep)
+{
+	struct account	 a;
+	char		*logged;
+	int		 rv;
+
+	account_init(&a, keep);
+	a.idle = 1;
+	hangup_after = 1;
+	rv = run_logged(&a, GREETING, steps, pl, &logged);
+	hangup_after = 0;
+	free(logged);
+	return rv;
+}
+
+/* Found on Cyrus by interop.py: an EXISTS that comes during the round
+ * (mail delivered while the client fetches) is mail IDLE will not
+ * report again: another round comes before IDLE, else it waits for
+ * the next poll. */
+static void
+test_idle_exists_mid_round(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 3)\r\n* 2 EXISTS\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{3}\r\nabc)\r\n%T OK done\r\n" },
+		{ "\"INBOX\"", "* 2 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 2\r\n%T OK done\r\n" },
+		{ "UID FETCH 2 (UID RFC822.SIZE)", "* 2 FETCH (UID 2 "
+		    "RFC822.SIZE 3)\r\n%T OK done\r\n" },
+		{ "UID FETCH 2 (UID BODY.PEEK[])", "* 2 FETCH (UID 2 BODY[] "
+		    "{3}\r\ndef)\r\n%T OK done\r\n" },
+		{ "IDLE", "+ idling\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	(void)run_idle(steps, &pl, 1);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.uid[0], 1);
+	assert_int_equal(pl.uid[1], 2);
+	pipeline_clear(&pl);
+}
+
+/* After the round's own EXPUNGE (keep = no) the folder holds fewer
+ * messages: new mail may bring EXISTS back to the count of the SELECT,
+ * and that is a change too (EXPUNGE lowers the count, RFC 3501 7.4.1). */
+static void
+test_idle_exists_after_expunge(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 3)\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{3}\r\nabc)\r\n%T OK done\r\n" },
+		{ "UID STORE 1 +FLAGS.SILENT (\\Deleted)", "%T OK done\r\n" },
+		{ "UID EXPUNGE 1", "* 1 EXPUNGE\r\n%T OK done\r\n" },
+		{ "IDLE", "+ idling\r\n* 1 EXISTS\r\n" },
+		{ "DONE", "%P OK idle done\r\n" },
+		{ "\"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 2\r\n%T OK done\r\n" },
+		{ "UID FETCH 2 (UID RFC822.SIZE)", "* 1 FETCH (UID 2 "
+		    "RFC822.SIZE 3)\r\n%T OK done\r\n" },
+		{ "UID FETCH 2 (UID BODY.PEEK[])", "* 1 FETCH (UID 2 BODY[] "
+		    "{3}\r\ndef)\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	(void)run_idle(steps, &pl, 0);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.uid[1], 2);
+	pipeline_clear(&pl);
+}
+
 /* A rule's move to "Archive/Invoices" on a Courier-like server
  * (NAMESPACE "INBOX." and '.', no [TRYCREATE]): the names sent are the
  * server's, the parent is created when the server wants it first. */
@@ -1264,6 +1358,8 @@ main(void)
 		cmocka_unit_test(test_fetch_size_mismatch_refused),
 		cmocka_unit_test(test_literals_total_bounded),
 		cmocka_unit_test(test_stop_abandons_stalled_body),
+		cmocka_unit_test(test_idle_exists_mid_round),
+		cmocka_unit_test(test_idle_exists_after_expunge),
 		cmocka_unit_test(test_no_uidvalidity),
 		cmocka_unit_test(test_move_namespace_prefix),
 		cmocka_unit_test(test_move_uncreatable_names_namespace),
