@@ -13,6 +13,8 @@
 #   make depgraph  how the folders depend on each other; fails on a cycle
 #   make bench-fetch IMAP/POP3 fetching against fdm, fetchmail, getmail6,
 #                   mpop, mbsync and a raw client
+#   make bench-compress IMAP COMPRESS=DEFLATE on and off: bytes on the
+#                   wire and CPU, on the bench-fetch corpus
 #   make install    the binary, the man pages, the systemd units and the
 #                   examples under DESTDIR + PREFIX (GNU directory names)
 #   make uninstall  removes what make install wrote (same variables)
@@ -22,6 +24,8 @@ VERSION	 = 0.9.0
 PKGS	 = libconfuse openssl libpcre2-8 yaml-0.1 sqlite3
 # sd_notify(3): READY, STATUS and WATCHDOG for a Type=notify unit
 PKGS	+= libsystemd
+# raw deflate for IMAP COMPRESS=DEFLATE (RFC 4978)
+PKGS	+= zlib
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
 	   -Wvla -Wundef -Wwrite-strings -Wimplicit-fallthrough
@@ -51,6 +55,7 @@ libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
 
 .PHONY: all deps demo check unit unit-asan unit-bins unit-asan-bins fuzz \
 	fuzz-all fuzz-bins fuzz-merge depgraph bench-mime bench-fetch bench-rules \
+	bench-compress \
 	install uninstall clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
@@ -166,6 +171,9 @@ bench-fetch: deps all
 
 bench-rules: deps all
 	sh tests/bench/bench-rules.sh
+
+bench-compress: deps all
+	sh tests/bench/bench-compress.sh
 
 # Installation, with the GNU directory names.  Nothing is written outside
 # $(DESTDIR); packagers set PREFIX=/usr SYSCONFDIR=/etc.  Units come from

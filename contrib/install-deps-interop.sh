@@ -29,6 +29,16 @@ pkgs_of() {
 		    libcourier-unicode4 gamin libgamin0 libltdl7 -- \
 		    libgdbm6 libidn12 libpcre3 libgnutls30
 		;;
+	exim)
+		# No exim4-config: servers-mta.sh writes its own exim4.conf.
+		echo exim4-daemon-light exim4-base -- \
+		    libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0 \
+		    libnsl2 libpcre2-8-0 libcrypt1
+		;;
+	opensmtpd)
+		echo opensmtpd -- \
+		    libevent-2.1-7 libdb5.3 libssl3 libpam0g zlib1g libcrypt1
+		;;
 	*)
 		echo "install-deps-interop.sh: unknown server $1" >&2
 		return 1
@@ -78,7 +88,7 @@ fetch_one() {
 	mv "$dest/root.new" "$dest/root"
 }
 
-[ $# -gt 0 ] || set -- courier
+[ $# -gt 0 ] || set -- courier exim opensmtpd
 for n in "$@"; do
 	fetch_one "$n"
 done

@@ -16,6 +16,10 @@ BENCH="$CHECK libgmime-3.0-dev valgrind time"
 BUILD="$BUILD libsystemd-dev"
 CHECK="$CHECK libsystemd-dev systemd"
 BENCH="$BENCH libsystemd-dev systemd"
+# zlib1g-dev: IMAP COMPRESS=DEFLATE (daemon/net/deflate.c)
+BUILD="$BUILD zlib1g-dev"
+CHECK="$CHECK zlib1g-dev"
+BENCH="$BENCH zlib1g-dev"
 
 case "${1:-check}" in
 build)	want=$BUILD ;;

@@ -43,6 +43,25 @@ deliver_parse(struct rule_load *ld, yaml_node_t *v, struct act *a)
 	    &a->tpl[0]);
 }
 
+/* A folder written \Junk is the one the IMAP server marks so (RFC
+ * 6154): a whole name, never a template, and only where move and copy
+ * go to server folders.  No folder name otherwise starts with '\'. */
+static int
+special_use_check(struct rule_load *ld, yaml_node_t *v, const char *s,
+    size_t len)
+{
+	if (rule_special_use_index(s, len) == -1)
+		return load_error(ld, v, "'%.*s' is not a SPECIAL-USE folder "
+		    "(" RULE_SPECIAL_USE_NAMES "); no other folder name "
+		    "starts with '\\'", (int)(len > 64 ? 64 : len), s);
+	if (ld->flags & RULE_SOURCE_LOCAL_FOLDERS)
+		return load_error(ld, v, "'%.*s' is the folder an IMAP server "
+		    "marks so, and this account's source has no server "
+		    "folders (move and copy file into Maildir++ folders of "
+		    "its deliver target): name the folder", (int)len, s);
+	return 0;
+}
+
 static int
 folder_parse(struct rule_load *ld, yaml_node_t *v, struct act *a)
 {
@@ -54,6 +73,8 @@ folder_parse(struct rule_load *ld, yaml_node_t *v, struct act *a)
 		return -1;
 	if (len == 0)
 		return load_error(ld, v, "empty folder name");
+	if (s[0] == '\\' && special_use_check(ld, v, s, len) == -1)
+		return -1;
 	return load_template(ld, v, RULE_TPL_FOLDER, "folder", &a->tpl[0]);
 }
 

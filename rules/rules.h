@@ -36,6 +36,9 @@ struct mime_part;
 #define RULE_SOURCE_NO_FOLDERS	0x01	/* no server folders: move, copy */
 #define RULE_SOURCE_NO_FLAGS	0x02	/* no server flags: flag */
 #define RULE_SOURCE_NO_DELETE	0x04	/* cannot delete (stdin): delete */
+/* move and copy file into Maildir++ folders of the target, so a
+ * SPECIAL-USE name (\Junk) has no server to resolve it */
+#define RULE_SOURCE_LOCAL_FOLDERS 0x08
 /* Compile regexes without JIT (benchmarks, debugging). */
 #define RULE_LOAD_NO_JIT	0x100
 
@@ -229,6 +232,20 @@ struct rule_target {
 /* 0, or -1 if s[0..len) does not start with a known "KIND:". */
 int		 rule_target_parse(const char *s, size_t len,
 		    struct rule_target *);
+
+/*
+ * SPECIAL-USE folders (RFC 6154, rules/special-use.c): a folder written
+ * \Junk is whatever folder the IMAP server marks with that
+ * attribute.  No folder name otherwise starts with '\', so there is
+ * no ambiguity.  The attribute's index (0 to RULE_SPECIAL_USE_N - 1)
+ * for s[0..len), matched without case, or -1 if it is not one.
+ */
+#define RULE_SPECIAL_USE_N	7
+#define RULE_SPECIAL_USE_NAMES	"\\All, \\Archive, \\Drafts, \\Flagged, " \
+				"\\Junk, \\Sent, \\Trash"
+int		 rule_special_use_index(const char *s, size_t len);
+/* The attribute's canonical spelling ("\\Junk" in C), or NULL. */
+const char	*rule_special_use_name(int index);
 
 /* The tests: section.  Message paths are resolved against the rule
  * file's directory. */

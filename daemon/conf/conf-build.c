@@ -14,6 +14,7 @@
 #include "daemon/conf/conf-load.h"
 #include "daemon/conf/config.h"
 #include "daemon/conf/conf-text.h"
+#include "rules/rules.h"
 
 #define NAME_MAX_LEN	128
 
@@ -56,6 +57,9 @@ static const struct option_scope {
 	{ "folders", FOR_IMAP, "imap" },
 	{ "only-unseen", FOR_IMAP, "imap" },
 	{ "idle", FOR_IMAP, "imap" },
+	{ "idle-max-folders", FOR_IMAP, "imap" },
+	{ "idle-notify", FOR_IMAP, "imap" },
+	{ "compress", FOR_IMAP, "imap" },
 	{ "path", FOR_FILES, "maildir and mbox" },
 };
 
@@ -217,6 +221,13 @@ account_folders(struct conf_load *ld, cfg_t *sec, struct account *a)
 				return sec_fail(ld, sec, conf_opt_line(ld, sec,
 				    "folders"), "folders: '%s' is listed twice",
 				    f);
+		/* \All: the folder the server marks so (RFC 6154) */
+		if (f[0] == '\\' && rule_special_use_index(f,
+		    strlen(f)) == -1)
+			return sec_fail(ld, sec, conf_opt_line(ld, sec,
+			    "folders"), "folders: '%.64s' is not a SPECIAL-USE "
+			    "folder (" RULE_SPECIAL_USE_NAMES "); no other "
+			    "folder name starts with '\\'", f);
 		a->nfolders = i + 1;
 		if (build_str(ld, &a->folders[i], f) == -1)
 			return -1;
@@ -310,6 +321,9 @@ account_build(struct conf_load *ld, cfg_t *root, cfg_t *sec,
 	a->only_unseen = cfg_getbool(sec, "only-unseen") == cfg_true;
 	a->keep = cfg_getbool(sec, "keep") == cfg_true;
 	a->idle = cfg_getbool(sec, "idle") == cfg_true;
+	a->idle_max_folders = (int)cfg_getint(sec, "idle-max-folders");
+	a->idle_notify = cfg_getbool(sec, "idle-notify") == cfg_true;
+	a->compress = cfg_getbool(sec, "compress") == cfg_true;
 	a->poll = cfg_size(sec, "poll") > 0 ? cfg_getint(sec, "poll") : 0;
 	if ((size_t)a->type >= sizeof(account_ports) / sizeof(account_ports[0]) ||
 	    account_ports[a->type].implicit == NULL)

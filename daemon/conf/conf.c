@@ -47,6 +47,9 @@ static cfg_opt_t account_opts[] = {
 	CFG_BOOL("only-unseen", cfg_false, CFGF_NONE),
 	CFG_BOOL("keep", cfg_true, CFGF_NONE),
 	CFG_BOOL("idle", cfg_false, CFGF_NONE),
+	CFG_INT("idle-max-folders", 5, CFGF_NONE),
+	CFG_BOOL("idle-notify", cfg_true, CFGF_NONE),
+	CFG_BOOL("compress", cfg_false, CFGF_NONE),
 	CFG_INT("poll", 0, CFGF_NODEFAULT),
 	CFG_STR("path", NULL, CFGF_NODEFAULT),
 	CFG_STR("deliver", NULL, CFGF_NODEFAULT),
@@ -270,6 +273,12 @@ check_poll(cfg_t *sec, cfg_opt_t *opt)
 }
 
 static int
+check_idle_max(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_range(sec, opt, 1, 100);
+}
+
+static int
 check_parallel(cfg_t *sec, cfg_opt_t *opt)
 {
 	return check_range(sec, opt, 1, 64);
@@ -429,6 +438,7 @@ static const struct opt_rule opt_rules[] = {
 	{ "account", "auth", check_account_auth },
 	{ "account", "path", check_path },
 	{ "account", "rules", check_path },
+	{ "account", "idle-max-folders", check_idle_max },
 	{ "smtp", "auth", check_smtp_auth },
 	{ "smtp", "from", check_from },
 	{ NULL, "poll", check_poll },

@@ -61,6 +61,9 @@ struct account {
 	int		 only_unseen;
 	int		 keep;		/* default 1 */
 	int		 idle;
+	int		 idle_max_folders; /* IDLE connections, default 5 */
+	int		 idle_notify;	/* NOTIFY where offered, default 1 */
+	int		 compress;	/* IMAP COMPRESS=DEFLATE if offered */
 	long		 poll;		/* seconds; 0: the global one */
 	char		*path;		/* maildir/mbox source */
 	char		*deliver;	/* "maildir:PATH" or "mbox:PATH" */

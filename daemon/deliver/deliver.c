@@ -73,6 +73,9 @@ delivery_folder_check(const char *folder, char *err, size_t errlen)
 		why = "an empty name between two '/'";
 	else if (strstr(folder, "..") != NULL)
 		why = "'..'";
+	else if (folder[0] == '\\')
+		why = "a SPECIAL-USE name (\\Junk) names an IMAP server's "
+		    "folder, never a local one";
 	for (p = folder; why == NULL && *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			why = "a control character";

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "daemon/net/conn.h"
+#include "daemon/net/deflate.h"
 #include "daemon/util/log.h"
 #include "daemon/net/sock.h"
 #include "daemon/net/tls.h"
@@ -28,10 +29,17 @@
 #define CONN_DIRECT_MIN	16384
 /* Bytes of one line shown in a trace; log lines are at most 4 KB. */
 #define CONN_TRACE_MAX	512
+/* Compressed output is sent in pieces of this size. */
+#define CONN_ZOUT_SIZE	16384
 
 struct conn {
 	int		 fd;
 	struct tls	*tls;
+	struct deflate	*zip;		/* COMPRESS=DEFLATE, above tls */
+	char		*zout;		/* compressed bytes to send */
+	int		 zdirty;	/* compressed since the last sync */
+	char		*zahead;	/* read ahead before compression began */
+	size_t		 zahead_pos, zahead_len;
 	int		 timeout_ms;
 	int		 failed;
 	int		 trace;
@@ -206,11 +214,34 @@ fail:
 	return NULL;
 }
 
+/* What compression did for this connection, for the debug log (the
+ * bench reads it), then the layer goes. */
+static void
+conn_compress_end(struct conn *c)
+{
+	struct deflate_counts	 n;
+
+	if (c->zip == NULL)
+		return;
+	deflate_counts(c->zip, &n);
+	log_debug("%s: compressed session: %llu bytes read (%llu inflated), "
+	    "%llu sent (%llu before compression)", c->prefix,
+	    (unsigned long long)n.wire_in, (unsigned long long)n.plain_in,
+	    (unsigned long long)n.wire_out, (unsigned long long)n.plain_out);
+	deflate_free(c->zip);
+	free(c->zout);
+	free(c->zahead);
+	c->zip = NULL;
+	c->zout = NULL;
+	c->zahead = NULL;
+}
+
 void
 conn_close(struct conn *c)
 {
 	if (c == NULL)
 		return;
+	conn_compress_end(c);
 	tls_free(c->tls);
 	/* Nothing useful can be done about a failing close of a socket. */
 	if (c->fd != -1)
@@ -244,7 +275,9 @@ conn_set_trace(struct conn *c, const char *prefix, int on)
 size_t
 conn_pending(const struct conn *c)
 {
-	return c->rend - c->rpos + (c->tls != NULL ? tls_pending(c->tls) : 0);
+	return c->rend - c->rpos + (c->tls != NULL ? tls_pending(c->tls) : 0) +
+	    (c->zip != NULL ? deflate_pending(c->zip) : 0) +
+	    c->zahead_len - c->zahead_pos;
 }
 
 static int
@@ -420,6 +453,59 @@ conn_io_wait(struct conn *c, enum tls_io io, const char *what)
 	return -1;
 }
 
+/* One read from below compression: TLS or the socket. */
+static enum tls_io
+wire_read(struct conn *c, char *buf, size_t len, size_t *done)
+{
+	if (c->tls != NULL)
+		return tls_read(c->tls, buf, len, done, c->err,
+		    sizeof(c->err));
+	return plain_read(c, buf, len, done);
+}
+
+/*
+ * One read above compression, in the terms of tls_read: inflated bytes,
+ * or TLS_IO_WANT_READ once everything below is taken and gave none (a
+ * sync flush alone inflates to nothing, and must not wake a wait).
+ */
+static enum tls_io
+zip_read(struct conn *c, char *buf, size_t len, size_t *done)
+{
+	enum tls_io	 io;
+	size_t		 room, got;
+	char		*space;
+
+	for (;;) {
+		if (deflate_inflate(c->zip, buf, len, done, c->err,
+		    sizeof(c->err)) == -1)
+			return TLS_IO_ERROR;
+		if (*done > 0)
+			return TLS_IO_OK;
+		space = deflate_in_space(c->zip, &room);
+		if (room == 0) {
+			snprintf(c->err, sizeof(c->err), "the compressed "
+			    "stream from %s is stuck", c->where);
+			return TLS_IO_ERROR;
+		}
+		if (c->zahead_pos < c->zahead_len) {
+			got = c->zahead_len - c->zahead_pos;
+			got = got < room ? got : room;
+			memcpy(space, c->zahead + c->zahead_pos, got);
+			c->zahead_pos += got;
+		} else if ((io = wire_read(c, space, room, &got)) != TLS_IO_OK)
+			return io;
+		deflate_in_added(c->zip, got);
+	}
+}
+
+static enum tls_io
+layer_read(struct conn *c, char *buf, size_t len, size_t *done)
+{
+	if (c->zip != NULL)
+		return zip_read(c, buf, len, done);
+	return wire_read(c, buf, len, done);
+}
+
 /* Some bytes, at most len. */
 static int
 conn_recv(struct conn *c, char *buf, size_t len, size_t *done)
@@ -427,11 +513,7 @@ conn_recv(struct conn *c, char *buf, size_t len, size_t *done)
 	enum tls_io	 io;
 
 	for (;;) {
-		if (c->tls != NULL)
-			io = tls_read(c->tls, buf, len, done, c->err,
-			    sizeof(c->err));
-		else
-			io = plain_read(c, buf, len, done);
+		io = layer_read(c, buf, len, done);
 		if (io == TLS_IO_OK) {
 			exchange_moved(c, *done, 1);
 			return 0;
@@ -442,7 +524,7 @@ conn_recv(struct conn *c, char *buf, size_t len, size_t *done)
 }
 
 static int
-conn_send(struct conn *c, const char *buf, size_t len)
+wire_send(struct conn *c, const char *buf, size_t len)
 {
 	enum tls_io	 io;
 	size_t		 done;
@@ -463,6 +545,39 @@ conn_send(struct conn *c, const char *buf, size_t len)
 			return -1;
 	}
 	return 0;
+}
+
+/* Compressed; with sync, everything given so far can be inflated by the
+ * peer once it is sent (a sync flush, after each command). */
+static int
+zip_send(struct conn *c, const char *buf, size_t len, int sync)
+{
+	size_t	 out;
+	int	 more;
+
+	if (len > 0)
+		c->zdirty = 1;
+	do {
+		more = deflate_compress(c->zip, &buf, &len, sync, c->zout,
+		    CONN_ZOUT_SIZE, &out, c->err, sizeof(c->err));
+		if (more == -1) {
+			c->failed = 1;
+			return -1;
+		}
+		if (out > 0 && wire_send(c, c->zout, out) == -1)
+			return -1;
+	} while (more);
+	if (sync)
+		c->zdirty = 0;
+	return 0;
+}
+
+static int
+conn_send(struct conn *c, const char *buf, size_t len)
+{
+	if (c->zip != NULL)
+		return zip_send(c, buf, len, 0);
+	return wire_send(c, buf, len);
 }
 
 int
@@ -656,18 +771,16 @@ conn_wait_readable(struct conn *c, int timeout_ms)
 
 	if (c->failed)
 		return -1;
-	if (conn_pending(c) > 0) {
+	/* Compressed bytes held may inflate to nothing: they are read
+	 * below like any others. */
+	if (c->rend > c->rpos || (c->zip == NULL && conn_pending(c) > 0)) {
 		exchange_begin(c);
 		return 1;
 	}
 	c->rpos = c->rend = 0;
 	deadline = sock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	for (;;) {
-		if (c->tls != NULL)
-			io = tls_read(c->tls, c->rbuf, c->rcap, &got, c->err,
-			    sizeof(c->err));
-		else
-			io = plain_read(c, c->rbuf, c->rcap, &got);
+		io = layer_read(c, c->rbuf, c->rcap, &got);
 		if (io == TLS_IO_OK) {
 			c->rend = got;
 			exchange_begin(c);	/* an answer after a wait */
@@ -777,16 +890,59 @@ conn_flush(struct conn *c)
 
 	if (c->failed)
 		return -1;
-	if (c->wlen == 0)
+	if (c->wlen == 0 && !c->zdirty)
 		return 0;
 	/* A command after an answer starts the next exchange; a message
 	 * sent in many flushes is one, whose clock runs on. */
 	if (c->ex_read > 0)
 		exchange_begin(c);
-	r = conn_send(c, c->wbuf, c->wlen);
+	if (c->zip != NULL)
+		r = zip_send(c, c->wbuf, c->wlen, 1);
+	else
+		r = conn_send(c, c->wbuf, c->wlen);
 	if (c->wsecret)
 		explicit_bzero(c->wbuf, c->wlen);
 	c->wsecret = 0;
 	c->wlen = 0;
 	return r;
+}
+
+int
+conn_compress(struct conn *c)
+{
+	size_t	 n;
+
+	if (c->failed)
+		return -1;
+	if (c->zip != NULL)
+		return conn_fail(c, "compression is already on for %s",
+		    c->where);
+	if (conn_flush(c) == -1)
+		return -1;
+	if ((c->zip = deflate_new(c->where, c->err, sizeof(c->err))) == NULL ||
+	    (c->zout = malloc(CONN_ZOUT_SIZE)) == NULL) {
+		if (c->zip != NULL)
+			snprintf(c->err, sizeof(c->err), "no memory for "
+			    "compression with %s", c->where);
+		c->failed = 1;
+		return -1;
+	}
+	/* Bytes read ahead after the OK are the first compressed ones. */
+	if ((n = c->rend - c->rpos) > 0) {
+		if ((c->zahead = malloc(n)) == NULL)
+			return conn_fail(c, "no memory for compression with "
+			    "%s", c->where);
+		memcpy(c->zahead, c->rbuf + c->rpos, n);
+		c->zahead_len = n;
+	}
+	c->rpos = c->rend = 0;
+	if (conn_tracing(c))
+		log_trace("%s: COMPRESS=DEFLATE started", c->prefix);
+	return 0;
+}
+
+int
+conn_is_compressed(const struct conn *c)
+{
+	return c->zip != NULL;
 }

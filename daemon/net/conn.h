@@ -3,13 +3,14 @@
  * daemon/net/ - talking to a server, for any protocol: conn.h is the
  * front door.  Owns: the TCP connection with its timeouts and deadlines
  * (conn.c, sock.c), TLS and its verification policy (tls.c, behind
- * conn.c), the SASL responses and base64 (sasl.c), how a server's
- * reply is shown in a message (reply.c), and its one server side: the
+ * conn.c), COMPRESS=DEFLATE (deflate.c, zlib, behind conn.c, above
+ * TLS), the SASL responses and base64 (sasl.c), how a server's reply is shown in a message (reply.c), and its one server side: the
  * small HTTP responder of the metrics listener (httpd.c, httpd-parse.c).  Never: speaks a mail protocol
  * (IMAP, POP3, SMTP live in source/ and send/), reads the configuration
  * file, touches the store or mail files, or logs a secret (the trace
  * redacts what the caller marks secret).  Depends on: util/ (log),
- * conf/ (only the enum auth_mech of conf.h, in sasl.h), OpenSSL, libc.
+ * conf/ (only the enum auth_mech of conf.h, in sasl.h), OpenSSL, zlib,
+ * libc.
  *
  * conn.h - a client connection: TCP with timeouts, optionally TLS.
  *
@@ -50,6 +51,17 @@ const char	*conn_error(const struct conn *);
  * this point is an error (a STARTTLS injection attempt). */
 int		 conn_starttls(struct conn *, const struct tls_opts *);
 int		 conn_is_tls(const struct conn *);
+/* Compress with raw deflate (COMPRESS=DEFLATE, RFC 4978) from the next
+ * byte either way, above TLS: call it right after the server's OK to
+ * COMPRESS.  Bytes already read ahead are taken as compressed ones.
+ * Every conn_flush then ends with a sync flush.  The limits below (line
+ * length, exact byte counts) apply to the inflated bytes; a corrupt or
+ * ended stream is an error.  Closing logs, at debug level, the bytes
+ * read and sent on each side of the compression.  The deadlines below
+ * count inflated bytes.  A secret sent once compression is on stays in
+ * zlib's window until the close: IMAP compresses only after login. */
+int		 conn_compress(struct conn *);
+int		 conn_is_compressed(const struct conn *);
 /* Prefix for trace lines ("imap user@host"), and whether to trace. */
 void		 conn_set_trace(struct conn *, const char *prefix, int on);
 

@@ -95,6 +95,8 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 	log_context_account(a.name);
 	if (!allow_idle)
 		a.idle = 0;
+	if (a.poll <= 0)	/* the source polls too (folders IDLE leaves) */
+		a.poll = cfg->poll;
 	record_begin(a.name);
 	if ((st = state_open(cfg->state, 0, err, sizeof(err))) == NULL) {
 		log_error("%s: %s", a.name, err);

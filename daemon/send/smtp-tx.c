@@ -153,7 +153,15 @@ param_add(char *dst, const char *src, size_t size)
 		snprintf(dst + n, size - n, "%s", src);
 }
 
-/* MAIL FROM parameters; what the message needs the server must offer. */
+/*
+ * MAIL FROM parameters; what the message needs the server must offer.
+ * SMTPUTF8 only for a UTF-8 envelope, which cannot go any other way.
+ * UTF-8 in the header alone goes as 8BITMIME: asking for SMTPUTF8 then
+ * makes the next hop refuse what it would have delivered (Postfix took
+ * such mail as SMTPUTF8 and bounced it at Dovecot 2.3's LMTP, which
+ * lacks it; see test-mta.sh), and a forwarded legacy message with raw
+ * 8-bit headers would fail for good.  Postfix's own client does the same.
+ */
 static int
 mail_params(struct smtp *s, char *out, size_t outlen)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * imap-fetch.c - one IMAP round, imap_fetch(): the session (imap.c),
- * then each folder's new messages, then IDLE if asked.
+ * then each folder's new messages, then IDLE if asked (imap-idle.c).
  *
  * New means: not in the state store for this folder and UIDVALIDITY.
  * Sizes come first (UID FETCH ... RFC822.SIZE) so oversized messages are
@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "daemon/net/conn.h"
 #include "daemon/source/imap.h"
 #include "daemon/source/imap-int.h"
+#include "daemon/source/imap-special.h"
 #include "daemon/source/substitute.h"
 #include "daemon/source/source.h"
 #include "daemon/util/log.h"
@@ -28,8 +28,6 @@
 /* UIDs per UID FETCH command, and commands in flight. */
 #define FETCH_CHUNK	200
 #define FETCH_AHEAD	2
-/* Re-IDLE before the 30 minutes after which servers may drop us. */
-#define IDLE_RENEW_SEC	(28 * 60)
 
 static int
 uid_cmp(const void *a, const void *b)
@@ -254,9 +252,13 @@ ns_discover(struct imap *s)
 /* The server name (UTF-8) and quoted wire name of a folder written
  * with '/'; -1 with the reason in s->err. */
 static int
-folder_name(struct imap *s, const char *name, char *server,
+imap_folder_name(struct imap *s, const char *name, char *server,
     size_t serverlen, char *wire, size_t wirelen)
 {
+	/* \Junk: the folder the server marks so (imap-special.c) */
+	if (imap_special_is(name))
+		return imap_special_resolve(s, name, server, serverlen, wire,
+		    wirelen);
 	if (strcasecmp(name, "INBOX") != 0 && ns_discover(s) == -1)
 		return -1;
 	if (imap_folder_map(&s->ns, name, server, serverlen, s->err,
@@ -270,12 +272,12 @@ folder_name(struct imap *s, const char *name, char *server,
 }
 
 static int
-folder_select(struct imap *s, const char *folder, int readonly)
+imap_folder_select(struct imap *s, const char *folder, int readonly)
 {
 	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
 
 	/* the state keeps the name as written; the server gets its own */
-	if (folder_name(s, folder, server, sizeof(server), q,
+	if (imap_folder_name(s, folder, server, sizeof(server), q,
 	    sizeof(q)) == -1)
 		return -1;
 	s->folder = folder;
@@ -357,6 +359,41 @@ sizes_check(struct imap *s, uint32_t *uids, size_t *n)
 	return 0;
 }
 
+/*
+ * Expunge our uids[0..n) (sorted, marked \Deleted).  UID EXPUNGE
+ * (UIDPLUS, RFC 4315) removes just them.  A plain EXPUNGE removes every
+ * message marked \Deleted, another client's too (Exchange without
+ * UIDPLUS, older servers): it is sent only when UID SEARCH DELETED finds
+ * no message but ours.  Else ours stay marked \Deleted (most clients
+ * hide them; the next EXPUNGE removes them): they are recorded, so
+ * never fetched again.
+ */
+static int
+expunge_ours(struct imap *s, const uint32_t *uids, size_t n)
+{
+	size_t	 i;
+
+	if (s->caps & CAP_UIDPLUS)
+		return uid_command(s, "UID EXPUNGE", "", uids, n);
+	s->nsearch = 0;
+	if (imap_cmd(s, "UID SEARCH DELETED") == -1)
+		return -1;
+	for (i = 0; i < s->nsearch; i++) {
+		if (uid_find(uids, n, s->search[i]) != -1)
+			continue;
+		if (!s->expunge_noted)
+			log_warn("%s: folder %s: the server lacks UIDPLUS and "
+			    "UID %u is marked \\Deleted by another client: "
+			    "an EXPUNGE would remove it too, so mailsift's "
+			    "deleted and moved messages stay marked \\Deleted "
+			    "until a client expunges the folder",
+			    s->acct->name, s->folder, s->search[i]);
+		s->expunge_noted = 1;
+		return 0;
+	}
+	return imap_cmd(s, "EXPUNGE");
+}
+
 static int
 flags_apply(struct imap *s)
 {
@@ -373,12 +410,7 @@ flags_apply(struct imap *s)
 		if (uid_command(s, "UID STORE", " +FLAGS.SILENT (\\Deleted)",
 		    s->done, n) == -1)
 			return -1;
-		/* without UIDPLUS, EXPUNGE also removes others' \Deleted */
-		if (s->caps & CAP_UIDPLUS) {
-			if (uid_command(s, "UID EXPUNGE", "", s->done,
-			    n) == -1)
-				return -1;
-		} else if (imap_cmd(s, "EXPUNGE") == -1)
+		if (expunge_ours(s, s->done, n) == -1)
 			return -1;
 	}
 	s->ndone = 0;
@@ -442,12 +474,14 @@ op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
 {
 	char	 server[IMAP_FOLDER_MAX + 1], q[4 * IMAP_FOLDER_MAX];
 
-	if (folder_name(s, to, server, sizeof(server), q,
+	if (imap_folder_name(s, to, server, sizeof(server), q,
 	    sizeof(q)) == -1)
 		return -1;
 	if (imap_cmd(s, "UID %s %u %s", cmd, uid, q) == 0)
 		return 0;
-	if (!imap_folder_missing(s->err) || s->bye || s->broken)
+	/* a marked folder exists: it is never created */
+	if (!imap_folder_missing(s->err) || s->bye || s->broken ||
+	    imap_special_is(to))
 		return -1;
 	if (folder_create(s, server, q) == -1 ||
 	    imap_cmd(s, "UID %s %u %s", cmd, uid, q) == -1) {
@@ -463,10 +497,7 @@ op_remove(struct imap *s, uint32_t uid)
 {
 	if (imap_cmd(s, "UID STORE %u +FLAGS.SILENT (\\Deleted)", uid) == -1)
 		return -1;
-	/* without UIDPLUS, EXPUNGE also removes others' \Deleted */
-	if (s->caps & CAP_UIDPLUS)
-		return imap_cmd(s, "UID EXPUNGE %u", uid);
-	return imap_cmd(s, "EXPUNGE");
+	return expunge_ours(s, &uid, 1);
 }
 
 static int
@@ -568,7 +599,7 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	s->nsizes = 0;
 	s->nwant = 0;
 	s->stray_logged = 0;
-	if (folder_select(s, folder, a->keep && !a->only_unseen &&
+	if (imap_folder_select(s, folder, a->keep && !a->only_unseen &&
 	    a->rules == NULL) == -1)
 		return -1;
 	if (pipeline_folder_begin(s->pl, folder, s->uidvalidity) == -1) {
@@ -610,7 +641,7 @@ imap_folder_fetch(struct imap *s, const char *folder)
 		if (s->stopping)
 			return pipeline_flush(s->pl);
 		if (!s->pipeline_failed && pipeline_flush(s->pl) == 0 &&
-		    !s->broken)
+		    !s->broken && !s->bye)
 			(void)flags_apply(s);
 		return -1;
 	}
@@ -624,68 +655,67 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	return server_ops_apply(s);
 }
 
-/* Wait in IDLE until the folder changes, the renewal time, or a stop. */
+/*
+ * Microsoft 365 / Exchange accepts the login, then answers every command
+ * "BAD User is authenticated but not connected." (and soon BYE): the
+ * mailbox has IMAP disabled, the login or OAuth app has no access to it,
+ * or the service refuses a client that connects too often.  Sending the
+ * next folder's commands only hammers it: the round ends here, with an
+ * error that says so, and the scheduler's backoff decides when to retry.
+ */
 static int
-idle_once(struct imap *s)
+not_connected(struct imap *s)
 {
-	char	 tag[16];
-	time_t	 start = time(NULL);
-	int	 r;
-
-	/* hours in IDLE need no message-sized buffers */
-	imap_resp_free(&s->r);
-	if (imap_send(s, tag, sizeof(tag), "IDLE") == -1)
-		return -1;
-	if ((r = imap_wait(s, tag)) != 1) {
-		if (r == 0)
-			snprintf(s->err, sizeof(s->err), "IDLE ended at once");
-		return -1;
-	}
-	while (!s->exists_changed && !stop_requested() &&
-	    time(NULL) - start < IDLE_RENEW_SEC) {
-		if ((r = conn_wait_readable(s->c, 1000)) == -1) {
-			snprintf(s->err, sizeof(s->err), "%s",
-			    conn_error(s->c));
-			return -1;
-		}
-		if (r == 1 && imap_read_untagged(s) == -1)
-			return -1;
-	}
-	if (conn_printf(s->c, "DONE\r\n") == -1 || conn_flush(s->c) == -1) {
-		snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
-		return -1;
-	}
-	return imap_wait_done(s, tag);
+	if (strstr(s->err, "User is authenticated but not connected") == NULL)
+		return 0;
+	snprintf(s->err, sizeof(s->err), "the server accepted the login but "
+	    "cannot open the mailbox (Microsoft 365/Exchange answered \"User "
+	    "is authenticated but not connected\"): IMAP may be disabled for "
+	    "this mailbox, the user (or the OAuth application) may lack access "
+	    "to it, or the server refuses clients that connect too often; no "
+	    "more commands this round, retried later with backoff");
+	return 1;
 }
 
-static int
-imap_idle(struct imap *s, const char *folder)
-{
-	int	 r;
+static const struct imap_round imap_round = {
+	imap_folder_select,
+	imap_folder_fetch,
+	imap_folder_name
+};
 
-	if (!(s->caps & CAP_IDLE)) {
-		snprintf(s->err, sizeof(s->err), "server does not support "
-		    "IDLE; set idle no to poll instead");
-		return -1;
+/*
+ * folders = { '\Archive', 'Archives 2026' } names one server folder
+ * twice, under two state keys: it would be delivered twice.  Only a
+ * list with a SPECIAL-USE name is looked at (no round trip otherwise);
+ * a name that cannot be mapped is left for its own fetch to report.
+ */
+static int
+folder_listed_before(struct imap *s, size_t i)
+{
+	const struct account	*a = s->acct;
+	char			 name[IMAP_FOLDER_MAX + 1];
+	char			 other[IMAP_FOLDER_MAX + 1];
+	char			 q[4 * IMAP_FOLDER_MAX];
+	size_t			 j;
+	int			 special = 0, same = 0;
+
+	for (j = 0; j <= i; j++)
+		special |= imap_special_is(a->folders[j]);
+	if (!special || imap_folder_name(s, a->folders[i], name,
+	    sizeof(name), q, sizeof(q)) == -1) {
+		s->err[0] = '\0';
+		return 0;
 	}
-	if (s->folder == NULL || strcmp(s->folder, folder) != 0) {
-		if (imap_folder_fetch(s, folder) == -1)
-			return -1;
-	}
-	while (!stop_requested()) {
-		/* An EXISTS since the round's SELECT (mail that came while
-		 * it fetched) is news IDLE would not bring again. */
-		if (!s->exists_changed) {
-			pipeline_idle(s->pl, 1);
-			r = idle_once(s);
-			pipeline_idle(s->pl, 0);
-			if (r == -1)
-				return -1;
-		}
-		if (s->exists_changed && imap_folder_fetch(s, folder) == -1)
-			return -1;
-	}
-	return 0;
+	for (j = 0; j < i && !same; j++)
+		same = imap_folder_name(s, a->folders[j], other,
+		    sizeof(other), q, sizeof(q)) == 0 &&
+		    strcmp(name, other) == 0;
+	s->err[0] = '\0';
+	if (same)
+		log_warn("%s: folder %s is \"%s\", listed before as %s: "
+		    "fetched once, as %s", a->name, a->folders[i], name,
+		    a->folders[j - 1], a->folders[j - 1]);
+	return same;
 }
 
 int
@@ -697,9 +727,11 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 
 	imap_session_init(&s, acct, pl);
 	s.fetch_response = imap_fetch_response;
-	if (imap_session_start(&s) == -1)
+	if (imap_session_start(&s) == -1 || imap_compress_start(&s) == -1)
 		goto out;
 	for (i = 0; i < acct->nfolders && !stop_requested(); i++) {
+		if (folder_listed_before(&s, i))
+			continue;
 		if (imap_folder_fetch(&s, acct->folders[i]) == 0 && !s.stopping)
 			continue;
 		if (s.stopping) {
@@ -708,6 +740,13 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 		}
 		if (s.pipeline_failed || s.bye)
 			goto out;
+		if (not_connected(&s)) {
+			log_error("%s: %s:%s: %s", acct->name, acct->ep.host,
+			    acct->ep.port, s.err);
+			s.err[0] = '\0';
+			failed = 1;
+			break;	/* LOGOUT, nothing more */
+		}
 		log_error("%s: folder %s: %s", acct->name, acct->folders[i],
 		    s.err);
 		failed = 1;
@@ -716,7 +755,7 @@ imap_fetch(const struct account *acct, struct pipeline *pl)
 			goto out;	/* out of step: not one command more */
 	}
 	if (acct->idle && !failed && !stop_requested() &&
-	    imap_idle(&s, acct->folders[0]) == -1) {
+	    imap_idle(&s, &imap_round) == -1) {
 		if (s.stopping && !s.pipeline_failed)
 			rv = 0;
 		goto out;

@@ -20,6 +20,7 @@
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/source/imap-folder.h"
 #include "daemon/source/imap-resp.h"
+#include "daemon/source/imap-special-list.h"
 
 #define CAP_IMAP4REV1	0x0001
 #define CAP_STARTTLS	0x0002
@@ -37,6 +38,9 @@
 #define CAP_ENABLE	0x2000
 #define CAP_UTF8_ACCEPT	0x4000
 #define CAP_NAMESPACE	0x10000
+#define CAP_NOTIFY	0x100000
+#define CAP_COMPRESS	0x200000	/* COMPRESS=DEFLATE (RFC 4978) */
+#define CAP_SPECIAL_USE	0x400000
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -53,6 +57,9 @@ struct imap_size {
 struct imap;
 /* An untagged "n FETCH (...)": the session hands it to the round. */
 typedef int	(*imap_fetch_fn)(struct imap *, struct imap_scan *);
+/* An untagged "STATUS ...", the scanner past the word (NOTIFY's news
+ * of another folder while idling, imap-idle.c). */
+typedef int	(*imap_status_fn)(struct imap *, struct imap_scan *);
 
 struct imap {
 	const struct account	*acct;
@@ -67,6 +74,9 @@ struct imap {
 	 * folder names are UTF-8, not modified UTF-7 */
 	int			 utf8_accept;
 	int			 substituted;	/* a notice was refused */
+	/* No UIDPLUS and another client's \Deleted messages in the folder:
+	 * ours were left marked, not expunged (said once a session) */
+	int			 expunge_noted;
 	/* The stream is out of step (a literal refused unread, a stray
 	 * continuation request): not one byte more is sent, no LOGOUT. */
 	int			 broken;
@@ -83,6 +93,8 @@ struct imap {
 	/* collected from untagged responses; FETCH ones go to the round's
 	 * fetch_response (none set: ignored) */
 	imap_fetch_fn		 fetch_response;
+	imap_status_fn		 status_response;	/* none set: ignored */
+	void			*status_ctx;
 	enum imap_collect	 collect;
 	uint32_t		*search;
 	size_t			 nsearch, search_cap;
@@ -99,6 +111,8 @@ struct imap {
 
 	/* folder names: the server's namespace (NAMESPACE or LIST) */
 	struct imap_ns		 ns;
+	/* the folders it marks \Junk, \Archive... (imap-special.c) */
+	struct imap_special	 special;
 
 	/* committed by the pipeline: to flag or delete */
 	uint32_t		*done;
@@ -126,8 +140,31 @@ int	imap_uids_add(uint32_t **, size_t *, size_t *, uint32_t);
 size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
 	    size_t outlen);
 
+/* COMPRESS DEFLATE after imap_session_start() when the account asks
+ * and the server offers it (imap-compress.c); a server without it is
+ * noted once.  -1 only when the session is unusable. */
+int	imap_compress_start(struct imap *);
+
 /* Read one response that must be untagged (while idling) and act on it. */
 int	imap_read_untagged(struct imap *);
+
+/* The round's steps IDLE (imap-idle.c) reuses, handed over by
+ * imap-fetch.c so that IDLE never calls back into the round by name:
+ * SELECT (or EXAMINE) a folder written with '/'; fetch its new messages
+ * into the session's pipeline; its server name (UTF-8) and quoted wire
+ * form.  Each 0, or -1 with the reason in s->err. */
+struct imap_round {
+	int	(*folder_select)(struct imap *, const char *folder,
+		    int readonly);
+	int	(*folder_fetch)(struct imap *, const char *folder);
+	int	(*folder_name)(struct imap *, const char *folder,
+		    char *server, size_t serverlen, char *wire,
+		    size_t wirelen);
+};
+/* After the round, with idle on: wait for new mail in the account's
+ * folders and fetch it, until a stop (0) or an error (-1, reason in
+ * s->err) (imap-idle.c). */
+int	imap_idle(struct imap *, const struct imap_round *);
 
 /* A session for acct: imap_session_init() (nothing can fail), then
  * imap_session_start() (connect, greeting, TLS, login; -1 with the

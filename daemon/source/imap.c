@@ -46,6 +46,9 @@ static const struct {
 	{ "ENABLE", CAP_ENABLE },
 	{ "UTF8=ACCEPT", CAP_UTF8_ACCEPT },
 	{ "NAMESPACE", CAP_NAMESPACE },
+	{ "NOTIFY", CAP_NOTIFY },
+	{ "COMPRESS=DEFLATE", CAP_COMPRESS },
+	{ "SPECIAL-USE", CAP_SPECIAL_USE },
 };
 
 /* Capabilities from the rest of a CAPABILITY response or code. */
@@ -149,8 +152,12 @@ untagged(struct imap *s, struct imap_scan *sc)
 			if (imap_uids_add(&s->search, &s->nsearch,
 			    &s->search_cap, n) == -1)
 				return -1;
-	} else if (imap_tok_is(&t, "NAMESPACE"))
+	} else if (imap_tok_is(&t, "STATUS") && s->status_response != NULL)
+		return s->status_response(s, sc);
+	else if (imap_tok_is(&t, "NAMESPACE"))
 		imap_ns_namespace(&s->ns, sc);	/* imap-folder.c */
+	else if (imap_tok_is(&t, "LIST") && s->special.listing)
+		imap_special_list(&s->special, sc);	/* imap-special.c */
 	else if (imap_tok_is(&t, "LIST"))
 		imap_ns_list(&s->ns, sc);
 	else if (imap_tok_is(&t, "BYE")) {

@@ -50,6 +50,8 @@ source_rule_flags(const struct account *acct)
 		flags |= RULE_SOURCE_NO_FLAGS;
 	if ((caps & SOURCE_DELETE) == 0)
 		flags |= RULE_SOURCE_NO_DELETE;
+	if ((caps & SOURCE_FOLDERS) == 0)
+		flags |= RULE_SOURCE_LOCAL_FOLDERS;	/* no \Junk there */
 	return flags;
 }
 

@@ -3,7 +3,8 @@
  * fuzz_imap.c - libFuzzer target: a whole IMAP fetch round (daemon/source/imap.c,
  * imap-fetch.c, imap-resp.c, conn.c) against a server whose every byte
  * is the input: greeting, CAPABILITY, LOGIN or AUTHENTICATE, SELECT,
- * SEARCH, FETCH with literals anywhere, STORE, EXPUNGE, LOGOUT.  Tags
+ * SEARCH, FETCH with literals anywhere, STORE, EXPUNGE, LOGOUT; the
+ * LIST of a namespace and of SPECIAL-USE (the folder \Junk).  Tags
  * are a1, a2, ... in command order.  The first byte picks STARTTLS, the
  * login mechanism, keep, only-unseen, IDLE after the round and a stop
  * (SIGTERM) after the first message (fuzz.h).
@@ -25,7 +26,8 @@ static char	 user[] = "u";
 static char	 pass[] = "p";
 static char	 inbox[] = "INBOX";
 static char	 other[] = "Lists/caf\xc3\xa9";
-static char	*folders[] = { inbox, other };
+static char	 junk[] = "\\Junk";	/* a LIST (SPECIAL-USE) first */
+static char	*folders[] = { inbox, other, junk };
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -58,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.ep.password = pass;
 	a.ep.auth = o.auth == AUTH_APOP ? AUTH_AUTO : o.auth;
 	a.folders = folders;
-	a.nfolders = 2;
+	a.nfolders = 3;
 	a.keep = o.keep;
 	a.only_unseen = o.pipelining;
 	a.idle = o.idle;

@@ -17,9 +17,13 @@
 set -eu
 
 PORTS="IMAP IMAPS POP3 POP3S SMTP SUBMISSION SMTPS WRONGHOST"
-USERS="user1 user2 user3 user4"
+USERS="user1 user2 user3 user4 user5 user6"
 # user4 sees its folders as Courier and Debian's Cyrus show them:
 # personal namespace "INBOX." with '.' between levels.
+# SPECIAL-USE (RFC 6154): Dovecot marks a folder only once it exists.
+# user5's have localised names, made by test-special.sh: \Junk on
+# "Pourriel", \Archive on "Archives 2026"; user6 has none of them, so
+# its server marks no folder at all.
 DOMAIN=example.test
 # user3's password exercises quoting in clients (space, quote, @).
 pass_of() {
@@ -28,6 +32,8 @@ pass_of() {
 	user2) echo 'user2-secret' ;;
 	user3) echo 'p@ss w0rd"3' ;;
 	user4) echo 'user4-secret' ;;
+	user5) echo 'user5-secret' ;;
+	user6) echo 'user6-secret' ;;
 	esac
 }
 # userdb extra fields: user4's namespace overrides the default one.
@@ -226,6 +232,15 @@ write_dovecot() {
 	  mailbox Trash {
 	    special_use = \\Trash
 	  }
+	  mailbox Pourriel {
+	    special_use = \\Junk
+	  }
+	  mailbox "Archives 2026" {
+	    special_use = \\Archive
+	  }
+	  mailbox "Éléments envoyés" {
+	    special_use = \\Sent
+	  }
 	}
 	EOF
 
@@ -253,6 +268,10 @@ write_dovecot() {
 	    port = $MSX_POP3S_PORT
 	    ssl = yes
 	  }
+	}
+	# COMPRESS=DEFLATE (RFC 4978), for mailsift's compress = yes
+	protocol imap {
+	  mail_plugins = \$mail_plugins imap_zlib
 	}
 	# Postfix's lmtp and smtpd run as user postfix.
 	service lmtp {

@@ -396,6 +396,8 @@ test_defaults(void **state)
 	assert_int_equal(a->only_unseen, 0);
 	assert_int_equal(a->keep, 1);
 	assert_int_equal(a->idle, 0);
+	assert_int_equal(a->idle_max_folders, 5);
+	assert_int_equal(a->idle_notify, 1);
 	assert_int_equal(a->poll, 0);
 	assert_string_equal(a->deliver + 8, home_path("/Mail"));
 	assert_string_equal(conf->accounts[1].ep.port, "995");
@@ -578,6 +580,33 @@ test_duplicates(void **state)
 	    " deliver = \"maildir:/m\"\n}\n", 6, "'INBOX' is listed twice");
 }
 
+/* folders = { '\All' }: a SPECIAL-USE attribute, resolved at the
+ * server; any other name starting with '\' is refused.  In double
+ * quotes libconfuse takes "\A" as an escape: "\\All" is needed. */
+static void
+test_special_use_folders(void **state)
+{
+	struct config	*conf;
+
+	(void)state;
+	conf = load_ok("account a {\n type = imap\n host = h\n user = u\n"
+	    " password = p\n folders = { '\\All', \"\\\\Archive\", "
+	    "'\\junk', INBOX }\n deliver = \"maildir:/m\"\n}\n", 0600);
+	assert_int_equal(conf->accounts[0].nfolders, 4);
+	assert_string_equal(conf->accounts[0].folders[0], "\\All");
+	assert_string_equal(conf->accounts[0].folders[1], "\\Archive");
+	assert_string_equal(conf->accounts[0].folders[2], "\\junk");
+	config_free(conf);
+	load_error("account a {\n type = imap\n host = h\n user = u\n"
+	    " password = p\n folders = { INBOX, '\\Spam' }\n"
+	    " deliver = \"maildir:/m\"\n}\n", 6, "folders: '\\Spam' is not "
+	    "a SPECIAL-USE folder (\\All, \\Archive");
+	load_error("account a {\n type = imap\n host = h\n user = u\n"
+	    " password = p\n folders = { '\\Junk/x' }\n"
+	    " deliver = \"maildir:/m\"\n}\n", 6, "no other folder name "
+	    "starts with '\\'");
+}
+
 static void
 test_fingerprint(void **state)
 {
@@ -683,6 +712,13 @@ test_type_scope(void **state)
 	load_error("account a {\n type = pop3\n host = h\n user = u\n"
 	    " password = p\n idle = true\n deliver = \"maildir:/m\"\n}\n", 6,
 	    "'idle' does not apply to type pop3, only to imap");
+	load_error("account a {\n type = pop3\n host = h\n user = u\n"
+	    " password = p\n idle-max-folders = 3\n"
+	    " deliver = \"maildir:/m\"\n}\n", 6,
+	    "'idle-max-folders' does not apply to type pop3, only to imap");
+	load_error("account a {\n type = imap\n host = h\n user = u\n"
+	    " password = p\n idle-max-folders = 0\n"
+	    " deliver = \"maildir:/m\"\n}\n", 6, "idle-max-folders");
 	load_error("account a {\n type = maildir\n path = /x\n host = h\n"
 	    " deliver = \"maildir:/m\"\n}\n", 4,
 	    "'host' does not apply to type maildir, only to imap and pop3");
@@ -991,6 +1027,7 @@ main(void)
 		cmocka_unit_test(test_password_and_command),
 		cmocka_unit_test(test_smtp_reference),
 		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_special_use_folders),
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_max_size),
 		cmocka_unit_test(test_paths),

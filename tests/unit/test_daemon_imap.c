@@ -740,6 +740,128 @@ test_bye_mid_fetch(void **state)
 	pipeline_clear(&pl);
 }
 
+/* Exchange's throttling BYE mid-FETCH with keep = no: what came before
+ * is delivered, and not one command more goes to a server that said
+ * BYE (the delivered one is deleted next round, as known). */
+static void
+test_bye_mid_fetch_no_more_commands(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 2 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1 2\r\n%T OK done\r\n" },
+		{ "UID FETCH 1:2 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 3)\r\n* 2 FETCH (UID 2 RFC822.SIZE 3)\r\n"
+		    "%T OK done\r\n" },
+		{ "UID FETCH 1:2 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{3}\r\nabc)\r\n* BYE Connection is closed. 13\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	expect_eof = 1;
+	assert_int_equal(run(GREETING, steps, &pl, 0), -1);
+	expect_eof = 0;
+	assert_int_equal(pl.n, 1);
+	assert_int_equal(pl.ncommitted, 1);
+	pipeline_clear(&pl);
+}
+
+/* Microsoft 365's "BAD User is authenticated but not connected." after
+ * a good login: the round ends with LOGOUT (the next folder's commands
+ * would only hammer it) and an error that says what it means. */
+static void
+test_authenticated_not_connected(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "EXAMINE \"INBOX\"", "%T BAD User is authenticated but not "
+		    "connected.\r\n" },
+		{ "LOGOUT", "* BYE bye\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	};
+	static char	 work[] = "Work";
+	static char	*two[] = { inbox, work };
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+
+	(void)state;
+	pipeline_init(&pl);
+	account_init(&a, 1);
+	a.folders = two;
+	a.nfolders = 2;
+	assert_int_equal(run_logged(&a, GREETING, steps, &pl, &logged), -1);
+	assert_logged(logged, "accepted the login but cannot open the "
+	    "mailbox");
+	assert_logged(logged, "IMAP may be disabled for this mailbox");
+	assert_logged(logged, "retried later with backoff");
+	free(logged);
+	assert_int_equal(pl.n, 0);
+	pipeline_clear(&pl);
+}
+
+/* Without UIDPLUS a plain EXPUNGE would also remove messages another
+ * client marked \Deleted: sent only when UID SEARCH DELETED finds ours
+ * alone; else ours stay marked, and the log says why. */
+static void
+test_no_uidplus_expunge(void **state)
+{
+#define NOUIDPLUS "* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n"
+#define NOUIDPLUS_LOGIN { "LOGIN \"u\" \"p\"", "%T OK [CAPABILITY " \
+    "IMAP4rev1] logged in\r\n" }
+#define NOUIDPLUS_CAPA { "CAPABILITY", "* CAPABILITY IMAP4rev1 IDLE\r\n" \
+    "%T OK done\r\n" }
+#define NOUIDPLUS_FETCH \
+		{ "\"INBOX\"", "* 2 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\n" \
+		    "%T OK done\r\n" }, \
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" }, \
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 " \
+		    "RFC822.SIZE 3)\r\n%T OK done\r\n" }, \
+		{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] " \
+		    "{3}\r\nabc)\r\n%T OK done\r\n" }, \
+		{ "UID STORE 1 +FLAGS.SILENT (\\Deleted)", "%T OK done\r\n" }
+	static const struct step steps[2][12] = { {
+		NOUIDPLUS_LOGIN, NOUIDPLUS_CAPA, NOUIDPLUS_FETCH,
+		{ "UID SEARCH DELETED", "* SEARCH 1 7\r\n%T OK done\r\n" },
+		{ "LOGOUT", "* BYE bye\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	}, {
+		NOUIDPLUS_LOGIN, NOUIDPLUS_CAPA, NOUIDPLUS_FETCH,
+		{ "UID SEARCH DELETED", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "EXPUNGE", "* 1 EXPUNGE\r\n%T OK done\r\n" },
+		{ "LOGOUT", "* BYE bye\r\n%T OK done\r\n" },
+		{ NULL, NULL }
+	} };
+	struct account	 a;
+	struct pipeline	 pl;
+	char		*logged;
+	int		 i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		pipeline_init(&pl);
+		account_init(&a, 0);
+		assert_int_equal(run_logged(&a, NOUIDPLUS, steps[i], &pl,
+		    &logged), 0);
+		assert_int_equal(pl.ncommitted, 1);
+		if (i == 0)
+			assert_logged(logged, "lacks UIDPLUS and UID 7 is "
+			    "marked \\Deleted by another client");
+		else if (strstr(logged, "UIDPLUS") != NULL)
+			fail_msg("logged with nothing to say:\n%s", logged);
+		free(logged);
+		pipeline_clear(&pl);
+	}
+#undef NOUIDPLUS
+#undef NOUIDPLUS_LOGIN
+#undef NOUIDPLUS_CAPA
+#undef NOUIDPLUS_FETCH
+}
+
 /* LOGOUT's BYE is the answer asked for, not an error: a round whose
  * folder failed logs that failure, never "server closed the session". */
 static void
@@ -1351,6 +1473,9 @@ main(void)
 		cmocka_unit_test(test_starttls_refusals),
 		cmocka_unit_test(test_alert_logged_clean),
 		cmocka_unit_test(test_bye_mid_fetch),
+		cmocka_unit_test(test_bye_mid_fetch_no_more_commands),
+		cmocka_unit_test(test_authenticated_not_connected),
+		cmocka_unit_test(test_no_uidplus_expunge),
 		cmocka_unit_test(test_logout_bye_not_error),
 		cmocka_unit_test(test_enable_utf8_accept),
 		cmocka_unit_test(test_courier_notice_refused),

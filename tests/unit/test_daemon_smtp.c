@@ -1352,6 +1352,38 @@ test_extensions_needed(void **state)
 	server_free(&s);
 }
 
+/*
+ * UTF-8 in the header alone (a raw address in From, a raw subject) goes
+ * as 8BITMIME, with or without SMTPUTF8 offered: requesting SMTPUTF8
+ * made Postfix bounce it at an LMTP hop without it (test-mta.sh).
+ */
+static void
+test_utf8_header(void **state)
+{
+	static const char hdr[] = "From: J\xc3\xb6rg <j\xc3\xb6rg@example.org>"
+	    "\r\nSubject: hi\r\n\r\nhello\r\n";
+	static const char *const ehlos[] = {
+		"250-fake\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+		"250-fake\r\n250 8BITMIME\r\n",
+	};
+	struct fake		 f;
+	struct server		 s;
+	struct smtp_result	 res;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ehlos) / sizeof(ehlos[0]); i++) {
+		memset(&f, 0, sizeof(f));
+		f.ehlo = ehlos[i];
+		assert_int_equal(exchange(&f, 0, NULL, one_rcpt, 1, hdr, &s,
+		    &res), 0);
+		assert_true(heard(&s,
+		    "MAIL FROM:<sender@example.org> BODY=8BITMIME"));
+		smtp_result_free(&res);
+		server_free(&s);
+	}
+}
+
 static void
 test_helo_fallback(void **state)
 {
@@ -1447,6 +1479,7 @@ main(void)
 		cmocka_unit_test(test_broken_reply_no_quit),
 		cmocka_unit_test(test_reply_text_clean),
 		cmocka_unit_test(test_extensions_needed),
+		cmocka_unit_test(test_utf8_header),
 		cmocka_unit_test(test_helo_fallback),
 		cmocka_unit_test(test_null_sender_and_bad_addresses),
 	};

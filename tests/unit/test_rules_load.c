@@ -468,6 +468,36 @@ test_impossible_for_source(void **state)
 	rule_set_free(set);
 }
 
+/* move: '\Junk' is the folder the IMAP server marks so (RFC 6154):
+ * any case, a whole name; no other folder starts with '\', and a
+ * source whose moves are local Maildir++ folders cannot have one. */
+static void
+test_special_use(void **state)
+{
+	static const char junk[] = "rules:\n  - name: a\n"
+	    "    do: [ move: '\\Junk', copy: \"\\\\archive\" ]\n";
+	struct rule_set	*set;
+
+	(void)state;
+	set = load_ok(junk, 0);
+	rule_set_free(set);
+	load_fails("rules:\n  - name: a\n    do: [ move: '\\Spam' ]\n", 0,
+	    "t.yaml:3:17: '\\Spam' is not a SPECIAL-USE folder "
+	    "(\\All, \\Archive, \\Drafts, \\Flagged, \\Junk, \\Sent, "
+	    "\\Trash); no other folder name starts with '\\'");
+	load_fails("rules:\n  - name: a\n    do: [ copy: '\\Junk/{from}' ]\n",
+	    0, "t.yaml:3:17: '\\Junk/{from}' is not a SPECIAL-USE folder");
+	load_fails("rules:\n  - name: a\n    do: [ move: '\\' ]\n", 0,
+	    "t.yaml:3:17: '\\' is not a SPECIAL-USE folder");
+	load_fails(junk, RULE_SOURCE_LOCAL_FOLDERS, "t.yaml:3:17: '\\Junk' "
+	    "is the folder an IMAP server marks so, and this account's source "
+	    "has no server folders");
+	/* a '\' later in a name is the server's business, as before */
+	set = load_ok("rules:\n  - name: a\n    do: [ move: 'a\\b' ]\n",
+	    RULE_SOURCE_LOCAL_FOLDERS);
+	rule_set_free(set);
+}
+
 static void
 test_aliases_refused(void **state)
 {
@@ -571,6 +601,7 @@ main(void)
 		cmocka_unit_test(test_action_errors),
 		cmocka_unit_test(test_pipe_limits),
 		cmocka_unit_test(test_impossible_for_source),
+		cmocka_unit_test(test_special_use),
 		cmocka_unit_test(test_aliases_refused),
 		cmocka_unit_test(test_nesting_limit),
 		cmocka_unit_test(test_tests_section_errors),
