@@ -775,14 +775,15 @@ folder_listed_before(struct imap *s, size_t i)
 
 	for (j = 0; j <= i; j++)
 		special |= imap_special_is(a->folders[j]);
-	if (!special || imap_folder_name(s, a->folders[i], name, sizeof(name), q,
-	    sizeof(q)) == -1) {
+	if (!special || imap_folder_name(s, a->folders[i], name,
+	    sizeof(name), q, sizeof(q)) == -1) {
 		s->err[0] = '\0';
 		return 0;
 	}
 	for (j = 0; j < i && !same; j++)
-		same = imap_folder_name(s, a->folders[j], other, sizeof(other), q,
-		    sizeof(q)) == 0 && strcmp(name, other) == 0;
+		same = imap_folder_name(s, a->folders[j], other,
+		    sizeof(other), q, sizeof(q)) == 0 &&
+		    strcmp(name, other) == 0;
 	s->err[0] = '\0';
 	if (same)
 		log_warn("%s: folder %s is \"%s\", listed before as %s: "

@@ -317,6 +317,9 @@ others_fetch(struct idle_set *set)
 		    s->acct->folders[i], polled ? "poll" : "new mail");
 		if (set->round->folder_fetch(s, s->acct->folders[i]) == -1)
 			return -1;
+		/* mail that came while it was fetched: again, next turn */
+		if (s->exists_changed)
+			atomic_store(&set->dirty[i], 1);
 	}
 	if (due)
 		set->next_poll = time(NULL) + s->acct->poll;

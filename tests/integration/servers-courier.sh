@@ -6,6 +6,7 @@
 #   servers-courier.sh start DIR          certs, configs, start the servers
 #   servers-courier.sh stop DIR           stop them, wait until ports are free
 #   servers-courier.sh env DIR            `export VAR=value` lines, for eval
+#                                         (MSX_IX_* for interop.py too)
 #
 # Courier conflicts with Dovecot and Postfix as a Debian package, so it
 # is not installed: contrib/install-deps-interop.sh unpacks its packages
@@ -97,7 +98,10 @@ write_courier() {
 	DEFAULTOPTIONS=""
 	EOT
 	# Everything imaplogin/imapd and pop3login/pop3d read from their
-	# environment; the values are Debian's defaults except where noted.
+	# environment; the values are Debian's defaults except where noted:
+	# IMAP_IDLE_TIMEOUT is 60 there, how often IDLE (without
+	# IMAP_ENHANCEDIDLE) looks at the folder; 5 keeps interop.py's IDLE
+	# scenario to seconds.
 	cat >"$E/common.env" <<-EOT
 	PATH=/usr/bin:/usr/sbin:/bin:/sbin
 	MAILDIRPATH=Maildir
@@ -114,7 +118,7 @@ write_courier() {
 	IMAP_CAPABILITY_TLS="\$IMAP_CAPABILITY AUTH=PLAIN"
 	IMAP_KEYWORDS=1
 	IMAP_ACL=1
-	IMAP_IDLE_TIMEOUT=60
+	IMAP_IDLE_TIMEOUT=5
 	IMAP_MAILBOX_SANITY_CHECK=1
 	IMAP_USELOCKS=1
 	IMAP_ENHANCEDIDLE=0
@@ -285,13 +289,18 @@ cmd_stop() {
 	wait_ports down 10 $(all_ports)
 }
 
+# Besides its own names, the interface of interop.py (MSX_IX_*; see
+# tests/integration/README.md), shared with the other servers' harnesses.
 cmd_env() {
 	load_ports
 	echo "export MSX_DIR=$(quote "$D")"
 	echo "export MSX_HOST=127.0.0.1"
+	echo "export MSX_TLS_NAME=localhost"
+	echo "export MSX_IX_NAME=courier"
 	for v in $PORTS; do
 		name=MSX_COURIER_${v}_PORT
 		eval "echo \"export $name=\$$name\""
+		eval "echo \"export MSX_IX_${v}_PORT=\$$name\""
 	done
 	echo "export MSX_CA=$(quote "$D/tls/ca.crt")"
 	echo "export MSX_OTHER_CA=$(quote "$D/tls/other-ca.crt")"
@@ -301,6 +310,9 @@ cmd_env() {
 		echo "export ${U}=$u"
 		echo "export ${U}_PASS=$(quote "$(pass_of "$u")")"
 		echo "export ${U}_MAILDIR=$(quote "$D/mail/$u/Maildir")"
+		echo "export MSX_IX_${U#MSX_}=$u"
+		echo "export MSX_IX_${U#MSX_}_PASS=$(quote "$(pass_of "$u")")"
+		echo "export MSX_IX_${U#MSX_}_MAILDIR=$(quote "$D/mail/$u/Maildir")"
 	done
 }
 

@@ -1,13 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# Fetching against a real Courier-IMAP and Courier-POP3 (issue 12):
-# byte-identical delivery over IMAP STARTTLS, IMAPS, POP3 STLS and
-# POP3S, keep/delete, a second run fetches nothing, the wrong CA is
-# refused.  Courier comes unpacked from Debian's packages
-# (contrib/install-deps-interop.sh, run here if its tree is missing) and
-# runs through servers-courier.sh.  The checks are in test_courier.py
-# (arguments: names of its test_* functions).  Ends with
-# "courier: N passed, N failed".  MSX_KEEP=1 keeps the directory.
+# The interop suite (interop.py: fetch over IMAP STARTTLS, IMAPS, POP3
+# STLS and POP3S, keep/delete, second run, wrong CA; server-side rules
+# and folder names; IDLE; UIDVALIDITY; and Courier's own checks) against
+# a real Courier-IMAP and Courier-POP3 (issue 12).  Courier comes
+# unpacked from Debian's packages (contrib/install-deps-interop.sh, run
+# here if its tree is missing) and runs through servers-courier.sh,
+# whose `env` exports interop.py's MSX_IX_* interface.  Arguments: names
+# of interop.py's scenario functions.  Ends with "courier: N passed, N
+# failed".  MSX_KEEP=1 keeps the directory.
 # shellcheck disable=SC2317  # cleanup runs from the trap
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -40,5 +41,5 @@ if ! sh "$H" start "$D" >"$D/start.out" 2>&1; then
 fi
 sed -n 's/^ready in/# Courier ready in/p' "$D/start.log"
 eval "$(sh "$H" env "$D")"
-python3 tests/integration/test_courier.py "$@"
+python3 tests/integration/interop.py "$@"
 exit $?

@@ -1625,6 +1625,43 @@ test_idle_exists_after_expunge(void **state)
 	pipeline_clear(&pl);
 }
 
+/* Found on Cyrus by interop.py: an EXISTS that comes during the round
+ * (mail delivered while the client fetches) is mail IDLE will not
+ * report again: another round comes before IDLE, else it waits for
+ * the next poll. */
+static void
+test_idle_exists_mid_round(void **state)
+{
+	static const struct step steps[] = {
+		LOGIN_OK, CAPA_OK,
+		{ "\"INBOX\"", "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 1\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID RFC822.SIZE)", "* 1 FETCH (UID 1 "
+		    "RFC822.SIZE 3)\r\n* 2 EXISTS\r\n%T OK done\r\n" },
+		{ "UID FETCH 1 (UID BODY.PEEK[])", "* 1 FETCH (UID 1 BODY[] "
+		    "{3}\r\nabc)\r\n%T OK done\r\n" },
+		{ "\"INBOX\"", "* 2 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n"
+		    "%T OK done\r\n" },
+		{ "UID SEARCH ALL", "* SEARCH 2\r\n%T OK done\r\n" },
+		{ "UID FETCH 2 (UID RFC822.SIZE)", "* 2 FETCH (UID 2 "
+		    "RFC822.SIZE 3)\r\n%T OK done\r\n" },
+		{ "UID FETCH 2 (UID BODY.PEEK[])", "* 2 FETCH (UID 2 BODY[] "
+		    "{3}\r\ndef)\r\n%T OK done\r\n" },
+		{ "IDLE", "+ idling\r\n" },
+		{ NULL, NULL }
+	};
+	struct pipeline	 pl;
+
+	(void)state;
+	pipeline_init(&pl);
+	(void)run_idle(steps, &pl, 1);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.uid[0], 1);
+	assert_int_equal(pl.uid[1], 2);
+	pipeline_clear(&pl);
+}
+
 /* No UIDVALIDITY: refusing beats guessing. */
 static void
 test_no_uidvalidity(void **state)
@@ -1944,6 +1981,7 @@ main(void)
 		cmocka_unit_test(test_fetch_size_mismatch_refused),
 		cmocka_unit_test(test_literals_total_bounded),
 		cmocka_unit_test(test_stop_abandons_stalled_body),
+		cmocka_unit_test(test_idle_exists_mid_round),
 		cmocka_unit_test(test_no_uidvalidity),
 		cmocka_unit_test(test_idle_exists_before_idle),
 		cmocka_unit_test(test_idle_exists_after_expunge),
