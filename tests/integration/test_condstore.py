@@ -191,15 +191,16 @@ def test_full_pass_cases():
     run(conf)
     state = os.path.join(sdir, "state.db")
     db = sqlite3.connect(state)
-    db.executescript("DROP TABLE folder_sync; PRAGMA user_version=2;")
+    db.executescript("DROP TABLE folder_sync; DROP TABLE provider_msgid; "
+                   "PRAGMA user_version=2;")
     db.close()
     rc, out, cmds = run(conf)
     db = sqlite3.connect(state)
     v = db.execute("PRAGMA user_version").fetchone()[0]
     db.close()
-    check(rc == 0 and v == 3 and has(cmds, "UID SEARCH") and
+    check(rc == 0 and v == 4 and has(cmds, "UID SEARCH") and
           len(tf.contents(md)) == 3, "a state file of schema 2 (the "
-          "mailsift before): upgraded to 3, a full pass, nothing again",
+          "mailsift before): upgraded to 4, a full pass, nothing again",
           "v%s\n%s" % (v, out))
     rc, out, cmds = run(conf)
     check(rc == 0 and noop_ok(cmds), "... then no-op polls",
