@@ -37,28 +37,15 @@ MAIL_UID=8
 MAIL_GID=8
 
 # shellcheck disable=SC2034  # read by servers-lib.sh
-PROG=servers-courier.sh
-# Ports, quoting, the test CA: shared with the other servers' harnesses.
+PROG=servers-courier.sh PFX=MSX_COURIER_ LOGS=courier.log
+# Ports, quoting, the test CA, the namespace: shared with the other
+# servers' harnesses.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/servers-lib.sh"
-
-die() { echo "servers-courier.sh: $*" >&2; exit 1; }
 
 usage() {
 	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
-}
-
-all_ports() {
-	for v in $PORTS; do
-		eval "printf '%s ' \"\$MSX_COURIER_${v}_PORT\""
-	done
-}
-
-load_ports() {
-	[ -f "$D/ports.env" ] || die "$D: not started by servers-courier.sh"
-	# shellcheck disable=SC1091
-	. "$D/ports.env"
 }
 
 # --- certificates ---------------------------------------------------
@@ -144,15 +131,11 @@ write_courier() {
 # Runs inside `unshare -m`: mounts, then every daemon in the background,
 # each pid in DIR/pids; the namespace lives as long as they do.
 ns_start() {
-	mount --make-rprivate /
-	mount -t overlay msx-courier-usr -o "lowerdir=$ROOT/usr:/usr" /usr
+	ns_usr courier
+	# Courier's login programs look up the user "courier": it exists in
+	# the namespace only.
+	etc_stub courier
 	mkdir -p "$D/etcstub/courier" "$D/runstub/courier"
-	# Courier's login programs look up the user "courier" (Debian's
-	# postinst would create it): it exists in the namespace only.
-	cp /etc/passwd /etc/group "$D/etcstub/"
-	echo "courier:x:$MAIL_UID:$MAIL_GID::/nonexistent:/usr/sbin/nologin" \
-	    >>"$D/etcstub/passwd"
-	echo "courier:x:$MAIL_GID:" >>"$D/etcstub/group"
 	mount -t overlay msx-courier-etc -o "lowerdir=$D/etcstub:/etc" /etc
 	mount --bind "$D/etc" /etc/courier
 	mount -t overlay msx-courier-run -o "lowerdir=$D/runstub:/run" /run
@@ -191,23 +174,6 @@ ns_start() {
 	done
 }
 
-# Every process in the namespace of DIR: the daemons, their sessions
-# and what they spawn (gam_server, for IDLE, outlives its imapd by
-# seconds).  Matched by the namespace's id, saved at start.
-live_pids() {
-	[ -s "$D/mntns" ] || return 0
-	# "mnt:[N]" as a -lname pattern: the brackets taken literally.
-	ns=$(sed 's/[][*?\\]/\\&/g' "$D/mntns")
-	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/mnt' \
-	    -lname "$ns" 2>/dev/null | cut -d/ -f3 |
-	while read -r pid; do
-		# A zombie is dead already; its parent (or init) reaps it.
-		grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" \
-		    2>/dev/null || echo "$pid"
-	done
-	return 0
-}
-
 cmd_start() {
 	[ "$(id -u)" -eq 0 ] || die "must run as root"
 	[ -x "$ROOT/usr/sbin/couriertcpd" ] ||
@@ -215,39 +181,19 @@ cmd_start() {
 	[ -e "$D/ports.env" ] && die "$D: already used; take a fresh DIR"
 	mkdir -p "$D/etc"
 	chmod 755 "$D"
-	taken=
-	for v in $PORTS; do
-		name=MSX_COURIER_${v}_PORT
-		val=
-		eval "val=\${$name:-}"
-		# shellcheck disable=SC2086  # word list
-		[ -n "$val" ] || val=$(free_port $taken)
-		taken="$taken $val"
-		listening "$val" && die "$name: port $val is already in use"
-		eval "$name=\$val"
-		echo "$name=$val"
-	done >"$D/ports.new"
-	mv "$D/ports.new" "$D/ports.env"
-	# shellcheck disable=SC1091
-	. "$D/ports.env"
+	alloc_ports
 
 	make_courier_certs
 	write_courier
 	export D ROOT MSX_COURIER_IMAP_PORT MSX_COURIER_IMAPS_PORT \
 	    MSX_COURIER_POP3_PORT MSX_COURIER_POP3S_PORT
 	t0=$(date +%s%N)
-	# A session of their own: couriertcpd and authdaemond signal their
-	# whole process group when stopped, which would otherwise be the
-	# caller's (a test run, a CI job).
-	setsid -w unshare -m sh "$0" ns-start "$D" </dev/null \
-	    >>"$D/start.log" 2>&1 ||
-	    abort_start "the namespace did not start"
-	pid=$(head -n 1 "$D/pids")
-	ns=$(readlink "/proc/$pid/ns/mnt") ||
-	    abort_start "authdaemond exited at once"
-	[ "$ns" != "$(readlink /proc/self/ns/mnt)" ] ||
-	    abort_start "no private mount namespace"
-	echo "$ns" >"$D/mntns"
+	# couriertcpd and authdaemond signal their whole process group when
+	# stopped: ns_run gives them a session of their own.
+	ns_run ns-start "$D"
+	# The namespace holds the daemons, their sessions and what they
+	# spawn (gam_server, for IDLE, outlives its imapd by seconds).
+	ns_record "$(head -n 1 "$D/pids")" authdaemond
 	# shellcheck disable=SC2046
 	wait_ports up 10 $(all_ports) || abort_start "servers did not come up"
 	n=100
@@ -260,50 +206,20 @@ cmd_start() {
 	echo "ready in $((($(date +%s%N) - t0) / 1000000)) ms" >>"$D/start.log"
 }
 
-abort_start() {
-	for f in start.log courier.log; do
-		[ -s "$D/$f" ] && tail -n 20 "$D/$f" >&2
-	done
-	cmd_stop >/dev/null 2>&1 || true
-	die "$1"
-}
-
-cmd_stop() {
-	[ -f "$D/ports.env" ] || return 0
-	# shellcheck disable=SC1091
-	. "$D/ports.env"
-	pids=$(live_pids)
-	# shellcheck disable=SC2086
-	[ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
-	n=50
-	while [ -n "$(live_pids)" ]; do
-		n=$((n - 1))
-		if [ "$n" -le 0 ]; then
-			# shellcheck disable=SC2046
-			kill -KILL $(live_pids) 2>/dev/null || true
-			break
-		fi
-		sleep 0.1
-	done
-	# shellcheck disable=SC2046
-	wait_ports down 10 $(all_ports)
-}
+# Every process at once.
+cmd_stop() { ns_stop ""; }
 
 # Besides its own names, the interface of interop.py (MSX_IX_*; see
 # tests/integration/README.md), shared with the other servers' harnesses.
 cmd_env() {
 	load_ports
-	echo "export MSX_DIR=$(quote "$D")"
-	echo "export MSX_HOST=127.0.0.1"
-	echo "export MSX_TLS_NAME=localhost"
+	env_common
 	echo "export MSX_IX_NAME=courier"
 	for v in $PORTS; do
 		name=MSX_COURIER_${v}_PORT
 		eval "echo \"export $name=\$$name\""
 		eval "echo \"export MSX_IX_${v}_PORT=\$$name\""
 	done
-	echo "export MSX_CA=$(quote "$D/tls/ca.crt")"
-	echo "export MSX_OTHER_CA=$(quote "$D/tls/other-ca.crt")"
 	echo "export MSX_USERS='$USERS'"
 	for u in $USERS; do
 		U=MSX_$(echo "$u" | tr '[:lower:]' '[:upper:]')
@@ -318,13 +234,8 @@ cmd_env() {
 
 [ $# -ge 2 ] || usage
 cmd=$1
-D=$2
+D=$(abs_dir "$2")
 shift 2
-case $D in
-/*) ;;
-*) D=$(pwd)/$D ;;
-esac
-D=${D%/}
 
 case $cmd in
 start)		cmd_start ;;

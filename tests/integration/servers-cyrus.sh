@@ -31,7 +31,6 @@ set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 ROOT=${MSX_SERVERS_DIR:-$TOP/.build/servers}/cyrus/root
-PROG=servers-cyrus.sh
 PORTS="IMAP IMAPS POP3 POP3S LMTP"
 USERS="user1 user2"
 ADMIN=cyrus
@@ -45,26 +44,19 @@ pass_of() {
 # SASL's realm: the server's name, which logins without @ fall into.
 REALM=localhost
 
+MAIL_UID=8
+MAIL_GID=8
+
+# shellcheck disable=SC2034  # read by servers-lib.sh
+PROG=servers-cyrus.sh PFX=MSX_CYRUS_ LOGS="master.log syslog"
+# Ports, quoting, the test CA, the namespace: shared with the other
+# servers' harnesses.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/servers-lib.sh"
-
-die() { echo "$PROG: $*" >&2; exit 1; }
 
 usage() {
 	sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
-}
-
-all_ports() {
-	for v in $PORTS; do
-		eval "printf '%s ' \"\$MSX_CYRUS_${v}_PORT\""
-	done
-}
-
-load_ports() {
-	[ -f "$D/ports.env" ] || die "$D: not started by $PROG"
-	# shellcheck disable=SC1091
-	. "$D/ports.env"
 }
 
 # --- Cyrus ----------------------------------------------------------
@@ -134,9 +126,6 @@ write_cyrus() {
 	chown -R "$MAIL_UID:$MAIL_GID" "$D/lib" "$D/spool" "$D/run"
 }
 
-MAIL_UID=8
-MAIL_GID=8
-
 # /dev of the namespace: a tmpfs with the host's usual nodes bound in,
 # and room for our /dev/log.
 ns_dev() {
@@ -162,8 +151,7 @@ since() {
 # Runs inside `unshare -m`: mounts, the syslog reader, users, master.
 # The namespace lives as long as they do.
 ns_start() {
-	mount --make-rprivate /
-	mount -t overlay msx-cyrus-usr -o "lowerdir=$ROOT/usr:/usr" /usr
+	ns_usr cyrus
 	ns_dev
 	since "namespace mounted"
 	cd /
@@ -198,22 +186,6 @@ while True:
 	since "users in sasldb"
 }
 
-# Every process in the namespace of DIR: the log reader, master, its
-# services and sessions.  Matched by the namespace's id, saved at start.
-live_pids() {
-	[ -s "$D/mntns" ] || return 0
-	# "mnt:[N]" as a -lname pattern: the brackets taken literally.
-	ns=$(sed 's/[][*?\\]/\\&/g' "$D/mntns")
-	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/mnt' \
-	    -lname "$ns" 2>/dev/null | cut -d/ -f3 |
-	while read -r pid; do
-		# A zombie is dead already; its parent (or init) reaps it.
-		grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" \
-		    2>/dev/null || echo "$pid"
-	done
-	return 0
-}
-
 cmd_start() {
 	[ "$(id -u)" -eq 0 ] || die "must run as root"
 	[ -x "$ROOT/usr/lib/cyrus/bin/master" ] ||
@@ -221,41 +193,18 @@ cmd_start() {
 	[ -e "$D/ports.env" ] && die "$D: already used; take a fresh DIR"
 	mkdir -p "$D/etc"
 	chmod 755 "$D"
-	taken=
-	for v in $PORTS; do
-		name=MSX_CYRUS_${v}_PORT
-		val=
-		eval "val=\${$name:-}"
-		# shellcheck disable=SC2086  # word list
-		[ -n "$val" ] || val=$(free_port $taken)
-		taken="$taken $val"
-		case $val in
-		'' | *[!0-9]*) die "$name=$val: not a port number" ;;
-		esac
-		listening "$val" && die "$name: port $val is already in use"
-		eval "$name=\$val"
-		echo "$name=$val"
-	done >"$D/ports.new"
-	mv "$D/ports.new" "$D/ports.env"
-	# shellcheck disable=SC1091
-	. "$D/ports.env"
+	alloc_ports
 
 	make_certs
 	write_cyrus
 	T0=$(date +%s%N)
 	export D ROOT T0
-	# A session of its own, so no signal of master's reaches the
-	# caller's process group.
-	setsid -w unshare -m sh "$0" ns-start "$D" </dev/null \
-	    >>"$D/start.log" 2>&1 ||
-	    abort_start "the namespace did not start"
+	ns_run ns-start "$D"
 	pid=$(cat "$D/run/master.pid" 2>/dev/null) ||
 	    abort_start "master wrote no pid file"
-	ns=$(readlink "/proc/$pid/ns/mnt") ||
-	    abort_start "master exited at once"
-	[ "$ns" != "$(readlink /proc/self/ns/mnt)" ] ||
-	    abort_start "no private mount namespace"
-	echo "$ns" >"$D/mntns"
+	# The namespace holds the log reader, master, its services and
+	# sessions.
+	ns_record "$pid" master
 	# shellcheck disable=SC2046
 	wait_ports up 10 $(all_ports) || abort_start "servers did not come up"
 	n=200
@@ -270,45 +219,15 @@ cmd_start() {
 	    $((t / 1000000 % 1000)) >>"$D/start.log"
 }
 
-abort_start() {
-	for f in start.log master.log syslog; do
-		[ -s "$D/$f" ] && tail -n 20 "$D/$f" >&2
-	done
-	cmd_stop >/dev/null 2>&1 || true
-	die "$1"
-}
-
+# master first: it stops its services; then the rest.
 cmd_stop() {
-	[ -f "$D/ports.env" ] || return 0
-	# shellcheck disable=SC1091
-	. "$D/ports.env"
-	# master first: it stops its services; then the rest.
-	m=$(cat "$D/run/master.pid" 2>/dev/null) || m=
-	for pid in $(live_pids); do
-		[ "$pid" = "$m" ] && kill -TERM "$pid" 2>/dev/null
-	done
-	n=50
-	while [ -n "$(live_pids)" ]; do
-		n=$((n - 1))
-		if [ "$n" -eq 30 ] || [ "$n" -le 0 ]; then
-			sig=TERM
-			[ "$n" -le 0 ] && sig=KILL
-			# shellcheck disable=SC2046
-			kill -$sig $(live_pids) 2>/dev/null || true
-			[ "$n" -le 0 ] && break
-		fi
-		sleep 0.1
-	done
-	# shellcheck disable=SC2046
-	wait_ports down 10 $(all_ports)
+	ns_stop "$(cat "$D/run/master.pid" 2>/dev/null)"
 }
 
 cmd_env() {
 	load_ports
+	env_common
 	echo "export MSX_IX_NAME=cyrus"
-	echo "export MSX_DIR=$(quote "$D")"
-	echo "export MSX_HOST=127.0.0.1"
-	echo "export MSX_TLS_NAME=localhost"
 	p=
 	for v in $PORTS; do
 		eval "p=\$MSX_CYRUS_${v}_PORT"
@@ -319,8 +238,6 @@ cmd_env() {
 	echo "export MSX_CYRUS_ADMIN=$ADMIN"
 	echo "export MSX_CYRUS_ADMIN_PASS=$(quote "$(pass_of "$ADMIN")")"
 	echo "export MSX_CYRUS_SYSLOG=$(quote "$D/syslog")"
-	echo "export MSX_CA=$(quote "$D/tls/ca.crt")"
-	echo "export MSX_OTHER_CA=$(quote "$D/tls/other-ca.crt")"
 	for u in $USERS; do
 		U=$(echo "$u" | tr '[:lower:]' '[:upper:]')
 		echo "export MSX_IX_${U}=$u"
@@ -363,13 +280,8 @@ cmd_load() {
 
 [ $# -ge 2 ] || usage
 cmd=$1
-D=$2
+D=$(abs_dir "$2")
 shift 2
-case $D in
-/*) ;;
-*) D=$(pwd)/$D ;;
-esac
-D=${D%/}
 
 case $cmd in
 start)		cmd_start ;;

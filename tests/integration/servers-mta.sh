@@ -47,60 +47,16 @@ UTF8_TO=user3
 MAIL_UID=8	# Debian's `mail`: both refuse to deliver as root
 MAIL_GID=8
 
-die() { echo "servers-mta.sh: $*" >&2; exit 1; }
+# shellcheck disable=SC2034  # read by servers-lib.sh
+PROG=servers-mta.sh PFX=MSX_MTA_ LOGS="server.log log/mainlog log/paniclog"
+# Ports, quoting, the test CA, the namespace: shared with the other
+# servers' harnesses.
+# shellcheck disable=SC1091
+. "$(dirname "$0")/servers-lib.sh"
 
 usage() {
 	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
-}
-
-# The port helpers are servers.sh's (same /proc reading, same range).
-listening() {
-	hex=$(printf '%04X' "$1")
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-	    awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p \
-		{ f = 1 } END { exit !f }'
-}
-
-port_used() {
-	hex=$(printf '%04X' "$1")
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-	    awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 }
-		END { exit !f }'
-}
-
-free_port() {
-	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
-	[ "${lo:-0}" -gt 12000 ] 2>/dev/null || lo=32768
-	while :; do
-		p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') %
-		    (lo - 10000) + 10000 ))
-		case " $* " in *" $p "*) continue ;; esac
-		port_used "$p" || break
-	done
-	echo "$p"
-}
-
-# wait_ports up|down SECS PORT...; up counts in tenths of a second.
-wait_ports() {
-	want=$1 secs=$2
-	shift 2
-	n=$((secs * 100))
-	while [ "$n" -gt 0 ]; do
-		pending=
-		for p in "$@"; do
-			if listening "$p"; then
-				[ "$want" = down ] && pending="$pending $p"
-			else
-				[ "$want" = up ] && pending="$pending $p"
-			fi
-		done
-		[ -z "$pending" ] && return 0
-		sleep 0.01
-		n=$((n - 1))
-	done
-	echo "servers-mta.sh: ports not $want after ${secs}s:$pending" >&2
-	return 1
 }
 
 ports_of() {
@@ -110,54 +66,9 @@ ports_of() {
 	esac
 }
 
-all_ports() {
-	for v in $(ports_of); do
-		eval "printf '%s ' \"\$MSX_MTA_${v}_PORT\""
-	done
-}
-
-load_ports() {
-	[ -f "$D/ports.env" ] || die "$D: not started by servers-mta.sh"
-	# shellcheck disable=SC1091
-	. "$D/ports.env"
-}
-
-quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
-
-# --- certificates (as servers-courier.sh) ----------------------------
-
-mkcert() {
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -subj "$2" -keyout "$T/$1.key" -out "$T/$1.csr" 2>/dev/null
-	cat >"$T/$1.ext" <<-EOT
-	basicConstraints = critical, CA:FALSE
-	keyUsage = critical, digitalSignature, keyEncipherment
-	extendedKeyUsage = serverAuth
-	subjectAltName = $3
-	subjectKeyIdentifier = hash
-	authorityKeyIdentifier = keyid
-	EOT
-	openssl x509 -req -in "$T/$1.csr" -CA "$T/$4.crt" -CAkey "$T/$4.key" \
-	    -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
-	    -days 30 -extfile "$T/$1.ext" -out "$T/$1.crt" 2>/dev/null
-	rm -f "$T/$1.csr" "$T/$1.ext"
-}
-
-mkca() {
-	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    -nodes -subj "$2" -days 30 -keyout "$T/$1.key" -out "$T/$1.crt" \
-	    -addext 'basicConstraints = critical, CA:TRUE' \
-	    -addext 'keyUsage = critical, keyCertSign, cRLSign' 2>/dev/null
-}
-
-make_certs() {
-	T=$D/tls
-	mkdir -p "$T"
-	mkca ca '/O=mailsift tests/CN=mailsift test CA'
-	mkca other-ca '/O=mailsift tests/CN=unrelated CA'
-	mkcert server /CN=localhost 'DNS:localhost, IP:127.0.0.1, IP:::1' ca
-	chmod 600 "$T"/*.key
-	# Exim reads its key as its own user, after giving up root.
+# Exim reads its key as its own user, after giving up root.
+make_mta_certs() {
+	make_certs
 	cp "$T/server.crt" "$T/server.key" "$D/etc/"
 	chown "$MAIL_UID:$MAIL_GID" "$D/etc/server.key"
 }
@@ -288,23 +199,10 @@ write_opensmtpd() {
 
 # --- namespace ------------------------------------------------------
 
-# /etc in the namespace: the system's, plus the users the server looks
-# up (Debian's postinst would create them).
-etc_stub() {
-	mkdir -p "$D/etcstub"
-	cp /etc/passwd /etc/group "$D/etcstub/"
-	for u in "$@"; do
-		echo "$u:x:$MAIL_UID:$MAIL_GID::/nonexistent:/usr/sbin/nologin" \
-		    >>"$D/etcstub/passwd"
-		echo "$u:x:$MAIL_GID:" >>"$D/etcstub/group"
-	done
-}
-
 # Runs inside `unshare -m`: mounts, then the server in the background,
 # its pid in DIR/pid; the namespace lives as long as it does.
 ns_start() {
-	mount --make-rprivate /
-	mount -t overlay msx-mta-usr -o "lowerdir=$ROOT/usr:/usr" /usr
+	ns_usr mta
 	case $SERVER in
 	exim)
 		etc_stub Debian-exim
@@ -330,20 +228,6 @@ ns_start() {
 	echo $! >"$D/pid"
 }
 
-# Every process in the namespace of DIR (the daemon, its sessions and
-# deliveries), matched by the namespace's id saved at start.
-live_pids() {
-	[ -s "$D/mntns" ] || return 0
-	ns=$(sed 's/[][*?\\]/\\&/g' "$D/mntns")
-	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/mnt' \
-	    -lname "$ns" 2>/dev/null | cut -d/ -f3 |
-	while read -r pid; do
-		grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" \
-		    2>/dev/null || echo "$pid"
-	done
-	return 0
-}
-
 cmd_start() {
 	[ "$(id -u)" -eq 0 ] || die "must run as root"
 	case $SERVER in
@@ -355,24 +239,10 @@ cmd_start() {
 	[ -e "$D/ports.env" ] && die "$D: already used; take a fresh DIR"
 	mkdir -p "$D/etc"
 	chmod 755 "$D"
-	taken=
-	for v in $(ports_of); do
-		name=MSX_MTA_${v}_PORT
-		val=
-		eval "val=\${$name:-}"
-		# shellcheck disable=SC2086  # word list
-		[ -n "$val" ] || val=$(free_port $taken)
-		taken="$taken $val"
-		listening "$val" && die "$name: port $val is already in use"
-		eval "$name=\$val"
-		echo "$name=$val"
-	done >"$D/ports.new"
-	echo "MSX_MTA=$SERVER" >>"$D/ports.new"
-	mv "$D/ports.new" "$D/ports.env"
-	# shellcheck disable=SC1091
-	. "$D/ports.env"
+	alloc_ports
+	echo "MSX_MTA=$SERVER" >>"$D/ports.env"
 
-	make_certs
+	make_mta_certs
 	write_mailboxes
 	case $SERVER in
 	exim)		write_exim ;;
@@ -380,64 +250,26 @@ cmd_start() {
 	esac
 	export D ROOT SERVER
 	t0=$(date +%s%N)
-	# A session of its own: a daemon signalling its process group must
-	# not reach the caller's.
-	setsid -w unshare -m sh "$0" "$SERVER" ns-start "$D" </dev/null \
-	    >>"$D/start.log" 2>&1 ||
-	    abort_start "the namespace did not start"
-	pid=$(cat "$D/pid")
-	ns=$(readlink "/proc/$pid/ns/mnt") ||
-	    abort_start "$SERVER exited at once"
-	[ "$ns" != "$(readlink /proc/self/ns/mnt)" ] ||
-	    abort_start "no private mount namespace"
-	echo "$ns" >"$D/mntns"
+	ns_run "$SERVER" ns-start "$D"
+	# The namespace holds the daemon, its sessions and deliveries.
+	ns_record "$(cat "$D/pid")" "$SERVER"
 	# shellcheck disable=SC2046
 	wait_ports up 10 $(all_ports) || abort_start "$SERVER did not come up"
 	echo "ready in $((($(date +%s%N) - t0) / 1000000)) ms" >>"$D/start.log"
 }
 
-abort_start() {
-	for f in start.log server.log log/mainlog log/paniclog; do
-		[ -s "$D/$f" ] && tail -n 20 "$D/$f" >&2
-	done
-	cmd_stop >/dev/null 2>&1 || true
-	die "$1"
-}
-
-cmd_stop() {
-	[ -f "$D/ports.env" ] || return 0
-	# shellcheck disable=SC1091
-	. "$D/ports.env"
-	pids=$(live_pids)
-	# shellcheck disable=SC2086
-	[ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
-	n=50
-	while [ -n "$(live_pids)" ]; do
-		n=$((n - 1))
-		if [ "$n" -le 0 ]; then
-			# shellcheck disable=SC2046
-			kill -KILL $(live_pids) 2>/dev/null || true
-			break
-		fi
-		sleep 0.1
-	done
-	# shellcheck disable=SC2046
-	wait_ports down 10 $(all_ports)
-}
+# Every process at once.
+cmd_stop() { ns_stop ""; }
 
 cmd_env() {
 	load_ports
+	env_common
 	echo "export MSX_MTA=$SERVER"
-	echo "export MSX_DIR=$(quote "$D")"
-	echo "export MSX_HOST=127.0.0.1"
-	echo "export MSX_TLS_NAME=localhost"
 	echo "export MSX_DOMAIN=$DOMAIN"
-	for v in $(ports_of); do
+	for v in $PORTS; do
 		name=MSX_MTA_${v}_PORT
 		eval "echo \"export $name=\$$name\""
 	done
-	echo "export MSX_CA=$(quote "$D/tls/ca.crt")"
-	echo "export MSX_OTHER_CA=$(quote "$D/tls/other-ca.crt")"
 	echo "export MSX_USERS='$USERS'"
 	echo "export MSX_UTF8_ADDR=$(quote "$UTF8_LOCAL@$DOMAIN")"
 	echo "export MSX_UTF8_USER=$UTF8_TO"
@@ -459,11 +291,8 @@ exim|opensmtpd) ;;
 *) usage ;;
 esac
 ROOT=$SERVERS/$SERVER/root
-case $D in
-/*) ;;
-*) D=$(pwd)/$D ;;
-esac
-D=${D%/}
+D=$(abs_dir "$D")
+PORTS=$(ports_of)
 
 case $cmd in
 start)		cmd_start ;;

@@ -47,28 +47,14 @@ MAIL_UID=8	# Debian's `mail`: Dovecot refuses to store mail as root
 MAIL_GID=8
 
 # shellcheck disable=SC2034  # read by servers-lib.sh
-PROG=servers.sh
+PROG=servers.sh PFX=MSX_ LOGS="dovecot.log postfix.log"
 # Ports, quoting, the test CA: shared with the other servers' harnesses.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/servers-lib.sh"
 
-die() { echo "servers.sh: $*" >&2; exit 1; }
-
 usage() {
 	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
-}
-
-all_ports() {
-	for v in $PORTS; do
-		eval "printf '%s ' \"\$MSX_${v}_PORT\""
-	done
-}
-
-load_ports() {
-	[ -f "$D/ports.env" ] || die "$D: not started by servers.sh"
-	# shellcheck disable=SC1091
-	. "$D/ports.env"
 }
 
 # --- certificates ---------------------------------------------------
@@ -369,23 +355,7 @@ cmd_start() {
 		dir=${dir%/*}
 	done
 	[ ${#D} -le 70 ] || die "$D: too long for unix socket paths"
-	taken=
-	for v in $PORTS; do
-		name=MSX_${v}_PORT
-		val=
-		eval "val=\${$name:-}"
-		[ -n "$val" ] || val=$(free_port $taken)
-		taken="$taken $val"
-		case $val in
-		'' | *[!0-9]*) die "$name=$val: not a port number" ;;
-		esac
-		listening "$val" && die "$name: port $val is already in use"
-		eval "$name=\$val"
-		echo "$name=$val"
-	done >"$D/ports.new"
-	# Only now is DIR ours to stop: `stop` must not wait on ports that
-	# belong to someone else.
-	mv "$D/ports.new" "$D/ports.env"
+	alloc_ports
 
 	make_all_certs
 	write_dovecot
@@ -410,16 +380,6 @@ cmd_start() {
 		[ "$n" -gt 0 ] || abort_start "Dovecot sockets missing in $D/run"
 		sleep 0.1
 	done
-}
-
-# A half-started set is stopped again, so a failed `start` leaves
-# nothing running; the logs stay in DIR.
-abort_start() {
-	for f in start.log dovecot.log postfix.log; do
-		[ -s "$D/$f" ] && tail -n 20 "$D/$f" >&2
-	done
-	cmd_stop >/dev/null 2>&1 || true
-	die "$1"
 }
 
 # Daemons recorded in DIR, alive now.  A pid file can outlive its
@@ -459,16 +419,12 @@ cmd_stop() {
 
 cmd_env() {
 	load_ports
-	echo "export MSX_DIR=$(quote "$D")"
-	echo "export MSX_HOST=127.0.0.1"
-	echo "export MSX_TLS_NAME=localhost"
+	env_common
 	echo "export MSX_DOMAIN=$DOMAIN"
 	for v in $PORTS; do
 		name=MSX_${v}_PORT
 		eval "echo \"export $name=\$$name\""
 	done
-	echo "export MSX_CA=$(quote "$D/tls/ca.crt")"
-	echo "export MSX_OTHER_CA=$(quote "$D/tls/other-ca.crt")"
 	echo "export MSX_SERVER_CERT=$(quote "$D/tls/server.crt")"
 	echo "export MSX_DOVECOT_CONF=$(quote "$D/dovecot.conf")"
 	echo "export MSX_POSTFIX_DIR=$(quote "$D/postfix")"
@@ -525,13 +481,8 @@ cmd_wait_mail() {
 
 [ $# -ge 2 ] || usage
 cmd=$1
-D=$2
+D=$(abs_dir "$2")
 shift 2
-case $D in
-/*) ;;
-*) D=$(pwd)/$D ;;
-esac
-D=${D%/}
 
 case $cmd in
 start)		cmd_start ;;

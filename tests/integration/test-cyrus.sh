@@ -4,11 +4,9 @@
 # (it starts, IMAP/IMAPS/POP3/POP3S/LMTP answer with the test CA's
 # certificate and real passwords, LMTP delivery lands in the mailbox,
 # `stop` leaves no process), then mailsift against it: the generic
-# tests/integration/interop.py and test_cyrus.py's IDLE woken by LMTP;
-# without interop.py, all of test_cyrus.py (four TLS modes, wrong CA, a
-# '/'-written folder in the INBOX. namespace, IDLE).  Cyrus comes
-# unpacked (contrib/install-deps-interop.sh, run here if its tree is
-# missing) and runs through servers-cyrus.sh.
+# tests/integration/interop.py and test_cyrus.py's IDLE woken by LMTP.
+# Cyrus comes unpacked (contrib/install-deps-interop.sh, run here if its
+# tree is missing) and runs through servers-cyrus.sh.
 # Ends with "cyrus: N passed, N failed".  MSX_KEEP=1 keeps the directory.
 # shellcheck disable=SC2317  # cleanup runs from the trap
 set -u
@@ -169,15 +167,9 @@ suite() {
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
-# With interop.py there, test_cyrus.py adds only what it lacks: IDLE
-# woken by an LMTP delivery.
-if [ -f tests/integration/interop.py ]; then
-	suite tests/integration/interop.py
-	suite tests/integration/test_cyrus.py test_idle
-else
-	echo "# tests/integration/interop.py not there yet"
-	suite tests/integration/test_cyrus.py
-fi
+# interop.py, then what it lacks: IDLE woken by an LMTP delivery.
+suite tests/integration/interop.py
+suite tests/integration/test_cyrus.py
 
 sh "$H" stop "$D" >"$D/stop.out" 2>&1
 check $? "stop: every port closed"
