@@ -50,10 +50,6 @@ int	gm_labels_parse(struct imap_scan *, const struct imap_tok *first,
  * token is not one. */
 int	gm_msgid_parse(const struct imap_tok *, uint64_t *);
 
-/* Modified UTF-7 (s, len) to UTF-8 in out (NUL-terminated): 0, or -1
- * if it is not valid modified UTF-7 or does not fit. */
-int	gm_mutf7_decode(const char *s, size_t len, char *out, size_t outlen);
-
 /* A label for STORE: a system label (\Name, letters only) as an atom,
  * anything else as a quoted string (modified UTF-7 unless utf8); -1 if
  * it does not fit or holds a control byte. */

@@ -20,6 +20,7 @@
 #include "mime/charset.h"
 #include "rules/rules.h"
 #include "daemon/source/imap-special-list.h"
+#include "daemon/source/imap-mutf7.h"
 
 /* Attributes of older servers (Gmail's XLIST) that mean the same. */
 static const struct {
@@ -49,140 +50,6 @@ attr_index(const struct imap_tok *t)
 			    strlen(special_aliases[i].attr));
 	}
 	return -1;
-}
-
-/* RFC 3501 5.1.3: base64 with ',' instead of '/'. */
-static int
-b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
-}
-
-static int
-put_utf8(uint32_t cp, char *out, size_t outlen, size_t *o)
-{
-	unsigned char	 b[4];
-	size_t		 n, i;
-
-	if (cp < 0x80) {
-		b[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (unsigned char)(0xc0 | (cp >> 6));
-		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (unsigned char)(0xe0 | (cp >> 12));
-		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (unsigned char)(0xf0 | (cp >> 18));
-		b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	if (*o + n >= outlen)
-		return -1;
-	for (i = 0; i < n; i++)
-		out[(*o)++] = (char)b[i];
-	return 0;
-}
-
-/* One UTF-16 unit of a shifted run; *hi holds a pending high surrogate.
- * What printable ASCII could say directly must not be shifted. */
-static int
-mutf7_unit(uint32_t u, uint32_t *hi, char *out, size_t outlen, size_t *o)
-{
-	if (*hi != 0) {
-		if (u < 0xdc00 || u > 0xdfff)
-			return -1;
-		u = 0x10000 + ((*hi - 0xd800) << 10) + (u - 0xdc00);
-		*hi = 0;
-		return put_utf8(u, out, outlen, o);
-	}
-	if (u >= 0xd800 && u <= 0xdbff) {
-		*hi = u;
-		return 0;
-	}
-	if ((u >= 0xdc00 && u <= 0xdfff) || u < 0x20 || (u >= 0x7f &&
-	    u <= 0x9f) || (u >= 0x20 && u < 0x7f))
-		return -1;	/* lone surrogate, control, or plain ASCII */
-	return put_utf8(u, out, outlen, o);
-}
-
-/* The shifted run after '&' at in[*i], up to its '-'. */
-static int
-mutf7_run(const char *in, size_t len, size_t *i, char *out, size_t outlen,
-    size_t *o)
-{
-	uint32_t	 bits = 0, hi = 0;
-	int		 nbits = 0, v, units = 0;
-
-	for (; *i < len && in[*i] != '-'; (*i)++) {
-		if ((v = b64_value(in[*i])) == -1)
-			return -1;
-		bits = (bits << 6) | (uint32_t)v;
-		nbits += 6;
-		if (nbits >= 16) {
-			nbits -= 16;
-			if (mutf7_unit((bits >> nbits) & 0xffff, &hi, out,
-			    outlen, o) == -1)
-				return -1;
-			bits &= (1u << nbits) - 1;
-			units++;
-		}
-	}
-	/* a run ends with '-', whole units and zero padding only */
-	if (*i >= len || units == 0 || nbits >= 6 || bits != 0 || hi != 0)
-		return -1;
-	(*i)++;
-	return 0;
-}
-
-int
-imap_mutf7_decode(const char *in, size_t len, char *out, size_t outlen)
-{
-	size_t	 i = 0, o = 0;
-
-	if (outlen == 0)
-		return -1;
-	while (i < len) {
-		if (in[i] < 0x20 || in[i] > 0x7e)
-			return -1;
-		if (in[i] != '&') {
-			if (o + 1 >= outlen)
-				return -1;
-			out[o++] = in[i++];
-			continue;
-		}
-		if (i + 1 < len && in[i + 1] == '-') {
-			if (o + 1 >= outlen)
-				return -1;
-			out[o++] = '&';
-			i += 2;
-			continue;
-		}
-		i++;
-		if (mutf7_run(in, len, &i, out, outlen, &o) == -1)
-			return -1;
-		/* two runs in a row are one in canonical form */
-		if (i + 1 < len && in[i] == '&' && in[i + 1] != '-')
-			return -1;
-	}
-	out[o] = '\0';
-	return 0;
 }
 
 /* The name token's bytes, unescaped if quoted, into raw: 0 or -1. */

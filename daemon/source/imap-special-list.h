@@ -34,10 +34,5 @@ struct imap_special {
 /* One untagged LIST response (after "LIST"): the attributes it carries
  * recorded against its name.  Anything malformed is ignored.  Pure. */
 void	imap_special_list(struct imap_special *, struct imap_scan *);
-/* Modified UTF-7 (RFC 3501 5.1.3) in[0..len) as UTF-8 in out: 0, or -1
- * if it is not valid or not in its one canonical form (the name would
- * not come back the same).  Pure. */
-int	imap_mutf7_decode(const char *in, size_t len, char *out,
-	    size_t outlen);
 
 #endif

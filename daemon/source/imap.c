@@ -18,6 +18,7 @@
 #include "daemon/net/reply.h"
 #include "daemon/source/imap-int.h"
 #include "daemon/source/imap-gmail.h"
+#include "daemon/source/imap-mutf7.h"
 #include "daemon/util/stop.h"
 #include "daemon/util/log.h"
 #include "daemon/net/sasl.h"
@@ -385,10 +386,6 @@ imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
 	return i;
 }
 
-/* RFC 3501 5.1.3: base64 with ',' instead of '/'. */
-static const char mutf7_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
 struct qbuf {
 	char	*p;
 	size_t	 len, cap;
@@ -405,62 +402,16 @@ qbuf_put(struct qbuf *q, char ch)
 	q->p[q->len++] = ch;
 }
 
-/* One UTF-8 sequence at p: its length and code point, or 0 if invalid. */
+/* s as an IMAP quoted string; -1 if it does not fit or has a line
+ * break (a quoted string cannot carry one). */
 static int
-utf8_decode(const unsigned char *p, uint32_t *cp)
-{
-	static const unsigned char lead[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
-	size_t	 n, i;
-
-	/* mime/ says whether it is well-formed; only the bits are ours */
-	if ((n = mime_utf8_seq((const char *)p,
-	    strnlen((const char *)p, 4))) == 0)
-		return 0;
-	*cp = p[0] & lead[n];
-	for (i = 1; i < n; i++)
-		*cp = (*cp << 6) | (p[i] & 0x3f);
-	return (int)n;
-}
-
-/* Append 16-bit units in modified base64 (RFC 3501 5.1.3). */
-static void
-mutf7_units(struct qbuf *q, uint32_t *bits, int *nbits, const uint32_t *u,
-    int nu)
-{
-	int	 k;
-
-	for (k = 0; k < nu; k++) {
-		*bits = (*bits << 16) | u[k];
-		*nbits += 16;
-		while (*nbits >= 6) {
-			*nbits -= 6;
-			qbuf_put(q, mutf7_alphabet[(*bits >> *nbits) & 0x3f]);
-		}
-		*bits &= (1u << *nbits) - 1;
-	}
-}
-
-static void
-mutf7_end(struct qbuf *q, uint32_t *bits, int *nbits)
-{
-	if (*nbits > 0)
-		qbuf_put(q, mutf7_alphabet[(*bits << (6 - *nbits)) & 0x3f]);
-	qbuf_put(q, '-');
-	*bits = 0;
-	*nbits = 0;
-}
-
-/* A UTF-8 folder name as a quoted string as it is (RFC 6855 3). */
-static int
-folder_quote_utf8(const char *utf8, char *out, size_t outlen)
+quote(const char *s, char *out, size_t outlen)
 {
 	struct qbuf	 q = { out, 0, outlen, 0 };
 	const char	*p;
 
-	if (!mime_utf8_valid(utf8, strlen(utf8)))
-		return -1;
 	qbuf_put(&q, '"');
-	for (p = utf8; *p != '\0'; p++) {
+	for (p = s; *p != '\0'; p++) {
 		if (*p == '\r' || *p == '\n')
 			return -1;
 		if (*p == '"' || *p == '\\')
@@ -474,59 +425,22 @@ folder_quote_utf8(const char *utf8, char *out, size_t outlen)
 	return 0;
 }
 
-/* Modified UTF-7 of a UTF-8 folder name, as an IMAP quoted string. */
-static int
-folder_quote_mutf7(const char *utf8, char *out, size_t outlen)
-{
-	const unsigned char	*p = (const unsigned char *)utf8;
-	struct qbuf		 q = { out, 0, outlen, 0 };
-	uint32_t		 cp, bits = 0, u[2];
-	int			 nbits = 0, shifted = 0, len;
-
-	qbuf_put(&q, '"');
-	while (*p != '\0') {
-		if (*p >= 0x20 && *p < 0x7f) {
-			if (shifted)
-				mutf7_end(&q, &bits, &nbits);
-			shifted = 0;
-			if (*p == '"' || *p == '\\')
-				qbuf_put(&q, '\\');
-			qbuf_put(&q, (char)*p);
-			if (*p++ == '&')
-				qbuf_put(&q, '-');
-			continue;
-		}
-		if ((len = utf8_decode(p, &cp)) == 0)
-			return -1;
-		p += len;
-		if (!shifted)
-			qbuf_put(&q, '&');
-		shifted = 1;
-		if (cp < 0x10000) {
-			u[0] = cp;
-			mutf7_units(&q, &bits, &nbits, u, 1);
-		} else {
-			u[0] = 0xd800 | ((cp - 0x10000) >> 10);
-			u[1] = 0xdc00 | ((cp - 0x10000) & 0x3ff);
-			mutf7_units(&q, &bits, &nbits, u, 2);
-		}
-	}
-	if (shifted)
-		mutf7_end(&q, &bits, &nbits);
-	qbuf_put(&q, '"');
-	if (q.overflow)
-		return -1;
-	out[q.len] = '\0';
-	return 0;
-}
-
+/* The folder name quoted: as it is under UTF8=ACCEPT (RFC 6855 3),
+ * else in modified UTF-7.  enc is as big as the biggest wire buffer
+ * (4 * IMAP_FOLDER_MAX): an encoding that does not fit there fits no
+ * caller's out either. */
 int
 imap_folder_quote(const struct imap *s, const char *utf8, char *out,
     size_t outlen)
 {
+	char	 enc[4 * IMAP_FOLDER_MAX];
+
 	if (s->utf8_accept)
-		return folder_quote_utf8(utf8, out, outlen);
-	return folder_quote_mutf7(utf8, out, outlen);
+		return mime_utf8_valid(utf8, strlen(utf8)) ?
+		    quote(utf8, out, outlen) : -1;
+	if (imap_mutf7_encode(utf8, enc, sizeof(enc)) == -1)
+		return -1;
+	return quote(enc, out, outlen);
 }
 
 static int

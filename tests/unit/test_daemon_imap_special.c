@@ -5,8 +5,8 @@
  * responses as Dovecot, Gmail and older servers send them (localised
  * names, "[Gmail]/...", XLIST's \Spam, literals, NIL delimiters),
  * hostile ones (long names, control bytes, nested or odd attributes,
- * bad modified UTF-7), the modified UTF-7 decoder, and the resolver's
- * errors without a server.
+ * bad modified UTF-7), and the resolver's errors without a server.
+ * The decoder itself: test_daemon_imap_mutf7.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -213,63 +213,6 @@ test_hostile(void **state)
 	assert_string_equal(sp.raw[TRASH], big);
 }
 
-static void
-decode_ok(const char *in, const char *want)
-{
-	char	 out[256];
-
-	if (imap_mutf7_decode(in, strlen(in), out, sizeof(out)) == -1)
-		fail_msg("\"%s\" refused", in);
-	assert_string_equal(out, want);
-}
-
-static void
-decode_bad(const char *in)
-{
-	char	 out[256];
-
-	if (imap_mutf7_decode(in, strlen(in), out, sizeof(out)) == 0)
-		fail_msg("\"%s\" taken as \"%s\"", in, out);
-}
-
-static void
-test_mutf7(void **state)
-{
-	char	 out[8];
-
-	(void)state;
-	decode_ok("INBOX", "INBOX");
-	decode_ok("&-", "&");
-	decode_ok("a&-b&-", "a&b&");
-	decode_ok("&BCEEPwQwBDw-", "\xd0\xa1\xd0\xbf\xd0\xb0\xd0\xbc");
-	decode_ok("&2D3eAA-", "\xf0\x9f\x98\x80");	/* a surrogate pair */
-	decode_ok("Corbeille &AOk-", "Corbeille \xc3\xa9");
-	decode_ok("&AOk-&-", "\xc3\xa9&");
-	decode_ok("", "");
-	decode_bad("&");
-	decode_bad("&-&");
-	decode_bad("&AOk");		/* no '-' */
-	decode_bad("&AOl-");		/* padding bits not zero */
-	decode_bad("&AOkA-");		/* a whole sextet left over */
-	decode_bad("&A-");		/* not one whole unit */
-	decode_bad("&AO/-");		/* '/' is not modified base64 */
-	decode_bad("&3gA-");		/* low surrogate first */
-	decode_bad("&2D3YPQ-");		/* two high surrogates */
-	decode_bad("&2D0-x");		/* high surrogate, then nothing */
-	decode_bad("tab\there");
-	decode_bad("del\x7f");
-	decode_bad("&AIA-");		/* U+0080, a C1 control */
-	decode_bad("\xc3\xa9");
-	/* bounded: "&BCEEPwQwBDw-" needs 9 bytes */
-	assert_int_equal(imap_mutf7_decode("&BCEEPwQwBDw-", 13, out,
-	    sizeof(out)), -1);
-	assert_int_equal(imap_mutf7_decode("abcdefgh", 8, out,
-	    sizeof(out)), -1);
-	assert_int_equal(imap_mutf7_decode("abcdefg", 7, out,
-	    sizeof(out)), 0);
-	assert_int_equal(imap_mutf7_decode("a", 1, out, 0), -1);
-}
-
 /* The resolver without a server: the LIST is taken as answered. */
 static void
 test_resolve(void **state)
@@ -333,7 +276,6 @@ main(void)
 		cmocka_unit_test(test_gmail),
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_mutf7),
 		cmocka_unit_test(test_resolve),
 	};
 
