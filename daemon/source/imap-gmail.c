@@ -11,22 +11,6 @@
 #include "daemon/source/imap-gmail.h"
 #include "daemon/source/imap-mutf7.h"
 
-struct obuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 overflow;
-};
-
-static void
-obuf_put(struct obuf *o, char c)
-{
-	if (o->len + 1 >= o->cap) {
-		o->overflow = 1;
-		return;
-	}
-	o->p[o->len++] = c;
-}
-
 int
 gm_msgid_parse(const struct imap_tok *t, uint64_t *out)
 {
@@ -154,7 +138,6 @@ system_label(const char *s)
 int
 gm_label_wire(const char *label, int utf8, char *out, size_t outlen)
 {
-	struct obuf	 o = { out, 0, outlen, 0 };
 	char		 enc[1024];
 	const char	*p;
 	size_t		 i;
@@ -179,15 +162,5 @@ gm_label_wire(const char *label, int utf8, char *out, size_t outlen)
 			return -1;
 		p = enc;
 	}
-	obuf_put(&o, '"');
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			obuf_put(&o, '\\');
-		obuf_put(&o, *p);
-	}
-	obuf_put(&o, '"');
-	if (o.overflow)
-		return -1;
-	out[o.len] = '\0';
-	return 0;
+	return imap_quote(p, out, outlen);
 }

@@ -343,3 +343,26 @@ imap_tok_u32(const struct imap_tok *t, uint32_t *out)
 	*out = (uint32_t)v;
 	return 0;
 }
+
+int
+imap_quote(const char *s, char *out, size_t outlen)
+{
+	size_t	 o = 0, n;
+
+	if (outlen < 3)
+		return -1;
+	out[o++] = '"';
+	for (; *s != '\0'; s++) {
+		if (*s == '\r' || *s == '\n')
+			return -1;
+		n = (*s == '"' || *s == '\\') ? 2 : 1;
+		if (o + n + 2 > outlen)		/* and the closing '"', NUL */
+			return -1;
+		if (n == 2)
+			out[o++] = '\\';
+		out[o++] = *s;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return 0;
+}

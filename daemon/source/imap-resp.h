@@ -83,5 +83,9 @@ int	imap_tok_is(const struct imap_tok *, const char *atom);
 /* Parse a token as an unsigned 32-bit (nz if nonzero) number. */
 int	imap_tok_u32(const struct imap_tok *, uint32_t *);
 int	imap_tok_u64(const struct imap_tok *, uint64_t *);
+/* The writer's side of IMAP_TOK_STRING: s as a quoted string ('"' and
+ * '\\' escaped) in out: 0, or -1 if it does not fit or has a line
+ * break, which a quoted string cannot carry. */
+int	imap_quote(const char *s, char *out, size_t outlen);
 
 #endif

@@ -386,45 +386,6 @@ imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
 	return i;
 }
 
-struct qbuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 overflow;
-};
-
-static void
-qbuf_put(struct qbuf *q, char ch)
-{
-	if (q->len + 1 >= q->cap) {
-		q->overflow = 1;
-		return;
-	}
-	q->p[q->len++] = ch;
-}
-
-/* s as an IMAP quoted string; -1 if it does not fit or has a line
- * break (a quoted string cannot carry one). */
-static int
-quote(const char *s, char *out, size_t outlen)
-{
-	struct qbuf	 q = { out, 0, outlen, 0 };
-	const char	*p;
-
-	qbuf_put(&q, '"');
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '\r' || *p == '\n')
-			return -1;
-		if (*p == '"' || *p == '\\')
-			qbuf_put(&q, '\\');
-		qbuf_put(&q, *p);
-	}
-	qbuf_put(&q, '"');
-	if (q.overflow)
-		return -1;
-	out[q.len] = '\0';
-	return 0;
-}
-
 /* The folder name quoted: as it is under UTF8=ACCEPT (RFC 6855 3),
  * else in modified UTF-7.  enc is as big as the biggest wire buffer
  * (4 * IMAP_FOLDER_MAX): an encoding that does not fit there fits no
@@ -437,10 +398,10 @@ imap_folder_quote(const struct imap *s, const char *utf8, char *out,
 
 	if (s->utf8_accept)
 		return mime_utf8_valid(utf8, strlen(utf8)) ?
-		    quote(utf8, out, outlen) : -1;
+		    imap_quote(utf8, out, outlen) : -1;
 	if (imap_mutf7_encode(utf8, enc, sizeof(enc)) == -1)
 		return -1;
-	return quote(enc, out, outlen);
+	return imap_quote(enc, out, outlen);
 }
 
 static int
@@ -547,27 +508,6 @@ imap_authenticate(struct imap *s, enum auth_mech am, const char *b64,
 connfail:
 	snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
 	return -1;
-}
-
-/* A string for LOGIN: quoted, or refused if it cannot be quoted. */
-static int
-imap_quote(const char *in, char *out, size_t outlen)
-{
-	size_t	 o = 0;
-
-	if (outlen < 3)
-		return -1;
-	out[o++] = '"';
-	for (; *in != '\0'; in++) {
-		if (*in == '\r' || *in == '\n' || o + 4 >= outlen)
-			return -1;
-		if (*in == '"' || *in == '\\')
-			out[o++] = '\\';
-		out[o++] = *in;
-	}
-	out[o++] = '"';
-	out[o] = '\0';
-	return 0;
 }
 
 static int

@@ -6,6 +6,8 @@
  * shifted ASCII or controls, bytes outside printable ASCII refused) and
  * is bounded; the encoder writes that form, refuses controls and
  * invalid UTF-8, is bounded, and the decoder gives its input back.
+ * Also imap_quote() (imap-resp.c), which puts what the encoder wrote
+ * (or a UTF-8 name, a label, a LOGIN string) on the wire.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <cmocka.h>
 
 #include "daemon/source/imap-mutf7.h"
+#include "daemon/source/imap-resp.h"
 
 static void
 decode_ok(const char *in, const char *want)
@@ -144,6 +147,26 @@ test_encode(void **state)
 	assert_int_equal(imap_mutf7_encode("", out, 0), -1);
 }
 
+static void
+test_quote(void **state)
+{
+	char	 out[16];
+
+	(void)state;
+	assert_int_equal(imap_quote("", out, sizeof(out)), 0);
+	assert_string_equal(out, "\"\"");
+	assert_int_equal(imap_quote("a\"b\\", out, sizeof(out)), 0);
+	assert_string_equal(out, "\"a\\\"b\\\\\"");
+	assert_int_equal(imap_quote("a\rb", out, sizeof(out)), -1);
+	assert_int_equal(imap_quote("a\nb", out, sizeof(out)), -1);
+	/* bounded: "abcde" quoted is 7 bytes and its NUL */
+	assert_int_equal(imap_quote("abcde", out, 8), 0);
+	assert_string_equal(out, "\"abcde\"");
+	assert_int_equal(imap_quote("abcdef", out, 8), -1);
+	assert_int_equal(imap_quote("abcd\\", out, 8), -1);
+	assert_int_equal(imap_quote("", out, 2), -1);
+}
+
 int
 main(void)
 {
@@ -151,6 +174,7 @@ main(void)
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_decode_bounds),
 		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_quote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
