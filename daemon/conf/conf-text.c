@@ -226,6 +226,31 @@ conf_text_vars_check(char *buf, size_t len, int (*defined)(const char *),
 }
 
 const char *
+conf_text_escapes_check(char *buf, size_t len, char *name, size_t namelen,
+    int *line)
+{
+	struct scan	 s;
+	size_t		 n;
+
+	scan_init(&s, buf, len);
+	for (s.i = 0; s.i < len; s.i++) {
+		if (s.state == SCAN_DQUOTE && buf[s.i] == '\\') {
+			for (n = 1; s.i + n < len &&
+			    isalpha((unsigned char)buf[s.i + n]); n++)
+				;
+			if (rule_special_use_index(buf + s.i, n) != -1) {
+				snprintf(name, namelen, "%.*s", (int)n,
+				    buf + s.i);
+				*line = s.line;
+				return "in double quotes loses its backslash";
+			}
+		}
+		scan_step(&s);
+	}
+	return NULL;
+}
+
+const char *
 conf_size_parse(const char *str, uint64_t *out)
 {
 	const char	*p = str;

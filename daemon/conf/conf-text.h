@@ -32,6 +32,14 @@ const char	*conf_text_vars_check(char *buf, size_t len,
 		    int (*defined)(const char *), char *name, size_t namelen,
 		    int *line);
 
+/* libconfuse takes an unknown escape in double quotes as the letter
+ * alone: "\Junk" would silently be the folder Junk.  A SPECIAL-USE name
+ * is where a user writes a backslash before a letter, so on blanked
+ * text: the first such name in double quotes (into name), its line and
+ * the reason; NULL if there is none. */
+const char	*conf_text_escapes_check(char *buf, size_t len, char *name,
+		    size_t namelen, int *line);
+
 /* "123", "64K", "64M", "1G" (powers of 1024) into bytes, more than 0. */
 const char	*conf_size_parse(const char *, uint64_t *);
 

@@ -559,6 +559,12 @@ conf_parse(struct conf_load *ld, char *text, size_t len)
 		conf_fail(ld, line, "${%s} %s", var, why);
 		return NULL;
 	}
+	if ((why = conf_text_escapes_check(text, len, var, sizeof(var),
+	    &line)) != NULL) {
+		conf_fail(ld, line, "\"%s\" %s; write '%s' or \"\\%s\"", var,
+		    why, var, var);
+		return NULL;
+	}
 	if ((cfg = cfg_init(root_opts, CFGF_NONE)) == NULL) {
 		conf_fail(ld, 0, "cannot set up the parser: %s",
 		    strerror(errno));

@@ -605,6 +605,18 @@ test_special_use_folders(void **state)
 	    " password = p\n folders = { '\\Junk/x' }\n"
 	    " deliver = \"maildir:/m\"\n}\n", 6, "no other folder name "
 	    "starts with '\\'");
+	/* "\Junk" in double quotes would reach mailsift as "Junk", a folder
+	 * of that name: refused where it is written, with the fix */
+	load_error("account a {\n type = imap\n host = h\n user = u\n"
+	    " password = p\n folders = { INBOX,\n \"\\Junk\" }\n"
+	    " deliver = \"maildir:/m\"\n}\n", 7, "\"\\Junk\" in double "
+	    "quotes loses its backslash; write '\\Junk' or \"\\\\Junk\"");
+	/* not a SPECIAL-USE name: an escape as libconfuse has it */
+	conf = load_ok("account a {\n type = imap\n host = h\n user = u\n"
+	    " password = p\n folders = { \"a\\tb\" }\n"
+	    " deliver = \"maildir:/m\"\n}\n", 0600);
+	assert_string_equal(conf->accounts[0].folders[0], "a\tb");
+	config_free(conf);
 }
 
 static void
