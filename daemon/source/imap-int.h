@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * imap-int.h - what the IMAP source's two files share: imap.c (the
+ * imap-int.h - what the IMAP source's files share: imap.c (the
  * session: connect, TLS, capabilities, login, commands, the response
- * loop) and imap-fetch.c (the round: folders, new messages, bodies,
- * flags and server ops, IDLE).  Not for other callers (imap.h is).
+ * loop), imap-fetch.c (the round: folders, new messages, bodies, IDLE)
+ * and imap-ops.c (flags and server ops after the commit).  Not for
+ * other callers (imap.h is).
  *
  * The client speaks IMAP4rev1 and works with IMAP4rev2 servers.  Every
  * read goes through imap_wait(), which handles any untagged response at
