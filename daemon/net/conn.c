@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: ISC */
-/* conn.c - TCP connections: deadlines, buffering, lines, trace; see conn.h. */
+/*
+ * conn.c - TCP connections: opening and closing, TLS and compression
+ * switched on, the bytes through the socket, TLS and compression with
+ * their waits and deadlines, flushing the write buffer, the trace; see
+ * conn.h.  The buffered reads and writes callers use (lines, peeks,
+ * counted bytes, printf) are in conn-buf.c.
+ */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -16,55 +22,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/net/conn.h"
+#include "daemon/net/conn-int.h"
 #include "daemon/net/deflate.h"
 #include "daemon/util/log.h"
 #include "daemon/net/sock.h"
 #include "daemon/net/tls.h"
 
 #define CONN_RBUF_SIZE	65536
-#define CONN_WBUF_SIZE	65536
-/* A read of at least this much goes straight into the caller's buffer:
- * a 5 MB body should not pass through ours first. */
-#define CONN_DIRECT_MIN	16384
 /* Bytes of one line shown in a trace; log lines are at most 4 KB. */
 #define CONN_TRACE_MAX	512
 /* Compressed output is sent in pieces of this size. */
 #define CONN_ZOUT_SIZE	16384
 
-struct conn {
-	int		 fd;
-	struct tls	*tls;
-	struct deflate	*zip;		/* COMPRESS=DEFLATE, above tls */
-	char		*zout;		/* compressed bytes to send */
-	int		 zdirty;	/* compressed since the last sync */
-	char		*zahead;	/* read ahead before compression began */
-	size_t		 zahead_pos, zahead_len;
-	int		 timeout_ms;
-	int		 failed;
-	int		 trace;
-	int		 wsecret;	/* wbuf holds a secret: wipe it */
-	char		 host[256];
-	char		 where[320];	/* "host:port", for messages */
-	char		 prefix[320];
-	char		 err[1024];
-	char		*rbuf;
-	size_t		 rcap;
-	size_t		 rpos;		/* first unread byte */
-	size_t		 rend;		/* end of the bytes read */
-	size_t		 wlen;
-	char		 wbuf[CONN_WBUF_SIZE];
-	struct conn_pace pace;
-	int		(*stop)(void);
-	long long	 ex_start;	/* the exchange began (ms) */
-	uint64_t	 ex_bytes;	/* bytes read and sent in it */
-	uint64_t	 ex_read;	/* of which read */
-	long long	 last_io;	/* a byte came or went (ms) */
-};
-
 static struct conn_pace	 conn_pace_default = { 180 * 1000, 8192, 2000 };
 static struct conn_pace	 conn_pace_now = { 180 * 1000, 8192, 2000 };
-
 
 void
 conn_set_pace(const struct conn_pace *p)
@@ -76,14 +47,14 @@ conn_set_pace(const struct conn_pace *p)
 
 /* A command goes out, an answer is found after a long wait: the clock
  * of the exchange starts again. */
-static void
+void
 exchange_begin(struct conn *c)
 {
 	c->ex_start = c->last_io = sock_now_ms();
 	c->ex_bytes = c->ex_read = 0;
 }
 
-static void
+void
 exchange_moved(struct conn *c, size_t n, int read)
 {
 	c->ex_bytes += n;
@@ -98,12 +69,7 @@ conn_set_stop(struct conn *c, int (*stop)(void))
 	c->stop = stop;
 }
 
-static int	 conn_fail(struct conn *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-static int	 conn_vprintf(struct conn *, int, size_t, const char *,
-		    va_list) __attribute__((format(printf, 4, 0)));
-
-static int
+int
 conn_fail(struct conn *c, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -280,7 +246,7 @@ conn_pending(const struct conn *c)
 	    c->zahead_len - c->zahead_pos;
 }
 
-static int
+int
 conn_tracing(const struct conn *c)
 {
 	return c->trace && log_enabled(LOG_LEVEL_TRACE);
@@ -289,7 +255,7 @@ conn_tracing(const struct conn *c)
 /* One traced line, cleaned by log_clean() so that a hostile server
  * cannot paint the terminal (bytes dropped show as "\x1b"), long lines
  * cut. */
-static void
+void
 conn_trace_line(const struct conn *c, const char *dir, const char *p,
     size_t len, const char *suffix)
 {
@@ -303,7 +269,7 @@ conn_trace_line(const struct conn *c, const char *dir, const char *p,
 	log_trace("%s %s %s%s%s", c->prefix, dir, out, more, suffix);
 }
 
-static void
+void
 conn_trace_sent(const struct conn *c, const char *p, size_t len, int secret,
     size_t visible)
 {
@@ -434,7 +400,7 @@ plain_write(struct conn *c, const char *buf, size_t len, size_t *done)
 }
 
 /* Wait as the last step asked; -1 when the connection is done for. */
-static int
+int
 conn_io_wait(struct conn *c, enum tls_io io, const char *what)
 {
 	switch (io) {
@@ -498,7 +464,7 @@ zip_read(struct conn *c, char *buf, size_t len, size_t *done)
 	}
 }
 
-static enum tls_io
+enum tls_io
 layer_read(struct conn *c, char *buf, size_t len, size_t *done)
 {
 	if (c->zip != NULL)
@@ -507,7 +473,7 @@ layer_read(struct conn *c, char *buf, size_t len, size_t *done)
 }
 
 /* Some bytes, at most len. */
-static int
+int
 conn_recv(struct conn *c, char *buf, size_t len, size_t *done)
 {
 	enum tls_io	 io;
@@ -572,7 +538,7 @@ zip_send(struct conn *c, const char *buf, size_t len, int sync)
 	return 0;
 }
 
-static int
+int
 conn_send(struct conn *c, const char *buf, size_t len)
 {
 	if (c->zip != NULL)
@@ -617,270 +583,6 @@ conn_starttls(struct conn *c, const struct tls_opts *opts)
 	if (conn_tracing(c))
 		log_trace("%s: TLS started", c->prefix);
 	return 0;
-}
-
-/* Make room at the end of rbuf for a line that may grow to limit bytes. */
-static int
-conn_make_room(struct conn *c, size_t limit)
-{
-	size_t	 cap;
-	char	*p;
-
-	if (c->rpos > 0) {
-		memmove(c->rbuf, c->rbuf + c->rpos, c->rend - c->rpos);
-		c->rend -= c->rpos;
-		c->rpos = 0;
-		return 0;
-	}
-	cap = c->rcap > limit / 2 ? limit : c->rcap * 2;
-	if ((p = realloc(c->rbuf, cap)) == NULL)
-		return conn_fail(c, "no memory for a line of %zu bytes from %s",
-		    cap, c->where);
-	c->rbuf = p;
-	c->rcap = cap;
-	return 0;
-}
-
-int
-conn_read_line(struct conn *c, const char **line, size_t *len, size_t max)
-{
-	char	*start, *lf;
-	size_t	 scanned = 0, avail, n, got, limit;
-
-	if (c->failed)
-		return -1;
-	/* The line, its CR and LF must fit in the buffer. */
-	limit = max < (size_t)-1 / 4 ? max + 2 : (size_t)-1 / 4;
-	for (;;) {
-		avail = c->rend - c->rpos;
-		lf = memchr(c->rbuf + c->rpos + scanned, '\n', avail - scanned);
-		if (lf != NULL)
-			break;
-		scanned = avail;
-		if (avail >= limit)
-			return conn_fail(c, "a line from %s is longer than %zu "
-			    "bytes", c->where, max);
-		if (c->rpos == c->rend)
-			c->rpos = c->rend = 0;
-		if (c->rend == c->rcap && conn_make_room(c, limit) == -1)
-			return -1;
-		if (conn_recv(c, c->rbuf + c->rend, c->rcap - c->rend,
-		    &got) == -1)
-			return -1;
-		c->rend += got;
-	}
-	start = c->rbuf + c->rpos;
-	n = (size_t)(lf - start);
-	c->rpos += n + 1;
-	if (n > 0 && start[n - 1] == '\r')
-		n--;
-	if (n > max)
-		return conn_fail(c, "a line from %s is longer than %zu bytes",
-		    c->where, max);
-	start[n] = '\0';
-	if (conn_tracing(c))
-		conn_trace_line(c, "<", start, n, "");
-	*line = start;
-	*len = n;
-	return 0;
-}
-
-int
-conn_peek(struct conn *c, size_t want, const char **data, size_t *len)
-{
-	size_t	 got;
-
-	if (c->failed)
-		return -1;
-	if (c->rend - c->rpos < want) {
-		if (c->rpos == c->rend)
-			c->rpos = c->rend = 0;
-		if (c->rcap - c->rend < want - (c->rend - c->rpos) &&
-		    conn_make_room(c, c->rcap + want) == -1)
-			return -1;
-		if (conn_recv(c, c->rbuf + c->rend, c->rcap - c->rend,
-		    &got) == -1)
-			return -1;
-		c->rend += got;
-	}
-	*data = c->rbuf + c->rpos;
-	*len = c->rend - c->rpos;
-	return 0;
-}
-
-void
-conn_consume(struct conn *c, size_t n)
-{
-	if (n > c->rend - c->rpos)
-		n = c->rend - c->rpos;
-	c->rpos += n;
-}
-
-int
-conn_read_bytes(struct conn *c, char *buf, size_t n)
-{
-	size_t	 take, got, total = n;
-
-	if (c->failed)
-		return -1;
-	take = c->rend - c->rpos < n ? c->rend - c->rpos : n;
-	if (take > 0) {
-		memcpy(buf, c->rbuf + c->rpos, take);
-		c->rpos += take;
-		buf += take;
-		n -= take;
-	}
-	while (n > 0) {
-		if (n >= CONN_DIRECT_MIN) {
-			if (conn_recv(c, buf, n, &got) == -1)
-				return -1;
-			buf += got;
-			n -= got;
-			continue;
-		}
-		/* A small rest: read ahead into rbuf (empty here), so the
-		 * line after it costs no extra system call. */
-		c->rpos = c->rend = 0;
-		if (conn_recv(c, c->rbuf, c->rcap, &got) == -1)
-			return -1;
-		c->rend = got;
-		take = got < n ? got : n;
-		memcpy(buf, c->rbuf, take);
-		c->rpos = take;
-		buf += take;
-		n -= take;
-	}
-	if (conn_tracing(c))
-		log_trace("%s < <%zu bytes>", c->prefix, total);
-	return 0;
-}
-
-/*
- * Whatever is there is read into rbuf: only then is it known whether it
- * was data.  A TLS record may hold none (a session ticket after the
- * handshake) and must not wake an IDLE loop into a read that then waits;
- * and records OpenSSL already holds are data the socket no longer shows.
- */
-int
-conn_wait_readable(struct conn *c, int timeout_ms)
-{
-	enum tls_io	 io;
-	long long	 deadline, left;
-	size_t		 got;
-	int		 r;
-
-	if (c->failed)
-		return -1;
-	/* Compressed bytes held may inflate to nothing: they are read
-	 * below like any others. */
-	if (c->rend > c->rpos || (c->zip == NULL && conn_pending(c) > 0)) {
-		exchange_begin(c);
-		return 1;
-	}
-	c->rpos = c->rend = 0;
-	deadline = sock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	for (;;) {
-		io = layer_read(c, c->rbuf, c->rcap, &got);
-		if (io == TLS_IO_OK) {
-			c->rend = got;
-			exchange_begin(c);	/* an answer after a wait */
-			exchange_moved(c, got, 1);
-			return 1;
-		}
-		if (io != TLS_IO_WANT_READ) {
-			if (conn_io_wait(c, io, "to send to") == -1)
-				return -1;
-			continue;
-		}
-		left = deadline - sock_now_ms();
-		r = sock_wait(c->fd, POLLIN, left > 0 ? (int)left : 0);
-		if (r == 0)
-			return 0;
-		if (r == -1)
-			return conn_fail(c, "waiting for data from %s failed: "
-			    "%s", c->where, strerror(errno));
-	}
-}
-
-int
-conn_write(struct conn *c, const void *data, size_t n)
-{
-	if (c->failed)
-		return -1;
-	if (conn_tracing(c))
-		log_trace("%s > <%zu bytes>", c->prefix, n);
-	if (n > sizeof(c->wbuf) - c->wlen && conn_flush(c) == -1)
-		return -1;
-	if (n >= sizeof(c->wbuf))
-		return conn_send(c, data, n);
-	if (n > 0)
-		memcpy(c->wbuf + c->wlen, data, n);
-	c->wlen += n;
-	return 0;
-}
-
-static int
-conn_vprintf(struct conn *c, int secret, size_t visible, const char *fmt,
-    va_list ap)
-{
-	va_list	 copy;
-	size_t	 room;
-	int	 n;
-
-	if (c->failed)
-		return -1;
-	room = sizeof(c->wbuf) - c->wlen;
-	va_copy(copy, ap);
-	n = vsnprintf(c->wbuf + c->wlen, room, fmt, copy);
-	va_end(copy);
-	if (n >= 0 && (size_t)n >= room && (size_t)n < sizeof(c->wbuf)) {
-		if (conn_flush(c) == -1)
-			return -1;
-		room = sizeof(c->wbuf);
-		va_copy(copy, ap);
-		n = vsnprintf(c->wbuf, room, fmt, copy);
-		va_end(copy);
-	}
-	if (n < 0 || (size_t)n >= room) {
-		if (secret)
-			explicit_bzero(c->wbuf + c->wlen, room);
-		if (n < 0)
-			return conn_fail(c, "cannot format a command for %s",
-			    c->where);
-		return conn_fail(c, "a command of %d bytes for %s does not "
-		    "fit the %zu-byte write buffer", n, c->where,
-		    sizeof(c->wbuf));
-	}
-	if (conn_tracing(c))
-		conn_trace_sent(c, c->wbuf + c->wlen, (size_t)n, secret,
-		    visible);
-	c->wlen += (size_t)n;
-	c->wsecret |= secret;
-	return 0;
-}
-
-int
-conn_printf(struct conn *c, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 r;
-
-	va_start(ap, fmt);
-	r = conn_vprintf(c, 0, 0, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int
-conn_printf_secret(struct conn *c, size_t visible, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 r;
-
-	va_start(ap, fmt);
-	r = conn_vprintf(c, 1, visible, fmt, ap);
-	va_end(ap);
-	return r;
 }
 
 int

@@ -2,7 +2,7 @@
 /*
  * daemon/net/ - talking to a server, for any protocol: conn.h is the
  * front door.  Owns: the TCP connection with its timeouts and deadlines
- * (conn.c, sock.c), TLS and its verification policy (tls.c, behind
+ * (conn.c, conn-buf.c, sock.c), TLS and its verification policy (tls.c, behind
  * conn.c), COMPRESS=DEFLATE (deflate.c, zlib, behind conn.c, above
  * TLS), the SASL responses and base64 (sasl.c), how a server's reply is shown in a message (reply.c), and its one server side: the
  * small HTTP responder of the metrics listener (httpd.c, httpd-parse.c).  Never: speaks a mail protocol

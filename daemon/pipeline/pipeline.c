@@ -9,6 +9,7 @@
  * is committed every BATCH_MAX messages or BATCH_BYTES bytes (group
  * commit: one flush, one directory sync and one state commit for the
  * lot), then the source hears which messages are safe to touch.
+ * The sources' questions to the state store are in pipeline-state.c.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -21,63 +22,16 @@
 #include "daemon/act/act.h"
 #include "daemon/deliver/deliver.h"
 #include "daemon/metrics/metrics.h"
-#include "daemon/pipeline/pipeline.h"
+#include "daemon/pipeline/pipeline-int.h"
 #include "daemon/util/log.h"
 #include "daemon/store/msgid.h"
-#include "daemon/store/serverops.h"
 #include "daemon/store/state.h"
 
-#define BATCH_MAX	64
-#define BATCH_BYTES	(32 * 1024 * 1024)
-/* Targets a rule set delivers to in one round, besides the default. */
-#define TARGETS_MAX	16
 /* Below this many messages a progress line is only noise. */
 #define PROGRESS_MIN	200
 
 /* Accounts run in threads; one progress line at a time on the terminal. */
 static pthread_mutex_t	 progress_lock = PTHREAD_MUTEX_INITIALIZER;
-
-struct staged_key {
-	char		*folder;
-	char		*uidl;
-	uint32_t	 uidvalidity;
-	uint32_t	 uid;
-	unsigned	 seq;
-	int		 remove;
-	int		 cont;		/* another delivery of the one before */
-	uint64_t	 gm_msgid;	/* recorded once committed */
-};
-
-struct target {
-	char			*spec;		/* "maildir:PATH" */
-	char			*folder;	/* or NULL */
-	struct delivery		*dv;
-};
-
-struct pipeline {
-	const struct config	*cfg;
-	const struct account	*acct;
-	struct state		*st;
-	int			 dry_run;
-	int			 server_folders; /* pipeline_set_server_folders */
-	struct delivery		*dv;
-	const struct rule_set	*rules;		/* the account's, or NULL */
-	struct target		 targets[TARGETS_MAX];
-	size_t			 ntargets;
-	struct delivery_batch	*batch;
-	struct staged_key	 keys[BATCH_MAX];
-	size_t			 nkeys;
-	fetch_committed_fn	 cb;
-	void			*cbctx;
-	struct fetch_stats	 stats;
-	int			 dedupe;	/* folder has set-aside rows */
-	int			 remove;	/* stage with "delete at source" */
-	int			 group;		/* staging one message's deliveries */
-	size_t			 ngroup;	/* staged in the group so far */
-	size_t			 total;		/* for the progress line */
-	size_t			 shown;
-	struct timespec		 last;
-};
 
 void
 pipeline_set_total(struct pipeline *pl, size_t n)
@@ -625,172 +579,6 @@ pipeline_skip(struct pipeline *pl, const struct fetch_key *k, uint64_t size)
 	snprintf(reason, sizeof(reason), "larger than max-size (%llu bytes)",
 	    (unsigned long long)size);
 	if (state_mark_skipped(pl->st, &mk, &c, reason, err,
-	    sizeof(err)) == -1) {
-		log_error("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
-int
-pipeline_known_uidls(struct pipeline *pl, const char *const *uidls, size_t n,
-    unsigned char *known)
-{
-	struct uidlset	 set, done;
-	char		 err[1024];
-	size_t		 i;
-
-	if (state_uidls_delivered(pl->st, pl->acct->name, "", &set, err,
-	    sizeof(err)) == -1) {
-		log_error("%s", err);
-		return -1;
-	}
-	if (state_uidls_deletable(pl->st, pl->acct->name, "", &done, err,
-	    sizeof(err)) == -1) {
-		log_error("%s", err);
-		uidlset_free(&set);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		known[i] = 0;
-		if (uidlset_has(&set, uidls[i]))
-			known[i] = uidlset_has(&done, uidls[i]) ? 1 : 2;
-	}
-	uidlset_free(&set);
-	uidlset_free(&done);
-	return 0;
-}
-
-int
-pipeline_known_uids(struct pipeline *pl, const char *folder,
-    uint32_t uidvalidity, const uint32_t *uids, size_t n,
-    unsigned char *known)
-{
-	struct uidset	 set, done;
-	char		 err[1024];
-	size_t		 i;
-
-	if (state_uids_delivered(pl->st, pl->acct->name, folder, uidvalidity,
-	    &set, err, sizeof(err)) == -1) {
-		log_error("%s", err);
-		return -1;
-	}
-	if (state_uids_deletable(pl->st, pl->acct->name, folder, uidvalidity,
-	    &done, err, sizeof(err)) == -1) {
-		log_error("%s", err);
-		uidset_free(&set);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		known[i] = 0;
-		if (uidset_has(&set, uids[i]))
-			known[i] = uidset_has(&done, uids[i]) ? 1 : 2;
-	}
-	uidset_free(&set);
-	uidset_free(&done);
-	return 0;
-}
-
-int
-pipeline_folder_begin(struct pipeline *pl, const char *folder,
-    uint32_t uidvalidity)
-{
-	char	 err[1024];
-	size_t	 aside = 0;
-
-	log_context_folder(folder);
-	if (pl->dry_run)
-		return 0;
-	if (state_folder_reset(pl->st, pl->acct->name, folder, uidvalidity,
-	    &aside, err, sizeof(err)) == -1) {
-		log_error("%s", err);
-		return -1;
-	}
-	if ((pl->dedupe = state_folder_set_aside(pl->st, pl->acct->name,
-	    folder, err, sizeof(err))) == -1) {
-		log_error("%s", err);
-		return -1;
-	}
-	if (aside > 0)
-		log_warn("%s: folder %s: UIDVALIDITY changed to %u: %zu "
-		    "entries set aside; fetching the folder again, skipping "
-		    "what was already delivered", pl->acct->name, folder,
-		    uidvalidity, aside);
-	return 0;
-}
-
-int
-pipeline_folder_sync(struct pipeline *pl, const char *folder,
-    struct state_sync *sync)
-{
-	char	 err[1024];
-	int	 r;
-
-	if ((r = state_folder_sync(pl->st, pl->acct->name, folder, sync, err,
-	    sizeof(err))) == -1)
-		log_error("%s", err);
-	return r;
-}
-
-int
-pipeline_folder_sync_set(struct pipeline *pl, const char *folder,
-    const struct state_sync *sync)
-{
-	char	 err[1024];
-
-	if (pl->dry_run)
-		return 0;
-	if (state_folder_sync_set(pl->st, pl->acct->name, folder, sync, err,
-	    sizeof(err)) == -1) {
-		log_error("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
-int
-pipeline_server_ops(struct pipeline *pl, const char *folder,
-    uint32_t uidvalidity, struct server_op **v, size_t *n)
-{
-	char	 err[1024];
-
-	*v = NULL;
-	*n = 0;
-	if (pl->dry_run)
-		return 0;
-	if (state_server_ops_ready(pl->st, pl->acct->name, folder,
-	    uidvalidity, v, n, err, sizeof(err)) == -1) {
-		log_error("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
-void
-pipeline_server_ops_free(struct server_op *v, size_t n)
-{
-	state_server_ops_free(v, n);
-}
-
-int
-pipeline_server_op_done(struct pipeline *pl, int64_t id)
-{
-	char	 err[1024];
-
-	if (state_server_op_done(pl->st, id, err, sizeof(err)) == -1) {
-		log_error("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
-int
-pipeline_known_msgids(struct pipeline *pl, const uint64_t *ids, size_t n,
-    unsigned char *known)
-{
-	char	 err[1024];
-
-	if (state_msgids_known(pl->st, pl->acct->name, ids, n, known, err,
 	    sizeof(err)) == -1) {
 		log_error("%s", err);
 		return -1;

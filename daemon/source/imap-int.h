@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * imap-int.h - what the IMAP source's two files share: imap.c (the
+ * imap-int.h - what the IMAP source's files share: imap.c (the
  * session: connect, TLS, capabilities, login, commands, the response
- * loop) and imap-fetch.c (the round: folders, new messages, bodies,
- * flags and server ops, IDLE).  Not for other callers (imap.h is).
+ * loop), imap-fetch.c (the round: folders, new messages, bodies, IDLE)
+ * and imap-ops.c (flags and server ops after the commit).  Not for
+ * other callers (imap.h is).
  *
  * The client speaks IMAP4rev1 and works with IMAP4rev2 servers.  Every
  * read goes through imap_wait(), which handles any untagged response at
@@ -172,6 +173,24 @@ int	imap_uids_add(uint32_t **, size_t *, size_t *, uint32_t);
 /* Write a UID set ("1:5,9") of sorted uids[from..to) into out. */
 size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
 	    size_t outlen);
+
+/* imap-ops.c: after the commit, for the UIDs the pipeline reported:
+ * \Seen and \Deleted (with an expunge of only ours) as the account
+ * asks; the rules' server actions due in this folder.  Each 0, or -1
+ * with the reason in s->err. */
+int	flags_apply(struct imap *);
+int	server_ops_apply(struct imap *);
+/* Sort v[0..n) and drop repeats; the new count. */
+size_t	uids_sort_unique(uint32_t *v, size_t n);
+/* Index of uid in the sorted v[0..n), or -1. */
+long	uid_find(const uint32_t *v, size_t n, uint32_t uid);
+/* "pre SET post" over uids[0..n), in chunks, a few in flight. */
+int	uid_command(struct imap *, const char *pre, const char *post,
+	    const uint32_t *uids, size_t n);
+/* The server name (UTF-8) and quoted wire name of a folder written
+ * with '/', asking the namespace first if need be. */
+int	imap_folder_name(struct imap *, const char *name, char *server,
+	    size_t serverlen, char *wire, size_t wirelen);
 
 /* COMPRESS DEFLATE after imap_session_start() when the account asks
  * and the server offers it (imap-compress.c); a server without it is

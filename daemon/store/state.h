@@ -15,8 +15,9 @@
  * configuration, never logs (errors go to the caller's err buffer).
  * Depends on: libc and the backend's library only (SQLite today).
  *
- * Backends.  SQLite is the one backend: sqlite.c opens the file and owns
- * the schema and its upgrades, sqlite-known.c, sqlite-journal.c,
+ * Backends.  SQLite is the one backend: sqlite-open.c opens the file and
+ * owns the schema and its upgrades, sqlite.c the shared helpers and the
+ * folders, sqlite-known.c, sqlite-journal.c,
  * sqlite-admin.c, sqlite-outbox.c, sqlite-serverops.c, sqlite-msgid.c,
  * sqlite-status.c and sqlite-sync.c implement the rest, and
  * sqlite-int.h is its inside; no SQL and no sqlite3 type exist elsewhere.

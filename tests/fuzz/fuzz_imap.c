@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fuzz_imap.c - libFuzzer target: a whole IMAP fetch round (daemon/source/imap.c,
- * imap-fetch.c, imap-resp.c, conn.c) against a server whose every byte
+ * imap-fetch.c, imap-ops.c, imap-resp.c, conn.c) against a server whose every byte
  * is the input: greeting, CAPABILITY, LOGIN or AUTHENTICATE, SELECT,
  * SEARCH, FETCH with literals anywhere, STORE, EXPUNGE, LOGOUT; the
  * LIST of a namespace and of SPECIAL-USE (the folder \Junk).  Tags

@@ -9,9 +9,9 @@
  * sent".  The pipeline is a test double defined here: it records what it
  * is handed and commits at pipeline_flush(), like the real one in
  * daemon/pipeline/pipeline.c (tested alone in test_daemon_pipeline.c).
- * Being defined in this object, these pipeline_* symbols win over libdaemon.a; nothing
- * here may reference another symbol of pipeline.c, or its member would be
- * pulled in and clash.  What pop3_fetch logs goes to a temporary file,
+ * Being defined in this object, these pipeline_* symbols win over
+ * libdaemon.a; nothing here may reference another symbol of pipeline.c
+ * or pipeline-state.c, or its member would be pulled in and clash.  What pop3_fetch logs goes to a temporary file,
  * so tests check that errors name account and host, and that the
  * protocol trace never shows a secret.
  */

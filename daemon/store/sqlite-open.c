@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * sqlite-open.c - opening and closing a state file: a new file built
+ * whole under a temporary name, WAL mode and the pragmas, the schema and
+ * its migrations from older versions, and the lock of state_claim().
+ * The helpers it runs SQL through are in sqlite.c.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/store/sqlite-int.h"
+
+#define STATE_SCHEMA	4
+/* Writers of other threads and processes hold the lock for one batch:
+ * milliseconds, rarely seconds.  Past this, something is stuck. */
+#define STATE_BUSY_MS	60000
+
+static const char schema_sql[] =
+    "CREATE TABLE folder ("
+    " id INTEGER PRIMARY KEY,"
+    " account TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " uidvalidity INTEGER NOT NULL,"
+    " UNIQUE (account, name));"
+    "CREATE TABLE message ("
+    " folder_id INTEGER NOT NULL REFERENCES folder(id),"
+    " uid INTEGER,"
+    " uidl TEXT,"
+    " status TEXT NOT NULL"
+    "  CHECK (status IN ('delivered', 'skipped', 'duplicate')),"
+    " reason TEXT,"
+    " message_id TEXT,"
+    " size INTEGER NOT NULL,"
+    " sha256 BLOB,"
+    " location TEXT,"
+    " time INTEGER NOT NULL,"
+    " CHECK ((uid IS NULL) <> (uidl IS NULL)));"
+    "CREATE UNIQUE INDEX message_by_uid ON message (folder_id, uid)"
+    " WHERE uid IS NOT NULL;"
+    "CREATE UNIQUE INDEX message_by_uidl ON message (folder_id, uidl)"
+    " WHERE uidl IS NOT NULL;"
+    /* Rows of an earlier UIDVALIDITY: kept for the duplicate check and
+     * for the user, never deleted except by an explicit forget. */
+    "CREATE TABLE message_old ("
+    " folder_id INTEGER NOT NULL REFERENCES folder(id),"
+    " uidvalidity INTEGER NOT NULL,"
+    " uid INTEGER,"
+    " uidl TEXT,"
+    " status TEXT NOT NULL,"
+    " reason TEXT,"
+    " message_id TEXT,"
+    " size INTEGER NOT NULL,"
+    " sha256 BLOB,"
+    " location TEXT,"
+    " time INTEGER NOT NULL,"
+    " set_aside INTEGER NOT NULL,"
+    " matched INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX message_old_by_content ON message_old"
+    " (folder_id, size, sha256);"
+    "CREATE TABLE intent ("
+    " id INTEGER PRIMARY KEY,"
+    " account TEXT NOT NULL,"
+    " folder TEXT NOT NULL,"
+    " uidvalidity INTEGER NOT NULL,"
+    " uid INTEGER,"
+    " uidl TEXT,"
+    " kind TEXT NOT NULL CHECK (kind IN ('maildir', 'mbox')),"
+    " path TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " mbox_offset INTEGER NOT NULL,"
+    " mbox_length INTEGER NOT NULL,"
+    " entry_sha256 BLOB,"
+    " message_id TEXT,"
+    " size INTEGER NOT NULL,"
+    " sha256 BLOB NOT NULL,"
+    " time INTEGER NOT NULL);"
+    "CREATE INDEX intent_by_folder ON intent (account, folder);"
+    /* Replies and forwards waiting for SMTP; key makes queuing the same
+     * action for the same message twice a no-op. */
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL UNIQUE,"
+    " account TEXT NOT NULL,"
+    " smtp TEXT NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " rcpts TEXT NOT NULL,"
+    " data BLOB NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_try INTEGER NOT NULL,"
+    " last_error TEXT,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX outbox_due ON outbox (status, next_try);"
+    /* When a rule last replied to a sender (RFC 3834 rate limit). */
+    "CREATE TABLE reply_log ("
+    " account TEXT NOT NULL,"
+    " rule TEXT NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " last INTEGER NOT NULL,"
+    " PRIMARY KEY (account, rule, sender));"
+    /* Actions with effects outside the state (files saved, commands
+     * run) done for a message, so a refetch does not repeat them. */
+    /* Server-side actions of the rules (IMAP move, copy, flag, delete),
+     * kept until done so a crash cannot lose them; carried out only for
+     * messages recorded as delivered or filed. */
+    "CREATE TABLE server_op ("
+    " id INTEGER PRIMARY KEY,"
+    " account TEXT NOT NULL,"
+    " folder TEXT NOT NULL,"
+    " uidvalidity INTEGER NOT NULL,"
+    " uid INTEGER NOT NULL,"
+    " action TEXT NOT NULL,"
+    " arg TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " UNIQUE (account, folder, uidvalidity, uid, action, arg));"
+    "CREATE TABLE action_done ("
+    " key TEXT PRIMARY KEY,"
+    " time INTEGER NOT NULL);";
+
+/*
+ * Each schema version after the first: migration[v - 2] takes a file of
+ * version v - 1 to v, in the transaction of state_schema(), so a state
+ * file of an older mailsift keeps working.
+ */
+static const char *const schema_migration[] = {
+	/* 2: how each account's rounds went (`mailsift status`) */
+	"CREATE TABLE account_run ("
+	" account TEXT PRIMARY KEY,"
+	" phase TEXT,"
+	" updated INTEGER NOT NULL DEFAULT 0,"
+	" next_poll INTEGER NOT NULL DEFAULT 0,"
+	" last_ok INTEGER NOT NULL DEFAULT 0,"
+	" ok_fetched INTEGER NOT NULL DEFAULT 0,"
+	" ok_delivered INTEGER NOT NULL DEFAULT 0,"
+	" ok_skipped INTEGER NOT NULL DEFAULT 0,"
+	" ok_bytes INTEGER NOT NULL DEFAULT 0,"
+	" ok_seconds REAL NOT NULL DEFAULT 0,"
+	" last_error TEXT,"
+	" last_error_time INTEGER NOT NULL DEFAULT 0,"
+	" failures INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS outbox_by_account ON outbox"
+	" (account, status);"
+	"CREATE INDEX IF NOT EXISTS server_op_by_account ON server_op"
+	" (account);",
+	/* 3: each IMAP folder's sync point (CONDSTORE), apart from the
+	 * folder row: dropping it only costs a full pass */
+	"CREATE TABLE folder_sync ("
+	" account TEXT NOT NULL,"
+	" folder TEXT NOT NULL,"
+	" uidvalidity INTEGER NOT NULL,"
+	" highestmodseq INTEGER NOT NULL,"
+	" uidnext INTEGER NOT NULL,"
+	" only_unseen INTEGER NOT NULL,"
+	" time INTEGER NOT NULL,"
+	" PRIMARY KEY (account, folder));",
+	/* 4: providers' message ids (msgid.h: Gmail's X-GM-MSGID) */
+	"CREATE TABLE IF NOT EXISTS provider_msgid ("
+	" account TEXT NOT NULL,"
+	" msgid INTEGER NOT NULL,"
+	" folder TEXT NOT NULL,"
+	" uid INTEGER NOT NULL,"
+	" time INTEGER NOT NULL,"
+	" PRIMARY KEY (account, msgid));",
+};
+
+/* Bring db from version `from` to STATE_SCHEMA; the caller holds a
+ * transaction. */
+static int
+state_migrate(sqlite3 *db, int from, char **why)
+{
+	char	 sql[64];
+	int	 v;
+
+	for (v = from + 1; v <= STATE_SCHEMA; v++)
+		if (sqlite3_exec(db, schema_migration[v - 2], NULL, NULL,
+		    why) != SQLITE_OK)
+			return -1;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", STATE_SCHEMA);
+	return sqlite3_exec(db, sql, NULL, NULL, why) == SQLITE_OK ? 0 : -1;
+}
+
+/* Create the directories above path (0700) that do not exist. */
+static int
+state_mkdirs(const char *path, char *err, size_t errlen)
+{
+	char	 dir[PATH_MAX];
+	size_t	 i, len = strlen(path);
+
+	if (len >= sizeof(dir)) {
+		snprintf(err, errlen, "state %s: path too long", path);
+		return -1;
+	}
+	memcpy(dir, path, len + 1);
+	for (i = 1; i < len; i++) {
+		if (dir[i] != '/')
+			continue;
+		dir[i] = '\0';
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "state %s: cannot create "
+			    "directory %s: %s", path, dir, strerror(errno));
+			return -1;
+		}
+		dir[i] = '/';
+	}
+	return 0;
+}
+
+/* Run the statements of sql on db; the message names path and what. */
+static int
+state_create_exec(sqlite3 *db, const char *sql, const char *path,
+    char *err, size_t errlen)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "state %s: cannot create: %s", path,
+	    sqlite3_errmsg(db));
+	return -1;
+}
+
+/* The tables and the version, in tmp, in one transaction. */
+static int
+state_create_schema(const char *tmp, const char *path, char *err,
+    size_t errlen)
+{
+	sqlite3	*db = NULL;
+	char	*why = NULL;
+	int	 rv = -1;
+
+	if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "state %s: cannot create: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	if (state_create_exec(db, "BEGIN", path, err, errlen) == -1 ||
+	    state_create_exec(db, schema_sql, path, err, errlen) == -1)
+		goto out;
+	if (state_migrate(db, 1, &why) == -1) {
+		snprintf(err, errlen, "state %s: cannot create: %s", path,
+		    why != NULL ? why : "out of memory");
+		goto out;
+	}
+	if (state_create_exec(db, "COMMIT", path, err, errlen) == -1)
+		goto out;
+	rv = 0;
+out:
+	sqlite3_free(why);
+	if (sqlite3_close(db) != SQLITE_OK && rv == 0) {
+		snprintf(err, errlen, "state %s: cannot create: close failed",
+		    path);
+		rv = -1;
+	}
+	return rv;
+}
+
+/* The new name on stable storage before anything is recorded under it. */
+static int
+state_sync_dir(const char *path, char *err, size_t errlen)
+{
+	char		 dir[PATH_MAX];
+	const char	*slash = strrchr(path, '/');
+	int		 fd, rv = 0;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1) {
+		snprintf(err, errlen, "state %s: cannot sync directory %s: %s",
+		    path, dir, strerror(errno));
+		rv = -1;
+	}
+	if (fd != -1)
+		(void)close(fd);	/* read-only */
+	return rv;
+}
+
+/*
+ * A new state is built under a temporary name and linked into place
+ * whole, so that a crash never leaves an empty file where the state
+ * belongs: an empty state file is then always damage (state_check_size),
+ * never a start.  mkstemp makes it 0600 from the start; SQLite gives its
+ * -wal and -shm files the mode of the database.
+ */
+static int
+state_create_file(const char *path, char *err, size_t errlen)
+{
+	char	 tmp[PATH_MAX];
+	int	 fd, rv = -1;
+
+	if (access(path, F_OK) == 0)
+		return 0;
+	if (state_mkdirs(path, err, errlen) == -1)
+		return -1;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new-XXXXXX", path) >=
+	    sizeof(tmp)) {
+		snprintf(err, errlen, "state %s: path too long", path);
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) == -1) {
+		snprintf(err, errlen, "state %s: cannot create %s: %s", path,
+		    tmp, strerror(errno));
+		return -1;
+	}
+	(void)close(fd);	/* nothing written through it */
+	if (state_create_schema(tmp, path, err, errlen) == -1)
+		goto out;
+	if (link(tmp, path) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "state %s: cannot create: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	(void)unlink(tmp);
+	rv = state_sync_dir(path, err, errlen);
+out:
+	(void)unlink(tmp);	/* a leftover is only a name */
+	return rv;
+}
+
+/* An existing state that is empty lost its data: starting afresh from it
+ * would fetch and deliver every kept message again. */
+static int
+state_check_size(const char *path, const struct stat *sb, char *err,
+    size_t errlen)
+{
+	if (sb->st_size > 0)
+		return 0;
+	snprintf(err, errlen, "state %s: the file is empty (0 bytes), so "
+	    "everything it recorded is gone; mailsift would fetch and "
+	    "deliver every message again.  Restore it from a backup, or "
+	    "remove it to start afresh on purpose", path);
+	return -1;
+}
+
+/* 1 if the database is (now) in WAL mode, 0 if not, -1 if busy, -2 on
+ * another error (reported). */
+static int
+state_wal_try(struct state *st, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	const char	*mode;
+	int		 rc, wal;
+
+	if ((stmt = state_prepare(st, SLOT_MAX, "PRAGMA journal_mode=WAL",
+	    err, errlen)) == NULL)
+		return -2;
+	rc = sqlite3_step(stmt);
+	wal = rc == SQLITE_ROW &&
+	    (mode = (const char *)sqlite3_column_text(stmt, 0)) != NULL &&
+	    strcmp(mode, "wal") == 0;
+	sqlite3_finalize(stmt);
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return -1;
+	if (rc != SQLITE_ROW) {
+		state_fail(st, "switching to WAL mode", err, errlen);
+		return -2;
+	}
+	return wal;
+}
+
+static int
+state_pragmas(struct state *st, char *err, size_t errlen)
+{
+	struct timespec	 ts = { 0, 10000000L };
+	int		 wal, tries;
+
+	if (sqlite3_busy_timeout(st->db, STATE_BUSY_MS) != SQLITE_OK)
+		return state_fail(st, "setting the busy timeout", err, errlen);
+	/* Switching a new file to WAL does not wait on the busy handler
+	 * when another connection is doing the same: retry. */
+	for (tries = 0; (wal = state_wal_try(st, err, errlen)) == -1 &&
+	    tries < STATE_BUSY_MS / 10; tries++)
+		(void)nanosleep(&ts, NULL);
+	if (wal == -2)
+		return -1;
+	if (wal != 1) {
+		snprintf(err, errlen, "state %s: cannot switch to WAL mode "
+		    "(is it on a network file system?)", st->path);
+		return -1;
+	}
+	return state_exec(st, "PRAGMA synchronous=FULL;"
+	    "PRAGMA foreign_keys=ON", "setting options", err, errlen);
+}
+
+static int
+state_user_version(struct state *st, int *version, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	if ((stmt = state_prepare(st, SLOT_MAX, "PRAGMA user_version", err,
+	    errlen)) == NULL)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW)
+		return state_fail(st, "reading the schema version", err,
+		    errlen);
+	return 0;
+}
+
+static int
+state_schema(struct state *st, char *err, size_t errlen)
+{
+	char	*why = NULL;
+	int	 version = 0;
+
+	if (state_begin(st, err, errlen) == -1)
+		return -1;
+	if (state_user_version(st, &version, err, errlen) == -1)
+		goto fail;
+	if (version > STATE_SCHEMA) {
+		snprintf(err, errlen, "state %s: schema version %d was "
+		    "written by a newer mailsift (this one knows %d)",
+		    st->path, version, STATE_SCHEMA);
+		goto fail;
+	}
+	if (version == 0) {
+		if (state_exec(st, schema_sql, "creating the tables", err,
+		    errlen) == -1)
+			goto fail;
+		version = 1;
+	}
+	if (version < STATE_SCHEMA && state_migrate(st->db, version,
+	    &why) == -1) {
+		snprintf(err, errlen, "state %s: upgrading the schema from "
+		    "version %d: %s", st->path, version,
+		    why != NULL ? why : sqlite3_errmsg(st->db));
+		sqlite3_free(why);
+		goto fail;
+	}
+	return state_commit(st, err, errlen);
+fail:
+	state_rollback(st);
+	return -1;
+}
+
+struct state *
+state_open(const char *path, int flags, char *err, size_t errlen)
+{
+	struct state	*st;
+	struct stat	 sb;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "state %s: out of memory", path);
+		free(st);
+		return NULL;
+	}
+	st->lockfd = -1;
+	if (!(flags & STATE_EXISTING) &&
+	    state_create_file(path, err, errlen) == -1)
+		goto fail;
+	if (stat(path, &sb) == -1) {
+		snprintf(err, errlen, "state %s: %s (check the path given "
+		    "with -s)", path, strerror(errno));
+		goto fail;
+	}
+	if (state_check_size(path, &sb, err, errlen) == -1)
+		goto fail;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		state_fail(st, "open", err, errlen);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	if (state_pragmas(st, err, errlen) == -1 ||
+	    state_schema(st, err, errlen) == -1)
+		goto fail;
+	return st;
+fail:
+	state_close(st);
+	return NULL;
+}
+
+void
+state_close(struct state *st)
+{
+	size_t	 i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < SLOT_MAX; i++)
+		sqlite3_finalize(st->slot[i]);
+	/* Fails only with unfinalized statements, and there are none. */
+	(void)sqlite3_close(st->db);
+	if (st->lockfd != -1)
+		(void)close(st->lockfd);	/* a lock: nothing to lose */
+	free(st->path);
+	free(st);
+}
+
+const char *
+state_path(const struct state *st)
+{
+	return st->path;
+}
+
+int
+state_claim(struct state *st, char *err, size_t errlen)
+{
+	char	 path[PATH_MAX];
+	int	 fd;
+
+	if (st->lockfd != -1)
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s.lock", st->path) >=
+	    sizeof(path)) {
+		snprintf(err, errlen, "state %s: path too long", st->path);
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		snprintf(err, errlen, "state %s: cannot open %s: %s",
+		    st->path, path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		snprintf(err, errlen, "state %s: %s (another mailsift is "
+		    "running with this state file; stop it first)", st->path,
+		    errno == EWOULDBLOCK ? "in use" : strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	st->lockfd = fd;
+	return 0;
+}
