@@ -99,7 +99,7 @@ body_wanted(struct imap *s, uint32_t uid, const char *data, size_t len)
 	uint64_t	 size;
 	long		 i;
 
-	if ((i = uid_find(s->search, s->nwant, uid)) == -1 || s->got[i]) {
+	if ((i = imap_uid_find(s->search, s->nwant, uid)) == -1 || s->got[i]) {
 		if (!s->stray_logged)
 			log_warn("%s: folder %s: the server sent a body for "
 			    "UID %u, %s: ignored (so are any more like it in "
@@ -262,7 +262,7 @@ sizes_check(struct imap *s, uint32_t *uids, size_t *n)
 
 	s->nsizes = 0;
 	s->collect = COLLECT_SIZES;
-	if (uid_command(s, "UID FETCH", (s->caps & CAP_XGM) ?
+	if (imap_uid_command(s, "UID FETCH", (s->caps & CAP_XGM) ?
 	    " (UID RFC822.SIZE X-GM-MSGID)" : " (UID RFC822.SIZE)", uids,
 	    *n) == -1)
 		return -1;
@@ -300,7 +300,7 @@ uids_new(struct imap *s, size_t *nnew)
 	size_t		 i, o = 0;
 	int		 rv = -1;
 
-	s->nsearch = uids_sort_unique(s->search, s->nsearch);
+	s->nsearch = imap_uids_sort_unique(s->search, s->nsearch);
 	if (s->nsearch == 0) {
 		*nnew = 0;
 		return 0;
@@ -374,7 +374,7 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	pipeline_set_committed(s->pl, on_committed, s);
 	pipeline_set_total(s->pl, n);
 	s->collect = COLLECT_BODIES;
-	if (n > 0 && uid_command(s, "UID FETCH", (s->caps & CAP_XGM) ?
+	if (n > 0 && imap_uid_command(s, "UID FETCH", (s->caps & CAP_XGM) ?
 	    " (UID X-GM-MSGID X-GM-LABELS BODY.PEEK[])" : " (UID BODY.PEEK[])",
 	    s->search, n) == -1) {
 		s->collect = COLLECT_NONE;
@@ -388,7 +388,7 @@ imap_folder_fetch(struct imap *s, const char *folder)
 			return pipeline_flush(s->pl);
 		if (!s->pipeline_failed && pipeline_flush(s->pl) == 0 &&
 		    !s->broken && !s->bye)
-			(void)flags_apply(s);
+			(void)imap_flags_apply(s);
 		return -1;
 	}
 	s->collect = COLLECT_NONE;
@@ -396,7 +396,7 @@ imap_folder_fetch(struct imap *s, const char *folder)
 		s->pipeline_failed = 1;
 		return -1;
 	}
-	if (flags_apply(s) == -1 || server_ops_apply(s) == -1)
+	if (imap_flags_apply(s) == -1 || imap_server_ops_apply(s) == -1)
 		return -1;
 	return imap_sync_record(s);
 }

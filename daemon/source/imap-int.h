@@ -178,14 +178,14 @@ size_t	imap_uidset(const uint32_t *uids, size_t from, size_t to, char *out,
  * \Seen and \Deleted (with an expunge of only ours) as the account
  * asks; the rules' server actions due in this folder.  Each 0, or -1
  * with the reason in s->err. */
-int	flags_apply(struct imap *);
-int	server_ops_apply(struct imap *);
+int	imap_flags_apply(struct imap *);
+int	imap_server_ops_apply(struct imap *);
 /* Sort v[0..n) and drop repeats; the new count. */
-size_t	uids_sort_unique(uint32_t *v, size_t n);
+size_t	imap_uids_sort_unique(uint32_t *v, size_t n);
 /* Index of uid in the sorted v[0..n), or -1. */
-long	uid_find(const uint32_t *v, size_t n, uint32_t uid);
+long	imap_uid_find(const uint32_t *v, size_t n, uint32_t uid);
 /* "pre SET post" over uids[0..n), in chunks, a few in flight. */
-int	uid_command(struct imap *, const char *pre, const char *post,
+int	imap_uid_command(struct imap *, const char *pre, const char *post,
 	    const uint32_t *uids, size_t n);
 /* The server name (UTF-8) and quoted wire name of a folder written
  * with '/', asking the namespace first if need be. */

@@ -2,7 +2,7 @@
 /*
  * imap-ops.c - what mailsift changes at the IMAP server, for messages
  * the pipeline reported as committed: \Seen and \Deleted with an
- * expunge of only ours (flags_apply), and the rules' moves, copies,
+ * expunge of only ours (imap_flags_apply), and the rules' moves, copies,
  * flags, labels and deletions (server_ops_apply), creating a missing
  * target folder.  Also the helpers the round (imap-fetch.c) shares with
  * them: UID commands in pipelined chunks, sorted UID lists, and a
@@ -33,7 +33,7 @@ uid_cmp(const void *a, const void *b)
 }
 
 size_t
-uids_sort_unique(uint32_t *v, size_t n)
+imap_uids_sort_unique(uint32_t *v, size_t n)
 {
 	size_t	 i, o = 0;
 
@@ -47,7 +47,7 @@ uids_sort_unique(uint32_t *v, size_t n)
 
 /* Index of uid in the sorted v[0..n), or -1. */
 long
-uid_find(const uint32_t *v, size_t n, uint32_t uid)
+imap_uid_find(const uint32_t *v, size_t n, uint32_t uid)
 {
 	size_t	 lo = 0, hi = n, mid;
 
@@ -107,7 +107,7 @@ imap_folder_name(struct imap *s, const char *name, char *server,
 
 /* Run a UID command over uids[0..n), in chunks, FETCH_AHEAD in flight. */
 int
-uid_command(struct imap *s, const char *pre, const char *post,
+imap_uid_command(struct imap *s, const char *pre, const char *post,
     const uint32_t *uids, size_t n)
 {
 	char	 set[4096], tags[FETCH_AHEAD][16];
@@ -148,12 +148,12 @@ expunge_ours(struct imap *s, const uint32_t *uids, size_t n)
 	size_t	 i;
 
 	if (s->caps & CAP_UIDPLUS)
-		return uid_command(s, "UID EXPUNGE", "", uids, n);
+		return imap_uid_command(s, "UID EXPUNGE", "", uids, n);
 	s->nsearch = 0;
 	if (imap_cmd(s, "UID SEARCH DELETED") == -1)
 		return -1;
 	for (i = 0; i < s->nsearch; i++) {
-		if (uid_find(uids, n, s->search[i]) != -1)
+		if (imap_uid_find(uids, n, s->search[i]) != -1)
 			continue;
 		if (!s->expunge_noted)
 			log_warn("%s: folder %s: the server lacks UIDPLUS and "
@@ -169,19 +169,19 @@ expunge_ours(struct imap *s, const uint32_t *uids, size_t n)
 }
 
 int
-flags_apply(struct imap *s)
+imap_flags_apply(struct imap *s)
 {
 	const struct account	*a = s->acct;
 	size_t			 n;
 
 	if (s->ndone == 0)
 		return 0;
-	n = uids_sort_unique(s->done, s->ndone);
-	if (a->only_unseen && uid_command(s, "UID STORE", " +FLAGS.SILENT "
+	n = imap_uids_sort_unique(s->done, s->ndone);
+	if (a->only_unseen && imap_uid_command(s, "UID STORE", " +FLAGS.SILENT "
 	    "(\\Seen)", s->done, n) == -1)
 		return -1;
 	if (!a->keep) {
-		if (uid_command(s, "UID STORE", " +FLAGS.SILENT (\\Deleted)",
+		if (imap_uid_command(s, "UID STORE", " +FLAGS.SILENT (\\Deleted)",
 		    s->done, n) == -1)
 			return -1;
 		if (expunge_ours(s, s->done, n) == -1)
@@ -320,7 +320,7 @@ op_apply(struct imap *s, const struct server_op *op)
  * UID already gone makes the server answer OK with nothing done.
  */
 int
-server_ops_apply(struct imap *s)
+imap_server_ops_apply(struct imap *s)
 {
 	struct server_op	*v;
 	size_t			 n, i;

@@ -344,7 +344,7 @@ class Session(socketserver.StreamRequestHandler):
                 try:
                     if cmd == "UID":
                         sub, _, rest = rest.partition(" ")
-                        done = self.uid_command(tag, sub.upper(), rest, lits)
+                        done = self.imap_uid_command(tag, sub.upper(), rest, lits)
                     else:
                         done = self.command(tag, cmd, rest, lits, srv)
                 except No as e:
@@ -545,7 +545,7 @@ class Session(socketserver.StreamRequestHandler):
             self.sel.deleted.discard(u)
         self.expunged(a.sync())
 
-    def uid_command(self, tag, sub, rest, lits):
+    def imap_uid_command(self, tag, sub, rest, lits):
         self.need_sel()
         args = tokenize(rest, lits)
         with self.acct.lock:
