@@ -15,6 +15,7 @@ static const struct {
 } target_kinds[] = {
 	{ "maildir",	RULE_TARGET_PATH },
 	{ "mbox",	RULE_TARGET_PATH },
+	{ "lmtp",	0 },
 };
 
 int

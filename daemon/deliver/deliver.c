@@ -20,6 +20,7 @@
 const struct target *const delivery_targets[] = {
 	&target_maildir,
 	&target_mbox,
+	&target_lmtp,
 	NULL
 };
 

@@ -180,5 +180,6 @@ void		 target_settle_fail(struct target_settle *, const char *e);
 /* The kinds there are, each in its own file. */
 extern const struct target	 target_maildir;	/* maildir.c */
 extern const struct target	 target_mbox;		/* mbox.c */
+extern const struct target	 target_lmtp;		/* lmtp.c */
 
 #endif

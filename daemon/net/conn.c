@@ -8,6 +8,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -91,6 +92,25 @@ duration_format(int ms, char *buf, size_t len)
 	return buf;
 }
 
+/* A unix-domain socket (LMTP to a local server): host is its path. */
+static int
+conn_connect_unix(struct conn *c, char *err, size_t errlen)
+{
+	struct sockaddr_un	 sun;
+	struct addrinfo		 ai;
+	int			 reason = 0;
+
+	if (sock_unix_addr(c->host, &sun, &ai) == -1)
+		reason = errno;
+	else
+		c->fd = sock_connect(&ai, c->timeout_ms, &reason);
+	if (c->fd != -1)
+		return 0;
+	snprintf(err, errlen, "cannot connect to %s: %s (check the path and "
+	    "that the server is up)", c->where, strerror(reason));
+	return -1;
+}
+
 static int
 conn_connect(struct conn *c, const char *port, char *err, size_t errlen)
 {
@@ -98,6 +118,8 @@ conn_connect(struct conn *c, const char *port, char *err, size_t errlen)
 	char		 dur[32], why[128], many[32] = "";
 	int		 r, reason = 0, tried = 0;
 
+	if (c->host[0] == '/')
+		return conn_connect_unix(c, err, errlen);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -152,7 +174,9 @@ conn_open(const char *host, const char *port, int timeout_ms, char *err,
 		    "empty or too long", host, port);
 		goto fail;
 	}
-	if (strchr(c->host, ':') != NULL)
+	if (c->host[0] == '/')
+		snprintf(c->where, sizeof(c->where), "%s", c->host);
+	else if (strchr(c->host, ':') != NULL)
 		snprintf(c->where, sizeof(c->where), "[%s]:%s", c->host, port);
 	else
 		snprintf(c->where, sizeof(c->where), "%s:%s", c->host, port);
@@ -167,7 +191,7 @@ conn_open(const char *host, const char *port, int timeout_ms, char *err,
 	c->pace = conn_pace_now;
 	exchange_begin(c);	/* the greeting */
 	/* Commands are small and each waits for its answer: no Nagle. */
-	if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	if (c->host[0] != '/' && setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
 	    sizeof(one)) == -1) {
 		snprintf(err, errlen, "cannot set TCP_NODELAY on the "
 		    "connection to %s: %s", c->where, strerror(errno));

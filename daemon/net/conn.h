@@ -39,7 +39,8 @@ struct conn;
 
 /* Connect to host:port (names, IPv4 and IPv6 literals, "[::1]" too;
  * every address is tried in turn, each within timeout_ms, which must be
- * positive).  Later every wait for the peer - to read, to send, for the
+ * positive; a host starting with / is a unix-domain socket, port
+ * unused).  Later every wait for the peer - to read, to send, for the
  * TLS handshake - gives up after timeout_ms without progress. */
 struct conn	*conn_open(const char *host, const char *port, int timeout_ms,
 		    char *err, size_t errlen);

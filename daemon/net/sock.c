@@ -6,6 +6,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -106,5 +107,25 @@ sock_host_copy(char *dst, size_t size, const char *host)
 		return -1;
 	memcpy(dst, host, len);
 	dst[len] = '\0';
+	return 0;
+}
+
+int
+sock_unix_addr(const char *path, struct sockaddr_un *sun, struct addrinfo *ai)
+{
+	size_t	 len = strlen(path);
+
+	memset(sun, 0, sizeof(*sun));
+	memset(ai, 0, sizeof(*ai));
+	if (len >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, len + 1);
+	ai->ai_family = AF_UNIX;
+	ai->ai_socktype = SOCK_STREAM;
+	ai->ai_addr = (struct sockaddr *)sun;
+	ai->ai_addrlen = sizeof(*sun);
 	return 0;
 }

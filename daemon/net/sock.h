@@ -20,6 +20,11 @@ int		 sock_wait(int fd, short events, int timeout_ms);
  * *reason (ETIMEDOUT after timeout_ms). */
 int		 sock_connect(const struct addrinfo *ai, int timeout_ms,
 		    int *reason);
+/* ai (and sun behind it) for the unix-domain socket at path, for
+ * sock_connect(); -1 with ENAMETOOLONG if path does not fit. */
+struct sockaddr_un;
+int		 sock_unix_addr(const char *path, struct sockaddr_un *sun,
+		    struct addrinfo *ai);
 /* host into dst without the brackets people put around an IPv6 address
  * ("[::1]"); -1 if empty or too long. */
 int		 sock_host_copy(char *dst, size_t size, const char *host);

@@ -10,7 +10,7 @@
 
 #include "daemon/store/sqlite-int.h"
 
-static const char *const target_names[] = { "maildir", "mbox" };
+static const char *const target_names[] = { "maildir", "mbox", "lmtp" };
 
 static int
 intent_insert(struct state *st, struct state_intent *in, char *err,
@@ -201,8 +201,11 @@ intent_load(sqlite3_stmt *stmt, struct state_intent *in)
 	in->uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 3);
 	in->uid = (uint32_t)sqlite3_column_int64(stmt, 4);
 	kind = (const char *)sqlite3_column_text(stmt, 6);
-	in->kind = kind != NULL && strcmp(kind, "mbox") == 0 ? STATE_MBOX :
-	    STATE_MAILDIR;
+	in->kind = STATE_MAILDIR;
+	if (kind != NULL && strcmp(kind, "mbox") == 0)
+		in->kind = STATE_MBOX;
+	else if (kind != NULL && strcmp(kind, "lmtp") == 0)
+		in->kind = STATE_LMTP;
 	in->offset = (uint64_t)sqlite3_column_int64(stmt, 9);
 	in->length = (uint64_t)sqlite3_column_int64(stmt, 10);
 	column_sha(stmt, 11, in->entry_sha256);

@@ -19,7 +19,7 @@
 
 #include "daemon/store/sqlite-int.h"
 
-#define STATE_SCHEMA	4
+#define STATE_SCHEMA	5
 /* Writers of other threads and processes hold the lock for one batch:
  * milliseconds, rarely seconds.  Past this, something is stuck. */
 #define STATE_BUSY_MS	60000
@@ -170,6 +170,30 @@ static const char *const schema_migration[] = {
 	" uid INTEGER NOT NULL,"
 	" time INTEGER NOT NULL,"
 	" PRIMARY KEY (account, msgid));",
+	/* 5: an intent's kind is any target's name (lmtp, later imap and
+	 * webhook), checked by the code that reads it: SQLite cannot
+	 * change a CHECK, so the table is made again */
+	"CREATE TABLE intent_new ("
+	" id INTEGER PRIMARY KEY,"
+	" account TEXT NOT NULL,"
+	" folder TEXT NOT NULL,"
+	" uidvalidity INTEGER NOT NULL,"
+	" uid INTEGER,"
+	" uidl TEXT,"
+	" kind TEXT NOT NULL,"
+	" path TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" mbox_offset INTEGER NOT NULL,"
+	" mbox_length INTEGER NOT NULL,"
+	" entry_sha256 BLOB,"
+	" message_id TEXT,"
+	" size INTEGER NOT NULL,"
+	" sha256 BLOB NOT NULL,"
+	" time INTEGER NOT NULL);"
+	"INSERT INTO intent_new SELECT * FROM intent;"
+	"DROP TABLE intent;"
+	"ALTER TABLE intent_new RENAME TO intent;"
+	"CREATE INDEX intent_by_folder ON intent (account, folder);",
 };
 
 /* Bring db from version `from` to STATE_SCHEMA; the caller holds a

@@ -200,7 +200,8 @@ int		 state_seen_content(struct state *, const struct msg_key *,
  */
 enum state_target {
 	STATE_MAILDIR,
-	STATE_MBOX
+	STATE_MBOX,
+	STATE_LMTP
 };
 
 struct state_intent {
