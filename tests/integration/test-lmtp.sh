@@ -7,7 +7,7 @@
 # Return-Path, Delivered-To and Received on top); lines starting with a
 # dot survive dot-stuffing.  Then an unknown recipient (5xx): the run
 # fails, saying so, and nothing is delivered or lost (the sender keeps
-# the message); a socket that is not there: the same.
+# the message); a rule's deliver action to lmtp; a socket that is not there: the same.
 #
 # One line per check, then "lmtp: N passed, N failed"; exit 1 if any
 # failed.  Needs root and contrib/install-deps-servers.sh.
@@ -81,6 +81,30 @@ check "an unknown recipient fails the run" sh -c "\
 check "the error says 5xx, permanent" grep -q '55[0-9].*permanent' \
     "$D/unknown.out"
 check "nothing delivered for it" test "$(count)" -eq "$before"
+
+# the same target as a rule's deliver action (rules/target.c)
+cat >"$D/rules.yaml" <<EOF
+version: 1
+rules:
+  - name: to-lmtp
+    when: { subject: '^lmtp one$' }
+    do: [ { deliver: "lmtp:$MSX_USER1@$MSX_LMTP_SOCKET" } ]
+EOF
+chmod 600 "$D/rules.yaml"
+cat >"$D/rule.conf" <<EOF
+state = "$D/rule.db"
+account "rule" {
+  type = stdin
+  deliver = "maildir:$D/other"
+  rules = "$D/rules.yaml"
+}
+EOF
+check "a rule's deliver action to lmtp: the run succeeds" run rule
+check "a rule's deliver action to lmtp: delivered to user1" \
+    test "$(count)" -eq $((before + 1))
+check "a rule's deliver action to lmtp: not to the account's target" \
+    test -z "$(ls "$D/other/new" 2>/dev/null)"
+before=$(count)
 
 conf down "lmtp:$MSX_USER1@$D/no-such-socket"
 check "a socket that is not there fails the run" sh -c \
