@@ -144,20 +144,8 @@ flag_add(struct rule_load *ld, yaml_node_t *n, struct act *a)
 static int
 flag_parse(struct rule_load *ld, yaml_node_t *v, struct act *a)
 {
-	yaml_node_t	*item;
-	size_t		 i;
-
-	if (act_need_value(ld, v, a, "- flag: [\\Seen, \\Flagged]") == -1)
-		return -1;
-	if (v->type != YAML_SEQUENCE_NODE)
-		return flag_add(ld, v, a);
-	if (load_item_count(v) == 0)
-		return load_error(ld, v, "empty flag list");
-	for (i = 0; i < load_item_count(v); i++)
-		if ((item = load_item(ld, v, i)) == NULL ||
-		    flag_add(ld, item, a) == -1)
-			return -1;
-	return 0;
+	return act_names_parse(ld, v, a, "- flag: [\\Seen, \\Flagged]", "flag",
+	    flag_add);
 }
 
 static int
@@ -174,24 +162,6 @@ static int
 bare_plan(struct rule_eval *ev, const struct act *a)
 {
 	return plan_add(ev, a) == NULL ? -1 : 0;
-}
-
-static int
-flag_plan(struct rule_eval *ev, const struct act *a)
-{
-	struct rule_action	*ra;
-
-	if ((ra = plan_add(ev, a)) == NULL)
-		return -1;
-	/* Copied: a plan does not need the rule set to stay loaded. */
-	if ((ra->argv = plan_alloc(ev->plan, a->nnames *
-	    sizeof(*ra->argv))) == NULL)
-		return -1;
-	for (ra->argc = 0; ra->argc < a->nnames; ra->argc++)
-		if ((ra->argv[ra->argc] = plan_strdup(ev->plan,
-		    a->names[ra->argc], strlen(a->names[ra->argc]))) == NULL)
-			return -1;
-	return 0;
 }
 
 #define NO_FOLDERS_WHY	"its source has no server folders (only IMAP has)"
@@ -211,4 +181,4 @@ const struct act_type act_discard = { "discard", RULE_ACTION_DISCARD, 0,
     NULL, 1, bare_parse, bare_plan };
 const struct act_type act_flag = { "flag", RULE_ACTION_FLAG,
     RULE_SOURCE_NO_FLAGS, "its source has no message flags (only IMAP "
-    "has)", 0, flag_parse, flag_plan };
+    "has)", 0, flag_parse, act_names_plan };

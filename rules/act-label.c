@@ -69,45 +69,15 @@ label_add(struct rule_load *ld, yaml_node_t *n, struct act *a)
 static int
 label_parse(struct rule_load *ld, yaml_node_t *v, struct act *a)
 {
-	yaml_node_t	*item;
-	size_t		 i;
-
-	if (act_need_value(ld, v, a, "- add-label: [Invoices, \\Important]")
-	    == -1)
-		return -1;
-	if (v->type != YAML_SEQUENCE_NODE)
-		return label_add(ld, v, a);
-	if (load_item_count(v) == 0)
-		return load_error(ld, v, "empty label list");
-	for (i = 0; i < load_item_count(v); i++)
-		if ((item = load_item(ld, v, i)) == NULL ||
-		    label_add(ld, item, a) == -1)
-			return -1;
-	return 0;
-}
-
-static int
-label_plan(struct rule_eval *ev, const struct act *a)
-{
-	struct rule_action	*ra;
-
-	if ((ra = plan_add(ev, a)) == NULL)
-		return -1;
-	/* Copied: a plan does not need the rule set to stay loaded. */
-	if ((ra->argv = plan_alloc(ev->plan, a->nnames *
-	    sizeof(*ra->argv))) == NULL)
-		return -1;
-	for (ra->argc = 0; ra->argc < a->nnames; ra->argc++)
-		if ((ra->argv[ra->argc] = plan_strdup(ev->plan,
-		    a->names[ra->argc], strlen(a->names[ra->argc]))) == NULL)
-			return -1;
-	return 0;
+	return act_names_parse(ld, v, a,
+	    "- add-label: [Invoices, \\Important]", "label", label_add);
 }
 
 #define NO_LABELS_WHY	"its source has no server labels (only IMAP has)"
 
 const struct act_type act_add_label = { "add-label", RULE_ACTION_ADD_LABEL,
-    RULE_SOURCE_NO_FLAGS, NO_LABELS_WHY, 0, label_parse, label_plan };
+    RULE_SOURCE_NO_FLAGS, NO_LABELS_WHY, 0, label_parse,
+    act_names_plan };
 const struct act_type act_remove_label = { "remove-label",
     RULE_ACTION_REMOVE_LABEL, RULE_SOURCE_NO_FLAGS, NO_LABELS_WHY, 0,
-    label_parse, label_plan };
+    label_parse, act_names_plan };

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "rules/action.h"
+#include "rules/eval.h"
 #include "rules/load.h"
+#include "rules/plan.h"
 #include "rules/regex.h"
 #include "rules/template.h"
 
@@ -145,4 +147,43 @@ act_need_value(struct rule_load *ld, yaml_node_t *v, const struct act *a,
 		return 0;
 	return load_error_pos(ld, a->line, a->col, "action '%s' needs a "
 	    "value: %s", a->type->name, usage);
+}
+
+int
+act_names_parse(struct rule_load *ld, yaml_node_t *v, struct act *a,
+    const char *usage, const char *what,
+    int (*add)(struct rule_load *, yaml_node_t *, struct act *))
+{
+	yaml_node_t	*item;
+	size_t		 i;
+
+	if (act_need_value(ld, v, a, usage) == -1)
+		return -1;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return add(ld, v, a);
+	if (load_item_count(v) == 0)
+		return load_error(ld, v, "empty %s list", what);
+	for (i = 0; i < load_item_count(v); i++)
+		if ((item = load_item(ld, v, i)) == NULL ||
+		    add(ld, item, a) == -1)
+			return -1;
+	return 0;
+}
+
+int
+act_names_plan(struct rule_eval *ev, const struct act *a)
+{
+	struct rule_action	*ra;
+
+	if ((ra = plan_add(ev, a)) == NULL)
+		return -1;
+	/* Copied: a plan does not need the rule set to stay loaded. */
+	if ((ra->argv = plan_alloc(ev->plan, a->nnames *
+	    sizeof(*ra->argv))) == NULL)
+		return -1;
+	for (ra->argc = 0; ra->argc < a->nnames; ra->argc++)
+		if ((ra->argv[ra->argc] = plan_strdup(ev->plan,
+		    a->names[ra->argc], strlen(a->names[ra->argc]))) == NULL)
+			return -1;
+	return 0;
 }

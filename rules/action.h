@@ -77,5 +77,13 @@ const struct act_type *act_type_find(const char *name);
 /* For a parse function: 0 if v is there, else an error showing usage. */
 int		 act_need_value(struct rule_load *, yaml_node_t *v,
 		    const struct act *, const char *usage);
+/* For an action taking one name or a list of them (flag, add-label):
+ * each through add(); "empty WHAT list" for []. */
+int		 act_names_parse(struct rule_load *, yaml_node_t *v,
+		    struct act *, const char *usage, const char *what,
+		    int (*add)(struct rule_load *, yaml_node_t *,
+		    struct act *));
+/* Their plan entry: the names, copied into the plan. */
+int		 act_names_plan(struct rule_eval *, const struct act *);
 
 #endif
