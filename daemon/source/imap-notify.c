@@ -80,8 +80,13 @@ imap_status_parse(struct imap_scan *sc, char *name, size_t namelen,
 				return -1;
 			continue;
 		}
+		if (imap_tok_is(&t, "HIGHESTMODSEQ")) {
+			if (imap_modseq_parse(&v, &st->highestmodseq) == -1)
+				st->highestmodseq = 0;
+			continue;
+		}
 		if (imap_tok_u32(&v, &n) == -1)
-			continue;	/* HIGHESTMODSEQ and the like */
+			continue;	/* not a number: left out */
 		if (imap_tok_is(&t, "MESSAGES")) {
 			st->messages = n;
 			st->have |= IMAP_STATUS_MESSAGES;

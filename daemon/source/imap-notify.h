@@ -19,6 +19,7 @@
 
 struct imap_status {
 	uint32_t	 messages, uidnext, uidvalidity;
+	uint64_t	 highestmodseq;	/* CONDSTORE; 0: none or not valid */
 	unsigned	 have;		/* IMAP_STATUS_* */
 };
 

@@ -366,3 +366,21 @@ imap_quote(const char *s, char *out, size_t outlen)
 	out[o] = '\0';
 	return 0;
 }
+
+int
+imap_modseq_parse(const struct imap_tok *t, uint64_t *out)
+{
+	struct imap_tok	 n = *t;
+	uint64_t	 v;
+
+	if (n.type != IMAP_TOK_ATOM)
+		return -1;
+	if (n.len > 0 && n.s[n.len - 1] == ']')
+		n.len--;
+	/* no leading zero: mod-sequence-value is a number, 63 bits */
+	if (n.len == 0 || n.s[0] == '0' || imap_tok_u64(&n, &v) == -1 ||
+	    v > (uint64_t)INT64_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}

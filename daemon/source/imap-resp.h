@@ -83,6 +83,9 @@ int	imap_tok_is(const struct imap_tok *, const char *atom);
 /* Parse a token as an unsigned 32-bit (nz if nonzero) number. */
 int	imap_tok_u32(const struct imap_tok *, uint32_t *);
 int	imap_tok_u64(const struct imap_tok *, uint64_t *);
+/* A mod-sequence value (RFC 7162): 1 .. 2^63-1, no leading zero (a
+ * trailing ']' of a response code is allowed). */
+int	imap_modseq_parse(const struct imap_tok *, uint64_t *);
 /* The writer's side of IMAP_TOK_STRING: s as a quoted string ('"' and
  * '\\' escaped) in out: 0, or -1 if it does not fit or has a line
  * break, which a quoted string cannot carry. */

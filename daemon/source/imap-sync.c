@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "daemon/source/imap-int.h"
+#include "daemon/source/imap-notify.h"
 #include "daemon/source/imap-sync.h"
 #include "daemon/store/serverops.h"
 #include "daemon/util/log.h"
@@ -228,24 +229,6 @@ imap_sync_record(struct imap *s)
 }
 
 int
-imap_modseq_parse(const struct imap_tok *t, uint64_t *out)
-{
-	struct imap_tok	 n = *t;
-	uint64_t	 v;
-
-	if (n.type != IMAP_TOK_ATOM)
-		return -1;
-	if (n.len > 0 && n.s[n.len - 1] == ']')
-		n.len--;
-	/* no leading zero: mod-sequence-value is a number, 63 bits */
-	if (n.len == 0 || n.s[0] == '0' || imap_tok_u64(&n, &v) == -1 ||
-	    v > (uint64_t)INT64_MAX)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int
 imap_sync_resp_code(struct imap *s, const struct imap_tok *t,
     struct imap_scan *sc)
 {
@@ -281,32 +264,16 @@ imap_sync_resp_code(struct imap *s, const struct imap_tok *t,
 int
 imap_sync_status(struct imap *s, struct imap_scan *sc)
 {
-	struct imap_tok	 t, v;
-	uint32_t	 n;
+	struct imap_status	 st;
+	char			 name[4 * IMAP_FOLDER_MAX];
 
-	if (imap_scan_next(sc, &t) == -1 || (t.type != IMAP_TOK_ATOM &&
-	    t.type != IMAP_TOK_STRING && t.type != IMAP_TOK_LITERAL) ||
-	    imap_scan_next(sc, &t) == -1 || t.type != IMAP_TOK_LPAREN)
-		return -1;
+	/* a value that is not a number leaves 0: no skipping */
 	memset(&s->status, 0, sizeof(s->status));
-	for (;;) {
-		if (imap_scan_next(sc, &t) == -1 || t.type == IMAP_TOK_END)
-			return -1;
-		if (t.type == IMAP_TOK_RPAREN)
-			break;
-		if (t.type != IMAP_TOK_ATOM || imap_scan_next(sc, &v) == -1)
-			return -1;
-		/* a value that is not a number leaves 0: no skipping */
-		if (imap_tok_is(&t, "UIDVALIDITY"))
-			s->status.uidvalidity = imap_tok_u32(&v, &n) == 0 ? n : 0;
-		else if (imap_tok_is(&t, "UIDNEXT"))
-			s->status.uidnext = imap_tok_u32(&v, &n) == 0 ? n : 0;
-		else if (imap_tok_is(&t, "HIGHESTMODSEQ")) {
-			if (imap_modseq_parse(&v, &s->status.modseq) == -1)
-				s->status.modseq = 0;
-		} else if (imap_scan_skip(sc, &v) == -1)
-			return -1;
-	}
+	if (imap_status_parse(sc, name, sizeof(name), &st) == -1)
+		return -1;
+	s->status.uidvalidity = st.uidvalidity;
+	s->status.uidnext = st.uidnext;
+	s->status.modseq = st.highestmodseq;
 	s->status.got = 1;
 	return 0;
 }

@@ -64,9 +64,7 @@ int	imap_sync_resp_code(struct imap *, const struct imap_tok *,
 int	imap_sync_status(struct imap *, struct imap_scan *);
 int	imap_sync_vanished(struct imap *, struct imap_scan *);
 
-/* Pure parsers, for the tests.  A mod-sequence value: 1 .. 2^63-1 (a
- * trailing ']' of a response code is allowed). */
-int	imap_modseq_parse(const struct imap_tok *, uint64_t *);
+/* Pure parsers, for the tests (imap_modseq_parse() is imap-resp.h's). */
 /* A FLAGS list, the scanner after its '(': *seen if \Seen is in it. */
 int	imap_flags_seen(struct imap_scan *, int *seen);
 /* VANISHED's arguments: *earlier for "(EARLIER)", *count the UIDs the
