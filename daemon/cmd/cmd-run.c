@@ -126,7 +126,7 @@ recover(const struct config *cfg)
 		log_error("%s", err);
 		return NULL;
 	}
-	if (delivery_recover(st, err, sizeof(err)) == -1) {
+	if (delivery_recover(st, cfg, err, sizeof(err)) == -1) {
 		log_error("recovery: %s", err);
 		state_close(st);
 		return NULL;

@@ -88,8 +88,8 @@ delivery_folder_check(const char *folder, char *err, size_t errlen)
 }
 
 struct delivery *
-delivery_open(const char *target, const char *folder, char *err,
-    size_t errlen)
+delivery_open(const struct delivery_ctx *ctx, const char *target,
+    const char *folder, char *err, size_t errlen)
 {
 	struct rule_target	 spec;
 	struct delivery		*dv;
@@ -98,6 +98,7 @@ delivery_open(const char *target, const char *folder, char *err,
 		snprintf(err, errlen, "%s: out of memory", target);
 		return NULL;
 	}
+	dv->ctx = ctx;
 	if (rule_target_parse(target, strlen(target), &spec) == -1 ||
 	    (dv->target = target_named(spec.kind)) == NULL) {
 		snprintf(err, errlen, "deliver target \"%s\": must be "

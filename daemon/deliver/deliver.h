@@ -104,12 +104,25 @@
  * and the test hook; the target contract (target.h) stays inside */
 #include "daemon/deliver/target-util.h"
 
+struct config;
+struct account;
 struct delivery;
 struct delivery_batch;
 
-/* Open a target for a folder (NULL, "" or "INBOX": the target itself). */
-struct delivery	*delivery_open(const char *target, const char *folder,
-		    char *err, size_t errlen);
+/* What a target may take from the configuration: the account it
+ * delivers for (LMTP's recipient and TLS) and the sections a target
+ * names (imap:ACCOUNT, webhook:NAME).  Both may be NULL (a test, a
+ * tool): a target that needs them then refuses to open. */
+struct delivery_ctx {
+	const struct config	*cfg;
+	const struct account	*acct;
+};
+
+/* Open a target for a folder (NULL, "" or "INBOX": the target itself).
+ * ctx may be NULL; it must outlive the delivery. */
+struct delivery	*delivery_open(const struct delivery_ctx *ctx,
+		    const char *target, const char *folder, char *err,
+		    size_t errlen);
 void		 delivery_close(struct delivery *);
 /* The Maildir directory or mbox file that messages go to. */
 const char	*delivery_path(const struct delivery *);
@@ -146,6 +159,7 @@ void		 delivery_batch_free(struct delivery_batch *);
 /* Settle every pending intent (see above); takes state_claim() first.
  * 0, or -1 if the state could not be read or some intents could not be
  * settled (they stay, and are reported in err and the log). */
-int		 delivery_recover(struct state *, char *err, size_t errlen);
+int		 delivery_recover(struct state *, const struct config *,
+		    char *err, size_t errlen);
 
 #endif

@@ -474,10 +474,12 @@ lmtp_release(struct target_group *g)
 
 /* No lookup exists: each message comes again (at least once). */
 static void
-lmtp_settle(const struct state_intent *v, size_t n, struct target_settle *st)
+lmtp_settle(const struct config *cfg, const struct state_intent *v,
+    size_t n, struct target_settle *st)
 {
 	size_t	 i;
 
+	(void)cfg;
 	for (i = 0; i < n; i++) {
 		log_warn("recovery: lmtp %s: %s may have been delivered before "
 		    "the crash; it is delivered again (at least once)",

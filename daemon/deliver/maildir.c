@@ -726,13 +726,14 @@ maildir_sync_dirs(const char *dir, char *err, size_t errlen)
 /* Recovery: the file is in new/ or cur/ -> delivered (made durable
  * first); otherwise tmp/NAME goes and the message is fetched again. */
 static void
-maildir_settle(const struct state_intent *v, size_t n,
-    struct target_settle *st)
+maildir_settle(const struct config *cfg, const struct state_intent *v,
+    size_t n, struct target_settle *st)
 {
 	char	 e[512];
 	size_t	 i;
 	int	 r;
 
+	(void)cfg;
 	for (i = 0; i < n; i++) {
 		if ((r = maildir_find(v[i].path, v[i].name, e,
 		    sizeof(e))) == -1) {

@@ -598,11 +598,12 @@ settle_file(struct target_settle *st, const struct state_intent *v,
 
 /* Recovery: the intents come sorted by path and offset. */
 static void
-mbox_settle(const struct state_intent *v, size_t n,
-    struct target_settle *st)
+mbox_settle(const struct config *cfg, const struct state_intent *v,
+    size_t n, struct target_settle *st)
 {
 	size_t	 i, j;
 
+	(void)cfg;
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && strcmp(v[j].path, v[i].path) == 0;
 		    j++)

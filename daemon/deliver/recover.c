@@ -15,7 +15,8 @@
 
 /* Intents of one kind: its target settles them. */
 static void
-settle_kind(struct target_settle *s, const struct state_intent *v, size_t n)
+settle_kind(const struct config *cfg, struct target_settle *s,
+    const struct state_intent *v, size_t n)
 {
 	const struct target	*t;
 	char			 e[128];
@@ -28,7 +29,7 @@ settle_kind(struct target_settle *s, const struct state_intent *v, size_t n)
 			target_settle_fail(s, e);
 		return;
 	}
-	t->settle(v, n, s);
+	t->settle(cfg, v, n, s);
 }
 
 static int
@@ -50,7 +51,8 @@ settle_write(struct state *st, struct target_settle *s, char *err,
 }
 
 int
-delivery_recover(struct state *st, char *err, size_t errlen)
+delivery_recover(struct state *st, const struct config *cfg, char *err,
+    size_t errlen)
 {
 	struct state_intent	*v;
 	struct target_settle	 s;
@@ -72,7 +74,7 @@ delivery_recover(struct state *st, char *err, size_t errlen)
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && v[j].kind == v[i].kind; j++)
 			;
-		settle_kind(&s, &v[i], j - i);
+		settle_kind(cfg, &s, &v[i], j - i);
 	}
 	rv = settle_write(st, &s, err, errlen);
 out:

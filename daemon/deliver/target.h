@@ -53,6 +53,9 @@
  *    UIDL and the target), and s->in.path to the address (socket,
  *    host:port, ACCOUNT/FOLDER, webhook name).  IMAP APPEND also puts
  *    the key into the message (X-Mailsift-Id) so it can be looked up.
+ *  - open takes what it needs beyond the string from dv->ctx (deliver.h:
+ *    the account it delivers for, the configuration's sections it names)
+ *    and refuses clearly when ctx is NULL and it needs one.
  *  - prepare connects, authenticates and selects (LHLO, LOGIN, TLS), so
  *    that a server that is down costs no intent: the batch is taken back
  *    and fetched again next round.  nheld counts the connections.
@@ -85,11 +88,14 @@
 #include "daemon/deliver/target-util.h"	/* DELIVERY_CRLF, helpers */
 
 struct target;
+struct config;
+struct delivery_ctx;	/* deliver.h */
 
 /* A target opened for one folder (deliver.h: delivery_open()). */
 struct delivery {
 	const struct target	*target;
 	char			*path;	/* Maildir dir, mbox file, address */
+	const struct delivery_ctx *ctx;	/* the opener's; may be NULL */
 	void			*priv;	/* the target's, open to close */
 };
 
@@ -160,7 +166,9 @@ struct target {
 	void	(*publish)(struct target_group *g, struct target_report *r);
 	void	(*release)(struct target_group *g);
 
-	void	(*settle)(const struct state_intent *v, size_t n,
+	/* cfg as delivery_recover() got it, may be NULL */
+	void	(*settle)(const struct config *cfg,
+		    const struct state_intent *v, size_t n,
 		    struct target_settle *s);
 };
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "daemon/pipeline/pipeline.h"
+#include "daemon/deliver/deliver.h"
 
 #define BATCH_MAX	64
 #define BATCH_BYTES	(32 * 1024 * 1024)
@@ -42,6 +43,7 @@ struct target {
 struct pipeline {
 	const struct config	*cfg;
 	const struct account	*acct;
+	struct delivery_ctx	 ctx;	/* cfg and acct, for the targets */
 	struct state		*st;
 	int			 dry_run;
 	int			 server_folders; /* pipeline_set_server_folders */

@@ -85,9 +85,11 @@ pipeline_new(const struct config *cfg, const struct account *acct,
 	}
 	pl->cfg = cfg;
 	pl->acct = acct;
+	pl->ctx.cfg = cfg;
+	pl->ctx.acct = acct;
 	pl->st = st;
 	pl->dry_run = dry_run;
-	if ((pl->dv = delivery_open(acct->deliver, NULL, err, errlen)) == NULL)
+	if ((pl->dv = delivery_open(&pl->ctx, acct->deliver, NULL, err, errlen)) == NULL)
 		goto fail;
 	if ((pl->batch = delivery_batch_new(st)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -268,7 +270,7 @@ target_get(struct pipeline *pl, const char *spec, const char *folder,
 		return NULL;
 	}
 	t = &pl->targets[pl->ntargets];
-	if ((t->dv = delivery_open(spec, folder, err, errlen)) == NULL)
+	if ((t->dv = delivery_open(&pl->ctx, spec, folder, err, errlen)) == NULL)
 		return NULL;
 	t->spec = strdup(spec);
 	t->folder = folder != NULL ? strdup(folder) : NULL;

@@ -10,7 +10,10 @@
 
 #include "daemon/store/sqlite-int.h"
 
-static const char *const target_names[] = { "maildir", "mbox", "lmtp" };
+/* indexed by enum state_target */
+static const char *const target_names[] = {
+	"maildir", "mbox", "lmtp", "imap", "webhook"
+};
 
 static int
 intent_insert(struct state *st, struct state_intent *in, char *err,
@@ -195,17 +198,20 @@ static int
 intent_load(sqlite3_stmt *stmt, struct state_intent *in)
 {
 	const char	*kind, *msgid;
+	size_t		 i;
 
 	memset(in, 0, sizeof(*in));
 	in->id = sqlite3_column_int64(stmt, 0);
 	in->uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 3);
 	in->uid = (uint32_t)sqlite3_column_int64(stmt, 4);
 	kind = (const char *)sqlite3_column_text(stmt, 6);
-	in->kind = STATE_MAILDIR;
-	if (kind != NULL && strcmp(kind, "mbox") == 0)
-		in->kind = STATE_MBOX;
-	else if (kind != NULL && strcmp(kind, "lmtp") == 0)
-		in->kind = STATE_LMTP;
+	/* a kind written by a newer build is settled by nobody: its
+	 * intent stays (recover.c) */
+	in->kind = STATE_UNKNOWN;
+	for (i = 0; kind != NULL && i < sizeof(target_names) /
+	    sizeof(target_names[0]); i++)
+		if (strcmp(kind, target_names[i]) == 0)
+			in->kind = (enum state_target)i;
 	in->offset = (uint64_t)sqlite3_column_int64(stmt, 9);
 	in->length = (uint64_t)sqlite3_column_int64(stmt, 10);
 	column_sha(stmt, 11, in->entry_sha256);

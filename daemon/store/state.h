@@ -201,7 +201,10 @@ int		 state_seen_content(struct state *, const struct msg_key *,
 enum state_target {
 	STATE_MAILDIR,
 	STATE_MBOX,
-	STATE_LMTP
+	STATE_LMTP,
+	STATE_IMAP,
+	STATE_WEBHOOK,
+	STATE_UNKNOWN		/* a kind this build does not know */
 };
 
 struct state_intent {

@@ -359,7 +359,7 @@ deliver_some(struct fixture *f, struct state *st, const char *target,
 	size_t			 i;
 	int			 rv;
 
-	dv = delivery_open(target, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, target, NULL, err, sizeof(err));
 	if (dv == NULL)
 		fail_msg("%s", err);
 	b = delivery_batch_new(st);
@@ -427,7 +427,7 @@ test_maildir_crlf_and_name(void **state)
 	long			 pid;
 
 	folder_begin(st, "acct");
-	dv = delivery_open(f->target_md, "INBOX", err, sizeof(err));
+	dv = delivery_open(NULL, f->target_md, "INBOX", err, sizeof(err));
 	assert_non_null(dv);
 	assert_string_equal(delivery_path(dv), f->maildir);
 	b = delivery_batch_new(st);
@@ -491,7 +491,7 @@ test_folders(void **state)
 	size_t		 i;
 	char		*p;
 
-	dv = delivery_open(f->target_md, "Archive/Invoices", err,
+	dv = delivery_open(NULL, f->target_md, "Archive/Invoices", err,
 	    sizeof(err));
 	assert_non_null(dv);
 	p = xasprintf("%s/.Archive.Invoices", f->maildir);
@@ -510,7 +510,7 @@ test_folders(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(delivery_folder_check(bad[i], err,
 		    sizeof(err)), -1);
-		assert_null(delivery_open(f->target_md, bad[i], err,
+		assert_null(delivery_open(NULL, f->target_md, bad[i], err,
 		    sizeof(err)));
 		assert_non_null(strstr(err, "is not allowed"));
 	}
@@ -519,7 +519,7 @@ test_folders(void **state)
 	assert_int_equal(delivery_folder_check("lists.debian", err,
 	    sizeof(err)), 0);
 	/* an mbox folder is a file beside the mbox */
-	dv = delivery_open(f->target_mb, "Archive/2024", err, sizeof(err));
+	dv = delivery_open(NULL, f->target_mb, "Archive/2024", err, sizeof(err));
 	assert_non_null(dv);
 	p = xasprintf("%s/mail/Archive/2024", f->dir);
 	assert_string_equal(delivery_path(dv), p);
@@ -528,9 +528,9 @@ test_folders(void **state)
 	p = xasprintf("%s/mail/Archive", f->dir);
 	assert_true(file_exists(p));
 	free(p);
-	assert_null(delivery_open("imap:/x", NULL, err, sizeof(err)));
+	assert_null(delivery_open(NULL, "imap:/x", NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "maildir:PATH or mbox:PATH"));
-	assert_null(delivery_open("maildir:", NULL, err, sizeof(err)));
+	assert_null(delivery_open(NULL, "maildir:", NULL, err, sizeof(err)));
 }
 
 /* Files left in tmp/ for 36 hours go when a target is opened. */
@@ -542,7 +542,7 @@ test_maildir_tmp_cleanup(void **state)
 	struct timespec	 ts[2];
 	char		*old, *fresh;
 
-	dv = delivery_open(f->target_md, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, f->target_md, NULL, err, sizeof(err));
 	assert_non_null(dv);
 	delivery_close(dv);
 	old = xasprintf("%s/tmp/1.M1P1Q1.host,S=1", f->maildir);
@@ -553,7 +553,7 @@ test_maildir_tmp_cleanup(void **state)
 	ts[0].tv_sec -= 37 * 3600;
 	ts[1] = ts[0];
 	assert_int_equal(utimensat(AT_FDCWD, old, ts, 0), 0);
-	dv = delivery_open(f->target_md, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, f->target_md, NULL, err, sizeof(err));
 	assert_non_null(dv);
 	delivery_close(dv);
 	assert_false(file_exists(old));
@@ -570,7 +570,7 @@ stage_only(struct fixture *f, struct state *st, struct delivery **dvp)
 	struct delivery_batch	*b;
 	struct msg_key		 k = key_uid("acct", 77);
 
-	assert_non_null(*dvp = delivery_open(f->target_md, NULL, err,
+	assert_non_null(*dvp = delivery_open(NULL, f->target_md, NULL, err,
 	    sizeof(err)));
 	assert_non_null(b = delivery_batch_new(st));
 	if (delivery_stage(b, *dvp, &k, "Subject: s\n\nx\n", 15, 0, err,
@@ -640,7 +640,7 @@ test_maildir_tmp_orphans(void **state)
 	    host);
 	write_file(other, "x", 1);
 	assert_int_equal(dir_count(tmp), 4);
-	assert_non_null(dv2 = delivery_open(f->target_md, NULL, err,
+	assert_non_null(dv2 = delivery_open(NULL, f->target_md, NULL, err,
 	    sizeof(err)));
 	delivery_close(dv2);
 	/* the dead child's file is gone, the rest stays */
@@ -648,7 +648,7 @@ test_maildir_tmp_orphans(void **state)
 	assert_true(file_exists(other));
 	kill(live, SIGKILL);
 	assert_int_equal(waitpid(live, &status, 0), live);
-	assert_non_null(dv2 = delivery_open(f->target_md, NULL, err,
+	assert_non_null(dv2 = delivery_open(NULL, f->target_md, NULL, err,
 	    sizeof(err)));
 	delivery_close(dv2);
 	assert_int_equal(dir_count(tmp), 2);
@@ -773,7 +773,7 @@ test_pop3_uidl(void **state)
 	struct msg_key		 k = { "pop", NULL, 0, 0, "UIDL-1" };
 	struct uidlset		 set;
 
-	dv = delivery_open(f->target_md, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, f->target_md, NULL, err, sizeof(err));
 	assert_non_null(dv);
 	b = delivery_batch_new(st);
 	assert_int_equal(delivery_stage(b, dv, &k, f->msg[0], f->len[0], 0,
@@ -869,8 +869,8 @@ test_threads(void **state)
 	char			*m, *p;
 	int			 i, j;
 
-	md = delivery_open(f->target_md, NULL, err, sizeof(err));
-	mb = delivery_open(f->target_mb, NULL, err, sizeof(err));
+	md = delivery_open(NULL, f->target_md, NULL, err, sizeof(err));
+	mb = delivery_open(NULL, f->target_mb, NULL, err, sizeof(err));
 	assert_non_null(md);
 	assert_non_null(mb);
 	memset(a, 0, sizeof(a));
@@ -939,12 +939,12 @@ test_open_errors(void **state)
 	file = xasprintf("%s/plainfile", f->dir);
 	write_file(file, "x", 1);
 	target = xasprintf("maildir:%s/Mail", file);
-	assert_null(delivery_open(target, NULL, err, sizeof(err)));
+	assert_null(delivery_open(NULL, target, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, file));
 	assert_non_null(strstr(err, "not a directory"));
 	free(target);
 	target = xasprintf("mbox:%s/sub/inbox", file);
-	assert_null(delivery_open(target, NULL, err, sizeof(err)));
+	assert_null(delivery_open(NULL, target, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, file));
 	free(target);
 	free(file);
@@ -997,7 +997,7 @@ deliver_target(struct state *st, const char *target)
 	struct delivery	*dv;
 	int		 rv;
 
-	if ((dv = delivery_open(target, NULL, err, sizeof(err))) == NULL)
+	if ((dv = delivery_open(NULL, target, NULL, err, sizeof(err))) == NULL)
 		return -1;
 	rv = deliver_to(st, dv);
 	delivery_close(dv);
@@ -1102,7 +1102,7 @@ test_symlinks(void **state)
 	assert_int_equal(symlink(victim, link), 0);
 	planted(link);
 	target = xasprintf("maildir:%s/example.com/Maildir", f->maildir);
-	dv = delivery_open(target, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, target, NULL, err, sizeof(err));
 	if (dv != NULL)
 		assert_int_equal(deliver_to(st, dv), -1);
 	delivery_close(dv);
@@ -1112,7 +1112,7 @@ test_symlinks(void **state)
 	free(target);
 	/* an mbox below it */
 	target = xasprintf("mbox:%s/example.com/box", f->maildir);
-	dv = delivery_open(target, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, target, NULL, err, sizeof(err));
 	if (dv != NULL)
 		assert_int_equal(deliver_to(st, dv), -1);
 	delivery_close(dv);
@@ -1122,7 +1122,7 @@ test_symlinks(void **state)
 	assert_int_equal(symlink(victim, target), 0);
 	planted(target);
 	free(target);
-	dv = delivery_open(f->target_md, "Evil", err, sizeof(err));
+	dv = delivery_open(NULL, f->target_md, "Evil", err, sizeof(err));
 	if (dv != NULL)
 		assert_int_equal(deliver_to(st, dv), -1);
 	delivery_close(dv);
@@ -1136,7 +1136,7 @@ test_symlinks(void **state)
 	link = xasprintf("%s/mail/Lists", f->dir);
 	assert_int_equal(symlink(victim, link), 0);
 	planted(link);
-	dv = delivery_open(f->target_mb, "Lists/debian", err, sizeof(err));
+	dv = delivery_open(NULL, f->target_mb, "Lists/debian", err, sizeof(err));
 	if (dv != NULL)
 		assert_int_equal(deliver_to(st, dv), -1);
 	delivery_close(dv);
@@ -1147,7 +1147,7 @@ test_symlinks(void **state)
 	assert_int_equal(symlink(vfile, link), 0);
 	/* this one in a directory that others may write */
 	assert_int_equal(chmod(dirname_of(link), 0777), 0);
-	dv = delivery_open(f->target_mb, "Evil", err, sizeof(err));
+	dv = delivery_open(NULL, f->target_mb, "Evil", err, sizeof(err));
 	if (dv != NULL) {
 		assert_int_equal(deliver_to(st, dv), -1);
 		delivery_close(dv);
@@ -1181,7 +1181,7 @@ test_stage_failure(void **state)
 	char			*tmp;
 
 	folder_begin(st, "acct");
-	dv = delivery_open(f->target_md, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, f->target_md, NULL, err, sizeof(err));
 	assert_non_null(dv);
 	b = delivery_batch_new(st);
 	assert_int_equal(delivery_stage(b, dv, &k1, f->msg[0], f->len[0], 0,
@@ -1235,7 +1235,7 @@ test_rename_failure(void **state)
 	char			*p;
 
 	folder_begin(st, "acct");
-	dv = delivery_open(f->target_md, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, f->target_md, NULL, err, sizeof(err));
 	assert_non_null(dv);
 	b = delivery_batch_new(st);
 	for (i = 0; i < NMSG; i++) {
@@ -1321,7 +1321,7 @@ test_disk_full(void **state)
 
 	/* Maildir: the write into tmp/ fails */
 	target = xasprintf("maildir:%s/Mail", disk);
-	dv = delivery_open(target, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, target, NULL, err, sizeof(err));
 	assert_non_null(dv);
 	b = delivery_batch_new(st);
 	rv = 0;
@@ -1362,7 +1362,7 @@ test_disk_full(void **state)
 	free(m);
 	before = read_file(mbox, &blen);
 	target = xasprintf("mbox:%s", mbox);
-	dv = delivery_open(target, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, target, NULL, err, sizeof(err));
 	assert_non_null(dv);
 	b = delivery_batch_new(st);
 	for (i = 0; i < 3; i++) {
@@ -1429,7 +1429,7 @@ test_file_too_large(void **state)
 	write_file(f->mbox, m, strlen(m));
 	free(m);
 	before = read_file(f->mbox, &blen);
-	dv = delivery_open(f->target_mb, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, f->target_mb, NULL, err, sizeof(err));
 	assert_non_null(dv);
 	b = delivery_batch_new(st);
 	for (i = 0; i < 3; i++) {
@@ -1456,7 +1456,7 @@ test_file_too_large(void **state)
 	free(lock);
 
 	/* a Maildir file over the limit */
-	dv = delivery_open(f->target_md, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, f->target_md, NULL, err, sizeof(err));
 	assert_non_null(dv);
 	b = delivery_batch_new(st);
 	m = big_msg(50000, 1);
@@ -1538,7 +1538,7 @@ crash_child(struct fixture *f, const char *target)
 	    state_folder_reset(st, "acct", "INBOX", 7, NULL, e,
 	    sizeof(e)) == -1)
 		_exit(10);
-	if ((dv = delivery_open(target, NULL, e, sizeof(e))) == NULL ||
+	if ((dv = delivery_open(NULL, target, NULL, e, sizeof(e))) == NULL ||
 	    (b = delivery_batch_new(st)) == NULL)
 		_exit(11);
 	for (i = 0; i < NMSG; i++) {
@@ -1594,7 +1594,7 @@ crash_check(struct fixture *f, const struct crash *c, int mbox)
 
 	print_message("crash at %s %zu (%s)\n", c->step, c->n,
 	    mbox ? "mbox" : "maildir");
-	if (delivery_recover(st, err, sizeof(err)) == -1)
+	if (delivery_recover(st, NULL, err, sizeof(err)) == -1)
 		fail_msg("recover: %s", err);
 	assert_int_equal(state_intents_pending(st, &v, &n, err, sizeof(err)),
 	    0);

@@ -198,8 +198,8 @@ commit_mixed(struct fixture *f, int *done)
 	size_t			 i;
 	int			 rv;
 
-	dv[0] = delivery_open(f->target_md, NULL, err, sizeof(err));
-	dv[1] = delivery_open(f->target_mb, NULL, err, sizeof(err));
+	dv[0] = delivery_open(NULL, f->target_md, NULL, err, sizeof(err));
+	dv[1] = delivery_open(NULL, f->target_mb, NULL, err, sizeof(err));
 	if (dv[0] == NULL || dv[1] == NULL)
 		fail_msg("%s", err);
 	assert_non_null(b = delivery_batch_new(st));
@@ -360,7 +360,7 @@ test_recover_mixed(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(pending(f), NMSG);
 	st = st_open(f);
-	if (delivery_recover(st, err, sizeof(err)) == -1)
+	if (delivery_recover(st, NULL, err, sizeof(err)) == -1)
 		fail_msg("recover: %s", err);
 	state_close(st);
 	assert_int_equal(pending(f), 0);

@@ -376,7 +376,7 @@ test_server_down(void **state)
 static void
 test_addresses(void **state)
 {
-	struct delivery	 dv = { &target_lmtp, NULL, NULL };
+	struct delivery	 dv = { &target_lmtp, NULL, NULL, NULL };
 	char		 e[512], p1[] = "127.0.0.1:24", p2[] = "u@[::1]:24",
 			 p3[] = "nohostport", p4[] = "/run/lmtp";
 
@@ -411,7 +411,7 @@ test_settle_undoes(void **state)
 	in[0].name = in[1].name = name;
 	st.done = done;
 	st.undo = undo;
-	target_lmtp.settle(in, 2, &st);
+	target_lmtp.settle(NULL, in, 2, &st);
 	assert_int_equal(st.ndone, 0);
 	assert_int_equal(st.nundo, 2);
 	assert_int_equal(undo[1], 9);

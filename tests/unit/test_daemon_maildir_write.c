@@ -219,7 +219,7 @@ test_stage_content(void **state)
 
 	(void)state;
 	snprintf(target, sizeof(target), "maildir:%s/md", dir);
-	dv = delivery_open(target, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, target, NULL, err, sizeof(err));
 	assert_non_null(dv);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		len = sizes[i];
@@ -265,7 +265,7 @@ test_stage_no_digest(void **state)
 
 	(void)state;
 	snprintf(target, sizeof(target), "maildir:%s/md", dir);
-	dv = delivery_open(target, NULL, err, sizeof(err));
+	dv = delivery_open(NULL, target, NULL, err, sizeof(err));
 	assert_non_null(dv);
 	in = make_text(len);
 	memcpy(in, "Message-ID: <nd@test>\r\n", 23);
