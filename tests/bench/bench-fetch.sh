@@ -5,6 +5,13 @@
 # ceiling), all measured in the same run against the same private Dovecot
 # (`make bench-fetch`, after `make all`).  Needs root.
 #
+# Two more columns deliver to the server instead of a Maildir: POP3 ->
+# IMAP APPEND into user5's INBOX (mailsift-append vs fdm-append, fdm's
+# imap action; both over IMAPS) and IMAP -> LMTP for user5 through
+# Dovecot's LMTP socket (mailsift-lmtp vs getmail-lmtp, getmail6's
+# MDA_lmtp; fdm has no LMTP).  Their count is user5's INBOX, emptied
+# before each run; their times include Dovecot's writing of the mail.
+#
 # A seeded corpus (COUNT messages, ~SIZE_MB MiB, 1 KB texts to ~4.5 MB
 # attachments) is written straight into user1's Maildir; user2 gets SMALL
 # of them, the largest included, to show whether mailsift's memory grows
@@ -34,7 +41,8 @@
 # Environment: SEED (corpus seed, 11), COUNT (2000), SMALL (500), SIZE_MB
 # (95), RUNS (5), SLOW_RUNS (rounds getmail6 takes part in, 1: it takes
 # ~40 s a run), CLIENTS (subset of "raw mailsift mbsync mpop fdm
-# fetchmail getmail"), RUN_TIMEOUT (seconds per run, 300), MSX_*_PORT
+# fetchmail getmail mailsift-append fdm-append mailsift-lmtp
+# getmail-lmtp"), RUN_TIMEOUT (seconds per run, 300), MSX_*_PORT
 # (the servers' ports; free ones are picked by default).
 set -eu
 cd "$(dirname "$0")/../.."
@@ -45,7 +53,7 @@ SMALL=${SMALL:-500}
 SIZE_MB=${SIZE_MB:-95}
 RUNS=${RUNS:-5}
 SLOW_RUNS=${SLOW_RUNS:-1}
-CLIENTS=${CLIENTS:-raw mailsift mbsync mpop fdm fetchmail getmail}
+CLIENTS=${CLIENTS:-raw mailsift mbsync mpop fdm fetchmail getmail mailsift-append fdm-append mailsift-lmtp getmail-lmtp}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 # Clients run as nobody, as mail fetchers run as a user: getmail6
 # refuses to deliver as root and fetchmail warns about it.
@@ -58,6 +66,7 @@ CORPUS=.build/corpus-fetch-$SEED
 MAILSIFT=$(pwd)/mailsift
 RAW=$(pwd)/$B/rawfetch
 HOST=localhost	# in the certificate; Dovecot listens on 127.0.0.1
+DEST=user5	# the destination columns' mailbox
 status=0
 
 die() { echo "bench-fetch: $*" >&2; exit 1; }
@@ -228,7 +237,9 @@ prepare() {
 	mkdir -p "$R/home" "$R/md/tmp" "$R/md/new" "$R/md/cur"
 	chmod 700 "$R/md" "$R/md/tmp" "$R/md/new" "$R/md/cur"
 	set -- HOST="$HOST" PORT="$port" USER="$user" PASS="$user-secret" \
-	    CA="$ca" DIR="$R" MAILDIR="$R/md"
+	    CA="$ca" DIR="$R" MAILDIR="$R/md" DEST="$DEST" \
+	    DEST_PASS="$DEST-secret" IMAPS_PORT="$MSX_IMAPS_PORT" \
+	    LMTP="$MSX_LMTP_SOCKET"
 	ENVV=
 	case $c in
 	raw)
@@ -266,6 +277,23 @@ prepare() {
 			render fetch-getmail.conf "$R/getmailrc" "$@" \
 			    GM_TYPE=SimplePOP3SSLRetriever GM_MAILBOXES=
 		fi
+		CMD="getmail --getmaildir $R --rcfile getmailrc"
+		;;
+	mailsift-append | mailsift-lmtp)
+		render "fetch-$c.conf" "$R/mailsift.conf" "$@" \
+		    TYPE="$proto" TLS="$mode"
+		CMD="$MAILSIFT run -c $R/mailsift.conf --once"
+		;;
+	fdm-append)
+		t=$proto st=starttls
+		[ "$mode" = implicit ] && t=${proto}s st=
+		render fetch-fdm-append.conf "$R/fdm.conf" "$@" \
+		    FDM_TYPE="$t" FDM_STARTTLS="$st"
+		CMD="fdm -q -f $R/fdm.conf fetch"
+		ENVV="SSL_CERT_FILE=$ca"
+		;;
+	getmail-lmtp)
+		render fetch-getmail-lmtp.conf "$R/getmailrc" "$@"
 		CMD="getmail --getmaildir $R --rcfile getmailrc"
 		;;
 	mpop)
@@ -307,9 +335,25 @@ launch() {
 	if [ "$c" = raw ]; then
 		got=$(awk 'NR == 1 { print $1 + 0 }' "$R/out")
 		[ -n "$got" ] || got=0
+	elif is_dest "$c"; then
+		got=$(dest_count)
 	else
 		got=$(find "$R/md/new" "$R/md/cur" -type f 2>/dev/null | wc -l)
 	fi
+}
+
+is_dest() {	# CLIENT: does it deliver into $DEST's mailbox?
+	case $1 in *-append | *-lmtp) return 0 ;; esac
+	return 1
+}
+dest_count() {
+	doveadm -c "$MSX_DOVECOT_CONF" -f flow mailbox status -u "$DEST" \
+	    messages INBOX | sed 's/.*messages=//'
+}
+dest_clear() {	# an empty INBOX for the next destination run
+	doveadm -c "$MSX_DOVECOT_CONF" expunge -u "$DEST" mailbox INBOX all \
+	    </dev/null
+	doveadm -c "$MSX_DOVECOT_CONF" purge -u "$DEST" </dev/null
 }
 
 keep_log() {	# NAME: save the run's output, which $D loses at exit
@@ -330,6 +374,8 @@ for c in $CLIENTS; do
 	case $c in
 	raw | mailsift | fdm | fetchmail)
 		combos="imap:starttls imap:implicit pop3:starttls pop3:implicit" ;;
+	mailsift-append | fdm-append) combos="pop3:implicit" ;;
+	mailsift-lmtp | getmail-lmtp) combos="imap:implicit" ;;
 	getmail) combos="imap:implicit pop3:implicit" ;;	# no STARTTLS
 	mpop) combos="pop3:starttls pop3:implicit" ;;
 	mbsync) combos="imap:starttls imap:implicit" ;;
@@ -359,6 +405,7 @@ echo "bench-fetch: TLS checks (every client must refuse)"
 : >"$W/tlscheck"
 while read -r c proto mode user <&3; do
 	[ "$user" = user1 ] || continue
+	is_dest "$c" && dest_clear
 	prepare "$c" "$proto" "$mode" "$user" "$(port_of "$proto" "$mode")" \
 	    "$MSX_OTHER_CA"
 	launch 60
@@ -371,6 +418,7 @@ while read -r c proto mode user <&3; do
 	discard_run
 	r2=-
 	if [ "$proto:$mode" = imap:implicit ]; then
+		is_dest "$c" && dest_clear
 		prepare "$c" "$proto" "$mode" "$user" "$MSX_WRONGHOST_PORT" \
 		    "$MSX_CA"
 		launch 60
@@ -382,7 +430,7 @@ while read -r c proto mode user <&3; do
 		fi
 		discard_run
 	fi
-	printf '  %-9s %-4s %-8s  unknown CA: %-10s  wrong name: %s\n' \
+	printf '  %-15s %-4s %-8s  unknown CA: %-10s  wrong name: %s\n' \
 	    "$c" "$proto" "$mode" "$r1" "$r2"
 done 3<"$W/plan"
 
@@ -406,7 +454,8 @@ round=1
 while [ "$round" -le "$RUNS" ]; do
 	echo "bench-fetch: round $round of $RUNS"
 	while read -r c proto mode user <&3; do
-		if [ "$c" = getmail ] && [ "$round" -gt "$SLOW_RUNS" ]; then
+		case $c in getmail*) slow=1 ;; *) slow=0 ;; esac
+		if [ "$slow" = 1 ] && [ "$round" -gt "$SLOW_RUNS" ]; then
 			continue
 		fi
 		prepare "$c" "$proto" "$mode" "$user" \
@@ -415,6 +464,7 @@ while [ "$round" -le "$RUNS" ]; do
 		# before (fetchmail and POP3 sessions set it).
 		doveadm -c "$MSX_DOVECOT_CONF" flags remove -u "$user" \
 		    '\Seen' mailbox INBOX ALL </dev/null
+		is_dest "$c" && dest_clear
 		settle
 		sync
 		launch "$RUN_TIMEOUT"
@@ -422,13 +472,13 @@ while [ "$round" -le "$RUNS" ]; do
 		[ "$user" = user2 ] && want=$SMALL
 		echo "$c $proto $mode $user $ns $rss $got $want $rc $cpu" \
 		    >>"$W/results"
-		printf '  %-9s %-4s %-8s %-5s %7.2f s  %4d/%d  exit %d\n' \
+		printf '  %-15s %-4s %-8s %-5s %7.2f s  %4d/%d  exit %d\n' \
 		    "$c" "$proto" "$mode" "$user" \
 		    "$(echo "$ns" | awk '{ print $1 / 1e9 }')" "$got" "$want" "$rc"
 		if [ "$rc" -ne 0 ] || [ "$got" -ne "$want" ]; then
 			keep_log "$c-$proto-$mode-$user-r$round"
 			sed 's/^/    | /' "$R/err" | tail -n 5
-			case $c in raw | mailsift) status=1 ;; esac
+			case $c in raw | mailsift*) status=1 ;; esac
 		fi
 		[ "$KEEP_RUNS" = 1 ] && [ "$c" != raw ] || discard_run
 	done 3<"$W/plan"
@@ -466,7 +516,7 @@ function med(s,   a, n, i, j, t) {
 	runs[k]++
 }
 END {
-	printf "\n%-9s %-5s %-8s %10s %8s %6s %7s %6s %8s  %s\n", "client",
+	printf "\n%-15s %-5s %-8s %10s %8s %6s %7s %6s %8s  %s\n", "client",
 	    "proto", "TLS", "delivered", "seconds", "CPU s", "MiB/s", "msg/s",
 	    "RSS MiB", "note"
 	while ((getline line < plan) > 0) {
@@ -481,10 +531,10 @@ END {
 		deliv = worst[k] "/" want[k]
 		if (worst[k] != want[k]) {
 			note = note " INCOMPLETE: not comparable"
-			printf "%-9s %-5s %-8s %10s %8.2f %6.2f %7s %6s %8.1f  %s\n",
+			printf "%-15s %-5s %-8s %10s %8.2f %6.2f %7s %6s %8.1f  %s\n",
 			    f[1], f[2], f[3], deliv, s, med(cpu[k]), "-", "-", m, note
 		} else {
-			printf "%-9s %-5s %-8s %10s %8.2f %6.2f %7.1f %6.0f %8.1f  %s\n",
+			printf "%-15s %-5s %-8s %10s %8.2f %6.2f %7.1f %6.0f %8.1f  %s\n",
 			    f[1], f[2], f[3], deliv, s, med(cpu[k]),
 			    bytes / 1048576 / s, want[k] / s, m, note
 			ok[k] = s
@@ -514,6 +564,26 @@ END {
 				printf "%s  %.2fx  (target >= %dx: %s)\n", label, r,
 				    c[3], (r >= c[3] ? "met" : "NOT met")
 		}
+	}
+	print ""
+	print "delivering to the server (same run; speed-up = other seconds / mailsift seconds):"
+	split("mailsift-append:fdm-append:pop3:POP3->IMAP-APPEND mailsift-lmtp:getmail-lmtp:imap:IMAP->LMTP", dc, " ")
+	for (i = 1; i <= 2; i++) {
+		split(dc[i], c, ":")
+		a = c[1] " " c[3] " implicit user1"
+		o = c[2] " " c[3] " implicit user1"
+		m = "mailsift " c[3] " implicit user1"
+		if ((a in ok) && (o in ok))
+			printf "  %-18s vs %-12s  %.2fx  (target >= 3x: %s)\n", c[4],
+			    c[2], ok[o] / ok[a], (ok[o] / ok[a] >= 3 ? "met" : "NOT met")
+		else
+			printf "  %-18s vs %-12s  n/a (a run failed or was not made)\n",
+			    c[4], c[2]
+		if ((a in ok) && (m in ok))
+			printf "  %-18s vs Maildir       %.2fx the time of mailsift into a Maildir  (target <= 2x: %s)\n",
+			    c[4], ok[a] / ok[m], (ok[a] / ok[m] <= 2 ? "met" : "NOT met")
+		else
+			printf "  %-18s vs Maildir       n/a (a run failed or was not made)\n", c[4]
 	}
 	print ""
 	print "mailsift peak RSS with the same largest message in both mailboxes:"
