@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "daemon/cmd/cmd.h"
-#include "daemon/cmd/json.h"
+#include "daemon/util/json.h"
 #include "daemon/conf/conf.h"
 #include "daemon/status/status.h"
 
