@@ -61,10 +61,11 @@ struct queue_counts {
 int	state_intents_complete_queued(struct state *, const int64_t *ids,
 	    size_t n, const struct queue_item *items, size_t nitems,
 	    char *err, size_t errlen);
-/* Queued entries of kind due at now (at most max), oldest first; free
- * each with state_queue_entry_free() and the array with free(). */
-int	state_queue_due(struct state *, const char *kind, int64_t now,
-	    size_t max, struct queue_entry **, size_t *n, char *err,
+/* Queued entries of kind for account (NULL: all) due at now (at most
+ * max), oldest first; free each with state_queue_entry_free() and the
+ * array with free(). */
+int	state_queue_due(struct state *, const char *kind, const char *account,
+	    int64_t now, size_t max, struct queue_entry **, size_t *n, char *err,
 	    size_t errlen);
 void	state_queue_entry_free(struct queue_entry *);
 /* 1 if key is in the queue (whatever its status), 0 if not. */

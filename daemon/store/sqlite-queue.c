@@ -85,7 +85,8 @@ state_queue_entry_free(struct queue_entry *e)
 }
 
 int
-state_queue_due(struct state *st, const char *kind, int64_t now, size_t max,
+state_queue_due(struct state *st, const char *kind, const char *account,
+    int64_t now, size_t max,
     struct queue_entry **out, size_t *n, char *err, size_t errlen)
 {
 	sqlite3_stmt		*stmt;
@@ -102,7 +103,8 @@ state_queue_due(struct state *st, const char *kind, int64_t now, size_t max,
 	}
 	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT id, kind, key, target,"
 	    " account, entry, attempts, created FROM delivery_queue WHERE"
-	    " status = 'queued' AND kind = ?3 AND next_try <= ?1 ORDER BY id"
+	    " status = 'queued' AND kind = ?3 AND next_try <= ?1 AND (?4 IS NULL"
+	    " OR account = ?4) ORDER BY id"
 	    " LIMIT ?2", err, errlen)) == NULL) {
 		free(v);
 		return -1;
@@ -110,6 +112,7 @@ state_queue_due(struct state *st, const char *kind, int64_t now, size_t max,
 	sqlite3_bind_int64(stmt, 1, now);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
 	state_bind_str(stmt, 3, kind);
+	state_bind_str(stmt, 4, account);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *n < max) {
 		if (entry_load(stmt, &v[*n]) == -1)
 			break;
