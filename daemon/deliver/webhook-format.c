@@ -138,10 +138,10 @@ out:
 	return rv;
 }
 
-int
-webhook_format(enum webhook_format fmt, uint64_t max_size,
-    const struct webhook_msg *m, char **out, size_t *outlen, char *err,
-    size_t errlen)
+/* The entity once, with attachments inline up to inline_max (json). */
+static int
+format_once(enum webhook_format fmt, uint64_t inline_max,
+    const struct webhook_msg *m, char **out, size_t *outlen)
 {
 	struct msgview_opts	 o;
 	FILE			*f;
@@ -149,10 +149,8 @@ webhook_format(enum webhook_format fmt, uint64_t max_size,
 
 	*out = NULL;
 	*outlen = 0;
-	if ((f = open_memstream(out, outlen)) == NULL) {
-		snprintf(err, errlen, "out of memory formatting a message");
+	if ((f = open_memstream(out, outlen)) == NULL)
 		return -1;
-	}
 	memset(&o, 0, sizeof(o));
 	switch (fmt) {
 	case WEBHOOK_RAW:
@@ -166,7 +164,7 @@ webhook_format(enum webhook_format fmt, uint64_t max_size,
 	case WEBHOOK_JSON:
 	default:
 		fprintf(f, ENTITY_HEAD, "application/json");
-		o.inline_max = max_size > m->len ? max_size - m->len : 0;
+		o.inline_max = inline_max;
 		rv = format_json(f, m, &o);
 		break;
 	}
@@ -175,12 +173,33 @@ webhook_format(enum webhook_format fmt, uint64_t max_size,
 	if (fclose(f) != 0)
 		rv = -1;
 	if (rv == -1) {
-		snprintf(err, errlen, "webhook: cannot format the message of "
-		    "%zu bytes (out of memory?)", m->len);
 		free(*out);
 		*out = NULL;
 		*outlen = 0;
 	}
+	return rv;
+}
+
+int
+webhook_format(enum webhook_format fmt, uint64_t max_size,
+    const struct webhook_msg *m, char **out, size_t *outlen, char *err,
+    size_t errlen)
+{
+	uint64_t	 budget = max_size > m->len ? max_size - m->len : 0;
+	int		 rv;
+
+	rv = format_once(fmt, budget, m, out, outlen);
+	/* the JSON around the attachments made it larger than max-size
+	 * after all: again with none inline */
+	if (rv == 0 && fmt == WEBHOOK_JSON && budget > 0 &&
+	    *outlen > max_size + sizeof("Content-Type: application/json") +
+	    3) {
+		free(*out);
+		rv = format_once(fmt, 0, m, out, outlen);
+	}
+	if (rv == -1)
+		snprintf(err, errlen, "webhook: cannot format the message of "
+		    "%zu bytes (out of memory?)", m->len);
 	return rv;
 }
 

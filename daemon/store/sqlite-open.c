@@ -198,7 +198,7 @@ static const char *const schema_migration[] = {
 	 * that 7 applies in order */
 	"SELECT 1;",
 	/* 7: the delivery queue (queue.h): webhook requests to send */
-	"CREATE TABLE delivery_queue ("
+	"CREATE TABLE IF NOT EXISTS delivery_queue ("
 	" id INTEGER PRIMARY KEY,"
 	" kind TEXT NOT NULL,"
 	" key TEXT NOT NULL UNIQUE,"
@@ -210,7 +210,7 @@ static const char *const schema_migration[] = {
 	" next_try INTEGER NOT NULL,"
 	" created INTEGER NOT NULL,"
 	" last_error TEXT);"
-	"CREATE INDEX delivery_queue_due ON delivery_queue"
+	"CREATE INDEX IF NOT EXISTS delivery_queue_due ON delivery_queue"
 	" (kind, status, next_try);",
 };
 

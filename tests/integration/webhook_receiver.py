@@ -90,9 +90,9 @@ class Receiver:
                "type": h.headers.get("Content-Type"),
                "headers": dict(h.headers), "body": body, "sig_ok": ok,
                "sig_why": why, "todo": todo, "status": None}
+        with self.lock:
+            self.got.append(rec)
         if todo == "reset":
-            with self.lock:
-                self.got.append(rec)
             h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                     struct.pack("ii", 1, 0))
             h.connection.close()
@@ -108,8 +108,6 @@ class Receiver:
         if self.delay:
             time.sleep(self.delay)
         rec["status"] = status
-        with self.lock:
-            self.got.append(rec)
         text = b"thanks\n" if status == 200 else b"not now\n"
         try:
             h.send_response(status)

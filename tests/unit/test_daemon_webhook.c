@@ -103,8 +103,7 @@ test_format_json(void **state)
 	size_t		 blen;
 
 	(void)state;
-	/* room for the small attachment only: the message's size plus 10 */
-	out = format(WEBHOOK_JSON, sizeof(msg) - 1 + 10, &body, &blen, ctype,
+	out = format(WEBHOOK_JSON, 1 << 20, &body, &blen, ctype,
 	    sizeof(ctype));
 	assert_string_equal(ctype, "application/json");
 	assert_non_null(strstr(body, "{\"delivery\":\"0123456789abcdef0123456"
@@ -117,7 +116,15 @@ test_format_json(void **state)
 	assert_non_null(strstr(body, "\"size\":4,\"inline\":true,"
 	    "\"content_base64\":\"AAECAw==\"}"));
 	assert_non_null(strstr(body, "\"filename\":\"big.png\""));
-	assert_non_null(strstr(body, "\"size\":40,\"inline\":false}"));
+	assert_non_null(strstr(body, "\"size\":40,\"inline\":true,"
+	    "\"content_base64\":\"MDEy"));
+	free(out);
+	/* max-size leaves room for the small one, but the JSON around it is
+	 * larger than the message: none inline, so that it fits */
+	out = format(WEBHOOK_JSON, sizeof(msg) - 1 + 10, &body, &blen, ctype,
+	    sizeof(ctype));
+	assert_null(strstr(body, "content_base64"));
+	assert_non_null(strstr(body, "\"size\":4,\"inline\":false}"));
 	free(out);
 	/* no room: nothing inline */
 	out = format(WEBHOOK_JSON, 0, &body, &blen, ctype, sizeof(ctype));
