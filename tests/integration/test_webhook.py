@@ -411,6 +411,44 @@ def test_permanent():
           state_says(d))
 
 
+def test_redirect():
+    d = scenario("redirect")
+    conf = write_conf(d, RX.url)
+    before = len(RX.got)
+    with RX.lock:
+        RX.plan = ["302"]
+    rc, out = run(conf)
+    got = new_requests(RX, before)
+    check(len(got) == 1 and queue(d) == {"failed": 1} and
+          "refused for good: HTTP 302" in out,
+          "a redirect is not followed: refused for good", out)
+
+
+def test_proxy():
+    """The proxy comes from the environment: one that is not there
+    fails the request (retried later); no_proxy lets it through."""
+    d = scenario("proxy")
+    conf = write_conf(d, RX.url)
+    env = dict(os.environ, http_proxy="http://127.0.0.1:9",
+               no_proxy="")
+    before = len(RX.got)
+    p = subprocess.run([MAILSIFT, "run", "-c", conf, "--once"], env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=120)
+    out = (p.stdout + p.stderr).decode("utf-8", "replace")
+    check(len(new_requests(RX, before)) == 0 and queue(d) == {"queued": 1}
+          and "trying again" in out,
+          "http_proxy from the environment is used", out)
+    env["no_proxy"] = "127.0.0.1"
+    time.sleep(1.1)
+    p = subprocess.run([MAILSIFT, "run", "-c", conf, "--once"], env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=120)
+    check(len(new_requests(RX, before)) == 1 and
+          queue(d) == {"delivered": 1}, "... and no_proxy",
+          (p.stdout + p.stderr).decode("utf-8", "replace"))
+
+
 def test_give_up():
     d = scenario("give-up")
     conf = write_conf(d, RX.url, retry_time="2")
@@ -509,6 +547,8 @@ def crash_plan(rng):
 def crash_run(conf, d, point, n, lag):
     """One run, killed (SIGKILL) at point; (killed, a line of figures)."""
     q0, a0 = queue_rows(d), len(RX.delivered())
+    if point == "queued" and q0 + n > CRASH_MESSAGES:
+        point = "posted"        # all queued: a kill while posting
     p = subprocess.Popen([MAILSIFT, "run", "-c", conf, "--once"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          stdin=subprocess.DEVNULL)
@@ -609,6 +649,7 @@ def main():
              "test_rule_action": test_rule_action,
              "test_retries": test_retries,
              "test_permanent": test_permanent,
+             "test_redirect": test_redirect, "test_proxy": test_proxy,
              "test_give_up": test_give_up, "test_config": test_config,
              "test_crash": test_crash}
     names = sys.argv[1:] or list(tests)

@@ -6,7 +6,7 @@ X-Mailsift-Signature against the secret, records what it got, and
 misbehaves on command.  rx.plan is a list of what to do with the next
 requests, one entry each ("ok" once it is empty):
   ok          200
-  500, 400... that status
+  500, 400... that status (302: with a Location)
   429:N       429 with Retry-After: N
   slow:S      wait S seconds, then 200 (the client times out first)
   reset       read the request, then reset the connection (no answer)
@@ -58,8 +58,11 @@ class Receiver:
             def do_POST(self):
                 rx._post(self)
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                     Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass    # a client killed mid-request: nothing to say
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         if cert:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -103,6 +106,8 @@ class Receiver:
             time.sleep(float(todo[5:]))
         elif todo.startswith("429:"):
             status, extra = 429, {"Retry-After": todo[4:]}
+        elif todo.startswith("302"):
+            status, extra = 302, {"Location": self.url + "/elsewhere"}
         elif todo != "ok":
             status = int(todo)
         if self.delay:
