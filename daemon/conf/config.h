@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * config.h - what a loaded configuration holds: struct config with its
- * accounts and smtp sections, the lookups on it, the names of its enums
+ * accounts, smtp and webhook sections, the lookups on it, the names of its enums
  * (defined in conf-load.c, beside the tables the parser reads them
  * with), and freeing it.  Plain data once built: immutable, shared by
  * threads, never written to by its readers.  It reads no file (conf.h's
