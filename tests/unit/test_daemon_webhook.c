@@ -13,11 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "daemon/act/webhook-send.h"
-#include "daemon/conf/config.h"
+#include "daemon/conf/conf.h"
 #include "daemon/deliver/deliver.h"
 #include "daemon/deliver/webhook-format.h"
 #include "daemon/net/http.h"
@@ -496,6 +497,76 @@ test_open_refuses(void **state)
 	assert_non_null(strstr(err, "cannot deliver into folder Archive"));
 }
 
+/* A webhook section as configured, and what the parser refuses. */
+static struct config *
+load(struct fixture *f, const char *text, char *err, size_t errlen)
+{
+	char	 path[160];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/m.conf", f->dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+	return config_load(path, err, errlen);
+}
+
+static void
+test_config(void **state)
+{
+	struct fixture		*f = *state;
+	const struct webhook	*w;
+	struct config		*c;
+	char			 err[1024];
+
+	c = load(f, "webhook \"h\" {\n url = \"https://x.example/in\"\n"
+	    " secret = \"k\"\n format = multipart\n timeout = 5\n"
+	    " max-size = 1M\n headers = {\"Authorization: Bearer t\"}\n"
+	    " retry-time = 600\n}\nwebhook \"d\" {\n url = \"http://y/\"\n"
+	    " secret-command = \"echo k\"\n}\naccount \"a\" {\n type = stdin\n"
+	    " deliver = \"webhook:h\"\n}\n", err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_non_null(w = config_webhook(c, "h"));
+	assert_string_equal(w->url, "https://x.example/in");
+	assert_string_equal(w->ep.password, "k");
+	assert_int_equal(w->format, WEBHOOK_MULTIPART);
+	assert_int_equal(w->timeout, 5);
+	assert_int_equal(w->max_size, 1024 * 1024);
+	assert_int_equal(w->nheaders, 1);
+	assert_string_equal(w->headers[0], "Authorization: Bearer t");
+	assert_int_equal(w->retry_time, 600);
+	assert_int_equal(w->ep.tls_verify, 1);
+	assert_non_null(w = config_webhook(c, "d"));	/* the defaults */
+	assert_int_equal(w->format, WEBHOOK_JSON);
+	assert_int_equal(w->timeout, 30);
+	assert_int_equal(w->max_size, 10 * 1024 * 1024);
+	assert_int_equal(w->retry_time, 3 * 86400);
+	assert_int_equal(w->retry_min, 30);
+	assert_string_equal(w->ep.password_command, "echo k");
+	assert_null(config_webhook(c, "nope"));
+	config_free(c);
+
+	assert_null(load(f, "webhook \"h\" {\n url = \"ftp://x/\"\n"
+	    " secret = \"k\"\n}\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "must be an http:// or https:// URL"));
+	assert_null(load(f, "webhook \"h\" {\n url = \"http://x/\"\n"
+	    " secret = \"k\"\n headers = {\"X-Mailsift-Delivery: 1\"}\n}\n",
+	    err, sizeof(err)));
+	assert_non_null(strstr(err, "not one mailsift sets"));
+	assert_null(load(f, "webhook \"h\" {\n url = \"http://x/\"\n"
+	    " secret = \"k\"\n format = xml\n}\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "format: 'xml' is not valid"));
+	assert_null(load(f, "webhook \"h\" {\n url = \"http://x/\"\n}\n"
+	    "account \"a\" {\n type = stdin\n deliver = \"webhook:h\"\n}\n",
+	    err, sizeof(err)));
+	assert_non_null(strstr(err, "'secret-command' is required"));
+	assert_null(load(f, "account \"a\" {\n type = stdin\n"
+	    " deliver = \"webhook:h\"\n}\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "webhook 'h' is not defined"));
+}
+
 int
 main(void)
 {
@@ -515,6 +586,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
