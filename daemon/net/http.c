@@ -202,8 +202,9 @@ http_post(const struct http_request *rq, struct http_response *r)
 	}
 	if ((c = curl_easy_init()) == NULL || (hl = http_headers(rq)) == NULL ||
 	    http_setup(c, rq, hl, &sink, ebuf) == -1) {
-		snprintf(r->error, sizeof(r->error), "%s: cannot set up the "
-		    "request (out of memory?)", rq->url);
+		/* not the URL: it may hold a token */
+		snprintf(r->error, sizeof(r->error), "cannot set up the HTTP "
+		    "request (out of memory?)");
 		goto out;
 	}
 	if ((rc = curl_easy_perform(c)) != CURLE_OK) {

@@ -16,6 +16,7 @@
  *
  * Status: "queued" (next_try says when), "delivered", "failed" (refused
  * for good by the receiver), "expired" (given up after the retry time).
+ * A row no longer queued keeps its key and outcome, not its bytes.
  */
 #ifndef DAEMON_STORE_QUEUE_H
 #define DAEMON_STORE_QUEUE_H

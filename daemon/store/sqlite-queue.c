@@ -157,9 +157,12 @@ queue_update(struct state *st, int64_t id, const char *status,
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
+	/* once settled, only the key (a second insert of the same
+	 * delivery changes nothing) and the outcome are kept */
 	if ((stmt = state_prepare(st, SLOT_MAX, "UPDATE delivery_queue SET"
 	    " status = ?2, next_try = ?3, last_error = ?4, attempts ="
-	    " attempts + 1 WHERE id = ?1", err, errlen)) == NULL)
+	    " attempts + 1, entry = CASE ?2 WHEN 'queued' THEN entry ELSE"
+	    " x'' END WHERE id = ?1", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	state_bind_str(stmt, 2, status);
