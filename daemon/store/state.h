@@ -333,6 +333,10 @@ struct state_account_status {
 	uint64_t	 outbox_queued;
 	int64_t		 outbox_oldest;	/* created; 0 if none queued */
 	uint64_t	 server_ops;	/* pending */
+	/* the webhook queue (queue.h): waiting, and what never will be
+	 * delivered (refused for good or given up) */
+	uint64_t	 webhook_queued;
+	uint64_t	 webhook_failed;
 };
 int		 state_account_status(struct state *, const char *account,
 		    int64_t since, struct state_account_status *, char *err,

@@ -409,6 +409,10 @@ def test_permanent():
           out + out2)
     check("1 refused" in state_says(d), "400: `mailsift state` counts it",
           state_says(d))
+    p = subprocess.run([MAILSIFT, "status", "-c", conf], capture_output=True,
+                       timeout=60)
+    check(b"a: webhooks: 0 queued, 1 refused or given up" in p.stdout,
+          "400: `mailsift status` shows it for the account", p.stdout)
 
 
 def test_redirect():
