@@ -23,7 +23,7 @@
 
 VERSION	 = 0.9.0
 
-PKGS	 = libconfuse openssl libpcre2-8 yaml-0.1 sqlite3
+PKGS	 = libconfuse openssl libpcre2-8 yaml-0.1 sqlite3 libcurl
 # sd_notify(3): READY, STATUS and WATCHDOG for a Type=notify unit
 PKGS	+= libsystemd
 # raw deflate for IMAP COMPRESS=DEFLATE (RFC 4978)

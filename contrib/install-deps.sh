@@ -21,6 +21,11 @@ BUILD="$BUILD zlib1g-dev"
 CHECK="$CHECK zlib1g-dev"
 BENCH="$BENCH zlib1g-dev"
 
+# libcurl4-openssl-dev: the webhook target's HTTP (daemon/net/http.c)
+BUILD="$BUILD libcurl4-openssl-dev"
+CHECK="$CHECK libcurl4-openssl-dev"
+BENCH="$BENCH libcurl4-openssl-dev"
+
 case "${1:-check}" in
 build)	want=$BUILD ;;
 check)	want=$CHECK ;;

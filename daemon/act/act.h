@@ -9,7 +9,9 @@
  * are saved and commands run at once, logged in the state so a refetch
  * does not repeat them (save.c, pipe.c); replies, forwards and redirects
  * are queued in the state's outbox, keyed so a message is queued once
- * (reply.c), and sent at the end of the round (outbox-send.c); moves,
+ * (reply.c), and sent at the end of the round (outbox-send.c); what the
+ * webhook target queued in the state is posted at the end of the round
+ * too (webhook-send.c); moves,
  * copies, flags and deletes on the server are recorded as server actions
  * (store/serverops.h) for the source to do after the commit.
  *
@@ -21,7 +23,8 @@
  * Depends on rules/, mime/, daemon/store (state, outbox, server
  * actions), daemon/send (compose, smtp), daemon/conf, daemon/deliver
  * (file-writing helpers for save.c), daemon/metrics (actions and
- * outbox sends counted), daemon/util.
+ * outbox sends counted), daemon/net (http.c, for webhook-send.c),
+ * daemon/util.
  */
 #ifndef DAEMON_ACT_H
 #define DAEMON_ACT_H

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "daemon/cmd/cmd.h"
+#include "daemon/store/queue.h"
 #include "daemon/store/state.h"
 
 
@@ -96,6 +97,26 @@ show_folder(const struct state_folder_info *fi, void *arg)
 	return 0;
 }
 
+/* The webhook queue's counts, when it has anything (queue.h). */
+static int
+show_webhooks(struct state *st)
+{
+	struct queue_counts	 c;
+	char			 err[1024];
+
+	if (state_queue_counts(st, "webhook", &c, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		return -1;
+	}
+	if (c.queued + c.delivered + c.failed + c.expired == 0)
+		return 0;
+	printf("webhooks: %llu queued, %llu delivered, %llu refused, %llu "
+	    "given up\n", (unsigned long long)c.queued,
+	    (unsigned long long)c.delivered, (unsigned long long)c.failed,
+	    (unsigned long long)c.expired);
+	return 0;
+}
+
 static int
 state_show(const char *path, const char *account, int verbose)
 {
@@ -118,7 +139,7 @@ state_show(const char *path, const char *account, int verbose)
 			printf("nothing recorded%s%s in %s\n", account ?
 			    " for account " : "", account ? account : "",
 			    path);
-		rv = 0;
+		rv = show_webhooks(sh.st) == -1 ? 1 : 0;
 	}
 	state_close(sh.st);
 	return rv;

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "daemon/cmd/cmd.h"
-#include "daemon/cmd/json.h"
+#include "daemon/util/json.h"
 #include "daemon/conf/conf.h"
 #include "daemon/status/status.h"
 
@@ -58,6 +58,10 @@ text_details(const struct status_account *a)
 		    (unsigned long long)s->ok_delivered,
 		    (unsigned long long)s->ok_skipped,
 		    (double)s->ok_bytes / 1e6, s->ok_seconds);
+	if (s->webhook_queued + s->webhook_failed > 0)
+		printf("%s: webhooks: %llu queued, %llu refused or given up\n",
+		    a->name, (unsigned long long)s->webhook_queued,
+		    (unsigned long long)s->webhook_failed);
 	if (s->last_error != NULL)
 		printf("%s: last error at %s%s: %s\n", a->name,
 		    status_time(s->last_error_time, t, sizeof(t)),
@@ -133,6 +137,9 @@ json_account(const struct status_report *r, const struct status_account *a)
 		    (long long)(r->now - s->outbox_oldest));
 	else
 		printf(", \"oldest_age\": null}");
+	printf(", \"webhooks\": {\"queued\": %llu, \"failed\": %llu}",
+	    (unsigned long long)s->webhook_queued,
+	    (unsigned long long)s->webhook_failed);
 	printf(", \"server_ops\": %llu, \"skipped\": %llu}",
 	    (unsigned long long)s->server_ops,
 	    (unsigned long long)s->skipped);

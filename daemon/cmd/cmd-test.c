@@ -20,7 +20,7 @@
 #include "rules/rules.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/conf/conf.h"
-#include "daemon/cmd/json.h"
+#include "daemon/util/json.h"
 #include "daemon/source/source.h"
 #include "daemon/util/mailfile.h"
 

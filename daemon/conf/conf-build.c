@@ -257,6 +257,25 @@ account_deliver(struct conf_load *ld, cfg_t *root, cfg_t *sec,
 	return -1;
 }
 
+/* deliver = "webhook:NAME" names a webhook section. */
+static int
+deliver_check_webhook(struct conf_load *ld, const struct config *conf,
+    cfg_t *sec, const struct account *a)
+{
+	struct rule_target	 t;
+	char			 name[NAME_MAX_LEN + 1];
+
+	if (rule_target_parse(a->deliver, strlen(a->deliver), &t) == -1 ||
+	    strcmp(t.kind, "webhook") != 0)
+		return 0;
+	snprintf(name, sizeof(name), "%.*s", (int)t.arglen, t.arg);
+	if (config_webhook(conf, name) != NULL)
+		return 0;
+	return sec_fail(ld, sec, a->line, "webhook '%s' is not defined; add "
+	    "a webhook \"%s\" { url = ...  secret = ... } section or fix "
+	    "the name", name, name);
+}
+
 static int
 account_check(struct conf_load *ld, const struct config *conf, cfg_t *sec,
     const struct account *a)
@@ -290,6 +309,8 @@ account_check(struct conf_load *ld, const struct config *conf, cfg_t *sec,
 	if (a->deliver == NULL)
 		return sec_fail(ld, sec, a->line, "'deliver' is required "
 		    "here, or as a global default");
+	if (deliver_check_webhook(ld, conf, sec, a) == -1)
+		return -1;
 	if (a->smtp != NULL && config_smtp(conf, a->smtp) == NULL)
 		return sec_fail(ld, sec, conf_opt_line(ld, sec, "smtp"),
 		    "smtp '%s' is not defined; add an smtp \"%s\" { ... } "
@@ -354,6 +375,61 @@ smtp_build(struct conf_load *ld, cfg_t *sec, struct smtp_server *s)
 }
 
 static int
+webhook_headers(struct conf_load *ld, cfg_t *sec, struct webhook *w)
+{
+	unsigned int	 i, n = cfg_size(sec, "headers");
+
+	if (n == 0)
+		return 0;
+	if ((w->headers = calloc(n, sizeof(*w->headers))) == NULL) {
+		conf_fail(ld, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		w->nheaders = i + 1;
+		if (build_str(ld, &w->headers[i], cfg_getnstr(sec, "headers",
+		    i)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+webhook_build(struct conf_load *ld, cfg_t *sec, struct webhook *w)
+{
+	char	 label[NAME_MAX_LEN + 32];
+
+	if (name_check(ld, sec) == -1 ||
+	    build_str(ld, &w->name, cfg_title(sec)) == -1)
+		return -1;
+	w->line = conf_section_line(ld, sec);
+	snprintf(label, sizeof(label), "webhook '%s'", cfg_title(sec));
+	if (build_str(ld, &w->ep.label, label) == -1 ||
+	    build_str(ld, &w->url, cfg_getstr(sec, "url")) == -1 ||
+	    build_str(ld, &w->ep.password, cfg_getstr(sec, "secret")) == -1 ||
+	    build_str(ld, &w->ep.password_command,
+	    cfg_getstr(sec, "secret-command")) == -1 ||
+	    build_path(ld, sec, "tls-ca-file", &w->ep.tls_ca_file) == -1 ||
+	    webhook_headers(ld, sec, w) == -1)
+		return -1;
+	w->ep.tls_verify = cfg_getbool(sec, "tls-verify") == cfg_true;
+	w->format = (enum webhook_format)conf_enum_lookup(
+	    conf_webhook_format_names, cfg_getstr(sec, "format"));
+	w->timeout = cfg_getint(sec, "timeout");
+	w->retry_time = cfg_getint(sec, "retry-time");
+	w->retry_min = cfg_getint(sec, "retry-min");
+	if (conf_size_parse(cfg_getstr(sec, "max-size"), &w->max_size) != NULL)
+		return sec_fail(ld, sec, conf_opt_line(ld, sec, "max-size"),
+		    "max-size: not a size");
+	if (w->url == NULL)
+		return sec_fail(ld, sec, w->line, "'url' is required");
+	if ((w->ep.password == NULL) == (w->ep.password_command == NULL))
+		return sec_fail(ld, sec, w->line, "one of 'secret' and "
+		    "'secret-command' is required (the requests are signed)");
+	return 0;
+}
+
+static int
 global_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 {
 	if (build_str(ld, &conf->path, ld->path) == -1 ||
@@ -384,6 +460,7 @@ sections_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 {
 	unsigned int	 i, nacct = cfg_size(cfg, "account");
 	unsigned int	 nsmtp = cfg_size(cfg, "smtp");
+	unsigned int	 nweb = cfg_size(cfg, "webhook");
 	cfg_t		*sec;
 
 	if (nacct == 0 && !ld->accounts_optional) {
@@ -393,7 +470,9 @@ sections_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 	if ((nacct > 0 &&
 	    (conf->accounts = calloc(nacct, sizeof(*conf->accounts))) == NULL) ||
 	    (nsmtp > 0 &&
-	    (conf->smtp = calloc(nsmtp, sizeof(*conf->smtp))) == NULL)) {
+	    (conf->smtp = calloc(nsmtp, sizeof(*conf->smtp))) == NULL) ||
+	    (nweb > 0 &&
+	    (conf->webhooks = calloc(nweb, sizeof(*conf->webhooks))) == NULL)) {
 		conf_fail(ld, 0, "out of memory");
 		return -1;
 	}
@@ -401,6 +480,12 @@ sections_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 		conf->nsmtp = i + 1;
 		if (smtp_build(ld, cfg_getnsec(cfg, "smtp", i),
 		    &conf->smtp[i]) == -1)
+			return -1;
+	}
+	for (i = 0; i < nweb; i++) {
+		conf->nwebhooks = i + 1;
+		if (webhook_build(ld, cfg_getnsec(cfg, "webhook", i),
+		    &conf->webhooks[i]) == -1)
 			return -1;
 	}
 	for (i = 0; i < nacct; i++) {

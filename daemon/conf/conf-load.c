@@ -31,6 +31,10 @@ const struct enum_name conf_smtp_auth_names[] = {
 	{ "auto", AUTH_AUTO }, { "plain", AUTH_PLAIN },
 	{ "login", AUTH_LOGIN }, { "xoauth2", AUTH_XOAUTH2 }, { NULL, 0 }
 };
+const struct enum_name conf_webhook_format_names[] = {
+	{ "json", WEBHOOK_JSON }, { "raw", WEBHOOK_RAW },
+	{ "multipart", WEBHOOK_MULTIPART }, { NULL, 0 }
+};
 const struct enum_name conf_log_names[] = {
 	{ "stderr", 0 }, { "syslog", 1 }, { NULL, 0 }
 };
@@ -111,6 +115,12 @@ const char *
 acct_type_name(enum acct_type type)
 {
 	return conf_enum_label(conf_type_names, (int)type);
+}
+
+const char *
+webhook_format_name(enum webhook_format f)
+{
+	return conf_enum_label(conf_webhook_format_names, (int)f);
 }
 
 const char *

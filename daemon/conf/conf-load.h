@@ -47,6 +47,7 @@ extern const struct enum_name conf_tls_names[];
 extern const struct enum_name conf_auth_names[];
 extern const struct enum_name conf_smtp_auth_names[];
 extern const struct enum_name conf_log_names[];
+extern const struct enum_name conf_webhook_format_names[];
 extern const struct enum_name conf_level_names[];
 extern const struct enum_name conf_log_format_names[];
 

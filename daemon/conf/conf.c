@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "daemon/conf/conf.h"
@@ -75,6 +76,21 @@ static cfg_opt_t smtp_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t webhook_opts[] = {
+	CFG_STR("url", NULL, CFGF_NODEFAULT),
+	CFG_STR("secret", NULL, CFGF_NODEFAULT),
+	CFG_STR("secret-command", NULL, CFGF_NODEFAULT),
+	CFG_STR("format", "json", CFGF_NONE),
+	CFG_INT("timeout", 30, CFGF_NONE),
+	CFG_STR("max-size", "10M", CFGF_NONE),
+	CFG_STR_LIST("headers", NULL, CFGF_NODEFAULT),
+	CFG_INT("retry-time", 259200, CFGF_NONE),
+	CFG_INT("retry-min", 30, CFGF_NONE),
+	CFG_BOOL("tls-verify", cfg_true, CFGF_NONE),
+	CFG_STR("tls-ca-file", NULL, CFGF_NODEFAULT),
+	CFG_END()
+};
+
 static cfg_opt_t root_opts[] = {
 	CFG_STR("state", "~/.local/state/mailsift/state.db", CFGF_NONE),
 	CFG_STR("log", "stderr", CFGF_NONE),
@@ -89,6 +105,8 @@ static cfg_opt_t root_opts[] = {
 	CFG_SEC("account", account_opts,
 	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("smtp", smtp_opts,
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("webhook", webhook_opts,
 	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END()
 };
@@ -361,6 +379,63 @@ check_size(cfg_t *sec, cfg_opt_t *opt)
 }
 
 static int
+check_webhook_format(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_enum(sec, opt, conf_webhook_format_names);
+}
+
+static int
+check_timeout(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_range(sec, opt, 1, 3600);
+}
+
+static int
+check_retry(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_range(sec, opt, 1, 365L * 86400);
+}
+
+/* A URL libcurl is to post to: http or https, nothing to split a
+ * request line or a header with. */
+static int
+check_url(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char	*v = opt_last_str(opt), *p;
+
+	for (p = v; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			break;
+	if (*p == '\0' && (strncmp(v, "https://", 8) == 0 ||
+	    strncmp(v, "http://", 7) == 0) && strlen(v) > 8)
+		return 0;
+	cfg_error(sec, "url: '%s' must be an http:// or https:// URL without "
+	    "spaces", v);
+	return -1;
+}
+
+/* "Name: value", no line break; not one mailsift sets itself. */
+static int
+check_header(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char	*v = opt_last_str(opt), *p, *colon;
+
+	colon = strchr(v, ':');
+	for (p = v; *p != '\0'; p++)
+		if (*p == '\r' || *p == '\n')
+			break;
+	if (colon != NULL && colon != v && *p == '\0' &&
+	    strncasecmp(v, "X-Mailsift-", 11) != 0 &&
+	    strncasecmp(v, "Content-Type:", 13) != 0 &&
+	    strncasecmp(v, "Content-Length:", 15) != 0)
+		return 0;
+	cfg_error(sec, "headers: '%s' must be \"Name: value\" on one line, "
+	    "and not one mailsift sets (X-Mailsift-*, Content-Type, "
+	    "Content-Length)", v);
+	return -1;
+}
+
+static int
 check_system_user(cfg_t *sec, cfg_opt_t *opt)
 {
 	const char	*v = opt_last_str(opt);
@@ -442,6 +517,13 @@ static const struct opt_rule opt_rules[] = {
 	{ "account", "idle-max-folders", check_idle_max },
 	{ "smtp", "auth", check_smtp_auth },
 	{ "smtp", "from", check_from },
+	{ "webhook", "url", check_url },
+	{ "webhook", "format", check_webhook_format },
+	{ "webhook", "timeout", check_timeout },
+	{ "webhook", "max-size", check_size },
+	{ "webhook", "headers", check_header },
+	{ "webhook", "retry-time", check_retry },
+	{ "webhook", "retry-min", check_retry },
 	{ NULL, "poll", check_poll },
 	{ NULL, "port", check_port },
 	{ NULL, "tls", check_tls },
@@ -574,6 +656,7 @@ conf_parse(struct conf_load *ld, char *text, size_t len)
 	opts_register(cfg, NULL, root_opts);
 	opts_register(cfg, "account", account_opts);
 	opts_register(cfg, "smtp", smtp_opts);
+	opts_register(cfg, "webhook", webhook_opts);
 	if (!ld->failed && cfg_parse_buf(cfg, text) == CFG_SUCCESS)
 		return cfg;
 	conf_fail(ld, 0, "cannot parse (out of memory?)");
@@ -592,6 +675,8 @@ conf_check_secrets(struct conf_load *ld, const struct config *conf)
 		secret |= conf->accounts[i].ep.password != NULL;
 	for (i = 0; i < conf->nsmtp; i++)
 		secret |= conf->smtp[i].ep.password != NULL;
+	for (i = 0; i < conf->nwebhooks; i++)
+		secret |= conf->webhooks[i].ep.password != NULL;
 	if (!secret || (ld->st.st_mode & 077) == 0)
 		return 0;
 	conf_fail(ld, 0, "contains a password and is readable by others; "

@@ -30,6 +30,17 @@ config_smtp(const struct config *conf, const char *name)
 	return NULL;
 }
 
+const struct webhook *
+config_webhook(const struct config *conf, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf->nwebhooks; i++)
+		if (strcmp(conf->webhooks[i].name, name) == 0)
+			return &conf->webhooks[i];
+	return NULL;
+}
+
 static void
 str_wipe(char *s)
 {
@@ -77,8 +88,17 @@ config_free(struct config *conf)
 		endpoint_free(&conf->smtp[i].ep);
 		free(conf->smtp[i].from);
 	}
+	for (i = 0; i < conf->nwebhooks; i++) {
+		free(conf->webhooks[i].name);
+		free(conf->webhooks[i].url);
+		endpoint_free(&conf->webhooks[i].ep);
+		for (j = 0; j < conf->webhooks[i].nheaders; j++)
+			free(conf->webhooks[i].headers[j]);
+		free(conf->webhooks[i].headers);
+	}
 	free(conf->accounts);
 	free(conf->smtp);
+	free(conf->webhooks);
 	free(conf->path);
 	free(conf->state);
 	free(conf->user);

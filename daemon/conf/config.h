@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * config.h - what a loaded configuration holds: struct config with its
- * accounts and smtp sections, the lookups on it, the names of its enums
+ * accounts, smtp and webhook sections, the lookups on it, the names of its enums
  * (defined in conf-load.c, beside the tables the parser reads them
  * with), and freeing it.  Plain data once built: immutable, shared by
  * threads, never written to by its readers.  It reads no file (conf.h's
@@ -82,6 +82,30 @@ struct smtp_server {
 	int		 line;		/* as for accounts */
 };
 
+enum webhook_format {
+	WEBHOOK_JSON,
+	WEBHOOK_RAW,
+	WEBHOOK_MULTIPART
+};
+
+/* A webhook NAME { } section: where deliver = "webhook:NAME" posts. */
+struct webhook {
+	char		*name;
+	char		*url;		/* http:// or https:// */
+	/* the signing secret: ep.password (secret) or ep.password_command
+	 * (secret-command), read with conf_secret(); ep.tls_verify and
+	 * ep.tls_ca_file as for accounts */
+	struct endpoint	 ep;
+	enum webhook_format format;	/* default json */
+	long		 timeout;	/* seconds per request, default 30 */
+	uint64_t	 max_size;	/* request body, default 10M */
+	char		**headers;	/* "Name: value", sent as they are */
+	size_t		 nheaders;
+	long		 retry_time;	/* seconds before giving up, 3 days */
+	long		 retry_min;	/* first backoff, seconds, default 30 */
+	int		 line;
+};
+
 struct config {
 	char			*path;
 	char			*state;		/* SQLite file */
@@ -97,6 +121,8 @@ struct config {
 	size_t			 naccounts;
 	struct smtp_server	*smtp;
 	size_t			 nsmtp;
+	struct webhook		*webhooks;
+	size_t			 nwebhooks;
 };
 
 /* Why a configuration without an account cannot `run`, and what to do:
@@ -108,7 +134,9 @@ struct config {
 void			 config_free(struct config *);
 const struct account	*config_account(const struct config *, const char *);
 const struct smtp_server *config_smtp(const struct config *, const char *);
+const struct webhook	*config_webhook(const struct config *, const char *);
 const char		*acct_type_name(enum acct_type);
+const char		*webhook_format_name(enum webhook_format);
 const char		*tls_mode_name(enum tls_mode);
 const char		*auth_mech_name(enum auth_mech);
 

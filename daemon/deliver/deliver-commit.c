@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "daemon/deliver/deliver-int.h"
+#include "daemon/store/queue.h"
 #include "daemon/util/log.h"
 
 /* Kinds of target there may be (delivery_targets[]). */
@@ -91,21 +92,51 @@ ids_collect(struct delivery_batch *b, enum staged_state want, int64_t *ids)
 	return n;
 }
 
-/* Record what is visible, drop the intents of what was taken back. */
+/* What a queued target (target.h) hands over: every VISIBLE message of
+ * one, into items; how many. */
+static size_t
+queue_items(struct delivery_batch *b, struct queue_item *items)
+{
+	struct staged	*s;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < b->n; i++) {
+		s = &b->v[i];
+		if (s->state != STAGED_VISIBLE || !s->dv->target->queued)
+			continue;
+		items[n].kind = s->dv->target->name;
+		items[n].key = s->in.name;
+		items[n].target = s->in.path;
+		items[n].account = s->in.account;
+		items[n].entry = s->entry;
+		items[n++].len = (size_t)s->in.length;
+	}
+	return n;
+}
+
+/* Record what is visible (and queue what a queued target handed over,
+ * in the same transaction), drop the intents of what was taken back. */
 static void
 batch_record(struct delivery_batch *b, struct target_report *r)
 {
-	int64_t	*ids;
-	char	 e[512];
-	size_t	 i;
-	int	 n;
+	struct queue_item	*items;
+	int64_t			*ids;
+	char			 e[512];
+	size_t			 i, nitems;
+	int			 n;
 
-	if ((ids = calloc(b->n, sizeof(*ids))) == NULL) {
+	ids = calloc(b->n, sizeof(*ids));
+	items = calloc(b->n, sizeof(*items));
+	if (ids == NULL || items == NULL) {
+		free(ids);
+		free(items);
 		target_report_error(r, "out of memory recording deliveries");
 		return;
 	}
 	n = ids_collect(b, STAGED_VISIBLE, ids);
-	if (state_intents_complete(b->st, ids, (size_t)n, e, sizeof(e)) == 0) {
+	nitems = queue_items(b, items);
+	if (state_intents_complete_queued(b->st, ids, (size_t)n, items,
+	    nitems, e, sizeof(e)) == 0) {
 		for (i = 0; i < b->n; i++)
 			if (b->v[i].state == STAGED_VISIBLE)
 				b->v[i].state = STAGED_DONE;
@@ -119,6 +150,7 @@ batch_record(struct delivery_batch *b, struct target_report *r)
 	n = ids_collect(b, STAGED_UNDONE, ids);
 	if (state_intents_rollback(b->st, ids, (size_t)n, e, sizeof(e)) == -1)
 		log_warn("%s (the next start settles them)", e);
+	free(items);
 	free(ids);
 }
 

@@ -3,15 +3,17 @@
  * daemon/deliver/ - delivery: putting messages into their targets in
  * batches, so that a crash at any point loses nothing and duplicates
  * nothing, and settling after a crash what was under way.  Owns the
- * targets (target.h: the contract; maildir.c, mbox.c, lmtp.c: one file
- * each; lmtp.c is at least once, see its header),
+ * targets (target.h: the contract; maildir.c, mbox.c, lmtp.c, webhook.c
+ * with webhook-format.c: one file each; lmtp.c and webhook.c are at
+ * least once, see their headers),
  * the batch and its commit order (deliver-commit.c), recovery
  * (recover.c) and the intents' meaning.  Never talks to a mail source,
  * never flags or deletes on a server (the caller does, after
  * delivery_batch_done()), never parses a message beyond the header
  * fields it records.  Depends on store/ (state.h: intents and records),
- * util/ (log, safepath), rules/ (the target string parser, limits) and
- * net/ (conn.h: lmtp.c's connection).
+ * util/ (log, safepath, msgview for webhook-format.c), rules/ (the
+ * target string parser, limits), net/ (conn.h: lmtp.c's connection)
+ * and conf/ (config.h: webhook.c's section).
  * Inside, every arrow one way: deliver-commit.c (the commit order) and
  * recover.c use deliver.c's batch and table of targets (deliver-int.h);
  * all three reach a target only through its struct target; the targets

@@ -75,8 +75,24 @@
  *    fail: the intent stays until the next start.
  *  The window left: a crash after the acknowledgement and before the
  *  record commit (one state transaction) delivers the message again on
- *  LMTP and HTTP; a local target has no such window (the intent decides
- *  from what is on disk).
+ *  LMTP; a local target has no such window (the intent decides from
+ *  what is on disk).
+ *
+ * A QUEUED TARGET (webhook.c: .queued = 1) does not reach its remote
+ * inside the commit: a receiver may be down for days, and a round must
+ * not wait for it.  stage formats the request (s->entry, s->in.length:
+ * its entity, headers and body) with its key in s->in.name and its
+ * section in s->in.path; prepare, flush and release have nothing to
+ * do; publish only marks each message VISIBLE.  The record step then
+ * writes each VISIBLE message's entry into the state's delivery queue
+ * (store/queue.h) in the SAME transaction that records it delivered
+ * (state_intents_complete_queued()), so the target still never writes
+ * the state and the queue gets each message exactly once: an intent
+ * left by a crash means that transaction did not commit, no row is
+ * there, and settle undoes it (fetched and queued again).  A drain
+ * outside deliver/ (act/webhook-send.c, run by sched/ after each round)
+ * sends the queue, retrying with backoff: at least once, the same key
+ * on every attempt.
  */
 #ifndef DAEMON_DELIVER_TARGET_H
 #define DAEMON_DELIVER_TARGET_H
@@ -150,6 +166,8 @@ struct target {
 	/* 1 if a message taken back keeps its staged bytes (in memory) and
 	 * can be committed again (deliver-commit.c: a full disk) */
 	int			 keeps_bytes;
+	/* 1 if the record step queues s->entry (see A QUEUED TARGET) */
+	int			 queued;
 
 	/* dv->path is set; folder is NULL for the target itself */
 	int	(*open)(struct delivery *dv, const char *folder, char *err,
@@ -189,5 +207,6 @@ void		 target_settle_fail(struct target_settle *, const char *e);
 extern const struct target	 target_maildir;	/* maildir.c */
 extern const struct target	 target_mbox;		/* mbox.c */
 extern const struct target	 target_lmtp;		/* lmtp.c */
+extern const struct target	 target_webhook;	/* webhook.c */
 
 #endif

@@ -5,12 +5,14 @@
  * (conn.c, conn-buf.c, sock.c), TLS and its verification policy (tls.c, behind
  * conn.c), COMPRESS=DEFLATE (deflate.c, zlib, behind conn.c, above
  * TLS), the SASL responses and base64 (sasl.c), how a server's reply is shown in a message (reply.c), and its one server side: the
- * small HTTP responder of the metrics listener (httpd.c, httpd-parse.c).  Never: speaks a mail protocol
+ * small HTTP responder of the metrics listener (httpd.c, httpd-parse.c),
+ * and one HTTP client request through libcurl (http.c: the webhook
+ * drain's POST, with its own TLS policy of the same rules).  Never: speaks a mail protocol
  * (IMAP, POP3, SMTP live in source/ and send/), reads the configuration
  * file, touches the store or mail files, or logs a secret (the trace
  * redacts what the caller marks secret).  Depends on: util/ (log),
  * conf/ (only the enum auth_mech of conf.h, in sasl.h), OpenSSL, zlib,
- * libc.
+ * libcurl (http.c), libc.
  *
  * conn.h - a client connection: TCP with timeouts, optionally TLS.
  *

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon/act/outbox-send.h"
+#include "daemon/act/webhook-send.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/sched/record.h"
@@ -78,6 +79,20 @@ sched_outbox(const struct config *cfg, struct state *st, const char *name,
 	return r == -1 ? -1 : 0;
 }
 
+/* The same for what the webhook target queued (act/webhook-send.c). */
+static int
+sched_webhooks(const struct config *cfg, struct state *st, const char *name,
+    int drain)
+{
+	time_t	 end = time(NULL) + OUTBOX_DRAIN_SECS;
+	int	 r;
+
+	while ((r = webhook_send(cfg, st, name)) == 1 && drain &&
+	    time(NULL) < end && !stop_requested())
+		;
+	return r == -1 ? -1 : 0;
+}
+
 int
 sched_account_round(const struct config *cfg, const struct account *acct,
     const struct rule_set *rules, int dry_run, int allow_idle)
@@ -122,6 +137,11 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 		rv = -1;
 		if (kind == NULL)
 			kind = "outbox";
+	}
+	if (!dry_run && sched_webhooks(cfg, st, a.name, !allow_idle) == -1) {
+		rv = -1;
+		if (kind == NULL)
+			kind = "webhook";
 	}
 	fs = pipeline_stats(pl);
 	if (rv == -1)

@@ -4,7 +4,7 @@
  * sqlite-*.c files share - the handle (struct state), its statement
  * cache and the error and transaction helpers.  Nothing outside
  * daemon/store/sqlite*.c includes it; callers see only state.h,
- * outbox.h and serverops.h.
+ * outbox.h, queue.h and serverops.h.
  */
 #ifndef DAEMON_STORE_SQLITE_INT_H
 #define DAEMON_STORE_SQLITE_INT_H
@@ -63,6 +63,11 @@ int		 state_folder_get(struct state *, const char *account,
 int		 state_msgids_forget(struct state *, const char *account,
 		    const char *folder, const uint32_t *uid, char *err,
 		    size_t errlen);
+/* Queue one item (queue.h) in the caller's transaction: for
+ * state_intents_complete_queued(). */
+struct queue_item;
+int		 state_queue_insert(struct state *, const struct queue_item *,
+		    char *err, size_t errlen);
 /* "" for NULL: POP3 accounts have one folder, "". */
 const char	*state_folder_name(const char *);
 int64_t		 state_now(void);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/store/queue.h"
 #include "daemon/store/sqlite-int.h"
 
 /* indexed by enum state_target */
@@ -103,7 +104,7 @@ intent_step(struct state *st, enum state_slot slot, const char *sql,
     "i.uid, i.uidl, 'delivered', i.message_id, i.size," \
     " nullif(i.sha256, x'')," \
     " CASE i.kind WHEN 'maildir' THEN 'maildir:' || i.path || '/new/' ||" \
-    " i.name ELSE 'mbox:' || i.path || '@' || i.mbox_offset END, ?2"
+    " i.name WHEN 'webhook' THEN 'webhook:' || i.path || '#' || i.name ELSE 'mbox:' || i.path || '@' || i.mbox_offset END, ?2"
 
 static int
 intent_complete(struct state *st, int64_t id, char *err, size_t errlen)
@@ -151,6 +152,28 @@ state_intents_complete(struct state *st, const int64_t *ids, size_t n,
 		}
 	}
 	return state_commit(st, err, errlen);
+}
+
+int
+state_intents_complete_queued(struct state *st, const int64_t *ids, size_t n,
+    const struct queue_item *items, size_t nitems, char *err, size_t errlen)
+{
+	size_t	 i;
+
+	if (n == 0 && nitems == 0)
+		return 0;
+	if (state_begin(st, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (intent_complete(st, ids[i], err, errlen) == -1)
+			goto fail;
+	for (i = 0; i < nitems; i++)
+		if (state_queue_insert(st, &items[i], err, errlen) == -1)
+			goto fail;
+	return state_commit(st, err, errlen);
+fail:
+	state_rollback(st);
+	return -1;
 }
 
 int

@@ -19,7 +19,7 @@
 
 #include "daemon/store/sqlite-int.h"
 
-#define STATE_SCHEMA	5
+#define STATE_SCHEMA	7
 /* Writers of other threads and processes hold the lock for one batch:
  * milliseconds, rarely seconds.  Past this, something is stuck. */
 #define STATE_BUSY_MS	60000
@@ -194,6 +194,24 @@ static const char *const schema_migration[] = {
 	"DROP TABLE intent;"
 	"ALTER TABLE intent_new RENAME TO intent;"
 	"CREATE INDEX intent_by_folder ON intent (account, folder);",
+	/* 6: taken by the IMAP APPEND target (issue 13); a no-op here so
+	 * that 7 applies in order */
+	"SELECT 1;",
+	/* 7: the delivery queue (queue.h): webhook requests to send */
+	"CREATE TABLE IF NOT EXISTS delivery_queue ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL,"
+	" key TEXT NOT NULL UNIQUE,"
+	" target TEXT NOT NULL,"
+	" account TEXT NOT NULL,"
+	" entry BLOB NOT NULL,"
+	" status TEXT NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_try INTEGER NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" last_error TEXT);"
+	"CREATE INDEX IF NOT EXISTS delivery_queue_due ON delivery_queue"
+	" (kind, status, next_try);",
 };
 
 /* Bring db from version `from` to STATE_SCHEMA; the caller holds a

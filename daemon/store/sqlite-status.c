@@ -152,7 +152,7 @@ int
 state_account_status(struct state *st, const char *account, int64_t since,
     struct state_account_status *as, char *err, size_t errlen)
 {
-	int64_t	 m[3], o[2], s[1];
+	int64_t	 m[3], o[2], s[1], w[2];
 
 	memset(as, 0, sizeof(*as));
 	if (status_run(st, account, as, err, errlen) == -1 ||
@@ -167,7 +167,11 @@ state_account_status(struct state *st, const char *account, int64_t since,
 	    account, since, o, 2, err, errlen) == -1 ||
 	    status_counts(st, "SELECT count(*) FROM server_op"
 	    " WHERE account = ?1", account, since, s, 1, err,
-	    errlen) == -1) {
+	    errlen) == -1 ||
+	    status_counts(st, "SELECT coalesce(sum(status = 'queued'), 0),"
+	    " coalesce(sum(status IN ('failed', 'expired')), 0)"
+	    " FROM delivery_queue WHERE account = ?1", account, since, w, 2,
+	    err, errlen) == -1) {
 		state_account_status_clear(as);
 		return -1;
 	}
@@ -177,6 +181,8 @@ state_account_status(struct state *st, const char *account, int64_t since,
 	as->outbox_queued = (uint64_t)o[0];
 	as->outbox_oldest = o[1];
 	as->server_ops = (uint64_t)s[0];
+	as->webhook_queued = (uint64_t)w[0];
+	as->webhook_failed = (uint64_t)w[1];
 	return 0;
 }
 

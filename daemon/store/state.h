@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * daemon/store/ - what mailsift remembers between runs.  state.h is the
- * front door; with outbox.h, serverops.h and msgid.h it is the whole
+ * front door; with outbox.h, queue.h, serverops.h and msgid.h it is the whole
  * interface of the store: callers never see a backend's type, statement
  * or query.
  *
@@ -9,7 +9,8 @@
  * point: HIGHESTMODSEQ, UIDNEXT) and one row per message
  * delivered, skipped or recognised as a duplicate (set-aside rows when a
  * UIDVALIDITY changes), the intent journal, the outbox of outgoing mail
- * with the reply rate limit and the action log, the queue of
+ * with the reply rate limit and the action log, the delivery queue of
+ * queued targets (queue.h: webhook requests), the queue of
  * server-side actions, and per account how its rounds went (for
  * `mailsift status`).  Never: touches mail files, the network or the
  * configuration, never logs (errors go to the caller's err buffer).
@@ -18,7 +19,8 @@
  * Backends.  SQLite is the one backend: sqlite-open.c opens the file and
  * owns the schema and its upgrades, sqlite.c the shared helpers and the
  * folders, sqlite-known.c, sqlite-journal.c,
- * sqlite-admin.c, sqlite-outbox.c, sqlite-serverops.c, sqlite-msgid.c,
+ * sqlite-admin.c, sqlite-outbox.c, sqlite-queue.c, sqlite-serverops.c,
+ * sqlite-msgid.c,
  * sqlite-status.c and sqlite-sync.c implement the rest, and
  * sqlite-int.h is its inside; no SQL and no sqlite3 type exist elsewhere.
  * records.c holds what any backend shares (set lookups, the frees).  A
@@ -32,8 +34,9 @@
  *     state_folder_reset() (new UIDVALIDITY and moving the old rows
  *     aside), state_mark_skipped(), state_seen_content() (using up a
  *     set-aside row and recording the duplicate), state_intents_record(),
- *     state_intents_complete() and state_intents_rollback() (each the
- *     whole array), state_forget() (with the sync points it drops), state_reply_allow() and
+ *     state_intents_complete(), state_intents_complete_queued() (the
+ *     intents and the queue rows together) and state_intents_rollback()
+ *     (each the whole array), state_forget() (with the sync points it drops), state_reply_allow() and
  *     state_reply_queue() (the limit and the queued message together),
  *     state_outbox_add() (idempotent on its key), and each single-row
  *     update (state_outbox_sent/retry/failed, state_server_op_add/done,
@@ -330,6 +333,10 @@ struct state_account_status {
 	uint64_t	 outbox_queued;
 	int64_t		 outbox_oldest;	/* created; 0 if none queued */
 	uint64_t	 server_ops;	/* pending */
+	/* the webhook queue (queue.h): waiting, and what never will be
+	 * delivered (refused for good or given up) */
+	uint64_t	 webhook_queued;
+	uint64_t	 webhook_failed;
 };
 int		 state_account_status(struct state *, const char *account,
 		    int64_t since, struct state_account_status *, char *err,

@@ -5,6 +5,8 @@
  * front door.  Owns: the log and the one cleaning of hostile text
  * (log.c), safe path walking and file names for what a message named
  * (safepath.c, safename.c), a message file read or mapped (mailfile.c),
+ * JSON strings (json.c) and a parsed message shown as a tree or JSON
+ * (msgview.c: `mailsift parse` and the webhook's JSON),
  * and keeping the common iconv converters loaded (charsets.c).  Never:
  * includes a header of another daemon/ folder (it is the bottom of
  * daemon/), talks to the network.  Depends on: mime/ (UTF-8 and charset

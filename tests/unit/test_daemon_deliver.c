@@ -529,7 +529,8 @@ test_folders(void **state)
 	assert_true(file_exists(p));
 	free(p);
 	assert_null(delivery_open(NULL, "imap:/x", NULL, err, sizeof(err)));
-	assert_non_null(strstr(err, "maildir:PATH or mbox:PATH"));
+	assert_non_null(strstr(err, "maildir:PATH, mbox:PATH, lmtp:ADDRESS or "
+	    "webhook:NAME"));
 	assert_null(delivery_open(NULL, "maildir:", NULL, err, sizeof(err)));
 }
 

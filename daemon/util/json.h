@@ -6,8 +6,8 @@
  * are escaped and invalid UTF-8 is replaced by U+FFFD, so output built from
  * hostile mail always parses.
  */
-#ifndef DAEMON_JSON_H
-#define DAEMON_JSON_H
+#ifndef DAEMON_UTIL_JSON_H
+#define DAEMON_UTIL_JSON_H
 
 #include <stddef.h>
 #include <stdio.h>

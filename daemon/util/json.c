@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "mime/charset.h"
-#include "daemon/cmd/json.h"
+#include "daemon/util/json.h"
 
 void
 json_string(FILE *f, const char *str, size_t len)
