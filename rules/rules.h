@@ -227,8 +227,8 @@ const struct mime_part *rule_action_part(const struct rule_action *,
  */
 #define RULE_TARGET_PATH	0x1
 /* What the kinds look like, for error messages. */
-#define RULE_TARGET_FORMS	"maildir:PATH or mbox:PATH"
-#define RULE_TARGET_FORMS_QUOTED "\"maildir:PATH\" or \"mbox:PATH\""
+#define RULE_TARGET_FORMS	"maildir:PATH or mbox:PATH, or imap:ACCOUNT/FOLDER"
+#define RULE_TARGET_FORMS_QUOTED "\"maildir:PATH\" or \"mbox:PATH\", or \"imap:ACCOUNT/FOLDER\""
 struct rule_target {
 	const char	*kind;		/* "maildir", "mbox" */
 	unsigned	 flags;		/* RULE_TARGET_PATH */

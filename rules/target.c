@@ -16,6 +16,7 @@ static const struct {
 	{ "maildir",	RULE_TARGET_PATH },
 	{ "mbox",	RULE_TARGET_PATH },
 	{ "lmtp",	0 },
+	{ "imap",	0 },
 };
 
 int

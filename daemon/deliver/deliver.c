@@ -21,6 +21,7 @@ const struct target *const delivery_targets[] = {
 	&target_maildir,
 	&target_mbox,
 	&target_lmtp,
+	&target_imap,
 	NULL
 };
 

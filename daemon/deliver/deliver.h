@@ -161,5 +161,12 @@ void		 delivery_batch_free(struct delivery_batch *);
  * settled (they stay, and are reported in err and the log). */
 int		 delivery_recover(struct state *, const struct config *,
 		    char *err, size_t errlen);
+/* At a round's start: settle again the intents delivery_recover() left
+ * to a remote that could not be reached (a network target's
+ * destination down at start; those alone do not stop the daemon),
+ * at most once a minute, only those: a batch in flight is never
+ * judged.  0, or -1 if the state could not be read or written. */
+int		 delivery_recover_later(struct state *, const struct config *,
+		    char *err, size_t errlen);
 
 #endif

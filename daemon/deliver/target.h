@@ -71,8 +71,9 @@
  *    X-Mailsift-Id KEY in the destination folder: found -> done, absent
  *    -> undo: exactly once); where none exists (LMTP, HTTP) it undoes,
  *    and the message is delivered again, with the same key for a
- *    receiver to drop (at least once).  A remote it cannot reach is a
- *    fail: the intent stays until the next start.
+ *    receiver to drop (at least once).  A remote it cannot reach is
+ *    settled later (target_settle_later): the intent stays, the daemon
+ *    starts, and recovery asks again at the start of later rounds.
  *  The window left: a crash after the acknowledgement and before the
  *  record commit (one state transaction) delivers the message again on
  *  LMTP and HTTP; a local target has no such window (the intent decides
@@ -142,6 +143,10 @@ struct target_settle {
 	size_t		 nundo;
 	size_t		 unsettled;	/* unknown: the intent stays */
 	char		 first[512];	/* the first reason one stayed */
+	/* a remote that cannot be reached now (target_settle_later): the
+	 * intent stays and is settled again at a later round */
+	int64_t		*later;
+	size_t		 nlater;
 };
 
 struct target {
@@ -184,10 +189,16 @@ void		 target_settle_done(struct target_settle *, int64_t id);
 void		 target_settle_undo(struct target_settle *, int64_t id);
 /* Logged; the intent stays. */
 void		 target_settle_fail(struct target_settle *, const char *e);
+/* Logged; the intent stays, and does not stop the daemon from starting:
+ * the remote that decides it is down (a network target), so recovery
+ * tries again at a later round's start (deliver.h). */
+void		 target_settle_later(struct target_settle *, int64_t id,
+		    const char *e);
 
 /* The kinds there are, each in its own file. */
 extern const struct target	 target_maildir;	/* maildir.c */
 extern const struct target	 target_mbox;		/* mbox.c */
 extern const struct target	 target_lmtp;		/* lmtp.c */
+extern const struct target	 target_imap;		/* imap.c */
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "daemon/act/outbox-send.h"
 #include "daemon/conf/rulesets.h"
+#include "daemon/deliver/deliver.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/sched/record.h"
 #include "daemon/sched/notify.h"
@@ -91,6 +92,8 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 	char			 err[1024];
 	int			 rv;
 
+	if (!acct->fetch)
+		return 0;	/* a destination only (imap: targets) */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	log_context_account(a.name);
 	if (!allow_idle)
@@ -103,6 +106,10 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 		record_round(NULL, a.name, NULL, "state", elapsed(&t0));
 		return -1;
 	}
+	/* deliveries a destination that was down left at start */
+	if (!dry_run && delivery_recover_later(st, cfg, err,
+	    sizeof(err)) == -1)
+		log_error("recovery: %s", err);
 	if ((pl = pipeline_new(cfg, &a, rules, st, dry_run, err,
 	    sizeof(err))) == NULL) {
 		log_error("%s: %s", a.name, err);
@@ -296,7 +303,7 @@ acct_loop(void *arg)
 	int			 rv;
 	long			 d;
 
-	while (!stop_requested()) {
+	while (t->acct->fetch && !stop_requested()) {
 		if (!t->acct->idle)
 			gate_enter(t->gate);
 		rv = sched_account_round(t->cfg, t->acct, t->rules,
