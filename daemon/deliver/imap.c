@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -55,6 +56,9 @@
 #define IMAP_ID_HEADER	"X-Mailsift-Id"
 #define IMAP_KEY_HEX	32
 #define IMAP_WIRE_MAX	2048
+/* Seconds after its staging that an APPEND a killed client sent is
+ * taken to be stored or dropped by the server (settle). */
+#define IMAP_SETTLE_GRACE	5
 
 static const struct imap_client	*imap_client;
 
@@ -435,15 +439,51 @@ imap_release(struct target_group *g)
 	g->nheld = 0;
 }
 
+/* Look the keys of v[0..n) up (1 found, 0 absent, -1 an error in
+ * why); once more, after a pause, those absent from an intent younger
+ * than IMAP_SETTLE_GRACE: the server may still be storing what a client
+ * killed in the middle of its APPEND had sent. */
+static void
+imap_settle_lookup(struct imap_conn *ic, const struct state_intent *v,
+    size_t n, int *found, char *why, size_t whylen)
+{
+	char		 e[1024];
+	int64_t		 newest = 0, now;
+	size_t		 i;
+	int		 pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			if (pass == 1 && found[i] != 0)
+				continue;
+			found[i] = imap_client->search(ic->d, ic->wire,
+			    IMAP_ID_HEADER, v[i].name, e, sizeof(e));
+			if (found[i] == -1 && why[0] == '\0')
+				snprintf(why, whylen, "imap %.300s: looking up "
+				    "%s: %.600s", v[i].path, v[i].name, e);
+			if (found[i] == 0 && v[i].time > newest)
+				newest = v[i].time;
+		}
+		now = (int64_t)time(NULL);
+		if (pass == 1 || newest == 0 || now >= newest +
+		    IMAP_SETTLE_GRACE)
+			return;
+		log_info("imap %s: waiting %lld s for what a client killed "
+		    "during APPEND may still be storing", ic->path,
+		    (long long)(newest + IMAP_SETTLE_GRACE - now));
+		sleep((unsigned)(newest + IMAP_SETTLE_GRACE - now));
+	}
+}
+
 /* Intents v[0..n) of one destination folder. */
 static void
 imap_settle_folder(const struct config *cfg, const struct state_intent *v,
     size_t n, struct target_settle *st)
 {
 	struct imap_conn	 ic;
-	char			 e[1024], why[1200];
+	char			 e[1024], why[1200] = "";
 	size_t			 i;
-	int			 found;
+	int			*found;
 
 	memset(&ic, 0, sizeof(ic));
 	ic.path = v[0].path;
@@ -454,8 +494,13 @@ imap_settle_folder(const struct config *cfg, const struct state_intent *v,
 			target_settle_later(st, v[i].id, e);
 		return;
 	}
-	if (imap_conn_open(&ic, cfg, e, sizeof(e)) == -1) {
+	if ((found = calloc(n, sizeof(*found))) == NULL ||
+	    imap_conn_open(&ic, cfg, e, sizeof(e)) == -1) {
+		if (found == NULL)
+			snprintf(e, sizeof(e), "imap %s: out of memory",
+			    v[0].path);
 		imap_client->logout(ic.d);
+		free(found);
 		snprintf(why, sizeof(why), "%s (%zu message%s left to settle "
 		    "later: neither fetched again nor removed meanwhile)", e,
 		    n, n == 1 ? "" : "s");
@@ -463,20 +508,17 @@ imap_settle_folder(const struct config *cfg, const struct state_intent *v,
 			target_settle_later(st, v[i].id, why);
 		return;
 	}
+	imap_settle_lookup(&ic, v, n, found, why, sizeof(why));
 	for (i = 0; i < n; i++) {
-		found = imap_client->search(ic.d, ic.wire, IMAP_ID_HEADER,
-		    v[i].name, e, sizeof(e));
-		if (found == 1)
+		if (found[i] == 1)
 			target_settle_done(st, v[i].id);
-		else if (found == 0)
+		else if (found[i] == 0)
 			target_settle_undo(st, v[i].id);
-		else {
-			snprintf(why, sizeof(why), "imap %s: looking up %s: %s",
-			    v[i].path, v[i].name, e);
+		else
 			target_settle_later(st, v[i].id, why);
-		}
 	}
 	imap_client->logout(ic.d);
+	free(found);
 }
 
 /* Exactly once: each key is looked up where it went. */

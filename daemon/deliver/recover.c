@@ -76,6 +76,34 @@ settle_write(struct state *st, struct target_settle *s, char *err,
 	return 0;
 }
 
+/*
+ * A message recovery found delivered was never flagged or deleted on
+ * its server, and the folder's sync point (CONDSTORE) may be from after
+ * it was fetched: dropped, so the next round looks at every message and
+ * a source with keep = no deletes it there.
+ */
+static void
+settle_resync(struct state *st, const struct state_intent *v, size_t n,
+    const struct target_settle *s)
+{
+	const struct state_intent *last = NULL;
+	char			 e[512];
+	size_t			 i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < s->ndone && s->done[j] != v[i].id; j++)
+			;
+		if (j == s->ndone || (last != NULL && strcmp(last->account,
+		    v[i].account) == 0 && strcmp(last->folder,
+		    v[i].folder) == 0))
+			continue;
+		last = &v[i];
+		if (state_folder_sync_set(st, v[i].account, v[i].folder, NULL,
+		    e, sizeof(e)) == -1)
+			log_warn("recovery: %s", e);
+	}
+}
+
 /* Settle v[0..n) (sorted by kind) and write the outcome. */
 static int
 settle_all(struct state *st, const struct config *cfg,
@@ -99,6 +127,7 @@ settle_all(struct state *st, const struct config *cfg,
 		settle_kind(cfg, &s, &v[i], j - i);
 	}
 	rv = settle_write(st, &s, err, errlen);
+	settle_resync(st, v, n, &s);
 out:
 	free(s.done);
 	free(s.undo);

@@ -296,11 +296,27 @@ def dest_files(user):
     return tf.maildir_files(maildir2(user))
 
 
-def crash_run(conf, state, point, n, lag):
+class ByteTap:
+    """Counts the bytes the source server sends through a SlowLink."""
+
+    def __init__(self):
+        self.n = 0
+
+    def opened(self):
+        def down(data):
+            self.n += len(data)
+        return None, down
+
+
+def crash_run(conf, state, tap, point, n, lag):
     before = len(dest_files("user2"))
+    start = tap.n
     if point == "appended":
         def cond():
             return len(dest_files("user2")) >= before + n
+    elif point == "fetched":
+        def cond():
+            return tap.n >= start + n
     else:
         def cond():
             return tf.pending_intents(state) > 0
@@ -322,12 +338,18 @@ def crash_run(conf, state, point, n, lag):
 
 
 def crash_plan(rng):
-    """Half the kills when n more messages are in the destination (just
-    after an APPEND's OK, before or after its record), half as soon as
-    a batch's intents are written (before, during or after its APPEND)."""
-    plan = [("appended", rng.randint(1, 40), rng.uniform(0, 0.01))
-            for _ in range(CRASH_KILLS // 2)]
-    plan += [("intent", 0, rng.uniform(0, 0.03))
+    """Where the kills go.  A batch (64 messages, about 650 KB here) is
+    appended in one MULTIAPPEND: six kills come once n more messages
+    are in the destination (just after the APPEND's OK, before or after
+    its record), eight as soon as a batch's intents are written (before
+    or during its APPEND), the others after n bytes of the source's
+    stream, in the middle of a batch.  About 5 * 64 messages get
+    through before the end, so every run has work, and some are left
+    for the start with the destination down."""
+    plan = [("appended", rng.randint(1, 40), rng.uniform(0, 0.005))
+            for _ in range(5)]
+    plan += [("intent", 0, rng.uniform(0, 0.01)) for _ in range(8)]
+    plan += [("fetched", rng.randint(20000, 200000), 0)
              for _ in range(CRASH_KILLS - len(plan))]
     rng.shuffle(plan)
     return plan
@@ -342,42 +364,9 @@ def id_counts(user):
     return ids
 
 
-def test_crash():
-    """kill -9 at seeded points of a 500-message IMAP -> IMAP run
-    (keep = no), a start with the destination down, then a full run:
-    each message exactly once in the destination."""
-    t0 = time.monotonic()
-    want = tf.big_mailbox()
-    doveadm2("expunge", "-u", "user2", "mailbox", "INBOX", "all")
-    sdir = tf.scenario("crash")
-    state = os.path.join(sdir, "state.db")
-    link = SlowLink(tf.MODES["imaps"][2], 1024 * 1024)
-    d = dest("d", "user2", second=True)
-    conf = tf.write_conf(sdir, [source(sdir, "a", "imaps", "user2",
-                                       "imap:d", host="127.0.0.1",
-                                       port=link.addr, keep=False), d])
-    kills, figures, pending = 0, [], 0
-    try:
-        for i, (point, n, lag) in enumerate(crash_plan(random.Random(SEED))):
-            killed, pending, line = crash_run(conf, state, point, n, lag)
-            kills += killed
-            figures.append("%2d %s" % (i + 1, line))
-            print("# " + figures[-1])
-        # one more kill at a batch's intents, for the start below
-        for _ in range(5):
-            if pending > 0:
-                break
-            killed, pending, line = crash_run(conf, state, "intent", 0, 0)
-            print("# extra %s" % line)
-    finally:
-        link.close()
-    check(kills >= 25, "crash test: %d kill -9 during the run" % kills,
-          "\n".join(figures))
-    dups = {k: v for k, v in id_counts("user2").items() if v > 1}
-    check(not dups, "crash test: no message twice in the destination "
-          "after the kills", dups)
-
-    # A start with the destination down: the other account goes on.
+def crash_down(sdir, state, pending):
+    """A start with the destination down and intents left to settle
+    there: mailsift starts, the other account delivers, they stay."""
     tf.clear("user1")
     other = [tf.message("other account %d" % i) for i in range(2)]
     tf.load("user1", "INBOX", other)
@@ -389,13 +378,54 @@ def test_crash():
                                        "maildir:" + sdir + "/o")])
     rc, out = tf.run_once(conf)
     ok, why = tf.same(tf.contents(os.path.join(sdir, "o")), other)
-    check(pending > 0 and ok and "wait for a destination" in out,
+    check(ok and "wait for a destination" in out,
           "crash test: with the destination down at start (%d intents "
           "left), mailsift starts and the other account delivers"
           % pending, why + "\n" + out)
     check(tf.pending_intents(state) == pending, "crash test: the "
           "unsettled intents stay while the destination is down",
           tf.pending_intents(state))
+
+
+def test_crash():
+    """kill -9 at seeded points of a 500-message IMAP -> IMAP run
+    (keep = no), a start with the destination down, then a full run:
+    each message exactly once in the destination."""
+    t0 = time.monotonic()
+    want = tf.big_mailbox()
+    doveadm2("expunge", "-u", "user2", "mailbox", "INBOX", "all")
+    sdir = tf.scenario("crash")
+    state = os.path.join(sdir, "state.db")
+    tap = ByteTap()
+    link = SlowLink(tf.MODES["imaps"][2], 1024 * 1024, tap)
+    d = dest("d", "user2", second=True)
+    conf = tf.write_conf(sdir, [source(sdir, "a", "imaps", "user2",
+                                       "imap:d", host="127.0.0.1",
+                                       port=link.addr, keep=False), d])
+    kills, figures, pending, downs = 0, [], 0, 0
+    try:
+        for i, (point, n, lag) in enumerate(crash_plan(random.Random(SEED))):
+            killed, pending, line = crash_run(conf, state, tap, point, n,
+                                              lag)
+            kills += killed
+            figures.append("%2d %s" % (i + 1, line))
+            print("# " + figures[-1])
+            # once, half way: a start with the destination down
+            if pending > 0 and not downs and i >= CRASH_KILLS // 3:
+                downs = pending
+                crash_down(sdir, state, pending)
+                conf = tf.write_conf(sdir, [source(
+                    sdir, "a", "imaps", "user2", "imap:d", host="127.0.0.1",
+                    port=link.addr, keep=False), d])
+    finally:
+        link.close()
+    check(kills >= 25, "crash test: %d kill -9 during the run" % kills,
+          "\n".join(figures))
+    check(downs > 0, "crash test: a kill left intents for the start with "
+          "the destination down", "\n".join(figures))
+    dups = {k: v for k, v in id_counts("user2").items() if v > 1}
+    check(not dups, "crash test: no message twice in the destination "
+          "after the kills", dups)
 
     conf = tf.write_conf(sdir, [source(sdir, "a", "imaps", "user2",
                                        "imap:d", keep=False), d])
