@@ -229,6 +229,31 @@ def test_second_server():
           "in it", why + "\n" + out)
 
 
+def test_rule_target():
+    """A rule's deliver action to imap:, beside the account's target."""
+    tf.clear("user1")
+    tf.clear("user3")
+    msgs = [tf.message("to the rule"), tf.message("plain")]
+    tf.load("user1", "INBOX", msgs)
+    sdir = tf.scenario("rule")
+    rules = os.path.join(sdir, "rules.yaml")
+    with open(rules, "w") as f:
+        f.write("version: 1\nrules:\n  - name: to-imap\n"
+                "    when: { subject: '^to the rule$' }\n"
+                "    do: [ { deliver: \"imap:d/From rules\" } ]\n")
+    os.chmod(rules, 0o600)
+    conf = tf.write_conf(sdir, [source(sdir, "a", "imaps", "user1",
+                                       "maildir:" + sdir + "/a",
+                                       rules=rules),
+                                dest("d", "user3")])
+    rc, out = tf.run_once(conf)
+    ok, why = same_stripped(tf.server("user3", "From rules"), msgs[:1])
+    check(rc == 0 and ok, "a rule's deliver action to imap:d/From rules",
+          why + "\n" + out)
+    ok, why = tf.same(tf.contents(os.path.join(sdir, "a")), msgs[1:])
+    check(ok, "the other message to the account's own target", why)
+
+
 def test_special_use():
     """deliver = imap:d/\\Archive lands in the folder marked so."""
     tf.clear("user5")
@@ -453,7 +478,7 @@ def test_crash():
 def main():
     os.makedirs(os.path.join(tf.W, "load"))
     tests = [test_check, test_pop3_to_user, test_second_server,
-             test_special_use, test_overquota, test_down_then_up,
+             test_rule_target, test_special_use, test_overquota, test_down_then_up,
              test_crash]
     only = sys.argv[1:]
     try:
