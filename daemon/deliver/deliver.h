@@ -141,6 +141,22 @@ struct delivery_batch *delivery_batch_new(struct state *);
 int		 delivery_stage(struct delivery_batch *, struct delivery *,
 		    const struct msg_key *, const char *data, size_t len,
 		    int flags, char *err, size_t errlen);
+/* What a source knows of a message beyond its bytes: its flags
+ * (IMAP system flags and keywords, space-separated; NULL: none known)
+ * and its date there (IMAP INTERNALDATE; 0: none known). */
+struct delivery_meta {
+	const char	*flags;
+	int64_t		 date;
+	long		 zone;		/* seconds east of UTC */
+};
+/* delivery_stage() with meta (may be NULL), which a target that keeps
+ * it (imap: APPEND) passes on; the others ignore it. */
+int		 delivery_stage_meta(struct delivery_batch *,
+		    struct delivery *, const struct msg_key *,
+		    const struct delivery_meta *, const char *data, size_t len,
+		    int flags, char *err, size_t errlen);
+/* 1 if the target uses delivery_meta: the source should fetch it. */
+int		 delivery_keeps_meta(const struct delivery *);
 size_t		 delivery_batch_count(const struct delivery_batch *);
 uint64_t	 delivery_batch_bytes(const struct delivery_batch *);
 /* Deliver and record everything staged; 0 if all of it was, else -1

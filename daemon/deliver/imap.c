@@ -21,10 +21,13 @@
  * for the next round), except TRYCREATE (the folder was deleted
  * meanwhile): the folder is created and the messages appended once
  * more; a connection lost after a message went out and before its
- * answer is DOUBT.  INTERNALDATE is the message's Date: header (the
- * source's date, so the destination sorts as the original did; the
- * server's now if it has none); flags are none: the message arrives
- * unseen.
+ * answer is DOUBT.  The source's date goes with the message as its
+ * INTERNALDATE, so the destination sorts it as the original did: an IMAP
+ * source's INTERNALDATE, else (POP3, local files, an IMAP account whose
+ * own target is not imap: and a rule sends it here) its Date: header,
+ * else none (the server's now).  Its flags go with it where the source
+ * has them (an IMAP account whose deliver is imap:; keeps_meta), as the
+ * source reports them minus \Recent; else none, and it arrives unseen.
  *
  * GUARANTEE: exactly once.  settle connects, EXAMINEs the folder and
  * asks UID SEARCH HEADER X-Mailsift-Id KEY: found -> delivered (done),
@@ -282,7 +285,8 @@ imap_flush(struct target_group *g, struct target_report *r)
 	(void)r;
 }
 
-/* INTERNALDATE from the Date: header (0: none, the server's now). */
+/* INTERNALDATE: the source's (IMAP INTERNALDATE), else the Date:
+ * header, else none (the server's now). */
 static void
 imap_msg_date(const struct staged *s, struct imap_dest_msg *m)
 {
@@ -290,6 +294,11 @@ imap_msg_date(const struct staged *s, struct imap_dest_msg *m)
 	time_t	 t;
 	long	 zone;
 
+	if (s->src_date > 0) {
+		m->date = (time_t)s->src_date;
+		m->zone = s->src_zone;
+		return;
+	}
 	delivery_header(s->entry, (size_t)s->in.length, "Date", date,
 	    sizeof(date));
 	if (date[0] != '\0' && rule_date_parse(date, strlen(date), &t,
@@ -356,7 +365,7 @@ imap_append_once(struct target_group *g, struct imap_conn *ic,
 		s = g->v[idx[i]];
 		m[i].data = s->entry;
 		m[i].len = (size_t)s->in.length;
-		m[i].flags = "";
+		m[i].flags = s->src_flags != NULL ? s->src_flags : "";
 		imap_msg_date(s, &m[i]);
 	}
 	rv = imap_client->append(ic->d, ic->wire, m, n, e, sizeof(e));
@@ -540,6 +549,7 @@ const struct target target_imap = {
 	.name = "imap",
 	.kind = STATE_IMAP,
 	.keeps_bytes = 1,
+	.keeps_meta = 1,
 	.open = imap_open,
 	.close = imap_close,
 	.stage = imap_stage,

@@ -116,6 +116,12 @@ struct staged {
 	char			*entry;	/* bytes held in memory (mbox: the
 					 * From_ line and body), in.length */
 	enum staged_state	 state;
+	/* what the source knows of it (delivery_stage_meta()), for a
+	 * target with keeps_meta: its flags ("\\Seen $Label"; NULL:
+	 * none known) and its date there (0: none known) */
+	char			*src_flags;
+	int64_t			 src_date;
+	long			 src_zone;	/* seconds east of UTC */
 };
 
 /* The messages of one batch for one kind of target, in batch order. */
@@ -155,6 +161,9 @@ struct target {
 	/* 1 if a message taken back keeps its staged bytes (in memory) and
 	 * can be committed again (deliver-commit.c: a full disk) */
 	int			 keeps_bytes;
+	/* 1 if stage and publish use the source's flags and date
+	 * (s->src_*): imap: APPEND; the source then fetches them */
+	int			 keeps_meta;
 
 	/* dv->path is set; folder is NULL for the target itself */
 	int	(*open)(struct delivery *dv, const char *folder, char *err,

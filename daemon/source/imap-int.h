@@ -202,6 +202,13 @@ int	imap_folder_name(struct imap *, const char *name, char *server,
 int	imap_folder_create(struct imap *, const char *server,
 	    const char *wire);
 
+/* imap-meta.c: a FETCH's FLAGS (after its '(') as a list fit for an
+ * APPEND (\Recent and odd atoms left out), *seen if \Seen is one; an
+ * INTERNALDATE string as UTC seconds and its zone.  Each 0 or -1. */
+int	imap_meta_flags(struct imap_scan *, char *out, size_t outlen,
+	    int *seen);
+int	imap_meta_date(const struct imap_tok *, int64_t *date, long *zone);
+
 /* COMPRESS DEFLATE after imap_session_start() when the account asks
  * and the server offers it (imap-compress.c); a server without it is
  * noted once.  -1 only when the session is unusable. */

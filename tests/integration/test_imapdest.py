@@ -135,6 +135,27 @@ def internaldates(port, ca, user, folder="INBOX"):
     return out
 
 
+def by_msgid(port, ca, user, folder="INBOX"):
+    """{Message-ID: (INTERNALDATE as UTC seconds, sorted flags)}."""
+    import ssl
+    ctx = ssl.create_default_context(cafile=ca)
+    out = {}
+    with imaplib.IMAP4_SSL("localhost", int(port), ssl_context=ctx) as m:
+        m.login(user, tf.PASS[user])
+        m.select('"%s"' % folder, readonly=True)
+        typ, data = m.fetch("1:*", "(INTERNALDATE FLAGS "
+                            "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        for item in data:
+            if not isinstance(item, tuple):
+                continue
+            mid = item[1].split(b":", 1)[1].strip()
+            flags = re.search(rb"FLAGS \(([^)]*)\)", item[0]).group(1)
+            out[mid] = (time.mktime(imaplib.Internaldate2tuple(item[0])),
+                        sorted(f for f in flags.split()
+                               if f != b"\\Recent"))
+    return out
+
+
 def closed_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -208,6 +229,12 @@ def test_second_server():
     doveadm2("expunge", "-u", "user1", "mailbox", "INBOX", "all")
     first = [tf.message("second server %d" % i) for i in range(5)]
     tf.load("user1", "INBOX", first)
+    tf.doveadm("flags", "add", "-u", "user1", "\\Seen \\Flagged $Label1",
+               "mailbox", "INBOX", "1:2")
+    tf.doveadm("flags", "add", "-u", "user1", "\\Answered", "mailbox",
+               "INBOX", "3")
+    time.sleep(1.1)     # the destination's "now" is not the source's
+    src = by_msgid(E["MSX_IMAPS_PORT"], E["MSX_CA"], "user1")
     sdir = tf.scenario("second")
     conf = tf.write_conf(sdir, [source(sdir, "a", "imaps", "user1",
                                        "imap:d/Archive/2026", keep=False),
@@ -218,6 +245,12 @@ def test_second_server():
     check(rc == 0 and ok and tf.server("user1") == [],
           "imap -> second server: 5 messages in Archive/2026, made on "
           "the way (TRYCREATE)", why + "\n" + out)
+    got = by_msgid(E2["MSX_IMAPS_PORT"], E2["MSX_CA"], "user1",
+                   "Archive/2026")
+    check(len(src) == 5 and got == src and
+          sum(1 for v in src.values() if v[1]) == 3,
+          "imap -> second server: each with its flags and the source's "
+          "INTERNALDATE", "source %s\ndestination %s" % (src, got))
     doveadm2("mailbox", "delete", "-s", "-u", "user1", "Archive/2026")
     more = [tf.message("after the delete %d" % i) for i in range(3)]
     tf.load("user1", "INBOX", more)

@@ -33,6 +33,7 @@
 #include "daemon/deliver/imap-client.h"
 #include "daemon/deliver/target.h"
 #include "daemon/source/imap-dest.h"
+#include "daemon/source/imap-int.h"	/* imap_meta_*() */
 
 /* --- the fake client ------------------------------------------------ */
 
@@ -730,6 +731,91 @@ test_client_lost(void **state)
 	free(log);
 }
 
+/* --- the source's flags and date (imap-meta.c) ------------------------ */
+
+static struct imap_resp	 resp;
+static struct imap_scan	 sc;
+
+static struct imap_scan *
+scan(const char *line)
+{
+	imap_resp_clear(&resp);
+	mime_buf_reset(&resp.text);
+	assert_int_equal(mime_buf_append_str(&resp.text, line), 0);
+	imap_scan_init(&sc, &resp);
+	return &sc;
+}
+
+static void
+date_is(const char *s, int64_t want, long wzone)
+{
+	struct imap_tok	 t;
+	int64_t		 date;
+	long		 zone;
+
+	assert_int_equal(imap_scan_next(scan(s), &t), 0);
+	assert_int_equal(imap_meta_date(&t, &date, &zone), 0);
+	assert_int_equal(date, want);
+	assert_int_equal(zone, wzone);
+}
+
+static void
+test_meta(void **state)
+{
+	struct imap_tok	 t;
+	char		 out[64];
+	int64_t		 date;
+	long		 zone;
+	int		 seen;
+
+	(void)state;
+	imap_resp_init(&resp);
+	assert_int_equal(imap_meta_flags(scan("\\Seen \\Recent $Label1 "
+	    "\\Flagged) UID 3"), out, sizeof(out), &seen), 0);
+	assert_string_equal(out, "\\Seen $Label1 \\Flagged");
+	assert_int_equal(seen, 1);
+	/* what does not fit is left out, never cut */
+	assert_int_equal(imap_meta_flags(scan("\\Answered $a-rather-long-"
+	    "keyword-that-will-not-fit-in-here-at-all)"), out, 16, &seen), 0);
+	assert_string_equal(out, "\\Answered");
+	assert_int_equal(seen, 0);
+	assert_int_equal(imap_meta_flags(scan("\"x\")"), out, sizeof(out),
+	    &seen), -1);
+	date_is("\"02-Jan-2024 10:20:30 +0200\"", 1704183630, 7200);
+	date_is("\" 2-Jan-2024 08:20:30 -0000\"", 1704183630, 0);
+	date_is("\"01-Jan-2024 22:50:30 -0930\"", 1704183630, -34200);
+	assert_int_equal(imap_scan_next(scan("\"32-Jan-2024 10:20:30 "
+	    "+0200\""), &t), 0);
+	assert_int_equal(imap_meta_date(&t, &date, &zone), -1);
+	assert_int_equal(imap_scan_next(scan("\"02-Foo-2024 10:20:30 "
+	    "+0200\""), &t), 0);
+	assert_int_equal(imap_meta_date(&t, &date, &zone), -1);
+	assert_int_equal(imap_scan_next(scan("NIL"), &t), 0);
+	assert_int_equal(imap_meta_date(&t, &date, &zone), -1);
+	imap_resp_free(&resp);
+}
+
+/* The source's flags and date go with the message. */
+static void
+test_delivered_meta(void **state)
+{
+	struct run	 x;
+
+	(void)state;
+	fk.answer[0] = ANS_OK;
+	run_open(&x, "dest", NULL);
+	assert_non_null(x.s.src_flags = strdup("\\Seen $Label1"));
+	x.s.src_date = 1000000000;
+	x.s.src_zone = -3600;
+	assert_int_equal(deliver(&x, "Date: Tue, 02 Jan 2024 10:20:30 "
+	    "+0200\nSubject: d\n\nb\n"), STAGED_VISIBLE);
+	assert_string_equal(fk.flags, "\\Seen $Label1");
+	assert_int_equal((long long)fk.date, 1000000000LL);
+	assert_int_equal(fk.zone, -3600);
+	free(x.s.src_flags);
+	run_free(&x);
+}
+
 int
 main(void)
 {
@@ -737,6 +823,8 @@ main(void)
 		cmocka_unit_test_setup(test_stage, setup),
 		cmocka_unit_test_setup(test_open, setup),
 		cmocka_unit_test_setup(test_delivered, setup),
+		cmocka_unit_test_setup(test_delivered_meta, setup),
+		cmocka_unit_test(test_meta),
 		cmocka_unit_test_setup(test_overquota, setup),
 		cmocka_unit_test_setup(test_trycreate, setup),
 		cmocka_unit_test_setup(test_lost, setup),
