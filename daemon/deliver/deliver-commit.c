@@ -91,21 +91,43 @@ ids_collect(struct delivery_batch *b, enum staged_state want, int64_t *ids)
 	return n;
 }
 
+/* The destination's UIDs of the visible ones (imap: APPENDUID), in the
+ * order of ids_collect(). */
+static void
+remote_collect(struct delivery_batch *b, uint32_t *uv, uint32_t *uid)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < b->n; i++)
+		if (b->v[i].state == STAGED_VISIBLE && b->v[i].in.id != 0) {
+			uv[n] = b->v[i].in.remote_uidvalidity;
+			uid[n++] = b->v[i].in.remote_uid;
+		}
+}
+
 /* Record what is visible, drop the intents of what was taken back. */
 static void
 batch_record(struct delivery_batch *b, struct target_report *r)
 {
-	int64_t	*ids;
-	char	 e[512];
-	size_t	 i;
-	int	 n;
+	int64_t		*ids;
+	uint32_t	*uv = NULL, *uid = NULL;
+	char		 e[512];
+	size_t		 i;
+	int		 n;
 
-	if ((ids = calloc(b->n, sizeof(*ids))) == NULL) {
+	if ((ids = calloc(b->n, sizeof(*ids))) == NULL ||
+	    (uv = calloc(b->n, sizeof(*uv))) == NULL ||
+	    (uid = calloc(b->n, sizeof(*uid))) == NULL) {
+		free(ids);
+		free(uv);
 		target_report_error(r, "out of memory recording deliveries");
 		return;
 	}
 	n = ids_collect(b, STAGED_VISIBLE, ids);
-	if (state_intents_complete(b->st, ids, (size_t)n, e, sizeof(e)) == 0) {
+	remote_collect(b, uv, uid);
+	if (state_intents_complete_remote(b->st, ids, uv, uid, (size_t)n, e,
+	    sizeof(e)) == 0) {
 		for (i = 0; i < b->n; i++)
 			if (b->v[i].state == STAGED_VISIBLE)
 				b->v[i].state = STAGED_DONE;
@@ -120,6 +142,8 @@ batch_record(struct delivery_batch *b, struct target_report *r)
 	if (state_intents_rollback(b->st, ids, (size_t)n, e, sizeof(e)) == -1)
 		log_warn("%s (the next start settles them)", e);
 	free(ids);
+	free(uv);
+	free(uid);
 }
 
 static size_t

@@ -20,7 +20,8 @@
  * its tagged OK; a refusal is UNDONE (the message stays on the source
  * for the next round), except TRYCREATE (the folder was deleted
  * meanwhile): the folder is created and the messages appended once
- * more; a connection lost after a message went out and before its
+ * more; the APPENDUID (UIDPLUS) of each is recorded with it (the
+ * record's location, "imap:ACCOUNT/FOLDER;UIDVALIDITY=n/;UID=n"); a connection lost after a message went out and before its
  * answer is DOUBT.  The source's date goes with the message as its
  * INTERNALDATE, so the destination sorts it as the original did: an IMAP
  * source's INTERNALDATE, else (POP3, local files, an IMAP account whose
@@ -112,9 +113,10 @@ imap_open(struct delivery *dv, const char *folder, char *err, size_t errlen)
 		    "here to reach account %s", dv->path, acct);
 		return -1;
 	}
+	/* the rule's folder, on the same account; the path always says
+	 * ACCOUNT/FOLDER (the key, the intent and the record use it) */
 	if (folder == NULL)
-		return 0;
-	/* the rule's folder, on the same account */
+		folder = dflt;
 	len = strlen(acct) + strlen(folder) + 2;
 	if ((path = malloc(len)) == NULL) {
 		snprintf(err, errlen, "imap %s: out of memory", dv->path);
@@ -379,10 +381,9 @@ imap_append_once(struct target_group *g, struct imap_conn *ic,
 		s = g->v[idx[i]];
 		if (m[i].ok) {
 			s->state = STAGED_VISIBLE;
-			if (m[i].uid != 0)
-				log_debug("imap %s: %s is UID %u (UIDVALIDITY "
-				    "%u)", ic->path, s->in.name, m[i].uid,
-				    m[i].uidvalidity);
+			/* recorded with it (the record's location) */
+			s->in.remote_uidvalidity = m[i].uidvalidity;
+			s->in.remote_uid = m[i].uid;
 			delivery_hook("imap-sent", ++*sent);
 		} else if (m[i].sent && rv == -1)
 			s->state = STAGED_DOUBT;

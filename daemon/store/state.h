@@ -222,6 +222,11 @@ struct state_intent {
 	uint64_t		 length;	/* mbox: bytes of the entry */
 	unsigned char		 entry_sha256[STATE_SHA256_LEN]; /* mbox */
 	int64_t			 time;
+	/* imap: the destination's APPENDUID (UIDPLUS), set after publish;
+	 * 0: none.  Only state_intents_complete_remote() writes it: the
+	 * record's location then names the message there. */
+	uint32_t		 remote_uidvalidity;
+	uint32_t		 remote_uid;
 };
 
 /* Record n intents in one transaction; sets each id. */
@@ -231,6 +236,12 @@ int		 state_intents_record(struct state *, struct state_intent *,
  * "delivered" rows (or set-aside rows if the folder's UIDVALIDITY moved
  * on meanwhile), rollback only forgets the intents. */
 int		 state_intents_complete(struct state *, const int64_t *ids,
+		    size_t n, char *err, size_t errlen);
+/* state_intents_complete(), each intent first given the destination's
+ * UIDVALIDITY and UID (uv[i], uid[i]; 0: none known) for its record's
+ * location ("imap:ACCOUNT/FOLDER;UIDVALIDITY=9/;UID=100"). */
+int		 state_intents_complete_remote(struct state *,
+		    const int64_t *ids, const uint32_t *uv, const uint32_t *uid,
 		    size_t n, char *err, size_t errlen);
 int		 state_intents_rollback(struct state *, const int64_t *ids,
 		    size_t n, char *err, size_t errlen);

@@ -198,9 +198,9 @@ def test_full_pass_cases():
     db = sqlite3.connect(state)
     v = db.execute("PRAGMA user_version").fetchone()[0]
     db.close()
-    check(rc == 0 and v == 5 and has(cmds, "UID SEARCH") and
+    check(rc == 0 and v == 6 and has(cmds, "UID SEARCH") and
           len(tf.contents(md)) == 3, "a state file of schema 2 (the "
-          "mailsift before): upgraded to 5, a full pass, nothing again",
+          "mailsift before): upgraded to 6, a full pass, nothing again",
           "v%s\n%s" % (v, out))
     rc, out, cmds = run(conf)
     check(rc == 0 and noop_ok(cmds), "... then no-op polls",

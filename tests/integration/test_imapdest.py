@@ -24,6 +24,7 @@ import random
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -213,6 +214,14 @@ def test_pop3_to_user():
     check(len(dates) == len(want) and not bad,
           "pop3 -> imap: INTERNALDATE is each message's Date:",
           "%d differ: %s" % (len(bad), [dates[k] for k in bad[:3]]))
+    db = sqlite3.connect(os.path.join(sdir, "state.db"))
+    locs = [r[0] for r in db.execute("SELECT location FROM message")]
+    db.close()
+    uids = set(re.sub(r"^imap:d/INBOX;UIDVALIDITY=\d+/;UID=", "", x)
+               for x in locs)
+    check(len(locs) == len(want) and all(u.isdigit() for u in uids) and
+          len(uids) == len(want), "pop3 -> imap: each APPENDUID recorded "
+          "as its location, imap:d/INBOX;UIDVALIDITY=n/;UID=n", locs[:3])
     rc, out = tf.run_once(conf)
     s = tf.stats(out, "a")
     check(rc == 0 and s is not None and s["fetched"] == 0 and

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "daemon/conf/config.h"
 #include "daemon/deliver/deliver.h"
@@ -816,6 +817,61 @@ test_delivered_meta(void **state)
 	run_free(&x);
 }
 
+/* The APPENDUID goes into the record's location (schema 6). */
+static void
+test_record_appenduid(void **state)
+{
+	struct state_intent	 in[2];
+	struct state		*st;
+	sqlite3			*db;
+	sqlite3_stmt		*stmt;
+	char			 dir[] = "/tmp/msx-imapdest-XXXXXX", path[64];
+	char			 e[512], acct[] = "src", folder[] = "INBOX";
+	char			 dest[] = "d/INBOX", name[] = "k";
+	int64_t			 ids[2];
+	uint32_t		 uv[2] = { 9, 0 }, uid[2] = { 100, 0 };
+	int			 i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state.db", dir);
+	assert_non_null(st = state_open(path, 0, e, sizeof(e)));
+	memset(in, 0, sizeof(in));
+	for (i = 0; i < 2; i++) {
+		in[i].account = acct;
+		in[i].folder = folder;
+		in[i].uidvalidity = 1;
+		in[i].uid = (uint32_t)i + 1;
+		in[i].kind = STATE_IMAP;
+		in[i].path = dest;
+		in[i].name = name;
+		in[i].time = 1;
+	}
+	assert_int_equal(state_intents_record(st, in, 2, e, sizeof(e)), 0);
+	ids[0] = in[0].id;
+	ids[1] = in[1].id;
+	assert_int_equal(state_intents_complete_remote(st, ids, uv, uid, 2, e,
+	    sizeof(e)), 0);
+	state_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT location FROM message"
+	    " ORDER BY uid", -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	assert_string_equal(sqlite3_column_text(stmt, 0),
+	    "imap:d/INBOX;UIDVALIDITY=9/;UID=100");
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	/* none known (no UIDPLUS): the folder alone */
+	assert_string_equal(sqlite3_column_text(stmt, 0), "imap:d/INBOX");
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/state.db-wal", dir);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/state.db-shm", dir);
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -825,6 +881,7 @@ main(void)
 		cmocka_unit_test_setup(test_delivered, setup),
 		cmocka_unit_test_setup(test_delivered_meta, setup),
 		cmocka_unit_test(test_meta),
+		cmocka_unit_test(test_record_appenduid),
 		cmocka_unit_test_setup(test_overquota, setup),
 		cmocka_unit_test_setup(test_trycreate, setup),
 		cmocka_unit_test_setup(test_lost, setup),
