@@ -184,5 +184,8 @@ int		 delivery_recover(struct state *, const struct config *,
  * judged.  0, or -1 if the state could not be read or written. */
 int		 delivery_recover_later(struct state *, const struct config *,
 		    char *err, size_t errlen);
+/* Tests: seconds between two tries of delivery_recover_later() (-1:
+ * the default, a minute). */
+void		 delivery_recover_set_interval(int seconds);
 
 #endif

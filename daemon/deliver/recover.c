@@ -29,6 +29,7 @@ static pthread_mutex_t	 later_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t		*later_ids;
 static size_t		 later_n;
 static time_t		 later_tried;
+static int		 later_every = RECOVER_LATER_EVERY;
 
 /* Intents of one kind: its target settles them. */
 static void
@@ -174,7 +175,7 @@ delivery_recover_later(struct state *st, const struct config *cfg,
 	int			 rv = 0;
 
 	pthread_mutex_lock(&later_lock);
-	if (later_n == 0 || time(NULL) - later_tried < RECOVER_LATER_EVERY) {
+	if (later_n == 0 || time(NULL) - later_tried < later_every) {
 		pthread_mutex_unlock(&later_lock);
 		return 0;
 	}
@@ -202,4 +203,10 @@ delivery_recover_later(struct state *st, const struct config *cfg,
 	pthread_mutex_unlock(&later_lock);
 	state_intents_free(v, n);
 	return rv;
+}
+
+void
+delivery_recover_set_interval(int seconds)
+{
+	later_every = seconds >= 0 ? seconds : RECOVER_LATER_EVERY;
 }

@@ -872,6 +872,82 @@ test_record_appenduid(void **state)
 	(void)rmdir(dir);
 }
 
+static size_t
+pending(struct state *st)
+{
+	struct state_intent	*v;
+	size_t			 n;
+	char			 e[512];
+
+	assert_int_equal(state_intents_pending(st, &v, &n, e, sizeof(e)), 0);
+	state_intents_free(v, n);
+	return n;
+}
+
+/* A destination down at start: recovery does not fail, the intent
+ * stays; a later round's start settles it once the destination is
+ * back, and never an intent written after the recovery. */
+static void
+test_recover_later(void **state)
+{
+	struct state_intent	 in[2];
+	struct state		*st;
+	struct config		 cfg;
+	char			 dir[] = "/tmp/msx-imapdest-XXXXXX", path[64];
+	char			 e[512], acct[] = "src", folder[] = "INBOX";
+	char			 dest[] = "d/INBOX", name[] = "k";
+	int			 i;
+
+	(void)state;
+	memset(&fk, 0, sizeof(fk));
+	imap_client_set(&fake_client);
+	memset(&cfg, 0, sizeof(cfg));
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state.db", dir);
+	assert_non_null(st = state_open(path, 0, e, sizeof(e)));
+	memset(in, 0, sizeof(in));
+	for (i = 0; i < 2; i++) {
+		in[i].account = acct;
+		in[i].folder = folder;
+		in[i].uidvalidity = 1;
+		in[i].uid = (uint32_t)i + 1;
+		in[i].kind = STATE_IMAP;
+		in[i].path = dest;
+		in[i].name = name;
+		in[i].time = 1;
+	}
+	assert_int_equal(state_intents_record(st, in, 1, e, sizeof(e)), 0);
+	fk.connect_fail = 1;
+	assert_int_equal(delivery_recover(st, &cfg, e, sizeof(e)), 0);
+	assert_int_equal(pending(st), 1);
+	/* within the interval: not asked again */
+	fk.connect_fail = 0;
+	fk.search = 1;
+	assert_int_equal(delivery_recover_later(st, &cfg, e, sizeof(e)), 0);
+	assert_int_equal(pending(st), 1);
+	assert_int_equal(fk.nsearch, 0);
+	/* a batch of this process in flight: never judged */
+	assert_int_equal(state_intents_record(st, &in[1], 1, e, sizeof(e)),
+	    0);
+	delivery_recover_set_interval(0);
+	assert_int_equal(delivery_recover_later(st, &cfg, e, sizeof(e)), 0);
+	assert_int_equal(fk.nsearch, 1);
+	assert_int_equal(pending(st), 1);	/* the one in flight */
+	assert_int_equal(state_intents_rollback(st, &in[1].id, 1, e,
+	    sizeof(e)), 0);
+	/* nothing left to ask */
+	assert_int_equal(delivery_recover_later(st, &cfg, e, sizeof(e)), 0);
+	assert_int_equal(fk.nsearch, 1);
+	delivery_recover_set_interval(-1);
+	state_close(st);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/state.db-wal", dir);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/state.db-shm", dir);
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -882,6 +958,7 @@ main(void)
 		cmocka_unit_test_setup(test_delivered_meta, setup),
 		cmocka_unit_test(test_meta),
 		cmocka_unit_test(test_record_appenduid),
+		cmocka_unit_test(test_recover_later),
 		cmocka_unit_test_setup(test_overquota, setup),
 		cmocka_unit_test_setup(test_trycreate, setup),
 		cmocka_unit_test_setup(test_lost, setup),
