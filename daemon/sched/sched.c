@@ -322,6 +322,17 @@ acct_loop(void *arg)
 	return NULL;
 }
 
+/* Accounts that are polled (not `fetch = no` destinations). */
+static size_t
+fetching(const struct config *cfg)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		n += cfg->accounts[i].fetch != 0;
+	return n;
+}
+
 static int
 threads_start(const struct config *cfg, struct rule_set **rules,
     const struct run_opts *opts, struct gate *g, struct acct_thread **out)
@@ -394,7 +405,7 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 	pthread_mutex_init(&g.lock, NULL);
 	pthread_cond_init(&g.cond, NULL);
 	note_interpreted(*cfg, *rules);
-	notify_ready((*cfg)->naccounts);
+	notify_ready(fetching(*cfg));
 	if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
 		return 1;
 	while (!stop_exit_requested()) {
@@ -414,7 +425,7 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 		config_free(*cfg);
 		*cfg = n;
 		*rules = nr;
-		notify_ready((*cfg)->naccounts);
+		notify_ready(fetching(*cfg));
 		if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
 			return 1;
 	}
