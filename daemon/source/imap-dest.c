@@ -24,6 +24,9 @@
 
 /* RFC 7888: LITERAL- allows non-synchronizing literals this big. */
 #define DEST_LITERAL_MINUS	4096
+/* An APPEND's arguments: flags (imap-meta.c keeps them under 512), a
+ * date, a literal's size. */
+#define DEST_ARGS_MAX		1024
 
 struct imap_dest {
 	struct imap	 s;		/* first: the hooks get &s */
@@ -136,7 +139,8 @@ dest_refusal(const struct imap *s, struct imap_dest_msg *m)
 }
 
 /* " (FLAGS) "DATE" {N+}": the arguments of one message; *sync is 1 if
- * its literal must wait for a continuation. */
+ * its literal must wait for a continuation.  Flags too long to fit are
+ * left out (never cut: the literal's size must go whole). */
 static void
 dest_args(const struct imap *s, const struct imap_dest_msg *m, char *out,
     size_t outlen, int *sync)
@@ -147,6 +151,7 @@ dest_args(const struct imap *s, const struct imap_dest_msg *m, char *out,
 	struct tm	 tm;
 	time_t		 local = m->date + m->zone;
 	long		 z = m->zone < 0 ? -m->zone : m->zone;
+	int		 n;
 
 	*sync = !((s->caps & CAP_LITERALPLUS) || ((s->caps &
 	    CAP_LITERALMINUS) && m->len <= DEST_LITERAL_MINUS));
@@ -155,8 +160,11 @@ dest_args(const struct imap *s, const struct imap_dest_msg *m, char *out,
 		    "%c%02ld%02ld\"", tm.tm_mday, mon[tm.tm_mon % 12],
 		    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		    m->zone < 0 ? '-' : '+', z / 3600 % 100, z / 60 % 60);
-	snprintf(out, outlen, " (%s)%s {%zu%s}", m->flags, date, m->len,
+	n = snprintf(out, outlen, " (%s)%s {%zu%s}", m->flags, date, m->len,
 	    *sync ? "" : "+");
+	if (n < 0 || (size_t)n >= outlen)
+		snprintf(out, outlen, " ()%s {%zu%s}", date, m->len,
+		    *sync ? "" : "+");
 }
 
 /* The literal after its arguments: wait for "+" first if it must. */
@@ -192,7 +200,7 @@ dest_multiappend(struct imap_dest *d, const char *wire,
     struct imap_dest_msg *v, size_t n, char *err, size_t errlen)
 {
 	struct imap	*s = &d->s;
-	char		 tag[16], args[256];
+	char		 tag[16], args[DEST_ARGS_MAX];
 	size_t		 i;
 	int		 sync;
 
@@ -242,7 +250,7 @@ static int
 dest_append_send(struct imap *s, const char *wire, struct imap_dest_msg *m,
     char *tag, size_t taglen)
 {
-	char	 args[256];
+	char	 args[DEST_ARGS_MAX];
 	int	 sync;
 
 	dest_args(s, m, args, sizeof(args), &sync);
