@@ -3,8 +3,10 @@
  * daemon/deliver/ - delivery: putting messages into their targets in
  * batches, so that a crash at any point loses nothing and duplicates
  * nothing, and settling after a crash what was under way.  Owns the
- * targets (target.h: the contract; maildir.c, mbox.c, lmtp.c: one file
- * each; lmtp.c is at least once, see its header),
+ * targets (target.h: the contract; maildir.c, mbox.c, lmtp.c, imap.c:
+ * one file each; lmtp.c is at least once, imap.c exactly once, see their
+ * headers; imap.c speaks IMAP only through the client table of
+ * imap-client.h, which the daemon hands over at start),
  * the batch and its commit order (deliver-commit.c), recovery
  * (recover.c) and the intents' meaning.  Never talks to a mail source,
  * never flags or deletes on a server (the caller does, after
