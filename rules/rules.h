@@ -227,10 +227,10 @@ const struct mime_part *rule_action_part(const struct rule_action *,
  */
 #define RULE_TARGET_PATH	0x1
 /* What the kinds look like, for error messages. */
-#define RULE_TARGET_FORMS	"maildir:PATH, mbox:PATH, lmtp:ADDRESS or " \
-	"webhook:NAME"
+#define RULE_TARGET_FORMS	"maildir:PATH, mbox:PATH, lmtp:ADDRESS, " \
+	"imap:ACCOUNT/FOLDER or webhook:NAME"
 #define RULE_TARGET_FORMS_QUOTED "\"maildir:PATH\", \"mbox:PATH\", " \
-	"\"lmtp:ADDRESS\" or \"webhook:NAME\""
+	"\"lmtp:ADDRESS\", \"imap:ACCOUNT/FOLDER\" or \"webhook:NAME\""
 struct rule_target {
 	const char	*kind;		/* "maildir", "mbox" */
 	unsigned	 flags;		/* RULE_TARGET_PATH */

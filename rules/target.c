@@ -17,6 +17,7 @@ static const struct {
 	{ "mbox",	RULE_TARGET_PATH },
 	{ "lmtp",	0 },
 	{ "webhook",	0 },
+	{ "imap",	0 },
 };
 
 int

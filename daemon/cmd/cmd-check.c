@@ -54,7 +54,11 @@ check_print_account(const struct account *a)
 		printf(" idle");
 	if (a->rules != NULL)
 		printf(" rules=%s", a->rules);
-	printf(" deliver=%s\n", a->deliver);
+	if (!a->fetch)
+		printf(" fetch=no (a destination only)");
+	if (a->deliver != NULL)
+		printf(" deliver=%s", a->deliver);
+	printf("\n");
 }
 
 static void

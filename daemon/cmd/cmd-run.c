@@ -21,6 +21,7 @@
 #include "daemon/util/log.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/sched/sched.h"
+#include "daemon/source/imap-dest.h"
 #include "daemon/source/source.h"
 #include "daemon/status/status.h"
 #include "daemon/store/state.h"
@@ -126,6 +127,9 @@ recover(const struct config *cfg)
 		log_error("%s", err);
 		return NULL;
 	}
+	/* imap: targets reach their destination through the IMAP session
+	 * of the source: handed over here, deliver/ never calls it */
+	imap_client_set(&imap_dest_client);
 	if (delivery_recover(st, cfg, err, sizeof(err)) == -1) {
 		log_error("recovery: %s", err);
 		state_close(st);

@@ -306,7 +306,7 @@ account_check(struct conf_load *ld, const struct config *conf, cfg_t *sec,
 	if ((FOR_FILES & (1u << a->type)) != 0 && a->path == NULL)
 		return sec_fail(ld, sec, type_line, "type %s needs 'path'",
 		    acct_type_name(a->type));
-	if (a->deliver == NULL)
+	if (a->deliver == NULL && a->fetch)
 		return sec_fail(ld, sec, a->line, "'deliver' is required "
 		    "here, or as a global default");
 	if (deliver_check_webhook(ld, conf, sec, a) == -1)
@@ -315,6 +315,45 @@ account_check(struct conf_load *ld, const struct config *conf, cfg_t *sec,
 		return sec_fail(ld, sec, conf_opt_line(ld, sec, "smtp"),
 		    "smtp '%s' is not defined; add an smtp \"%s\" { ... } "
 		    "section or fix the name", a->smtp, a->smtp);
+	return 0;
+}
+
+/* deliver = "imap:NAME[/FOLDER]": NAME is an account of type imap,
+ * defined anywhere in the file (so this runs after all are built). */
+static int
+account_dest_check(struct conf_load *ld, const struct config *conf,
+    cfg_t *sec, const struct account *a)
+{
+	const struct account	*d;
+	struct rule_target	 t;
+	char			 name[NAME_MAX_LEN + 1];
+	const char		*slash;
+	size_t			 n;
+
+	if (a->deliver == NULL || rule_target_parse(a->deliver,
+	    strlen(a->deliver), &t) == -1 || strcmp(t.kind, "imap") != 0)
+		return 0;
+	slash = memchr(t.arg, '/', t.arglen);
+	n = slash != NULL ? (size_t)(slash - t.arg) : t.arglen;
+	if (n == 0 || n >= sizeof(name))
+		return sec_fail(ld, sec, conf_opt_line(ld, sec, "deliver"),
+		    "deliver: '%s' must be imap:ACCOUNT or imap:ACCOUNT/FOLDER",
+		    a->deliver);
+	memcpy(name, t.arg, n);
+	name[n] = '\0';
+	if ((d = config_account(conf, name)) == NULL)
+		return sec_fail(ld, sec, conf_opt_line(ld, sec, "deliver"),
+		    "deliver: account '%s' is not defined; add an account "
+		    "\"%s\" { type = imap ... fetch = no } section for the "
+		    "destination", name, name);
+	if (d->type != ACCT_IMAP)
+		return sec_fail(ld, sec, conf_opt_line(ld, sec, "deliver"),
+		    "deliver: account '%s' is of type %s; an imap: target "
+		    "needs an account of type imap", name,
+		    acct_type_name(d->type));
+	if (d == a)
+		return sec_fail(ld, sec, conf_opt_line(ld, sec, "deliver"),
+		    "deliver: account '%s' would deliver into itself", name);
 	return 0;
 }
 
@@ -347,6 +386,7 @@ account_build(struct conf_load *ld, cfg_t *root, cfg_t *sec,
 	a->idle_notify = cfg_getbool(sec, "idle-notify") == cfg_true;
 	a->compress = cfg_getbool(sec, "compress") == cfg_true;
 	a->condstore = cfg_getbool(sec, "condstore") == cfg_true;
+	a->fetch = cfg_getbool(sec, "fetch") == cfg_true;
 	a->poll = cfg_size(sec, "poll") > 0 ? cfg_getint(sec, "poll") : 0;
 	if ((size_t)a->type >= sizeof(account_ports) / sizeof(account_ports[0]) ||
 	    account_ports[a->type].implicit == NULL)
@@ -495,6 +535,10 @@ sections_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 		    account_check(ld, conf, sec, &conf->accounts[i]) == -1)
 			return -1;
 	}
+	for (i = 0; i < nacct; i++)
+		if (account_dest_check(ld, conf, cfg_getnsec(cfg, "account", i),
+		    &conf->accounts[i]) == -1)
+			return -1;
 	return 0;
 }
 

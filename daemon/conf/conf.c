@@ -52,6 +52,7 @@ static cfg_opt_t account_opts[] = {
 	CFG_BOOL("idle-notify", cfg_true, CFGF_NONE),
 	CFG_BOOL("compress", cfg_false, CFGF_NONE),
 	CFG_BOOL("condstore", cfg_true, CFGF_NONE),
+	CFG_BOOL("fetch", cfg_true, CFGF_NONE),
 	CFG_INT("poll", 0, CFGF_NODEFAULT),
 	CFG_STR("path", NULL, CFGF_NODEFAULT),
 	CFG_STR("deliver", NULL, CFGF_NODEFAULT),

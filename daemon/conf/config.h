@@ -67,6 +67,9 @@ struct account {
 	/* CONDSTORE/QRESYNC where offered (default 1): "no" for a server
 	 * that offers them and gets them wrong */
 	int		 condstore;
+	/* 0 (`fetch = no`): never polled, only a destination (imap:NAME
+	 * targets); then no deliver is needed */
+	int		 fetch;
 	long		 poll;		/* seconds; 0: the global one */
 	char		*path;		/* maildir/mbox source */
 	char		*deliver;	/* "maildir:PATH" or "mbox:PATH" */

@@ -114,29 +114,51 @@ queue_items(struct delivery_batch *b, struct queue_item *items)
 	return n;
 }
 
-/* Record what is visible (and queue what a queued target handed over,
- * in the same transaction), drop the intents of what was taken back. */
+/* The destination's UIDs of the visible ones (imap: APPENDUID), in the
+ * order of ids_collect(). */
+static void
+remote_collect(struct delivery_batch *b, uint32_t *uv, uint32_t *uid)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < b->n; i++)
+		if (b->v[i].state == STAGED_VISIBLE && b->v[i].in.id != 0) {
+			uv[n] = b->v[i].in.remote_uidvalidity;
+			uid[n++] = b->v[i].in.remote_uid;
+		}
+}
+
+/* Record what is visible (with an imap: target's APPENDUID, and queuing
+ * what a queued target handed over, in the same transaction), drop the
+ * intents of what was taken back. */
 static void
 batch_record(struct delivery_batch *b, struct target_report *r)
 {
 	struct queue_item	*items;
 	int64_t			*ids;
+	uint32_t		*uv, *uid;
 	char			 e[512];
 	size_t			 i, nitems;
 	int			 n;
 
 	ids = calloc(b->n, sizeof(*ids));
 	items = calloc(b->n, sizeof(*items));
-	if (ids == NULL || items == NULL) {
+	uv = calloc(b->n, sizeof(*uv));
+	uid = calloc(b->n, sizeof(*uid));
+	if (ids == NULL || items == NULL || uv == NULL || uid == NULL) {
 		free(ids);
 		free(items);
+		free(uv);
+		free(uid);
 		target_report_error(r, "out of memory recording deliveries");
 		return;
 	}
 	n = ids_collect(b, STAGED_VISIBLE, ids);
 	nitems = queue_items(b, items);
-	if (state_intents_complete_queued(b->st, ids, (size_t)n, items,
-	    nitems, e, sizeof(e)) == 0) {
+	remote_collect(b, uv, uid);
+	if (state_intents_complete_batch(b->st, ids, uv, uid, (size_t)n,
+	    items, nitems, e, sizeof(e)) == 0) {
 		for (i = 0; i < b->n; i++)
 			if (b->v[i].state == STAGED_VISIBLE)
 				b->v[i].state = STAGED_DONE;
@@ -152,6 +174,8 @@ batch_record(struct delivery_batch *b, struct target_report *r)
 		log_warn("%s (the next start settles them)", e);
 	free(items);
 	free(ids);
+	free(uv);
+	free(uid);
 }
 
 static size_t

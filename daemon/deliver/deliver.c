@@ -22,6 +22,7 @@ const struct target *const delivery_targets[] = {
 	&target_mbox,
 	&target_lmtp,
 	&target_webhook,
+	&target_imap,
 	NULL
 };
 
@@ -206,9 +207,38 @@ batch_grow(struct delivery_batch *b)
 }
 
 int
+delivery_keeps_meta(const struct delivery *dv)
+{
+	return dv->target->keeps_meta;
+}
+
+int
 delivery_stage(struct delivery_batch *b, struct delivery *dv,
     const struct msg_key *key, const char *data, size_t len, int flags,
     char *err, size_t errlen)
+{
+	return delivery_stage_meta(b, dv, key, NULL, data, len, flags, err,
+	    errlen);
+}
+
+/* The source's flags and date, for a target that keeps them. */
+static int
+staged_meta(struct staged *s, const struct delivery_meta *meta)
+{
+	if (meta == NULL || !s->dv->target->keeps_meta)
+		return 0;
+	s->src_date = meta->date;
+	s->src_zone = meta->zone;
+	if (meta->flags != NULL && (s->src_flags = strdup(meta->flags)) ==
+	    NULL)
+		return -1;
+	return 0;
+}
+
+int
+delivery_stage_meta(struct delivery_batch *b, struct delivery *dv,
+    const struct msg_key *key, const struct delivery_meta *meta,
+    const char *data, size_t len, int flags, char *err, size_t errlen)
 {
 	struct staged	*s;
 	size_t		 i;
@@ -228,10 +258,13 @@ delivery_stage(struct delivery_batch *b, struct delivery *dv,
 			return -1;
 		}
 	}
-	if (batch_grow(b) == -1 || staged_init(&b->v[b->n], dv, key) == -1) {
+	if (batch_grow(b) == -1 || staged_init(&b->v[b->n], dv, key) == -1 ||
+	    staged_meta(&b->v[b->n], meta) == -1) {
 		snprintf(err, errlen, "%s: out of memory", dv->path);
-		if (b->n < b->cap)
+		if (b->n < b->cap) {
 			state_intent_clear(&b->v[b->n].in);
+			free(b->v[b->n].src_flags);
+		}
 		b->spoiled = 1;
 		return -1;
 	}
@@ -245,6 +278,7 @@ delivery_stage(struct delivery_batch *b, struct delivery *dv,
 			;
 		state_intent_clear(&s->in);
 		free(s->entry);
+		free(s->src_flags);
 		b->spoiled = 1;
 		return -1;
 	}
@@ -287,6 +321,7 @@ delivery_batch_clear(struct delivery_batch *b)
 			staged_undo(&b->v[i]);
 		state_intent_clear(&b->v[i].in);
 		free(b->v[i].entry);
+		free(b->v[i].src_flags);
 	}
 	b->n = 0;
 	b->bytes = 0;

@@ -3,9 +3,11 @@
  * daemon/deliver/ - delivery: putting messages into their targets in
  * batches, so that a crash at any point loses nothing and duplicates
  * nothing, and settling after a crash what was under way.  Owns the
- * targets (target.h: the contract; maildir.c, mbox.c, lmtp.c, webhook.c
- * with webhook-format.c: one file each; lmtp.c and webhook.c are at
- * least once, see their headers),
+ * targets (target.h: the contract; maildir.c, mbox.c, lmtp.c, imap.c,
+ * webhook.c with webhook-format.c: one file each; lmtp.c and webhook.c
+ * are at least once, imap.c exactly once, see their headers; imap.c
+ * speaks IMAP only through the client table of imap-client.h, which the
+ * daemon hands over at start),
  * the batch and its commit order (deliver-commit.c), recovery
  * (recover.c) and the intents' meaning.  Never talks to a mail source,
  * never flags or deletes on a server (the caller does, after
@@ -143,6 +145,22 @@ struct delivery_batch *delivery_batch_new(struct state *);
 int		 delivery_stage(struct delivery_batch *, struct delivery *,
 		    const struct msg_key *, const char *data, size_t len,
 		    int flags, char *err, size_t errlen);
+/* What a source knows of a message beyond its bytes: its flags
+ * (IMAP system flags and keywords, space-separated; NULL: none known)
+ * and its date there (IMAP INTERNALDATE; 0: none known). */
+struct delivery_meta {
+	const char	*flags;
+	int64_t		 date;
+	long		 zone;		/* seconds east of UTC */
+};
+/* delivery_stage() with meta (may be NULL), which a target that keeps
+ * it (imap: APPEND) passes on; the others ignore it. */
+int		 delivery_stage_meta(struct delivery_batch *,
+		    struct delivery *, const struct msg_key *,
+		    const struct delivery_meta *, const char *data, size_t len,
+		    int flags, char *err, size_t errlen);
+/* 1 if the target uses delivery_meta: the source should fetch it. */
+int		 delivery_keeps_meta(const struct delivery *);
 size_t		 delivery_batch_count(const struct delivery_batch *);
 uint64_t	 delivery_batch_bytes(const struct delivery_batch *);
 /* Deliver and record everything staged; 0 if all of it was, else -1
@@ -163,5 +181,15 @@ void		 delivery_batch_free(struct delivery_batch *);
  * settled (they stay, and are reported in err and the log). */
 int		 delivery_recover(struct state *, const struct config *,
 		    char *err, size_t errlen);
+/* At a round's start: settle again the intents delivery_recover() left
+ * to a remote that could not be reached (a network target's
+ * destination down at start; those alone do not stop the daemon),
+ * at most once a minute, only those: a batch in flight is never
+ * judged.  0, or -1 if the state could not be read or written. */
+int		 delivery_recover_later(struct state *, const struct config *,
+		    char *err, size_t errlen);
+/* Tests: seconds between two tries of delivery_recover_later() (-1:
+ * the default, a minute). */
+void		 delivery_recover_set_interval(int seconds);
 
 #endif

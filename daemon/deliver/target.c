@@ -52,3 +52,10 @@ target_settle_fail(struct target_settle *s, const char *e)
 	if (s->unsettled++ == 0)
 		snprintf(s->first, sizeof(s->first), "%s", e);
 }
+
+void
+target_settle_later(struct target_settle *s, int64_t id, const char *e)
+{
+	log_warn("recovery: %s", e);
+	s->later[s->nlater++] = id;
+}

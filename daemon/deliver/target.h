@@ -71,8 +71,9 @@
  *    X-Mailsift-Id KEY in the destination folder: found -> done, absent
  *    -> undo: exactly once); where none exists (LMTP, HTTP) it undoes,
  *    and the message is delivered again, with the same key for a
- *    receiver to drop (at least once).  A remote it cannot reach is a
- *    fail: the intent stays until the next start.
+ *    receiver to drop (at least once).  A remote it cannot reach is
+ *    settled later (target_settle_later): the intent stays, the daemon
+ *    starts, and recovery asks again at the start of later rounds.
  *  The window left: a crash after the acknowledgement and before the
  *  record commit (one state transaction) delivers the message again on
  *  LMTP; a local target has no such window (the intent decides from
@@ -86,7 +87,7 @@
  * do; publish only marks each message VISIBLE.  The record step then
  * writes each VISIBLE message's entry into the state's delivery queue
  * (store/queue.h) in the SAME transaction that records it delivered
- * (state_intents_complete_queued()), so the target still never writes
+ * (state_intents_complete_batch()), so the target still never writes
  * the state and the queue gets each message exactly once: an intent
  * left by a crash means that transaction did not commit, no row is
  * there, and settle undoes it (fetched and queued again).  A drain
@@ -131,6 +132,12 @@ struct staged {
 	char			*entry;	/* bytes held in memory (mbox: the
 					 * From_ line and body), in.length */
 	enum staged_state	 state;
+	/* what the source knows of it (delivery_stage_meta()), for a
+	 * target with keeps_meta: its flags ("\\Seen $Label"; NULL:
+	 * none known) and its date there (0: none known) */
+	char			*src_flags;
+	int64_t			 src_date;
+	long			 src_zone;	/* seconds east of UTC */
 };
 
 /* The messages of one batch for one kind of target, in batch order. */
@@ -158,6 +165,10 @@ struct target_settle {
 	size_t		 nundo;
 	size_t		 unsettled;	/* unknown: the intent stays */
 	char		 first[512];	/* the first reason one stayed */
+	/* a remote that cannot be reached now (target_settle_later): the
+	 * intent stays and is settled again at a later round */
+	int64_t		*later;
+	size_t		 nlater;
 };
 
 struct target {
@@ -168,6 +179,9 @@ struct target {
 	int			 keeps_bytes;
 	/* 1 if the record step queues s->entry (see A QUEUED TARGET) */
 	int			 queued;
+	/* 1 if stage and publish use the source's flags and date
+	 * (s->src_*): imap: APPEND; the source then fetches them */
+	int			 keeps_meta;
 
 	/* dv->path is set; folder is NULL for the target itself */
 	int	(*open)(struct delivery *dv, const char *folder, char *err,
@@ -202,11 +216,17 @@ void		 target_settle_done(struct target_settle *, int64_t id);
 void		 target_settle_undo(struct target_settle *, int64_t id);
 /* Logged; the intent stays. */
 void		 target_settle_fail(struct target_settle *, const char *e);
+/* Logged; the intent stays, and does not stop the daemon from starting:
+ * the remote that decides it is down (a network target), so recovery
+ * tries again at a later round's start (deliver.h). */
+void		 target_settle_later(struct target_settle *, int64_t id,
+		    const char *e);
 
 /* The kinds there are, each in its own file. */
 extern const struct target	 target_maildir;	/* maildir.c */
 extern const struct target	 target_mbox;		/* mbox.c */
 extern const struct target	 target_lmtp;		/* lmtp.c */
 extern const struct target	 target_webhook;	/* webhook.c */
+extern const struct target	 target_imap;		/* imap.c */
 
 #endif

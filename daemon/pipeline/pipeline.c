@@ -152,6 +152,12 @@ pipeline_max_size(const struct pipeline *pl)
 	return pl->cfg->max_size;
 }
 
+int
+pipeline_keeps_meta(const struct pipeline *pl)
+{
+	return delivery_keeps_meta(pl->dv);
+}
+
 void
 pipeline_idle(struct pipeline *pl, int on)
 {
@@ -297,13 +303,15 @@ static int
 stage(struct pipeline *pl, struct delivery *dv, const struct fetch_key *k,
     const char *data, size_t len)
 {
-	struct msg_key	 mk;
-	char		 err[1024], where[512];
+	struct msg_key		 mk;
+	struct delivery_meta	 meta = { k->flags, k->date, k->zone };
+	char			 err[1024], where[512];
 
 	msg_key_make(pl, k, &mk);
 	snprintf(err, sizeof(err), "out of memory");
 	if (key_keep(pl, k) == -1 ||
-	    delivery_stage(pl->batch, dv, &mk, data, len, DELIVERY_CRLF |
+	    delivery_stage_meta(pl->batch, dv, &mk, &meta, data, len,
+	    DELIVERY_CRLF |
 	    (k->uidl != NULL ? DELIVERY_NO_DIGEST : 0), err,
 	    sizeof(err)) == -1) {
 		key_describe(pl, k, where, sizeof(where));

@@ -47,6 +47,11 @@ struct fetch_key {
 	uint64_t	 gm_msgid;
 	const char *const *labels;
 	size_t		 nlabels;
+	/* IMAP, when pipeline_keeps_meta(): its FLAGS (NULL: not known)
+	 * and INTERNALDATE (0: not known), for an imap: APPEND */
+	const char	*flags;
+	int64_t		 date;
+	long		 zone;		/* seconds east of UTC */
 };
 
 /* Called for each message once it is durably delivered and recorded. */
@@ -93,6 +98,9 @@ struct fetch_stats *pipeline_stats(struct pipeline *);
 void		 pipeline_set_total(struct pipeline *, size_t);
 /* The configured max-size: larger messages are skipped, not fetched. */
 uint64_t	 pipeline_max_size(const struct pipeline *);
+/* 1 if the account's target keeps a message's flags and date (imap:):
+ * the source then fetches them into the key. */
+int		 pipeline_keeps_meta(const struct pipeline *);
 /* The source starts (on) or stops waiting in IMAP IDLE: for the live
  * counters and the account's phase in the store (`mailsift status`). */
 void		 pipeline_idle(struct pipeline *, int on);

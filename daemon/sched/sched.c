@@ -12,6 +12,7 @@
 #include "daemon/act/outbox-send.h"
 #include "daemon/act/webhook-send.h"
 #include "daemon/conf/rulesets.h"
+#include "daemon/deliver/deliver.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/sched/record.h"
 #include "daemon/sched/notify.h"
@@ -106,6 +107,8 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 	char			 err[1024];
 	int			 rv;
 
+	if (!acct->fetch)
+		return 0;	/* a destination only (imap: targets) */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	log_context_account(a.name);
 	if (!allow_idle)
@@ -118,6 +121,10 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 		record_round(NULL, a.name, NULL, "state", elapsed(&t0));
 		return -1;
 	}
+	/* deliveries a destination that was down left at start */
+	if (!dry_run && delivery_recover_later(st, cfg, err,
+	    sizeof(err)) == -1)
+		log_error("recovery: %s", err);
 	if ((pl = pipeline_new(cfg, &a, rules, st, dry_run, err,
 	    sizeof(err))) == NULL) {
 		log_error("%s: %s", a.name, err);
@@ -316,7 +323,7 @@ acct_loop(void *arg)
 	int			 rv;
 	long			 d;
 
-	while (!stop_requested()) {
+	while (t->acct->fetch && !stop_requested()) {
 		if (!t->acct->idle)
 			gate_enter(t->gate);
 		rv = sched_account_round(t->cfg, t->acct, t->rules,
@@ -333,6 +340,17 @@ acct_loop(void *arg)
 		sleep_unless_stopped(d);
 	}
 	return NULL;
+}
+
+/* Accounts that are polled (not `fetch = no` destinations). */
+static size_t
+fetching(const struct config *cfg)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		n += cfg->accounts[i].fetch != 0;
+	return n;
 }
 
 static int
@@ -407,7 +425,7 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 	pthread_mutex_init(&g.lock, NULL);
 	pthread_cond_init(&g.cond, NULL);
 	note_interpreted(*cfg, *rules);
-	notify_ready((*cfg)->naccounts);
+	notify_ready(fetching(*cfg));
 	if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
 		return 1;
 	while (!stop_exit_requested()) {
@@ -427,7 +445,7 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 		config_free(*cfg);
 		*cfg = n;
 		*rules = nr;
-		notify_ready((*cfg)->naccounts);
+		notify_ready(fetching(*cfg));
 		if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
 			return 1;
 	}

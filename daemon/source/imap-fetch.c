@@ -143,7 +143,9 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	uint32_t	 uid = 0;
 	uint64_t	 size = 0, msgid = 0;
 	int		 have_size = 0, body = -1, have_flags = 0, seen = 0;
-	char		*data;
+	int64_t		 date = 0;
+	long		 zone = 0;
+	char		*data, flags[512];
 	size_t		 len;
 
 	labels.n = labels.dropped = labels.used = 0;
@@ -168,9 +170,14 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 			body = (int)v.lit;
 		else if (imap_tok_is(&t, "FLAGS") &&
 		    v.type == IMAP_TOK_LPAREN) {
-			if (imap_flags_seen(sc, &seen) == -1)
+			if (imap_meta_flags(sc, flags, sizeof(flags),
+			    &seen) == -1)
 				return -1;
 			have_flags = 1;
+		} else if (imap_tok_is(&t, "INTERNALDATE")) {
+			/* not a date: the target falls back on Date: */
+			if (imap_meta_date(&v, &date, &zone) == -1)
+				date = 0;
 		} else if (imap_tok_is(&t, "X-GM-MSGID")) {
 			if (gm_msgid_parse(&v, &msgid) == -1)
 				return -1;
@@ -212,12 +219,29 @@ imap_fetch_response(struct imap *s, struct imap_scan *sc)
 	k.gm_msgid = msgid;
 	k.labels = labels.v;
 	k.nlabels = labels.n;
+	k.flags = have_flags ? flags : NULL;
+	k.date = date;
+	k.zone = zone;
 	labels_dropped(s, uid, &labels);
 	if (pipeline_add(s->pl, &k, data, len) == -1)
 		s->pipeline_failed = 1;
 	else if (stop_requested())
 		s->stopping = 1;	/* this one is in hand; no more */
 	return 0;
+}
+
+/* What the body pass asks for: Gmail's ids and labels where offered,
+ * the flags and date where the target keeps them (an imap: APPEND). */
+static const char *
+body_items(const struct imap *s)
+{
+	int	 meta = pipeline_keeps_meta(s->pl);
+
+	if (s->caps & CAP_XGM)
+		return meta ? " (UID FLAGS INTERNALDATE X-GM-MSGID X-GM-LABELS "
+		    "BODY.PEEK[])" : " (UID X-GM-MSGID X-GM-LABELS BODY.PEEK[])";
+	return meta ? " (UID FLAGS INTERNALDATE BODY.PEEK[])" :
+	    " (UID BODY.PEEK[])";
 }
 
 /* SELECT (or EXAMINE) the folder: 0, or 1 if CONDSTORE says nothing
@@ -374,8 +398,7 @@ imap_folder_fetch(struct imap *s, const char *folder)
 	pipeline_set_committed(s->pl, on_committed, s);
 	pipeline_set_total(s->pl, n);
 	s->collect = COLLECT_BODIES;
-	if (n > 0 && imap_uid_command(s, "UID FETCH", (s->caps & CAP_XGM) ?
-	    " (UID X-GM-MSGID X-GM-LABELS BODY.PEEK[])" : " (UID BODY.PEEK[])",
+	if (n > 0 && imap_uid_command(s, "UID FETCH", body_items(s),
 	    s->search, n) == -1) {
 		s->collect = COLLECT_NONE;
 		/*

@@ -46,6 +46,8 @@
 #define CAP_CONDSTORE	0x20000
 #define CAP_QRESYNC	0x40000
 #define CAP_XGM		0x800000	/* Gmail's X-GM-EXT-1 (imap-labels.c) */
+#define CAP_LITERALMINUS 0x1000000	/* RFC 7888: LITERAL+ up to 4096 */
+#define CAP_MULTIAPPEND	0x2000000	/* RFC 3502 (imap-dest.c) */
 
 /* What untagged FETCH responses are collected for. */
 enum imap_collect {
@@ -156,6 +158,10 @@ struct imap {
 /* Send a command (the tag is added); its tag is written to tag. */
 int	imap_send(struct imap *, char *tag, size_t taglen, const char *fmt,
 	    ...) __attribute__((format(printf, 4, 5)));
+/* The start of a command that goes on (APPEND's literals): buffered,
+ * no line end, not flushed. */
+int	imap_send_begin(struct imap *, char *tag, size_t taglen,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Read until the tagged response for tag: 0 for OK, -1 otherwise (the
  * reason in s->err).  A "+" continuation returns 1. */
 int	imap_wait(struct imap *, const char *tag);
@@ -191,6 +197,17 @@ int	imap_uid_command(struct imap *, const char *pre, const char *post,
  * with '/', asking the namespace first if need be. */
 int	imap_folder_name(struct imap *, const char *name, char *server,
 	    size_t serverlen, char *wire, size_t wirelen);
+/* CREATE the folder (server name, quoted wire name), its parents first
+ * if the server wants them; -1 with the reason in s->err. */
+int	imap_folder_create(struct imap *, const char *server,
+	    const char *wire);
+
+/* imap-meta.c: a FETCH's FLAGS (after its '(') as a list fit for an
+ * APPEND (\Recent and odd atoms left out), *seen if \Seen is one; an
+ * INTERNALDATE string as UTC seconds and its zone.  Each 0 or -1. */
+int	imap_meta_flags(struct imap_scan *, char *out, size_t outlen,
+	    int *seen);
+int	imap_meta_date(const struct imap_tok *, int64_t *date, long *zone);
 
 /* COMPRESS DEFLATE after imap_session_start() when the account asks
  * and the server offers it (imap-compress.c); a server without it is

@@ -193,8 +193,8 @@ imap_flags_apply(struct imap *s)
 
 /* CREATE a server name (and SUBSCRIBE it); if the server wants the
  * parents first, create them, top down, and try again. */
-static int
-folder_create(struct imap *s, const char *server, const char *q)
+int
+imap_folder_create(struct imap *s, const char *server, const char *q)
 {
 	char	 part[IMAP_FOLDER_MAX + 1], pq[4 * IMAP_FOLDER_MAX];
 	size_t	 plen = strlen(s->ns.prefix), i;
@@ -257,7 +257,7 @@ op_transfer(struct imap *s, const char *cmd, uint32_t uid, const char *to)
 	if (!imap_folder_missing(s->err) || s->bye || s->broken ||
 	    imap_special_is(to))
 		return -1;
-	if (folder_create(s, server, q) == -1 ||
+	if (imap_folder_create(s, server, q) == -1 ||
 	    imap_cmd(s, "UID %s %u %s", cmd, uid, q) == -1) {
 		if (!s->bye && !s->broken)
 			folder_err_ns(s, to, server);

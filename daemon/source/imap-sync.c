@@ -281,19 +281,10 @@ imap_sync_status(struct imap *s, struct imap_scan *sc)
 int
 imap_flags_seen(struct imap_scan *sc, int *seen)
 {
-	struct imap_tok	 t;
+	char	 flags[512];
 
-	*seen = 0;
-	for (;;) {
-		if (imap_scan_next(sc, &t) == -1)
-			return -1;
-		if (t.type == IMAP_TOK_RPAREN)
-			return 0;
-		if (t.type != IMAP_TOK_ATOM)
-			return -1;
-		if (imap_tok_is(&t, "\\Seen"))
-			*seen = 1;
-	}
+	/* one parser of a FLAGS list (imap-meta.c) */
+	return imap_meta_flags(sc, flags, sizeof(flags), seen);
 }
 
 /* One nz-number of a UID set at *p (before end): 1 .. 2^32-1. */

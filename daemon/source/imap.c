@@ -42,6 +42,8 @@ static const struct {
 	{ "AUTH=OAUTHBEARER", CAP_AUTH_OAUTHB },
 	{ "SASL-IR", CAP_SASL_IR },
 	{ "LITERAL+", CAP_LITERALPLUS },
+	{ "LITERAL-", CAP_LITERALMINUS },
+	{ "MULTIAPPEND", CAP_MULTIAPPEND },
 	{ "UIDPLUS", CAP_UIDPLUS },
 	{ "MOVE", CAP_MOVE },
 	{ "IDLE", CAP_IDLE },
@@ -291,8 +293,8 @@ imap_wait_done(struct imap *s, const char *tag)
 }
 
 static int
-imap_vsend(struct imap *s, char *tag, size_t taglen, const char *fmt,
-    va_list ap)
+imap_vsend(struct imap *s, char *tag, size_t taglen, const char *end,
+    const char *fmt, va_list ap)
 {
 	char	 line[8192];
 	int	 n;
@@ -309,8 +311,8 @@ imap_vsend(struct imap *s, char *tag, size_t taglen, const char *fmt,
 		snprintf(s->err, sizeof(s->err), "command too long");
 		return -1;
 	}
-	if (conn_printf(s->c, "%s %s\r\n", tag, line) == -1 ||
-	    conn_flush(s->c) == -1) {
+	if (conn_printf(s->c, "%s %s%s", tag, line, end) == -1 ||
+	    (*end != '\0' && conn_flush(s->c) == -1)) {
 		snprintf(s->err, sizeof(s->err), "%s", conn_error(s->c));
 		return -1;
 	}
@@ -324,7 +326,20 @@ imap_send(struct imap *s, char *tag, size_t taglen, const char *fmt, ...)
 	int	 rv;
 
 	va_start(ap, fmt);
-	rv = imap_vsend(s, tag, taglen, fmt, ap);
+	rv = imap_vsend(s, tag, taglen, "\r\n", fmt, ap);
+	va_end(ap);
+	return rv;
+}
+
+int
+imap_send_begin(struct imap *s, char *tag, size_t taglen, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	int	 rv;
+
+	va_start(ap, fmt);
+	rv = imap_vsend(s, tag, taglen, "", fmt, ap);
 	va_end(ap);
 	return rv;
 }
@@ -337,7 +352,7 @@ imap_cmd(struct imap *s, const char *fmt, ...)
 	int	 rv;
 
 	va_start(ap, fmt);
-	rv = imap_vsend(s, tag, sizeof(tag), fmt, ap);
+	rv = imap_vsend(s, tag, sizeof(tag), "\r\n", fmt, ap);
 	va_end(ap);
 	if (rv == -1)
 		return -1;
@@ -630,7 +645,8 @@ imap_session_init(struct imap *s, const struct account *acct,
 	memset(s, 0, sizeof(*s));
 	s->acct = acct;
 	s->pl = pl;
-	s->max_literal = pipeline_max_size(pl) + 65536;
+	/* no pipeline: a session that fetches no body (imap-dest.c) */
+	s->max_literal = (pl != NULL ? pipeline_max_size(pl) : 0) + 65536;
 	imap_resp_init(&s->r);
 }
 

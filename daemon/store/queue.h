@@ -5,7 +5,7 @@
  * each), kept until they are delivered, refused for good, or given up.
  *
  * A row goes in with the record of its delivery, in ONE transaction
- * (state_intents_complete_queued()): either the intent is completed and
+ * (state_intents_complete_batch(), state.h): either the intent is completed and
  * the row is there, or neither.  So a crash never loses a queued
  * message nor queues it twice; the key (the target's idempotency key,
  * unique) makes a second insert of the same delivery change nothing.
@@ -56,12 +56,6 @@ struct queue_counts {
 	int64_t		 oldest;	/* created of the oldest queued, 0 */
 };
 
-/* In one transaction: complete the intents ids (as
- * state_intents_complete()) and queue the items (a key queued before
- * is left alone). */
-int	state_intents_complete_queued(struct state *, const int64_t *ids,
-	    size_t n, const struct queue_item *items, size_t nitems,
-	    char *err, size_t errlen);
 /* Queued entries of kind for account (NULL: all) due at now (at most
  * max), oldest first; free each with state_queue_entry_free() and the
  * array with free(). */

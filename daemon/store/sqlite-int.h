@@ -22,6 +22,7 @@ enum state_slot {
 	SLOT_INTENT_DONE,
 	SLOT_INTENT_DONE_OLD,
 	SLOT_INTENT_DEL,
+	SLOT_INTENT_REMOTE,
 	SLOT_MAX
 };
 
@@ -64,7 +65,7 @@ int		 state_msgids_forget(struct state *, const char *account,
 		    const char *folder, const uint32_t *uid, char *err,
 		    size_t errlen);
 /* Queue one item (queue.h) in the caller's transaction: for
- * state_intents_complete_queued(). */
+ * state_intents_complete_batch(). */
 struct queue_item;
 int		 state_queue_insert(struct state *, const struct queue_item *,
 		    char *err, size_t errlen);

@@ -104,7 +104,12 @@ intent_step(struct state *st, enum state_slot slot, const char *sql,
     "i.uid, i.uidl, 'delivered', i.message_id, i.size," \
     " nullif(i.sha256, x'')," \
     " CASE i.kind WHEN 'maildir' THEN 'maildir:' || i.path || '/new/' ||" \
-    " i.name WHEN 'webhook' THEN 'webhook:' || i.path || '#' || i.name ELSE 'mbox:' || i.path || '@' || i.mbox_offset END, ?2"
+    " i.name WHEN 'webhook' THEN 'webhook:' || i.path || '#' || i.name" \
+    " WHEN 'lmtp' THEN 'lmtp:' || i.path" \
+    " WHEN 'imap' THEN 'imap:' || i.path || CASE WHEN" \
+    " i.remote_uid > 0 THEN ';UIDVALIDITY=' || i.remote_uidvalidity ||" \
+    " '/;UID=' || i.remote_uid ELSE '' END" \
+    " ELSE 'mbox:' || i.path || '@' || i.mbox_offset END, ?2"
 
 static int
 intent_complete(struct state *st, int64_t id, char *err, size_t errlen)
@@ -135,27 +140,31 @@ intent_complete(struct state *st, int64_t id, char *err, size_t errlen)
 	    "id = ?1", id, "removing an intent", err, errlen);
 }
 
-int
-state_intents_complete(struct state *st, const int64_t *ids, size_t n,
+/* The destination's APPENDUID, for the record's location. */
+static int
+intent_remote(struct state *st, int64_t id, uint32_t uv, uint32_t uid,
     char *err, size_t errlen)
 {
-	size_t	 i;
+	sqlite3_stmt	*stmt;
+	int		 rc;
 
-	if (n == 0)
-		return 0;
-	if (state_begin(st, err, errlen) == -1)
+	if ((stmt = state_prepare(st, SLOT_INTENT_REMOTE, "UPDATE intent SET"
+	    " remote_uidvalidity = ?2, remote_uid = ?3 WHERE id = ?1", err,
+	    errlen)) == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (intent_complete(st, ids[i], err, errlen) == -1) {
-			state_rollback(st);
-			return -1;
-		}
-	}
-	return state_commit(st, err, errlen);
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, uv);
+	sqlite3_bind_int64(stmt, 3, uid);
+	rc = sqlite3_step(stmt);
+	state_release(SLOT_INTENT_REMOTE, stmt);
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "recording an APPENDUID", err, errlen);
+	return 0;
 }
 
 int
-state_intents_complete_queued(struct state *st, const int64_t *ids, size_t n,
+state_intents_complete_batch(struct state *st, const int64_t *ids,
+    const uint32_t *uv, const uint32_t *uid, size_t n,
     const struct queue_item *items, size_t nitems, char *err, size_t errlen)
 {
 	size_t	 i;
@@ -165,7 +174,9 @@ state_intents_complete_queued(struct state *st, const int64_t *ids, size_t n,
 	if (state_begin(st, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (intent_complete(st, ids[i], err, errlen) == -1)
+		if ((uid != NULL && uid[i] != 0 && intent_remote(st, ids[i],
+		    uv[i], uid[i], err, errlen) == -1) ||
+		    intent_complete(st, ids[i], err, errlen) == -1)
 			goto fail;
 	for (i = 0; i < nitems; i++)
 		if (state_queue_insert(st, &items[i], err, errlen) == -1)
@@ -174,6 +185,14 @@ state_intents_complete_queued(struct state *st, const int64_t *ids, size_t n,
 fail:
 	state_rollback(st);
 	return -1;
+}
+
+int
+state_intents_complete(struct state *st, const int64_t *ids, size_t n,
+    char *err, size_t errlen)
+{
+	return state_intents_complete_batch(st, ids, NULL, NULL, n, NULL, 0,
+	    err, errlen);
 }
 
 int

@@ -190,13 +190,19 @@ static const char *const schema_migration[] = {
 	" size INTEGER NOT NULL,"
 	" sha256 BLOB NOT NULL,"
 	" time INTEGER NOT NULL);"
-	"INSERT INTO intent_new SELECT * FROM intent;"
+	/* by name: a test's file, set back to an older version, may have
+	 * the columns of a later one */
+	"INSERT INTO intent_new SELECT id, account, folder, uidvalidity, uid,"
+	" uidl, kind, path, name, mbox_offset, mbox_length, entry_sha256,"
+	" message_id, size, sha256, time FROM intent;"
 	"DROP TABLE intent;"
 	"ALTER TABLE intent_new RENAME TO intent;"
 	"CREATE INDEX intent_by_folder ON intent (account, folder);",
-	/* 6: taken by the IMAP APPEND target (issue 13); a no-op here so
-	 * that 7 applies in order */
-	"SELECT 1;",
+	/* 6: an imap: delivery's APPENDUID (UIDPLUS), set just before its
+	 * record, which names the message at the destination with it */
+	"ALTER TABLE intent ADD COLUMN remote_uidvalidity INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE intent ADD COLUMN remote_uid INTEGER NOT NULL DEFAULT 0;",
 	/* 7: the delivery queue (queue.h): webhook requests to send */
 	"CREATE TABLE IF NOT EXISTS delivery_queue ("
 	" id INTEGER PRIMARY KEY,"

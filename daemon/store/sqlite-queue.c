@@ -2,7 +2,7 @@
 /*
  * sqlite-queue.c - the delivery queue (SQLite backend); see queue.h.
  * The insert runs inside the record transaction of sqlite-journal.c
- * (state_intents_complete_queued()).
+ * (state_intents_complete_batch()).
  */
 #include <stdio.h>
 #include <stdlib.h>

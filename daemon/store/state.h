@@ -34,7 +34,7 @@
  *     state_folder_reset() (new UIDVALIDITY and moving the old rows
  *     aside), state_mark_skipped(), state_seen_content() (using up a
  *     set-aside row and recording the duplicate), state_intents_record(),
- *     state_intents_complete(), state_intents_complete_queued() (the
+ *     state_intents_complete(), state_intents_complete_batch() (the
  *     intents and the queue rows together) and state_intents_rollback()
  *     (each the whole array), state_forget() (with the sync points it drops), state_reply_allow() and
  *     state_reply_queue() (the limit and the queued message together),
@@ -225,6 +225,11 @@ struct state_intent {
 	uint64_t		 length;	/* mbox: bytes of the entry */
 	unsigned char		 entry_sha256[STATE_SHA256_LEN]; /* mbox */
 	int64_t			 time;
+	/* imap: the destination's APPENDUID (UIDPLUS), set after publish;
+	 * 0: none.  Only state_intents_complete_batch() writes it: the
+	 * record's location then names the message there. */
+	uint32_t		 remote_uidvalidity;
+	uint32_t		 remote_uid;
 };
 
 /* Record n intents in one transaction; sets each id. */
@@ -235,6 +240,16 @@ int		 state_intents_record(struct state *, struct state_intent *,
  * on meanwhile), rollback only forgets the intents. */
 int		 state_intents_complete(struct state *, const int64_t *ids,
 		    size_t n, char *err, size_t errlen);
+/* The record step of a batch (deliver-commit.c), in one transaction:
+ * state_intents_complete() of ids, each first given the destination's
+ * UIDVALIDITY and UID (uv[i], uid[i]; uid NULL or 0: none known) for
+ * its record's location ("imap:ACCOUNT/FOLDER;UIDVALIDITY=9/;UID=100"),
+ * and items queued (queue.h; a key queued before is left alone). */
+struct queue_item;
+int		 state_intents_complete_batch(struct state *,
+		    const int64_t *ids, const uint32_t *uv, const uint32_t *uid,
+		    size_t n, const struct queue_item *items, size_t nitems,
+		    char *err, size_t errlen);
 int		 state_intents_rollback(struct state *, const int64_t *ids,
 		    size_t n, char *err, size_t errlen);
 /* Every pending intent, sorted by kind, path, offset and id; free with

@@ -17,13 +17,14 @@
 set -eu
 
 PORTS="IMAP IMAPS POP3 POP3S SMTP SUBMISSION SMTPS WRONGHOST"
-USERS="user1 user2 user3 user4 user5 user6"
+USERS="user1 user2 user3 user4 user5 user6 user7"
 # user4 sees its folders as Courier and Debian's Cyrus show them:
 # personal namespace "INBOX." with '.' between levels.
 # SPECIAL-USE (RFC 6154): Dovecot marks a folder only once it exists.
 # user5's have localised names, made by test-special.sh: \Junk on
 # "Pourriel", \Archive on "Archives 2026"; user6 has none of them, so
-# its server marks no folder at all.
+# its server marks no folder at all.  user7 has a quota of 64 KB (the
+# quota plugin; the others have none), for a destination that is full.
 DOMAIN=example.test
 # user3's password exercises quoting in clients (space, quote, @).
 pass_of() {
@@ -34,6 +35,7 @@ pass_of() {
 	user4) echo 'user4-secret' ;;
 	user5) echo 'user5-secret' ;;
 	user6) echo 'user6-secret' ;;
+	user7) echo 'user7-secret' ;;
 	esac
 }
 # userdb extra fields: user4's namespace overrides the default one.
@@ -41,6 +43,7 @@ ns_of() {
 	case $1 in
 	user4) echo 'userdb_namespace/inbox/prefix=INBOX.' \
 	    'userdb_namespace/inbox/separator=.' ;;
+	user7) echo 'userdb_quota_rule=*:storage=64K' ;;
 	esac
 }
 MAIL_UID=8	# Debian's `mail`: Dovecot refuses to store mail as root
@@ -98,6 +101,11 @@ write_dovecot() {
 	mail_location = maildir:~/Maildir
 	mail_max_userip_connections = 100
 	pop3_uidl_format = %g
+	# user7's quota (ns_of); no rule: no limit
+	mail_plugins = \$mail_plugins quota
+	plugin {
+	  quota = maildir:User quota
+	}
 	ssl = yes
 	ssl_key = <$D/tls/server.key
 	ssl_dh = </usr/share/dovecot/dh.pem

@@ -697,7 +697,7 @@ test_paths(void **state)
 	    "an absolute path or start with ~/");
 	load_error("account a {\n deliver = \"~/Mail\"\n}\n", 2,
 	    "deliver: '~/Mail' must be maildir:PATH, mbox:PATH, "
-	    "lmtp:ADDRESS or webhook:NAME");
+	    "lmtp:ADDRESS, imap:ACCOUNT/FOLDER or webhook:NAME");
 	load_error("account a {\n path = \"~bob/Mail\"\n}\n", 2,
 	    "~user is not supported");
 	load_error("account a {\n tls-ca-file = \"/nonexistent/ca.pem\"\n}\n",

@@ -528,9 +528,9 @@ test_folders(void **state)
 	p = xasprintf("%s/mail/Archive", f->dir);
 	assert_true(file_exists(p));
 	free(p);
-	assert_null(delivery_open(NULL, "imap:/x", NULL, err, sizeof(err)));
-	assert_non_null(strstr(err, "maildir:PATH, mbox:PATH, lmtp:ADDRESS or "
-	    "webhook:NAME"));
+	assert_null(delivery_open(NULL, "mh:/x", NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "maildir:PATH, mbox:PATH, lmtp:ADDRESS, "
+	    "imap:ACCOUNT/FOLDER or webhook:NAME"));
 	assert_null(delivery_open(NULL, "maildir:", NULL, err, sizeof(err)));
 }
 

@@ -127,6 +127,14 @@ pipeline_max_size(const struct pipeline *pl)
 	return pl->max_size;
 }
 
+/* no imap: target here: the body pass asks for no flags or date */
+int
+pipeline_keeps_meta(const struct pipeline *pl)
+{
+	(void)pl;
+	return 0;
+}
+
 void
 pipeline_idle(struct pipeline *pl, int on)
 {

@@ -341,7 +341,8 @@ test_action_errors(void **state)
 	    "t.yaml:3:9: unknown action 'mvoe' (actions: deliver, move,");
 	load_fails("rules:\n  - name: a\n    do: [ { deliver: 'maildr:/x' } ]\n",
 	    0, "t.yaml:3:22: deliver target must be \"maildir:PATH\", "
-	    "\"mbox:PATH\", \"lmtp:ADDRESS\" or \"webhook:NAME\"");
+	    "\"mbox:PATH\", \"lmtp:ADDRESS\", \"imap:ACCOUNT/FOLDER\" or "
+	    "\"webhook:NAME\"");
 	load_fails("rules:\n  - name: a\n    do: [ { deliver: 'mbox:' } ]\n", 0,
 	    "t.yaml:3:22: deliver target has an empty path");
 	/* relative to nothing a daemon can count on */
