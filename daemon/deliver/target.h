@@ -115,6 +115,10 @@ struct staged {
 	char			*entry;	/* bytes held in memory (mbox: the
 					 * From_ line and body), in.length */
 	enum staged_state	 state;
+	/* UNDONE by a permanent refusal the account chose to skip (lmtp-
+	 * reject = skip): the caller records it as skipped, never
+	 * fetched again, never deleted on the server */
+	int			 refused;
 };
 
 /* The messages of one batch for one kind of target, in batch order. */
