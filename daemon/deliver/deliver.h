@@ -149,6 +149,11 @@ int		 delivery_batch_commit(struct delivery_batch *, char *err,
 		    size_t errlen);
 /* 1 if the i-th staged message (from 0) is delivered and recorded. */
 int		 delivery_batch_done(const struct delivery_batch *, size_t i);
+/* 1 if the i-th staged message was refused for good by its target and
+ * the account chose to skip such messages (lmtp-reject = skip): the
+ * caller records it as skipped, and never flags or deletes it. */
+int		 delivery_batch_refused(const struct delivery_batch *,
+		    size_t i);
 /* The unique file name (Maildir) or From_ line (mbox) of message i. */
 const char	*delivery_batch_name(const struct delivery_batch *, size_t i);
 /* Forget the batch's messages, removing any staged and not committed,
