@@ -71,8 +71,11 @@
 #define LMTP_LINE_MAX		4096
 #define LMTP_RCPT_MAX		256
 #define LMTP_TIMEOUT_MS		60000
-/* Transactions sent and not yet answered (a few replies each). */
-#define LMTP_WINDOW		32
+/* Transactions sent and not yet answered (four replies each).  Dovecot
+ * stops reading once about 60 of its replies wait unread (its socket
+ * send buffer holds them), and we would then block sending: 8 keeps
+ * the replies waiting at 32 at most. */
+#define LMTP_WINDOW		8
 
 /* Capabilities from LHLO. */
 #define CAP_PIPELINING		0x01
@@ -791,57 +794,52 @@ lmtp_lost(struct lmtp_conn *lc, struct lmtp_flight *v, size_t n,
 	target_report_error(r, e);
 }
 
-/* Send what is queued and read every reply of fl[0, n). */
+/* Send what is queued, then read the replies of the oldest
+ * transaction in flight: the others keep the server busy meanwhile. */
 static void
-lmtp_drain(struct lmtp_conn *lc, struct lmtp_flight *fl, size_t n,
-    struct target_report *r, size_t *sent)
+lmtp_settle_one(struct lmtp_conn *lc, struct lmtp_flight *fl, size_t *head,
+    size_t *nfl, struct target_report *r, size_t *sent)
 {
-	size_t	 i;
+	struct lmtp_flight	*f = &fl[*head % LMTP_WINDOW];
 
-	if (conn_flush(lc->c) == -1) {
+	if (conn_flush(lc->c) == -1)
 		lc->broken = 1;
-		lmtp_lost(lc, fl, n, r);
-		return;
-	}
-	for (i = 0; i < n && !lc->broken; i++) {
-		lmtp_collect(lc, &fl[i], r);
-		if (fl[i].s->state == STAGED_VISIBLE)
+	if (!lc->broken) {
+		lmtp_collect(lc, f, r);
+		if (f->s->state == STAGED_VISIBLE)
 			delivery_hook("lmtp-sent", ++*sent);
-	}
-	if (i < n)
-		lmtp_lost(lc, fl + i, n - i, r);
+	} else
+		lmtp_lost(lc, f, 1, r);
+	(*head)++;
+	(*nfl)--;
 }
 
-/* PIPELINING and CHUNKING: message after message, the replies read
- * each time LMTP_WINDOW transactions are unanswered, and at the end. */
+/* PIPELINING and CHUNKING: message after message, a sliding window of
+ * LMTP_WINDOW transactions unanswered. */
 static void
 lmtp_send_bdat(struct lmtp_conn *lc, struct staged **v, size_t n,
     struct target_report *r, size_t *sent)
 {
-	struct lmtp_flight	 fl[LMTP_WINDOW];
-	size_t			 i, nfl = 0;
+	struct lmtp_flight	 fl[LMTP_WINDOW], *f;
+	size_t			 i, head = 0, nfl = 0;
 
 	for (i = 0; i < n; i++) {
+		if (nfl == LMTP_WINDOW)
+			lmtp_settle_one(lc, fl, &head, &nfl, r, sent);
 		if (lc->broken) {
 			v[i]->state = STAGED_UNDONE;
 			continue;
 		}
 		if (lmtp_check(lc, v[i], r) == -1)
 			continue;
-		fl[nfl].s = v[i];
-		if (lmtp_queue(lc, &fl[nfl], 1) == -1) {
-			lc->broken = 1;
-			lmtp_lost(lc, fl, nfl + 1, r);
-			nfl = 0;
-			continue;
-		}
-		if (++nfl == LMTP_WINDOW) {
-			lmtp_drain(lc, fl, nfl, r, sent);
-			nfl = 0;
-		}
+		f = &fl[(head + nfl) % LMTP_WINDOW];
+		f->s = v[i];
+		nfl++;
+		if (lmtp_queue(lc, f, 1) == -1)
+			lc->broken = 1;	/* its bytes may have gone */
 	}
-	if (nfl > 0)
-		lmtp_drain(lc, fl, nfl, r, sent);
+	while (nfl > 0)
+		lmtp_settle_one(lc, fl, &head, &nfl, r, sent);
 }
 
 /* PIPELINING without CHUNKING: the replies to [RSET] MAIL RCPT DATA,

@@ -639,12 +639,12 @@ test_chunking_pipelined(void **state)
 	run_free(&x);
 }
 
-/* More than a window: replies held until 32 transactions came */
+/* More than a window (8): replies held until 8 transactions came */
 static void
 test_chunking_window(void **state)
 {
 	struct script	 sc = { .caps = "250-PIPELINING\r\n250 CHUNKING\r\n",
-	    .hold = 32 };
+	    .hold = 8 };
 	struct run	 x;
 	size_t		 i;
 	char		*log;
