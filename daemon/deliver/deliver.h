@@ -10,8 +10,10 @@
  * never flags or deletes on a server (the caller does, after
  * delivery_batch_done()), never parses a message beyond the header
  * fields it records.  Depends on store/ (state.h: intents and records),
- * util/ (log, safepath), rules/ (the target string parser, limits) and
- * net/ (conn.h: lmtp.c's connection).
+ * util/ (log, safepath), rules/ (the target string parser, limits;
+ * line.h: lmtp.c's recipient template), conf/ (config.h: the options of
+ * the account a target delivers for) and net/ (conn.h: lmtp.c's
+ * connection).
  * Inside, every arrow one way: deliver-commit.c (the commit order) and
  * recover.c use deliver.c's batch and table of targets (deliver-int.h);
  * all three reach a target only through its struct target; the targets

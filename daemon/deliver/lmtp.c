@@ -3,11 +3,12 @@
  * lmtp.c - delivery over LMTP (RFC 2033) to a local MDA (Dovecot, Cyrus):
  * the lmtp target, "lmtp:/path/to/socket" or "lmtp:host:port".
  *
- * THE RECIPIENT, first found of: a "RECIPIENT@" before the address in
- * the target string (the last '@' ends it: "lmtp:jo@example.org@/run/
- * dovecot/lmtp"; a shortcut for rules), the account's `recipient`
- * option, a one-line template (rules/line.h: "{account}", "{to.address}"
- * ...) expanded per message, and the account's name.  What it gives is
+ * THE RECIPIENT, the first there of: a "RECIPIENT@" before the address
+ * in the target string (the last '@' ends it: "lmtp:jo@example.org@/run/
+ * dovecot/lmtp"; a shortcut for rules); the account's `recipient`
+ * option (dv->ctx->acct), a one-line template (rules/line.h: "{account}",
+ * "{to.address}" ...) expanded per message; the account's name.  What it
+ * gives is
  * checked before it goes on the wire: a space, a control character (CR,
  * LF), '<' or '>' makes the message refused (permanent, reported, never
  * sent), so a hostile To: cannot add an SMTP command; 8-bit bytes need
@@ -22,17 +23,19 @@
  * address, verified against the system CA store or lmtp-tls-ca-file;
  * a unix socket never), so a server that is down costs no intent;
  * publish runs one transaction per message (MAIL, RCPT, DATA or BDAT):
- *  - PIPELINING and CHUNKING offered (Dovecot, Cyrus): RSET (after the
- *    first), MAIL, RCPT and "BDAT n LAST" with the bytes, for message
- *    after message, without waiting; replies are read in order once
- *    LMTP_WINDOW transactions are unanswered, so at most a few KB of
- *    replies wait in the server's socket buffer and a server that stops
- *    reading cannot block both sides (each wait is bounded by the
- *    connection's timeouts and deadlines, conn.h).  A batch of 64 costs
- *    two round trips.
- *  - PIPELINING without CHUNKING: one flush per message: the previous
- *    message's data and its end, then RSET, MAIL, RCPT, DATA (RFC 2920:
- *    DATA ends a group); one round trip per message.
+ *  - PIPELINING and CHUNKING offered (Dovecot): RSET (after the first),
+ *    MAIL, RCPT and "BDAT n LAST" with the bytes, message after message,
+ *    without waiting, in a sliding window: once LMTP_WINDOW (8)
+ *    transactions are unanswered, the oldest one's replies are read
+ *    before the next is sent.  So at most 32 replies wait unread: a
+ *    server that stops reading while its replies are not read (Dovecot
+ *    does, at about 60) never waits on us while we wait on it, and a
+ *    server that stops for any other reason fails the batch once the
+ *    connection's timeouts and deadlines (conn.h) run out: messages
+ *    whose bytes went are DOUBT, the others UNDONE.
+ *  - PIPELINING without CHUNKING (Cyrus): one flush per message: the
+ *    previous message's data and its end, then RSET, MAIL, RCPT, DATA
+ *    (RFC 2920: DATA ends a group); one round trip per message.
  *  - neither: one command at a time, RSET after a refusal.
  *  - 8BITMIME: BODY=8BITMIME on MAIL for a message with 8-bit bytes.
  *    SMTPUTF8: on MAIL when the recipient or sender is not ASCII; not
@@ -50,9 +53,11 @@
  * GUARANTEE: at least once.  LMTP has no way to look a message up, so
  * recovery (settle) takes every intent left by a crash as not delivered
  * and the message is fetched and delivered again, with the same
- * X-Mailsift-Id.  The window: a crash after the server's 250 and before
- * the record commit (one state transaction for the batch) delivers those
- * messages twice - with pipelining, up to a batch of them.
+ * X-Mailsift-Id.  The window: from the server's 250 for a message to the
+ * record commit of its batch (one state transaction, after the batch's
+ * last reply); a crash in it delivers the batch's acknowledged messages
+ * again (up to a batch: 64).  tests/integration/test_lmtp_crash.py
+ * counts them.
  */
 #include <errno.h>
 #include <stdio.h>
