@@ -8,11 +8,10 @@
  * dovecot/lmtp"; a shortcut for rules); the account's `recipient`
  * option (dv->ctx->acct), a one-line template (rules/line.h: "{account}",
  * "{to.address}" ...) expanded per message; the account's name.  What it
- * gives is
- * checked before it goes on the wire: a space, a control character (CR,
- * LF), '<' or '>' makes the message refused (permanent, reported, never
- * sent), so a hostile To: cannot add an SMTP command; 8-bit bytes need
- * SMTPUTF8.
+ * gives is checked before it goes on the wire: a space, a control
+ * character (CR, LF), '<' or '>' makes the message refused (permanent,
+ * reported, never sent), so a hostile To: cannot add an SMTP command;
+ * 8-bit bytes need SMTPUTF8.
  *
  * A network target (target.h): stage keeps the message in memory
  * (struct lmtp_msg in s->entry: the envelope and the bytes, each line
