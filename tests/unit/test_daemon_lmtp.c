@@ -27,6 +27,7 @@
 #include "daemon/conf/config.h"
 #include "daemon/deliver/deliver.h"
 #include "daemon/deliver/target.h"
+#include "daemon/net/conn.h"
 
 /* lmtp.c's struct lmtp_msg, for the offset of its data */
 struct lmtp_msg_view {
@@ -49,6 +50,7 @@ struct script {
 					 * replies to MAIL and RCPT held
 					 * until DATA came */
 	int		 tcp;		/* listen on 127.0.0.1 */
+	int		 stall;		/* after LHLO: never read again */
 };
 
 static char	 dir[64], sock_path[96], log_path[128], body_path[128];
@@ -137,6 +139,8 @@ serve(int fd, const struct script *sc)
 			say(fd, sc->caps != NULL ? sc->caps :
 			    "250 8BITMIME\r\n");
 			holding = sc->hold > 0;
+			if (sc->stall)
+				pause();
 		} else if (strncmp(line, "MAIL", 4) == 0 ||
 		    strncmp(line, "RSET", 4) == 0) {
 			rcpt_ok = 0;
@@ -828,6 +832,45 @@ test_starttls_required(void **state)
 	run_free(&x);
 }
 
+/* A server that stops reading: the batch fails within the connection's
+ * deadline (here half a second), it never hangs; nothing is VISIBLE,
+ * and a message whose bytes began to go is DOUBT. */
+static void
+test_server_stops_reading(void **state)
+{
+	struct script		 sc = { .caps = "250-PIPELINING\r\n"
+	    "250 CHUNKING\r\n", .stall = 1 };
+	struct conn_pace	 fast = { 500, 1u << 30, 2000 };
+	struct run		 x;
+	char			*big, e[512];
+	size_t			 i, n = 3 * 1024 * 1024;
+
+	(void)state;
+	assert_non_null(big = malloc(n + 1));
+	memset(big, 'a', n);
+	for (i = 100; i < n; i += 100)
+		big[i] = '\n';
+	big[n] = '\0';
+	conn_set_pace(&fast);
+	run_open(&x, sock_path);
+	for (i = 0; i < 3; i++)
+		run_stage_n(&x, i, big);
+	server_start(&sc);
+	assert_int_equal(target_lmtp.prepare(&x.g, e, sizeof(e)), 0);
+	target_lmtp.publish(&x.g, &x.r);
+	assert_int_equal(x.r.failed, 1);
+	assert_int_equal(x.s[0].state, STAGED_DOUBT);
+	for (i = 1; i < 3; i++)
+		assert_true(x.s[i].state == STAGED_UNDONE ||
+		    x.s[i].state == STAGED_DOUBT);
+	target_lmtp.release(&x.g);
+	conn_set_pace(NULL);
+	kill(server_pid, SIGKILL);
+	server_wait();
+	free(big);
+	run_free(&x);
+}
+
 static void
 test_server_down(void **state)
 {
@@ -913,6 +956,7 @@ main(void)
 		cmocka_unit_test(test_8bitmime),
 		cmocka_unit_test(test_smtputf8),
 		cmocka_unit_test(test_starttls_required),
+		cmocka_unit_test(test_server_stops_reading),
 		cmocka_unit_test(test_server_down),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_settle_undoes),
