@@ -355,6 +355,8 @@ lmtp_stage(struct delivery *dv, struct staged *s, const char *data,
 		return -1;
 	}
 	lmtp_sender(data, len, m->from, sizeof(m->from));
+	/* the key too: a folder's name may be UTF-8 */
+	m->eightbit = !lmtp_ascii(field);
 	for (i = 0; i < len && !m->eightbit; i++)
 		m->eightbit = (unsigned char)data[i] >= 0x80;
 	memcpy(m->data, field, nf);
