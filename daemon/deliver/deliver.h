@@ -17,7 +17,8 @@
  * Inside, every arrow one way: deliver-commit.c (the commit order) and
  * recover.c use deliver.c's batch and table of targets (deliver-int.h);
  * all three reach a target only through its struct target; the targets
- * (maildir.c with maildir-write.c, mbox.c) use target-util.c alone.
+ * (maildir.c with maildir-write.c, mbox.c, lmtp.c with lmtp-send.c) use
+ * target-util.c alone.
  *
  * deliver.h - the front door: opening targets, staging into batches,
  * committing, recovering.

@@ -26,17 +26,10 @@
 
 #include "daemon/conf/config.h"
 #include "daemon/deliver/deliver.h"
+#include "daemon/deliver/lmtp-send.h"	/* struct lmtp_msg */
 #include "daemon/deliver/target.h"
 #include "daemon/net/conn.h"
 
-/* lmtp.c's struct lmtp_msg, for the offset of its data */
-struct lmtp_msg_view {
-	char	 rcpt[256];
-	char	 from[256];
-	char	 bad[160];
-	int	 eightbit;
-	char	 data[];
-};
 
 struct script {
 	const char	*rcpt;		/* NULL: 250 */
@@ -407,8 +400,7 @@ test_wire_format(void **state)
 	run_open(&x, sock_path);
 	run_stage(&x, "Subject: x\n\n.dot\nbare\rcr\ncrlf\r\n.\n..\nlast");
 	assert_int_equal(x.s[0].in.length, strlen(want));
-	assert_memory_equal(x.s[0].entry + offsetof(struct lmtp_msg_view,
-	    data), want, strlen(want));
+	assert_memory_equal(x.s[0].entry + offsetof(struct lmtp_msg, data), want, strlen(want));
 	assert_string_equal(x.s[0].in.name, "acct/INBOX/7/42");
 	run_free(&x);
 }
