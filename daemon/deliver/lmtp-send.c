@@ -442,7 +442,7 @@ lmtp_lost(struct lmtp_conn *lc, struct lmtp_flight *v, size_t n,
 /* Send what is queued, then read the replies of the oldest
  * transaction in flight: the others keep the server busy meanwhile. */
 static void
-lmtp_settle_one(struct lmtp_conn *lc, struct lmtp_flight *fl, size_t *head,
+lmtp_answer_oldest(struct lmtp_conn *lc, struct lmtp_flight *fl, size_t *head,
     size_t *nfl, struct target_report *r, size_t *sent)
 {
 	struct lmtp_flight	*f = &fl[*head % LMTP_WINDOW];
@@ -470,7 +470,7 @@ lmtp_send_bdat(struct lmtp_conn *lc, struct staged **v, size_t n,
 
 	for (i = 0; i < n; i++) {
 		if (nfl == LMTP_WINDOW)
-			lmtp_settle_one(lc, fl, &head, &nfl, r, sent);
+			lmtp_answer_oldest(lc, fl, &head, &nfl, r, sent);
 		if (lc->broken) {
 			v[i]->state = STAGED_UNDONE;
 			continue;
@@ -484,7 +484,7 @@ lmtp_send_bdat(struct lmtp_conn *lc, struct staged **v, size_t n,
 			lc->broken = 1;	/* its bytes may have gone */
 	}
 	while (nfl > 0)
-		lmtp_settle_one(lc, fl, &head, &nfl, r, sent);
+		lmtp_answer_oldest(lc, fl, &head, &nfl, r, sent);
 }
 
 /* PIPELINING without CHUNKING: the replies to [RSET] MAIL RCPT DATA,
