@@ -377,8 +377,14 @@ account_build(struct conf_load *ld, cfg_t *root, cfg_t *sec,
 	    build_path(ld, sec, "path", &a->path) == -1 ||
 	    build_path(ld, sec, "rules", &a->rules) == -1 ||
 	    build_str(ld, &a->smtp, cfg_getstr(sec, "smtp")) == -1 ||
-	    account_deliver(ld, root, sec, a) == -1)
+	    build_str(ld, &a->recipient, cfg_getstr(sec, "recipient")) == -1 ||
+	    build_path(ld, sec, "lmtp-tls-ca-file", &a->lmtp_tls_ca_file) ==
+	    -1 || account_deliver(ld, root, sec, a) == -1)
 		return -1;
+	a->lmtp_tls = conf_enum_lookup(conf_lmtp_tls_names,
+	    cfg_getstr(sec, "lmtp-tls"));
+	a->lmtp_reject = conf_enum_lookup(conf_lmtp_reject_names,
+	    cfg_getstr(sec, "lmtp-reject"));
 	a->only_unseen = cfg_getbool(sec, "only-unseen") == cfg_true;
 	a->keep = cfg_getbool(sec, "keep") == cfg_true;
 	a->idle = cfg_getbool(sec, "idle") == cfg_true;

@@ -21,6 +21,14 @@ const struct enum_name conf_tls_names[] = {
 	{ "implicit", TLS_IMPLICIT }, { "starttls", TLS_STARTTLS },
 	{ "none", TLS_NONE }, { NULL, 0 }
 };
+const struct enum_name conf_lmtp_tls_names[] = {
+	{ "auto", LMTP_TLS_AUTO }, { "starttls", LMTP_TLS_STARTTLS },
+	{ "no", LMTP_TLS_NO }, { NULL, 0 }
+};
+const struct enum_name conf_lmtp_reject_names[] = {
+	{ "keep", LMTP_REJECT_KEEP }, { "skip", LMTP_REJECT_SKIP },
+	{ NULL, 0 }
+};
 const struct enum_name conf_auth_names[] = {
 	{ "auto", AUTH_AUTO }, { "plain", AUTH_PLAIN },
 	{ "login", AUTH_LOGIN }, { "xoauth2", AUTH_XOAUTH2 },

@@ -44,6 +44,8 @@ struct enum_name {
 
 extern const struct enum_name conf_type_names[];
 extern const struct enum_name conf_tls_names[];
+extern const struct enum_name conf_lmtp_tls_names[];	/* lmtp-tls */
+extern const struct enum_name conf_lmtp_reject_names[];	/* lmtp-reject */
 extern const struct enum_name conf_auth_names[];
 extern const struct enum_name conf_smtp_auth_names[];
 extern const struct enum_name conf_log_names[];

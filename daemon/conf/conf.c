@@ -27,6 +27,7 @@
 #include "daemon/conf/conf-text.h"
 #include "daemon/util/log.h"
 #include "daemon/conf/trust.h"
+#include "rules/line.h"
 
 /* Anything bigger is not a configuration file. */
 #define CONF_MAX_FILE	(1024 * 1024)
@@ -58,6 +59,10 @@ static cfg_opt_t account_opts[] = {
 	CFG_STR("deliver", NULL, CFGF_NODEFAULT),
 	CFG_STR("rules", NULL, CFGF_NODEFAULT),
 	CFG_STR("smtp", NULL, CFGF_NODEFAULT),
+	CFG_STR("recipient", NULL, CFGF_NODEFAULT),
+	CFG_STR("lmtp-tls", "auto", CFGF_NONE),
+	CFG_STR("lmtp-tls-ca-file", NULL, CFGF_NODEFAULT),
+	CFG_STR("lmtp-reject", "keep", CFGF_NONE),
 	CFG_END()
 };
 
@@ -248,6 +253,33 @@ static int
 check_tls(cfg_t *sec, cfg_opt_t *opt)
 {
 	return check_enum(sec, opt, conf_tls_names);
+}
+
+static int
+check_lmtp_tls(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_enum(sec, opt, conf_lmtp_tls_names);
+}
+
+static int
+check_lmtp_reject(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_enum(sec, opt, conf_lmtp_reject_names);
+}
+
+/* The template parses; what it gives is checked per message. */
+static int
+check_recipient(cfg_t *sec, cfg_opt_t *opt)
+{
+	struct rule_line	*l;
+	char			 e[512];
+
+	if ((l = rule_line_parse(opt_last_str(opt), e, sizeof(e))) != NULL) {
+		rule_line_free(l);
+		return 0;
+	}
+	cfg_error(sec, "recipient: '%s': %s", opt_last_str(opt), e);
+	return -1;
 }
 
 static int
@@ -516,6 +548,10 @@ static const struct opt_rule opt_rules[] = {
 	{ "account", "path", check_path },
 	{ "account", "rules", check_path },
 	{ "account", "idle-max-folders", check_idle_max },
+	{ "account", "recipient", check_recipient },
+	{ "account", "lmtp-tls", check_lmtp_tls },
+	{ "account", "lmtp-tls-ca-file", check_ca_file },
+	{ "account", "lmtp-reject", check_lmtp_reject },
 	{ "smtp", "auth", check_smtp_auth },
 	{ "smtp", "from", check_from },
 	{ "webhook", "url", check_url },

@@ -82,6 +82,8 @@ config_free(struct config *conf)
 		free(a->deliver);
 		free(a->rules);
 		free(a->smtp);
+		free(a->recipient);
+		free(a->lmtp_tls_ca_file);
 	}
 	for (i = 0; i < conf->nsmtp; i++) {
 		free(conf->smtp[i].name);

@@ -52,6 +52,20 @@ struct endpoint {
 	enum auth_mech	 auth;
 };
 
+/* lmtp-tls: STARTTLS over TCP; a unix socket never uses TLS.  auto:
+ * required unless the host is a loopback address (there: never). */
+enum lmtp_tls {
+	LMTP_TLS_AUTO,
+	LMTP_TLS_STARTTLS,
+	LMTP_TLS_NO
+};
+
+/* lmtp-reject: what a 5xx from the LMTP server does to the message. */
+enum lmtp_reject {
+	LMTP_REJECT_KEEP,	/* stays on the server; the round stops */
+	LMTP_REJECT_SKIP	/* recorded as refused, never fetched again */
+};
+
 struct account {
 	char		*name;
 	enum acct_type	 type;
@@ -75,6 +89,11 @@ struct account {
 	char		*deliver;	/* "maildir:PATH" or "mbox:PATH" */
 	char		*rules;		/* path of the rule file, or NULL */
 	char		*smtp;		/* name of an smtp section, or NULL */
+	/* the lmtp target (deliver/lmtp.c) */
+	char		*recipient;	/* template; NULL: the account's name */
+	int		 lmtp_tls;	/* enum lmtp_tls */
+	char		*lmtp_tls_ca_file; /* NULL: the system store */
+	int		 lmtp_reject;	/* enum lmtp_reject */
 	int		 line;		/* of its first option, for messages */
 };
 

@@ -305,6 +305,12 @@ delivery_batch_done(const struct delivery_batch *b, size_t i)
 	return i < b->n && b->v[i].state == STAGED_DONE;
 }
 
+int
+delivery_batch_refused(const struct delivery_batch *b, size_t i)
+{
+	return i < b->n && b->v[i].state == STAGED_UNDONE && b->v[i].refused;
+}
+
 const char *
 delivery_batch_name(const struct delivery_batch *b, size_t i)
 {

@@ -14,12 +14,14 @@
  * delivery_batch_done()), never parses a message beyond the header
  * fields it records.  Depends on store/ (state.h: intents and records),
  * util/ (log, safepath, msgview for webhook-format.c), rules/ (the
- * target string parser, limits), net/ (conn.h: lmtp.c's connection)
- * and conf/ (config.h: webhook.c's section).
+ * target string parser, limits; line.h: lmtp.c's recipient template),
+ * conf/ (config.h: the options of the account a target delivers for,
+ * webhook.c's section) and net/ (conn.h: lmtp.c's connection).
  * Inside, every arrow one way: deliver-commit.c (the commit order) and
  * recover.c use deliver.c's batch and table of targets (deliver-int.h);
  * all three reach a target only through its struct target; the targets
- * (maildir.c with maildir-write.c, mbox.c) use target-util.c alone.
+ * (maildir.c with maildir-write.c, mbox.c, lmtp.c with lmtp-send.c) use
+ * target-util.c alone.
  *
  * deliver.h - the front door: opening targets, staging into batches,
  * committing, recovering.
@@ -169,6 +171,11 @@ int		 delivery_batch_commit(struct delivery_batch *, char *err,
 		    size_t errlen);
 /* 1 if the i-th staged message (from 0) is delivered and recorded. */
 int		 delivery_batch_done(const struct delivery_batch *, size_t i);
+/* 1 if the i-th staged message was refused for good by its target and
+ * the account chose to skip such messages (lmtp-reject = skip): the
+ * caller records it as skipped, and never flags or deletes it. */
+int		 delivery_batch_refused(const struct delivery_batch *,
+		    size_t i);
 /* The unique file name (Maildir) or From_ line (mbox) of message i. */
 const char	*delivery_batch_name(const struct delivery_batch *, size_t i);
 /* Forget the batch's messages, removing any staged and not committed,

@@ -1,67 +1,75 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * lmtp.c - delivery over LMTP (RFC 2033) to a local MDA (Dovecot, Cyrus):
- * the lmtp target, "lmtp:/path/to/socket" or "lmtp:host:port", either
- * optionally preceded by "RECIPIENT@" (the last '@' ends the recipient:
- * "lmtp:jo@example.org@/run/dovecot/lmtp"); without one the recipient
- * is the account's name.
+ * the lmtp target, "lmtp:/path/to/socket" or "lmtp:host:port".
  *
- * A network target (target.h): stage keeps the message in memory as it
- * goes on the wire (CRLF line ends, dot-stuffed, ended by CRLF . CRLF),
- * so the bytes the server stores are the message's, with LF made CRLF;
- * prepare connects and says LHLO, so a server that is down costs no
- * intent; publish runs one transaction per message (MAIL, RCPT, DATA)
- * and takes the recipient's reply after the end of data as the outcome:
- * 250 is VISIBLE; 4xx (the message stays on the server for the next
- * round) and 5xx (a permanent refusal, reported; the message also stays
- * on the server) are UNDONE; a connection lost after the end of data and
- * before the reply is DOUBT.  release says QUIT.
+ * THE RECIPIENT, the first there of: a "RECIPIENT@" before the address
+ * in the target string (the last '@' ends it: "lmtp:jo@example.org@/run/
+ * dovecot/lmtp"; a shortcut for rules); the account's `recipient`
+ * option (dv->ctx->acct), a one-line template (rules/line.h: "{account}",
+ * "{to.address}" ...) expanded per message; the account's name.  What it
+ * gives is checked before it goes on the wire: a space, a control
+ * character (CR, LF), '<' or '>' makes the message refused (permanent,
+ * reported, never sent), so a hostile To: cannot add an SMTP command;
+ * 8-bit bytes need SMTPUTF8.
+ *
+ * A network target (target.h): stage keeps the message in memory
+ * (struct lmtp_msg in s->entry: the envelope and the bytes, each line
+ * ended by CRLF, an "X-Mailsift-Id: KEY" field on top, where KEY is
+ * s->in.name, the same on every retry, so a receiver can count or drop
+ * duplicates); prepare connects, says LHLO, STARTTLS and LHLO again
+ * (TCP only, lmtp-tls: auto = required unless the host is a loopback
+ * address, verified against the system CA store or lmtp-tls-ca-file;
+ * a unix socket never), so a server that is down costs no intent;
+ * publish runs one transaction per message (MAIL, RCPT, DATA or BDAT):
+ *  - PIPELINING and CHUNKING offered (Dovecot): RSET (after the first),
+ *    MAIL, RCPT and "BDAT n LAST" with the bytes, message after message,
+ *    without waiting, in a sliding window: once LMTP_WINDOW (8)
+ *    transactions are unanswered, the oldest one's replies are read
+ *    before the next is sent.  So at most 32 replies wait unread: a
+ *    server that stops reading while its replies are not read (Dovecot
+ *    does, at about 60) never waits on us while we wait on it, and a
+ *    server that stops for any other reason fails the batch once the
+ *    connection's timeouts and deadlines (conn.h) run out: messages
+ *    whose bytes went are DOUBT, the others UNDONE.
+ *  - PIPELINING without CHUNKING (Cyrus): one flush per message: the
+ *    previous message's data and its end, then RSET, MAIL, RCPT, DATA
+ *    (RFC 2920: DATA ends a group); one round trip per message.
+ *  - neither: one command at a time, RSET after a refusal.
+ *  - 8BITMIME: BODY=8BITMIME on MAIL for a message with 8-bit bytes.
+ *    SMTPUTF8: on MAIL when the recipient or sender is not ASCII; not
+ *    offered: a UTF-8 recipient is refused (permanent, reported), a
+ *    UTF-8 sender becomes <> (the envelope sender decides nothing in
+ *    LMTP).
+ * The recipient's reply after the data is the outcome: 250 is VISIBLE;
+ * 4xx (temporary: stays on the server for the next round) and 5xx (a
+ * permanent refusal) are UNDONE with the error in the report; with
+ * lmtp-reject = skip a 5xx is marked refused (s->refused) so that the
+ * caller records it as skipped: reported, never fetched again, never
+ * deleted on the server.  A connection lost after a message's bytes
+ * went out and before its reply is DOUBT.  release says QUIT.
  *
  * GUARANTEE: at least once.  LMTP has no way to look a message up, so
  * recovery (settle) takes every intent left by a crash as not delivered
- * and the message is fetched and delivered again.  The window: a crash
- * after the server's 250 and before the record commit (one state
- * transaction) delivers the message twice.  The intent's name is an
- * idempotency key (account, folder, UIDVALIDITY, UID or UIDL) the same
- * on every retry, for the logs.
- *
- * Not yet: PIPELINING, CHUNKING, STARTTLS, several recipients in one
- * transaction, a templated recipient option.
+ * and the message is fetched and delivered again, with the same
+ * X-Mailsift-Id.  The window: from the server's 250 for a message to the
+ * record commit of its batch (one state transaction, after the batch's
+ * last reply); a crash in it delivers the batch's acknowledged messages
+ * again (up to a batch: 64).  tests/integration/test_lmtp_crash.py
+ * counts them.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/conf/config.h"
+#include "daemon/deliver/deliver.h"	/* struct delivery_ctx */
+#include "daemon/deliver/lmtp-send.h"
 #include "daemon/deliver/target.h"
 #include "daemon/deliver/target-util.h"
-#include "daemon/net/conn.h"
 #include "daemon/util/log.h"
-
-#define LMTP_LINE_MAX		4096
-#define LMTP_RCPT_MAX		256
-#define LMTP_TIMEOUT_MS		60000
-
-/* What open parsed from "[RCPT@]ADDR" (dv->priv). */
-struct lmtp_addr {
-	char	 host[256];	/* a socket path, or a host */
-	char	 port[16];	/* "" for a socket */
-	char	 rcpt[LMTP_RCPT_MAX];	/* "" : the account's name */
-};
-
-/* One connection per distinct address in the batch (g->held). */
-struct lmtp_conn {
-	const char		*path;	/* dv->path */
-	const struct lmtp_addr	*addr;
-	struct conn		*c;
-	int			 broken;
-};
-
-/* The reply just read. */
-struct lmtp_reply {
-	int	 code;
-	char	 text[512];
-};
+#include "rules/line.h"
 
 static int
 lmtp_safe(const char *p)
@@ -74,17 +82,17 @@ lmtp_safe(const char *p)
 }
 
 static int
-lmtp_parse(const char *arg, struct lmtp_addr *a, char *err, size_t errlen)
+lmtp_parse(const char *arg, struct lmtp_dest *a, char *err, size_t errlen)
 {
 	const char	*at, *addr = arg, *colon;
 	size_t		 n;
 
-	memset(a, 0, sizeof(*a));
 	if ((at = strrchr(arg, '@')) != NULL) {
 		n = (size_t)(at - arg);
 		if (n == 0 || n >= sizeof(a->rcpt))
 			goto bad;
 		memcpy(a->rcpt, arg, n);
+		a->rcpt[n] = '\0';
 		if (!lmtp_safe(a->rcpt))
 			goto bad;
 		addr = at + 1;
@@ -112,7 +120,9 @@ bad:
 static int
 lmtp_open(struct delivery *dv, const char *folder, char *err, size_t errlen)
 {
-	struct lmtp_addr	*a;
+	const struct account	*acct;
+	struct lmtp_dest	*a;
+	char			 e[512];
 
 	if (folder != NULL) {
 		/* the server files the message (Sieve); never drop the
@@ -122,13 +132,27 @@ lmtp_open(struct delivery *dv, const char *folder, char *err, size_t errlen)
 		    dv->path, folder);
 		return -1;
 	}
-	if ((a = malloc(sizeof(*a))) == NULL) {
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		snprintf(err, errlen, "lmtp %s: out of memory", dv->path);
 		return -1;
 	}
 	if (lmtp_parse(dv->path, a, err, errlen) == -1) {
 		free(a);
 		return -1;
+	}
+	acct = dv->ctx != NULL ? dv->ctx->acct : NULL;
+	if (acct != NULL) {
+		a->tls = acct->lmtp_tls;
+		a->ca_file = acct->lmtp_tls_ca_file;
+		a->reject = acct->lmtp_reject;
+		if (acct->recipient != NULL && a->rcpt[0] == '\0' &&
+		    (a->tpl = rule_line_parse(acct->recipient, e,
+		    sizeof(e))) == NULL) {
+			snprintf(err, errlen, "lmtp %s: recipient \"%s\": %s",
+			    dv->path, acct->recipient, e);
+			free(a);
+			return -1;
+		}
 	}
 	dv->priv = a;
 	return 0;
@@ -137,62 +161,106 @@ lmtp_open(struct delivery *dv, const char *folder, char *err, size_t errlen)
 static void
 lmtp_close(struct delivery *dv)
 {
-	free(dv->priv);
+	struct lmtp_dest	*a = dv->priv;
+
+	if (a != NULL)
+		rule_line_free(a->tpl);
+	free(a);
 	dv->priv = NULL;
 }
 
-struct lmtp_buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
+/* The recipient of s (see the top); m->bad says why it is unusable. */
 static int
-buf_add(struct lmtp_buf *b, const char *p, size_t n)
+lmtp_recipient(const struct delivery *dv, const struct staged *s,
+    const char *data, size_t len, struct lmtp_msg *m)
 {
-	char	*np;
-	size_t	 cap;
+	const struct lmtp_dest	*a = dv->priv;
+	int			 rc;
 
-	if (b->cap - b->len < n) {
-		cap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n + 4096;
-		if ((np = realloc(b->p, cap)) == NULL)
+	if (a->rcpt[0] != '\0')
+		snprintf(m->rcpt, sizeof(m->rcpt), "%s", a->rcpt);
+	else if (a->tpl == NULL)
+		snprintf(m->rcpt, sizeof(m->rcpt), "%s", s->in.account);
+	else {
+		rc = rule_line_expand(a->tpl, data, len, s->in.account,
+		    s->in.folder, m->rcpt, sizeof(m->rcpt));
+		if (rc == -1)
 			return -1;
-		b->p = np;
-		b->cap = cap;
+		if (rc == 1) {
+			snprintf(m->bad, sizeof(m->bad), "longer than %d "
+			    "bytes", LMTP_RCPT_MAX - 1);
+			m->rcpt[0] = '\0';
+			return 0;
+		}
 	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
+	if (m->rcpt[0] == '\0')
+		snprintf(m->bad, sizeof(m->bad), "empty");
+	else if (!lmtp_safe(m->rcpt))
+		snprintf(m->bad, sizeof(m->bad), "holds a space, a control "
+		    "character, '<' or '>'");
 	return 0;
 }
 
-/* The DATA payload: each line ends CRLF (an LF alone becomes CRLF, a CR
- * alone is kept), a line starting with '.' gets one more, a last line
- * without its end gets one, and CRLF . CRLF ends it (RFC 5321 4.5.2). */
-static int
-lmtp_wire(struct lmtp_buf *b, const char *data, size_t len)
+/* The envelope sender: Return-Path if it is one plain address. */
+static void
+lmtp_sender(const char *data, size_t len, char *out, size_t outlen)
+{
+	char	 rp[LMTP_RCPT_MAX], *p = rp, *end;
+
+	delivery_header(data, len, "Return-Path", rp, sizeof(rp));
+	if (*p == '<' && (end = strchr(p, '>')) != NULL) {
+		p++;
+		*end = '\0';
+	}
+	snprintf(out, outlen, "%s", lmtp_safe(p) ? p : "");
+}
+
+/* The key in a header field: printable, one line. */
+static size_t
+lmtp_idfield(char *out, size_t outlen, const char *key)
+{
+	size_t	 n, i;
+
+	n = (size_t)snprintf(out, outlen, "X-Mailsift-Id: ");
+	for (i = 0; key[i] != '\0' && n + 3 < outlen; i++)
+		out[n++] = (unsigned char)key[i] < ' ' || key[i] == 0x7f ?
+		    '?' : key[i];
+	out[n++] = '\r';
+	out[n++] = '\n';
+	out[n] = '\0';
+	return n;
+}
+
+/* The data: each line ends CRLF (an LF alone becomes CRLF, a CR alone
+ * is kept), a last line without its end gets one.  Dot-stuffing is for
+ * DATA only (lmtp_write_data). */
+static size_t
+lmtp_crlf(char *out, const char *data, size_t len)
 {
 	const char	*p = data, *end = data + len, *nl;
-	size_t		 n;
+	size_t		 n, o = 0;
 
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
 		if (nl != NULL && n > 0 && p[n - 1] == '\r')
 			n--;
-		if ((n > 0 && p[0] == '.' && buf_add(b, ".", 1) == -1) ||
-		    buf_add(b, p, n) == -1 || buf_add(b, "\r\n", 2) == -1)
-			return -1;
+		memcpy(out + o, p, n);
+		o += n;
+		out[o++] = '\r';
+		out[o++] = '\n';
 		p = nl != NULL ? nl + 1 : end;
 	}
-	return buf_add(b, ".\r\n", 3);
+	return o;
 }
 
 static int
 lmtp_stage(struct delivery *dv, struct staged *s, const char *data,
     size_t len, int flags, char *err, size_t errlen)
 {
-	struct lmtp_buf	 b = { NULL, 0, 0 };
-	char		 key[1024];
+	struct lmtp_msg	*m;
+	char		 key[1024], field[1100];
+	size_t		 nf, i, lines = 1;
 
 	if (delivery_digest(data, len, flags, &s->in.content) == -1) {
 		snprintf(err, errlen, "lmtp %s: cannot compute SHA-256",
@@ -205,17 +273,26 @@ lmtp_stage(struct delivery *dv, struct staged *s, const char *data,
 	if (s->in.uidl == NULL)
 		snprintf(key + strlen(key), sizeof(key) - strlen(key), "%u",
 		    s->in.uid);
-	b.cap = len + len / 32 + 64;
-	if ((b.p = malloc(b.cap)) == NULL || lmtp_wire(&b, data, len) == -1 ||
-	    (s->in.name = strdup(key)) == NULL) {
+	nf = lmtp_idfield(field, sizeof(field), key);
+	for (i = 0; i < len; i++)
+		lines += data[i] == '\n';
+	if ((m = calloc(1, sizeof(*m) + nf + len + lines + 2)) == NULL ||
+	    (s->in.name = strdup(key)) == NULL ||
+	    lmtp_recipient(dv, s, data, len, m) == -1) {
 		snprintf(err, errlen, "lmtp %s: out of memory for a message "
 		    "of %zu bytes", dv->path, len);
-		free(b.p);
+		free(m);
 		errno = ENOMEM;
 		return -1;
 	}
-	s->entry = b.p;
-	s->in.length = b.len;
+	lmtp_sender(data, len, m->from, sizeof(m->from));
+	/* the key too: a folder's name may be UTF-8 */
+	m->eightbit = !lmtp_ascii(field);
+	for (i = 0; i < len && !m->eightbit; i++)
+		m->eightbit = (unsigned char)data[i] >= 0x80;
+	memcpy(m->data, field, nf);
+	s->entry = (char *)m;
+	s->in.length = nf + lmtp_crlf(m->data + nf, data, len);
 	return 0;
 }
 
@@ -226,75 +303,6 @@ lmtp_unstage(struct staged *s, char *err, size_t errlen)
 	(void)s;
 	(void)err;
 	(void)errlen;
-	return 0;
-}
-
-/* One whole reply (continuation lines "250-"); the code or -1. */
-static int
-lmtp_reply(struct lmtp_conn *lc, struct lmtp_reply *r)
-{
-	const char	*line;
-	size_t		 len, i;
-
-	for (;;) {
-		if (conn_read_line(lc->c, &line, &len, LMTP_LINE_MAX) == -1) {
-			lc->broken = 1;
-			snprintf(r->text, sizeof(r->text), "%s",
-			    conn_error(lc->c));
-			return -1;
-		}
-		if (len < 3 || line[0] < '2' || line[0] > '5' ||
-		    line[1] < '0' || line[1] > '9' || line[2] < '0' ||
-		    line[2] > '9' || (len > 3 && line[3] != ' ' &&
-		    line[3] != '-')) {
-			lc->broken = 1;
-			snprintf(r->text, sizeof(r->text), "not an LMTP reply");
-			return -1;
-		}
-		r->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
-		    (line[2] - '0');
-		/* the text, printable and bounded, for messages */
-		for (i = 0; i + 4 < len && i + 1 < sizeof(r->text); i++)
-			r->text[i] = (unsigned char)line[i + 4] < ' ' ||
-			    line[i + 4] == 0x7f ? '?' : line[i + 4];
-		r->text[i] = '\0';
-		if (len == 3 || line[3] == ' ')
-			return r->code;
-	}
-}
-
-static int
-lmtp_command(struct lmtp_conn *lc, struct lmtp_reply *r, const char *cmd)
-{
-	if (conn_printf(lc->c, "%s\r\n", cmd) == -1 ||
-	    conn_flush(lc->c) == -1) {
-		lc->broken = 1;
-		snprintf(r->text, sizeof(r->text), "%s", conn_error(lc->c));
-		return -1;
-	}
-	return lmtp_reply(lc, r);
-}
-
-/* Connect, read the greeting, LHLO. */
-static int
-lmtp_connect(struct lmtp_conn *lc, char *err, size_t errlen)
-{
-	struct lmtp_reply	 r;
-
-	lc->c = conn_open(lc->addr->host, lc->addr->port[0] != '\0' ?
-	    lc->addr->port : "0", LMTP_TIMEOUT_MS, err, errlen);
-	if (lc->c == NULL)
-		return -1;
-	conn_set_trace(lc->c, "lmtp", log_enabled(LOG_LEVEL_TRACE));
-	if (lmtp_reply(lc, &r) != 220) {
-		snprintf(err, errlen, "lmtp %s: greeting: %s", lc->path,
-		    r.text);
-		return -1;
-	}
-	if (lmtp_command(lc, &r, "LHLO mailsift") != 250) {
-		snprintf(err, errlen, "lmtp %s: LHLO: %s", lc->path, r.text);
-		return -1;
-	}
 	return 0;
 }
 
@@ -316,7 +324,7 @@ lmtp_prepare(struct target_group *g, char *err, size_t errlen)
 		if (j < n)
 			continue;
 		v[n].path = g->v[i]->in.path;
-		v[n].addr = g->v[i]->dv->priv;
+		v[n].dest = g->v[i]->dv->priv;
 		g->nheld = ++n;
 		if (lmtp_connect(&v[n - 1], err, errlen) == -1)
 			return -1;
@@ -331,142 +339,48 @@ lmtp_flush(struct target_group *g, struct target_report *r)
 	(void)r;
 }
 
-/* The envelope sender: Return-Path if it is one plain address. */
-static void
-lmtp_sender(const struct staged *s, char *out, size_t outlen)
-{
-	char	 rp[LMTP_RCPT_MAX], *p = rp, *end;
-
-	delivery_header(s->entry, (size_t)s->in.length, "Return-Path", rp,
-	    sizeof(rp));
-	if (*p == '<' && (end = strchr(p, '>')) != NULL) {
-		p++;
-		*end = '\0';
-	}
-	snprintf(out, outlen, "%s", lmtp_safe(p) ? p : "");
-}
-
-static void
-lmtp_refused(struct target_report *r, struct lmtp_conn *lc,
-    const struct staged *s, const char *step, const struct lmtp_reply *rp)
-{
-	char	 e[1024];
-
-	snprintf(e, sizeof(e), "lmtp %s: %s refused %s UID %u%s%s: %d %s%s",
-	    lc->path, step, s->in.account, s->in.uid,
-	    s->in.uidl != NULL ? " UIDL " : "",
-	    s->in.uidl != NULL ? s->in.uidl : "", rp->code, rp->text,
-	    rp->code >= 500 ? " (permanent; the message stays on the "
-	    "server)" : " (temporary; tried again next round)");
-	target_report_error(r, e);
-}
-
-/* One transaction: the message's new state. */
-static enum staged_state
-lmtp_send(struct lmtp_conn *lc, struct staged *s, struct target_report *r)
-{
-	struct lmtp_reply	 rp;
-	char			 cmd[LMTP_RCPT_MAX + 32], who[LMTP_RCPT_MAX];
-	const char		*rcpt = lc->addr->rcpt;
-	char			 e[1024];
-
-	if (*rcpt == '\0')
-		rcpt = s->in.account;
-	lmtp_sender(s, who, sizeof(who));
-	snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>", who);
-	if (lmtp_command(lc, &rp, cmd) != 250)
-		goto refused_mail;
-	snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>", rcpt);
-	if (lmtp_command(lc, &rp, cmd) != 250)
-		goto refused_rcpt;
-	if (lmtp_command(lc, &rp, "DATA") != 354)
-		goto refused_data;
-	if (conn_write(lc->c, s->entry, (size_t)s->in.length) == -1 ||
-	    conn_flush(lc->c) == -1) {
-		/* it may have gone whole before the failure */
-		lc->broken = 1;
-		snprintf(e, sizeof(e), "lmtp %s: sending: %s", lc->path,
-		    conn_error(lc->c));
-		target_report_error(r, e);
-		return STAGED_DOUBT;
-	}
-	/* one reply per recipient accepted: one here */
-	if (lmtp_reply(lc, &rp) == 250)
-		return STAGED_VISIBLE;
-	if (lc->broken) {
-		snprintf(e, sizeof(e), "lmtp %s: no reply after the message: "
-		    "%s", lc->path, rp.text);
-		target_report_error(r, e);
-		return STAGED_DOUBT;
-	}
-	lmtp_refused(r, lc, s, "the end of data", &rp);
-	return STAGED_UNDONE;
-refused_data:
-	if (!lc->broken) {
-		lmtp_refused(r, lc, s, "DATA", &rp);
-		goto rset;
-	}
-	goto lost;
-refused_rcpt:
-	if (!lc->broken) {
-		lmtp_refused(r, lc, s, "RCPT", &rp);
-		goto rset;
-	}
-	goto lost;
-refused_mail:
-	if (!lc->broken) {
-		lmtp_refused(r, lc, s, "MAIL", &rp);
-		goto rset;
-	}
-lost:
-	snprintf(e, sizeof(e), "lmtp %s: %s", lc->path, rp.text);
-	target_report_error(r, e);
-	return STAGED_UNDONE;
-rset:
-	if (lmtp_command(lc, &rp, "RSET") != 250)
-		lc->broken = 1;
-	return STAGED_UNDONE;
-}
-
 static void
 lmtp_publish(struct target_group *g, struct target_report *r)
 {
 	struct lmtp_conn	*v = g->held;
-	struct staged		*s;
-	size_t			 i, j, sent = 0;
+	struct staged		**mine, *s;
+	size_t			 i, j, n, sent = 0;
 
-	for (i = 0; i < g->n; i++) {
-		s = g->v[i];
-		if (s->state != STAGED_JOURNALED)
-			continue;
-		for (j = 0; j < g->nheld; j++)
-			if (strcmp(v[j].path, s->in.path) == 0)
-				break;
-		if (j == g->nheld || v[j].broken || r->failed) {
-			/* nothing of it was sent */
-			s->state = STAGED_UNDONE;
-			continue;
-		}
-		s->state = lmtp_send(&v[j], s, r);
-		if (s->state == STAGED_VISIBLE)
-			delivery_hook("lmtp-sent", ++sent);
+	if ((mine = calloc(g->n, sizeof(*mine))) == NULL) {
+		for (i = 0; i < g->n; i++)
+			if (g->v[i]->state == STAGED_JOURNALED)
+				g->v[i]->state = STAGED_UNDONE;
+		target_report_error(r, "lmtp: out of memory");
+		return;
 	}
+	for (j = 0; j < g->nheld; j++) {
+		for (n = 0, i = 0; i < g->n; i++) {
+			s = g->v[i];
+			if (s->state != STAGED_JOURNALED ||
+			    strcmp(v[j].path, s->in.path) != 0)
+				continue;
+			if (v[j].broken || r->failed)
+				s->state = STAGED_UNDONE; /* nothing sent */
+			else
+				mine[n++] = s;
+		}
+		lmtp_send_all(&v[j], mine, n, r, &sent);
+	}
+	/* an address without a connection: nothing was sent */
+	for (i = 0; i < g->n; i++)
+		if (g->v[i]->state == STAGED_JOURNALED)
+			g->v[i]->state = STAGED_UNDONE;
+	free(mine);
 }
 
 static void
 lmtp_release(struct target_group *g)
 {
 	struct lmtp_conn	*v = g->held;
-	struct lmtp_reply	 rp;
 	size_t			 i;
 
-	for (i = 0; i < g->nheld; i++) {
-		if (v[i].c == NULL)
-			continue;
-		if (!v[i].broken)
-			(void)lmtp_command(&v[i], &rp, "QUIT");
-		conn_close(v[i].c);
-	}
+	for (i = 0; i < g->nheld; i++)
+		lmtp_quit(&v[i]);
 	free(v);
 	g->held = NULL;
 	g->nheld = 0;

@@ -138,6 +138,10 @@ struct staged {
 	char			*src_flags;
 	int64_t			 src_date;
 	long			 src_zone;	/* seconds east of UTC */
+	/* UNDONE by a permanent refusal the account chose to skip (lmtp-
+	 * reject = skip): the caller records it as skipped, never
+	 * fetched again, never deleted on the server */
+	int			 refused;
 };
 
 /* The messages of one batch for one kind of target, in batch order. */

@@ -214,6 +214,27 @@ committed(struct pipeline *pl, const struct staged_key *s)
 	pl->cb(pl->cbctx, &k);
 }
 
+/* Refused for good by the target (lmtp-reject = skip): recorded as
+ * skipped, so it is not fetched again, and never flagged or deleted. */
+static void
+refused_record(struct pipeline *pl, const struct staged_key *s)
+{
+	struct msg_key		 mk;
+	struct msg_content	 c;
+	char			 err[1024];
+
+	pl->stats.skipped++;
+	mk.account = pl->acct->name;
+	mk.folder = s->folder != NULL ? s->folder : "";
+	mk.uidvalidity = s->uidvalidity;
+	mk.uid = s->uid;
+	mk.uidl = s->uidl;
+	memset(&c, 0, sizeof(c));
+	if (state_mark_skipped(pl->st, &mk, &c, "refused for good by the "
+	    "target (lmtp-reject = skip)", err, sizeof(err)) == -1)
+		log_error("%s", err);
+}
+
 static int
 key_keep(struct pipeline *pl, const struct fetch_key *k)
 {
@@ -548,18 +569,27 @@ pipeline_flush(struct pipeline *pl)
 {
 	char	 err[1024];
 	size_t	 i, j;
-	int	 rv, done;
+	int	 rv, done, refused;
 
 	if (pl->nkeys == 0)
 		return 0;
 	rv = delivery_batch_commit(pl->batch, err, sizeof(err));
-	/* a message is delivered when all its deliveries are */
+	/* a message is delivered when all its deliveries are; one refused
+	 * for good (lmtp-reject = skip) and the others done: skipped */
 	for (i = 0; i < pl->nkeys; i = j) {
 		done = 1;
+		refused = 0;
 		for (j = i; j < pl->nkeys && (j == i || pl->keys[j].cont); j++)
-			done = done && delivery_batch_done(pl->batch, j);
+			if (delivery_batch_refused(pl->batch, j))
+				refused = 1;
+			else
+				done = done && delivery_batch_done(pl->batch, j);
 		if (!done)
 			continue;
+		if (refused) {
+			refused_record(pl, &pl->keys[i]);
+			continue;
+		}
 		pl->stats.delivered++;
 		committed(pl, &pl->keys[i]);
 	}

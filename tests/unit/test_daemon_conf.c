@@ -1022,6 +1022,38 @@ test_env_vars(void **state)
 	assert_int_equal(unsetenv("MSX_TEST_USER"), 0);
 }
 
+/* The lmtp target's account options (deliver/lmtp.c). */
+static void
+test_lmtp_options(void **state)
+{
+	struct config	*conf;
+
+	(void)state;
+	conf = load_ok("account \"a\" {\n type = stdin\n"
+	    " deliver = \"lmtp:/run/lmtp\"\n recipient = \"{to.address}\"\n"
+	    " lmtp-tls = starttls\n lmtp-reject = skip\n}\n", 0600);
+	assert_string_equal(conf->accounts[0].recipient, "{to.address}");
+	assert_int_equal(conf->accounts[0].lmtp_tls, LMTP_TLS_STARTTLS);
+	assert_int_equal(conf->accounts[0].lmtp_reject, LMTP_REJECT_SKIP);
+	assert_null(conf->accounts[0].lmtp_tls_ca_file);
+	config_free(conf);
+	conf = load_ok("account \"a\" {\n type = stdin\n"
+	    " deliver = \"lmtp:/run/lmtp\"\n}\n", 0600);
+	assert_null(conf->accounts[0].recipient);
+	assert_int_equal(conf->accounts[0].lmtp_tls, LMTP_TLS_AUTO);
+	assert_int_equal(conf->accounts[0].lmtp_reject, LMTP_REJECT_KEEP);
+	config_free(conf);
+	load_error("account \"a\" {\n type = stdin\n"
+	    " deliver = \"lmtp:/run/lmtp\"\n recipient = \"{nosuch}\"\n}\n",
+	    4, "recipient");
+	load_error("account \"a\" {\n type = stdin\n"
+	    " deliver = \"lmtp:/run/lmtp\"\n lmtp-tls = maybe\n}\n",
+	    4, "lmtp-tls");
+	load_error("account \"a\" {\n type = stdin\n"
+	    " deliver = \"lmtp:/run/lmtp\"\n lmtp-reject = drop\n}\n",
+	    4, "lmtp-reject");
+}
+
 int
 main(void)
 {
@@ -1054,6 +1086,7 @@ main(void)
 		cmocka_unit_test(test_check_command),
 		cmocka_unit_test(test_env_vars),
 		cmocka_unit_test(test_accounts_optional),
+		cmocka_unit_test(test_lmtp_options),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
