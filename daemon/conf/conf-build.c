@@ -265,7 +265,8 @@ deliver_check_webhook(struct conf_load *ld, const struct config *conf,
 	struct rule_target	 t;
 	char			 name[NAME_MAX_LEN + 1];
 
-	if (rule_target_parse(a->deliver, strlen(a->deliver), &t) == -1 ||
+	if (a->deliver == NULL ||	/* fetch = no: a destination only */
+	    rule_target_parse(a->deliver, strlen(a->deliver), &t) == -1 ||
 	    strcmp(t.kind, "webhook") != 0)
 		return 0;
 	snprintf(name, sizeof(name), "%.*s", (int)t.arglen, t.arg);

@@ -1022,6 +1022,27 @@ test_env_vars(void **state)
 	assert_int_equal(unsetenv("MSX_TEST_USER"), 0);
 }
 
+/* An account with fetch = no needs no deliver: a destination only
+ * (deliver/imap.c).  Once crashed the webhook check, which took its
+ * deliver for granted. */
+static void
+test_fetch_no_destination(void **state)
+{
+	struct config	*conf;
+
+	(void)state;
+	conf = load_ok("account a {\n type = pop3\n host = h\n user = u\n"
+	    " password = p\n deliver = \"imap:d/Archive\"\n}\n"
+	    "account d {\n type = imap\n host = h\n user = u\n"
+	    " password = p\n fetch = no\n}\n", 0600);
+	assert_int_equal(conf->naccounts, 2);
+	assert_null(conf->accounts[1].deliver);
+	assert_false(conf->accounts[1].fetch);
+	config_free(conf);
+	load_error("account d {\n type = imap\n host = h\n user = u\n"
+	    " password = p\n}\n", 2, "'deliver' is required");
+}
+
 /* The lmtp target's account options (deliver/lmtp.c). */
 static void
 test_lmtp_options(void **state)
@@ -1087,6 +1108,7 @@ main(void)
 		cmocka_unit_test(test_env_vars),
 		cmocka_unit_test(test_accounts_optional),
 		cmocka_unit_test(test_lmtp_options),
+		cmocka_unit_test(test_fetch_no_destination),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
