@@ -39,8 +39,8 @@
 # .build/bench/fetch-logs/.
 #
 # Environment: SEED (corpus seed, 11), COUNT (2000), SMALL (500), SIZE_MB
-# (95), RUNS (5), SLOW_RUNS (rounds getmail6 takes part in, 1: it takes
-# ~40 s a run), CLIENTS (subset of "raw mailsift mbsync mpop fdm
+# (95), RUNS (5), SLOW_RUNS (rounds getmail6 and fdm-append take part in,
+# 1: they take ~40 s and ~200 s a run), CLIENTS (subset of "raw mailsift mbsync mpop fdm
 # fetchmail getmail mailsift-append fdm-append mailsift-lmtp
 # getmail-lmtp"), RUN_TIMEOUT (seconds per run, 300), MSX_*_PORT
 # (the servers' ports; free ones are picked by default).
@@ -454,7 +454,7 @@ round=1
 while [ "$round" -le "$RUNS" ]; do
 	echo "bench-fetch: round $round of $RUNS"
 	while read -r c proto mode user <&3; do
-		case $c in getmail*) slow=1 ;; *) slow=0 ;; esac
+		case $c in getmail* | fdm-append) slow=1 ;; *) slow=0 ;; esac
 		if [ "$slow" = 1 ] && [ "$round" -gt "$SLOW_RUNS" ]; then
 			continue
 		fi
