@@ -16,7 +16,7 @@
 # Install the servers first with contrib/install-deps-servers.sh.
 set -eu
 
-PORTS="IMAP IMAPS POP3 POP3S SMTP SUBMISSION SMTPS WRONGHOST"
+PORTS="IMAP IMAPS POP3 POP3S SMTP SUBMISSION SMTPS WRONGHOST LMTP"
 USERS="user1 user2 user3 user4 user5 user6 user7"
 # user4 sees its folders as Courier and Debian's Cyrus show them:
 # personal namespace "INBOX." with '.' between levels.
@@ -187,10 +187,14 @@ write_dovecot() {
 	protocol imap {
 	  mail_plugins = \$mail_plugins imap_zlib
 	}
-	# Postfix's lmtp and smtpd run as user postfix.
+	# Postfix's lmtp and smtpd run as user postfix.  LMTP over TCP too
+	# (loopback, as everything here), where Dovecot offers STARTTLS.
 	service lmtp {
 	  unix_listener lmtp {
 	    mode = 0666
+	  }
+	  inet_listener lmtp {
+	    port = $MSX_LMTP_PORT
 	  }
 	}
 	service auth {

@@ -13,9 +13,11 @@
 # hostile To: refused, nothing injected), a batch of 60 messages from a
 # Maildir over one pipelined connection (BDAT: Dovecot offers PIPELINING
 # and CHUNKING), each with its own X-Mailsift-Id, an 8-bit message with
-# BODY=8BITMIME, lmtp-reject = skip; and Cyrus's lmtpd (servers-cyrus.sh,
-# when Cyrus is unpacked): over its socket, and over TCP with STARTTLS
-# verified against the test CA (and refused against another CA).
+# BODY=8BITMIME, lmtp-reject = skip; Cyrus's lmtpd (servers-cyrus.sh,
+# when Cyrus is unpacked) over its socket and over TCP (it offers no
+# STARTTLS there: lmtp-tls = starttls is refused); STARTTLS verified
+# against the test CA, and refused with another CA, on a small peer
+# (lmtp_tls_peer.py) and on Dovecot's LMTP over TCP.
 #
 # One line per check, then "lmtp: N passed, N failed"; exit 1 if any
 # failed.  Needs root and contrib/install-deps-servers.sh.
@@ -291,6 +293,29 @@ else
 	    grep -q 'lmtp-tls-ca-file' "$D/tlsbad.out"
 	check "STARTTLS with another CA: nothing sent" test ! -s \
 	    "$D/peer.data"
+fi
+
+# STARTTLS against Dovecot's LMTP over TCP (loopback): lmtp-tls =
+# starttls with the test CA delivers, and the trace shows TLS begun
+# before MAIL FROM; another CA is refused with nothing delivered.
+before=$(count2)
+conf2 dvtls "lmtp:user2@localhost:$MSX_LMTP_PORT" 'lmtp-tls = starttls' \
+    "lmtp-tls-ca-file = \"$D/tls/ca.crt\""
+check "dovecot STARTTLS, verified: delivered" run dvtls
+check "dovecot STARTTLS: one more message for user2" \
+    test "$(count2)" -eq $((before + 1))
+check "dovecot STARTTLS: TLS started before MAIL FROM" python3 -c '
+import sys
+t = open(sys.argv[1], errors="replace").read()
+s, m = t.find("lmtp: TLS started"), t.find("lmtp > MAIL FROM")
+sys.exit(0 if 0 <= s < m else "no TLS before MAIL FROM")' "$D/dvtls.out"
+conf2 dvtlsbad "lmtp:user2@localhost:$MSX_LMTP_PORT" \
+    'lmtp-tls = starttls' "lmtp-tls-ca-file = \"$D/tls/other-ca.crt\""
+if run dvtlsbad; then
+	check "dovecot STARTTLS with another CA fails" false
+else
+	check "dovecot STARTTLS with another CA fails, nothing delivered" \
+	    test "$(count2)" -eq $((before + 1))
 fi
 
 finish
