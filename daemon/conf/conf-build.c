@@ -386,6 +386,7 @@ account_build(struct conf_load *ld, cfg_t *root, cfg_t *sec,
 	    cfg_getstr(sec, "lmtp-tls"));
 	a->lmtp_reject = conf_enum_lookup(conf_lmtp_reject_names,
 	    cfg_getstr(sec, "lmtp-reject"));
+	a->lmtp_conns = (int)cfg_getint(sec, "lmtp-connections");
 	a->only_unseen = cfg_getbool(sec, "only-unseen") == cfg_true;
 	a->keep = cfg_getbool(sec, "keep") == cfg_true;
 	a->idle = cfg_getbool(sec, "idle") == cfg_true;

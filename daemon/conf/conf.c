@@ -63,6 +63,7 @@ static cfg_opt_t account_opts[] = {
 	CFG_STR("lmtp-tls", "auto", CFGF_NONE),
 	CFG_STR("lmtp-tls-ca-file", NULL, CFGF_NODEFAULT),
 	CFG_STR("lmtp-reject", "keep", CFGF_NONE),
+	CFG_INT("lmtp-connections", 4, CFGF_NONE),
 	CFG_END()
 };
 
@@ -325,6 +326,12 @@ check_poll(cfg_t *sec, cfg_opt_t *opt)
 }
 
 static int
+check_lmtp_conns(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_range(sec, opt, 1, 16);
+}
+
+static int
 check_idle_max(cfg_t *sec, cfg_opt_t *opt)
 {
 	return check_range(sec, opt, 1, 100);
@@ -552,6 +559,7 @@ static const struct opt_rule opt_rules[] = {
 	{ "account", "lmtp-tls", check_lmtp_tls },
 	{ "account", "lmtp-tls-ca-file", check_ca_file },
 	{ "account", "lmtp-reject", check_lmtp_reject },
+	{ "account", "lmtp-connections", check_lmtp_conns },
 	{ "smtp", "auth", check_smtp_auth },
 	{ "smtp", "from", check_from },
 	{ "webhook", "url", check_url },

@@ -94,6 +94,7 @@ struct account {
 	int		 lmtp_tls;	/* enum lmtp_tls */
 	char		*lmtp_tls_ca_file; /* NULL: the system store */
 	int		 lmtp_reject;	/* enum lmtp_reject */
+	int		 lmtp_conns;	/* lmtp-connections, 1 to 16 */
 	int		 line;		/* of its first option, for messages */
 };
 

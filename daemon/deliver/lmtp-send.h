@@ -33,6 +33,7 @@ struct lmtp_dest {
 	int			 tls;		/* enum lmtp_tls */
 	const char		*ca_file;	/* the account's, or NULL */
 	int			 reject;	/* enum lmtp_reject */
+	int			 conns;		/* connections at most, >= 1 */
 };
 
 /* A staged message (s->entry), in.length bytes of data. */

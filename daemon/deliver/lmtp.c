@@ -20,7 +20,11 @@
  * duplicates); prepare connects, says LHLO, STARTTLS and LHLO again
  * (TCP only, lmtp-tls: auto = required unless the host is a loopback
  * address, verified against the system CA store or lmtp-tls-ca-file;
- * a unix socket never), so a server that is down costs no intent;
+ * a unix socket never), so a server that is down costs no intent; up
+ * to lmtp-connections (4) connections per address, one for every 16
+ * messages of the batch, each sending its share of the batch from a
+ * thread of its own (the server stores them side by side: Dovecot runs
+ * an lmtp process per connection);
  * publish runs one transaction per message (MAIL, RCPT, DATA or BDAT):
  *  - PIPELINING and CHUNKING offered (Dovecot): RSET (after the first),
  *    MAIL, RCPT and "BDAT n LAST" with the bytes, message after message,
@@ -59,6 +63,7 @@
  * counts them.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +75,9 @@
 #include "daemon/deliver/target-util.h"
 #include "daemon/util/log.h"
 #include "rules/line.h"
+
+/* Messages that make another connection worth opening (lmtp-connections). */
+#define LMTP_PER_CONN	16
 
 static int
 lmtp_safe(const char *p)
@@ -145,6 +153,7 @@ lmtp_open(struct delivery *dv, const char *folder, char *err, size_t errlen)
 		a->tls = acct->lmtp_tls;
 		a->ca_file = acct->lmtp_tls_ca_file;
 		a->reject = acct->lmtp_reject;
+		a->conns = acct->lmtp_conns;
 		if (acct->recipient != NULL && a->rcpt[0] == '\0' &&
 		    (a->tpl = rule_line_parse(acct->recipient, e,
 		    sizeof(e))) == NULL) {
@@ -306,11 +315,31 @@ lmtp_unstage(struct staged *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Messages of the group for address path. */
+static size_t
+lmtp_count(const struct target_group *g, const char *path)
+{
+	size_t	 i, m = 0;
+
+	for (i = 0; i < g->n; i++)
+		if (strcmp(g->v[i]->in.path, path) == 0)
+			m++;
+	return m;
+}
+
+/*
+ * Up to lmtp-connections connections per address, one for every
+ * LMTP_PER_CONN messages: the server (Dovecot forks an lmtp process per
+ * connection) then stores them side by side.  Only the first has to
+ * connect; a server that takes fewer gets fewer.
+ */
 static int
 lmtp_prepare(struct target_group *g, char *err, size_t errlen)
 {
+	const struct lmtp_dest	*dest;
 	struct lmtp_conn	*v;
-	size_t			 i, j, n = 0;
+	size_t			 i, j, k, want, n = 0;
+	char			 e[512];
 
 	if ((v = calloc(g->n, sizeof(*v))) == NULL) {
 		snprintf(err, errlen, "out of memory connecting to LMTP");
@@ -323,11 +352,26 @@ lmtp_prepare(struct target_group *g, char *err, size_t errlen)
 				break;
 		if (j < n)
 			continue;
-		v[n].path = g->v[i]->in.path;
-		v[n].dest = g->v[i]->dv->priv;
-		g->nheld = ++n;
-		if (lmtp_connect(&v[n - 1], err, errlen) == -1)
-			return -1;
+		dest = g->v[i]->dv->priv;
+		want = (lmtp_count(g, g->v[i]->in.path) + LMTP_PER_CONN - 1) /
+		    LMTP_PER_CONN;
+		if (want > (size_t)(dest->conns > 1 ? dest->conns : 1))
+			want = (size_t)(dest->conns > 1 ? dest->conns : 1);
+		for (k = 0; k < want; k++) {
+			v[n].path = g->v[i]->in.path;
+			v[n].dest = dest;
+			g->nheld = ++n;
+			if (lmtp_connect(&v[n - 1], k == 0 ? err : e,
+			    k == 0 ? errlen : sizeof(e)) == 0)
+				continue;
+			if (k == 0)
+				return -1;
+			log_debug("%s (going on with %zu connections)", e, k);
+			lmtp_quit(&v[--n]);
+			memset(&v[n], 0, sizeof(v[n]));
+			g->nheld = n;
+			break;
+		}
 	}
 	return 0;
 }
@@ -339,12 +383,66 @@ lmtp_flush(struct target_group *g, struct target_report *r)
 	(void)r;
 }
 
+/* One connection's share of an address's messages, sent by a thread
+ * of its own; its report is merged into the batch's after the join. */
+struct lmtp_job {
+	struct lmtp_conn	*lc;
+	struct staged		**v;
+	size_t			 n;
+	size_t			 sent;
+	struct target_report	 r;
+	char			 err[1024];
+	pthread_t		 th;
+	int			 threaded;
+};
+
+static void *
+lmtp_job_run(void *arg)
+{
+	struct lmtp_job	*j = arg;
+
+	lmtp_send_all(j->lc, j->v, j->n, &j->r, &j->sent);
+	return NULL;
+}
+
+/* mine[0, n) over the k connections lc[0, k) side by side. */
+static void
+lmtp_send_shared(struct lmtp_conn *lc, size_t k, struct staged **mine,
+    size_t n, struct target_report *r)
+{
+	struct lmtp_job	 jobs[16];
+	size_t		 t;
+
+	if (k > sizeof(jobs) / sizeof(jobs[0]))
+		k = sizeof(jobs) / sizeof(jobs[0]);
+	memset(jobs, 0, sizeof(jobs));
+	for (t = 0; t < k; t++) {
+		jobs[t].lc = &lc[t];
+		jobs[t].v = mine + t * n / k;
+		jobs[t].n = (t + 1) * n / k - t * n / k;
+		jobs[t].r.err = jobs[t].err;
+		jobs[t].r.errlen = sizeof(jobs[t].err);
+		if (t > 0 && pthread_create(&jobs[t].th, NULL, lmtp_job_run,
+		    &jobs[t]) == 0)
+			jobs[t].threaded = 1;
+	}
+	for (t = 0; t < k; t++)
+		if (!jobs[t].threaded)
+			lmtp_job_run(&jobs[t]);
+	for (t = 0; t < k; t++) {
+		if (jobs[t].threaded)
+			(void)pthread_join(jobs[t].th, NULL);
+		if (jobs[t].r.failed)
+			target_report_error(r, jobs[t].err);
+	}
+}
+
 static void
 lmtp_publish(struct target_group *g, struct target_report *r)
 {
 	struct lmtp_conn	*v = g->held;
 	struct staged		**mine, *s;
-	size_t			 i, j, n, sent = 0;
+	size_t			 i, j, k, n;
 
 	if ((mine = calloc(g->n, sizeof(*mine))) == NULL) {
 		for (i = 0; i < g->n; i++)
@@ -353,7 +451,11 @@ lmtp_publish(struct target_group *g, struct target_report *r)
 		target_report_error(r, "lmtp: out of memory");
 		return;
 	}
-	for (j = 0; j < g->nheld; j++) {
+	/* the connections of one address are next to each other */
+	for (j = 0; j < g->nheld; j += k) {
+		for (k = 1; j + k < g->nheld &&
+		    strcmp(v[j + k].path, v[j].path) == 0; k++)
+			;
 		for (n = 0, i = 0; i < g->n; i++) {
 			s = g->v[i];
 			if (s->state != STAGED_JOURNALED ||
@@ -364,7 +466,7 @@ lmtp_publish(struct target_group *g, struct target_report *r)
 			else
 				mine[n++] = s;
 		}
-		lmtp_send_all(&v[j], mine, n, r, &sent);
+		lmtp_send_shared(&v[j], k, mine, n, r);
 	}
 	/* an address without a connection: nothing was sent */
 	for (i = 0; i < g->n; i++)

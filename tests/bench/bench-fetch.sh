@@ -6,11 +6,13 @@
 # (`make bench-fetch`, after `make all`).  Needs root.
 #
 # Two more columns deliver to the server instead of a Maildir: POP3 ->
-# IMAP APPEND into user5's INBOX (mailsift-append vs fdm-append, fdm's
+# IMAP APPEND into user5's mailbox (mailsift-append vs fdm-append, fdm's
 # imap action; both over IMAPS) and IMAP -> LMTP for user5 through
 # Dovecot's LMTP socket (mailsift-lmtp vs getmail-lmtp, getmail6's
-# MDA_lmtp; fdm has no LMTP).  Their count is user5's INBOX, emptied
-# before each run; their times include Dovecot's writing of the mail.
+# MDA_lmtp; fdm has no LMTP).  Each run delivers into a new folder of
+# user5's (LMTP: user5+runN, with Dovecot's lmtp_save_to_detail_mailbox),
+# counted there; nothing is deleted between runs, as for the Maildirs
+# (see discard_run).  Their times include Dovecot's storing of the mail.
 #
 # A seeded corpus (COUNT messages, ~SIZE_MB MiB, 1 KB texts to ~4.5 MB
 # attachments) is written straight into user1's Maildir; user2 gets SMALL
@@ -111,6 +113,15 @@ eval "$(sh tests/integration/servers.sh env "$D")"
 W=$D/w
 R=$W/run
 mkdir -p "$W"
+# LMTP to user5+runN stores into user5's folder runN (made before each
+# run), so that each destination run has a folder of its own.
+cat >>"$MSX_DOVECOT_CONF" <<-EOF
+protocol lmtp {
+  lmtp_save_to_detail_mailbox = yes
+}
+recipient_delimiter = +
+EOF
+doveadm -c "$MSX_DOVECOT_CONF" reload
 
 find "$CORPUS" -name '*.eml' | sort >"$W/all.list"
 [ "$(wc -l <"$W/all.list")" -eq "$COUNT" ] || die "$CORPUS: not $COUNT messages"
@@ -239,8 +250,14 @@ prepare() {
 	set -- HOST="$HOST" PORT="$port" USER="$user" PASS="$user-secret" \
 	    CA="$ca" DIR="$R" MAILDIR="$R/md" DEST="$DEST" \
 	    DEST_PASS="$DEST-secret" IMAPS_PORT="$MSX_IMAPS_PORT" \
+	    DFOLDER="run$seq" \
 	    LMTP="$MSX_LMTP_SOCKET"
 	ENVV=
+	DFOLDER=run$seq
+	if is_dest "$c"; then
+		doveadm -c "$MSX_DOVECOT_CONF" mailbox create -u "$DEST" \
+		    "$DFOLDER" </dev/null
+	fi
 	case $c in
 	raw)
 		CMD="$RAW $proto $mode $HOST $port $HOST $ca $user"
@@ -346,14 +363,18 @@ is_dest() {	# CLIENT: does it deliver into $DEST's mailbox?
 	case $1 in *-append | *-lmtp) return 0 ;; esac
 	return 1
 }
-dest_count() {
-	doveadm -c "$MSX_DOVECOT_CONF" -f flow mailbox status -u "$DEST" \
-	    messages INBOX | sed 's/.*messages=//'
+# server_ticks: CPU time (user + system, 1/100 s) of every Dovecot process
+# so far: the master's own and its reaped children's, and the live ones'.
+server_ticks() {
+	m=$(cat "$D/run/master.pid")
+	for p in "$m" $(pgrep -P "$m" || true); do
+		cat "/proc/$p/stat" 2>/dev/null || true
+	done | awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }'
 }
-dest_clear() {	# an empty INBOX for the next destination run
-	doveadm -c "$MSX_DOVECOT_CONF" expunge -u "$DEST" mailbox INBOX all \
-	    </dev/null
-	doveadm -c "$MSX_DOVECOT_CONF" purge -u "$DEST" </dev/null
+
+dest_count() {	# messages in this run's folder of $DEST
+	doveadm -c "$MSX_DOVECOT_CONF" -f flow mailbox status -u "$DEST" \
+	    messages "$DFOLDER" | sed 's/.*messages=//'
 }
 
 keep_log() {	# NAME: save the run's output, which $D loses at exit
@@ -405,7 +426,6 @@ echo "bench-fetch: TLS checks (every client must refuse)"
 : >"$W/tlscheck"
 while read -r c proto mode user <&3; do
 	[ "$user" = user1 ] || continue
-	is_dest "$c" && dest_clear
 	prepare "$c" "$proto" "$mode" "$user" "$(port_of "$proto" "$mode")" \
 	    "$MSX_OTHER_CA"
 	launch 60
@@ -418,8 +438,7 @@ while read -r c proto mode user <&3; do
 	discard_run
 	r2=-
 	if [ "$proto:$mode" = imap:implicit ]; then
-		is_dest "$c" && dest_clear
-		prepare "$c" "$proto" "$mode" "$user" "$MSX_WRONGHOST_PORT" \
+			prepare "$c" "$proto" "$mode" "$user" "$MSX_WRONGHOST_PORT" \
 		    "$MSX_CA"
 		launch 60
 		r2=refused
@@ -464,13 +483,16 @@ while [ "$round" -le "$RUNS" ]; do
 		# before (fetchmail and POP3 sessions set it).
 		doveadm -c "$MSX_DOVECOT_CONF" flags remove -u "$user" \
 		    '\Seen' mailbox INBOX ALL </dev/null
-		is_dest "$c" && dest_clear
 		settle
 		sync
+		s0=$(server_ticks)
 		launch "$RUN_TIMEOUT"
+		sleep 1	# Dovecot's processes finish logging out
+		scpu=$(awk -v a="$s0" -v b="$(server_ticks)" \
+		    'BEGIN { printf "%.2f", (b - a) / 100 }')
 		want=$COUNT
 		[ "$user" = user2 ] && want=$SMALL
-		echo "$c $proto $mode $user $ns $rss $got $want $rc $cpu" \
+		echo "$c $proto $mode $user $ns $rss $got $want $rc $cpu $scpu" \
 		    >>"$W/results"
 		printf '  %-15s %-4s %-8s %-5s %7.2f s  %4d/%d  exit %d\n' \
 		    "$c" "$proto" "$mode" "$user" \
@@ -492,7 +514,9 @@ echo "bench-fetch: $COUNT messages, $BYTES_user1 bytes as served" \
     "($(awk -v b="$BYTES_user1" 'BEGIN { printf "%.1f", b / 1048576 }') MiB)," \
     "median of $RUNS runs (getmail6: $SLOW_RUNS); MiB/s and msg/s over"
 echo "the whole mailbox as served; CPU = user + system seconds and RSS = peak,"
-echo "both over the client's whole process tree (GNU time)."
+echo "both over the client's whole process tree (GNU time); srv CPU = the"
+echo "private Dovecot's CPU seconds over the run (serving, and for the"
+echo "-append and -lmtp columns storing, the mail)."
 echo "Every client verified TLS against the test CA; mail stayed on the server."
 awk -v b1="$BYTES_user1" -v b2="$BYTES_user2" -v slow="$SLOW_RUNS" \
     -v plan="$W/plan" '
@@ -510,15 +534,16 @@ function med(s,   a, n, i, j, t) {
 	secs[k] = secs[k] " " $5 / 1e9
 	rss[k] = rss[k] " " $6
 	cpu[k] = cpu[k] " " $10
+	scpu[k] = scpu[k] " " $11
 	if (!(k in worst) || $7 < worst[k]) worst[k] = $7
 	want[k] = $8
 	if ($9 != 0) bad[k] = bad[k] " " $9
 	runs[k]++
 }
 END {
-	printf "\n%-15s %-5s %-8s %10s %8s %6s %7s %6s %8s  %s\n", "client",
+	printf "\n%-15s %-5s %-8s %10s %8s %6s %7s %6s %8s %7s  %s\n", "client",
 	    "proto", "TLS", "delivered", "seconds", "CPU s", "MiB/s", "msg/s",
-	    "RSS MiB", "note"
+	    "RSS MiB", "srv CPU", "note"
 	while ((getline line < plan) > 0) {
 		split(line, f, " ")
 		k = line
@@ -531,12 +556,13 @@ END {
 		deliv = worst[k] "/" want[k]
 		if (worst[k] != want[k]) {
 			note = note " INCOMPLETE: not comparable"
-			printf "%-15s %-5s %-8s %10s %8.2f %6.2f %7s %6s %8.1f  %s\n",
-			    f[1], f[2], f[3], deliv, s, med(cpu[k]), "-", "-", m, note
+			printf "%-15s %-5s %-8s %10s %8.2f %6.2f %7s %6s %8.1f %7.2f  %s\n",
+			    f[1], f[2], f[3], deliv, s, med(cpu[k]), "-", "-", m,
+			    med(scpu[k]), note
 		} else {
-			printf "%-15s %-5s %-8s %10s %8.2f %6.2f %7.1f %6.0f %8.1f  %s\n",
+			printf "%-15s %-5s %-8s %10s %8.2f %6.2f %7.1f %6.0f %8.1f %7.2f  %s\n",
 			    f[1], f[2], f[3], deliv, s, med(cpu[k]),
-			    bytes / 1048576 / s, want[k] / s, m, note
+			    bytes / 1048576 / s, want[k] / s, m, med(scpu[k]), note
 			ok[k] = s
 		}
 		mrss[k] = m

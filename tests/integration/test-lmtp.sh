@@ -169,7 +169,7 @@ check "no RCPT went on the wire for it" sh -c "! grep -q 'RCPT TO' \
 check "nothing delivered to user1 or user2" test "$(count)" -eq "$before" \
     -a "$(count2)" -eq "$before2"
 
-# 60 messages from a Maildir: one connection, pipelined BDAT
+# 60 messages from a Maildir: pipelined BDAT over 4 connections
 mkdir -p "$D/src/new" "$D/src/cur" "$D/src/tmp"
 i=0
 while [ $i -lt 60 ]; do
@@ -196,6 +196,9 @@ check "each with its own X-Mailsift-Id" test "$(grep -rhs \
     "$MSX_USER1_MAILDIR/cur" | sort -u | wc -l)" -eq 60
 check "sent with BDAT (CHUNKING), no DATA" sh -c "grep -q 'BDAT' \
     '$D/batch.out' && ! grep -q ' DATA\$' '$D/batch.out'"
+# lmtp-connections (4): one connection for every 16 messages of a batch
+check "the batch shared over 4 connections (4 LHLO)" test "$(grep -c \
+    'lmtp > LHLO' "$D/batch.out")" -eq 4
 check "a second run delivers nothing again" sh -c "'$MAILSIFT' run -c \
     '$D/batch.conf' --once >/dev/null 2>&1 && test \$(find \
     '$MSX_USER1_MAILDIR/new' '$MSX_USER1_MAILDIR/cur' -type f | wc -l) \
