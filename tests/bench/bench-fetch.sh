@@ -566,6 +566,7 @@ END {
 			ok[k] = s
 		}
 		mrss[k] = m
+		part[k] = worst[k] > 0 ? s : 0	# seconds, for a partial rate
 	}
 	print ""
 	print "mailsift ratios (speed-up = other seconds / mailsift seconds, same TLS mode):"
@@ -602,6 +603,13 @@ END {
 		if ((a in ok) && (o in ok))
 			printf "  %-18s vs %-12s  %.2fx  (target >= 3x: %s)\n", c[4],
 			    c[2], ok[o] / ok[a], (ok[o] / ok[a] >= 3 ? "met" : "NOT met")
+		else if ((a in ok) && part[o] > 0)
+			# a peer that stopped part way: messages per second
+			# over what it delivered, against those of mailsift
+			printf "  %-18s vs %-12s  %.2fx by rate: it stopped after %d of %d (%.0f msg/s against %.0f)  (target >= 3x: %s)\n",
+			    c[4], c[2], (want[a] / ok[a]) / (worst[o] / part[o]),
+			    worst[o], want[o], worst[o] / part[o], want[a] / ok[a],
+			    ((want[a] / ok[a]) / (worst[o] / part[o]) >= 3 ? "met" : "NOT met")
 		else
 			printf "  %-18s vs %-12s  n/a (a run failed or was not made)\n",
 			    c[4], c[2]
