@@ -209,16 +209,6 @@ imap_stage(struct delivery *dv, struct staged *s, const char *data,
 	return 0;
 }
 
-/* In memory until publish: nothing to take back. */
-static int
-imap_unstage(struct staged *s, char *err, size_t errlen)
-{
-	(void)s;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
 /* One session per destination folder of the batch (g->held). */
 struct imap_conn {
 	const char		*path;		/* s->in.path: ACCOUNT/FOLDER */
@@ -278,13 +268,6 @@ imap_prepare(struct target_group *g, char *err, size_t errlen)
 			return -1;
 	}
 	return 0;
-}
-
-static void
-imap_flush(struct target_group *g, struct target_report *r)
-{
-	(void)g;
-	(void)r;
 }
 
 /* INTERNALDATE: the source's (IMAP INTERNALDATE), else the Date:
@@ -554,9 +537,9 @@ const struct target target_imap = {
 	.open = imap_open,
 	.close = imap_close,
 	.stage = imap_stage,
-	.unstage = imap_unstage,
+	.unstage = target_unstage_none,
 	.prepare = imap_prepare,
-	.flush = imap_flush,
+	.flush = target_flush_none,
 	.publish = imap_publish,
 	.release = imap_release,
 	.settle = imap_settle,

@@ -305,16 +305,6 @@ lmtp_stage(struct delivery *dv, struct staged *s, const char *data,
 	return 0;
 }
 
-/* In memory until publish: nothing to take back. */
-static int
-lmtp_unstage(struct staged *s, char *err, size_t errlen)
-{
-	(void)s;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
 /* Messages of the group for address path. */
 static size_t
 lmtp_count(const struct target_group *g, const char *path)
@@ -374,13 +364,6 @@ lmtp_prepare(struct target_group *g, char *err, size_t errlen)
 		}
 	}
 	return 0;
-}
-
-static void
-lmtp_flush(struct target_group *g, struct target_report *r)
-{
-	(void)g;
-	(void)r;
 }
 
 /* One connection's share of an address's messages, sent by a thread
@@ -511,9 +494,9 @@ const struct target target_lmtp = {
 	.open = lmtp_open,
 	.close = lmtp_close,
 	.stage = lmtp_stage,
-	.unstage = lmtp_unstage,
+	.unstage = target_unstage_none,
 	.prepare = lmtp_prepare,
-	.flush = lmtp_flush,
+	.flush = target_flush_none,
 	.publish = lmtp_publish,
 	.release = lmtp_release,
 	.settle = lmtp_settle,

@@ -59,3 +59,34 @@ target_settle_later(struct target_settle *s, int64_t id, const char *e)
 	log_warn("recovery: %s", e);
 	s->later[s->nlater++] = id;
 }
+
+int
+target_unstage_none(struct staged *s, char *err, size_t errlen)
+{
+	(void)s;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+int
+target_prepare_none(struct target_group *g, char *err, size_t errlen)
+{
+	(void)g;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+void
+target_flush_none(struct target_group *g, struct target_report *r)
+{
+	(void)g;
+	(void)r;
+}
+
+void
+target_release_none(struct target_group *g)
+{
+	(void)g;
+}

@@ -213,6 +213,15 @@ struct target {
  * UNDONE, or DOUBT if that failed after its intent was written. */
 void		 staged_undo(struct staged *);
 
+/* The steps of a target that holds its messages in memory and has
+ * nothing to take back, take, flush or give back (network targets). */
+int		 target_unstage_none(struct staged *, char *err, size_t errlen);
+int		 target_prepare_none(struct target_group *, char *err,
+		    size_t errlen);
+void		 target_flush_none(struct target_group *,
+		    struct target_report *);
+void		 target_release_none(struct target_group *);
+
 /* Keep the first error for the caller, log the others. */
 void		 target_report_error(struct target_report *, const char *e);
 

@@ -102,32 +102,6 @@ webhook_stage(struct delivery *dv, struct staged *s, const char *data,
 	return 0;
 }
 
-/* In memory until the record step queues it: nothing to take back. */
-static int
-webhook_unstage(struct staged *s, char *err, size_t errlen)
-{
-	(void)s;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
-static int
-webhook_prepare(struct target_group *g, char *err, size_t errlen)
-{
-	(void)g;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
-static void
-webhook_flush(struct target_group *g, struct target_report *r)
-{
-	(void)g;
-	(void)r;
-}
-
 /* Visible once queued, which the record step does (target.h). */
 static void
 webhook_publish(struct target_group *g, struct target_report *r)
@@ -139,12 +113,6 @@ webhook_publish(struct target_group *g, struct target_report *r)
 			continue;
 		g->v[i]->state = r->failed ? STAGED_UNDONE : STAGED_VISIBLE;
 	}
-}
-
-static void
-webhook_release(struct target_group *g)
-{
-	(void)g;
 }
 
 /* An intent left means its record transaction, the queue row with it,
@@ -172,10 +140,10 @@ const struct target target_webhook = {
 	.open = webhook_open,
 	.close = webhook_close,
 	.stage = webhook_stage,
-	.unstage = webhook_unstage,
-	.prepare = webhook_prepare,
-	.flush = webhook_flush,
+	.unstage = target_unstage_none,
+	.prepare = target_prepare_none,
+	.flush = target_flush_none,
 	.publish = webhook_publish,
-	.release = webhook_release,
+	.release = target_release_none,
 	.settle = webhook_settle,
 };

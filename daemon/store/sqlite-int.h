@@ -49,6 +49,10 @@ sqlite3_stmt	*state_prepare(struct state *, enum state_slot, const char *sql,
 void		 state_release(enum state_slot, sqlite3_stmt *);
 /* Bind a string that may be NULL; the text must outlive the step. */
 int		 state_bind_str(sqlite3_stmt *, int, const char *);
+/* A copy of a column: text ("" for NULL), or a blob with a NUL after
+ * its *len bytes; NULL when out of memory. */
+char		*state_column_str(sqlite3_stmt *, int col);
+char		*state_column_blob(sqlite3_stmt *, int col, size_t *len);
 /* The id of a folder row, creating it with uidvalidity if create is set;
  * 0 if absent and not created. */
 int		 state_folder_id(struct state *, const char *account,

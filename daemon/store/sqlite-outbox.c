@@ -46,33 +46,17 @@ state_outbox_add(struct state *st, const char *key, const char *account,
 	return state_change(st, stmt, "queueing a message", err, errlen);
 }
 
-static char *
-column_dup(sqlite3_stmt *stmt, int col)
-{
-	const unsigned char	*s = sqlite3_column_text(stmt, col);
-
-	return strdup(s != NULL ? (const char *)s : "");
-}
-
 static int
 entry_load(sqlite3_stmt *stmt, struct outbox_entry *e)
 {
-	const void	*blob;
-
 	memset(e, 0, sizeof(*e));
 	e->id = sqlite3_column_int64(stmt, 0);
-	e->account = column_dup(stmt, 1);
-	e->smtp = column_dup(stmt, 2);
-	e->sender = column_dup(stmt, 3);
-	e->rcpts = column_dup(stmt, 4);
-	blob = sqlite3_column_blob(stmt, 5);
-	e->len = (size_t)sqlite3_column_bytes(stmt, 5);
+	e->account = state_column_str(stmt, 1);
+	e->smtp = state_column_str(stmt, 2);
+	e->sender = state_column_str(stmt, 3);
+	e->rcpts = state_column_str(stmt, 4);
 	e->attempts = sqlite3_column_int(stmt, 6);
-	if ((e->data = malloc(e->len + 1)) != NULL) {
-		if (e->len > 0)
-			memcpy(e->data, blob, e->len);
-		e->data[e->len] = '\0';
-	}
+	e->data = state_column_blob(stmt, 5, &e->len);
 	if (e->account == NULL || e->smtp == NULL || e->sender == NULL ||
 	    e->rcpts == NULL || e->data == NULL) {
 		state_outbox_entry_free(e);

@@ -37,34 +37,18 @@ state_queue_insert(struct state *st, const struct queue_item *q,
 	return 0;
 }
 
-static char *
-column_dup(sqlite3_stmt *stmt, int col)
-{
-	const unsigned char	*s = sqlite3_column_text(stmt, col);
-
-	return strdup(s != NULL ? (const char *)s : "");
-}
-
 static int
 entry_load(sqlite3_stmt *stmt, struct queue_entry *e)
 {
-	const void	*blob;
-
 	memset(e, 0, sizeof(*e));
 	e->id = sqlite3_column_int64(stmt, 0);
-	e->kind = column_dup(stmt, 1);
-	e->key = column_dup(stmt, 2);
-	e->target = column_dup(stmt, 3);
-	e->account = column_dup(stmt, 4);
-	blob = sqlite3_column_blob(stmt, 5);
-	e->len = (size_t)sqlite3_column_bytes(stmt, 5);
+	e->kind = state_column_str(stmt, 1);
+	e->key = state_column_str(stmt, 2);
+	e->target = state_column_str(stmt, 3);
+	e->account = state_column_str(stmt, 4);
 	e->attempts = sqlite3_column_int(stmt, 6);
 	e->created = sqlite3_column_int64(stmt, 7);
-	if ((e->entry = malloc(e->len + 1)) != NULL) {
-		if (e->len > 0)
-			memcpy(e->entry, blob, e->len);
-		e->entry[e->len] = '\0';
-	}
+	e->entry = state_column_blob(stmt, 5, &e->len);
 	if (e->kind == NULL || e->key == NULL || e->target == NULL ||
 	    e->account == NULL || e->entry == NULL) {
 		state_queue_entry_free(e);

@@ -7,6 +7,8 @@
  * in sqlite*.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "daemon/store/sqlite-int.h"
@@ -127,6 +129,29 @@ state_bind_str(sqlite3_stmt *stmt, int i, const char *s)
 	if (s == NULL)
 		return sqlite3_bind_null(stmt, i);
 	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
+}
+
+char *
+state_column_str(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char	*s = sqlite3_column_text(stmt, col);
+
+	return strdup(s != NULL ? (const char *)s : "");
+}
+
+char *
+state_column_blob(sqlite3_stmt *stmt, int col, size_t *len)
+{
+	const void	*blob = sqlite3_column_blob(stmt, col);
+	char		*p;
+
+	*len = (size_t)sqlite3_column_bytes(stmt, col);
+	if ((p = malloc(*len + 1)) == NULL)
+		return NULL;
+	if (*len > 0)
+		memcpy(p, blob, *len);
+	p[*len] = '\0';
+	return p;
 }
 
 const char *
