@@ -70,6 +70,8 @@ struct imap_client {
 		    size_t errlen);
 	/* LOGOUT if the session is good; frees it.  NULL is fine. */
 	void	(*logout)(struct imap_dest *);
+	/* NOOP: is a session kept from an earlier batch still good? */
+	int	(*noop)(struct imap_dest *, char *err, size_t errlen);
 };
 
 /* Once, before any delivery or recovery, from one thread. */

@@ -15,14 +15,17 @@
  * of account, folder, UIDVALIDITY, UID or UIDL and the destination: the
  * same on every retry) and keeps it in memory with CRLF line ends;
  * prepare connects, logs in and resolves the folder, so a destination
- * that is down costs no intent; publish APPENDs the batch (MULTIAPPEND
- * where offered, else pipelined APPENDs) and a message is VISIBLE on
- * its tagged OK; a refusal is UNDONE (the message stays on the source
- * for the next round), except TRYCREATE (the folder was deleted
- * meanwhile): the folder is created and the messages appended once
- * more; the APPENDUID (UIDPLUS) of each is recorded with it (the
- * record's location, "imap:ACCOUNT/FOLDER;UIDVALIDITY=n/;UID=n"); a connection lost after a message went out and before its
- * answer is DOUBT.  The source's date goes with the message as its
+ * that is down costs no intent (the session of the delivery's previous
+ * batch is kept in dv->priv by release and taken again if it answers a
+ * NOOP; one that broke is never kept); publish APPENDs the batch
+ * (MULTIAPPEND where offered, else pipelined APPENDs) and a message is
+ * VISIBLE on its tagged OK; a refusal is UNDONE (the message stays on
+ * the source for the next round), except TRYCREATE (the folder was
+ * deleted meanwhile): the folder is created and the messages appended
+ * once more; the APPENDUID (UIDPLUS) of each is recorded with it (the
+ * record's location, "imap:ACCOUNT/FOLDER;UIDVALIDITY=n/;UID=n"); a
+ * connection lost after a message went out and before its answer is
+ * DOUBT.  The source's date goes with the message as its
  * INTERNALDATE, so the destination sorts it as the original did: an IMAP
  * source's INTERNALDATE, else (POP3, local files, an IMAP account whose
  * own target is not imap: and a rule sends it here) its Date: header,
@@ -131,7 +134,9 @@ imap_open(struct delivery *dv, const char *folder, char *err, size_t errlen)
 static void
 imap_close(struct delivery *dv)
 {
-	(void)dv;
+	if (dv->priv != NULL)
+		imap_client->logout(dv->priv);
+	dv->priv = NULL;
 }
 
 /* 32 hex digits of SHA-256(account, folder, UIDVALIDITY, UID or UIDL,
@@ -212,6 +217,7 @@ imap_stage(struct delivery *dv, struct staged *s, const char *data,
 /* One session per destination folder of the batch (g->held). */
 struct imap_conn {
 	const char		*path;		/* s->in.path: ACCOUNT/FOLDER */
+	struct delivery		*dv;	/* keeps d between batches; or NULL */
 	char			 folder[1024];
 	struct imap_dest	*d;
 	char			 wire[IMAP_WIRE_MAX];
@@ -229,13 +235,27 @@ imap_conn_open(struct imap_conn *ic, const struct config *cfg, char *err,
 		snprintf(err, errlen, "imap %s: not ACCOUNT/FOLDER", ic->path);
 		return -1;
 	}
-	if ((ic->d = imap_client->connect(cfg, acct, e, sizeof(e))) == NULL) {
+	/* the session of the delivery's last batch, if it still answers:
+	 * a login per batch would cost more than a NOOP */
+	if (ic->dv != NULL && ic->dv->priv != NULL) {
+		ic->d = ic->dv->priv;
+		ic->dv->priv = NULL;
+		if (imap_client->noop(ic->d, e, sizeof(e)) == -1) {
+			log_debug("imap %s: the session kept from the last "
+			    "batch is gone (%s): logging in again", ic->path, e);
+			imap_client->logout(ic->d);
+			ic->d = NULL;
+		}
+	}
+	if (ic->d == NULL &&
+	    (ic->d = imap_client->connect(cfg, acct, e, sizeof(e))) == NULL) {
 		snprintf(err, errlen, "imap %s: destination account %s: %s",
 		    ic->path, acct, e);
 		return -1;
 	}
 	if (imap_client->folder(ic->d, ic->folder, 0, ic->wire,
 	    sizeof(ic->wire), e, sizeof(e)) == -1) {
+		ic->broken = 1;
 		snprintf(err, errlen, "imap %s: folder %s: %s", ic->path,
 		    ic->folder, e);
 		return -1;
@@ -262,6 +282,7 @@ imap_prepare(struct target_group *g, char *err, size_t errlen)
 		if (j < n)
 			continue;
 		v[n].path = g->v[i]->in.path;
+		v[n].dv = g->v[i]->dv;
 		cfg = g->v[i]->dv->ctx->cfg;
 		g->nheld = ++n;
 		if (imap_conn_open(&v[n - 1], cfg, err, errlen) == -1)
@@ -397,6 +418,7 @@ imap_conn_publish(struct target_group *g, struct imap_conn *ic,
 	    ic->folder);
 	if (imap_client->folder(ic->d, ic->folder, 1, ic->wire,
 	    sizeof(ic->wire), e, sizeof(e)) == -1) {
+		ic->broken = 1;		/* only good for LOGOUT now */
 		snprintf(msg, sizeof(msg), "imap %.300s: cannot create folder "
 		    "%.300s: %.500s", ic->path, ic->folder, e);
 		target_report_error(r, msg);
@@ -425,8 +447,13 @@ imap_release(struct target_group *g)
 	struct imap_conn	*v = g->held;
 	size_t			 i;
 
-	for (i = 0; i < g->nheld; i++)
-		imap_client->logout(v[i].d);
+	/* a good session waits in its delivery for the next batch */
+	for (i = 0; i < g->nheld; i++) {
+		if (!v[i].broken && v[i].d != NULL && v[i].dv->priv == NULL)
+			v[i].dv->priv = v[i].d;
+		else
+			imap_client->logout(v[i].d);
+	}
 	free(v);
 	g->held = NULL;
 	g->nheld = 0;

@@ -365,10 +365,24 @@ dest_logout(struct imap_dest *d)
 	dest_free(d);
 }
 
+/* A server that dropped an idle session says BYE, or nothing. */
+static int
+dest_noop(struct imap_dest *d, char *err, size_t errlen)
+{
+	if (d->s.c == NULL || d->s.broken || d->s.bye ||
+	    imap_cmd(&d->s, "NOOP") == -1) {
+		snprintf(err, errlen, "%s", d->s.err[0] != '\0' ? d->s.err :
+		    "not connected");
+		return -1;
+	}
+	return 0;
+}
+
 const struct imap_client imap_dest_client = {
 	.connect = dest_connect,
 	.folder = dest_folder,
 	.append = dest_append,
 	.search = dest_search,
 	.logout = dest_logout,
+	.noop = dest_noop,
 };

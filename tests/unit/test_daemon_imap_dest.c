@@ -53,6 +53,9 @@ struct imap_dest {
 
 static struct {
 	int		 connect_fail;
+	int		 nconnect;
+	int		 nnoop;
+	int		 noop_fail;
 	enum answer	 answer[4];
 	int		 nappend;
 	int		 ncreate;
@@ -76,6 +79,7 @@ fake_connect(const struct config *cfg, const char *acct, char *err,
 		snprintf(err, errlen, "connection refused (%s)", acct);
 		return NULL;
 	}
+	fk.nconnect++;
 	return &fake_session;
 }
 
@@ -154,8 +158,19 @@ fake_logout(struct imap_dest *d)
 	(void)d;
 }
 
+static int
+fake_noop(struct imap_dest *d, char *err, size_t errlen)
+{
+	(void)d;
+	fk.nnoop++;
+	if (fk.noop_fail)
+		snprintf(err, errlen, "* BYE idle for too long");
+	return fk.noop_fail ? -1 : 0;
+}
+
 static const struct imap_client fake_client = {
-	fake_connect, fake_folder, fake_append, fake_search, fake_logout
+	fake_connect, fake_folder, fake_append, fake_search, fake_logout,
+	fake_noop
 };
 
 /* --- one message through the steps ---------------------------------- */
@@ -309,6 +324,42 @@ test_delivered(void **state)
 	assert_int_equal(fk.zone, 7200);
 	assert_string_equal(fk.flags, "");
 	assert_int_equal(fk.len, x.s.in.length);
+	run_free(&x);
+}
+
+/* One login for the batches of a delivery: the session waits in it
+ * and is asked NOOP first; one that no longer answers is replaced. */
+static void
+test_session_kept(void **state)
+{
+	struct run	 x;
+
+	(void)state;
+	run_open(&x, "dest", NULL);
+	assert_int_equal(deliver(&x, "Subject: 1\n\nb\n"), STAGED_VISIBLE);
+	assert_non_null(x.dv.priv);		/* kept */
+	free(x.s.entry);
+	free(x.s.in.name);
+	x.s.in.name = NULL;
+	assert_int_equal(deliver(&x, "Subject: 2\n\nb\n"), STAGED_VISIBLE);
+	assert_int_equal(fk.nconnect, 1);
+	assert_int_equal(fk.nnoop, 1);
+	/* the server dropped it meanwhile: a new login, still delivered */
+	fk.noop_fail = 1;
+	free(x.s.entry);
+	free(x.s.in.name);
+	x.s.in.name = NULL;
+	assert_int_equal(deliver(&x, "Subject: 3\n\nb\n"), STAGED_VISIBLE);
+	assert_int_equal(fk.nconnect, 2);
+	assert_int_equal(fk.nnoop, 2);
+	/* a session that broke is never kept */
+	fk.answer[3] = ANS_LOST_UNSENT;
+	fk.nappend = 3;
+	free(x.s.entry);
+	free(x.s.in.name);
+	x.s.in.name = NULL;
+	assert_int_equal(deliver(&x, "Subject: 4\n\nb\n"), STAGED_UNDONE);
+	assert_null(x.dv.priv);
 	run_free(&x);
 }
 
@@ -955,6 +1006,7 @@ main(void)
 		cmocka_unit_test_setup(test_stage, setup),
 		cmocka_unit_test_setup(test_open, setup),
 		cmocka_unit_test_setup(test_delivered, setup),
+		cmocka_unit_test_setup(test_session_kept, setup),
 		cmocka_unit_test_setup(test_delivered_meta, setup),
 		cmocka_unit_test(test_meta),
 		cmocka_unit_test(test_record_appenduid),
