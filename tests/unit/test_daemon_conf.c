@@ -442,13 +442,19 @@ test_example_config_loads(void **state)
 	conf = config_load("etc/mailsift.conf", err, sizeof(err));
 	if (conf == NULL)
 		fail_msg("etc/mailsift.conf: %s", err);
-	assert_int_equal(conf->naccounts, 4);
+	assert_int_equal(conf->naccounts, 7);
 	assert_int_equal(conf->nsmtp, 1);
+	assert_int_equal(conf->nwebhooks, 1);
 	assert_int_equal(conf->accounts[0].type, ACCT_IMAP);
 	assert_int_equal(conf->accounts[1].type, ACCT_IMAP);
 	assert_int_equal(conf->accounts[2].type, ACCT_POP3);
 	assert_int_equal(conf->accounts[3].type, ACCT_MAILDIR);
 	assert_string_equal(conf->accounts[1].folders[1], "Family");
+	/* the network targets' examples */
+	assert_string_equal(conf->accounts[4].deliver,
+	    "imap:gathered/Archive/ISP");
+	assert_false(conf->accounts[5].fetch);
+	assert_string_equal(conf->accounts[6].deliver, "webhook:helpdesk");
 	config_free(conf);
 }
 
