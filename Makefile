@@ -73,6 +73,7 @@ deps:
 	sh contrib/install-deps-servers.sh
 	sh contrib/install-deps-metrics.sh
 	sh contrib/install-deps-interop.sh
+	sh contrib/install-deps-oauth.sh
 
 mailsift: $(B)/daemon/main.o $(call libs,$(B))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
