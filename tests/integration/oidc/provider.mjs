@@ -165,6 +165,17 @@ server.listen(Number(process.env.MSX_OIDC_PORT || 0), '127.0.0.1', () => {
   provider.on('grant.success', (ctx) => { stats.token_ok += 1; });
   provider.on('grant.error', (ctx) => { stats.token_failed += 1; });
 
+  // OpenID Connect drops offline_access unless prompt has "consent";
+  // Microsoft does not ask for it: a request with offline_access and no
+  // prompt is given prompt=consent, so a client needs nothing special.
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/auth' && ctx.method === 'GET' && !ctx.query.prompt
+        && String(ctx.query.scope || '').split(' ').includes('offline_access')) {
+      ctx.query = { ...ctx.query, prompt: 'consent' };
+    }
+    await next();
+  });
+
   provider.use(async (ctx, next) => {
     if (ctx.path === '/token') {
       stats.token += 1;
