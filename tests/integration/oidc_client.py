@@ -10,8 +10,10 @@ and the provider's admin endpoints (counters, "down", grant revocation).
     op = Oidc(os.environ["MSX_OIDC_ISSUER"], os.environ["MSX_CA"])
     tok = op.client_credentials("mailsift-service", "service-secret")
     tok = op.code_login("mailsift-native", "user1")      # code + PKCE S256
-    url = op.authorize_url(...); op.login_and_consent(url, "user1") -> the
-        redirect URL (code, state) a loopback listener would receive
+    back = op.login_and_consent(url, "user1", "http://127.0.0.1:")
+        -> the redirect URL (code, state) of an authorization URL that
+        e.g. `mailsift auth login` printed: GET it against mailsift's
+        loopback listener, or paste it for --no-browser
     op.approve_device(verification_uri_complete, "user3")   # RFC 8628
     op.stats(); op.admin("down", on=1); op.admin("revoke", account="user1")
 
