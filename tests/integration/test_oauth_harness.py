@@ -17,9 +17,12 @@ import base64
 import imaplib
 import os
 import poplib
+import shutil
 import smtplib
 import ssl
+import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,6 +37,8 @@ NATIVE = E["MSX_OIDC_NATIVE_CLIENT"]
 DEVICE = E["MSX_OIDC_DEVICE_CLIENT"]
 SERVICE = E["MSX_OIDC_SERVICE_CLIENT"]
 SECRET = E["MSX_OIDC_SERVICE_SECRET"]
+TOP = os.path.dirname(os.path.dirname(HERE))
+MAILSIFT = E.get("MAILSIFT", os.path.join(TOP, "mailsift"))
 counts = {"passed": 0, "failed": 0}
 
 
@@ -116,6 +121,65 @@ def smtp_login(user, token, mech="XOAUTH2"):
             s.quit()
         except (smtplib.SMTPException, OSError):
             pass
+
+
+def with_mailsift(op):
+    """Today's mailsift (no OAuth2 code of its own): `mailsift run
+    --once` with a password-command printing a token of the code grant,
+    auth = xoauth2 (IMAP) and oauthbearer (POP3).  Skipped without a
+    built mailsift (make check builds it first)."""
+    if not os.access(MAILSIFT, os.X_OK):
+        print(f"# skipped: no mailsift at {MAILSIFT}: the mailsift checks")
+        return
+    w = tempfile.mkdtemp(prefix="msxoauth.")
+    try:
+        os.chmod(w, 0o700)
+        tok = op.code_login(NATIVE, "user1")
+        tf = os.path.join(w, "token")
+        with open(tf, "w") as f:
+            f.write(tok["access_token"] + "\n")
+        os.chmod(tf, 0o600)
+        msg = os.path.join(w, "m.eml")
+        with open(msg, "wb") as f:
+            f.write(b"From: a@example.test\nTo: user1@example.test\n"
+                    b"Subject: oauth harness\nMessage-ID: <oh-1@example."
+                    b"test>\n\nbody\n")
+        with open(msg, "rb") as f:
+            subprocess.run(["doveadm", "-c", E["MSX_DOVECOT_CONF"], "save",
+                            "-u", "user1", "-m", "INBOX"], stdin=f,
+                           check=True, timeout=30)
+        accts = ""
+        for name, kind, port, mech in (
+                ("imap", "imap", E["MSX_IMAP_PORT"], "xoauth2"),
+                ("pop3", "pop3", E["MSX_POP3_PORT"], "oauthbearer")):
+            accts += (f"account '{name}' {{\n\ttype = {kind}\n"
+                      f"\thost = 'localhost'\n\tport = {port}\n"
+                      f"\ttls = starttls\n\ttls-ca-file = '{E['MSX_CA']}'\n"
+                      f"\tuser = 'user1'\n"
+                      f"\tpassword-command = '/bin/cat {tf}'\n"
+                      f"\tauth = {mech}\n\tkeep = true\n"
+                      f"\tdeliver = 'maildir:{w}/{name}'\n}}\n")
+        conf = os.path.join(w, "mailsift.conf")
+        with open(conf, "w") as f:
+            f.write(f"state = '{w}/state.db'\n" + accts)
+        os.chmod(conf, 0o600)
+        p = subprocess.run([MAILSIFT, "run", "-c", conf, "--once"],
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=60)
+        out = (p.stdout + p.stderr).decode("utf-8", "replace")
+        for name, mech in (("imap", "XOAUTH2"), ("pop3", "OAUTHBEARER")):
+            got = []
+            for sub in ("new", "cur"):
+                d = os.path.join(w, name, sub)
+                got += os.listdir(d) if os.path.isdir(d) else []
+            check(f"mailsift run: {name} with {mech} through "
+                  f"password-command fetched the message",
+                  p.returncode == 0 and len(got) == 1,
+                  f"rc {p.returncode}, {len(got)} messages: {out[-300:]}")
+        check("mailsift's output holds no token",
+              tok["access_token"] not in out)
+    finally:
+        shutil.rmtree(w, ignore_errors=True)
 
 
 def main():
@@ -256,6 +320,8 @@ def main():
           s["token"] == sent, str(s["token"]))
     check("introspection requests were counted (Dovecot asked)",
           s["introspection"] >= 10, str(s["introspection"]))
+
+    with_mailsift(op)
 
     # Expiry: the first token, after its lifetime.
     left = TTL + 1 - (time.monotonic() - svc_born)
