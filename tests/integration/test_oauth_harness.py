@@ -14,6 +14,7 @@ Run by test-oauth-harness.sh (servers started, MSX_* exported).  One
 line per check, then "oauth-harness: N passed, N failed".
 """
 import base64
+import http.client
 import imaplib
 import os
 import poplib
@@ -310,6 +311,14 @@ def main():
     sent += 1
     check("down: the token endpoint answers 503",
           st == 503 and j.get("error") == "temporarily_unavailable", str(st))
+    op.admin("down", on=1, mode="close")
+    try:
+        st, j = op.refresh(DEVICE, dev["refresh_token"])
+        check("down (close): the token request gets no answer", False,
+              str(st))
+    except (OSError, http.client.HTTPException):
+        check("down (close): the token request gets no answer", True)
+    sent += 1
     op.admin("down", on=0)
     st, j = op.refresh(DEVICE, dev["refresh_token"])
     sent += 1

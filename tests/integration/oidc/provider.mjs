@@ -6,7 +6,8 @@
 //   node provider.mjs CERT KEY PORTFILE
 //
 // CERT/KEY: the test CA's server certificate for localhost.  Once
-// listening, writes the port to PORTFILE (then to stdout).  Environment:
+// listening, writes the port to PORTFILE (then the URL to stdout, and a
+// line per token request and admin action).  Environment:
 // MSX_OIDC_TOKEN_TTL access-token lifetime in seconds (default 20),
 // MSX_OIDC_REFRESH_TTL refresh-token lifetime (default 3600),
 // MSX_OIDC_MODULES the node_modules holding oidc-provider, MSX_OIDC_PORT
@@ -26,7 +27,9 @@
 // Admin endpoints (same port, no auth: loopback and tests only):
 //   GET  /_admin/stats           {"token": N, "grants": {...}, ...}
 //   POST /_admin/reset           counters to zero
-//   POST /_admin/down?on=1|0     the token endpoint answers 503 (down)
+//   POST /_admin/down?on=1|0[&mode=503|close]   the token endpoint
+//                                answers 503 temporarily_unavailable, or
+//                                (close) drops the connection unanswered
 //   POST /_admin/revoke?account=NAME   revoke every grant of NAME
 //   POST /_admin/revoke?grant=ID       one grant
 import fs from 'node:fs';
@@ -101,6 +104,10 @@ const CLIENTS = [
     redirect_uris: [],
   },
 ];
+
+function log(line) {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+}
 
 const stats = {
   token: 0, token_ok: 0, token_failed: 0, by_grant: {},
@@ -182,6 +189,12 @@ server.listen(Number(process.env.MSX_OIDC_PORT || 0), '127.0.0.1', () => {
       const g = ctx.request.body?.grant_type || 'unknown';
       if (down) {
         stats.by_grant[`${g}(down)`] = (stats.by_grant[`${g}(down)`] || 0) + 1;
+        log(`token request refused: provider down (${down})`);
+        if (down === 'close') {
+          ctx.respond = false;
+          ctx.req.socket.destroy();
+          return;
+        }
         ctx.status = 503;
         ctx.body = { error: 'temporarily_unavailable', error_description: 'test provider is down' };
         return;
@@ -197,6 +210,9 @@ server.listen(Number(process.env.MSX_OIDC_PORT || 0), '127.0.0.1', () => {
     if (ctx.path === '/token' && ctx.oidc?.params?.grant_type) {
       const g = ctx.oidc.params.grant_type;
       stats.by_grant[g] = (stats.by_grant[g] || 0) + 1;
+      // Never a token or a secret: the grant type, the client, the answer.
+      log(`token ${g} client=${ctx.oidc.client?.clientId || '-'} -> ${ctx.status}`
+        + `${ctx.body?.error ? ` ${ctx.body.error}` : ''}`);
     }
   });
 
@@ -226,7 +242,8 @@ server.listen(Number(process.env.MSX_OIDC_PORT || 0), '127.0.0.1', () => {
       return answer(200, { ok: true });
     }
     if (url.pathname === '/_admin/down') {
-      down = q.get('on') !== '0';
+      down = q.get('on') === '0' ? false : (q.get('mode') || '503');
+      log(`admin: down=${down}`);
       return answer(200, { down });
     }
     if (url.pathname === '/_admin/revoke') {
@@ -236,6 +253,7 @@ server.listen(Number(process.env.MSX_OIDC_PORT || 0), '127.0.0.1', () => {
         ids = [...grants].filter(([, a]) => a === q.get('account')).map(([g]) => g);
       }
       for (const id of ids) await revokeGrant(id);
+      log(`admin: revoked ${ids.length} grant(s)`);
       return answer(200, { revoked: ids.length });
     }
     return answer(404, { error: 'no such admin endpoint' });
