@@ -6,13 +6,16 @@
 # (names of its test_* functions), always stop them.  A failure before the
 # script runs ends with "SUITE: 0 passed, 1 failed"; otherwise the
 # script prints its own summary.  MSX_KEEP=1 keeps the directory.
+# MSX_HARNESS names another harness with the same start/stop/env
+# commands (default servers.sh); MSX_PY_TIMEOUT bounds the script in
+# seconds (default none).
 # shellcheck disable=SC2317  # cleanup runs from the trap
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 SUITE=$1
 SCRIPT=$2
 shift 2
-H=tests/integration/servers.sh
+H=tests/integration/${MSX_HARNESS:-servers.sh}
 
 fail() {
 	echo "not ok - $1"
@@ -39,4 +42,11 @@ if ! sh "$H" start "$D" >"$D/start.out" 2>&1; then
 	fail "the servers start"
 fi
 eval "$(sh "$H" env "$D")"
-python3 "tests/integration/$SCRIPT" "$@"
+if [ -z "${MSX_PY_TIMEOUT:-}" ]; then
+	python3 "tests/integration/$SCRIPT" "$@"
+	exit
+fi
+timeout "$MSX_PY_TIMEOUT" python3 "tests/integration/$SCRIPT" "$@"
+rc=$?
+[ "$rc" -eq 124 ] && fail "the suite ended within $MSX_PY_TIMEOUT s"
+exit "$rc"
