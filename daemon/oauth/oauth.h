@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * oauth.h - mailsift's own OAuth2 client: the front door of daemon/oauth/.
+ *
+ * Owns: the grant of each account that logs in with `auth = oauth2`
+ * (provider, scopes, refresh token), its access tokens and their
+ * refresh.  A caller asks oauth_token() for a valid access token for an
+ * account and gets one, refreshed ahead of expiry, or an error that says
+ * what the user must do.  Refresh tokens rotate: the new one is
+ * committed to the state store before the new access token is handed
+ * out, so a crash between the two never loses the grant.  One refresh
+ * at a time per grant: threads asking together wait for the one token
+ * request in flight and share its answer.  An `invalid_grant` answer
+ * (revoked, expired, password changed) puts the grant in "needs login"
+ * and logs one line naming `mailsift auth login ACCOUNT`; it is not
+ * retried until the user logs in again.
+ *
+ * Never: a token, a refresh token, a client secret or an authorization
+ * code in a log line, an error text or a trace.  It does not speak IMAP,
+ * POP3 or SMTP (net/sasl.c turns the token into XOAUTH2/OAUTHBEARER) and
+ * never calls up into source/, send/, sched/ or cmd/.
+ *
+ * Depends on: net/http.c (the token request, a form POST), store/ (the
+ * grants, store/oauth.h), conf/ (oauth2-* options, conf/oauth2.h, the
+ * client secret through conf_secret) and util/ (log, json).
+ * Used by: source/ and send/ at login, cmd/ for `mailsift auth`.
+ *
+ * Files: oauth-refresh.c (tokens and their refresh), oauth-token.c (the
+ * token endpoint's answer).  Later: oauth-login.c (code + PKCE with a
+ * loopback redirect, device grant), oauth-discover.c (OpenID discovery
+ * of oauth2-issuer).
+ */
+#ifndef DAEMON_OAUTH_OAUTH_H
+#define DAEMON_OAUTH_OAUTH_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct state;
+struct endpoint;
+
+/* Refresh when fewer than this many seconds of the token are left. */
+#define OAUTH_REFRESH_AHEAD	300
+
+/* What oauth_token() failed on, so that callers choose what to do. */
+enum oauth_status {
+	OAUTH_OK,
+	OAUTH_NEEDS_LOGIN,	/* no grant, or revoked: `mailsift auth login` */
+	OAUTH_TEMPORARY,	/* provider down, timeout: try again later */
+	OAUTH_FAILED		/* configuration, store, memory */
+};
+
+/* The token endpoint as oauth_token() needs it: built from the
+ * account's conf (presets, or explicit endpoints). */
+struct oauth_client {
+	const char	*account;	/* the grant's name in the store */
+	const char	*token_url;
+	const char	*client_id;
+	const char	*client_secret;	/* NULL for a public client */
+	const char	*scopes;	/* sent again on refresh (Microsoft) */
+	const char	*ca_file;	/* NULL: the system store */
+	int		 verify;
+	long		 timeout_ms;
+};
+
+/*
+ * A valid access token for c->account in *token (free with
+ * oauth_token_free()).  force: the server refused the last one (an
+ * authentication failure): refresh even if it has not expired - once;
+ * the caller does not call again with force for the same login.
+ */
+enum oauth_status oauth_token(struct state *, const struct oauth_client *c,
+		    int force, char **token, char *err, size_t errlen);
+void		 oauth_token_free(char *);
+
+/* For tests: the number of token requests sent since start. */
+unsigned long	 oauth_token_requests(void);
+
+#endif
