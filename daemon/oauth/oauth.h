@@ -37,43 +37,53 @@
 #include <time.h>
 
 struct state;
-struct endpoint;
+struct http_request;
+struct http_response;
 
-/* Refresh when fewer than this many seconds of the token are left. */
+/* Refresh when fewer than this many seconds of the token are left (a
+ * quarter of its life if that is shorter). */
 #define OAUTH_REFRESH_AHEAD	300
+/* The token's life when the provider does not say (RFC 6749 5.1). */
+#define OAUTH_DEFAULT_LIFE	3600
 
 /* What oauth_token() failed on, so that callers choose what to do. */
 enum oauth_status {
 	OAUTH_OK,
-	OAUTH_NEEDS_LOGIN,	/* no grant, or revoked: `mailsift auth login` */
-	OAUTH_TEMPORARY,	/* provider down, timeout: try again later */
-	OAUTH_FAILED		/* configuration, store, memory */
+	OAUTH_NEEDS_LOGIN,	/* no grant, or refused: `mailsift auth login` */
+	OAUTH_TEMPORARY,	/* provider down, timeout, 5xx: later */
+	OAUTH_FAILED		/* client refused, store, memory */
 };
 
-/* The token endpoint as oauth_token() needs it: built from the
- * account's conf (presets, or explicit endpoints). */
+/* The token endpoint as oauth_token() needs it.  Later, built from the
+ * account's conf/oauth2.h settings (preset or explicit endpoints, the
+ * secret through conf_secret()). */
 struct oauth_client {
 	const char	*account;	/* the grant's name in the store */
 	const char	*token_url;
 	const char	*client_id;
-	const char	*client_secret;	/* NULL for a public client */
-	const char	*scopes;	/* sent again on refresh (Microsoft) */
+	const char	*client_secret;	/* NULL: a public client */
+	const char	*scopes;	/* sent again on refresh (Microsoft);
+					   NULL: not sent */
 	const char	*ca_file;	/* NULL: the system store */
 	int		 verify;
 	long		 timeout_ms;
+	/* NULL: net/http.c's http_post(); a test puts a fake here */
+	int		(*post)(const struct http_request *,
+			    struct http_response *);
 };
 
 /*
  * A valid access token for c->account in *token (free with
- * oauth_token_free()).  force: the server refused the last one (an
- * authentication failure): refresh even if it has not expired - once;
- * the caller does not call again with force for the same login.
+ * oauth_token_free()): the stored one while it has time left, else a new
+ * one from the token endpoint (refresh_token grant, or client_credentials
+ * for a grant without a refresh token).  refused: the token the server
+ * just refused at login, or NULL; if the store still holds it, it is
+ * refreshed even if not expired (the caller asks once per login).
+ * Threads asking for one grant at once wait for one token request.
  */
 enum oauth_status oauth_token(struct state *, const struct oauth_client *c,
-		    int force, char **token, char *err, size_t errlen);
+		    const char *refused, char **token, char *err,
+		    size_t errlen);
 void		 oauth_token_free(char *);
-
-/* For tests: the number of token requests sent since start. */
-unsigned long	 oauth_token_requests(void);
 
 #endif
