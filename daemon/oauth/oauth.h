@@ -26,7 +26,8 @@
  * Used by: source/ and send/ at login, cmd/ for `mailsift auth`.
  *
  * Files: oauth-refresh.c (tokens and their refresh), oauth-token.c (the
- * token endpoint's answer).  Later: oauth-login.c (code + PKCE with a
+ * token endpoint's answer), oauth-client.c (an account's client from
+ * its configuration).  Later: oauth-login.c (code + PKCE with a
  * loopback redirect, device grant), oauth-discover.c (OpenID discovery
  * of oauth2-issuer).
  */
@@ -36,7 +37,11 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "daemon/conf/oauth2.h"
+
 struct state;
+struct config;
+struct account;
 struct http_request;
 struct http_response;
 
@@ -71,6 +76,22 @@ struct oauth_client {
 	int		(*post)(const struct http_request *,
 			    struct http_response *);
 };
+
+/* An oauth_client with the storage it points into. */
+struct oauth_client_buf {
+	struct oauth_client	 c;
+	char			 token_url[1024];
+	char			*secret;	/* wiped by oauth_client_clear() */
+};
+
+/* The client of account a (auth = oauth2) for proto, from its settings
+ * (oauth-client.c): the preset's endpoint or oauth2-token-url, the
+ * client secret (its command run now), the scopes.  Clear it with
+ * oauth_client_clear() even after an error. */
+int		 oauth_client_build(const struct config *,
+		    const struct account *a, enum oauth2_proto proto,
+		    struct oauth_client_buf *, char *err, size_t errlen);
+void		 oauth_client_clear(struct oauth_client_buf *);
 
 /*
  * A valid access token for c->account in *token (free with
