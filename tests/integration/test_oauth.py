@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+"""
+test_oauth.py - mailsift's own OAuth2 code against the test provider:
+a grant of the code + PKCE flow (oidc_client.py, the login scripted) is
+put in mailsift's state file with an expired access token; `mailsift run
+--once` logs in to Dovecot's IMAP with XOAUTH2, its token from `mailsift
+auth token` (password-command: the login path does not call daemon/oauth/
+itself yet), which refreshes the grant: one token request, the rotated
+refresh token saved, the message fetched, no token in any output.  Then
+the provider revokes the grant: `mailsift auth token` says "needs login"
+once, naming `mailsift auth login ACCOUNT`, and asks the provider no
+more.
+
+Run by test-oauth.sh (servers started, MSX_* exported).  One line per
+check, then "oauth: N passed, N failed".
+"""
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from oidc_client import Oidc  # noqa: E402
+
+E = os.environ
+NATIVE = E["MSX_OIDC_NATIVE_CLIENT"]
+TOP = os.path.dirname(os.path.dirname(HERE))
+MAILSIFT = os.path.abspath(E.get("MAILSIFT", os.path.join(TOP, "mailsift")))
+SCOPES = "openid offline_access mail"
+counts = {"passed": 0, "failed": 0}
+
+
+def check(name, ok, detail=""):
+    if ok:
+        counts["passed"] += 1
+        print(f"ok - {name}")
+    else:
+        counts["failed"] += 1
+        print(f"not ok - {name}" + (f": {detail}" if detail else ""))
+
+
+def mailsift(conf, *args):
+    k = 2 if args[0] == "auth" else 1     # -c after the command words
+    p = subprocess.run([MAILSIFT, *args[:k], "-c", conf, *args[k:]],
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=60)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), \
+        p.stderr.decode("utf-8", "replace")
+
+
+def grant_row(state):
+    db = sqlite3.connect(state)
+    try:
+        return db.execute("SELECT refresh_token, access_token, expires,"
+                          " last_refresh, state FROM oauth_grant WHERE"
+                          " account = 'o'").fetchone()
+    finally:
+        db.close()
+
+
+def write_conf(w, op):
+    conf = os.path.join(w, "mailsift.conf")
+    token_url = op.meta["token_endpoint"]
+    with open(conf, "w") as f:
+        f.write(f"state = '{w}/state.db'\n"
+                # the grant: not fetched (its login path is later work)
+                f"account 'o' {{\n\ttype = imap\n\thost = 'localhost'\n"
+                f"\tport = {E['MSX_IMAP_PORT']}\n\ttls = starttls\n"
+                f"\ttls-ca-file = '{E['MSX_CA']}'\n\tuser = 'user1'\n"
+                f"\tfetch = no\n\tauth = oauth2\n"
+                f"\toauth2-provider = custom\n"
+                f"\toauth2-client-id = '{NATIVE}'\n"
+                f"\toauth2-scopes = '{SCOPES}'\n"
+                f"\toauth2-token-url = '{token_url}'\n}}\n"
+                f"account 'imap' {{\n\ttype = imap\n\thost = 'localhost'\n"
+                f"\tport = {E['MSX_IMAP_PORT']}\n\ttls = starttls\n"
+                f"\ttls-ca-file = '{E['MSX_CA']}'\n\tuser = 'user1'\n"
+                f"\tpassword-command = '{MAILSIFT} auth token -c {conf} o'\n"
+                f"\tauth = xoauth2\n\tkeep = true\n"
+                f"\tdeliver = 'maildir:{w}/imap'\n}}\n")
+    os.chmod(conf, 0o600)
+    return conf
+
+
+def put_grant(state, tok):
+    db = sqlite3.connect(state)
+    try:
+        now = int(time.time())
+        db.execute("INSERT OR REPLACE INTO oauth_grant (account, provider,"
+                   " scopes, refresh_token, access_token, expires,"
+                   " last_refresh, updated) VALUES ('o', 'custom', ?, ?, ?,"
+                   " ?, ?, ?)", (SCOPES, tok["refresh_token"],
+                                 tok["access_token"], now - 1, now - 60, now))
+        db.commit()
+    finally:
+        db.close()
+
+
+def save_message():
+    msg = (b"From: a@example.test\nTo: user1@example.test\n"
+           b"Subject: oauth\nMessage-ID: <msx-oauth-1@example.test>\n\n"
+           b"body\n")
+    subprocess.run(["doveadm", "-c", E["MSX_DOVECOT_CONF"], "save", "-u",
+                    "user1", "-m", "INBOX"], input=msg, check=True,
+                   timeout=30)
+
+
+def fetched(w):
+    got = []
+    for sub in ("new", "cur"):
+        d = os.path.join(w, "imap", sub)
+        got += os.listdir(d) if os.path.isdir(d) else []
+    return got
+
+
+def refresh_and_login(op, w, conf, state):
+    tok = op.code_login(NATIVE, "user1", scope=SCOPES)
+    check("the code grant gave a refresh token", "refresh_token" in tok)
+    rc, out, err = mailsift(conf, "auth", "token", "o")
+    check("no grant yet: auth token says to run `mailsift auth login o`",
+          rc == 1 and "`mailsift auth login o`" in err, err)
+    put_grant(state, tok)
+    save_message()
+    op.admin("reset")
+    rc, out, err = mailsift(conf, "run", "--once")
+    got = fetched(w)
+    check("mailsift run: IMAP XOAUTH2 login with the token mailsift "
+          "refreshed fetched the message", rc == 0 and len(got) == 1,
+          f"rc {rc}, {len(got)} messages: {(out + err)[-300:]}")
+    by = op.stats()["by_grant"]
+    check("one token request, a refresh", by == {"refresh_token": 1},
+          str(by))
+    row = grant_row(state)
+    check("the rotated refresh token is saved, the new access token "
+          "with its expiry", row is not None and
+          row[0] != tok["refresh_token"] and
+          row[1] != tok["access_token"] and row[2] > time.time() and
+          row[4] == "ok", str(row and row[2:]))
+    rc2, out2, err2 = mailsift(conf, "auth", "token", "o")
+    by = op.stats()["by_grant"]
+    check("asked again while fresh: the same token, no request",
+          rc2 == 0 and out2.strip() == row[1] and
+          by == {"refresh_token": 1}, str(by))
+    rc3, out3, err3 = mailsift(conf, "auth", "status")
+    lines = out3.splitlines()
+    check("auth status lists the grant: ok, custom, scopes, no token",
+          rc3 == 0 and len(lines) == 2 and lines[1].split()[:3] ==
+          ["o", "custom", "ok"] and SCOPES in lines[1] and
+          row[0] not in out3 and row[1] not in out3, out3)
+    text = out + err + err2 + out3 + err3
+    check("mailsift's output holds no token",
+          all(t not in text for t in (tok["refresh_token"],
+                                      tok["access_token"], row[0])))
+
+
+def revoked(op, conf, state):
+    op.admin("revoke", account="user1")
+    db = sqlite3.connect(state)
+    db.execute("UPDATE oauth_grant SET expires = 0")
+    db.commit()
+    db.close()
+    op.admin("reset")
+    rc, out, err = mailsift(conf, "auth", "token", "o")
+    lines = [ln for ln in err.splitlines() if "auth login o" in ln]
+    check("revoked: auth token fails and says to run "
+          "`mailsift auth login o`, in one log line and the error",
+          rc == 1 and len(lines) == 2 and out == "", err)
+    row = grant_row(state)
+    check("revoked: the grant needs login, its access token forgotten",
+          row[4] == "needs-login" and row[1] is None, str(row[2:]))
+    for _ in range(3):
+        rc, out, err = mailsift(conf, "auth", "token", "o")
+    by = op.stats()["by_grant"]
+    check("revoked: no retry storm (one token request in four asks)",
+          rc == 1 and by == {"refresh_token": 1}, str(by))
+    rc, out, _ = mailsift(conf, "auth", "status")
+    check("auth status shows needs-login and the command to run",
+          "needs-login" in out and "`mailsift auth login o`" in out, out)
+
+
+def main():
+    if not os.access(MAILSIFT, os.X_OK):
+        print(f"not ok - no mailsift at {MAILSIFT}")
+        print("oauth: 0 passed, 1 failed")
+        return 1
+    op = Oidc(E["MSX_OIDC_ISSUER"], E["MSX_CA"])
+    w = tempfile.mkdtemp(prefix="msxoauth.")
+    try:
+        os.chmod(w, 0o700)
+        conf = write_conf(w, op)
+        state = os.path.join(w, "state.db")
+        refresh_and_login(op, w, conf, state)
+        check("the state file is 0600",
+              os.stat(state).st_mode & 0o777 == 0o600)
+        revoked(op, conf, state)
+    finally:
+        shutil.rmtree(w, ignore_errors=True)
+    print(f"oauth: {counts['passed']} passed, {counts['failed']} failed")
+    return 0 if counts["failed"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
