@@ -25,7 +25,8 @@
  * client secret through conf_secret) and util/ (log, json).
  * Used by: source/ and send/ at login, cmd/ for `mailsift auth`.
  *
- * Files: oauth-refresh.c (tokens and their refresh), oauth-token.c (the
+ * Files: oauth-refresh.c (tokens and their refresh), oauth-session.c
+ * (the token of a login), oauth-token.c (the
  * token endpoint's answer), oauth-client.c (an account's client from
  * its configuration).  Later: oauth-login.c (code + PKCE with a
  * loopback redirect, device grant), oauth-discover.c (OpenID discovery
@@ -106,5 +107,20 @@ enum oauth_status oauth_token(struct state *, const struct oauth_client *c,
 		    const char *refused, char **token, char *err,
 		    size_t errlen);
 void		 oauth_token_free(char *);
+
+/*
+ * The token of a login (oauth-session.c), for source/ and send/, which
+ * hold neither the store nor the configuration.  oauth_session_init():
+ * the state file that holds the grants, named once by the command that
+ * runs sessions, before any starts.  oauth_login_token(): oauth_token()
+ * for account a's grant (cfg may be NULL for an account's own grant; an
+ * smtp section's oauth2-account needs it), the state file opened for
+ * the call.  Free the token with oauth_token_free().
+ */
+int		 oauth_session_init(const char *state_path);
+enum oauth_status oauth_login_token(const struct config *cfg,
+		    const struct account *a, enum oauth2_proto proto,
+		    const char *refused, char **token, char *err,
+		    size_t errlen);
 
 #endif
