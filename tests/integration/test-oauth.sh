@@ -3,8 +3,10 @@
 # mailsift's own OAuth2 code (daemon/oauth/) against servers-oauth.sh's
 # OpenID provider and Dovecot's oauth2 passdb: a grant stored by the test
 # (code + PKCE through oidc_client.py) is refreshed by mailsift, the
-# rotated refresh token saved, and IMAP login with XOAUTH2 works with the
-# new access token; a revoked grant goes to "needs login"; see
+# rotated refresh token saved, and IMAP and POP3 logins with `auth =
+# oauth2` alone (OAUTHBEARER) work with the new access token; a refused
+# token is refreshed and the login retried once; a revoked grant goes to
+# "needs login"; see
 # test_oauth.py.  Needs root and make deps, like test-oauth-harness.sh.
 # MSX_KEEP=1 keeps the directory.  Ends with "oauth: N passed, N failed".
 # shellcheck disable=SC2317  # cleanup runs from the trap

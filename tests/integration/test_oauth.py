@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: ISC
 """
 test_oauth.py - mailsift's own OAuth2 code against the test provider:
-a grant of the code + PKCE flow (oidc_client.py, the login scripted) is
-put in mailsift's state file with an expired access token; `mailsift run
---once` logs in to Dovecot's IMAP with XOAUTH2, its token from `mailsift
-auth token` (password-command: the login path does not call daemon/oauth/
-itself yet), which refreshes the grant: one token request, the rotated
-refresh token saved, the message fetched, no token in any output.  Then
-the provider revokes the grant: `mailsift auth token` says "needs login"
+grants of the code + PKCE flow (oidc_client.py, the login scripted) are
+put in mailsift's state file with expired access tokens; `mailsift run
+--once` logs in with `auth = oauth2` alone (no password-command) to
+Dovecot's IMAP and POP3, with OAUTHBEARER, which both offer: each login
+refreshes its grant, one token request each, the rotated refresh tokens
+saved, the message fetched, no token in any output or trace.  A token
+the server refuses (stored as fresh, but not the provider's) is asked
+for again as refused, refreshed, and the login retried once.  Then the
+provider revokes the grant: `mailsift auth token` says "needs login"
 once, naming `mailsift auth login ACCOUNT`, and asks the provider no
 more.
 
@@ -53,109 +55,151 @@ def mailsift(conf, *args):
         p.stderr.decode("utf-8", "replace")
 
 
-def grant_row(state):
+def grant_row(state, acct="o"):
     db = sqlite3.connect(state)
     try:
         return db.execute("SELECT refresh_token, access_token, expires,"
                           " last_refresh, state FROM oauth_grant WHERE"
-                          " account = 'o'").fetchone()
+                          " account = ?", (acct,)).fetchone()
     finally:
         db.close()
 
 
+def account(name, kind, port, w):
+    return (f"account '{name}' {{\n\ttype = {kind}\n\thost = 'localhost'\n"
+            f"\tport = {port}\n\ttls = starttls\n"
+            f"\ttls-ca-file = '{E['MSX_CA']}'\n\tuser = 'user1'\n"
+            f"\tauth = oauth2\n\toauth2-provider = custom\n"
+            f"\toauth2-client-id = '{NATIVE}'\n"
+            f"\toauth2-scopes = '{SCOPES}'\n"
+            f"\toauth2-token-url = '{TOKEN_URL[0]}'\n"
+            f"\tkeep = true\n\tdeliver = 'maildir:{w}/{name}'\n}}\n")
+
+
 def write_conf(w, op):
     conf = os.path.join(w, "mailsift.conf")
-    token_url = op.meta["token_endpoint"]
+    TOKEN_URL[0] = op.meta["token_endpoint"]
     with open(conf, "w") as f:
-        f.write(f"state = '{w}/state.db'\n"
-                # the grant: not fetched (its login path is later work)
-                f"account 'o' {{\n\ttype = imap\n\thost = 'localhost'\n"
-                f"\tport = {E['MSX_IMAP_PORT']}\n\ttls = starttls\n"
-                f"\ttls-ca-file = '{E['MSX_CA']}'\n\tuser = 'user1'\n"
-                f"\tfetch = no\n\tauth = oauth2\n"
-                f"\toauth2-provider = custom\n"
-                f"\toauth2-client-id = '{NATIVE}'\n"
-                f"\toauth2-scopes = '{SCOPES}'\n"
-                f"\toauth2-token-url = '{token_url}'\n}}\n"
-                f"account 'imap' {{\n\ttype = imap\n\thost = 'localhost'\n"
-                f"\tport = {E['MSX_IMAP_PORT']}\n\ttls = starttls\n"
-                f"\ttls-ca-file = '{E['MSX_CA']}'\n\tuser = 'user1'\n"
-                f"\tpassword-command = '{MAILSIFT} auth token -c {conf} o'\n"
-                f"\tauth = xoauth2\n\tkeep = true\n"
-                f"\tdeliver = 'maildir:{w}/imap'\n}}\n")
+        # auth = oauth2 and nothing else: the logins ask daemon/oauth/
+        f.write(f"state = '{w}/state.db'\n" +
+                account("o", "imap", E["MSX_IMAP_PORT"], w) +
+                account("p", "pop3", E["MSX_POP3_PORT"], w))
     os.chmod(conf, 0o600)
     return conf
 
 
-def put_grant(state, tok):
+TOKEN_URL = [""]
+
+
+def put_grant(state, tok, acct="o", access=None, expires=None):
     db = sqlite3.connect(state)
     try:
         now = int(time.time())
         db.execute("INSERT OR REPLACE INTO oauth_grant (account, provider,"
                    " scopes, refresh_token, access_token, expires,"
-                   " last_refresh, updated) VALUES ('o', 'custom', ?, ?, ?,"
-                   " ?, ?, ?)", (SCOPES, tok["refresh_token"],
-                                 tok["access_token"], now - 1, now - 60, now))
+                   " last_refresh, updated) VALUES (?, 'custom', ?, ?, ?,"
+                   " ?, ?, ?)", (acct, SCOPES, tok["refresh_token"],
+                                 access or tok["access_token"],
+                                 expires or now - 1, now - 60, now))
         db.commit()
     finally:
         db.close()
 
 
-def save_message():
+def save_message(n=1):
     msg = (b"From: a@example.test\nTo: user1@example.test\n"
-           b"Subject: oauth\nMessage-ID: <msx-oauth-1@example.test>\n\n"
-           b"body\n")
+           b"Subject: oauth\nMessage-ID: <msx-oauth-%d@example.test>\n\n"
+           b"body\n" % n)
     subprocess.run(["doveadm", "-c", E["MSX_DOVECOT_CONF"], "save", "-u",
                     "user1", "-m", "INBOX"], input=msg, check=True,
                    timeout=30)
 
 
-def fetched(w):
+def fetched(w, acct="o"):
     got = []
     for sub in ("new", "cur"):
-        d = os.path.join(w, "imap", sub)
+        d = os.path.join(w, acct, sub)
         got += os.listdir(d) if os.path.isdir(d) else []
     return got
 
 
 def refresh_and_login(op, w, conf, state):
     tok = op.code_login(NATIVE, "user1", scope=SCOPES)
-    check("the code grant gave a refresh token", "refresh_token" in tok)
+    tokp = op.code_login(NATIVE, "user1", scope=SCOPES)
+    check("the code grants gave refresh tokens",
+          "refresh_token" in tok and "refresh_token" in tokp)
     rc, out, err = mailsift(conf, "auth", "token", "o")
     check("no grant yet: auth token says to run `mailsift auth login o`",
           rc == 1 and "`mailsift auth login o`" in err, err)
     put_grant(state, tok)
+    put_grant(state, tokp, "p")
     save_message()
     op.admin("reset")
-    rc, out, err = mailsift(conf, "run", "--once")
-    got = fetched(w)
-    check("mailsift run: IMAP XOAUTH2 login with the token mailsift "
-          "refreshed fetched the message", rc == 0 and len(got) == 1,
+    rc, out, err = mailsift(conf, "run", "-v", "-v", "--once")
+    got, gotp = fetched(w), fetched(w, "p")
+    check("mailsift run: IMAP login with auth = oauth2 alone (the token "
+          "mailsift refreshed) fetched the message",
+          rc == 0 and len(got) == 1,
           f"rc {rc}, {len(got)} messages: {(out + err)[-300:]}")
+    check("mailsift run: POP3 login with auth = oauth2 alone fetched "
+          "the message", rc == 0 and len(gotp) == 1,
+          f"rc {rc}, {len(gotp)} messages: {(out + err)[-300:]}")
+    check("both logins chose OAUTHBEARER, offered next to XOAUTH2",
+          "AUTHENTICATE OAUTHBEARER" in err and "AUTH OAUTHBEARER" in
+          err.replace("AUTHENTICATE OAUTHBEARER", "") and
+          "AUTHENTICATE XOAUTH2" not in err and "AUTH XOAUTH2" not in err,
+          err[-600:])
     by = op.stats()["by_grant"]
-    check("one token request, a refresh", by == {"refresh_token": 1},
-          str(by))
-    row = grant_row(state)
-    check("the rotated refresh token is saved, the new access token "
-          "with its expiry", row is not None and
-          row[0] != tok["refresh_token"] and
-          row[1] != tok["access_token"] and row[2] > time.time() and
-          row[4] == "ok", str(row and row[2:]))
+    check("one token request per grant, a refresh",
+          by == {"refresh_token": 2}, str(by))
+    row, rowp = grant_row(state), grant_row(state, "p")
+    check("the rotated refresh tokens are saved, the new access tokens "
+          "with their expiry", all(
+              r is not None and r[0] != t["refresh_token"] and
+              r[1] != t["access_token"] and r[2] > time.time() and
+              r[4] == "ok" for r, t in ((row, tok), (rowp, tokp))),
+          str(row and row[2:]))
     rc2, out2, err2 = mailsift(conf, "auth", "token", "o")
     by = op.stats()["by_grant"]
     check("asked again while fresh: the same token, no request",
           rc2 == 0 and out2.strip() == row[1] and
-          by == {"refresh_token": 1}, str(by))
+          by == {"refresh_token": 2}, str(by))
     rc3, out3, err3 = mailsift(conf, "auth", "status")
     lines = out3.splitlines()
-    check("auth status lists the grant: ok, custom, scopes, no token",
-          rc3 == 0 and len(lines) == 2 and lines[1].split()[:3] ==
+    check("auth status lists the grants: ok, custom, scopes, no token",
+          rc3 == 0 and len(lines) == 3 and lines[1].split()[:3] ==
           ["o", "custom", "ok"] and SCOPES in lines[1] and
           row[0] not in out3 and row[1] not in out3, out3)
     text = out + err + err2 + out3 + err3
-    check("mailsift's output holds no token",
+    check("mailsift's output and -vv trace hold no token",
           all(t not in text for t in (tok["refresh_token"],
-                                      tok["access_token"], row[0])))
+                                      tok["access_token"], row[0],
+                                      tokp["refresh_token"],
+                                      tokp["access_token"], rowp[0],
+                                      rowp[1])))
+    refused(op, w, conf, state, row)
+
+
+def refused(op, w, conf, state, row):
+    """A stored token with time left that the server refuses."""
+    bogus = "not-a-token-the-provider-gave"
+    put_grant(state, {"refresh_token": row[0]}, "o", access=bogus,
+              expires=int(time.time()) + 3000)
+    save_message(2)
+    op.admin("reset")
+    rc, out, err = mailsift(conf, "run", "-v", "-v", "--once")
+    got = fetched(w)
+    by = op.stats()["by_grant"]
+    check("refused token: asked again as refused, refreshed, the login "
+          "retried once and the new message fetched",
+          rc == 0 and len(got) == 2 and by == {"refresh_token": 1} and
+          err.count("AUTHENTICATE OAUTHBEARER") == 2,
+          f"rc {rc}, {len(got)} messages, {by}: {(out + err)[-400:]}")
+    new = grant_row(state)
+    check("refused token: the new one is stored, the refused one gone, "
+          "no token in the trace", new[1] != bogus and new[4] == "ok" and
+          bogus not in err and new[1] not in err and new[0] not in err,
+          str(new[2:]))
 
 
 def revoked(op, conf, state):
