@@ -275,6 +275,7 @@ conf_oauth2_check_account(struct conf_load *ld, const struct config *conf,
 		return oauth2_fail(ld, sec, conf_opt_line(ld, sec,
 		    "oauth2-account"), "oauth2-account: account '%s' does "
 		    "not have auth = oauth2", a->name);
+	ep->oauth2->grant = a;
 	return 0;
 }
 

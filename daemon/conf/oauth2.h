@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+struct account;
+
 enum oauth2_provider {
 	OAUTH2_GOOGLE,
 	OAUTH2_MICROSOFT,
@@ -42,6 +44,9 @@ struct oauth2_conf {
 	char			*device_url;
 	char			*revoke_url;
 	char			*account;	/* smtp: oauth2-account */
+	/* smtp: the account oauth2-account names, whose grant it uses;
+	 * set once all accounts are built (conf_oauth2_check_account) */
+	const struct account	*grant;
 };
 
 struct oauth2_preset {

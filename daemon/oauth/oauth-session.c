@@ -54,3 +54,26 @@ oauth_login_token(const struct config *cfg, const struct account *a,
 	oauth_client_clear(&b);
 	return rv;
 }
+
+enum oauth_status
+oauth_smtp_token(const struct smtp_server *srv, const char *refused,
+    char **token, char *err, size_t errlen)
+{
+	struct account	 own;
+
+	if (srv->ep.oauth2 == NULL) {
+		*token = NULL;
+		snprintf(err, errlen, "smtp '%s': auth is not oauth2",
+		    srv->name);
+		return OAUTH_FAILED;
+	}
+	if (srv->ep.oauth2->grant != NULL)
+		return oauth_login_token(NULL, srv->ep.oauth2->grant,
+		    OAUTH2_SMTP, refused, token, err, errlen);
+	/* its own oauth2-* settings: a grant in the smtp section's name */
+	memset(&own, 0, sizeof(own));
+	own.name = srv->name;
+	own.ep = srv->ep;
+	return oauth_login_token(NULL, &own, OAUTH2_SMTP, refused, token, err,
+	    errlen);
+}

@@ -43,6 +43,7 @@
 struct state;
 struct config;
 struct account;
+struct smtp_server;
 struct http_request;
 struct http_response;
 
@@ -120,6 +121,11 @@ void		 oauth_token_free(char *);
 int		 oauth_session_init(const char *state_path);
 enum oauth_status oauth_login_token(const struct config *cfg,
 		    const struct account *a, enum oauth2_proto proto,
+		    const char *refused, char **token, char *err,
+		    size_t errlen);
+/* The same for an smtp section: the grant of its oauth2-account, or
+ * its own (in its name) when it has oauth2-* settings itself. */
+enum oauth_status oauth_smtp_token(const struct smtp_server *,
 		    const char *refused, char **token, char *err,
 		    size_t errlen);
 

@@ -5,7 +5,8 @@ test_oauth.py - mailsift's own OAuth2 code against the test provider:
 grants of the code + PKCE flow (oidc_client.py, the login scripted) are
 put in mailsift's state file with expired access tokens; `mailsift run
 --once` logs in with `auth = oauth2` alone (no password-command) to
-Dovecot's IMAP and POP3, with OAUTHBEARER, which both offer: each login
+Dovecot's IMAP and POP3 and Postfix's submission (`mailsift send`, an
+smtp section with oauth2-account), with OAUTHBEARER, which all offer: each login
 refreshes its grant, one token request each, the rotated refresh tokens
 saved, the message fetched, no token in any output or trace.  A token
 the server refuses (stored as fresh, but not the provider's) is asked
@@ -83,7 +84,13 @@ def write_conf(w, op):
         # auth = oauth2 and nothing else: the logins ask daemon/oauth/
         f.write(f"state = '{w}/state.db'\n" +
                 account("o", "imap", E["MSX_IMAP_PORT"], w) +
-                account("p", "pop3", E["MSX_POP3_PORT"], w))
+                account("p", "pop3", E["MSX_POP3_PORT"], w) +
+                # submission with the grant of account o
+                f"smtp 's' {{\n\thost = 'localhost'\n"
+                f"\tport = {E['MSX_SUBMISSION_PORT']}\n\ttls = starttls\n"
+                f"\ttls-ca-file = '{E['MSX_CA']}'\n\tuser = 'user1'\n"
+                f"\tauth = oauth2\n\toauth2-account = 'o'\n"
+                f"\tfrom = 'user1@{E['MSX_DOMAIN']}'\n}}\n")
     os.chmod(conf, 0o600)
     return conf
 
@@ -178,6 +185,36 @@ def refresh_and_login(op, w, conf, state):
                                       tokp["access_token"], rowp[0],
                                       rowp[1])))
     refused(op, w, conf, state, row)
+    submission(op, w, conf, state)
+
+
+def submission(op, w, conf, state):
+    """mailsift send through the smtp section with oauth2-account."""
+    body = os.path.join(w, "body.txt")
+    with open(body, "w") as f:
+        f.write("sent with a token\n")
+    op.admin("reset")
+    rc, out, err = mailsift(conf, "send", "--smtp", "s", "--to",
+                            f"user1@{E['MSX_DOMAIN']}", "--subject",
+                            "msx-oauth-submission", "--text", body, "-v",
+                            "-v")
+    found = ""
+    for _ in range(50):
+        p = subprocess.run(["doveadm", "-c", E["MSX_DOVECOT_CONF"],
+                            "search", "-u", "user1", "mailbox", "INBOX",
+                            "subject", "msx-oauth-submission"],
+                           capture_output=True, timeout=30)
+        found = p.stdout.decode().strip()
+        if found:
+            break
+        time.sleep(0.2)
+    check("mailsift send: submission with auth = oauth2 and oauth2-account"
+          " (the account's grant) delivered the message",
+          rc == 0 and found != "", f"rc {rc}: {(out + err)[-400:]}")
+    row = grant_row(state)
+    check("mailsift send: OAUTHBEARER chosen, no token in the -vv trace",
+          "AUTH OAUTHBEARER" in err and row[1] not in err and
+          row[0] not in err, err[-400:])
 
 
 def refused(op, w, conf, state, row):
