@@ -594,7 +594,18 @@ pop3_auth_sasl(struct pop3 *p, enum auth_mech mech, const char *secret)
 		pop3_error(p, "%s: the server never ends the exchange", what);
 		return -1;
 	}
-	if (said[0] != '\0')
+	/* auth = oauth2 asks for a new token and tries again: the first
+	 * refusal is no error yet */
+	if (p->oauth_first) {
+		log_debug("account %s: %s refused; asking for a new token",
+		    p->acct->name, what);
+		return -2;
+	}
+	if (said[0] != '\0' && p->ep->oauth2 != NULL)
+		snprintf(hint, sizeof(hint), "the token was refused (%s) "
+		    "even after a refresh; check user and the grant's scopes "
+		    "(mailsift auth status)", said);
+	else if (said[0] != '\0')
 		snprintf(hint, sizeof(hint), "the token was refused (%s); "
 		    "renew it (password-command) or check user", said);
 	else
@@ -620,9 +631,10 @@ pop3_login_oauth2(struct pop3 *p, enum auth_mech mech)
 		pop3_error(p, "%s", err);
 		return -1;
 	}
-	if ((r = pop3_auth_sasl(p, mech, token)) == -2) {
-		log_debug("%s: token refused; asking for a new one",
-		    p->acct->name);
+	p->oauth_first = 1;
+	r = pop3_auth_sasl(p, mech, token);
+	p->oauth_first = 0;
+	if (r == -2) {
 		if (oauth_login_token(NULL, p->acct, OAUTH2_POP3, token,
 		    &again, err, sizeof(err)) != OAUTH_OK) {
 			pop3_error(p, "%s", err);

@@ -193,6 +193,10 @@ def submission(op, w, conf, state):
     body = os.path.join(w, "body.txt")
     with open(body, "w") as f:
         f.write("sent with a token\n")
+    # a token the server refuses first: asked again, the login retried
+    put_grant(state, {"refresh_token": grant_row(state)[0]}, "o",
+              access="refused-by-submission",
+              expires=int(time.time()) + 3000)
     op.admin("reset")
     rc, out, err = mailsift(conf, "send", "--smtp", "s", "--to",
                             f"user1@{E['MSX_DOMAIN']}", "--subject",
@@ -212,31 +216,46 @@ def submission(op, w, conf, state):
           " (the account's grant) delivered the message",
           rc == 0 and found != "", f"rc {rc}: {(out + err)[-400:]}")
     row = grant_row(state)
-    check("mailsift send: OAUTHBEARER chosen, no token in the -vv trace",
-          "AUTH OAUTHBEARER" in err and row[1] not in err and
-          row[0] not in err, err[-400:])
+    by = op.stats()["by_grant"]
+    check("mailsift send: OAUTHBEARER chosen, the refused token "
+          "refreshed once and the login retried once, no token in the "
+          "-vv trace", err.count("AUTH OAUTHBEARER") == 2 and
+          by == {"refresh_token": 1} and row[1] not in err and
+          row[0] not in err and "refused-by-submission" not in err,
+          f"{by}: {err[-400:]}")
 
 
 def refused(op, w, conf, state, row):
-    """A stored token with time left that the server refuses."""
+    """Stored tokens with time left that the servers refuse."""
     bogus = "not-a-token-the-provider-gave"
+    rowp = grant_row(state, "p")
     put_grant(state, {"refresh_token": row[0]}, "o", access=bogus,
+              expires=int(time.time()) + 3000)
+    put_grant(state, {"refresh_token": rowp[0]}, "p", access=bogus + "-p",
               expires=int(time.time()) + 3000)
     save_message(2)
     op.admin("reset")
     rc, out, err = mailsift(conf, "run", "-v", "-v", "--once")
-    got = fetched(w)
+    got, gotp = fetched(w), fetched(w, "p")
     by = op.stats()["by_grant"]
-    check("refused token: asked again as refused, refreshed, the login "
-          "retried once and the new message fetched",
-          rc == 0 and len(got) == 2 and by == {"refresh_token": 1} and
-          err.count("AUTHENTICATE OAUTHBEARER") == 2,
-          f"rc {rc}, {len(got)} messages, {by}: {(out + err)[-400:]}")
-    new = grant_row(state)
-    check("refused token: the new one is stored, the refused one gone, "
-          "no token in the trace", new[1] != bogus and new[4] == "ok" and
-          bogus not in err and new[1] not in err and new[0] not in err,
-          str(new[2:]))
+    check("refused token: asked again as refused, refreshed, the IMAP and "
+          "POP3 logins retried once and the new message fetched",
+          rc == 0 and len(got) == 2 and len(gotp) == 2 and
+          by == {"refresh_token": 2} and
+          err.count("AUTHENTICATE OAUTHBEARER") == 2 and
+          err.count("> AUTH OAUTHBEARER") == 2 and
+          "[error]" not in err,
+          f"rc {rc}, {len(got)}/{len(gotp)} messages, {by}, "
+          f"{err.count('AUTHENTICATE OAUTHBEARER')} AUTHENTICATE, "
+          f"{err.count('> AUTH OAUTHBEARER')} AUTH: "
+          + "|".join(ln for ln in err.splitlines() if "OAUTHB" in ln or
+                     "refused" in ln))
+    new, newp = grant_row(state), grant_row(state, "p")
+    check("refused token: the new ones are stored, the refused ones gone, "
+          "no token in the trace", all(
+              r[1] is not None and not r[1].startswith(bogus) and
+              r[4] == "ok" and r[1] not in err and r[0] not in err
+              for r in (new, newp)) and bogus not in err, str(new[2:]))
 
 
 def revoked(op, conf, state):
