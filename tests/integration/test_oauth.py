@@ -5,15 +5,16 @@ test_oauth.py - mailsift's own OAuth2 code against the test provider:
 grants of the code + PKCE flow (oidc_client.py, the login scripted) are
 put in mailsift's state file with expired access tokens; `mailsift run
 --once` logs in with `auth = oauth2` alone (no password-command) to
-Dovecot's IMAP and POP3 and Postfix's submission (`mailsift send`, an
-smtp section with oauth2-account), with OAUTHBEARER, which all offer: each login
-refreshes its grant, one token request each, the rotated refresh tokens
-saved, the message fetched, no token in any output or trace.  A token
-the server refuses (stored as fresh, but not the provider's) is asked
-for again as refused, refreshed, and the login retried once.  Then the
-provider revokes the grant: `mailsift auth token` says "needs login"
-once, naming `mailsift auth login ACCOUNT`, and asks the provider no
-more.
+Dovecot's IMAP and POP3, with OAUTHBEARER, which both offer next to
+XOAUTH2: each login refreshes its grant, one token request each, the
+rotated refresh tokens saved, the message fetched, no token in any
+output or trace.  Tokens the servers refuse (stored as fresh, but not
+the provider's) are asked for again as refused, refreshed, and the
+login retried once, with no error line.  `mailsift send` submits
+through Postfix with an smtp section's oauth2-account (the account's
+grant), the same way.  Then the provider revokes the grant: `mailsift
+auth token` says "needs login" once, naming `mailsift auth login
+ACCOUNT`, and asks the provider no more.
 
 Run by test-oauth.sh (servers started, MSX_* exported).  One line per
 check, then "oauth: N passed, N failed".
