@@ -141,6 +141,8 @@ test_microsoft_and_smtp_reference(void **state)
 	assert_non_null(s);
 	assert_non_null(s->ep.oauth2);
 	assert_string_equal(s->ep.oauth2->account, "a");
+	/* resolved at build: smtp_send() logs in with it, config unseen */
+	assert_ptr_equal(s->ep.oauth2->grant, config_account(conf, "a"));
 	oc = config_oauth2(conf, &s->ep);
 	assert_ptr_equal(oc, config_account(conf, "a")->ep.oauth2);
 	assert_int_equal(oc->provider, OAUTH2_MICROSOFT);

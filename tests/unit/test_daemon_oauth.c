@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "daemon/conf/conf.h"
 #include "daemon/net/http.h"
 #include "daemon/oauth/oauth.h"
 #include "daemon/oauth/oauth-token.h"
@@ -471,6 +472,36 @@ test_form_encode(void **state)
 	http_form_free(f);
 }
 
+/* A login's token (oauth-session.c) before mailsift run or send named
+ * the state file, and an smtp section without auth = oauth2: errors
+ * that say so, no token. */
+static void
+test_login_token_errors(void **state)
+{
+	struct oauth2_conf	 oc;
+	struct account		 a;
+	struct smtp_server	 srv;
+	char			*t = (char *)"x", msg[256];
+
+	(void)state;
+	memset(&oc, 0, sizeof(oc));
+	memset(&a, 0, sizeof(a));
+	a.name = (char *)"acct";
+	a.ep.oauth2 = &oc;
+	assert_int_equal(oauth_login_token(NULL, &a, OAUTH2_IMAP, NULL, &t,
+	    msg, sizeof(msg)), OAUTH_FAILED);
+	assert_null(t);
+	assert_non_null(strstr(msg, "no state file"));
+	memset(&srv, 0, sizeof(srv));
+	srv.name = (char *)"out";
+	t = (char *)"x";
+	assert_int_equal(oauth_smtp_token(&srv, NULL, &t, msg, sizeof(msg)),
+	    OAUTH_FAILED);
+	assert_null(t);
+	assert_string_equal(msg, "smtp 'out': auth is not oauth2");
+	assert_int_equal(oauth_session_init(NULL), -1);
+}
+
 int
 main(void)
 {
@@ -495,6 +526,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_two_threads_one_request,
 		    setup, teardown),
+		cmocka_unit_test(test_login_token_errors),
 		cmocka_unit_test(test_answer_parse),
 		cmocka_unit_test(test_form_encode),
 	};
