@@ -15,6 +15,11 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "auth", cmd_auth, "auth status [-c FILE]\n"
+	    "\tthe OAuth2 grants: provider, scopes, token expiry, last "
+	    "refresh, state\n"
+	    "  auth token [-c FILE] ACCOUNT\n"
+	    "\ta valid access token of the account, refreshed if need be" },
 	{ "parse", cmd_parse,
 	    "parse [--json] [--hash] [--extract DIR] FILE...\n"
 	    "\tshow the MIME structure of message files" },

@@ -18,6 +18,7 @@
 #include "daemon/conf/conf.h"
 #include "daemon/deliver/deliver.h"
 #include "daemon/metrics/metrics.h"
+#include "daemon/oauth/oauth.h"
 #include "daemon/util/log.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/sched/sched.h"
@@ -221,6 +222,12 @@ cmd_run(int argc, char **argv)
 	}
 	if ((cfg = config_load(opts.config_path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "mailsift: %s\n", err);
+		return 1;
+	}
+	/* auth = oauth2 logins find their grants there */
+	if (oauth_session_init(cfg->state) == -1) {
+		fprintf(stderr, "mailsift: state path too long\n");
+		config_free(cfg);
 		return 1;
 	}
 	if ((rules = rulesets_load(cfg, source_rule_flags, err,

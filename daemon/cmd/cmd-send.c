@@ -28,6 +28,7 @@
 #include "daemon/util/log.h"
 #include "daemon/util/mailfile.h"
 #include "daemon/send/smtp.h"
+#include "daemon/oauth/oauth.h"
 
 /* Text read from stdin ("--text -"); files have no such limit. */
 #define STDIN_MAX	(64 * 1024 * 1024)
@@ -439,6 +440,12 @@ config_open(const struct send_opts *o, char *path, size_t pathlen)
 	if ((conf = config_load_opts(file, CONFIG_ACCOUNTS_OPTIONAL, err,
 	    sizeof(err))) == NULL)
 		fprintf(stderr, "mailsift: %s\n", err);
+	/* auth = oauth2 in the smtp section finds its grant there */
+	else if (oauth_session_init(conf->state) == -1) {
+		fprintf(stderr, "mailsift: state path too long\n");
+		config_free(conf);
+		return NULL;
+	}
 	return conf;
 }
 

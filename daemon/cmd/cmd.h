@@ -2,7 +2,7 @@
 /*
  * daemon/cmd/ - the subcommands of the mailsift binary, one file each
  * (cmd-run.c, cmd-check.c, cmd-send.c, cmd-state.c, cmd-parse.c,
- * cmd-test.c, cmd-version.c, cmd-status.c), and json.c for their --json
+ * cmd-test.c, cmd-version.c, cmd-status.c, cmd-auth.c), and json.c for their --json
  * output.
  *
  * Owns: command-line parsing, exit statuses, what a command prints on
@@ -24,5 +24,6 @@ int	cmd_send(int argc, char **argv);
 int	cmd_test(int argc, char **argv);
 int	cmd_version(int argc, char **argv);
 int	cmd_status(int argc, char **argv);
+int	cmd_auth(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "daemon/conf/conf-build.h"
 #include "daemon/conf/conf-load.h"
+#include "daemon/conf/conf-oauth2.h"
 #include "daemon/conf/config.h"
 #include "daemon/conf/conf-text.h"
 #include "rules/rules.h"
@@ -150,6 +151,8 @@ endpoint_build(struct conf_load *ld, cfg_t *sec, struct endpoint *ep,
 	ep->tls_verify = cfg_getbool(sec, "tls-verify") == cfg_true;
 	ep->allow_plaintext_auth =
 	    cfg_getbool(sec, "allow-plaintext-auth") == cfg_true;
+	if (conf_oauth2_build(ld, sec, ep) == -1)
+		return -1;
 	if ((v = cfg_getstr(sec, "tls-fingerprint")) == NULL)
 		return 0;
 	if (conf_fingerprint_parse(v, fp, sizeof(fp)) != NULL)
@@ -182,6 +185,8 @@ endpoint_check_login(struct conf_load *ld, cfg_t *sec,
 			    NULL;
 	int		 line = conf_section_line(ld, sec);
 
+	if (ep->oauth2 != NULL)
+		return conf_oauth2_check_login(ld, sec, ep);
 	if (ep->password != NULL && ep->password_command != NULL)
 		return sec_fail(ld, sec, conf_opt_line(ld, sec,
 		    "password-command"), "'password' and 'password-command' "
@@ -543,6 +548,10 @@ sections_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 		    account_check(ld, conf, sec, &conf->accounts[i]) == -1)
 			return -1;
 	}
+	for (i = 0; i < nsmtp; i++)
+		if (conf_oauth2_check_account(ld, conf,
+		    cfg_getnsec(cfg, "smtp", i), &conf->smtp[i].ep) == -1)
+			return -1;
 	for (i = 0; i < nacct; i++)
 		if (account_dest_check(ld, conf, cfg_getnsec(cfg, "account", i),
 		    &conf->accounts[i]) == -1)

@@ -33,11 +33,13 @@ const struct enum_name conf_auth_names[] = {
 	{ "auto", AUTH_AUTO }, { "plain", AUTH_PLAIN },
 	{ "login", AUTH_LOGIN }, { "xoauth2", AUTH_XOAUTH2 },
 	{ "oauthbearer", AUTH_OAUTHBEARER }, { "apop", AUTH_APOP },
-	{ NULL, 0 }
+	/* the mechanism follows the server's offer (conf/oauth2.h) */
+	{ "oauth2", AUTH_AUTO }, { NULL, 0 }
 };
 const struct enum_name conf_smtp_auth_names[] = {
 	{ "auto", AUTH_AUTO }, { "plain", AUTH_PLAIN },
-	{ "login", AUTH_LOGIN }, { "xoauth2", AUTH_XOAUTH2 }, { NULL, 0 }
+	{ "login", AUTH_LOGIN }, { "xoauth2", AUTH_XOAUTH2 },
+	{ "oauth2", AUTH_AUTO }, { NULL, 0 }
 };
 const struct enum_name conf_webhook_format_names[] = {
 	{ "json", WEBHOOK_JSON }, { "raw", WEBHOOK_RAW },

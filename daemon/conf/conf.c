@@ -25,6 +25,7 @@
 #include "daemon/conf/conf-build.h"
 #include "daemon/conf/conf-load.h"
 #include "daemon/conf/conf-text.h"
+#include "daemon/conf/oauth2.h"
 #include "daemon/util/log.h"
 #include "daemon/conf/trust.h"
 #include "rules/line.h"
@@ -45,6 +46,17 @@ static cfg_opt_t account_opts[] = {
 	CFG_STR("password", NULL, CFGF_NODEFAULT),
 	CFG_STR("password-command", NULL, CFGF_NODEFAULT),
 	CFG_STR("auth", "auto", CFGF_NONE),
+	CFG_STR("oauth2-provider", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-client-id", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-client-secret", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-client-secret-command", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-tenant", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-scopes", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-issuer", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-authorize-url", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-token-url", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-device-url", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-revoke-url", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("folders", NULL, CFGF_NODEFAULT),
 	CFG_BOOL("only-unseen", cfg_false, CFGF_NONE),
 	CFG_BOOL("keep", cfg_true, CFGF_NONE),
@@ -79,6 +91,18 @@ static cfg_opt_t smtp_opts[] = {
 	CFG_STR("password", NULL, CFGF_NODEFAULT),
 	CFG_STR("password-command", NULL, CFGF_NODEFAULT),
 	CFG_STR("auth", "auto", CFGF_NONE),
+	CFG_STR("oauth2-provider", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-client-id", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-client-secret", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-client-secret-command", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-tenant", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-scopes", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-issuer", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-authorize-url", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-token-url", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-device-url", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-revoke-url", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-account", NULL, CFGF_NODEFAULT),
 	CFG_STR("from", NULL, CFGF_NODEFAULT),
 	CFG_END()
 };
@@ -717,7 +741,9 @@ conf_check_secrets(struct conf_load *ld, const struct config *conf)
 	int	 secret = 0;
 
 	for (i = 0; i < conf->naccounts; i++)
-		secret |= conf->accounts[i].ep.password != NULL;
+		secret |= conf->accounts[i].ep.password != NULL ||
+		    (conf->accounts[i].ep.oauth2 != NULL &&
+		    conf->accounts[i].ep.oauth2->client_secret != NULL);
 	for (i = 0; i < conf->nsmtp; i++)
 		secret |= conf->smtp[i].ep.password != NULL;
 	for (i = 0; i < conf->nwebhooks; i++)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "daemon/conf/config.h"
+#include "daemon/conf/oauth2.h"
 
 const struct account *
 config_account(const struct config *conf, const char *name)
@@ -61,6 +62,7 @@ endpoint_free(struct endpoint *ep)
 	free(ep->user);
 	str_wipe(ep->password);
 	free(ep->password_command);
+	oauth2_conf_free(ep->oauth2);
 }
 
 void

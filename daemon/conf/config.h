@@ -27,6 +27,8 @@ enum tls_mode {
 	TLS_NONE
 };
 
+struct oauth2_conf;		/* conf/oauth2.h */
+
 enum auth_mech {
 	AUTH_AUTO,
 	AUTH_PLAIN,
@@ -49,7 +51,8 @@ struct endpoint {
 	char		*user;
 	char		*password;
 	char		*password_command;
-	enum auth_mech	 auth;
+	enum auth_mech	 auth;		/* AUTH_AUTO with auth = oauth2 */
+	struct oauth2_conf *oauth2;	/* auth = oauth2, else NULL */
 };
 
 /* lmtp-tls: STARTTLS over TCP; a unix socket never uses TLS.  auto:
@@ -162,5 +165,9 @@ const char		*acct_type_name(enum acct_type);
 const char		*webhook_format_name(enum webhook_format);
 const char		*tls_mode_name(enum tls_mode);
 const char		*auth_mech_name(enum auth_mech);
+/* The OAuth2 settings ep logs in with: its own, or those of the account
+ * an smtp section's oauth2-account names; NULL without auth = oauth2. */
+const struct oauth2_conf *config_oauth2(const struct config *,
+			    const struct endpoint *);
 
 #endif

@@ -234,3 +234,64 @@ http_response_free(struct http_response *r)
 	r->answer = NULL;
 	r->answer_len = 0;
 }
+
+/* RFC 3986 unreserved bytes stay; the rest is %XX (a space too). */
+static size_t
+form_escape(const char *v, char *out)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	size_t			 n = 0;
+
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~') {
+			if (out != NULL)
+				out[n] = (char)*p;
+			n++;
+			continue;
+		}
+		if (out != NULL) {
+			out[n] = '%';
+			out[n + 1] = hex[*p >> 4];
+			out[n + 2] = hex[*p & 15];
+		}
+		n += 3;
+	}
+	return n;
+}
+
+char *
+http_form_encode(const char *const *kv, size_t npairs)
+{
+	size_t	 i, len = 1, off = 0;
+	char	*buf;
+
+	for (i = 0; i < npairs; i++)
+		if (kv[2 * i + 1] != NULL)
+			len += form_escape(kv[2 * i], NULL) +
+			    form_escape(kv[2 * i + 1], NULL) + 2;
+	if ((buf = malloc(len)) == NULL)
+		return NULL;
+	for (i = 0; i < npairs; i++) {
+		if (kv[2 * i + 1] == NULL)
+			continue;
+		if (off > 0)
+			buf[off++] = '&';
+		off += form_escape(kv[2 * i], buf + off);
+		buf[off++] = '=';
+		off += form_escape(kv[2 * i + 1], buf + off);
+	}
+	buf[off] = '\0';
+	return buf;
+}
+
+void
+http_form_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}

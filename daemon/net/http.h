@@ -54,6 +54,13 @@ struct http_response {
  * error say why).  Free with http_response_free(). */
 int	http_post(const struct http_request *, struct http_response *);
 void	http_response_free(struct http_response *);
+/* An application/x-www-form-urlencoded body of npairs name, value pairs
+ * (kv[2i], kv[2i + 1]; a NULL value leaves its pair out), or NULL when
+ * out of memory.  It may hold secrets: free with http_form_free(),
+ * which wipes it. */
+#define HTTP_FORM_TYPE	"Content-Type: application/x-www-form-urlencoded"
+char	*http_form_encode(const char *const *kv, size_t npairs);
+void	 http_form_free(char *);
 /* Retry-After: delta-seconds or an HTTP-date, as seconds from now
  * (>= 0), or -1 if it is neither. */
 long	http_retry_after_parse(const char *value, long now);

@@ -140,6 +140,10 @@ ehlo_auth(struct smtp *s, const char *p, size_t len)
 			s->auth |= AUTH_HAS_PLAIN;
 		else if (keyword_is(p, n, "LOGIN"))
 			s->auth |= AUTH_HAS_LOGIN;
+		else if (keyword_is(p, n, "XOAUTH2"))
+			s->auth |= AUTH_HAS_XOAUTH2;
+		else if (keyword_is(p, n, "OAUTHBEARER"))
+			s->auth |= AUTH_HAS_OAUTHB;
 		/* The list, printable, is for messages only. */
 		if (n + 4 < sizeof(word) &&
 		    used + n + 2 < sizeof(s->auth_list)) {

@@ -36,6 +36,8 @@
 
 #define AUTH_HAS_PLAIN	0x01
 #define AUTH_HAS_LOGIN	0x02
+#define AUTH_HAS_XOAUTH2 0x04
+#define AUTH_HAS_OAUTHB	0x08
 
 enum rcpt_state {
 	RCPT_PENDING,		/* no answer yet */
@@ -46,6 +48,7 @@ enum rcpt_state {
 struct conn;
 
 struct smtp {
+	const struct smtp_server *srv;
 	const struct endpoint	*ep;
 	struct conn		*c;
 	struct smtp_result	*res;

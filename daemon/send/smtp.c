@@ -16,6 +16,7 @@
 #include "daemon/net/conn.h"
 #include "daemon/util/log.h"
 #include "daemon/net/sasl.h"
+#include "daemon/oauth/oauth.h"
 #include "daemon/send/smtp.h"
 #include "daemon/send/smtp-tx.h"
 #include "daemon/send/smtp-wire.h"
@@ -182,7 +183,12 @@ smtp_choose_mech(struct smtp *s, enum auth_mech *mech)
 	*mech = s->ep->auth;
 	if (*mech != AUTH_AUTO)
 		return 0;
-	if (s->auth & AUTH_HAS_PLAIN)
+	/* auth = oauth2: OAUTHBEARER (RFC 7628) where offered, else
+	 * XOAUTH2, which older servers know */
+	if (s->ep->oauth2 != NULL)
+		*mech = (s->auth & AUTH_HAS_OAUTHB) ? AUTH_OAUTHBEARER :
+		    AUTH_XOAUTH2;
+	else if (s->auth & AUTH_HAS_PLAIN)
 		*mech = AUTH_PLAIN;
 	else if (s->auth & AUTH_HAS_LOGIN)
 		*mech = AUTH_LOGIN;
@@ -280,7 +286,8 @@ smtp_sasl(struct smtp *s, enum auth_mech mech, const char *secret)
 			break;
 		/* An OAuth challenge after the token is its error report:
 		 * keep it, the 535 that follows says less. */
-		if (step > 0 && mech == AUTH_XOAUTH2 && strlen(s->reply) > 4)
+		if (step > 0 && (mech == AUTH_XOAUTH2 ||
+		    mech == AUTH_OAUTHBEARER) && strlen(s->reply) > 4)
 			sasl_challenge_text(s->reply + 4, strlen(s->reply + 4),
 			    said, sizeof(said));
 		if (smtp_auth_step(s, mech, (unsigned)step, secret, what) == -1)
@@ -300,6 +307,47 @@ smtp_sasl(struct smtp *s, enum auth_mech mech, const char *secret)
 		    "(or password-command)");
 	smtp_reply_fail(s, what, hint);
 	return -1;
+}
+
+/* A refused login (535) leaves the session usable: forget the error
+ * so that the second try reports its own. */
+static void
+smtp_fail_reset(struct smtp *s)
+{
+	s->failed = 0;
+	s->fail_status = SMTP_OK;
+	s->fail_code = 0;
+	s->fail_reply[0] = '\0';
+	s->res->error[0] = '\0';
+}
+
+/*
+ * auth = oauth2: the token from oauth_token(), never a password.  A
+ * refused token (535) is named in a second ask, which refreshes it, and
+ * the login is tried once more in the same session.
+ */
+static int
+smtp_auth_oauth2(struct smtp *s, enum auth_mech mech)
+{
+	char	*token, *again, err[512];
+	int	 r;
+
+	if (oauth_smtp_token(s->srv, NULL, &token, err, sizeof(err)) !=
+	    OAUTH_OK) {
+		smtp_fail(s, SMTP_TEMPFAIL, "no token: %s", err);
+		return -1;
+	}
+	r = smtp_sasl(s, mech, token);
+	if (r == -1 && !s->broken && s->code == 535) {
+		if (oauth_smtp_token(s->srv, token, &again, err,
+		    sizeof(err)) == OAUTH_OK) {
+			smtp_fail_reset(s);
+			r = smtp_sasl(s, mech, again);
+			oauth_token_free(again);
+		}
+	}
+	oauth_token_free(token);
+	return r;
 }
 
 static int
@@ -325,6 +373,8 @@ smtp_auth(struct smtp *s)
 	}
 	if (smtp_choose_mech(s, &mech) == -1)
 		return -1;
+	if (s->ep->oauth2 != NULL)
+		return smtp_auth_oauth2(s, mech);
 	/* Fetched on every connect: password-command may rotate it, and a
 	 * failing command may work next time. */
 	if ((secret = conf_secret(s->ep, err, sizeof(err))) == NULL) {
@@ -430,6 +480,7 @@ smtp_send_then(const struct smtp_server *srv, const char *from,
 		return -1;
 	}
 	res->nrcpts = n;
+	s.srv = srv;
 	s.ep = &srv->ep;
 	s.res = res;
 	s.from = from != NULL ? from : srv->from;

@@ -22,6 +22,7 @@
 #include "daemon/util/stop.h"
 #include "daemon/util/log.h"
 #include "daemon/net/sasl.h"
+#include "daemon/oauth/oauth.h"
 
 #define IMAP_TIMEOUT_MS	(60 * 1000)
 /* A UID SEARCH over a large mailbox is one long line. */
@@ -473,6 +474,11 @@ imap_pick_auth(const struct imap *s)
 {
 	if (s->acct->ep.auth != AUTH_AUTO)
 		return s->acct->ep.auth;
+	/* auth = oauth2: OAUTHBEARER, the standard one (RFC 7628), where
+	 * offered; else XOAUTH2, which older servers (Gmail's first) know */
+	if (s->acct->ep.oauth2 != NULL)
+		return (s->caps & CAP_AUTH_OAUTHB) ? AUTH_OAUTHBEARER :
+		    AUTH_XOAUTH2;
 	if (s->caps & CAP_AUTH_PLAIN)
 		return AUTH_PLAIN;
 	return AUTH_LOGIN;
@@ -609,6 +615,42 @@ imap_open(struct imap *s, int *preauth)
 	return 0;
 }
 
+/*
+ * auth = oauth2: the token from oauth_token(), never a password.  A
+ * refused login asks once more naming the refused token (revoked or
+ * expired early: oauth_token() refreshes it) and tries once more on the
+ * same connection, which a tagged NO leaves usable.
+ */
+static int
+imap_login_oauth2(struct imap *s)
+{
+	char			*token, *again, err[512];
+	enum oauth_status	 st;
+	int			 rv;
+
+	if (oauth_login_token(NULL, s->acct, OAUTH2_IMAP, NULL, &token, err,
+	    sizeof(err)) != OAUTH_OK) {
+		snprintf(s->err, sizeof(s->err), "%s", err);
+		return -1;
+	}
+	rv = imap_login(s, token);
+	if (rv == -1 && !s->broken && !s->bye) {
+		log_debug("%s: token refused (%s); asking for a new one",
+		    s->acct->name, s->err);
+		st = oauth_login_token(NULL, s->acct, OAUTH2_IMAP, token,
+		    &again, err, sizeof(err));
+		if (st != OAUTH_OK)
+			snprintf(s->err, sizeof(s->err), "%s", err);
+		else {
+			s->err[0] = '\0';
+			rv = imap_login(s, again);
+			oauth_token_free(again);
+		}
+	}
+	oauth_token_free(token);
+	return rv;
+}
+
 static int
 imap_auth(struct imap *s)
 {
@@ -622,12 +664,16 @@ imap_auth(struct imap *s)
 		    "starttls, or set allow-plaintext-auth)", ep->host);
 		return -1;
 	}
-	if ((secret = conf_secret(ep, err, sizeof(err))) == NULL) {
-		snprintf(s->err, sizeof(s->err), "%s", err);
-		return -1;
+	if (ep->oauth2 != NULL)
+		rv = imap_login_oauth2(s);
+	else {
+		if ((secret = conf_secret(ep, err, sizeof(err))) == NULL) {
+			snprintf(s->err, sizeof(s->err), "%s", err);
+			return -1;
+		}
+		rv = imap_login(s, secret);
+		conf_secret_free(secret);
 	}
-	rv = imap_login(s, secret);
-	conf_secret_free(secret);
 	if (rv == -1) {
 		log_debug("%s: login failed: %s", s->acct->name, s->err);
 		snprintf(s->err + strlen(s->err), sizeof(s->err) -

@@ -75,6 +75,8 @@ struct pop3 {
 	int			 capa_utf8;	/* RFC 6856 */
 	int			 utf8;		/* UTF8 answered +OK */
 	int			 sasl_plain;
+	int			 sasl_oauthbearer;
+	int			 oauth_first;	/* a refusal gets a new token */
 	char			 sasl_list[128];	/* for messages */
 
 	struct pop3_msg		*msgs;		/* sorted by seq */

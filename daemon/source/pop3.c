@@ -26,6 +26,7 @@
 #include "daemon/source/pop3-int.h"
 #include "daemon/source/pop3.h"
 #include "daemon/net/sasl.h"
+#include "daemon/oauth/oauth.h"
 
 static int	pop3_timeout_ms = POP3_TIMEOUT_MS;
 
@@ -279,6 +280,7 @@ pop3_capa_reset(struct pop3 *p)
 	p->capa_sasl = 0;
 	p->capa_utf8 = 0;
 	p->sasl_plain = 0;
+	p->sasl_oauthbearer = 0;
 	p->sasl_list[0] = '\0';
 }
 
@@ -302,6 +304,9 @@ pop3_capa_sasl(struct pop3 *p, const char *line, size_t len)
 		if (pos - start == 5 &&
 		    strncasecmp(line + start, "PLAIN", 5) == 0)
 			p->sasl_plain = 1;
+		if (pos - start == 11 &&
+		    strncasecmp(line + start, "OAUTHBEARER", 11) == 0)
+			p->sasl_oauthbearer = 1;
 	}
 }
 
@@ -388,6 +393,12 @@ pop3_choose_login(struct pop3 *p, enum pop3_login *how,
 {
 	*how = LOGIN_SASL;
 	*mech = AUTH_PLAIN;
+	/* auth = oauth2: OAUTHBEARER (RFC 7628) where offered, else
+	 * XOAUTH2, which older servers know */
+	if (p->ep->oauth2 != NULL && p->ep->auth == AUTH_AUTO) {
+		*mech = p->sasl_oauthbearer ? AUTH_OAUTHBEARER : AUTH_XOAUTH2;
+		return 0;
+	}
 	switch (p->ep->auth) {
 	case AUTH_AUTO:
 	case AUTH_PLAIN:
@@ -583,14 +594,58 @@ pop3_auth_sasl(struct pop3 *p, enum auth_mech mech, const char *secret)
 		pop3_error(p, "%s: the server never ends the exchange", what);
 		return -1;
 	}
-	if (said[0] != '\0')
+	/* auth = oauth2 asks for a new token and tries again: the first
+	 * refusal is no error yet */
+	if (p->oauth_first) {
+		log_debug("account %s: %s refused; asking for a new token",
+		    p->acct->name, what);
+		return -2;
+	}
+	if (said[0] != '\0' && p->ep->oauth2 != NULL)
+		snprintf(hint, sizeof(hint), "the token was refused (%s) "
+		    "even after a refresh; check user and the grant's scopes "
+		    "(mailsift auth status)", said);
+	else if (said[0] != '\0')
 		snprintf(hint, sizeof(hint), "the token was refused (%s); "
 		    "renew it (password-command) or check user", said);
 	else
 		snprintf(hint, sizeof(hint), "check user, auth and password "
 		    "(or password-command)");
 	pop3_reply_error(p, what, line, len, hint);
-	return -1;
+	return -2;	/* refused; the connection goes on */
+}
+
+/*
+ * auth = oauth2: the token from oauth_token(), never a password.  A
+ * refused token is named in a second ask (oauth_token() refreshes it)
+ * and the login is tried once more on the same connection.
+ */
+static int
+pop3_login_oauth2(struct pop3 *p, enum auth_mech mech)
+{
+	char			*token, *again, err[512];
+	int			 r;
+
+	if (oauth_login_token(NULL, p->acct, OAUTH2_POP3, NULL, &token, err,
+	    sizeof(err)) != OAUTH_OK) {
+		pop3_error(p, "%s", err);
+		return -1;
+	}
+	p->oauth_first = 1;
+	r = pop3_auth_sasl(p, mech, token);
+	p->oauth_first = 0;
+	if (r == -2) {
+		if (oauth_login_token(NULL, p->acct, OAUTH2_POP3, token,
+		    &again, err, sizeof(err)) != OAUTH_OK) {
+			pop3_error(p, "%s", err);
+			r = -1;
+		} else {
+			r = pop3_auth_sasl(p, mech, again);
+			oauth_token_free(again);
+		}
+	}
+	oauth_token_free(token);
+	return r == 0 ? 0 : -1;
 }
 
 static int
@@ -614,6 +669,8 @@ pop3_login(struct pop3 *p)
 	}
 	if (pop3_choose_login(p, &how, &mech) == -1)
 		return -1;
+	if (p->ep->oauth2 != NULL)
+		return pop3_login_oauth2(p, mech);
 	/* Fetched on every connect: password-command may rotate it. */
 	if ((secret = conf_secret(p->ep, err, sizeof(err))) == NULL) {
 		pop3_error(p, "no password: %s", err);
@@ -632,7 +689,7 @@ pop3_login(struct pop3 *p)
 	else if (how == LOGIN_APOP)
 		r = pop3_auth_apop(p, secret);
 	else
-		r = pop3_auth_sasl(p, mech, secret);
+		r = pop3_auth_sasl(p, mech, secret) == 0 ? 0 : -1;
 	conf_secret_free(secret);
 	return r;
 }

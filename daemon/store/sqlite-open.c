@@ -19,7 +19,7 @@
 
 #include "daemon/store/sqlite-int.h"
 
-#define STATE_SCHEMA	7
+#define STATE_SCHEMA	8
 /* Writers of other threads and processes hold the lock for one batch:
  * milliseconds, rarely seconds.  Past this, something is stuck. */
 #define STATE_BUSY_MS	60000
@@ -218,6 +218,20 @@ static const char *const schema_migration[] = {
 	" last_error TEXT);"
 	"CREATE INDEX IF NOT EXISTS delivery_queue_due ON delivery_queue"
 	" (kind, status, next_try);",
+	/* 8: each account's OAuth2 grant (oauth.h); the tokens are secrets,
+	 * which is one more reason the file is 0600 */
+	"CREATE TABLE IF NOT EXISTS oauth_grant ("
+	" account TEXT PRIMARY KEY,"
+	" provider TEXT NOT NULL,"
+	" scopes TEXT NOT NULL,"
+	" refresh_token TEXT,"
+	" access_token TEXT,"
+	" expires INTEGER NOT NULL DEFAULT 0,"
+	" last_refresh INTEGER NOT NULL DEFAULT 0,"
+	" state TEXT NOT NULL DEFAULT 'ok'"
+	"  CHECK (state IN ('ok', 'needs-login')),"
+	" error TEXT,"
+	" updated INTEGER NOT NULL);",
 };
 
 /* Bring db from version `from` to STATE_SCHEMA; the caller holds a

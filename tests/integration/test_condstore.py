@@ -198,7 +198,7 @@ def test_full_pass_cases():
     db = sqlite3.connect(state)
     v = db.execute("PRAGMA user_version").fetchone()[0]
     db.close()
-    check(rc == 0 and v == 7 and has(cmds, "UID SEARCH") and
+    check(rc == 0 and v == 8 and has(cmds, "UID SEARCH") and
           len(tf.contents(md)) == 3, "a state file of schema 2 (the "
           "mailsift before): upgraded to 7, a full pass, nothing again",
           "v%s\n%s" % (v, out))

@@ -496,9 +496,9 @@ test_bad_enums(void **state)
 	load_error("account a {\n tls = ssl\n}\n", 2,
 	    "tls: 'ssl' is not valid; use implicit, starttls or none");
 	load_error("account a {\n auth = cram-md5\n}\n", 2,
-	    "use auto, plain, login, xoauth2, oauthbearer or apop");
+	    "use auto, plain, login, xoauth2, oauthbearer, apop or oauth2");
 	load_error("smtp s {\n auth = apop\n}\n", 2,
-	    "use auto, plain, login or xoauth2");
+	    "use auto, plain, login, xoauth2 or oauth2");
 	load_error("log = file\n", 1, "use stderr or syslog");
 	load_error("log-level = verbose\n", 1,
 	    "use error, warn, info, debug or trace");

@@ -173,7 +173,7 @@ test_open_creates(void **state)
 	snprintf(dir, sizeof(dir), "%s/a/b", f->dir);
 	assert_int_equal(mode_of(dir), 0700);
 	assert_int_equal(mode_of(f->path), 0600);
-	pragma_is(f->path, "PRAGMA user_version", "7");
+	pragma_is(f->path, "PRAGMA user_version", "8");
 	pragma_is(f->path, "PRAGMA journal_mode", "wal");
 	st = state_open(f->path, STATE_EXISTING, err, sizeof(err));
 	assert_non_null(st);

@@ -202,7 +202,7 @@ test_sync_upgrade(void **state)
 	sql(f->path, "DROP TABLE folder_sync; PRAGMA user_version=2");
 	assert_int_equal(user_version(f->path), 2);
 	st = st_open(f);
-	assert_int_equal(user_version(f->path), 7);
+	assert_int_equal(user_version(f->path), 8);
 	assert_int_equal(state_folder_uidvalidity(st, "a", "INBOX", &uv, err,
 	    sizeof(err)), 1);
 	assert_int_equal(uv, 77);

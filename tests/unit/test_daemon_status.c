@@ -255,7 +255,7 @@ test_upgrade(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1,
 	    &stmt, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(stmt, 0), 7);
+	assert_int_equal(sqlite3_column_int(stmt, 0), 8);
 	sqlite3_finalize(stmt);
 	/* and a newer one is refused, not damaged */
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99", NULL,

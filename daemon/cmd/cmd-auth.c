@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cmd-auth.c - `mailsift auth ...`: the OAuth2 grants of the accounts
+ * with auth = oauth2 (daemon/oauth/).
+ *
+ *   auth status [-c FILE]   each grant: provider, scopes, access-token
+ *                           expiry, last refresh, state (ok / needs
+ *                           login); no token is printed
+ *   auth token [-c FILE] ACCOUNT
+ *                           a valid access token on stdout, refreshed if
+ *                           need be: for password-command of a tool (or
+ *                           an account) that cannot do OAuth2 itself
+ *
+ * Later: auth login (code + PKCE, --no-browser, --device), auth logout.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/cmd/cmd.h"
+#include "daemon/conf/conf.h"
+#include "daemon/oauth/oauth.h"
+#include "daemon/store/oauth.h"
+#include "daemon/store/state.h"
+
+static void
+auth_usage(FILE *f)
+{
+	fprintf(f, "usage: mailsift auth status [-c FILE]\n"
+	    "       mailsift auth token [-c FILE] ACCOUNT\n");
+}
+
+static const char *
+auth_time(int64_t t, char *buf, size_t len)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
+		return "-";
+	return buf;
+}
+
+static int
+auth_status(const struct config *cfg)
+{
+	struct state		*st;
+	struct oauth_grant	*v;
+	size_t			 n, i;
+	char			 err[1024], t1[32], t2[32];
+
+	if ((st = state_open(cfg->state, STATE_EXISTING, err,
+	    sizeof(err))) == NULL) {
+		printf("no grant (state %s: not created yet)\n", cfg->state);
+		return 0;
+	}
+	if (state_oauth_list(st, &v, &n, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		state_close(st);
+		return 1;
+	}
+	printf("%-16s %-10s %-12s %-21s %-21s %s\n", "ACCOUNT", "PROVIDER",
+	    "STATE", "TOKEN EXPIRES", "LAST REFRESH", "SCOPES");
+	for (i = 0; i < n; i++)
+		printf("%-16s %-10s %-12s %-21s %-21s %s\n", v[i].account,
+		    v[i].provider, v[i].needs_login ? "needs-login" : "ok",
+		    auth_time(v[i].expires, t1, sizeof(t1)),
+		    auth_time(v[i].last_refresh, t2, sizeof(t2)), v[i].scopes);
+	for (i = 0; i < n; i++)
+		if (v[i].needs_login)
+			printf("%s: %s; run `mailsift auth login %s`\n",
+			    v[i].account, v[i].error != NULL ? v[i].error :
+			    "needs login", v[i].account);
+	state_oauth_list_free(v, n);
+	state_close(st);
+	return fflush(stdout) == EOF ? 1 : 0;
+}
+
+static int
+auth_token(const struct config *cfg, const char *name)
+{
+	const struct account	*a;
+	struct oauth_client_buf	 b;
+	struct state		*st = NULL;
+	char			 err[1024], *token = NULL;
+	int			 rv = 1;
+
+	if ((a = config_account(cfg, name)) == NULL) {
+		fprintf(stderr, "mailsift: no account '%s'\n", name);
+		return 1;
+	}
+	if (oauth_client_build(cfg, a, a->type == ACCT_POP3 ? OAUTH2_POP3 :
+	    OAUTH2_IMAP, &b, err, sizeof(err)) == -1 ||
+	    (st = state_open(cfg->state, 0, err, sizeof(err))) == NULL)
+		goto out;
+	if (oauth_token(st, &b.c, NULL, &token, err, sizeof(err)) !=
+	    OAUTH_OK)
+		goto out;
+	printf("%s\n", token);
+	rv = fflush(stdout) == EOF ? 1 : 0;
+out:
+	if (rv != 0 && err[0] != '\0')
+		fprintf(stderr, "mailsift: %s\n", err);
+	oauth_token_free(token);
+	if (st != NULL)
+		state_close(st);
+	oauth_client_clear(&b);
+	return rv;
+}
+
+int
+cmd_auth(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct config	*cfg;
+	const char	*config_path = NULL, *sub;
+	char		 path[4096], err[1024];
+	int		 ch, rv;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		auth_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	sub = argv[1];
+	optind = 1;
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'h':
+			auth_usage(stdout);
+			return 0;
+		default:
+			auth_usage(stderr);
+			return 2;
+		}
+	}
+	if ((strcmp(sub, "status") == 0 && optind != argc) ||
+	    (strcmp(sub, "token") == 0 && optind + 1 != argc) ||
+	    (strcmp(sub, "status") != 0 && strcmp(sub, "token") != 0)) {
+		auth_usage(stderr);
+		return 2;
+	}
+	if (config_path == NULL) {
+		if (config_default_path(path, sizeof(path)) == -1) {
+			fprintf(stderr, "mailsift: no configuration file "
+			    "(use -c FILE)\n");
+			return 1;
+		}
+		config_path = path;
+	}
+	if ((cfg = config_load(config_path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		return 1;
+	}
+	rv = strcmp(sub, "status") == 0 ? auth_status(cfg) :
+	    auth_token(cfg, argv[optind]);
+	config_free(cfg);
+	return rv;
+}

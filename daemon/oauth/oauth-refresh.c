@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * oauth-refresh.c - valid access tokens for an account, refreshed ahead
+ * of expiry, one token request at a time per grant; see oauth.h.
+ *
+ * Order matters with rotating refresh tokens: the provider forgets the
+ * old refresh token when it answers (reusing it revokes the whole grant
+ * at some providers), so the new one is committed to the store before
+ * the new access token leaves this file.  If that commit fails the token
+ * is not used: better one failed login than a grant lost on restart.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/net/http.h"
+#include "daemon/oauth/oauth.h"
+#include "daemon/oauth/oauth-token.h"
+#include "daemon/store/oauth.h"
+#include "daemon/util/log.h"
+
+/* Bytes of a token endpoint's answer kept: tokens are a few KB. */
+#define OAUTH_MAX_ANSWER	(64 * 1024)
+
+/* One lock per grant, made on first use and kept for the process. */
+struct grant_lock {
+	struct grant_lock	*next;
+	pthread_mutex_t		 m;
+	char			 account[];
+};
+
+static pthread_mutex_t	 locks_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct grant_lock *locks;
+
+static struct grant_lock *
+grant_lock_get(const char *account)
+{
+	struct grant_lock	*g;
+	size_t			 len = strlen(account) + 1;
+
+	if (pthread_mutex_lock(&locks_lock) != 0)
+		return NULL;
+	for (g = locks; g != NULL; g = g->next)
+		if (strcmp(g->account, account) == 0)
+			break;
+	if (g == NULL && (g = malloc(sizeof(*g) + len)) != NULL) {
+		if (pthread_mutex_init(&g->m, NULL) != 0) {
+			free(g);
+			g = NULL;
+		} else {
+			memcpy(g->account, account, len);
+			g->next = locks;
+			locks = g;
+		}
+	}
+	pthread_mutex_unlock(&locks_lock);
+	return g;
+}
+
+void
+oauth_token_free(char *t)
+{
+	if (t == NULL)
+		return;
+	explicit_bzero(t, strlen(t));
+	free(t);
+}
+
+/* The stored token is good for this use: enough of its life is left. */
+static int
+token_fresh(const struct oauth_grant *g, int64_t now)
+{
+	int64_t	 ahead = OAUTH_REFRESH_AHEAD;
+
+	if (g->access_token == NULL || g->expires <= now)
+		return 0;
+	if (g->last_refresh > 0 && (g->expires - g->last_refresh) / 4 < ahead)
+		ahead = (g->expires - g->last_refresh) / 4;
+	return g->expires - now > ahead;
+}
+
+static char *
+token_copy(const char *t, char *err, size_t errlen)
+{
+	char	*c;
+
+	if ((c = strdup(t)) == NULL)
+		snprintf(err, errlen, "out of memory");
+	return c;
+}
+
+/* The request body: refresh_token grant, or client_credentials. */
+static char *
+token_form(const struct oauth_client *c, const struct oauth_grant *g)
+{
+	const char	*kv[10];
+
+	kv[0] = "grant_type";
+	kv[1] = g->refresh_token != NULL ? "refresh_token" :
+	    "client_credentials";
+	kv[2] = "refresh_token";
+	kv[3] = g->refresh_token;
+	kv[4] = "client_id";
+	kv[5] = c->client_id;
+	kv[6] = "client_secret";
+	kv[7] = c->client_secret;
+	kv[8] = "scope";
+	kv[9] = c->scopes;
+	return http_form_encode(kv, 5);
+}
+
+static int
+token_post(const struct oauth_client *c, const struct oauth_grant *g,
+    struct http_response *r, char *err, size_t errlen)
+{
+	const char		*headers[] = { HTTP_FORM_TYPE,
+				    "Accept: application/json" };
+	struct http_request	 rq;
+	char			*body;
+	int			 rc;
+
+	if ((body = token_form(c, g)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		memset(r, 0, sizeof(*r));
+		r->outcome = HTTP_LOCAL;
+		return -1;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.url = c->token_url;
+	rq.headers = headers;
+	rq.nheaders = 2;
+	rq.body = body;
+	rq.len = strlen(body);
+	rq.timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 30000;
+	rq.verify = c->verify;
+	rq.ca_file = c->ca_file;
+	rq.max_answer = OAUTH_MAX_ANSWER;
+	rc = (c->post != NULL ? c->post : http_post)(&rq, r);
+	http_form_free(body);
+	if (rc == -1)
+		snprintf(err, errlen, "account '%s': token request to the "
+		    "OAuth2 provider failed: %s", c->account, r->error);
+	return rc;
+}
+
+/* invalid_grant: the grant is dead until the user logs in again. */
+static enum oauth_status
+token_refused(struct state *st, const struct oauth_client *c, char *err,
+    size_t errlen)
+{
+	char	 e[256];
+
+	if (state_oauth_needs_login(st, c->account, "invalid_grant: the "
+	    "provider refused the grant (revoked, expired, or the password "
+	    "changed)", e, sizeof(e)) == -1)
+		log_error("account '%s': %s", c->account, e);
+	log_event(LOG_LEVEL_ERROR, "oauth-needs-login", "account '%s': the "
+	    "OAuth2 provider refused the grant (invalid_grant: revoked, "
+	    "expired, or the password changed); no retry until you run "
+	    "`mailsift auth login %s`", c->account, c->account);
+	snprintf(err, errlen, "account '%s': needs login: run `mailsift auth "
+	    "login %s`", c->account, c->account);
+	return OAUTH_NEEDS_LOGIN;
+}
+
+/* An answer that is not a token: an error code, never its body. */
+static enum oauth_status
+token_error(struct state *st, const struct oauth_client *c,
+    const struct http_response *r, const struct oauth_answer *a, char *err,
+    size_t errlen)
+{
+	char	 code[64];
+
+	if (a->error != NULL && strcmp(a->error, "invalid_grant") == 0)
+		return token_refused(st, c, err, errlen);
+	log_clean(a->error != NULL ? a->error : "", a->error != NULL ?
+	    strlen(a->error) : 0, code, sizeof(code), LOG_CLEAN_MARK);
+	snprintf(err, errlen, "account '%s': the OAuth2 token endpoint "
+	    "answered HTTP %ld%s%s", c->account, r->status,
+	    code[0] != '\0' ? ": " : "", code);
+	if (r->status >= 500 || r->status == 429 || r->status == 0)
+		return OAUTH_TEMPORARY;
+	return OAUTH_FAILED;
+}
+
+static enum oauth_status
+token_refresh(struct state *st, const struct oauth_client *c,
+    const struct oauth_grant *g, char **token, char *err, size_t errlen)
+{
+	struct http_response	 r;
+	struct oauth_answer	 a;
+	enum oauth_status	 s;
+	int64_t			 now = (int64_t)time(NULL);
+	long			 life;
+
+	if (token_post(c, g, &r, err, errlen) == -1) {
+		s = r.outcome == HTTP_LOCAL ? OAUTH_FAILED : OAUTH_TEMPORARY;
+		http_response_free(&r);
+		return s;
+	}
+	if (r.answer == NULL || oauth_answer_parse(r.answer, r.answer_len,
+	    &a) == -1) {
+		snprintf(err, errlen, "account '%s': the OAuth2 token endpoint "
+		    "answered HTTP %ld without a JSON object", c->account,
+		    r.status);
+		s = r.status >= 500 ? OAUTH_TEMPORARY : OAUTH_FAILED;
+		http_response_free(&r);
+		return s;
+	}
+	if (r.status != 200 || a.access_token == NULL || a.error != NULL) {
+		s = token_error(st, c, &r, &a, err, errlen);
+		goto out;
+	}
+	life = a.expires_in > 0 ? a.expires_in : OAUTH_DEFAULT_LIFE;
+	/* the rotated refresh token first: see the comment on top */
+	if (state_oauth_refreshed(st, c->account, a.refresh_token,
+	    a.access_token, now + life, err, errlen) == -1) {
+		s = OAUTH_FAILED;
+		goto out;
+	}
+	s = (*token = token_copy(a.access_token, err, errlen)) == NULL ?
+	    OAUTH_FAILED : OAUTH_OK;
+	if (s == OAUTH_OK)
+		log_debug("account '%s': OAuth2 access token refreshed, "
+		    "valid %ld s%s", c->account, life, a.refresh_token != NULL ?
+		    ", refresh token rotated" : "");
+out:
+	oauth_answer_clear(&a);
+	/* the answer held the tokens */
+	if (r.answer != NULL)
+		explicit_bzero(r.answer, r.answer_len);
+	http_response_free(&r);
+	return s;
+}
+
+static enum oauth_status
+token_locked(struct state *st, const struct oauth_client *c,
+    const char *refused, char **token, char *err, size_t errlen)
+{
+	struct oauth_grant	 g;
+	enum oauth_status	 s;
+	int			 rc;
+
+	if ((rc = state_oauth_get(st, c->account, &g, err, errlen)) == -1)
+		return OAUTH_FAILED;
+	if (rc == 0) {
+		snprintf(err, errlen, "account '%s': no OAuth2 grant; run "
+		    "`mailsift auth login %s`", c->account, c->account);
+		return OAUTH_NEEDS_LOGIN;
+	}
+	if (g.needs_login) {
+		snprintf(err, errlen, "account '%s': needs login: run "
+		    "`mailsift auth login %s`", c->account, c->account);
+		s = OAUTH_NEEDS_LOGIN;
+	} else if (token_fresh(&g, (int64_t)time(NULL)) && (refused == NULL ||
+	    strcmp(refused, g.access_token) != 0))
+		/* fresh, or another thread refreshed the refused one */
+		s = (*token = token_copy(g.access_token, err, errlen)) ==
+		    NULL ? OAUTH_FAILED : OAUTH_OK;
+	else
+		s = token_refresh(st, c, &g, token, err, errlen);
+	state_oauth_grant_clear(&g);
+	return s;
+}
+
+enum oauth_status
+oauth_token(struct state *st, const struct oauth_client *c,
+    const char *refused, char **token, char *err, size_t errlen)
+{
+	struct grant_lock	*l;
+	enum oauth_status	 s;
+
+	*token = NULL;
+	if ((l = grant_lock_get(c->account)) == NULL) {
+		snprintf(err, errlen, "account '%s': cannot set up the OAuth2 "
+		    "grant's lock", c->account);
+		return OAUTH_FAILED;
+	}
+	if (pthread_mutex_lock(&l->m) != 0) {
+		snprintf(err, errlen, "account '%s': cannot take the OAuth2 "
+		    "grant's lock", c->account);
+		return OAUTH_FAILED;
+	}
+	s = token_locked(st, c, refused, token, err, errlen);
+	pthread_mutex_unlock(&l->m);
+	return s;
+}

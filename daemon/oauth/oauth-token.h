@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * oauth-token.h - the token endpoint's answer (RFC 6749 5.1 and 5.2): a
+ * JSON object read into the few members mailsift uses.  Internal to
+ * daemon/oauth/.
+ */
+#ifndef DAEMON_OAUTH_OAUTH_TOKEN_H
+#define DAEMON_OAUTH_OAUTH_TOKEN_H
+
+#include <stddef.h>
+
+struct oauth_answer {
+	char	*access_token;
+	char	*refresh_token;	/* NULL: not rotated */
+	char	*token_type;
+	char	*scope;
+	long	 expires_in;	/* -1: not given */
+	char	*error;		/* "invalid_grant", ... */
+	char	*error_description;
+};
+
+/* 0, or -1 if text is not a JSON object (or out of memory).  Unknown
+ * members are skipped. */
+int	oauth_answer_parse(const char *text, size_t len,
+	    struct oauth_answer *);
+/* Wipes the tokens. */
+void	oauth_answer_clear(struct oauth_answer *);
+
+#endif
