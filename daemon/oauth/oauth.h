@@ -28,9 +28,9 @@
  * Files: oauth-refresh.c (tokens and their refresh), oauth-session.c
  * (the token of a login), oauth-token.c (the
  * token endpoint's answer), oauth-client.c (an account's client from
- * its configuration).  Later: oauth-login.c (code + PKCE with a
- * loopback redirect, device grant), oauth-discover.c (OpenID discovery
- * of oauth2-issuer).
+ * its configuration), oauth-discover.c (the endpoints, OpenID
+ * discovery of oauth2-issuer), oauth-login.c (`mailsift auth login`:
+ * code + PKCE with a loopback redirect or a pasted one).
  */
 #ifndef DAEMON_OAUTH_OAUTH_H
 #define DAEMON_OAUTH_OAUTH_H
@@ -52,6 +52,8 @@ struct http_response;
 #define OAUTH_REFRESH_AHEAD	300
 /* The token's life when the provider does not say (RFC 6749 5.1). */
 #define OAUTH_DEFAULT_LIFE	3600
+/* An endpoint URL's room. */
+#define OAUTH_URL_MAX		1024
 
 /* What oauth_token() failed on, so that callers choose what to do. */
 enum oauth_status {
@@ -82,9 +84,26 @@ struct oauth_client {
 /* An oauth_client with the storage it points into. */
 struct oauth_client_buf {
 	struct oauth_client	 c;
-	char			 token_url[1024];
+	char			 token_url[OAUTH_URL_MAX];
 	char			*secret;	/* wiped by oauth_client_clear() */
 };
+
+/*
+ * An account's endpoints (oauth-discover.c): the preset's, or a custom
+ * provider's explicit oauth2-*-url settings, each missing one taken
+ * from OpenID discovery of oauth2-issuer (fetched once per process per
+ * issuer, a failure not kept).  "" for an endpoint the provider has
+ * not (device, revocation).  Errors name the account and the URL.
+ */
+struct oauth_endpoints {
+	char	authorize_url[OAUTH_URL_MAX];
+	char	token_url[OAUTH_URL_MAX];
+	char	device_url[OAUTH_URL_MAX];	/* "": none */
+	char	revoke_url[OAUTH_URL_MAX];	/* "": none */
+};
+int		 oauth_endpoints_get(const struct config *,
+		    const struct account *a, struct oauth_endpoints *,
+		    char *err, size_t errlen);
 
 /* The client of account a (auth = oauth2) for proto, from its settings
  * (oauth-client.c): the preset's endpoint or oauth2-token-url, the
