@@ -36,6 +36,7 @@
 #define DAEMON_OAUTH_OAUTH_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "daemon/conf/oauth2.h"
@@ -127,6 +128,31 @@ enum oauth_status oauth_token(struct state *, const struct oauth_client *c,
 		    const char *refused, char **token, char *err,
 		    size_t errlen);
 void		 oauth_token_free(char *);
+
+/*
+ * `mailsift auth login ACCOUNT` (oauth-login.c): authorization code with
+ * PKCE S256 (RFC 7636), a random state, the redirect to a loopback
+ * listener on 127.0.0.1 and a port the kernel picks (RFC 8252 7.3), or,
+ * no_browser, pasted by the user (a line read from in); the code
+ * exchanged and the grant stored (state_oauth_put()).  Prompts and the
+ * URL go to out; a wrong state or another request on the listener is
+ * refused and it keeps waiting, up to timeout seconds.  0, or -1 with
+ * err naming the account (no code, no token in it).
+ */
+struct oauth_login_opts {
+	int		 no_browser;
+	long		 timeout;	/* seconds */
+	FILE		*out;
+	int		 in;		/* fd of the pasted URL */
+};
+struct oauth_login_result {
+	char		 scopes[512];	/* as granted */
+	long		 expires_in;	/* of the access token */
+	int		 no_refresh;	/* no refresh token came: warn */
+};
+int		 oauth_login(struct state *, const struct config *,
+		    const struct account *a, const struct oauth_login_opts *,
+		    struct oauth_login_result *, char *err, size_t errlen);
 
 /*
  * The token of a login (oauth-session.c), for source/ and send/, which
