@@ -106,8 +106,8 @@ oauth_discover_parse(const char *issuer, const char *label, const char *url,
 	for (i = 1; i < 5; i++)
 		if (!url_https(v[i])) {
 			snprintf(err, errlen, "%s: OpenID discovery at %s: %s "
-			    "is not an https:// URL (http:// only to the loopback)", label, url,
-			    names[i]);
+			    "is not an https:// URL (http:// only to the "
+			    "loopback)", label, url, names[i]);
 			goto out;
 		}
 	if (url_copy(e->authorize_url, v[1], label, names[1], err,

@@ -442,7 +442,7 @@ static void
 login_prompt(const struct login *l, const struct oauth_login_opts *o,
     const char *url)
 {
-	fprintf(o->out, "To log in account '%s', open this URL in a "
+	fprintf(o->out, "To log in %s, open this URL in a "
 	    "browser%s:\n\n  %s\n\n", l->label, o->no_browser ?
 	    " (on any machine)" : "", url);
 	if (o->no_browser)
