@@ -2,7 +2,7 @@
 /*
  * oauth-login-parse.c - PKCE, the redirect's query, the listener's
  * request line: the parts of `mailsift auth login` that hold no socket;
- * see oauth-login.h.
+ * see oauth-login-parse.h.
  */
 #define _GNU_SOURCE		/* memmem() */
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include "daemon/oauth/oauth-login.h"
+#include "daemon/oauth/oauth-login-parse.h"
 
 /* A redirect's parameters are bounded: codes are a few hundred bytes. */
 #define PARAM_MAX	2048

@@ -28,7 +28,7 @@
 #include "daemon/conf/conf.h"
 #include "daemon/net/http.h"
 #include "daemon/oauth/oauth.h"
-#include "daemon/oauth/oauth-login.h"
+#include "daemon/oauth/oauth-login-parse.h"
 #include "daemon/oauth/oauth-token.h"
 #include "daemon/store/oauth.h"
 #include "daemon/util/log.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Unit tests for `mailsift auth login`'s pure parts (oauth-login.h):
+ * Unit tests for `mailsift auth login`'s pure parts (oauth-login-parse.h):
  * PKCE S256 against RFC 7636 appendix B, base64url, the redirect's
  * state check and query, the listener's request line; and OpenID
  * discovery's document check (oauth-discover.h).
@@ -15,7 +15,7 @@
 
 #include "daemon/oauth/oauth.h"
 #include "daemon/oauth/oauth-discover.h"
-#include "daemon/oauth/oauth-login.h"
+#include "daemon/oauth/oauth-login-parse.h"
 
 static void
 test_pkce_rfc7636(void **unused)

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * oauth-login.h - the pure parts of `mailsift auth login` (oauth-login.c)
+ * oauth-login-parse.h - the parts of `mailsift auth login` (oauth-login.c)
  * that tests check alone: PKCE (RFC 7636), the redirect's query and the
  * loopback listener's request line.  No socket, no log.  Internal to
  * daemon/oauth/ and its unit test.
  */
-#ifndef DAEMON_OAUTH_OAUTH_LOGIN_H
-#define DAEMON_OAUTH_OAUTH_LOGIN_H
+#ifndef DAEMON_OAUTH_OAUTH_LOGIN_PARSE_H
+#define DAEMON_OAUTH_OAUTH_LOGIN_PARSE_H
 
 #include <stddef.h>
 
