@@ -20,9 +20,11 @@
  * POP3 or SMTP (net/sasl.c turns the token into XOAUTH2/OAUTHBEARER) and
  * never calls up into source/, send/, sched/ or cmd/.
  *
- * Depends on: net/http.c (the token request, a form POST), store/ (the
- * grants, store/oauth.h), conf/ (oauth2-* options, conf/oauth2.h, the
- * client secret through conf_secret) and util/ (log, json).
+ * Depends on: net/http.c (the token request, a form POST; the OpenID
+ * discovery document, a GET), store/ (the grants, store/oauth.h), conf/
+ * (oauth2-* options, conf/oauth2.h, the client secret through
+ * conf_secret), util/ (log) and OpenSSL (PKCE's random bytes and
+ * SHA-256).
  * Used by: source/ and send/ at login, cmd/ for `mailsift auth`.
  *
  * Files: oauth-refresh.c (tokens and their refresh), oauth-session.c
