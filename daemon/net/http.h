@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * http.h - one HTTP request, POST with headers and a body (or a GET),
- * through libcurl: for the webhook drain (act/webhook-send.c) and whoever else
- * needs a request and its answer (an OAuth2 token endpoint).  Knows no
+ * through libcurl: for the webhook drain (act/webhook-send.c) and
+ * whoever else needs a request and its answer (an OAuth2 token
+ * endpoint, an OpenID discovery document).  Knows no
  * webhook, no configuration and no store: the caller says what to send
  * and reads what came back.
  *
