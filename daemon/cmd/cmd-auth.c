@@ -11,7 +11,11 @@
  *                           need be: for password-command of a tool (or
  *                           an account) that cannot do OAuth2 itself
  *
- * Later: auth login (code + PKCE, --no-browser, --device), auth logout.
+ *   auth login [-c FILE] [--no-browser] [--timeout SECONDS] [-v] ACCOUNT
+ *                           code + PKCE with a loopback redirect (or the
+ *                           redirected URL pasted), the grant stored
+ *
+ * Later: auth login --device, auth logout.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -24,12 +28,15 @@
 #include "daemon/oauth/oauth.h"
 #include "daemon/store/oauth.h"
 #include "daemon/store/state.h"
+#include "daemon/util/log.h"
 
 static void
 auth_usage(FILE *f)
 {
 	fprintf(f, "usage: mailsift auth status [-c FILE]\n"
-	    "       mailsift auth token [-c FILE] ACCOUNT\n");
+	    "       mailsift auth token [-c FILE] ACCOUNT\n"
+	    "       mailsift auth login [-c FILE] [--no-browser] "
+	    "[--timeout SECONDS] [-v] ACCOUNT\n");
 }
 
 static const char *
@@ -111,17 +118,88 @@ out:
 	return rv;
 }
 
+/* How long `auth login` waits for the redirect by default. */
+#define AUTH_LOGIN_TIMEOUT	300
+
+struct auth_login_args {
+	int	 no_browser;
+	long	 timeout;
+	int	 verbose;
+};
+
+static int
+auth_login_timeout(const char *v, long *out)
+{
+	char	*end;
+	long	 n = strtol(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || n < 1 || n > 86400) {
+		fprintf(stderr, "mailsift: --timeout: '%s' is not a number of "
+		    "seconds (1 to 86400)\n", v);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int
+auth_login(const struct config *cfg, const char *name,
+    const struct auth_login_args *la)
+{
+	const struct account		*a;
+	struct oauth_login_opts		 o;
+	struct oauth_login_result	 res;
+	struct state			*st;
+	char				 err[1024];
+	int				 rv;
+
+	log_init(0, la->verbose >= 2 ? LOG_LEVEL_TRACE : la->verbose == 1 ?
+	    LOG_LEVEL_DEBUG : LOG_LEVEL_WARN);
+	if ((a = config_account(cfg, name)) == NULL) {
+		fprintf(stderr, "mailsift: no account '%s'\n", name);
+		return 1;
+	}
+	if ((st = state_open(cfg->state, 0, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		return 1;
+	}
+	memset(&o, 0, sizeof(o));
+	o.no_browser = la->no_browser;
+	o.timeout = la->timeout;
+	o.out = stdout;
+	o.in = 0;
+	rv = oauth_login(st, cfg, a, &o, &res, err, sizeof(err));
+	state_close(st);
+	if (rv == -1) {
+		fprintf(stderr, "mailsift: %s\n", err);
+		return 1;
+	}
+	printf("Logged in: account '%s', scopes '%s'; the grant is in %s.\n",
+	    name, res.scopes, cfg->state);
+	if (res.no_refresh)
+		fprintf(stderr, "mailsift: warning: %s: the provider sent no "
+		    "refresh token (is 'offline_access' missing from "
+		    "oauth2-scopes?): the access token works for %ld s, then "
+		    "`mailsift auth login %s` is needed again\n", name,
+		    res.expires_in, name);
+	return fflush(stdout) == EOF ? 1 : 0;
+}
+
 int
 cmd_auth(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "no-browser", no_argument, NULL, 'B' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config	*cfg;
 	const char	*config_path = NULL, *sub;
 	char		 path[4096], err[1024];
+	struct auth_login_args	 la = { 0, AUTH_LOGIN_TIMEOUT, 0 };
 	int		 ch, rv;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
@@ -133,8 +211,18 @@ cmd_auth(int argc, char **argv)
 	optind = 1;
 	argc--;
 	argv++;
-	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:hv", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'B':
+			la.no_browser = 1;
+			break;
+		case 'T':
+			if (auth_login_timeout(optarg, &la.timeout) == -1)
+				return 2;
+			break;
+		case 'v':
+			la.verbose++;
+			break;
 		case 'c':
 			config_path = optarg;
 			break;
@@ -148,7 +236,9 @@ cmd_auth(int argc, char **argv)
 	}
 	if ((strcmp(sub, "status") == 0 && optind != argc) ||
 	    (strcmp(sub, "token") == 0 && optind + 1 != argc) ||
-	    (strcmp(sub, "status") != 0 && strcmp(sub, "token") != 0)) {
+	    (strcmp(sub, "login") == 0 && optind + 1 != argc) ||
+	    (strcmp(sub, "status") != 0 && strcmp(sub, "token") != 0 &&
+	    strcmp(sub, "login") != 0)) {
 		auth_usage(stderr);
 		return 2;
 	}
@@ -164,8 +254,11 @@ cmd_auth(int argc, char **argv)
 		fprintf(stderr, "mailsift: %s\n", err);
 		return 1;
 	}
-	rv = strcmp(sub, "status") == 0 ? auth_status(cfg) :
-	    auth_token(cfg, argv[optind]);
+	if (strcmp(sub, "login") == 0)
+		rv = auth_login(cfg, argv[optind], &la);
+	else
+		rv = strcmp(sub, "status") == 0 ? auth_status(cfg) :
+		    auth_token(cfg, argv[optind]);
 	config_free(cfg);
 	return rv;
 }

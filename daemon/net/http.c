@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * http.c - one HTTP POST through libcurl; see http.h.
+ * http.c - one HTTP POST (or GET) through libcurl; see http.h.
  */
 #define _XOPEN_SOURCE 700	/* strptime() */
 #include <ctype.h>
@@ -121,6 +121,21 @@ http_classify(CURLcode rc)
 	}
 }
 
+/* No body: a GET. */
+static int
+http_method(CURL *c, const struct http_request *rq)
+{
+	if (rq->body == NULL)
+		return curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) == CURLE_OK ?
+		    0 : -1;
+	if (curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)rq->len) != CURLE_OK)
+		return -1;
+	return 0;
+}
+
 static int
 http_setup(CURL *c, const struct http_request *rq, struct curl_slist *hl,
     struct http_sink *sink, char *ebuf)
@@ -144,10 +159,7 @@ http_setup(CURL *c, const struct http_request *rq, struct curl_slist *hl,
 	    curl_easy_setopt(c, CURLOPT_CAINFO, rq->ca_file) != CURLE_OK) ||
 	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, rq->timeout_ms) !=
 	    CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)rq->len) != CURLE_OK ||
+	    http_method(c, rq) == -1 ||
 	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write) !=
 	    CURLE_OK ||
@@ -225,6 +237,16 @@ out:
 	if (c != NULL)
 		curl_easy_cleanup(c);
 	return r->outcome == HTTP_ANSWERED ? 0 : -1;
+}
+
+int
+http_get(const struct http_request *rq, struct http_response *r)
+{
+	struct http_request	 get = *rq;
+
+	get.body = NULL;
+	get.len = 0;
+	return http_post(&get, r);
 }
 
 void

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * http.h - one HTTP request, POST with headers and a body, through
- * libcurl: for the webhook drain (act/webhook-send.c) and whoever else
- * needs a request and its answer (an OAuth2 token endpoint).  Knows no
+ * http.h - one HTTP request, POST with headers and a body (or a GET),
+ * through libcurl: for the webhook drain (act/webhook-send.c) and
+ * whoever else needs a request and its answer (an OAuth2 token
+ * endpoint, an OpenID discovery document).  Knows no
  * webhook, no configuration and no store: the caller says what to send
  * and reads what came back.
  *
@@ -53,6 +54,8 @@ struct http_response {
 /* POST: 0 if the server answered (any status), -1 if not (outcome and
  * error say why).  Free with http_response_free(). */
 int	http_post(const struct http_request *, struct http_response *);
+/* GET: the same, body and len ignored (an OpenID discovery document). */
+int	http_get(const struct http_request *, struct http_response *);
 void	http_response_free(struct http_response *);
 /* An application/x-www-form-urlencoded body of npairs name, value pairs
  * (kv[2i], kv[2i + 1]; a NULL value leaves its pair out), or NULL when

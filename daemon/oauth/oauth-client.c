@@ -14,11 +14,15 @@
 /* Token requests are bounded: a provider that hangs is "down". */
 #define OAUTH_TIMEOUT_MS	30000
 
+/* The token endpoint: a preset's or oauth2-token-url as they are, else
+ * OpenID discovery of oauth2-issuer (kept for the process). */
 static int
-client_token_url(const struct oauth2_conf *oc, char *buf, size_t len,
-    const char *label, char *err, size_t errlen)
+client_token_url(const struct config *conf, const struct account *a,
+    const struct oauth2_conf *oc, char *buf, size_t len, const char *label,
+    char *err, size_t errlen)
 {
 	const struct oauth2_preset	*p = oauth2_preset(oc->provider);
+	struct oauth_endpoints		 e;
 
 	if (p != NULL) {
 		if (oauth2_url_expand(p->token_url, oc->tenant, buf, len) == -1) {
@@ -29,11 +33,14 @@ client_token_url(const struct oauth2_conf *oc, char *buf, size_t len,
 		return 0;
 	}
 	if (oc->token_url == NULL) {
-		/* OpenID discovery (oauth-discover.c) is not there yet */
-		snprintf(err, errlen, "%s: oauth2-issuer needs OpenID "
-		    "discovery, which this mailsift does not do yet; set "
-		    "oauth2-token-url (and oauth2-authorize-url)", label);
-		return -1;
+		if (oauth_endpoints_get(conf, a, &e, err, errlen) == -1)
+			return -1;
+		if ((size_t)snprintf(buf, len, "%s", e.token_url) >= len) {
+			snprintf(err, errlen, "%s: the token endpoint is too "
+			    "long", label);
+			return -1;
+		}
+		return 0;
 	}
 	if ((size_t)snprintf(buf, len, "%s", oc->token_url) >= len) {
 		snprintf(err, errlen, "%s: oauth2-token-url is too long",
@@ -75,9 +82,9 @@ oauth_client_build(const struct config *conf, const struct account *a,
 		snprintf(err, errlen, "%s: auth is not oauth2", label);
 		return -1;
 	}
-	if (client_token_url(oc, b->token_url, sizeof(b->token_url), label,
-	    err, errlen) == -1 || client_secret(oc, label, &b->secret, err,
-	    errlen) == -1)
+	if (client_token_url(conf, a, oc, b->token_url,
+	    sizeof(b->token_url), label, err, errlen) == -1 ||
+	    client_secret(oc, label, &b->secret, err, errlen) == -1)
 		return -1;
 	b->c.account = a->name;
 	b->c.token_url = b->token_url;

@@ -337,6 +337,62 @@ fail:
 	return -1;
 }
 
+/* A top-level member into out[i] if it is names[i] and a string. */
+static int
+read_named(struct reader *r, const char *name, const char *const *names,
+    char **out, size_t n)
+{
+	size_t	 i;
+
+	skip_ws(r);
+	for (i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0 && out[i] == NULL &&
+		    r->p < r->end && *r->p == '"')
+			return read_string(r, &out[i]);
+	return skip_value(r, 1);
+}
+
+int
+oauth_json_strings(const char *text, size_t len, const char *const *names,
+    char **out, size_t n)
+{
+	struct reader	 r = { text, text + len };
+	char		*name;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		out[i] = NULL;
+	skip_ws(&r);
+	if (r.p >= r.end || *r.p++ != '{')
+		return -1;
+	skip_ws(&r);
+	if (r.p < r.end && *r.p == '}')
+		return 0;
+	for (;;) {
+		skip_ws(&r);
+		if (read_string(&r, &name) == -1)
+			goto fail;
+		skip_ws(&r);
+		if (r.p >= r.end || *r.p++ != ':' ||
+		    read_named(&r, name, names, out, n) == -1) {
+			free(name);
+			goto fail;
+		}
+		free(name);
+		skip_ws(&r);
+		if (r.p < r.end && *r.p == '}')
+			return 0;
+		if (r.p >= r.end || *r.p++ != ',')
+			goto fail;
+	}
+fail:
+	for (i = 0; i < n; i++) {
+		free(out[i]);
+		out[i] = NULL;
+	}
+	return -1;
+}
+
 static void
 str_wipe(char *s)
 {

@@ -23,6 +23,11 @@ struct oauth_answer {
  * members are skipped. */
 int	oauth_answer_parse(const char *text, size_t len,
 	    struct oauth_answer *);
+/* The string members names[0..n-1] of a JSON object (an OpenID
+ * discovery document) into out[i] (malloc'd; NULL if absent or not a
+ * string); others skipped.  0, or -1 if text is not a JSON object. */
+int	oauth_json_strings(const char *text, size_t len,
+	    const char *const *names, char **out, size_t n);
 /* Wipes the tokens. */
 void	oauth_answer_clear(struct oauth_answer *);
 

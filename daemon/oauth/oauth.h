@@ -20,22 +20,25 @@
  * POP3 or SMTP (net/sasl.c turns the token into XOAUTH2/OAUTHBEARER) and
  * never calls up into source/, send/, sched/ or cmd/.
  *
- * Depends on: net/http.c (the token request, a form POST), store/ (the
- * grants, store/oauth.h), conf/ (oauth2-* options, conf/oauth2.h, the
- * client secret through conf_secret) and util/ (log, json).
+ * Depends on: net/http.c (the token request, a form POST; the OpenID
+ * discovery document, a GET), store/ (the grants, store/oauth.h), conf/
+ * (oauth2-* options, conf/oauth2.h, the client secret through
+ * conf_secret), util/ (log) and OpenSSL (PKCE's random bytes and
+ * SHA-256).
  * Used by: source/ and send/ at login, cmd/ for `mailsift auth`.
  *
  * Files: oauth-refresh.c (tokens and their refresh), oauth-session.c
  * (the token of a login), oauth-token.c (the
  * token endpoint's answer), oauth-client.c (an account's client from
- * its configuration).  Later: oauth-login.c (code + PKCE with a
- * loopback redirect, device grant), oauth-discover.c (OpenID discovery
- * of oauth2-issuer).
+ * its configuration), oauth-discover.c (the endpoints, OpenID
+ * discovery of oauth2-issuer), oauth-login.c (`mailsift auth login`:
+ * code + PKCE with a loopback redirect or a pasted one).
  */
 #ifndef DAEMON_OAUTH_OAUTH_H
 #define DAEMON_OAUTH_OAUTH_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "daemon/conf/oauth2.h"
@@ -52,6 +55,8 @@ struct http_response;
 #define OAUTH_REFRESH_AHEAD	300
 /* The token's life when the provider does not say (RFC 6749 5.1). */
 #define OAUTH_DEFAULT_LIFE	3600
+/* An endpoint URL's room. */
+#define OAUTH_URL_MAX		1024
 
 /* What oauth_token() failed on, so that callers choose what to do. */
 enum oauth_status {
@@ -82,9 +87,26 @@ struct oauth_client {
 /* An oauth_client with the storage it points into. */
 struct oauth_client_buf {
 	struct oauth_client	 c;
-	char			 token_url[1024];
+	char			 token_url[OAUTH_URL_MAX];
 	char			*secret;	/* wiped by oauth_client_clear() */
 };
+
+/*
+ * An account's endpoints (oauth-discover.c): the preset's, or a custom
+ * provider's explicit oauth2-*-url settings, each missing one taken
+ * from OpenID discovery of oauth2-issuer (fetched once per process per
+ * issuer, a failure not kept).  "" for an endpoint the provider has
+ * not (device, revocation).  Errors name the account and the URL.
+ */
+struct oauth_endpoints {
+	char	authorize_url[OAUTH_URL_MAX];
+	char	token_url[OAUTH_URL_MAX];
+	char	device_url[OAUTH_URL_MAX];	/* "": none */
+	char	revoke_url[OAUTH_URL_MAX];	/* "": none */
+};
+int		 oauth_endpoints_get(const struct config *,
+		    const struct account *a, struct oauth_endpoints *,
+		    char *err, size_t errlen);
 
 /* The client of account a (auth = oauth2) for proto, from its settings
  * (oauth-client.c): the preset's endpoint or oauth2-token-url, the
@@ -108,6 +130,31 @@ enum oauth_status oauth_token(struct state *, const struct oauth_client *c,
 		    const char *refused, char **token, char *err,
 		    size_t errlen);
 void		 oauth_token_free(char *);
+
+/*
+ * `mailsift auth login ACCOUNT` (oauth-login.c): authorization code with
+ * PKCE S256 (RFC 7636), a random state, the redirect to a loopback
+ * listener on 127.0.0.1 and a port the kernel picks (RFC 8252 7.3), or,
+ * no_browser, pasted by the user (a line read from in); the code
+ * exchanged and the grant stored (state_oauth_put()).  Prompts and the
+ * URL go to out; a wrong state or another request on the listener is
+ * refused and it keeps waiting, up to timeout seconds.  0, or -1 with
+ * err naming the account (no code, no token in it).
+ */
+struct oauth_login_opts {
+	int		 no_browser;
+	long		 timeout;	/* seconds */
+	FILE		*out;
+	int		 in;		/* fd of the pasted URL */
+};
+struct oauth_login_result {
+	char		 scopes[512];	/* as granted */
+	long		 expires_in;	/* of the access token */
+	int		 no_refresh;	/* no refresh token came: warn */
+};
+int		 oauth_login(struct state *, const struct config *,
+		    const struct account *a, const struct oauth_login_opts *,
+		    struct oauth_login_result *, char *err, size_t errlen);
 
 /*
  * The token of a login (oauth-session.c), for source/ and send/, which
