@@ -13,13 +13,16 @@
 static const struct oauth2_preset presets[] = {
 	[OAUTH2_GOOGLE] = {
 		.name = "google",
-		.authorize_url = "https://accounts.google.com/o/oauth2/v2/auth",
+		/* Google hands out a refresh token only for
+		 * access_type=offline, and again on a second login only
+		 * with prompt=consent */
+		.authorize_url = "https://accounts.google.com/o/oauth2/v2/auth"
+		    "?access_type=offline&prompt=consent",
 		.token_url = "https://oauth2.googleapis.com/token",
 		.device_url = "https://oauth2.googleapis.com/device/code",
 		.revoke_url = "https://oauth2.googleapis.com/revoke",
 		/* Gmail's IMAP, POP3 and SMTP take only the full scope;
-		 * Google returns a refresh token without offline_access
-		 * (access_type=offline is a login parameter) */
+		 * Google takes no offline_access scope (access_type above) */
 		.scopes = { "https://mail.google.com/",
 		    "https://mail.google.com/",
 		    "https://mail.google.com/" },
@@ -45,6 +48,10 @@ static const struct oauth2_preset presets[] = {
 		    "offline_access https://outlook.office.com/"
 		    "POP.AccessAsUser.All",
 		    "offline_access https://outlook.office.com/SMTP.Send" },
+		/* Entra matches a loopback redirect's host as registered
+		 * and ignores only its port; MSAL and the portal use
+		 * http://localhost, so that is what users register */
+		.redirect_host = "localhost",
 		.source = "learn.microsoft.com/exchange/client-developer/"
 		    "legacy-protocols/how-to-authenticate-an-imap-pop-smtp-"
 		    "application-by-using-oauth; learn.microsoft.com/entra/"

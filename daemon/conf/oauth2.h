@@ -57,6 +57,8 @@ struct oauth2_preset {
 	const char	*device_url;	/* NULL: none */
 	const char	*revoke_url;	/* NULL: none */
 	const char	*scopes[3];	/* by enum oauth2_proto */
+	/* the host of the loopback redirect URI; NULL: 127.0.0.1 */
+	const char	*redirect_host;
 	const char	*source;	/* where these were taken from */
 };
 

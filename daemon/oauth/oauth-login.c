@@ -63,9 +63,15 @@ login_clear(struct login *l)
 	explicit_bzero(l->code, sizeof(l->code));
 }
 
-/* 127.0.0.1 and a port the kernel picks (RFC 8252 7.3). */
+/*
+ * 127.0.0.1 and a port the kernel picks (RFC 8252 7.3).  host names the
+ * listener in the redirect URI: 127.0.0.1, or what the provider wants
+ * registered ("localhost" for Microsoft); the socket is on 127.0.0.1
+ * either way, as a browser resolves localhost to the loopback.
+ */
 static int
-loopback_open(struct login *l, int listening, char *err, size_t errlen)
+loopback_open(struct login *l, const char *host, int listening, char *err,
+    size_t errlen)
 {
 	struct sockaddr_in	 sin;
 	socklen_t		 slen = sizeof(sin);
@@ -82,7 +88,7 @@ loopback_open(struct login *l, int listening, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(l->redirect_uri, sizeof(l->redirect_uri),
-	    "http://127.0.0.1:%u/", (unsigned)ntohs(sin.sin_port));
+	    "http://%s:%u/", host, (unsigned)ntohs(sin.sin_port));
 	return 0;
 }
 
@@ -411,6 +417,16 @@ grant_store(struct state *st, const struct account *a,
 	return 0;
 }
 
+static const char *
+redirect_host(const struct account *a)
+{
+	const struct oauth2_preset	*p;
+
+	p = oauth2_preset(a->ep.oauth2->provider);
+	return p != NULL && p->redirect_host != NULL ? p->redirect_host :
+	    "127.0.0.1";
+}
+
 static int
 login_start(struct login *l, const struct config *cfg,
     const struct account *a, const struct oauth_login_opts *o, char *err,
@@ -435,7 +451,8 @@ login_start(struct login *l, const struct config *cfg,
 		return -1;
 	}
 	l->deadline = time(NULL) + o->timeout;
-	return loopback_open(l, !o->no_browser, err, errlen);
+	return loopback_open(l, redirect_host(a), !o->no_browser, err,
+	    errlen);
 }
 
 static void
