@@ -15,7 +15,9 @@ static const struct oauth2_preset presets[] = {
 		.name = "google",
 		.authorize_url = "https://accounts.google.com/o/oauth2/v2/auth",
 		.token_url = "https://oauth2.googleapis.com/token",
-		.device_url = "https://oauth2.googleapis.com/device/code",
+		/* Google's device flow ("TVs and limited input devices")
+		 * does not allow the Gmail scope: no --device for google */
+		.device_url = NULL,
 		.revoke_url = "https://oauth2.googleapis.com/revoke",
 		/* Gmail's IMAP, POP3 and SMTP take only the full scope;
 		 * Google returns a refresh token without offline_access
@@ -45,6 +47,16 @@ static const struct oauth2_preset presets[] = {
 		    "offline_access https://outlook.office.com/"
 		    "POP.AccessAsUser.All",
 		    "offline_access https://outlook.office.com/SMTP.Send" },
+		/* app-only (client credentials) for IMAP, POP3 and SMTP:
+		 * the resource's .default, no offline_access (there is no
+		 * refresh token); the app needs IMAP.AccessAsApp,
+		 * POP.AccessAsApp or SMTP.SendAsApp with admin consent and
+		 * an Exchange service principal with mailbox rights.
+		 * Source: learn.microsoft.com/exchange/client-developer/
+		 * legacy-protocols/how-to-authenticate-an-imap-pop-smtp-
+		 * application-by-using-oauth, "Use client credentials grant
+		 * flow to authenticate SMTP, IMAP and POP connections" */
+		.app_scope = "https://outlook.office365.com/.default",
 		.source = "learn.microsoft.com/exchange/client-developer/"
 		    "legacy-protocols/how-to-authenticate-an-imap-pop-smtp-"
 		    "application-by-using-oauth; learn.microsoft.com/entra/"
@@ -110,7 +122,10 @@ oauth2_scopes(const struct oauth2_conf *oc, enum oauth2_proto proto)
 
 	if (oc->scopes != NULL)
 		return oc->scopes;
-	if ((p = oauth2_preset(oc->provider)) == NULL ||
+	if ((p = oauth2_preset(oc->provider)) != NULL &&
+	    oc->flow == OAUTH2_FLOW_CLIENT_CREDENTIALS)
+		return p->app_scope;
+	if (p == NULL ||
 	    (size_t)proto >= sizeof(p->scopes) / sizeof(p->scopes[0]))
 		return NULL;
 	return p->scopes[proto];

@@ -91,17 +91,18 @@ token_copy(const char *t, char *err, size_t errlen)
 	return c;
 }
 
-/* The request body: refresh_token grant, or client_credentials. */
+/* The request body: refresh_token grant, or client_credentials for an
+ * account with oauth2-flow = client-credentials (the app's own token). */
 static char *
 token_form(const struct oauth_client *c, const struct oauth_grant *g)
 {
 	const char	*kv[10];
 
 	kv[0] = "grant_type";
-	kv[1] = g->refresh_token != NULL ? "refresh_token" :
-	    "client_credentials";
+	kv[1] = c->client_credentials ? "client_credentials" :
+	    "refresh_token";
 	kv[2] = "refresh_token";
-	kv[3] = g->refresh_token;
+	kv[3] = c->client_credentials ? NULL : g->refresh_token;
 	kv[4] = "client_id";
 	kv[5] = c->client_id;
 	kv[6] = "client_secret";
@@ -235,6 +236,24 @@ out:
 	return s;
 }
 
+/* oauth2-flow = client-credentials: the app's grant, made on first use
+ * (no login, no refresh token); the token request follows.  1 and *g
+ * loaded, or -1. */
+static int
+app_grant(struct state *st, const struct oauth_client *c,
+    struct oauth_grant *g, char *err, size_t errlen)
+{
+	struct oauth_grant	 n;
+
+	memset(&n, 0, sizeof(n));
+	n.account = (char *)c->account;
+	n.provider = (char *)c->provider;
+	n.scopes = (char *)c->scopes;
+	if (state_oauth_put(st, &n, err, errlen) == -1)
+		return -1;
+	return state_oauth_get(st, c->account, g, err, errlen) == 1 ? 1 : -1;
+}
+
 static enum oauth_status
 token_locked(struct state *st, const struct oauth_client *c,
     const char *refused, char **token, char *err, size_t errlen)
@@ -245,6 +264,10 @@ token_locked(struct state *st, const struct oauth_client *c,
 
 	if ((rc = state_oauth_get(st, c->account, &g, err, errlen)) == -1)
 		return OAUTH_FAILED;
+	if (rc == 0 && c->client_credentials) {
+		if ((rc = app_grant(st, c, &g, err, errlen)) == -1)
+			return OAUTH_FAILED;
+	}
 	if (rc == 0) {
 		snprintf(err, errlen, "account '%s': no OAuth2 grant; run "
 		    "`mailsift auth login %s`", c->account, c->account);
@@ -253,6 +276,12 @@ token_locked(struct state *st, const struct oauth_client *c,
 	if (g.needs_login) {
 		snprintf(err, errlen, "account '%s': needs login: run "
 		    "`mailsift auth login %s`", c->account, c->account);
+		s = OAUTH_NEEDS_LOGIN;
+	} else if (g.refresh_token == NULL && !c->client_credentials) {
+		/* a login that gave no refresh token: nothing to refresh */
+		snprintf(err, errlen, "account '%s': the grant has no refresh "
+		    "token; run `mailsift auth login %s`", c->account,
+		    c->account);
 		s = OAUTH_NEEDS_LOGIN;
 	} else if (token_fresh(&g, (int64_t)time(NULL)) && (refused == NULL ||
 	    strcmp(refused, g.access_token) != 0))
