@@ -355,6 +355,7 @@ test_client_credentials(void **state)
 	struct oauth_client	 c = client;
 	char			*t;
 
+	c.client_credentials = 1;
 	c.client_secret = "s e&cret";
 	c.scopes = "https://outlook.office365.com/.default";
 	grant(st, NULL, 0);
