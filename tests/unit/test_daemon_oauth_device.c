@@ -9,6 +9,7 @@
  */
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include <cmocka.h>
 
 #include "daemon/conf/conf.h"
+#include "daemon/conf/config.h"
 #include "daemon/conf/oauth2.h"
 #include "daemon/net/http.h"
 #include "daemon/oauth/oauth.h"
@@ -574,6 +576,78 @@ test_app_scope(void **state)
 	    "offline_access https://outlook.office.com/POP.AccessAsUser.All");
 }
 
+#define APP_ACCOUNT(extra) \
+	"account a {\n type = imap\n host = h\n user = \"u@example.com\"\n" \
+	" deliver = \"maildir:/m\"\n auth = oauth2\n" extra "}\n"
+
+/* Loads text: the config, or NULL with the error in err. */
+static struct config *
+conf_load_text(const char *text)
+{
+	struct config	*conf;
+	char		 cpath[PATH_MAX];
+	int		 fd;
+
+	snprintf(cpath, sizeof(cpath), "%s/t.conf", dir);
+	fd = open(cpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_not_equal(fd, -1);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(close(fd), 0);
+	conf = config_load(cpath, err, sizeof(err));
+	(void)unlink(cpath);
+	return conf;
+}
+
+/* oauth2-flow: login by default, client-credentials checked. */
+static void
+test_conf_flow(void **state)
+{
+	struct config			*conf;
+	const struct oauth2_conf	*oc;
+
+	(void)state;
+	conf = conf_load_text(APP_ACCOUNT(" oauth2-provider = microsoft\n"
+	    " oauth2-client-id = x\n oauth2-tenant = contoso.example\n"
+	    " oauth2-client-secret-command = \"pass app\"\n"
+	    " oauth2-flow = client-credentials\n"));
+	if (conf == NULL)
+		fail_msg("load failed: %s", err);
+	oc = config_oauth2(conf, &config_account(conf, "a")->ep);
+	assert_int_equal(oc->flow, OAUTH2_FLOW_CLIENT_CREDENTIALS);
+	assert_string_equal(oauth2_scopes(oc, OAUTH2_IMAP),
+	    "https://outlook.office365.com/.default");
+	config_free(conf);
+	conf = conf_load_text(APP_ACCOUNT(" oauth2-provider = microsoft\n"
+	    " oauth2-client-id = x\n"));
+	assert_non_null(conf);
+	assert_int_equal(config_account(conf, "a")->ep.oauth2->flow,
+	    OAUTH2_FLOW_LOGIN);
+	config_free(conf);
+
+	assert_null(conf_load_text(APP_ACCOUNT(" oauth2-provider = microsoft"
+	    "\n oauth2-client-id = x\n oauth2-flow = password\n")));
+	assert_non_null(strstr(err, "oauth2-flow: 'password' is not valid; "
+	    "use login or client-credentials"));
+	assert_null(conf_load_text(APP_ACCOUNT(" oauth2-provider = google\n"
+	    " oauth2-client-id = x\n oauth2-client-secret = s\n"
+	    " oauth2-flow = client-credentials\n")));
+	assert_non_null(strstr(err, "Google gives no app-only token"));
+	assert_null(conf_load_text(APP_ACCOUNT(" oauth2-provider = microsoft"
+	    "\n oauth2-client-id = x\n oauth2-client-secret = s\n"
+	    " oauth2-flow = client-credentials\n")));
+	assert_non_null(strstr(err, "needs 'oauth2-tenant' set to the "
+	    "organization's tenant"));
+	assert_null(conf_load_text(APP_ACCOUNT(" oauth2-provider = custom\n"
+	    " oauth2-client-id = x\n oauth2-token-url = \"https://t\"\n"
+	    " oauth2-flow = client-credentials\n")));
+	assert_non_null(strstr(err, "client-credentials needs "
+	    "'oauth2-client-secret' or 'oauth2-client-secret-command'"));
+	assert_null(conf_load_text("account a {\n type = imap\n host = h\n"
+	    " user = u\n password = p\n deliver = \"maildir:/m\"\n"
+	    " oauth2-flow = login\n}\n"));
+	assert_non_null(strstr(err, "'oauth2-flow' needs auth = oauth2"));
+}
+
 int
 main(void)
 {
@@ -599,6 +673,8 @@ main(void)
 		    test_login_grant_without_refresh, setup, teardown),
 		cmocka_unit_test(test_device_url),
 		cmocka_unit_test(test_app_scope),
+		cmocka_unit_test_setup_teardown(test_conf_flow, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
