@@ -181,14 +181,12 @@ static enum oauth_status
 device_start(const struct oauth_client *c, const char *url,
     struct oauth_device *d, char *err, size_t errlen)
 {
-	const char		*kv[] = { "client_id", c->client_id,
-				    "client_secret", c->client_secret,
-				    "scope", c->scopes };
+	const char		*kv[] = { "scope", c->scopes };
 	struct http_response	 r;
 	char			 e[512];
 	int			 rc;
 
-	if (oauth_post_form(c, url, kv, 3, &r, e, sizeof(e)) == -1) {
+	if (oauth_post_form(c, url, kv, 1, &r, e, sizeof(e)) == -1) {
 		snprintf(err, errlen, "account '%s': the device authorization "
 		    "request failed: %s", c->account, e);
 		oauth_post_free(&r);
@@ -241,16 +239,14 @@ device_poll(struct state *st, const struct oauth_client *c,
     size_t errlen)
 {
 	const char		*kv[] = { "grant_type", DEVICE_GRANT,
-				    "device_code", d->device_code,
-				    "client_id", c->client_id,
-				    "client_secret", c->client_secret };
+				    "device_code", d->device_code };
 	struct http_response	 r;
 	struct oauth_answer	 a;
 	enum oauth_device_step	 step;
 	char			 e[512], code[64];
 	int			 parsed = 0;
 
-	if (oauth_post_form(c, c->token_url, kv, 4, &r, e, sizeof(e)) == -1)
+	if (oauth_post_form(c, c->token_url, kv, 2, &r, e, sizeof(e)) == -1)
 		log_debug("account '%s': device grant poll failed: %s",
 		    c->account, e);
 	else if (r.answer != NULL && oauth_answer_parse(r.answer,

@@ -17,6 +17,7 @@
 
 #include "daemon/net/http.h"
 #include "daemon/oauth/oauth.h"
+#include "daemon/oauth/oauth-post.h"
 #include "daemon/oauth/oauth-token.h"
 #include "daemon/store/oauth.h"
 #include "daemon/util/log.h"
@@ -91,18 +92,16 @@ token_copy(const char *t, char *err, size_t errlen)
 	return c;
 }
 
-/* The request body: refresh_token grant, or client_credentials for an
- * account with oauth2-flow = client-credentials (the app's own token). */
+/* The request body of the refresh_token grant. */
 static char *
 token_form(const struct oauth_client *c, const struct oauth_grant *g)
 {
 	const char	*kv[10];
 
 	kv[0] = "grant_type";
-	kv[1] = c->client_credentials ? "client_credentials" :
-	    "refresh_token";
+	kv[1] = "refresh_token";
 	kv[2] = "refresh_token";
-	kv[3] = c->client_credentials ? NULL : g->refresh_token;
+	kv[3] = g->refresh_token;
 	kv[4] = "client_id";
 	kv[5] = c->client_id;
 	kv[6] = "client_secret";
@@ -110,6 +109,23 @@ token_form(const struct oauth_client *c, const struct oauth_grant *g)
 	kv[8] = "scope";
 	kv[9] = c->scopes;
 	return http_form_encode(kv, 5);
+}
+
+/* oauth2-flow = client-credentials: the app's own token, the client
+ * authenticated with HTTP Basic (oauth-post.c). */
+static int
+app_post(const struct oauth_client *c, struct http_response *r, char *err,
+    size_t errlen)
+{
+	const char	*kv[] = { "grant_type", "client_credentials",
+			    "scope", c->scopes };
+	char		 e[256];
+
+	if (oauth_post_form(c, c->token_url, kv, 2, r, e, sizeof(e)) == 0)
+		return 0;
+	snprintf(err, errlen, "account '%s': token request to the OAuth2 "
+	    "provider failed: %s", c->account, e);
+	return -1;
 }
 
 static int
@@ -122,6 +138,8 @@ token_post(const struct oauth_client *c, const struct oauth_grant *g,
 	char			*body;
 	int			 rc;
 
+	if (c->client_credentials)
+		return app_post(c, r, err, errlen);
 	if ((body = token_form(c, g)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		memset(r, 0, sizeof(*r));

@@ -53,15 +53,13 @@ revoke_post(const struct oauth_client *c, const char *url,
     const char *token, char *err, size_t errlen)
 {
 	const char		*kv[] = { "token", token,
-				    "token_type_hint", "refresh_token",
-				    "client_id", c->client_id,
-				    "client_secret", c->client_secret };
+				    "token_type_hint", "refresh_token" };
 	struct http_response	 r;
 	struct oauth_answer	 a;
 	char			 e[256], code[64];
 	int			 rc = -1;
 
-	if (oauth_post_form(c, url, kv, 4, &r, e, sizeof(e)) == -1)
+	if (oauth_post_form(c, url, kv, 2, &r, e, sizeof(e)) == -1)
 		snprintf(err, errlen, "the revocation request failed: %s", e);
 	else if (r.status == 200)
 		rc = 0;

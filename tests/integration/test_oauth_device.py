@@ -16,8 +16,8 @@ provider (oidc/provider.mjs), Dovecot's oauth2 passdb, as a user would:
 3. `mailsift auth logout d`: the provider counts one revocation, the
    grant is gone, and the refresh token mailsift held is refused by the
    provider afterwards (invalid_grant).
-4. oauth2-flow = client-credentials (client mailsift-service-post, the
-   secret through oauth2-client-secret-command from
+4. oauth2-flow = client-credentials (client mailsift-service, HTTP
+   Basic, the secret through oauth2-client-secret-command from
    MSX_OIDC_SERVICE_SECRET): `auth login` says no login is needed, `mailsift
    run --once` fetches user2's mail over IMAP and POP3 with no login, one
    client_credentials request per account, none on a second run while
@@ -41,9 +41,9 @@ from oidc_client import Oidc  # noqa: E402
 
 E = os.environ
 DEVICE = E["MSX_OIDC_DEVICE_CLIENT"]
-# mailsift authenticates a confidential client in the body
-# (client_secret_post, as Microsoft documents it): the -post client
-SERVICE = E["MSX_OIDC_SERVICE_POST_CLIENT"]
+# a confidential client: mailsift authenticates it with HTTP Basic
+# (client_secret_basic, RFC 6749 2.3.1), which the provider enforces
+SERVICE = E["MSX_OIDC_SERVICE_CLIENT"]
 TOP = os.path.dirname(os.path.dirname(HERE))
 MAILSIFT = os.path.abspath(E.get("MAILSIFT", os.path.join(TOP, "mailsift")))
 SCOPES = "openid offline_access mail"
@@ -275,8 +275,12 @@ def client_credentials(op, w, conf, state):
           rc == 0 and "no login is needed" in out, out + err)
     save_message("user2", 2)
     op.admin("reset")
-    rc, out, err = mailsift(conf, "run", "--once")
+    rc, out, err = mailsift(conf, "run", "-v", "-v", "--once")
     got, gotp = fetched(w, "c"), fetched(w, "cp")
+    check("the -vv trace holds neither the client secret nor a token",
+          E["MSX_OIDC_SERVICE_SECRET"] not in out + err and
+          all(r is None or r[1] not in out + err
+              for r in (grant_row(state, "c"), grant_row(state, "cp"))))
     st = op.stats()
     by = st["by_grant"]
     check("client credentials: IMAP and POP3 fetch user2's mail with no "

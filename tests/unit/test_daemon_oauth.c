@@ -363,9 +363,9 @@ test_client_credentials(void **state)
 	assert_int_equal(oauth_token(st, &c, NULL, &t, err, sizeof(err)),
 	    OAUTH_OK);
 	oauth_token_free(t);
+	/* the client in HTTP Basic (oauth-post.c), not in the form */
 	assert_string_equal(fake_body, "grant_type=client_credentials&"
-	    "client_id=cid&client_secret=s%20e%26cret&scope=https%3A%2F%2F"
-	    "outlook.office365.com%2F.default");
+	    "scope=https%3A%2F%2Foutlook.office365.com%2F.default");
 }
 
 struct asker {

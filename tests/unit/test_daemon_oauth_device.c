@@ -48,6 +48,7 @@ static int			 nscript;
 static int			 requests;
 static char			 bodies[16][512];
 static char			 urls[16][128];
+static char			 auths[16][128];	/* "": none */
 
 /* The fake sleep: the waits asked, in order. */
 static unsigned		 waits[32];
@@ -64,6 +65,8 @@ fake_post(const struct http_request *rq, struct http_response *r)
 		snprintf(bodies[i], sizeof(bodies[i]), "%.*s", (int)rq->len,
 		    rq->body);
 		snprintf(urls[i], sizeof(urls[i]), "%s", rq->url);
+		snprintf(auths[i], sizeof(auths[i]), "%s", rq->nheaders > 2 ?
+		    rq->headers[2] : "");
 	}
 	assert_string_equal(rq->headers[0], HTTP_FORM_TYPE);
 	if (i >= nscript || script[i].status == 0) {
@@ -294,12 +297,15 @@ test_device_login(void **state)
 	for (i = 0; i < 6; i++)
 		assert_int_equal(waits[i], want[i]);
 	assert_string_equal(urls[0], "https://id.example.com/devicecode");
-	assert_string_equal(bodies[0], "client_id=cid&scope=offline_access%20"
-	    "imap");
+	/* a public client: its id in the form, no Authorization */
+	assert_string_equal(bodies[0], "scope=offline_access%20imap&"
+	    "client_id=cid");
+	assert_string_equal(auths[0], "");
 	assert_string_equal(urls[1], "https://id.example.com/token");
 	assert_string_equal(bodies[1], "grant_type=urn%3Aietf%3Aparams%3A"
 	    "oauth%3Agrant-type%3Adevice_code&device_code=DC-secret&"
 	    "client_id=cid");
+	assert_string_equal(auths[1], "");
 	assert_int_equal(state_oauth_get(st, "a", &g, err, sizeof(err)), 1);
 	assert_string_equal(g.refresh_token, "R1");
 	assert_string_equal(g.access_token, "A1");
@@ -429,8 +435,10 @@ test_logout(void **state)
 	assert_int_equal(oauth_logout(st, &c, "https://id.example.com/revoke",
 	    err, sizeof(err)), OAUTH_LOGOUT_REVOKED);
 	assert_string_equal(urls[0], "https://id.example.com/revoke");
+	/* a confidential client: HTTP Basic, as at the token endpoint */
 	assert_string_equal(bodies[0], "token=R1&token_type_hint="
-	    "refresh_token&client_id=cid&client_secret=sec");
+	    "refresh_token");
+	assert_string_equal(auths[0], "Authorization: Basic Y2lkOnNlYw==");
 	assert_int_equal(has_grant(st), 0);
 
 	/* revocation failed: forgotten all the same, and said so */
@@ -469,6 +477,9 @@ test_client_credentials_first_use(void **state)
 
 	c.client_credentials = 1;
 	c.client_secret = "sec";
+	/* id and secret are form-encoded before Basic (RFC 6749 2.3.1) */
+	c.client_id = "c:id";
+	c.client_secret = "s=";
 	c.scopes = "https://outlook.office365.com/.default";
 	c.provider = "microsoft";
 	play(s, 1);
@@ -477,8 +488,8 @@ test_client_credentials_first_use(void **state)
 	assert_string_equal(t, "APP1");
 	oauth_token_free(t);
 	assert_string_equal(bodies[0], "grant_type=client_credentials&"
-	    "client_id=cid&client_secret=sec&scope=https%3A%2F%2F"
-	    "outlook.office365.com%2F.default");
+	    "scope=https%3A%2F%2Foutlook.office365.com%2F.default");
+	assert_string_equal(auths[0], "Authorization: Basic YyUzQWlkOnMlM0Q=");
 	assert_int_equal(oauth_token(st, &c, NULL, &t, err, sizeof(err)),
 	    OAUTH_OK);
 	assert_string_equal(t, "APP1");
