@@ -27,6 +27,7 @@ Run by test-oauth-device.sh.  One line per check, then "oauth-device: N
 passed, N failed".
 """
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -162,7 +163,6 @@ def wait_polls(op, n):
 
 def deny_device(op, complete):
     """The user presses the provider's abort button (access_denied)."""
-    import re
     op.cookies = {}
     st, _, body = op.request("GET", complete)
     page = body.decode(errors="replace")
