@@ -18,7 +18,7 @@ static const char *const oauth2_options[] = {
 	"oauth2-provider", "oauth2-client-id", "oauth2-client-secret",
 	"oauth2-client-secret-command", "oauth2-tenant", "oauth2-scopes",
 	"oauth2-issuer", "oauth2-authorize-url", "oauth2-token-url",
-	"oauth2-device-url", "oauth2-revoke-url",
+	"oauth2-device-url", "oauth2-revoke-url", "oauth2-flow",
 };
 #define NOPTIONS	(sizeof(oauth2_options) / sizeof(oauth2_options[0]))
 
@@ -159,6 +159,40 @@ oauth2_fields(struct conf_load *ld, cfg_t *sec, struct oauth2_conf *oc)
 	return 0;
 }
 
+/* oauth2-flow: login (default), or client-credentials, which needs the
+ * app's secret and a provider that grants mail scopes to an app. */
+static int
+oauth2_flow(struct conf_load *ld, cfg_t *sec, struct oauth2_conf *oc)
+{
+	const char	*v = cfg_getstr(sec, "oauth2-flow");
+	int		 line = conf_opt_line(ld, sec, "oauth2-flow");
+
+	oc->flow = OAUTH2_FLOW_LOGIN;
+	if (v == NULL || strcmp(v, "login") == 0)
+		return 0;
+	if (strcmp(v, "client-credentials") != 0)
+		return oauth2_fail(ld, sec, line, "oauth2-flow: '%s' is not "
+		    "valid; use login or client-credentials", v);
+	oc->flow = OAUTH2_FLOW_CLIENT_CREDENTIALS;
+	if (oc->provider == OAUTH2_GOOGLE)
+		return oauth2_fail(ld, sec, line, "oauth2-flow = "
+		    "client-credentials: Google gives no app-only token for "
+		    "Gmail; use oauth2-flow = login");
+	/* an app-only token is for one organization: not "common" */
+	if (oc->provider == OAUTH2_MICROSOFT && (oc->tenant == NULL ||
+	    strcmp(oc->tenant, "common") == 0 ||
+	    strcmp(oc->tenant, "consumers") == 0 ||
+	    strcmp(oc->tenant, "organizations") == 0))
+		return oauth2_fail(ld, sec, line, "oauth2-flow = "
+		    "client-credentials needs 'oauth2-tenant' set to the "
+		    "organization's tenant (its id or domain)");
+	if (oc->client_secret == NULL && oc->client_secret_command == NULL)
+		return oauth2_fail(ld, sec, line, "oauth2-flow = "
+		    "client-credentials needs 'oauth2-client-secret' or "
+		    "'oauth2-client-secret-command' (the app's secret)");
+	return 0;
+}
+
 static int
 oauth2_check(struct conf_load *ld, cfg_t *sec, struct oauth2_conf *oc)
 {
@@ -193,6 +227,8 @@ oauth2_check(struct conf_load *ld, cfg_t *sec, struct oauth2_conf *oc)
 		return oauth2_fail(ld, sec, conf_opt_line(ld, sec,
 		    "oauth2-tenant"), "oauth2-tenant: '%s' is not a tenant "
 		    "name or id (letters, digits, '-' and '.')", oc->tenant);
+	if (oauth2_flow(ld, sec, oc) == -1)
+		return -1;
 	return oauth2_urls_check(ld, sec, oc);
 }
 

@@ -57,6 +57,7 @@ static cfg_opt_t account_opts[] = {
 	CFG_STR("oauth2-token-url", NULL, CFGF_NODEFAULT),
 	CFG_STR("oauth2-device-url", NULL, CFGF_NODEFAULT),
 	CFG_STR("oauth2-revoke-url", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-flow", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("folders", NULL, CFGF_NODEFAULT),
 	CFG_BOOL("only-unseen", cfg_false, CFGF_NONE),
 	CFG_BOOL("keep", cfg_true, CFGF_NONE),
@@ -102,6 +103,7 @@ static cfg_opt_t smtp_opts[] = {
 	CFG_STR("oauth2-token-url", NULL, CFGF_NODEFAULT),
 	CFG_STR("oauth2-device-url", NULL, CFGF_NODEFAULT),
 	CFG_STR("oauth2-revoke-url", NULL, CFGF_NODEFAULT),
+	CFG_STR("oauth2-flow", NULL, CFGF_NODEFAULT),
 	CFG_STR("oauth2-account", NULL, CFGF_NODEFAULT),
 	CFG_STR("from", NULL, CFGF_NODEFAULT),
 	CFG_END()

@@ -19,7 +19,9 @@ static const struct oauth2_preset presets[] = {
 		.authorize_url = "https://accounts.google.com/o/oauth2/v2/auth"
 		    "?access_type=offline&prompt=consent",
 		.token_url = "https://oauth2.googleapis.com/token",
-		.device_url = "https://oauth2.googleapis.com/device/code",
+		/* Google's device flow ("TVs and limited input devices")
+		 * does not allow the Gmail scope: no --device for google */
+		.device_url = NULL,
 		.revoke_url = "https://oauth2.googleapis.com/revoke",
 		/* Gmail's IMAP, POP3 and SMTP take only the full scope;
 		 * Google takes no offline_access scope (access_type above) */
@@ -52,6 +54,16 @@ static const struct oauth2_preset presets[] = {
 		 * and ignores only its port; MSAL and the portal use
 		 * http://localhost, so that is what users register */
 		.redirect_host = "localhost",
+		/* app-only (client credentials) for IMAP, POP3 and SMTP:
+		 * the resource's .default, no offline_access (there is no
+		 * refresh token); the app needs IMAP.AccessAsApp,
+		 * POP.AccessAsApp or SMTP.SendAsApp with admin consent and
+		 * an Exchange service principal with mailbox rights.
+		 * Source: learn.microsoft.com/exchange/client-developer/
+		 * legacy-protocols/how-to-authenticate-an-imap-pop-smtp-
+		 * application-by-using-oauth, "Use client credentials grant
+		 * flow to authenticate SMTP, IMAP and POP connections" */
+		.app_scope = "https://outlook.office365.com/.default",
 		.source = "learn.microsoft.com/exchange/client-developer/"
 		    "legacy-protocols/how-to-authenticate-an-imap-pop-smtp-"
 		    "application-by-using-oauth; learn.microsoft.com/entra/"
@@ -117,7 +129,10 @@ oauth2_scopes(const struct oauth2_conf *oc, enum oauth2_proto proto)
 
 	if (oc->scopes != NULL)
 		return oc->scopes;
-	if ((p = oauth2_preset(oc->provider)) == NULL ||
+	if ((p = oauth2_preset(oc->provider)) != NULL &&
+	    oc->flow == OAUTH2_FLOW_CLIENT_CREDENTIALS)
+		return p->app_scope;
+	if (p == NULL ||
 	    (size_t)proto >= sizeof(p->scopes) / sizeof(p->scopes[0]))
 		return NULL;
 	return p->scopes[proto];

@@ -26,6 +26,14 @@ enum oauth2_proto {
 	OAUTH2_SMTP
 };
 
+/* How an account gets its tokens (oauth2-flow). */
+enum oauth2_flow {
+	OAUTH2_FLOW_LOGIN,		/* a user's grant: auth login */
+	OAUTH2_FLOW_CLIENT_CREDENTIALS	/* the app's own (Microsoft 365
+					   app-only): no login, a token asked
+					   when needed, no refresh token */
+};
+
 /*
  * An endpoint's OAuth2 settings; NULL in struct endpoint unless `auth =
  * oauth2`.  An smtp section with `oauth2-account = NAME` has only
@@ -33,6 +41,7 @@ enum oauth2_proto {
  */
 struct oauth2_conf {
 	enum oauth2_provider	 provider;
+	enum oauth2_flow	 flow;
 	char			*client_id;
 	char			*client_secret;
 	char			*client_secret_command;
@@ -59,6 +68,9 @@ struct oauth2_preset {
 	const char	*scopes[3];	/* by enum oauth2_proto */
 	/* the host of the loopback redirect URI; NULL: 127.0.0.1 */
 	const char	*redirect_host;
+	/* oauth2-flow = client-credentials: the scope of every protocol;
+	 * NULL: the provider has no such flow for mail */
+	const char	*app_scope;
 	const char	*source;	/* where these were taken from */
 };
 
@@ -71,8 +83,9 @@ int		 oauth2_provider_lookup(const char *);
  * it does not fit. */
 int		 oauth2_url_expand(const char *tmpl, const char *tenant,
 		    char *buf, size_t len);
-/* The scopes to ask for: oauth2-scopes, else the preset's for proto;
- * NULL for a custom provider without oauth2-scopes. */
+/* The scopes to ask for: oauth2-scopes, else the preset's for proto
+ * (its app_scope for client-credentials); NULL for a custom provider
+ * without oauth2-scopes. */
 const char	*oauth2_scopes(const struct oauth2_conf *, enum oauth2_proto);
 void		 oauth2_conf_free(struct oauth2_conf *);
 

@@ -91,6 +91,8 @@ oauth_client_build(const struct config *conf, const struct account *a,
 	b->c.client_id = oc->client_id;
 	b->c.client_secret = b->secret;
 	b->c.scopes = oauth2_scopes(oc, proto);
+	b->c.provider = oauth2_provider_name(oc->provider);
+	b->c.client_credentials = oc->flow == OAUTH2_FLOW_CLIENT_CREDENTIALS;
 	/* the provider's certificate is checked like the account's server:
 	 * tls-verify and tls-ca-file (a test CA) apply to both */
 	b->c.verify = a->ep.tls_verify;

@@ -17,6 +17,7 @@
 
 #include "daemon/net/http.h"
 #include "daemon/oauth/oauth.h"
+#include "daemon/oauth/oauth-post.h"
 #include "daemon/oauth/oauth-token.h"
 #include "daemon/store/oauth.h"
 #include "daemon/util/log.h"
@@ -91,15 +92,14 @@ token_copy(const char *t, char *err, size_t errlen)
 	return c;
 }
 
-/* The request body: refresh_token grant, or client_credentials. */
+/* The request body of the refresh_token grant. */
 static char *
 token_form(const struct oauth_client *c, const struct oauth_grant *g)
 {
 	const char	*kv[10];
 
 	kv[0] = "grant_type";
-	kv[1] = g->refresh_token != NULL ? "refresh_token" :
-	    "client_credentials";
+	kv[1] = "refresh_token";
 	kv[2] = "refresh_token";
 	kv[3] = g->refresh_token;
 	kv[4] = "client_id";
@@ -109,6 +109,23 @@ token_form(const struct oauth_client *c, const struct oauth_grant *g)
 	kv[8] = "scope";
 	kv[9] = c->scopes;
 	return http_form_encode(kv, 5);
+}
+
+/* oauth2-flow = client-credentials: the app's own token, the client
+ * authenticated with HTTP Basic (oauth-post.c). */
+static int
+app_post(const struct oauth_client *c, struct http_response *r, char *err,
+    size_t errlen)
+{
+	const char	*kv[] = { "grant_type", "client_credentials",
+			    "scope", c->scopes };
+	char		 e[256];
+
+	if (oauth_post_form(c, c->token_url, kv, 2, r, e, sizeof(e)) == 0)
+		return 0;
+	snprintf(err, errlen, "account '%s': token request to the OAuth2 "
+	    "provider failed: %s", c->account, e);
+	return -1;
 }
 
 static int
@@ -121,6 +138,8 @@ token_post(const struct oauth_client *c, const struct oauth_grant *g,
 	char			*body;
 	int			 rc;
 
+	if (c->client_credentials)
+		return app_post(c, r, err, errlen);
 	if ((body = token_form(c, g)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		memset(r, 0, sizeof(*r));
@@ -235,6 +254,24 @@ out:
 	return s;
 }
 
+/* oauth2-flow = client-credentials: the app's grant, made on first use
+ * (no login, no refresh token); the token request follows.  1 and *g
+ * loaded, or -1. */
+static int
+app_grant(struct state *st, const struct oauth_client *c,
+    struct oauth_grant *g, char *err, size_t errlen)
+{
+	struct oauth_grant	 n;
+
+	memset(&n, 0, sizeof(n));
+	n.account = (char *)c->account;
+	n.provider = (char *)c->provider;
+	n.scopes = (char *)c->scopes;
+	if (state_oauth_put(st, &n, err, errlen) == -1)
+		return -1;
+	return state_oauth_get(st, c->account, g, err, errlen) == 1 ? 1 : -1;
+}
+
 static enum oauth_status
 token_locked(struct state *st, const struct oauth_client *c,
     const char *refused, char **token, char *err, size_t errlen)
@@ -245,6 +282,10 @@ token_locked(struct state *st, const struct oauth_client *c,
 
 	if ((rc = state_oauth_get(st, c->account, &g, err, errlen)) == -1)
 		return OAUTH_FAILED;
+	if (rc == 0 && c->client_credentials) {
+		if ((rc = app_grant(st, c, &g, err, errlen)) == -1)
+			return OAUTH_FAILED;
+	}
 	if (rc == 0) {
 		snprintf(err, errlen, "account '%s': no OAuth2 grant; run "
 		    "`mailsift auth login %s`", c->account, c->account);
@@ -253,6 +294,12 @@ token_locked(struct state *st, const struct oauth_client *c,
 	if (g.needs_login) {
 		snprintf(err, errlen, "account '%s': needs login: run "
 		    "`mailsift auth login %s`", c->account, c->account);
+		s = OAUTH_NEEDS_LOGIN;
+	} else if (g.refresh_token == NULL && !c->client_credentials) {
+		/* a login that gave no refresh token: nothing to refresh */
+		snprintf(err, errlen, "account '%s': the grant has no refresh "
+		    "token; run `mailsift auth login %s`", c->account,
+		    c->account);
 		s = OAUTH_NEEDS_LOGIN;
 	} else if (token_fresh(&g, (int64_t)time(NULL)) && (refused == NULL ||
 	    strcmp(refused, g.access_token) != 0))

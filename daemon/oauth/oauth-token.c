@@ -337,55 +337,24 @@ fail:
 	return -1;
 }
 
-/* A top-level member into out[i] if it is names[i] and a string. */
-static int
-read_named(struct reader *r, const char *name, const char *const *names,
-    char **out, size_t n)
-{
-	size_t	 i;
-
-	skip_ws(r);
-	for (i = 0; i < n; i++)
-		if (strcmp(name, names[i]) == 0 && out[i] == NULL &&
-		    r->p < r->end && *r->p == '"')
-			return read_string(r, &out[i]);
-	return skip_value(r, 1);
-}
-
+/* oauth_json_parse() with string members only: a discovery document. */
 int
 oauth_json_strings(const char *text, size_t len, const char *const *names,
     char **out, size_t n)
 {
-	struct reader	 r = { text, text + len };
-	char		*name;
-	size_t		 i;
+	struct oauth_json_member	 m[16] = { { NULL, NULL, NULL } };
+	size_t				 i;
 
-	for (i = 0; i < n; i++)
-		out[i] = NULL;
-	skip_ws(&r);
-	if (r.p >= r.end || *r.p++ != '{')
+	if (n > sizeof(m) / sizeof(m[0]))
 		return -1;
-	skip_ws(&r);
-	if (r.p < r.end && *r.p == '}')
-		return 0;
-	for (;;) {
-		skip_ws(&r);
-		if (read_string(&r, &name) == -1)
-			goto fail;
-		skip_ws(&r);
-		if (r.p >= r.end || *r.p++ != ':' ||
-		    read_named(&r, name, names, out, n) == -1) {
-			free(name);
-			goto fail;
-		}
-		free(name);
-		skip_ws(&r);
-		if (r.p < r.end && *r.p == '}')
-			return 0;
-		if (r.p >= r.end || *r.p++ != ',')
-			goto fail;
+	for (i = 0; i < n; i++) {
+		out[i] = NULL;
+		m[i].name = names[i];
+		m[i].str = &out[i];
+		m[i].num = NULL;
 	}
-fail:
+	if (oauth_json_parse(text, len, m, n) == 0)
+		return 0;
 	for (i = 0; i < n; i++) {
 		free(out[i]);
 		out[i] = NULL;
@@ -413,4 +382,71 @@ oauth_answer_clear(struct oauth_answer *a)
 	free(a->error_description);
 	memset(a, 0, sizeof(*a));
 	a->expires_in = -1;
+}
+
+/* The named members of an object: strings (a number given as a string
+ * is read as its text) and integers (an integer given as a string too:
+ * some providers quote expires_in and interval). */
+static int
+read_named(struct reader *r, const char *name,
+    const struct oauth_json_member *m, size_t n)
+{
+	char	*s, *end;
+	size_t	 i;
+
+	skip_ws(r);
+	for (i = 0; i < n; i++)
+		if (strcmp(name, m[i].name) == 0)
+			break;
+	if (i == n)
+		return skip_value(r, 1);
+	if (m[i].str != NULL) {
+		if (r->p < r->end && *r->p == '"' && *m[i].str == NULL)
+			return read_string(r, m[i].str);
+		return skip_value(r, 1);
+	}
+	if (r->p < r->end && *r->p == '"') {
+		if (read_string(r, &s) == -1)
+			return -1;
+		*m[i].num = strtol(s, &end, 10);
+		if (*s == '\0' || *end != '\0')
+			*m[i].num = -1;
+		free(s);
+		return 0;
+	}
+	if (r->p < r->end && *r->p != '-' && (*r->p < '0' || *r->p > '9'))
+		return skip_value(r, 1);
+	return read_number(r, m[i].num);
+}
+
+int
+oauth_json_parse(const char *text, size_t len,
+    const struct oauth_json_member *m, size_t n)
+{
+	struct reader	 r = { text, text + len };
+	char		*name;
+
+	skip_ws(&r);
+	if (r.p >= r.end || *r.p++ != '{')
+		return -1;
+	skip_ws(&r);
+	if (r.p < r.end && *r.p == '}')
+		return 0;
+	for (;;) {
+		skip_ws(&r);
+		if (read_string(&r, &name) == -1)
+			return -1;
+		skip_ws(&r);
+		if (r.p >= r.end || *r.p++ != ':' ||
+		    read_named(&r, name, m, n) == -1) {
+			free(name);
+			return -1;
+		}
+		free(name);
+		skip_ws(&r);
+		if (r.p < r.end && *r.p == '}')
+			return 0;
+		if (r.p >= r.end || *r.p++ != ',')
+			return -1;
+	}
 }

@@ -31,4 +31,18 @@ int	oauth_json_strings(const char *text, size_t len,
 /* Wipes the tokens. */
 void	oauth_answer_clear(struct oauth_answer *);
 
+/* Any other JSON object of an OAuth2 endpoint (the device
+ * authorization answer, RFC 8628 3.2): each member named in m read into
+ * *str (malloc'd; a string only, left NULL otherwise) or *num (an
+ * integer, or an integer in a string; -1 if a string is not one).  Set
+ * the targets to NULL and -1 first; the caller frees the strings, also
+ * after an error (-1: not a JSON object, or out of memory). */
+struct oauth_json_member {
+	const char	*name;
+	char		**str;	/* or NULL */
+	long		*num;	/* when str is NULL */
+};
+int	oauth_json_parse(const char *text, size_t len,
+	    const struct oauth_json_member *m, size_t n);
+
 #endif

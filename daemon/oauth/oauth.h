@@ -32,7 +32,8 @@
  * token endpoint's answer), oauth-client.c (an account's client from
  * its configuration), oauth-discover.c (the endpoints, OpenID
  * discovery of oauth2-issuer), oauth-login.c (`mailsift auth login`:
- * code + PKCE with a loopback redirect or a pasted one).
+ * code + PKCE with a loopback redirect or a pasted one), oauth-device.c
+ * (the device grant, RFC 8628), oauth-revoke.c (logout, RFC 7009).
  */
 #ifndef DAEMON_OAUTH_OAUTH_H
 #define DAEMON_OAUTH_OAUTH_H
@@ -77,6 +78,9 @@ struct oauth_client {
 	const char	*scopes;	/* sent again on refresh (Microsoft);
 					   NULL: not sent */
 	const char	*ca_file;	/* NULL: the system store */
+	const char	*provider;	/* its name, for a grant made here */
+	int		 client_credentials; /* oauth2-flow: the grant is
+					   the app's, asked without login */
 	int		 verify;
 	long		 timeout_ms;
 	/* NULL: net/http.c's http_post(); a test puts a fake here */
@@ -155,6 +159,61 @@ struct oauth_login_result {
 int		 oauth_login(struct state *, const struct config *,
 		    const struct account *a, const struct oauth_login_opts *,
 		    struct oauth_login_result *, char *err, size_t errlen);
+
+/*
+ * The device authorization grant (RFC 8628, oauth-device.c), for `auth
+ * login --device`: the device endpoint asked for a user code, shown
+ * through ui->show (the verification URI and the code as the user types
+ * them), then the token endpoint polled every interval (slow_down: 5 s
+ * more) until the user approves, denies, or the code expires.  The
+ * grant (refresh token, access token, granted scopes) is then stored in
+ * c->account's name.  oauth_device_url(): the preset's device endpoint
+ * or oauth2-device-url; -1 with why if there is none (Google: its device
+ * flow has no mail scope).
+ */
+struct oauth_device {
+	char	*device_code;		/* secret: never shown */
+	char	*user_code;
+	char	*verification_uri;
+	char	*verification_uri_complete;	/* NULL: not given */
+	long	 expires_in;		/* -1: not given */
+	long	 interval;		/* -1: not given (5 s) */
+};
+struct oauth_device_ui {
+	void		(*show)(const struct oauth_device *, void *arg);
+	/* NULL: sleep(3); a test passes one that does not wait */
+	unsigned	(*sleep)(unsigned seconds);
+	void		*arg;
+};
+int		 oauth_device_url(const struct config *,
+		    const struct account *, char *buf, size_t len,
+		    char *err, size_t errlen);
+enum oauth_status oauth_device_login(struct state *,
+		    const struct oauth_client *c, const char *device_url,
+		    const struct oauth_device_ui *, char *err, size_t errlen);
+
+/*
+ * Logout (oauth-revoke.c): the refresh token revoked at the provider's
+ * revocation endpoint (RFC 7009, token_type_hint=refresh_token, the
+ * client authenticated as at the token endpoint) if revoke_url is not
+ * NULL, then the grant forgotten in every case but a store error.
+ * oauth_revoke_url(): 1 and the preset's URL or oauth2-revoke-url in
+ * buf, 0 if the provider has none (Microsoft), -1 on error.
+ */
+enum oauth_logout {
+	OAUTH_LOGOUT_REVOKED,		/* revoked, and forgotten */
+	OAUTH_LOGOUT_FORGOTTEN,		/* no revocation endpoint (or no
+					   refresh token): forgotten only */
+	OAUTH_LOGOUT_REVOKE_FAILED,	/* the provider did not revoke it
+					   (err says why): forgotten only */
+	OAUTH_LOGOUT_NO_GRANT,		/* nothing stored */
+	OAUTH_LOGOUT_FAILED		/* the store: nothing forgotten */
+};
+int		 oauth_revoke_url(const struct config *,
+		    const struct account *, char *buf, size_t len,
+		    char *err, size_t errlen);
+enum oauth_logout oauth_logout(struct state *, const struct oauth_client *c,
+		    const char *revoke_url, char *err, size_t errlen);
 
 /*
  * The token of a login (oauth-session.c), for source/ and send/, which

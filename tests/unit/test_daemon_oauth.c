@@ -355,6 +355,7 @@ test_client_credentials(void **state)
 	struct oauth_client	 c = client;
 	char			*t;
 
+	c.client_credentials = 1;
 	c.client_secret = "s e&cret";
 	c.scopes = "https://outlook.office365.com/.default";
 	grant(st, NULL, 0);
@@ -362,9 +363,9 @@ test_client_credentials(void **state)
 	assert_int_equal(oauth_token(st, &c, NULL, &t, err, sizeof(err)),
 	    OAUTH_OK);
 	oauth_token_free(t);
+	/* the client in HTTP Basic (oauth-post.c), not in the form */
 	assert_string_equal(fake_body, "grant_type=client_credentials&"
-	    "client_id=cid&client_secret=s%20e%26cret&scope=https%3A%2F%2F"
-	    "outlook.office365.com%2F.default");
+	    "scope=https%3A%2F%2Foutlook.office365.com%2F.default");
 }
 
 struct asker {
