@@ -32,6 +32,10 @@
 struct status_account {
 	char				*name;
 	const char			*state;	/* status_judge() */
+	/* its OAuth2 grant was refused: "needs login" until the user runs
+	 * `mailsift auth login NAME`; why (no token in it), or NULL */
+	int				 needs_login;
+	char				*login_why;
 	struct state_account_status	 s;
 };
 
@@ -51,7 +55,8 @@ int		 status_collect(const char *path, const char *const *accounts,
 		    size_t n, int64_t now, struct status_report *, char *err,
 		    size_t errlen);
 void		 status_report_free(struct status_report *);
-/* "needs attention", "failing", "new", "idle-waiting" (a daemon runs and
+/* "needs login" is set by status_collect() from the grant; else
+ * "needs attention", "failing", "new", "idle-waiting" (a daemon runs and
  * the account waits in IDLE or for its next poll) or "ok". */
 const char	*status_judge(const struct state_account_status *,
 		    int daemon, int64_t now);
