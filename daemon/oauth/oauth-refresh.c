@@ -208,6 +208,8 @@ token_post(const struct oauth_client *c, const struct oauth_grant *g,
 	rq.verify = c->verify;
 	rq.ca_file = c->ca_file;
 	rq.max_answer = OAUTH_MAX_ANSWER;
+	log_debug("account '%s': OAuth2 token request (%s)", c->account,
+	    g->refresh_token != NULL ? "refresh_token" : "client_credentials");
 	rc = (c->post != NULL ? c->post : http_post)(&rq, r);
 	http_form_free(body);
 	if (rc == -1)
