@@ -282,8 +282,8 @@ token_error(struct state *st, const struct oauth_client *c,
 }
 
 /* A rotated refresh token to the keyring: its command must take it. */
-static int
-token_keyring_store(const struct oauth_client *c, const char *refresh,
+int
+oauth_keyring_store(const struct oauth_client *c, const char *refresh,
     char *err, size_t errlen)
 {
 	char	 label[300], e[512], *line;
@@ -321,7 +321,7 @@ token_commit(struct state *st, const struct oauth_client *c,
 	if (c->store_command == NULL)
 		return state_oauth_refreshed(st, c->account, a->refresh_token,
 		    a->access_token, expires, err, errlen);
-	if (a->refresh_token != NULL && token_keyring_store(c,
+	if (a->refresh_token != NULL && oauth_keyring_store(c,
 	    a->refresh_token, err, errlen) == -1)
 		return -1;
 	/* the keyring holds the refresh token: none in the state file */

@@ -120,6 +120,12 @@ enum oauth_status oauth_token(struct state *, const struct oauth_client *c,
 		    const char *refused, char **token, char *err,
 		    size_t errlen);
 void		 oauth_token_free(char *);
+/* With a keyring (c->store_command): give it refresh (a new login's, or
+ * a rotated one) on the command's stdin; 0 once it exited 0, else -1
+ * with err (never the token).  A login stores the grant with no refresh
+ * token in the state file after this. */
+int		 oauth_keyring_store(const struct oauth_client *c,
+		    const char *refresh, char *err, size_t errlen);
 /* 1 if account's grant is in "needs login" (the scheduler skips the
  * account without a connection or a token request until the user logs
  * in again), 0 if not or the account has no oauth2 grant, -1 on error.
