@@ -500,6 +500,10 @@ def main():
               "(not one per login)",
               1 <= nreq <= 2 * (nsecs / TTL + 2),
               f"{nreq} in {nsecs:.0f} s")
+        secrets = [tok["refresh_token"], tokp["refresh_token"]] + \
+            [v for a in ("i", "p") for v in grant_row(state, a)[:2] if v]
+        check("the daemon's debug log holds no token",
+              all(t not in text for t in secrets))
         rc, out, err = mailsift(conf, "status")
         check("after a new login mailsift status no longer says needs "
               "login", rc == 0 and "needs login" not in out, out)
