@@ -374,6 +374,16 @@ def revoke_part(op, w, conf, state, d, sent, figures):
     check("revoked: auth-failure-command ran once, told the account and "
           "the reason in its environment", len(hook) == 1 and
           hook[0].startswith("p|invalid_grant"), str(hook))
+    # the failed round's backoff ends, then the scheduler sees the grant
+    wait_for(lambda: "p: not polled until" in d.text(), 40)
+    time.sleep(12)
+    after = d.text()
+    blocked = after[after.find("p: not polled until"):]
+    check("revoked: the scheduler stopped p's rounds (no login, no "
+          "connection) and said so once",
+          after.count("p: not polled until you run `mailsift auth login "
+                      "p`") == 1 and "p: fetched" not in blocked,
+          blocked[:300])
     # the user logs in again (a new grant seeded): p carries on, no restart
     tok = op.code_login(NATIVE, "user2", scope=SCOPES)
     put_grant(state, "p", tok["refresh_token"])
