@@ -302,10 +302,10 @@ oauth_keyring_store(const struct oauth_client *c, const char *refresh,
 	explicit_bzero(line, n + 1);
 	free(line);
 	if (rc == -1)
-		snprintf(err, errlen, "%s: the rotated refresh token was not "
-		    "stored, so the new access token is not used (if the "
-		    "provider dropped the old one, run `mailsift auth login "
-		    "%s`)", e, c->account);
+		snprintf(err, errlen, "%s: the new refresh token was not "
+		    "stored, so the access token that came with it is not "
+		    "used (if the provider dropped the old one, run `mailsift "
+		    "auth login %s`)", e, c->account);
 	return rc;
 }
 

@@ -7,7 +7,8 @@
  * delivered today and in all, skipped, outbox, server actions pending:
  * state_account_status()) and whether a daemon holds the store now
  * (state_claimed()); the one judgement of an account's state (ok,
- * failing, idle-waiting, needs attention, new); the HTML page of the
+ * failing, idle-waiting, needs attention, new; needs login when its
+ * OAuth2 grant was refused, from store/oauth.h); the HTML page of the
  * report (status-html.c); the listener's two paths, / and /metrics
  * (serve.c, over net/httpd.h and metrics/metrics.h).
  *
