@@ -418,6 +418,26 @@ def concurrent(op, conf, state):
           row[4] == "ok", str(row[2:]))
 
 
+def down_close(op, conf, state):
+    """The provider drops the connection: a temporary error, the grant
+    untouched; back up, the next ask refreshes."""
+    expire(state, "i")
+    op.admin("down", on="1", mode="close")
+    try:
+        rc, out, err = mailsift(conf, "auth", "token", "i")
+    finally:
+        op.admin("down", on="0")
+    row = grant_row(state, "i")
+    check("provider closes the connection: auth token fails with the "
+          "network error, the grant stays ok (not needs login)",
+          rc != 0 and out == "" and "token request to the OAuth2 provider "
+          "failed" in err and row[4] == "ok", f"{rc} {err[-300:]}")
+    op.admin("reset")
+    rc, out, err = mailsift(conf, "auth", "token", "i")
+    check("provider back: the next ask refreshes (one request)",
+          rc == 0 and out.strip() != "" and refreshes(op.stats()) == 1, err)
+
+
 def keyring(op, w, conf, state):
     """oauth2-token-command and oauth2-store-command."""
     tok = op.code_login(NATIVE, "user3", scope=SCOPES)
@@ -518,6 +538,7 @@ def main():
         check("after a new login mailsift status no longer says needs "
               "login", rc == 0 and "needs login" not in out, out)
         concurrent(op, conf, state)
+        down_close(op, conf, state)
         keyring(op, w, conf, state)
         rotation(op, tok)
     finally:
