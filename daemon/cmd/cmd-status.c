@@ -62,6 +62,11 @@ text_details(const struct status_account *a)
 		printf("%s: webhooks: %llu queued, %llu refused or given up\n",
 		    a->name, (unsigned long long)s->webhook_queued,
 		    (unsigned long long)s->webhook_failed);
+	if (a->needs_login)
+		printf("%s: needs login%s%s%s: run `mailsift auth login %s`\n",
+		    a->name, a->login_why != NULL ? " (" : "",
+		    a->login_why != NULL ? a->login_why : "",
+		    a->login_why != NULL ? ")" : "", a->name);
 	if (s->last_error != NULL)
 		printf("%s: last error at %s%s: %s\n", a->name,
 		    status_time(s->last_error_time, t, sizeof(t)),
@@ -100,6 +105,7 @@ static void
 json_account(const struct status_report *r, const struct status_account *a)
 {
 	const struct state_account_status *s = &a->s;
+	char	 cmd[512];
 
 	printf("{\"name\": ");
 	json_cstr(stdout, a->name);
@@ -125,6 +131,17 @@ json_account(const struct status_report *r, const struct status_account *a)
 		printf("}");
 	} else
 		printf(", \"last_error\": null");
+	if (a->needs_login) {
+		printf(", \"needs_login\": {\"reason\": ");
+		if (a->login_why != NULL)
+			json_cstr(stdout, a->login_why);
+		else
+			printf("null");
+		snprintf(cmd, sizeof(cmd), "mailsift auth login %s", a->name);
+		printf(", \"command\": ");
+		json_cstr(stdout, cmd);
+		printf("}");
+	}
 	printf(", \"failures\": %llu", (unsigned long long)s->failures);
 	json_time("next_poll", r->daemon ? s->next_poll : 0);
 	printf(", \"delivered_today\": %llu, \"delivered_all\": %llu",

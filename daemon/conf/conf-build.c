@@ -545,12 +545,14 @@ sections_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 		conf->naccounts = i + 1;
 		sec = cfg_getnsec(cfg, "account", i);
 		if (account_build(ld, cfg, sec, &conf->accounts[i]) == -1 ||
-		    account_check(ld, conf, sec, &conf->accounts[i]) == -1)
+		    account_check(ld, conf, sec, &conf->accounts[i]) == -1 ||
+		    conf_oauth2_defaults(ld, cfg, &conf->accounts[i].ep) == -1)
 			return -1;
 	}
 	for (i = 0; i < nsmtp; i++)
 		if (conf_oauth2_check_account(ld, conf,
-		    cfg_getnsec(cfg, "smtp", i), &conf->smtp[i].ep) == -1)
+		    cfg_getnsec(cfg, "smtp", i), &conf->smtp[i].ep) == -1 ||
+		    conf_oauth2_defaults(ld, cfg, &conf->smtp[i].ep) == -1)
 			return -1;
 	for (i = 0; i < nacct; i++)
 		if (account_dest_check(ld, conf, cfg_getnsec(cfg, "account", i),

@@ -19,6 +19,7 @@ static const char *const oauth2_options[] = {
 	"oauth2-client-secret-command", "oauth2-tenant", "oauth2-scopes",
 	"oauth2-issuer", "oauth2-authorize-url", "oauth2-token-url",
 	"oauth2-device-url", "oauth2-revoke-url", "oauth2-flow",
+	"oauth2-token-command", "oauth2-store-command", "auth-failure-command",
 };
 #define NOPTIONS	(sizeof(oauth2_options) / sizeof(oauth2_options[0]))
 
@@ -154,7 +155,13 @@ oauth2_fields(struct conf_load *ld, cfg_t *sec, struct oauth2_conf *oc)
 	    &oc->authorize_url) == -1 ||
 	    oauth2_str(ld, sec, "oauth2-token-url", &oc->token_url) == -1 ||
 	    oauth2_str(ld, sec, "oauth2-device-url", &oc->device_url) == -1 ||
-	    oauth2_str(ld, sec, "oauth2-revoke-url", &oc->revoke_url) == -1)
+	    oauth2_str(ld, sec, "oauth2-revoke-url", &oc->revoke_url) == -1 ||
+	    oauth2_str(ld, sec, "oauth2-token-command",
+	    &oc->token_command) == -1 ||
+	    oauth2_str(ld, sec, "oauth2-store-command",
+	    &oc->store_command) == -1 ||
+	    oauth2_str(ld, sec, "auth-failure-command",
+	    &oc->failure_command) == -1)
 		return -1;
 	return 0;
 }
@@ -193,6 +200,27 @@ oauth2_flow(struct conf_load *ld, cfg_t *sec, struct oauth2_conf *oc)
 	return 0;
 }
 
+/* The keyring's two commands go together: one that prints the refresh
+ * token without one that stores a rotated one would lose the grant. */
+static int
+oauth2_keyring_check(struct conf_load *ld, cfg_t *sec,
+    const struct oauth2_conf *oc)
+{
+	if (oc->token_command != NULL &&
+	    oc->flow == OAUTH2_FLOW_CLIENT_CREDENTIALS)
+		return oauth2_fail(ld, sec, conf_opt_line(ld, sec,
+		    "oauth2-token-command"), "'oauth2-token-command' is for "
+		    "a login's refresh token; oauth2-flow = client-credentials "
+		    "has none");
+	if ((oc->token_command == NULL) == (oc->store_command == NULL))
+		return 0;
+	return oauth2_fail(ld, sec, conf_opt_line(ld, sec,
+	    oc->token_command != NULL ? "oauth2-token-command" :
+	    "oauth2-store-command"), "'oauth2-token-command' and "
+	    "'oauth2-store-command' go together: the provider rotates the "
+	    "refresh token and the new one must reach your keyring");
+}
+
 static int
 oauth2_check(struct conf_load *ld, cfg_t *sec, struct oauth2_conf *oc)
 {
@@ -227,7 +255,8 @@ oauth2_check(struct conf_load *ld, cfg_t *sec, struct oauth2_conf *oc)
 		return oauth2_fail(ld, sec, conf_opt_line(ld, sec,
 		    "oauth2-tenant"), "oauth2-tenant: '%s' is not a tenant "
 		    "name or id (letters, digits, '-' and '.')", oc->tenant);
-	if (oauth2_flow(ld, sec, oc) == -1)
+	if (oauth2_flow(ld, sec, oc) == -1 ||
+	    oauth2_keyring_check(ld, sec, oc) == -1)
 		return -1;
 	return oauth2_urls_check(ld, sec, oc);
 }
@@ -325,4 +354,19 @@ config_oauth2(const struct config *conf, const struct endpoint *ep)
 	if ((a = config_account(conf, ep->oauth2->account)) == NULL)
 		return NULL;
 	return a->ep.oauth2;
+}
+
+int
+conf_oauth2_defaults(struct conf_load *ld, cfg_t *root, struct endpoint *ep)
+{
+	const char	*v = cfg_getstr(root, "auth-failure-command");
+
+	if (ep->oauth2 == NULL || ep->oauth2->account != NULL ||
+	    ep->oauth2->failure_command != NULL || v == NULL)
+		return 0;
+	if ((ep->oauth2->failure_command = strdup(v)) == NULL) {
+		conf_fail(ld, 0, "out of memory");
+		return -1;
+	}
+	return 0;
 }

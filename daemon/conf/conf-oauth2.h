@@ -22,5 +22,9 @@ int	conf_oauth2_check_login(struct conf_load *, cfg_t *sec,
  * oauth2. */
 int	conf_oauth2_check_account(struct conf_load *, const struct config *,
 	    cfg_t *sec, const struct endpoint *);
+/* The global auth-failure-command for an endpoint with its own oauth2-*
+ * settings and none of its own. */
+int	conf_oauth2_defaults(struct conf_load *, cfg_t *root,
+	    struct endpoint *);
 
 #endif

@@ -60,6 +60,18 @@ int			 config_default_path(char *buf, size_t len);
  * change that program (trust.h). */
 char	*conf_secret(const struct endpoint *, char *err, size_t errlen);
 void	 conf_secret_free(char *);
+/* conf_secret()'s password-command run for another option (what, in
+ * errors): the first line command prints. */
+char	*conf_command_secret(const char *label, const char *what,
+	    const char *command, char *err, size_t errlen);
+/* Runs command like a password-command (sh -c, the same timeout and
+ * trust check), with input (NULL: nothing) on its stdin, its stdout
+ * thrown away, and env's "NAME=value" entries (NULL-terminated, or NULL)
+ * added to mailsift's environment.  0 if it read its input and exited
+ * 0; else -1, the error naming label and what (the option). */
+int	 conf_command_run(const char *label, const char *what,
+	    const char *command, const char *input, const char *const *env,
+	    char *err, size_t errlen);
 /* Tests only: the password-command timeout in milliseconds. */
 void	 conf_secret_set_timeout(int ms);
 

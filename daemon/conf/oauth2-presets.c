@@ -165,6 +165,9 @@ oauth2_conf_free(struct oauth2_conf *oc)
 	free(oc->token_url);
 	free(oc->device_url);
 	free(oc->revoke_url);
+	free(oc->token_command);
+	free(oc->store_command);
+	free(oc->failure_command);
 	free(oc->account);
 	free(oc);
 }

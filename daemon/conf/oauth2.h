@@ -52,6 +52,14 @@ struct oauth2_conf {
 	char			*token_url;
 	char			*device_url;
 	char			*revoke_url;
+	/* the user's keyring: prints the refresh token; gets a rotated one
+	 * on stdin.  Both or neither; with them no refresh token is kept in
+	 * the state file */
+	char			*token_command;
+	char			*store_command;
+	/* auth-failure-command, the section's or the global one: run once
+	 * when the grant goes to "needs login" */
+	char			*failure_command;
 	char			*account;	/* smtp: oauth2-account */
 	/* smtp: the account oauth2-account names, whose grant it uses;
 	 * set once all accounts are built (conf_oauth2_check_account) */

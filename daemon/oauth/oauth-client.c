@@ -98,6 +98,9 @@ oauth_client_build(const struct config *conf, const struct account *a,
 	b->c.verify = a->ep.tls_verify;
 	b->c.ca_file = a->ep.tls_ca_file;
 	b->c.timeout_ms = OAUTH_TIMEOUT_MS;
+	b->c.token_command = oc->token_command;
+	b->c.store_command = oc->store_command;
+	b->c.failure_command = oc->failure_command;
 	return 0;
 }
 

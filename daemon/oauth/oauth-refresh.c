@@ -8,13 +8,27 @@
  * at some providers), so the new one is committed to the store before
  * the new access token leaves this file.  If that commit fails the token
  * is not used: better one failed login than a grant lost on restart.
+ * With a keyring (oauth2-store-command) the same holds for the command:
+ * it must take the new refresh token before the access token is used.
+ *
+ * Processes share grants through the state file (`mailsift run` and
+ * `mailsift send` at once): a refresh holds an open-file-description
+ * lock on one byte of STATE.oauth-lock, the byte the grant's name
+ * hashes to, and reads the grant again once it has it.
  */
+#define _GNU_SOURCE		/* F_OFD_SETLKW */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "daemon/conf/conf.h"
 #include "daemon/net/http.h"
 #include "daemon/oauth/oauth.h"
 #include "daemon/oauth/oauth-post.h"
@@ -24,6 +38,12 @@
 
 /* Bytes of a token endpoint's answer kept: tokens are a few KB. */
 #define OAUTH_MAX_ANSWER	(64 * 1024)
+/* Bytes of STATE.oauth-lock that grants' names hash to: two grants on
+ * one byte only wait for each other. */
+#define OAUTH_LOCK_SLOTS	4096
+/* What a hook is told about a grant that needs a login. */
+#define OAUTH_REASON_REFUSED	"invalid_grant: the provider refused the " \
+	"grant (revoked, expired, or the password changed)"
 
 /* One lock per grant, made on first use and kept for the process. */
 struct grant_lock {
@@ -58,6 +78,57 @@ grant_lock_get(const char *account)
 	}
 	pthread_mutex_unlock(&locks_lock);
 	return g;
+}
+
+static off_t
+grant_slot(const char *account)
+{
+	uint32_t	 h = 2166136261u;	/* FNV-1a */
+
+	for (; *account != '\0'; account++)
+		h = (h ^ (unsigned char)*account) * 16777619u;
+	return (off_t)(h % OAUTH_LOCK_SLOTS);
+}
+
+/* The grant's lock across processes: an fd to close to release it,
+ * -2 when the store is not a file (nothing to share), -1 on error. */
+static int
+grant_file_lock(struct state *st, const char *account, char *err,
+    size_t errlen)
+{
+	const char	*sp = state_path(st);
+	char		 path[PATH_MAX];
+	struct flock	 fl;
+	int		 fd;
+
+	if (sp == NULL || sp[0] == '\0' || strcmp(sp, ":memory:") == 0)
+		return -2;
+	if ((size_t)snprintf(path, sizeof(path), "%s.oauth-lock", sp) >=
+	    sizeof(path)) {
+		snprintf(err, errlen, "account '%s': the state file's path is "
+		    "too long for its OAuth2 lock", account);
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		snprintf(err, errlen, "account '%s': cannot open the OAuth2 "
+		    "lock %s: %s", account, path, strerror(errno));
+		return -1;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = grant_slot(account);
+	fl.l_len = 1;
+	/* the holder's token request is bounded (OAUTH_TIMEOUT_MS) */
+	while (fcntl(fd, F_OFD_SETLKW, &fl) == -1) {
+		if (errno == EINTR)
+			continue;
+		snprintf(err, errlen, "account '%s': cannot lock %s: %s",
+		    account, path, strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 void
@@ -156,12 +227,37 @@ token_post(const struct oauth_client *c, const struct oauth_grant *g,
 	rq.verify = c->verify;
 	rq.ca_file = c->ca_file;
 	rq.max_answer = OAUTH_MAX_ANSWER;
+	log_debug("account '%s': OAuth2 token request (%s)", c->account,
+	    g->refresh_token != NULL ? "refresh_token" : "client_credentials");
 	rc = (c->post != NULL ? c->post : http_post)(&rq, r);
 	http_form_free(body);
 	if (rc == -1)
 		snprintf(err, errlen, "account '%s': token request to the "
 		    "OAuth2 provider failed: %s", c->account, r->error);
 	return rc;
+}
+
+/* auth-failure-command, once per grant going to "needs login": told in
+ * its environment only (no token there), its failure logged. */
+static void
+grant_failure_hook(const struct oauth_client *c, const char *reason)
+{
+	char		 acct[512], why[512], label[300], e[512];
+	const char	*env[3];
+
+	if (c->failure_command == NULL)
+		return;
+	snprintf(acct, sizeof(acct), "MAILSIFT_ACCOUNT=%s", c->account);
+	snprintf(why, sizeof(why), "MAILSIFT_REASON=%s", reason);
+	snprintf(label, sizeof(label), "account '%s'", c->account);
+	env[0] = acct;
+	env[1] = why;
+	env[2] = NULL;
+	if (conf_command_run(label, "auth-failure-command", c->failure_command,
+	    NULL, env, e, sizeof(e)) == -1)
+		log_error("%s", e);
+	else
+		log_info("account '%s': auth-failure-command ran", c->account);
 }
 
 /* invalid_grant: the grant is dead until the user logs in again. */
@@ -171,9 +267,8 @@ token_refused(struct state *st, const struct oauth_client *c, char *err,
 {
 	char	 e[256];
 
-	if (state_oauth_needs_login(st, c->account, "invalid_grant: the "
-	    "provider refused the grant (revoked, expired, or the password "
-	    "changed)", e, sizeof(e)) == -1)
+	if (state_oauth_needs_login(st, c->account, OAUTH_REASON_REFUSED, e,
+	    sizeof(e)) == -1)
 		log_error("account '%s': %s", c->account, e);
 	log_event(LOG_LEVEL_ERROR, "oauth-needs-login", "account '%s': the "
 	    "OAuth2 provider refused the grant (invalid_grant: revoked, "
@@ -181,6 +276,7 @@ token_refused(struct state *st, const struct oauth_client *c, char *err,
 	    "`mailsift auth login %s`", c->account, c->account);
 	snprintf(err, errlen, "account '%s': needs login: run `mailsift auth "
 	    "login %s`", c->account, c->account);
+	grant_failure_hook(c, OAUTH_REASON_REFUSED);
 	return OAUTH_NEEDS_LOGIN;
 }
 
@@ -202,6 +298,79 @@ token_error(struct state *st, const struct oauth_client *c,
 	if (r->status >= 500 || r->status == 429 || r->status == 0)
 		return OAUTH_TEMPORARY;
 	return OAUTH_FAILED;
+}
+
+/* A rotated refresh token to the keyring: its command must take it. */
+int
+oauth_keyring_store(const struct oauth_client *c, const char *refresh,
+    char *err, size_t errlen)
+{
+	char	 label[300], e[512], *line;
+	size_t	 n = strlen(refresh);
+	int	 rc;
+
+	if ((line = malloc(n + 2)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(line, refresh, n);
+	memcpy(line + n, "\n", 2);
+	snprintf(label, sizeof(label), "account '%s'", c->account);
+	rc = conf_command_run(label, "oauth2-store-command", c->store_command,
+	    line, NULL, e, sizeof(e));
+	explicit_bzero(line, n + 1);
+	free(line);
+	if (rc == -1)
+		snprintf(err, errlen, "%s: the new refresh token was not "
+		    "stored, so the access token that came with it is not "
+		    "used (if the provider dropped the old one, run `mailsift "
+		    "auth login %s`)", e, c->account);
+	return rc;
+}
+
+/* The new tokens kept before use: in the store, or the refresh token in
+ * the keyring and the access token alone in the store. */
+static int
+token_commit(struct state *st, const struct oauth_client *c,
+    const struct oauth_grant *g, const struct oauth_answer *a,
+    int64_t expires, char *err, size_t errlen)
+{
+	struct oauth_grant	 ng;
+
+	if (c->store_command == NULL)
+		return state_oauth_refreshed(st, c->account, a->refresh_token,
+		    a->access_token, expires, err, errlen);
+	if (a->refresh_token != NULL && oauth_keyring_store(c,
+	    a->refresh_token, err, errlen) == -1)
+		return -1;
+	/* the keyring holds the refresh token: none in the state file */
+	ng = *g;
+	ng.refresh_token = NULL;
+	ng.access_token = a->access_token;
+	ng.expires = expires;
+	ng.last_refresh = (int64_t)time(NULL);
+	return state_oauth_put(st, &ng, err, errlen);
+}
+
+/* With a keyring, the refresh token comes from oauth2-token-command. */
+static int
+token_keyring_read(const struct oauth_client *c, struct oauth_grant *g,
+    char *err, size_t errlen)
+{
+	char	 label[300], e[512], *t;
+
+	if (c->token_command == NULL)
+		return 0;
+	snprintf(label, sizeof(label), "account '%s'", c->account);
+	if ((t = conf_command_secret(label, "oauth2-token-command",
+	    c->token_command, e, sizeof(e))) == NULL) {
+		snprintf(err, errlen, "%s: no refresh token from the keyring",
+		    e);
+		return -1;
+	}
+	oauth_token_free(g->refresh_token);
+	g->refresh_token = t;
+	return 0;
 }
 
 static enum oauth_status
@@ -234,8 +403,7 @@ token_refresh(struct state *st, const struct oauth_client *c,
 	}
 	life = a.expires_in > 0 ? a.expires_in : OAUTH_DEFAULT_LIFE;
 	/* the rotated refresh token first: see the comment on top */
-	if (state_oauth_refreshed(st, c->account, a.refresh_token,
-	    a.access_token, now + life, err, errlen) == -1) {
+	if (token_commit(st, c, g, &a, now + life, err, errlen) == -1) {
 		s = OAUTH_FAILED;
 		goto out;
 	}
@@ -272,44 +440,96 @@ app_grant(struct state *st, const struct oauth_client *c,
 	return state_oauth_get(st, c->account, g, err, errlen) == 1 ? 1 : -1;
 }
 
+/* The grant from the store: 1 with *g (a token to hand out, or one to
+ * refresh), or a status to return. */
+static int
+grant_read(struct state *st, const struct oauth_client *c,
+    struct oauth_grant *g, enum oauth_status *s, char *err, size_t errlen)
+{
+	int	 rc;
+
+	if ((rc = state_oauth_get(st, c->account, g, err, errlen)) == -1 ||
+	    (rc == 0 && c->client_credentials &&
+	    (rc = app_grant(st, c, g, err, errlen)) == -1)) {
+		*s = OAUTH_FAILED;
+		return 0;
+	}
+	if (rc == 0) {
+		snprintf(err, errlen, "account '%s': no OAuth2 grant; run "
+		    "`mailsift auth login %s`", c->account, c->account);
+		*s = OAUTH_NEEDS_LOGIN;
+		return 0;
+	}
+	if (g->needs_login) {
+		snprintf(err, errlen, "account '%s': needs login: run "
+		    "`mailsift auth login %s`", c->account, c->account);
+		*s = OAUTH_NEEDS_LOGIN;
+		state_oauth_grant_clear(g);
+		return 0;
+	}
+	return 1;
+}
+
+/* The stored token will do: fresh, and not the one just refused (or
+ * another thread or process has refreshed that one). */
+static int
+grant_usable(const struct oauth_grant *g, const char *refused)
+{
+	return token_fresh(g, (int64_t)time(NULL)) && (refused == NULL ||
+	    strcmp(refused, g->access_token) != 0);
+}
+
+/* A refresh under the grant's file lock, the grant read again there. */
+static enum oauth_status
+token_refresh_shared(struct state *st, const struct oauth_client *c,
+    const char *refused, char **token, char *err, size_t errlen)
+{
+	struct oauth_grant	 g;
+	enum oauth_status	 s;
+	int			 fd;
+
+	if ((fd = grant_file_lock(st, c->account, err, errlen)) == -1)
+		return OAUTH_FAILED;
+	if (!grant_read(st, c, &g, &s, err, errlen))
+		goto out;
+	if (grant_usable(&g, refused))
+		s = (*token = token_copy(g.access_token, err, errlen)) ==
+		    NULL ? OAUTH_FAILED : OAUTH_OK;
+	else if (g.refresh_token == NULL && !c->client_credentials &&
+	    c->token_command == NULL) {
+		/* a login that gave no refresh token: nothing to refresh */
+		snprintf(err, errlen, "account '%s': the grant has no refresh "
+		    "token; run `mailsift auth login %s`", c->account,
+		    c->account);
+		s = OAUTH_NEEDS_LOGIN;
+	} else if (token_keyring_read(c, &g, err, errlen) == -1)
+		s = OAUTH_FAILED;
+	else
+		s = token_refresh(st, c, &g, token, err, errlen);
+	state_oauth_grant_clear(&g);
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	return s;
+}
+
 static enum oauth_status
 token_locked(struct state *st, const struct oauth_client *c,
     const char *refused, char **token, char *err, size_t errlen)
 {
 	struct oauth_grant	 g;
 	enum oauth_status	 s;
-	int			 rc;
 
-	if ((rc = state_oauth_get(st, c->account, &g, err, errlen)) == -1)
-		return OAUTH_FAILED;
-	if (rc == 0 && c->client_credentials) {
-		if ((rc = app_grant(st, c, &g, err, errlen)) == -1)
-			return OAUTH_FAILED;
-	}
-	if (rc == 0) {
-		snprintf(err, errlen, "account '%s': no OAuth2 grant; run "
-		    "`mailsift auth login %s`", c->account, c->account);
-		return OAUTH_NEEDS_LOGIN;
-	}
-	if (g.needs_login) {
-		snprintf(err, errlen, "account '%s': needs login: run "
-		    "`mailsift auth login %s`", c->account, c->account);
-		s = OAUTH_NEEDS_LOGIN;
-	} else if (g.refresh_token == NULL && !c->client_credentials) {
-		/* a login that gave no refresh token: nothing to refresh */
-		snprintf(err, errlen, "account '%s': the grant has no refresh "
-		    "token; run `mailsift auth login %s`", c->account,
-		    c->account);
-		s = OAUTH_NEEDS_LOGIN;
-	} else if (token_fresh(&g, (int64_t)time(NULL)) && (refused == NULL ||
-	    strcmp(refused, g.access_token) != 0))
-		/* fresh, or another thread refreshed the refused one */
+	if (!grant_read(st, c, &g, &s, err, errlen))
+		return s;
+	if (grant_usable(&g, refused)) {
 		s = (*token = token_copy(g.access_token, err, errlen)) ==
 		    NULL ? OAUTH_FAILED : OAUTH_OK;
-	else
-		s = token_refresh(st, c, &g, token, err, errlen);
+		state_oauth_grant_clear(&g);
+		return s;
+	}
 	state_oauth_grant_clear(&g);
-	return s;
+	return token_refresh_shared(st, c, refused, token, err, errlen);
 }
 
 enum oauth_status

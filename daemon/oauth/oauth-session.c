@@ -12,6 +12,7 @@
 
 #include "daemon/conf/conf.h"
 #include "daemon/oauth/oauth.h"
+#include "daemon/store/oauth.h"
 #include "daemon/store/state.h"
 
 /* Written once before the sessions' threads start; read-only after. */
@@ -76,4 +77,29 @@ oauth_smtp_token(const struct smtp_server *srv, const char *refused,
 	own.ep = srv->ep;
 	return oauth_login_token(NULL, &own, OAUTH2_SMTP, refused, token, err,
 	    errlen);
+}
+
+int
+oauth_grant_blocked(const struct account *a, char *err, size_t errlen)
+{
+	const char		*name = a->name;
+	struct oauth_grant	 g;
+	struct state		*st;
+	int			 rc;
+
+	if (a->ep.oauth2 == NULL)
+		return 0;
+	if (a->ep.oauth2->grant != NULL)
+		name = a->ep.oauth2->grant->name;
+	if (session_state[0] == '\0')
+		return 0;
+	if ((st = state_open(session_state, 0, err, errlen)) == NULL)
+		return -1;
+	rc = state_oauth_get(st, name, &g, err, errlen);
+	state_close(st);
+	if (rc <= 0)
+		return rc;
+	rc = g.needs_login;
+	state_oauth_grant_clear(&g);
+	return rc;
 }

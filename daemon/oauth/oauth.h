@@ -83,6 +83,14 @@ struct oauth_client {
 					   the app's, asked without login */
 	int		 verify;
 	long		 timeout_ms;
+	/* the user's keyring (oauth2-token-command, oauth2-store-command):
+	 * the refresh token is read from and stored there, never in the
+	 * state file; NULL: the state file holds it */
+	const char	*token_command;
+	const char	*store_command;
+	/* auth-failure-command: run once when the grant goes to "needs
+	 * login"; NULL: none */
+	const char	*failure_command;
 	/* NULL: net/http.c's http_post(); a test puts a fake here */
 	int		(*post)(const struct http_request *,
 			    struct http_response *);
@@ -128,12 +136,28 @@ void		 oauth_client_clear(struct oauth_client_buf *);
  * for a grant without a refresh token).  refused: the token the server
  * just refused at login, or NULL; if the store still holds it, it is
  * refreshed even if not expired (the caller asks once per login).
- * Threads asking for one grant at once wait for one token request.
+ * Threads asking for one grant at once wait for one token request, and
+ * so do processes sharing the state file (`mailsift run` and `mailsift
+ * send`): a refresh holds a lock on the grant's byte of the file
+ * "STATE.oauth-lock" next to it, and reads the grant again once it has
+ * the lock, so a refresh token is never spent twice.
  */
 enum oauth_status oauth_token(struct state *, const struct oauth_client *c,
 		    const char *refused, char **token, char *err,
 		    size_t errlen);
 void		 oauth_token_free(char *);
+/* With a keyring (c->store_command): give it refresh (a new login's, or
+ * a rotated one) on the command's stdin; 0 once it exited 0, else -1
+ * with err (never the token).  A login stores the grant with no refresh
+ * token in the state file after this. */
+int		 oauth_keyring_store(const struct oauth_client *c,
+		    const char *refresh, char *err, size_t errlen);
+/* 1 if account's grant is in "needs login" (the scheduler skips the
+ * account without a connection or a token request until the user logs
+ * in again), 0 if not or the account has no oauth2 grant, -1 on error.
+ * The state file named by oauth_session_init(). */
+int		 oauth_grant_blocked(const struct account *a, char *err,
+		    size_t errlen);
 
 /*
  * `mailsift auth login ACCOUNT` (oauth-login.c): authorization code with

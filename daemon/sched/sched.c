@@ -13,6 +13,7 @@
 #include "daemon/act/webhook-send.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/deliver/deliver.h"
+#include "daemon/oauth/oauth.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/sched/record.h"
 #include "daemon/sched/notify.h"
@@ -25,6 +26,9 @@
 #define BACKOFF_BASE	30	/* seconds after the first error */
 #define BACKOFF_MAX	3600
 #define OUTBOX_DRAIN_SECS	300	/* --once: the queue, but not for ever */
+/* How often an account waiting for `mailsift auth login` looks again at
+ * its grant (a read of the state file, nothing on the network). */
+#define OAUTH_LOGIN_CHECK	10
 
 /* The handler only sets a flag (stop.h): everyone polls it. */
 static void
@@ -315,15 +319,52 @@ sleep_unless_stopped(long seconds)
 		nanosleep(&one, NULL);
 }
 
+/*
+ * An OAuth2 grant that needs a login (the provider refused it) is not
+ * retried: no connection, no token request, until the user has run
+ * `mailsift auth login` (seen at the next poll, no restart needed).
+ * One line when it starts and one when it ends.
+ */
+static int
+acct_blocked(struct acct_thread *t, int *was)
+{
+	char	 err[512];
+	int	 b;
+
+	if ((b = oauth_grant_blocked(t->acct, err, sizeof(err))) == -1) {
+		log_error("%s: %s", t->acct->name, err);
+		b = 0;	/* the round will say what is wrong */
+	}
+	if (b && !*was)
+		log_event(LOG_LEVEL_WARN, "needs-login", "%s: not polled until "
+		    "you run `mailsift auth login %s`", t->acct->name,
+		    t->acct->name);
+	else if (!b && *was)
+		log_event(LOG_LEVEL_INFO, "logged-in", "%s: the OAuth2 grant "
+		    "is usable again; polling", t->acct->name);
+	*was = b;
+	return b;
+}
+
 static void *
 acct_loop(void *arg)
 {
 	struct acct_thread	*t = arg;
 	unsigned		 failures = 0;
-	int			 rv;
+	int			 rv, blocked = 0;
 	long			 d;
 
 	while (t->acct->fetch && !stop_requested()) {
+		if (acct_blocked(t, &blocked)) {
+			d = next_delay(t, 0);
+			if (d > OAUTH_LOGIN_CHECK)
+				d = OAUTH_LOGIN_CHECK;
+			if (!t->opts->dry_run)
+				record_next_poll(t->cfg->state, t->acct->name,
+				    d);
+			sleep_unless_stopped(d);
+			continue;
+		}
 		if (!t->acct->idle)
 			gate_enter(t->gate);
 		rv = sched_account_round(t->cfg, t->acct, t->rules,

@@ -6,7 +6,8 @@
  * server, a file or the state itself: a round is the source table's
  * fetch (source.h) into a pipeline (pipeline.h), then the outbox
  * (act/outbox-send.h).  Depends on conf/, source/, pipeline/, act/,
- * store/, metrics/ (record.c: each round's figures) and util/ (stop.h,
+ * store/, oauth/ (whether a grant needs a login: such an account is
+ * not polled until the user logs in again), metrics/ (record.c: each round's figures) and util/ (stop.h,
  * where its handlers leave the stop and reload requests that everyone
  * else reads).  Tells systemd how it goes through notify.h (READY,
  * STATUS, WATCHDOG; libsystemd), a no-op outside systemd.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/status/status.h"
+#include "daemon/store/oauth.h"
 
 const char *
 status_judge(const struct state_account_status *s, int daemon, int64_t now)
@@ -76,6 +77,33 @@ nomem:
 	return -1;
 }
 
+/* Accounts whose OAuth2 grant needs a login: that is their state,
+ * whatever their rounds say (they are not polled until then). */
+static int
+report_grants(struct state *st, struct status_report *r, char *err,
+    size_t errlen)
+{
+	struct oauth_grant	*g;
+	size_t			 n, i, j;
+
+	if (state_oauth_list(st, &g, &n, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!g[i].needs_login)
+			continue;
+		for (j = 0; j < r->n; j++) {
+			if (strcmp(r->v[j].name, g[i].account) != 0)
+				continue;
+			r->v[j].needs_login = 1;
+			r->v[j].state = "needs login";
+			if (g[i].error != NULL && r->v[j].login_why == NULL)
+				r->v[j].login_why = strdup(g[i].error);
+		}
+	}
+	state_oauth_list_free(g, n);
+	return 0;
+}
+
 int
 status_collect(const char *path, const char *const *accounts, size_t n,
     int64_t now, struct status_report *r, char *err, size_t errlen)
@@ -100,6 +128,8 @@ status_collect(const char *path, const char *const *accounts, size_t n,
 			goto fail;
 		r->v[i].state = status_judge(&r->v[i].s, r->daemon, now);
 	}
+	if (report_grants(st, r, err, errlen) == -1)
+		goto fail;
 	state_close(st);
 	return 0;
 fail:
@@ -114,6 +144,7 @@ status_report_free(struct status_report *r)
 
 	for (i = 0; i < r->n; i++) {
 		free(r->v[i].name);
+		free(r->v[i].login_why);
 		state_account_status_clear(&r->v[i].s);
 	}
 	free(r->v);

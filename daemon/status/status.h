@@ -7,7 +7,8 @@
  * delivered today and in all, skipped, outbox, server actions pending:
  * state_account_status()) and whether a daemon holds the store now
  * (state_claimed()); the one judgement of an account's state (ok,
- * failing, idle-waiting, needs attention, new); the HTML page of the
+ * failing, idle-waiting, needs attention, new; needs login when its
+ * OAuth2 grant was refused, from store/oauth.h); the HTML page of the
  * report (status-html.c); the listener's two paths, / and /metrics
  * (serve.c, over net/httpd.h and metrics/metrics.h).
  *
@@ -32,6 +33,10 @@
 struct status_account {
 	char				*name;
 	const char			*state;	/* status_judge() */
+	/* its OAuth2 grant was refused: "needs login" until the user runs
+	 * `mailsift auth login NAME`; why (no token in it), or NULL */
+	int				 needs_login;
+	char				*login_why;
 	struct state_account_status	 s;
 };
 
@@ -51,7 +56,8 @@ int		 status_collect(const char *path, const char *const *accounts,
 		    size_t n, int64_t now, struct status_report *, char *err,
 		    size_t errlen);
 void		 status_report_free(struct status_report *);
-/* "needs attention", "failing", "new", "idle-waiting" (a daemon runs and
+/* "needs login" is set by status_collect() from the grant; else
+ * "needs attention", "failing", "new", "idle-waiting" (a daemon runs and
  * the account waits in IDLE or for its next poll) or "ok". */
 const char	*status_judge(const struct state_account_status *,
 		    int daemon, int64_t now);

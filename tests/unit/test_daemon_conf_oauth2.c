@@ -195,6 +195,45 @@ test_custom(void **state)
 	config_free(conf);
 }
 
+/* The keyring commands go together; auth-failure-command: the
+ * account's, else the global one. */
+static void
+test_keyring_and_hook(void **state)
+{
+	struct config			*conf;
+	const struct oauth2_conf	*oc;
+
+	(void)state;
+	conf = load_ok("auth-failure-command = \"notify-send x\"\n"
+	    ACCOUNT(" oauth2-provider = google\n oauth2-client-id = cli\n"
+	    " oauth2-token-command = \"pass show mail/rt\"\n"
+	    " oauth2-store-command = \"pass insert -m mail/rt\"\n"));
+	oc = config_account(conf, "a")->ep.oauth2;
+	assert_string_equal(oc->token_command, "pass show mail/rt");
+	assert_string_equal(oc->store_command, "pass insert -m mail/rt");
+	assert_string_equal(oc->failure_command, "notify-send x");
+	config_free(conf);
+	conf = load_ok("auth-failure-command = \"notify-send x\"\n"
+	    ACCOUNT(" oauth2-provider = google\n oauth2-client-id = cli\n"
+	    " auth-failure-command = \"mine\"\n"));
+	oc = config_account(conf, "a")->ep.oauth2;
+	assert_string_equal(oc->failure_command, "mine");
+	assert_null(oc->token_command);
+	config_free(conf);
+	load_error(ACCOUNT(" oauth2-provider = google\n"
+	    " oauth2-client-id = cli\n"
+	    " oauth2-token-command = \"pass show mail/rt\"\n"), 9,
+	    "'oauth2-token-command' and 'oauth2-store-command' go together");
+	load_error(ACCOUNT(" oauth2-provider = google\n"
+	    " oauth2-client-id = cli\n"
+	    " oauth2-store-command = \"pass insert mail/rt\"\n"), 9,
+	    "go together");
+	load_error("account a {\n type = imap\n host = h\n user = u\n"
+	    " deliver = \"maildir:/m\"\n password = p\n"
+	    " auth-failure-command = x\n}\n", 7,
+	    "'auth-failure-command' needs auth = oauth2");
+}
+
 static void
 test_errors(void **state)
 {
@@ -307,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_microsoft_and_smtp_reference),
 		cmocka_unit_test(test_custom),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_keyring_and_hook),
 		cmocka_unit_test(test_smtp_reference_errors),
 		cmocka_unit_test(test_secret_permissions),
 		cmocka_unit_test(test_provider_names),

@@ -7,6 +7,7 @@
  */
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -120,11 +121,17 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char	 p[PATH_MAX + 8];
+	char	 p[PATH_MAX + 16];
 
 	log_set_hook(NULL);
 	state_close(*state);
 	(void)unlink(path);
+	snprintf(p, sizeof(p), "%s.oauth-lock", path);
+	(void)unlink(p);
+	snprintf(p, sizeof(p), "%s/hook", dir);
+	(void)unlink(p);
+	snprintf(p, sizeof(p), "%s/keyring", dir);
+	(void)unlink(p);
 	snprintf(p, sizeof(p), "%s-wal", path);
 	(void)unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", path);
@@ -503,6 +510,140 @@ test_login_token_errors(void **state)
 	assert_int_equal(oauth_session_init(NULL), -1);
 }
 
+/* A file's text (small), for the commands' traces. */
+static void
+slurp(const char *name, char *buf, size_t len)
+{
+	char	 p[PATH_MAX + 16];
+	FILE	*f;
+	size_t	 n = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	buf[0] = '\0';
+	if ((f = fopen(p, "r")) == NULL)
+		return;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* auth-failure-command: once, when the grant goes to needs login, told
+ * the account and the reason in its environment only. */
+static void
+test_failure_hook(void **state)
+{
+	struct state		*st = *state;
+	struct oauth_client	 c = client;
+	char			 cmd[256], out[512], *t = NULL;
+	int			 i;
+
+	snprintf(cmd, sizeof(cmd), "printf '%%s|%%s\\n' \"$MAILSIFT_ACCOUNT\" "
+	    "\"$MAILSIFT_REASON\" >>%s/hook", dir);
+	c.failure_command = cmd;
+	grant(st, "R1secret", 0);
+	fake_status = 400;
+	fake_answer = "{\"error\":\"invalid_grant\"}";
+	for (i = 0; i < 3; i++)
+		assert_int_equal(oauth_token(st, &c, NULL, &t, err,
+		    sizeof(err)), OAUTH_NEEDS_LOGIN);
+	slurp("hook", out, sizeof(out));
+	assert_string_equal(out, "a|invalid_grant: the provider refused the "
+	    "grant (revoked, expired, or the password changed)\n");
+	assert_int_equal(fake_requests, 1);
+}
+
+/* A keyring: the refresh token from oauth2-token-command, the rotated
+ * one to oauth2-store-command, none in the store. */
+static void
+test_keyring(void **state)
+{
+	struct state		*st = *state;
+	struct oauth_client	 c = client;
+	struct oauth_grant	 g;
+	char			 get[256], put[256], out[512], *t = NULL;
+
+	snprintf(get, sizeof(get), "cat %s/keyring", dir);
+	snprintf(put, sizeof(put), "cat >%s/keyring", dir);
+	c.token_command = get;
+	c.store_command = put;
+	snprintf(out, sizeof(out), "%s/keyring", dir);
+	{
+		FILE	*f = fopen(out, "w");
+
+		assert_non_null(f);
+		fputs("RK1\n", f);
+		fclose(f);
+	}
+	grant(st, NULL, 0);
+	fake_answer = "{\"access_token\":\"A2\",\"expires_in\":3600,"
+	    "\"refresh_token\":\"RK2\"}";
+	assert_int_equal(oauth_token(st, &c, NULL, &t, err, sizeof(err)),
+	    OAUTH_OK);
+	assert_string_equal(t, "A2");
+	oauth_token_free(t);
+	assert_non_null(strstr(fake_body, "grant_type=refresh_token"));
+	assert_non_null(strstr(fake_body, "refresh_token=RK1"));
+	slurp("keyring", out, sizeof(out));
+	assert_string_equal(out, "RK2\n");
+	stored(st, &g);
+	assert_null(g.refresh_token);
+	assert_string_equal(g.access_token, "A2");
+	state_oauth_grant_clear(&g);
+	/* a store command that fails: the new access token is not used */
+	c.store_command = "cat >/dev/null; exit 3";
+	grant(st, NULL, 0);
+	t = NULL;
+	assert_int_equal(oauth_token(st, &c, NULL, &t, err, sizeof(err)),
+	    OAUTH_FAILED);
+	assert_null(t);
+	assert_non_null(strstr(err, "oauth2-store-command exited with status "
+	    "3"));
+	assert_non_null(strstr(err, "not used"));
+	assert_null(strstr(err, "RK2"));
+	stored(st, &g);
+	assert_string_equal(g.access_token, "A1");
+	state_oauth_grant_clear(&g);
+	/* a token command that fails: no request */
+	c.token_command = "exit 1";
+	assert_int_equal(oauth_token(st, &c, NULL, &t, err, sizeof(err)),
+	    OAUTH_FAILED);
+	assert_non_null(strstr(err, "oauth2-token-command exited with status "
+	    "1"));
+	assert_int_equal(fake_requests, 2);
+}
+
+/* Two processes need a refresh of one grant at once: the file lock
+ * makes it one request, the second reads the first's token. */
+static void
+test_two_processes_one_request(void **state)
+{
+	struct state	*st = *state, *cst;
+	char		*t = NULL;
+	pid_t		 pid;
+	int		 status, n;
+
+	grant(st, "R1", 0);
+	fake_answer = "{\"access_token\":\"A2\",\"expires_in\":3600,"
+	    "\"refresh_token\":\"R2\"}";
+	if ((pid = fork()) == 0) {
+		if ((cst = state_open(path, 0, err, sizeof(err))) == NULL)
+			_exit(100);
+		n = oauth_token(cst, &client, NULL, &t, err, sizeof(err)) ==
+		    OAUTH_OK && strcmp(t, "A2") == 0 ? fake_requests : 101;
+		state_close(cst);
+		_exit(n);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(oauth_token(st, &client, NULL, &t, err, sizeof(err)),
+	    OAUTH_OK);
+	assert_string_equal(t, "A2");
+	oauth_token_free(t);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_true(WEXITSTATUS(status) <= 1);
+	assert_int_equal(fake_requests + WEXITSTATUS(status), 1);
+}
+
 int
 main(void)
 {
@@ -526,6 +667,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_client_credentials, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_two_threads_one_request,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_hook, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_keyring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_processes_one_request,
 		    setup, teardown),
 		cmocka_unit_test(test_login_token_errors),
 		cmocka_unit_test(test_answer_parse),

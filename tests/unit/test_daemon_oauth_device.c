@@ -153,13 +153,16 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char	 p[PATH_MAX + 8];
+	char	 p[PATH_MAX + 16];
 
 	state_close(*state);
 	(void)unlink(path);
 	snprintf(p, sizeof(p), "%s-wal", path);
 	(void)unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", path);
+	(void)unlink(p);
+	/* the grant lock of a refresh (oauth-refresh.c) */
+	snprintf(p, sizeof(p), "%s.oauth-lock", path);
 	(void)unlink(p);
 	return rmdir(dir);
 }
@@ -547,10 +550,12 @@ test_device_url(void **state)
 	assert_non_null(strstr(err, "Google's device flow does not allow the "
 	    "Gmail scope"));
 	oc.provider = OAUTH2_CUSTOM;
+	oc.token_url = (char *)"https://id.example.com/token";
 	assert_int_equal(oauth_device_url(NULL, &a, url, sizeof(url), err,
 	    sizeof(err)), -1);
 	assert_string_equal(err, "account 'a': no device authorization "
-	    "endpoint: set oauth2-device-url");
+	    "endpoint: set oauth2-device-url (or an oauth2-issuer that has "
+	    "one)");
 	oc.device_url = (char *)"https://id.example.com/device/auth";
 	assert_int_equal(oauth_device_url(NULL, &a, url, sizeof(url), err,
 	    sizeof(err)), 0);

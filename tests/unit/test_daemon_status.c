@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "daemon/status/status.h"
+#include "daemon/store/oauth.h"
 #include "daemon/store/outbox.h"
 #include "daemon/store/serverops.h"
 #include "daemon/store/state.h"
@@ -364,6 +365,46 @@ test_collect_and_page(void **state)
 	status_report_free(&r);
 	state_close(st);
 }
+/* An account whose OAuth2 grant was refused: "needs login", with why;
+ * one whose grant is fine keeps the state its rounds give. */
+static void
+test_needs_login(void **state)
+{
+	struct fixture		*f = *state;
+	struct status_report	 r;
+	struct oauth_grant	 g;
+	struct state		*st;
+	const char		*names[] = { "o", "fine" };
+	char			*html;
+	size_t			 len;
+
+	st = st_open(f);
+	memset(&g, 0, sizeof(g));
+	g.provider = (char *)"custom";
+	g.scopes = (char *)"mail";
+	g.refresh_token = (char *)"R1secret";
+	g.account = (char *)"o";
+	assert_int_equal(state_oauth_put(st, &g, err, sizeof(err)), 0);
+	g.account = (char *)"fine";
+	assert_int_equal(state_oauth_put(st, &g, err, sizeof(err)), 0);
+	round_record(st, "fine", 1, 1000, NULL);
+	assert_int_equal(state_oauth_needs_login(st, "o", "invalid_grant: "
+	    "revoked", err, sizeof(err)), 0);
+	state_close(st);
+	assert_int_equal(status_collect(f->path, names, 2, 1010, &r, err,
+	    sizeof(err)), 0);
+	assert_string_equal(r.v[0].state, "needs login");
+	assert_int_equal(r.v[0].needs_login, 1);
+	assert_string_equal(r.v[0].login_why, "invalid_grant: revoked");
+	assert_string_equal(r.v[1].state, "ok");
+	assert_int_equal(r.v[1].needs_login, 0);
+	html = status_html(&r, &len);
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<tr class=\"needs-login\">"));
+	assert_null(strstr(html, "R1secret"));
+	free(html);
+	status_report_free(&r);
+}
 
 int
 main(void)
@@ -375,6 +416,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_claimed, setup, teardown),
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test_setup_teardown(test_collect_and_page, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_needs_login, setup,
 		    teardown),
 	};
 
