@@ -220,7 +220,7 @@ device_store(struct state *st, const struct oauth_client *c,
 	g.expires = now + (a->expires_in > 0 ? a->expires_in :
 	    OAUTH_DEFAULT_LIFE);
 	g.last_refresh = now;
-	if (state_oauth_put(st, &g, err, errlen) == -1)
+	if (oauth_grant_save(st, c, &g, err, errlen) == -1)
 		return OAUTH_FAILED;
 	return OAUTH_OK;
 }

@@ -390,7 +390,7 @@ out:
 
 static int
 grant_store(struct state *st, const struct account *a,
-    const struct oauth2_conf *oc, const char *scopes,
+    const struct oauth_client *c, const struct oauth2_conf *oc, const char *scopes,
     const struct oauth_answer *ans, struct oauth_login_result *res,
     char *err, size_t errlen)
 {
@@ -409,7 +409,7 @@ grant_store(struct state *st, const struct account *a,
 	g.access_token = ans->access_token;
 	g.expires = (int64_t)now + life;
 	g.last_refresh = (int64_t)now;
-	if (state_oauth_put(st, &g, err, errlen) == -1)
+	if (oauth_grant_save(st, c, &g, err, errlen) == -1)
 		return -1;
 	snprintf(res->scopes, sizeof(res->scopes), "%s", g.scopes);
 	res->expires_in = life;
@@ -508,7 +508,8 @@ oauth_login(struct state *st, const struct config *cfg,
 	log_debug("%s: authorization code received, exchanging it at %s",
 	    l.label, l.ep.token_url);
 	if (exchange(&l, &ans, err, errlen) == -1 ||
-	    grant_store(st, a, oc, scopes, &ans, res, err, errlen) == -1)
+	    grant_store(st, a, &l.client.c, oc, scopes, &ans, res, err,
+	    errlen) == -1)
 		goto out;
 	rv = 0;
 out:

@@ -301,8 +301,10 @@ token_error(struct state *st, const struct oauth_client *c,
 }
 
 /* A rotated refresh token to the keyring: its command must take it. */
-int
-oauth_keyring_store(const struct oauth_client *c, const char *refresh,
+/* The keyring's store command gets refresh on its stdin; 0 once it
+ * exited 0, else -1 with err (never the token). */
+static int
+keyring_store(const struct oauth_client *c, const char *refresh,
     char *err, size_t errlen)
 {
 	char	 label[300], e[512], *line;
@@ -328,6 +330,21 @@ oauth_keyring_store(const struct oauth_client *c, const char *refresh,
 	return rc;
 }
 
+int
+oauth_grant_save(struct state *st, const struct oauth_client *c,
+    const struct oauth_grant *g, char *err, size_t errlen)
+{
+	struct oauth_grant	 ng;
+
+	if (c->store_command == NULL || g->refresh_token == NULL)
+		return state_oauth_put(st, g, err, errlen);
+	if (keyring_store(c, g->refresh_token, err, errlen) == -1)
+		return -1;
+	ng = *g;
+	ng.refresh_token = NULL;
+	return state_oauth_put(st, &ng, err, errlen);
+}
+
 /* The new tokens kept before use: in the store, or the refresh token in
  * the keyring and the access token alone in the store. */
 static int
@@ -340,7 +357,7 @@ token_commit(struct state *st, const struct oauth_client *c,
 	if (c->store_command == NULL)
 		return state_oauth_refreshed(st, c->account, a->refresh_token,
 		    a->access_token, expires, err, errlen);
-	if (a->refresh_token != NULL && oauth_keyring_store(c,
+	if (a->refresh_token != NULL && keyring_store(c,
 	    a->refresh_token, err, errlen) == -1)
 		return -1;
 	/* the keyring holds the refresh token: none in the state file */
@@ -353,8 +370,8 @@ token_commit(struct state *st, const struct oauth_client *c,
 }
 
 /* With a keyring, the refresh token comes from oauth2-token-command. */
-static int
-token_keyring_read(const struct oauth_client *c, struct oauth_grant *g,
+int
+oauth_keyring_read(const struct oauth_client *c, struct oauth_grant *g,
     char *err, size_t errlen)
 {
 	char	 label[300], e[512], *t;
@@ -502,7 +519,7 @@ token_refresh_shared(struct state *st, const struct oauth_client *c,
 		    "token; run `mailsift auth login %s`", c->account,
 		    c->account);
 		s = OAUTH_NEEDS_LOGIN;
-	} else if (token_keyring_read(c, &g, err, errlen) == -1)
+	} else if (oauth_keyring_read(c, &g, err, errlen) == -1)
 		s = OAUTH_FAILED;
 	else
 		s = token_refresh(st, c, &g, token, err, errlen);

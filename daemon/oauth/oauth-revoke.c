@@ -90,7 +90,12 @@ oauth_logout(struct state *st, const struct oauth_client *c,
 		return OAUTH_LOGOUT_FAILED;
 	if (rc == 0)
 		return OAUTH_LOGOUT_NO_GRANT;
-	if (revoke_url != NULL && g.refresh_token != NULL) {
+	/* a keyring's token that cannot be read is forgotten unrevoked */
+	if (revoke_url != NULL && oauth_keyring_read(c, &g, e,
+	    sizeof(e)) == -1) {
+		out = OAUTH_LOGOUT_REVOKE_FAILED;
+		snprintf(err, errlen, "%s", e);
+	} else if (revoke_url != NULL && g.refresh_token != NULL) {
 		if (revoke_post(c, revoke_url, g.refresh_token, e,
 		    sizeof(e)) == 0)
 			out = OAUTH_LOGOUT_REVOKED;

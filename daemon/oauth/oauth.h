@@ -45,6 +45,7 @@
 #include "daemon/conf/oauth2.h"
 
 struct state;
+struct oauth_grant;
 struct config;
 struct account;
 struct smtp_server;
@@ -146,12 +147,16 @@ enum oauth_status oauth_token(struct state *, const struct oauth_client *c,
 		    const char *refused, char **token, char *err,
 		    size_t errlen);
 void		 oauth_token_free(char *);
-/* With a keyring (c->store_command): give it refresh (a new login's, or
- * a rotated one) on the command's stdin; 0 once it exited 0, else -1
- * with err (never the token).  A login stores the grant with no refresh
- * token in the state file after this. */
-int		 oauth_keyring_store(const struct oauth_client *c,
-		    const char *refresh, char *err, size_t errlen);
+/* A new login's grant kept: with a keyring (c->store_command) its
+ * refresh token goes to the command's stdin first (0 once it exited 0)
+ * and the state file gets the grant without it; else the whole grant
+ * goes to the state file.  -1 with err (never a token). */
+int		 oauth_grant_save(struct state *, const struct oauth_client *c,
+		    const struct oauth_grant *g, char *err, size_t errlen);
+/* With a keyring (c->token_command): g's refresh token replaced by the
+ * one the command prints; 0 (also without a keyring), or -1 with err. */
+int		 oauth_keyring_read(const struct oauth_client *c,
+		    struct oauth_grant *g, char *err, size_t errlen);
 /* 1 if account's grant is in "needs login" (the scheduler skips the
  * account without a connection or a token request until the user logs
  * in again), 0 if not or the account has no oauth2 grant, -1 on error.

@@ -612,6 +612,52 @@ test_keyring(void **state)
 	assert_int_equal(fake_requests, 2);
 }
 
+/* A login's grant with a keyring: the refresh token to the store
+ * command, the state file without it; a failing command keeps nothing. */
+static void
+test_keyring_login(void **state)
+{
+	struct state		*st = *state;
+	struct oauth_client	 c = client;
+	struct oauth_grant	 g, ng;
+	char			 put[256], out[512];
+
+	snprintf(put, sizeof(put), "cat >%s/keyring", dir);
+	c.store_command = put;
+	memset(&ng, 0, sizeof(ng));
+	ng.account = (char *)"a";
+	ng.provider = (char *)"custom";
+	ng.scopes = (char *)"mail";
+	ng.refresh_token = (char *)"RL1";
+	ng.access_token = (char *)"AL1";
+	ng.expires = (int64_t)time(NULL) + 600;
+	assert_int_equal(oauth_grant_save(st, &c, &ng, err, sizeof(err)), 0);
+	slurp("keyring", out, sizeof(out));
+	assert_string_equal(out, "RL1\n");
+	stored(st, &g);
+	assert_null(g.refresh_token);
+	assert_string_equal(g.access_token, "AL1");
+	state_oauth_grant_clear(&g);
+	/* without a keyring the whole grant is stored */
+	c.store_command = NULL;
+	ng.refresh_token = (char *)"RL2";
+	assert_int_equal(oauth_grant_save(st, &c, &ng, err, sizeof(err)), 0);
+	stored(st, &g);
+	assert_string_equal(g.refresh_token, "RL2");
+	state_oauth_grant_clear(&g);
+	/* a store command that fails: an error, the old grant stays */
+	c.store_command = "cat >/dev/null; exit 4";
+	ng.refresh_token = (char *)"RL3";
+	ng.access_token = (char *)"AL3";
+	assert_int_equal(oauth_grant_save(st, &c, &ng, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "exited with status 4"));
+	assert_null(strstr(err, "RL3"));
+	stored(st, &g);
+	assert_string_equal(g.refresh_token, "RL2");
+	state_oauth_grant_clear(&g);
+	assert_int_equal(fake_requests, 0);
+}
+
 /* Two processes need a refresh of one grant at once: the file lock
  * makes it one request, the second reads the first's token. */
 static void
@@ -671,6 +717,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failure_hook, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_keyring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyring_login, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_two_processes_one_request,
 		    setup, teardown),
 		cmocka_unit_test(test_login_token_errors),
