@@ -87,6 +87,28 @@ auth_status_app_only(const struct config *cfg)
 			    cfg->accounts[i].name);
 }
 
+/* auth status: the accounts with auth = oauth2 that have no grant yet
+ * (nothing to list in the store, but something for the user to do). */
+static void
+auth_status_missing(const struct config *cfg, const struct oauth_grant *v,
+    size_t n)
+{
+	const struct account	*a;
+	size_t			 i, j;
+
+	for (i = 0; i < cfg->naccounts; i++) {
+		a = &cfg->accounts[i];
+		if (a->ep.oauth2 == NULL || auth_app_only(cfg, a))
+			continue;
+		for (j = 0; j < n; j++)
+			if (strcmp(v[j].account, a->name) == 0)
+				break;
+		if (j == n)
+			printf("%s: no grant yet; run `mailsift auth login "
+			    "%s`\n", a->name, a->name);
+	}
+}
+
 static int
 auth_status(const struct config *cfg)
 {
@@ -98,7 +120,9 @@ auth_status(const struct config *cfg)
 	if ((st = state_open(cfg->state, STATE_EXISTING, err,
 	    sizeof(err))) == NULL) {
 		printf("no grant (state %s: not created yet)\n", cfg->state);
-		return 0;
+		auth_status_missing(cfg, NULL, 0);
+		auth_status_app_only(cfg);
+		return fflush(stdout) == EOF ? 1 : 0;
 	}
 	if (state_oauth_list(st, &v, &n, err, sizeof(err)) == -1) {
 		fprintf(stderr, "mailsift: %s\n", err);
@@ -117,6 +141,7 @@ auth_status(const struct config *cfg)
 			printf("%s: %s; run `mailsift auth login %s`\n",
 			    v[i].account, v[i].error != NULL ? v[i].error :
 			    "needs login", v[i].account);
+	auth_status_missing(cfg, v, n);
 	state_oauth_list_free(v, n);
 	state_close(st);
 	auth_status_app_only(cfg);

@@ -103,8 +103,9 @@ ok "... refused as such, the code not used" sh -c \
     "grep -q 'state' '$W/err' && grep -q 'the code was not used' '$W/err'"
 ok "... the code not repeated" hasnt "$W/err" "stolen-code"
 "$MAILSIFT" auth status -c "$W/c.conf" >"$W/out" 2>"$W/err"
-ok "... and no grant stored (auth status: the heading alone)" \
-    [ "$(grep -c . "$W/out")" -eq 1 ]
+ok "... and no grant stored (auth status names both accounts' login)" \
+    sh -c "grep -qF \"g: no grant yet; run \\\`mailsift auth login g\\\`\" '$W/out' &&
+    grep -qF 'm: no grant yet' '$W/out' && [ \$(grep -c . '$W/out') -eq 3 ]"
 
 echo "auth: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
