@@ -443,13 +443,13 @@ test_example_config_loads(void **state)
 	conf = config_load("etc/mailsift.conf", err, sizeof(err));
 	if (conf == NULL)
 		fail_msg("etc/mailsift.conf: %s", err);
-	assert_int_equal(conf->naccounts, 9);
+	assert_int_equal(conf->naccounts, 10);
 	assert_int_equal(conf->nsmtp, 2);
 	assert_int_equal(conf->nwebhooks, 1);
 	assert_int_equal(conf->accounts[0].type, ACCT_IMAP);
 	assert_int_equal(conf->accounts[1].type, ACCT_IMAP);
 	assert_int_equal(conf->accounts[2].type, ACCT_POP3);
-	assert_int_equal(conf->accounts[5].type, ACCT_MAILDIR);
+	assert_int_equal(conf->accounts[6].type, ACCT_MAILDIR);
 	assert_string_equal(conf->accounts[1].folders[1], "Family");
 	/* the OAuth2 examples: Gmail, Outlook.com, Gmail's submission */
 	assert_non_null(conf->accounts[3].ep.oauth2);
@@ -458,11 +458,13 @@ test_example_config_loads(void **state)
 	assert_int_equal(conf->accounts[4].ep.oauth2->provider,
 	    OAUTH2_MICROSOFT);
 	assert_ptr_equal(conf->smtp[1].ep.oauth2->grant, &conf->accounts[3]);
+	assert_int_equal(conf->accounts[5].ep.oauth2->flow,
+	    OAUTH2_FLOW_CLIENT_CREDENTIALS);
 	/* the network targets' examples */
-	assert_string_equal(conf->accounts[6].deliver,
+	assert_string_equal(conf->accounts[7].deliver,
 	    "imap:gathered/Archive/ISP");
-	assert_false(conf->accounts[7].fetch);
-	assert_string_equal(conf->accounts[8].deliver, "webhook:helpdesk");
+	assert_false(conf->accounts[8].fetch);
+	assert_string_equal(conf->accounts[9].deliver, "webhook:helpdesk");
 	config_free(conf);
 }
 
