@@ -8,6 +8,7 @@
 
 #include "daemon/conf/config.h"
 #include "daemon/conf/oauth2.h"
+#include "daemon/util/wipe.h"
 
 const struct account *
 config_account(const struct config *conf, const char *name)
@@ -43,15 +44,6 @@ config_webhook(const struct config *conf, const char *name)
 }
 
 static void
-str_wipe(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
-static void
 endpoint_free(struct endpoint *ep)
 {
 	free(ep->label);
@@ -60,7 +52,7 @@ endpoint_free(struct endpoint *ep)
 	free(ep->tls_ca_file);
 	free(ep->tls_fingerprint);
 	free(ep->user);
-	str_wipe(ep->password);
+	wipe_free(ep->password);
 	free(ep->password_command);
 	oauth2_conf_free(ep->oauth2);
 }

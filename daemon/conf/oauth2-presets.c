@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon/conf/oauth2.h"
+#include "daemon/util/wipe.h"
 
 static const struct oauth2_preset presets[] = {
 	[OAUTH2_GOOGLE] = {
@@ -138,25 +139,13 @@ oauth2_scopes(const struct oauth2_conf *oc, enum oauth2_proto proto)
 	return p->scopes[proto];
 }
 
-static void
-str_wipe(char *s)
-{
-	volatile char	*p = s;
-
-	if (s == NULL)
-		return;
-	while (*p != '\0')
-		*p++ = '\0';
-	free(s);
-}
-
 void
 oauth2_conf_free(struct oauth2_conf *oc)
 {
 	if (oc == NULL)
 		return;
 	free(oc->client_id);
-	str_wipe(oc->client_secret);
+	wipe_free(oc->client_secret);
 	free(oc->client_secret_command);
 	free(oc->tenant);
 	free(oc->scopes);

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "daemon/net/http.h"
+#include "daemon/util/wipe.h"
 
 static pthread_once_t	 http_once = PTHREAD_ONCE_INIT;
 static int		 http_init_failed;
@@ -312,8 +313,5 @@ http_form_encode(const char *const *kv, size_t npairs)
 void
 http_form_free(char *s)
 {
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
+	wipe_free(s);
 }

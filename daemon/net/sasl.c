@@ -8,6 +8,7 @@
 
 #include "daemon/net/reply.h"
 #include "daemon/net/sasl.h"
+#include "daemon/util/wipe.h"
 
 /* Far above any real token; keeps the int arithmetic of EVP safe. */
 #define SASL_RAW_MAX	(64 * 1024)
@@ -47,10 +48,7 @@ sasl_client_first(enum auth_mech mech)
 void
 sasl_free(char *s)
 {
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
+	wipe_free(s);
 }
 
 char *

@@ -29,22 +29,14 @@
 #include "daemon/oauth/oauth-token.h"
 #include "daemon/store/oauth.h"
 #include "daemon/util/log.h"
+#include "daemon/util/wipe.h"
 
 #define DEVICE_GRANT	"urn:ietf:params:oauth:grant-type:device_code"
-
-static void
-str_wipe(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
 
 void
 oauth_device_clear(struct oauth_device *d)
 {
-	str_wipe(d->device_code);
+	wipe_free(d->device_code);
 	free(d->user_code);
 	free(d->verification_uri);
 	free(d->verification_uri_complete);

@@ -35,6 +35,7 @@
 #include "daemon/oauth/oauth-token.h"
 #include "daemon/store/oauth.h"
 #include "daemon/util/log.h"
+#include "daemon/util/wipe.h"
 
 /* Bytes of a token endpoint's answer kept: tokens are a few KB. */
 #define OAUTH_MAX_ANSWER	(64 * 1024)
@@ -134,10 +135,7 @@ grant_file_lock(struct state *st, const char *account, char *err,
 void
 oauth_token_free(char *t)
 {
-	if (t == NULL)
-		return;
-	explicit_bzero(t, strlen(t));
-	free(t);
+	wipe_free(t);
 }
 
 /* The stored token is good for this use: enough of its life is left. */

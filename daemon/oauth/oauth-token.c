@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon/oauth/oauth-token.h"
+#include "daemon/util/wipe.h"
 
 #define JSON_MAX_DEPTH	16
 
@@ -362,20 +363,11 @@ oauth_json_strings(const char *text, size_t len, const char *const *names,
 	return -1;
 }
 
-static void
-str_wipe(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 void
 oauth_answer_clear(struct oauth_answer *a)
 {
-	str_wipe(a->access_token);
-	str_wipe(a->refresh_token);
+	wipe_free(a->access_token);
+	wipe_free(a->refresh_token);
 	free(a->token_type);
 	free(a->scope);
 	free(a->error);

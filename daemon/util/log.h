@@ -7,7 +7,8 @@
  * (safepath.c, safename.c), a message file read or mapped (mailfile.c),
  * JSON strings (json.c) and a parsed message shown as a tree or JSON
  * (msgview.c: `mailsift parse` and the webhook's JSON),
- * and keeping the common iconv converters loaded (charsets.c).  Never:
+ * keeping the common iconv converters loaded (charsets.c), and freeing
+ * a string that held a secret, zeroed first (wipe.c).  Never:
  * includes a header of another daemon/ folder (it is the bottom of
  * daemon/), talks to the network.  Depends on: mime/ (UTF-8 and charset
  * helpers), libc.
