@@ -13,8 +13,10 @@
 
 #include "daemon/cmd/cmd.h"
 #include "daemon/conf/conf.h"
+#include "daemon/conf/oauth2.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/source/source.h"
+#include "daemon/store/oauth.h"
 #include "daemon/store/state.h"
 
 static void
@@ -45,6 +47,9 @@ check_print_account(const struct account *a)
 		if (!a->ep.tls_verify)
 			printf(" tls-verify=no");
 		printf(" user=%s", a->ep.user);
+		if (a->ep.oauth2 != NULL)
+			printf(" auth=oauth2(%s)",
+			    oauth2_provider_name(a->ep.oauth2->provider));
 	}
 	if (src->caps & SOURCE_PATH)
 		printf(" %s", a->path);
@@ -92,6 +97,45 @@ check_rules_state(const struct config *conf)
 	}
 	state_close(st);
 	return 0;
+}
+
+/* What `run` would find of each oauth2 account's grant: a warning for
+ * one that has none yet or needs a new login (the configuration is
+ * fine; the login is the user's next step, not an error). */
+static void
+check_oauth_grants(const struct config *conf)
+{
+	const struct account	*a;
+	struct oauth_grant	 g;
+	struct state		*st = NULL;
+	char			 err[1024];
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < conf->naccounts; i++) {
+		a = &conf->accounts[i];
+		if (a->ep.oauth2 == NULL ||
+		    a->ep.oauth2->flow == OAUTH2_FLOW_CLIENT_CREDENTIALS)
+			continue;
+		if (st == NULL && access(conf->state, F_OK) == 0)
+			st = state_open(conf->state, STATE_EXISTING, err,
+			    sizeof(err));
+		rc = st == NULL ? 0 : state_oauth_get(st, a->name, &g, err,
+		    sizeof(err));
+		if (rc == 1 && !g.needs_login) {
+			state_oauth_grant_clear(&g);
+			continue;
+		}
+		if (rc == 1)
+			state_oauth_grant_clear(&g);
+		fflush(stdout);
+		fprintf(stderr, "mailsift: warning: account '%s': %s; run "
+		    "`mailsift auth login %s`\n", a->name, rc == 1 ?
+		    "its OAuth2 grant needs a new login" : rc == 0 ?
+		    "no OAuth2 grant yet" : err, a->name);
+	}
+	if (st != NULL)
+		state_close(st);
 }
 
 /* Fine for `send`, not for `run`: say which, and fail as `run` would. */
@@ -150,6 +194,7 @@ cmd_check(int argc, char **argv)
 		check_print_account(&conf->accounts[i]);
 	for (i = 0; i < conf->nsmtp; i++)
 		check_print_smtp(&conf->smtp[i]);
+	check_oauth_grants(conf);
 	if (conf->naccounts == 0)
 		return check_no_account(conf);
 	config_free(conf);

@@ -107,5 +107,38 @@ ok "... and no grant stored (auth status names both accounts' login)" \
     sh -c "grep -qF \"g: no grant yet; run \\\`mailsift auth login g\\\`\" '$W/out' &&
     grep -qF 'm: no grant yet' '$W/out' && [ \$(grep -c . '$W/out') -eq 3 ]"
 
+# mailsift check: the configuration is fine, the missing logins are
+# warnings naming the command; a grant that is ok is not mentioned, one
+# that needs a new login is.
+"$MAILSIFT" check -c "$W/c.conf" >"$W/out" 2>"$W/err"
+rc=$?
+ok "check: exit 0 without grants (a login is not a configuration error)" \
+    [ "$rc" -eq 0 ]
+ok "... shows auth=oauth2 with the provider" sh -c \
+    "grep -q 'user=jane@gmail.com auth=oauth2(google)' '$W/out' &&
+    grep -q 'auth=oauth2(microsoft)' '$W/out'"
+ok "... warns that g and m have no grant, naming the command" sh -c \
+    "grep -qF \"account 'g': no OAuth2 grant yet; run \\\`mailsift auth login g\\\`\" '$W/err' &&
+    grep -qF \"account 'm': no OAuth2 grant yet\" '$W/err'"
+"$MAILSIFT" auth logout -c "$W/c.conf" g >/dev/null 2>&1	# creates the state
+python3 - "$W/state.db" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+now = int(time.time())
+for acct, needs in (("g", 0), ("m", 1)):
+    db.execute("INSERT INTO oauth_grant (account, provider, scopes,"
+               " refresh_token, access_token, expires, last_refresh,"
+               " updated, state) VALUES (?, 'x', 's', 'r', 'a', ?, ?, ?, ?)",
+               (acct, now + 600, now, now,
+                "needs-login" if needs else "ok"))
+db.commit()
+PY
+"$MAILSIFT" check -c "$W/c.conf" >"$W/out" 2>"$W/err"
+rc=$?
+ok "check with g's grant ok and m's needing a login: exit 0" [ "$rc" -eq 0 ]
+ok "... nothing said of g" hasnt "$W/err" "account 'g'"
+ok "... m needs a new login" has "$W/err" \
+    "account 'm': its OAuth2 grant needs a new login; run \`mailsift auth login m\`"
+
 echo "auth: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
