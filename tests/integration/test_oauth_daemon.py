@@ -25,100 +25,35 @@ line per check, then "oauth-daemon: N passed, N failed".
 """
 import json
 import os
-import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from oidc_client import Oidc  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oauth_suite import (E, MAILSIFT, NATIVE, SCOPES, Suite,  # noqa: E402
+                         account, doveadm_save, expire, fetched, grant_row,
+                         native, put_grant, smtp_section, write_conf)
 
-E = os.environ
-NATIVE = E["MSX_OIDC_NATIVE_CLIENT"]
-TOP = os.path.dirname(os.path.dirname(HERE))
-MAILSIFT = os.path.abspath(E.get("MAILSIFT", os.path.join(TOP, "mailsift")))
-SCOPES = "openid offline_access mail"
 TTL = int(E.get("MSX_OIDC_TOKEN_TTL", "20"))
 RUN = int(E.get("MSX_OAUTH_DAEMON_SECS", "100"))
-counts = {"passed": 0, "failed": 0}
+S = Suite("oauth-daemon")
+check, mailsift = S.check, S.mailsift
 AUTH_FAILED = ("token refused", "refused; asking for a new token",
                "the token was refused", "login failed")
-
-
-def check(name, ok, detail=""):
-    if ok:
-        counts["passed"] += 1
-        print(f"ok - {name}")
-    else:
-        counts["failed"] += 1
-        print(f"not ok - {name}" + (f": {detail}" if detail else ""))
 
 
 def figure(text):
     print(f"# figure: {text}")
 
 
-def mailsift(conf, *args, timeout=60):
-    k = 2 if args[0] == "auth" else 1
-    p = subprocess.run([MAILSIFT, *args[:k], "-c", conf, *args[k:]],
-                       stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=timeout)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), \
-        p.stderr.decode("utf-8", "replace")
-
-
-def grant_row(state, acct):
-    db = sqlite3.connect(state, timeout=10)
-    try:
-        return db.execute("SELECT refresh_token, access_token, expires,"
-                          " last_refresh, state FROM oauth_grant WHERE"
-                          " account = ?", (acct,)).fetchone()
-    finally:
-        db.close()
-
-
-def put_grant(state, acct, refresh, access="none", expires=None):
-    db = sqlite3.connect(state, timeout=10)
-    try:
-        now = int(time.time())
-        db.execute("INSERT OR REPLACE INTO oauth_grant (account, provider,"
-                   " scopes, refresh_token, access_token, expires,"
-                   " last_refresh, updated) VALUES (?, 'custom', ?, ?, ?,"
-                   " ?, ?, ?)", (acct, SCOPES, refresh, access,
-                                 expires if expires is not None else now - 1,
-                                 now - 60, now))
-        db.commit()
-    finally:
-        db.close()
-
-
-def expire(state, acct):
-    db = sqlite3.connect(state, timeout=10)
-    try:
-        db.execute("UPDATE oauth_grant SET expires = 0 WHERE account = ?",
-                   (acct,))
-        db.commit()
-    finally:
-        db.close()
-
-
 def section(name, kind, port, user, w, token_url, extra=""):
-    return (f"account '{name}' {{\n\ttype = {kind}\n\thost = 'localhost'\n"
-            f"\tport = {port}\n\ttls = starttls\n"
-            f"\ttls-ca-file = '{E['MSX_CA']}'\n\tuser = '{user}'\n"
-            f"\tauth = oauth2\n\toauth2-provider = custom\n"
-            f"\toauth2-client-id = '{NATIVE}'\n"
-            f"\toauth2-scopes = '{SCOPES}'\n"
-            f"\toauth2-token-url = '{token_url}'\n{extra}"
-            f"\tkeep = false\n\tdeliver = 'maildir:{w}/{name}'\n}}\n")
+    return account(name, kind, port, w, user,
+                   native("oauth2-token-url", token_url) + extra, "false")
 
 
-def write_conf(w, op):
+def daemon_conf(w, op):
     url = op.meta["token_endpoint"]
     hook = os.path.join(w, "hook.sh")
     with open(hook, "w") as f:
@@ -131,34 +66,23 @@ def write_conf(w, op):
                f"mv {w}/keyring.new {w}/keyring'\n")
     broken = (f"\toauth2-token-command = 'cat {w}/keyring-b'\n"
               "\toauth2-store-command = 'cat >/dev/null; exit 3'\n")
-    conf = os.path.join(w, "mailsift.conf")
-    with open(conf, "w") as f:
-        f.write(f"state = '{w}/state.db'\nlog-level = debug\n"
-                f"auth-failure-command = '{hook}'\n" +
-                section("i", "imap", E["MSX_IMAP_PORT"], "user1", w, url,
-                        "\tidle = true\n\tpoll = 30\n") +
-                section("p", "pop3", E["MSX_POP3_PORT"], "user2", w, url,
-                        "\tpoll = 5\n") +
-                section("k", "pop3", E["MSX_POP3_PORT"], "user3", w, url,
-                        keyring + "\tfetch = false\n") +
-                section("b", "pop3", E["MSX_POP3_PORT"], "user3", w, url,
-                        broken + "\tfetch = false\n") +
-                # submission with account i's grant
-                f"smtp 's' {{\n\thost = 'localhost'\n"
-                f"\tport = {E['MSX_SUBMISSION_PORT']}\n\ttls = starttls\n"
-                f"\ttls-ca-file = '{E['MSX_CA']}'\n\tuser = 'user1'\n"
-                f"\tauth = oauth2\n\toauth2-account = 'i'\n"
-                f"\tfrom = 'user1@{E['MSX_DOMAIN']}'\n}}\n")
-    os.chmod(conf, 0o600)
-    return conf
+    return write_conf(os.path.join(w, "mailsift.conf"),
+                      f"state = '{w}/state.db'\nlog-level = debug\n"
+                      f"auth-failure-command = '{hook}'\n" +
+                      section("i", "imap", E["MSX_IMAP_PORT"], "user1", w,
+                              url, "\tidle = true\n\tpoll = 30\n") +
+                      section("p", "pop3", E["MSX_POP3_PORT"], "user2", w,
+                              url, "\tpoll = 5\n") +
+                      section("k", "pop3", E["MSX_POP3_PORT"], "user3", w,
+                              url, keyring + "\tfetch = false\n") +
+                      section("b", "pop3", E["MSX_POP3_PORT"], "user3", w,
+                              url, broken + "\tfetch = false\n") +
+                      # submission with account i's grant
+                      smtp_section("i"))
 
 
 def save_message(user, n):
-    msg = (b"From: a@example.test\nTo: %s@example.test\n"
-           b"Subject: daemon %d\nMessage-ID: <msx-daemon-%s-%d@example.test>"
-           b"\n\nbody\n" % (user.encode(), n, user.encode(), n))
-    subprocess.run(["doveadm", "-c", E["MSX_DOVECOT_CONF"], "save", "-u",
-                    user, "-m", "INBOX"], input=msg, check=True, timeout=30)
+    doveadm_save(user, f"daemon {n}", f"msx-daemon-{user}-{n}")
 
 
 def kick(user):
@@ -166,12 +90,8 @@ def kick(user):
                    capture_output=True, timeout=30)
 
 
-def fetched(w, acct):
-    got = 0
-    for sub in ("new", "cur"):
-        d = os.path.join(w, acct, sub)
-        got += len(os.listdir(d)) if os.path.isdir(d) else 0
-    return got
+def count(w, acct):
+    return len(fetched(w, acct))
 
 
 def wait_for(pred, secs):
@@ -256,8 +176,8 @@ def daemon_run(op, w, conf, state, tok):
         for u in sent:
             sent[u] += 1
             save_message(u, sent[u])
-        ok = wait_for(lambda: fetched(w, "i") == sent["user1"] and
-                      fetched(w, "p") == sent["user2"], 70)
+        ok = wait_for(lambda: count(w, "i") == sent["user1"] and
+                      count(w, "p") == sent["user2"], 70)
         text = d.text()
         check("provider down: the refreshes failed as temporary errors "
               "(HTTP 503), the accounts backed off",
@@ -270,8 +190,8 @@ def daemon_run(op, w, conf, state, tok):
         figures["down"] = (down_reqs, down_secs)
         check("provider back: both accounts recovered by themselves and "
               "every message so far arrived", ok,
-              f"i {fetched(w, 'i')}/{sent['user1']}, "
-              f"p {fetched(w, 'p')}/{sent['user2']}")
+              f"i {count(w, 'i')}/{sent['user1']}, "
+              f"p {count(w, 'p')}/{sent['user2']}")
         send_burst(op, w, conf, state, d, sent, figures)
         revoke_part(op, w, conf, state, d, sent, figures)
     finally:
@@ -316,9 +236,9 @@ def send_burst(op, w, conf, state, d, sent, figures):
           f"{ours} requests: {[o[0] for o in outs]} "
           f"{[o[2][-200:] for o in outs if o[0] != 0]}")
     figures["burst"] = ours
-    ok = wait_for(lambda: fetched(w, "i") == sent["user1"], 70)
+    ok = wait_for(lambda: count(w, "i") == sent["user1"], 70)
     check("the sent messages reached the IMAP account in the daemon", ok,
-          f"{fetched(w, 'i')}/{sent['user1']}")
+          f"{count(w, 'i')}/{sent['user1']}")
 
 
 def revoke_part(op, w, conf, state, d, sent, figures):
@@ -354,11 +274,11 @@ def revoke_part(op, w, conf, state, d, sent, figures):
         sent["user1"] += 1
         save_message("user1", sent["user1"])
         time.sleep(8)
-    ok = wait_for(lambda: fetched(w, "i") == sent["user1"], 30)
+    ok = wait_for(lambda: count(w, "i") == sent["user1"], 30)
     after = d.text()
     p_reqs2 = len(lines_for(after, "p", "OAuth2 token request"))
     check("revoked: the IMAP account carries on (every message arrived)",
-          ok, f"{fetched(w, 'i')}/{sent['user1']}")
+          ok, f"{count(w, 'i')}/{sent['user1']}")
     check("revoked: no token request for p after it needs login",
           p_reqs2 == p_reqs, f"{p_reqs} then {p_reqs2}")
     refused = [ln for ln in after.splitlines() if "refused the grant" in ln]
@@ -389,9 +309,9 @@ def revoke_part(op, w, conf, state, d, sent, figures):
     put_grant(state, "p", tok["refresh_token"])
     sent["user2"] += 1
     save_message("user2", sent["user2"])
-    ok = wait_for(lambda: fetched(w, "p") == sent["user2"], 40)
+    ok = wait_for(lambda: count(w, "p") == sent["user2"], 40)
     check("logged in again: p is polled again without a restart", ok,
-          f"{fetched(w, 'p')}/{sent['user2']}")
+          f"{count(w, 'p')}/{sent['user2']}")
 
 
 def concurrent(op, conf, state):
@@ -482,73 +402,61 @@ def rotation(op, tok):
           f"{st} {j.get('error')}")
 
 
+def tests(op, w):
+    conf = daemon_conf(w, op)
+    state = os.path.join(w, "state.db")
+    rc, out, err = mailsift(conf, "status")
+    check("mailsift status before any round", rc == 0, err)
+    rc, out, err = mailsift(conf, "auth", "token", "i")
+    check("no grant yet: auth token says to run `mailsift auth login "
+          "i`", rc == 1 and "`mailsift auth login i`" in err, err)
+    tok = op.code_login(NATIVE, "user1", scope=SCOPES)
+    tokp = op.code_login(NATIVE, "user2", scope=SCOPES)
+    put_grant(state, "i", tok["refresh_token"])
+    put_grant(state, "p", tokp["refresh_token"])
+    text, fig, sent = daemon_run(op, w, conf, state, tok)
+    secs = fig["secs"]
+    # after the revocation p's login is refused, as it must be
+    cut = fig["before_revoke"]
+    fails = [ln for ln in text[:cut].splitlines() +
+             [ln for ln in text[cut:].splitlines()
+              if "account p:" not in ln and "'p'" not in ln]
+             if any(a in ln for a in AUTH_FAILED)]
+    check("no login refused in the whole run (every login, IDLE's "
+          "reconnects included, used a valid token)", fails == [],
+          "\n".join(fails[:5]))
+    nreq = fig["normal_refreshes"]
+    nsecs = fig["normal_secs"]
+    figure(f"daemon ran {secs:.0f} s (token TTL {TTL} s), "
+           f"{sent['user1']} + {sent['user2']} messages delivered")
+    figure(f"normal part: {nreq} refreshes in {nsecs:.0f} s for 2 "
+           f"grants = {nreq * 3600 / nsecs:.0f} token requests/hour "
+           f"(one per lifetime per grant would be "
+           f"{2 * 3600 / TTL:.0f}/hour)")
+    figure(f"provider down: {fig['down'][0]} token requests in "
+           f"{fig['down'][1]:.0f} s")
+    figure(f"auth failures (refused logins): {len(fails)}")
+    figure(f"send x3 + auth token at once, token expired: "
+           f"{fig['burst']} token request(s) among them")
+    check("normal part: about one refresh per token lifetime per grant "
+          "(not one per login)",
+          1 <= nreq <= 2 * (nsecs / TTL + 2),
+          f"{nreq} in {nsecs:.0f} s")
+    secrets = [tok["refresh_token"], tokp["refresh_token"]] + \
+        [v for a in ("i", "p") for v in grant_row(state, a)[:2] if v]
+    check("the daemon's debug log holds no token",
+          all(t not in text for t in secrets))
+    rc, out, err = mailsift(conf, "status")
+    check("after a new login mailsift status no longer says needs "
+          "login", rc == 0 and "needs login" not in out, out)
+    concurrent(op, conf, state)
+    down_close(op, conf, state)
+    keyring(op, w, conf, state)
+    rotation(op, tok)
+
+
 def main():
-    if not os.access(MAILSIFT, os.X_OK):
-        print(f"not ok - no mailsift at {MAILSIFT}")
-        print("oauth-daemon: 0 passed, 1 failed")
-        return 1
-    op = Oidc(E["MSX_OIDC_ISSUER"], E["MSX_CA"])
-    w = tempfile.mkdtemp(prefix="msxoad.")
-    try:
-        os.chmod(w, 0o700)
-        conf = write_conf(w, op)
-        state = os.path.join(w, "state.db")
-        rc, out, err = mailsift(conf, "status")
-        check("mailsift status before any round", rc == 0, err)
-        rc, out, err = mailsift(conf, "auth", "token", "i")
-        check("no grant yet: auth token says to run `mailsift auth login "
-              "i`", rc == 1 and "`mailsift auth login i`" in err, err)
-        tok = op.code_login(NATIVE, "user1", scope=SCOPES)
-        tokp = op.code_login(NATIVE, "user2", scope=SCOPES)
-        put_grant(state, "i", tok["refresh_token"])
-        put_grant(state, "p", tokp["refresh_token"])
-        text, fig, sent = daemon_run(op, w, conf, state, tok)
-        secs = fig["secs"]
-        # after the revocation p's login is refused, as it must be
-        cut = fig["before_revoke"]
-        fails = [ln for ln in text[:cut].splitlines() +
-                 [ln for ln in text[cut:].splitlines()
-                  if "account p:" not in ln and "'p'" not in ln]
-                 if any(a in ln for a in AUTH_FAILED)]
-        check("no login refused in the whole run (every login, IDLE's "
-              "reconnects included, used a valid token)", fails == [],
-              "\n".join(fails[:5]))
-        nreq = fig["normal_refreshes"]
-        nsecs = fig["normal_secs"]
-        figure(f"daemon ran {secs:.0f} s (token TTL {TTL} s), "
-               f"{sent['user1']} + {sent['user2']} messages delivered")
-        figure(f"normal part: {nreq} refreshes in {nsecs:.0f} s for 2 "
-               f"grants = {nreq * 3600 / nsecs:.0f} token requests/hour "
-               f"(one per lifetime per grant would be "
-               f"{2 * 3600 / TTL:.0f}/hour)")
-        figure(f"provider down: {fig['down'][0]} token requests in "
-               f"{fig['down'][1]:.0f} s")
-        figure(f"auth failures (refused logins): {len(fails)}")
-        figure(f"send x3 + auth token at once, token expired: "
-               f"{fig['burst']} token request(s) among them")
-        check("normal part: about one refresh per token lifetime per grant "
-              "(not one per login)",
-              1 <= nreq <= 2 * (nsecs / TTL + 2),
-              f"{nreq} in {nsecs:.0f} s")
-        secrets = [tok["refresh_token"], tokp["refresh_token"]] + \
-            [v for a in ("i", "p") for v in grant_row(state, a)[:2] if v]
-        check("the daemon's debug log holds no token",
-              all(t not in text for t in secrets))
-        rc, out, err = mailsift(conf, "status")
-        check("after a new login mailsift status no longer says needs "
-              "login", rc == 0 and "needs login" not in out, out)
-        concurrent(op, conf, state)
-        down_close(op, conf, state)
-        keyring(op, w, conf, state)
-        rotation(op, tok)
-    finally:
-        if E.get("MSX_KEEP") != "1":
-            shutil.rmtree(w, ignore_errors=True)
-        else:
-            print(f"# kept {w}")
-    print(f"oauth-daemon: {counts['passed']} passed, "
-          f"{counts['failed']} failed")
-    return 0 if counts["failed"] == 0 else 1
+    return S.run("msxoad.", tests, keep=True)
 
 
 if __name__ == "__main__":

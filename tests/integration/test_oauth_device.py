@@ -28,68 +28,28 @@ passed, N failed".
 """
 import os
 import re
-import shutil
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from oidc_client import Oidc  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oauth_suite import (E, MAILSIFT, SCOPES, Suite,  # noqa: E402
+                         account, doveadm_save, fetched, grant_row,
+                         write_conf)
 
-E = os.environ
 DEVICE = E["MSX_OIDC_DEVICE_CLIENT"]
 # a confidential client: mailsift authenticates it with HTTP Basic
 # (client_secret_basic, RFC 6749 2.3.1), which the provider enforces
 SERVICE = E["MSX_OIDC_SERVICE_CLIENT"]
-TOP = os.path.dirname(os.path.dirname(HERE))
-MAILSIFT = os.path.abspath(E.get("MAILSIFT", os.path.join(TOP, "mailsift")))
-SCOPES = "openid offline_access mail"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-counts = {"passed": 0, "failed": 0}
+# the columns of the grant rows read here
+COLS = "refresh_token, access_token, expires, scopes, state, provider"
+S = Suite("oauth-device", flush=True)
+check, mailsift = S.check, S.mailsift
 
 
-def check(name, ok, detail=""):
-    if ok:
-        counts["passed"] += 1
-        print(f"ok - {name}")
-    else:
-        counts["failed"] += 1
-        print(f"not ok - {name}" + (f": {detail}" if detail else ""))
-    sys.stdout.flush()
-
-
-def mailsift(conf, *args):
-    k = 2 if args[0] == "auth" else 1     # -c after the command words
-    p = subprocess.run([MAILSIFT, *args[:k], "-c", conf, *args[k:]],
-                       stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=60)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), \
-        p.stderr.decode("utf-8", "replace")
-
-
-def grant_row(state, acct):
-    db = sqlite3.connect(state)
-    try:
-        return db.execute("SELECT refresh_token, access_token, expires,"
-                          " scopes, state, provider FROM oauth_grant"
-                          " WHERE account = ?", (acct,)).fetchone()
-    finally:
-        db.close()
-
-
-def account(name, kind, port, w, user, extra):
-    return (f"account '{name}' {{\n\ttype = {kind}\n\thost = 'localhost'\n"
-            f"\tport = {port}\n\ttls = starttls\n"
-            f"\ttls-ca-file = '{E['MSX_CA']}'\n\tuser = '{user}'\n"
-            f"\tauth = oauth2\n\toauth2-provider = custom\n{extra}"
-            f"\tkeep = true\n\tdeliver = 'maildir:{w}/{name}'\n}}\n")
-
-
-def write_conf(w, op, name="mailsift.conf", device_account=True):
+def conf_text(w, op, device_account=True):
     m = op.meta
     device = (f"\toauth2-client-id = '{DEVICE}'\n"
               f"\toauth2-scopes = '{SCOPES}'\n"
@@ -103,33 +63,11 @@ def write_conf(w, op, name="mailsift.conf", device_account=True):
            f"'printenv MSX_OIDC_SERVICE_SECRET'\n"
            f"\toauth2-scopes = 'mail'\n"
            f"\toauth2-token-url = '{m['token_endpoint']}'\n")
-    conf = os.path.join(w, name)
-    with open(conf, "w") as f:
-        f.write(f"state = '{w}/state.db'\n" +
-                (account("d", "imap", E["MSX_IMAP_PORT"], w, "user1",
-                         device) if device_account else
-                 account("c", "imap", E["MSX_IMAP_PORT"], w, "user2",
-                         app) +
-                 account("cp", "pop3", E["MSX_POP3_PORT"], w, "user2",
-                         app)))
-    os.chmod(conf, 0o600)
-    return conf
-
-
-def save_message(user, n):
-    msg = (b"From: a@example.test\nTo: %s@example.test\n"
-           b"Subject: device\nMessage-ID: <msx-dev-%d@example.test>\n\n"
-           b"body\n" % (user.encode(), n))
-    subprocess.run(["doveadm", "-c", E["MSX_DOVECOT_CONF"], "save", "-u",
-                    user, "-m", "INBOX"], input=msg, check=True, timeout=30)
-
-
-def fetched(w, acct):
-    got = []
-    for sub in ("new", "cur"):
-        d = os.path.join(w, acct, sub)
-        got += os.listdir(d) if os.path.isdir(d) else []
-    return got
+    return (f"state = '{w}/state.db'\n" +
+            (account("d", "imap", E["MSX_IMAP_PORT"], w, "user1",
+                     device) if device_account else
+             account("c", "imap", E["MSX_IMAP_PORT"], w, "user2", app) +
+             account("cp", "pop3", E["MSX_POP3_PORT"], w, "user2", app)))
 
 
 def polls(op):
@@ -176,7 +114,7 @@ def deny_device(op, complete):
 
 
 def device_login(op, w, conf, state):
-    save_message("user1", 1)
+    doveadm_save("user1", "device", "msx-dev-1")
     op.admin("reset")
     p, shown, complete = device_start(conf, "d")
     text = "\n".join(shown)
@@ -207,7 +145,7 @@ def device_login(op, w, conf, state):
         out, err = p.communicate()
     out, err = out.decode(errors="replace"), err.decode(errors="replace")
     by = op.stats()
-    row = grant_row(state, "d")
+    row = grant_row(state, "d", COLS)
     check("approved: auth login --device ends 0, the grant stored "
           "(refresh and access token, granted scopes, provider)",
           p.returncode == 0 and "Logged in" in out and row is not None and
@@ -231,7 +169,7 @@ def device_login(op, w, conf, state):
 
 
 def device_denied(op, conf, state):
-    before = grant_row(state, "d")
+    before = grant_row(state, "d", COLS)
     op.admin("reset")
     p, shown, complete = device_start(conf, "d")
     ok = complete is not None and wait_polls(op, 1) and \
@@ -245,18 +183,18 @@ def device_denied(op, conf, state):
     check("denied at the provider: exit 1, access_denied named, nothing "
           "stored (the old grant kept)",
           ok and p.returncode == 1 and "denied" in err and
-          "access_denied" in err and grant_row(state, "d") == before,
+          "access_denied" in err and grant_row(state, "d", COLS) == before,
           f"rc {p.returncode} {err}")
 
 
 def logout(op, conf, state):
-    row = grant_row(state, "d")
+    row = grant_row(state, "d", COLS)
     op.admin("reset")
     rc, out, err = mailsift(conf, "auth", "logout", "d")
     st = op.stats()
     check("auth logout: revoked at the provider and forgotten, exit 0",
           rc == 0 and "revoked at the provider" in out and
-          st["revocation"] == 1 and grant_row(state, "d") is None,
+          st["revocation"] == 1 and grant_row(state, "d", COLS) is None,
           f"rc {rc} {out} {err} {st['revocation']}")
     code, j = op.refresh(DEVICE, row[0])
     check("the refresh token mailsift held is refused after logout",
@@ -273,14 +211,15 @@ def client_credentials(op, w, conf, state):
     rc, out, err = mailsift(conf, "auth", "login", "c")
     check("auth login for a client-credentials account: no login needed",
           rc == 0 and "no login is needed" in out, out + err)
-    save_message("user2", 2)
+    doveadm_save("user2", "device", "msx-dev-2")
     op.admin("reset")
     rc, out, err = mailsift(conf, "run", "-v", "-v", "--once")
     got, gotp = fetched(w, "c"), fetched(w, "cp")
     check("the -vv trace holds neither the client secret nor a token",
           E["MSX_OIDC_SERVICE_SECRET"] not in out + err and
           all(r is None or r[1] not in out + err
-              for r in (grant_row(state, "c"), grant_row(state, "cp"))))
+              for r in (grant_row(state, "c", COLS),
+                        grant_row(state, "cp", COLS))))
     st = op.stats()
     by = st["by_grant"]
     check("client credentials: IMAP and POP3 fetch user2's mail with no "
@@ -289,12 +228,12 @@ def client_credentials(op, w, conf, state):
     check("one client_credentials request per account",
           st["token"] == 2 and st["token_ok"] == 2 and
           by.get("client_credentials", 2) == 2, str(st))
-    rows = [grant_row(state, a) for a in ("c", "cp")]
+    rows = [grant_row(state, a, COLS) for a in ("c", "cp")]
     check("the app's tokens are kept in the store, no refresh token",
           all(r is not None and r[0] is None and r[1] and
               r[2] > time.time() and r[4] == "ok" for r in rows),
           str(rows))
-    save_message("user2", 3)
+    doveadm_save("user2", "device", "msx-dev-3")
     rc, out, err = mailsift(conf, "run", "--once")
     st = op.stats()
     check("a second run while the tokens are fresh: both logins, no "
@@ -308,28 +247,19 @@ def client_credentials(op, w, conf, state):
           all(r[1] not in out for r in rows), out)
 
 
+def tests(op, w):
+    conf = write_conf(os.path.join(w, "mailsift.conf"), conf_text(w, op))
+    state = os.path.join(w, "state.db")
+    if device_login(op, w, conf, state) is not None:
+        device_denied(op, conf, state)
+        logout(op, conf, state)
+    # the app-only accounts, in a file of their own (same state)
+    client_credentials(op, w, write_conf(os.path.join(w, "app.conf"),
+                                         conf_text(w, op, False)), state)
+
+
 def main():
-    if not os.access(MAILSIFT, os.X_OK):
-        print(f"not ok - no mailsift at {MAILSIFT}")
-        print("oauth-device: 0 passed, 1 failed")
-        return 1
-    op = Oidc(E["MSX_OIDC_ISSUER"], E["MSX_CA"])
-    w = tempfile.mkdtemp(prefix="msxdev.")
-    try:
-        os.chmod(w, 0o700)
-        conf = write_conf(w, op)
-        state = os.path.join(w, "state.db")
-        if device_login(op, w, conf, state) is not None:
-            device_denied(op, conf, state)
-            logout(op, conf, state)
-        # the app-only accounts, in a file of their own (same state)
-        client_credentials(op, w, write_conf(w, op, "app.conf", False),
-                           state)
-    finally:
-        shutil.rmtree(w, ignore_errors=True)
-    print(f"oauth-device: {counts['passed']} passed, "
-          f"{counts['failed']} failed")
-    return 0 if counts["failed"] == 0 else 1
+    return S.run("msxdev.", tests)
 
 
 if __name__ == "__main__":

@@ -26,30 +26,19 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oidc_client import Oidc, OidcError  # noqa: E402
+from oauth_suite import (E, MAILSIFT, NATIVE, Suite,  # noqa: E402
+                         doveadm_save, fetched)
 
-E = os.environ
 HOST = E["MSX_HOST"]
 CTX = ssl.create_default_context(cafile=E["MSX_CA"])
 TTL = int(E["MSX_OIDC_TOKEN_TTL"])
-NATIVE = E["MSX_OIDC_NATIVE_CLIENT"]
 DEVICE = E["MSX_OIDC_DEVICE_CLIENT"]
 SERVICE = E["MSX_OIDC_SERVICE_CLIENT"]
 SECRET = E["MSX_OIDC_SERVICE_SECRET"]
-TOP = os.path.dirname(os.path.dirname(HERE))
-MAILSIFT = E.get("MAILSIFT", os.path.join(TOP, "mailsift"))
-counts = {"passed": 0, "failed": 0}
-
-
-def check(name, ok, detail=""):
-    if ok:
-        counts["passed"] += 1
-        print(f"ok - {name}")
-    else:
-        counts["failed"] += 1
-        print(f"not ok - {name}" + (f": {detail}" if detail else ""))
+S = Suite("oauth-harness")
+check = S.check
 
 
 def xoauth2(user, token):
@@ -140,15 +129,7 @@ def with_mailsift(op):
         with open(tf, "w") as f:
             f.write(tok["access_token"] + "\n")
         os.chmod(tf, 0o600)
-        msg = os.path.join(w, "m.eml")
-        with open(msg, "wb") as f:
-            f.write(b"From: a@example.test\nTo: user1@example.test\n"
-                    b"Subject: oauth harness\nMessage-ID: <oh-1@example."
-                    b"test>\n\nbody\n")
-        with open(msg, "rb") as f:
-            subprocess.run(["doveadm", "-c", E["MSX_DOVECOT_CONF"], "save",
-                            "-u", "user1", "-m", "INBOX"], stdin=f,
-                           check=True, timeout=30)
+        doveadm_save("user1", "oauth harness", "oh-1")
         accts = ""
         for name, kind, port, mech in (
                 ("imap", "imap", E["MSX_IMAP_PORT"], "xoauth2"),
@@ -169,10 +150,7 @@ def with_mailsift(op):
                            timeout=60)
         out = (p.stdout + p.stderr).decode("utf-8", "replace")
         for name, mech in (("imap", "XOAUTH2"), ("pop3", "OAUTHBEARER")):
-            got = []
-            for sub in ("new", "cur"):
-                d = os.path.join(w, name, sub)
-                got += os.listdir(d) if os.path.isdir(d) else []
+            got = fetched(w, name)
             check(f"mailsift run: {name} with {mech} through "
                   f"password-command fetched the message",
                   p.returncode == 0 and len(got) == 1,
@@ -341,16 +319,12 @@ def main():
     check("... and by POP3",
           not pop3_login(su, svc["access_token"], "OAUTHBEARER"))
 
-    print(f"oauth-harness: {counts['passed']} passed, "
-          f"{counts['failed']} failed")
-    return 1 if counts["failed"] else 0
+    return S.summary()
 
 
 if __name__ == "__main__":
     try:
         sys.exit(main())
     except Exception as e:  # a crash is a failure, with its summary
-        print(f"not ok - unexpected error: {e!r}")
-        print(f"oauth-harness: {counts['passed']} passed, "
-              f"{counts['failed'] + 1} failed")
-        sys.exit(1)
+        check("unexpected error", False, repr(e))
+        sys.exit(S.summary())

@@ -26,47 +26,24 @@ import base64
 import os
 import re
 import select
-import shutil
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import http.client
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from oidc_client import Oidc  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oauth_suite import (E, MAILSIFT, NATIVE, SCOPES, Suite,  # noqa: E402
+                         account, doveadm_save, expire, fetched, grant_row,
+                         native, write_conf)
 
-E = os.environ
-NATIVE = E["MSX_OIDC_NATIVE_CLIENT"]
 ISSUER = E["MSX_OIDC_ISSUER"]
-TOP = os.path.dirname(os.path.dirname(HERE))
-MAILSIFT = os.path.abspath(E.get("MAILSIFT", os.path.join(TOP, "mailsift")))
-SCOPES = "openid offline_access mail"
-counts = {"passed": 0, "failed": 0}
+# the columns of the grant rows read here
+COLS = "refresh_token, access_token, expires, state, scopes"
+S = Suite("oauth-login", record=True)
+check, mailsift = S.check, S.mailsift
 SECRETS = set()       # codes and tokens seen: none may reach an output
-OUTPUT = []           # every mailsift output, checked at the end
-
-
-def check(name, ok, detail=""):
-    if ok:
-        counts["passed"] += 1
-        print(f"ok - {name}")
-    else:
-        counts["failed"] += 1
-        print(f"not ok - {name}" + (f": {detail}" if detail else ""))
-
-
-def mailsift(conf, *args, stdin=None):
-    k = 2 if args[0] == "auth" else 1
-    p = subprocess.run([MAILSIFT, *args[:k], "-c", conf, *args[k:]],
-                       input=stdin, capture_output=True, timeout=60)
-    out = p.stdout.decode("utf-8", "replace")
-    err = p.stderr.decode("utf-8", "replace")
-    OUTPUT.append(out + err)
-    return p.returncode, out, err
+OUTPUT = S.outputs    # every mailsift output, checked at the end
 
 
 class Login:
@@ -113,61 +90,20 @@ class Login:
         out = "".join(self.lines) + (self.buf + out).decode("utf-8",
                                                             "replace")
         err = err.decode("utf-8", "replace")
-        OUTPUT.append(out + err)
+        S.record(out + err)
         return self.p.returncode, out, err
 
 
-def account(name, w, scopes=SCOPES, issuer=ISSUER):
-    return (f"account '{name}' {{\n\ttype = imap\n\thost = 'localhost'\n"
-            f"\tport = {E['MSX_IMAP_PORT']}\n\ttls = starttls\n"
-            f"\ttls-ca-file = '{E['MSX_CA']}'\n\tuser = 'user1'\n"
-            f"\tauth = oauth2\n\toauth2-provider = custom\n"
-            f"\toauth2-client-id = '{NATIVE}'\n"
-            f"\toauth2-scopes = '{scopes}'\n"
-            f"\toauth2-issuer = '{issuer}'\n"
-            f"\tkeep = true\n\tdeliver = 'maildir:{w}/{name}'\n}}\n")
+def imap(name, w, scopes=SCOPES, issuer=ISSUER):
+    return account(name, "imap", E["MSX_IMAP_PORT"], w,
+                   extra=native("oauth2-issuer", issuer, scopes))
 
 
-def write_conf(w):
-    conf = os.path.join(w, "mailsift.conf")
-    with open(conf, "w") as f:
-        f.write(f"state = '{w}/state.db'\n" + account("o", w) +
-                account("n", w) + account("w", w, scopes="openid mail") +
-                # the document names ISSUER, not ISSUER + "/"
-                account("m", w, issuer=ISSUER + "/"))
-    # `run --once` with o alone: the others have no grant, or fail
-    with open(conf + ".o", "w") as f:
-        f.write(f"state = '{w}/state.db'\n" + account("o", w))
-    os.chmod(conf, 0o600)
-    os.chmod(conf + ".o", 0o600)
-    return conf
-
-
-def grant_row(state, acct):
-    db = sqlite3.connect(state)
-    try:
-        return db.execute("SELECT refresh_token, access_token, expires,"
-                          " state, scopes FROM oauth_grant WHERE"
-                          " account = ?", (acct,)).fetchone()
-    finally:
-        db.close()
-
-
-def save_message(n=1):
-    msg = (b"From: a@example.test\nTo: user1@example.test\n"
-           b"Subject: login\nMessage-ID: <msx-login-%d@example.test>\n\n"
-           b"body\n" % n)
-    subprocess.run(["doveadm", "-c", E["MSX_DOVECOT_CONF"], "save", "-u",
-                    "user1", "-m", "INBOX"], input=msg, check=True,
-                   timeout=30)
-
-
-def fetched(w, acct):
-    got = []
-    for sub in ("new", "cur"):
-        d = os.path.join(w, acct, sub)
-        got += os.listdir(d) if os.path.isdir(d) else []
-    return got
+def conf_text(w):
+    return (f"state = '{w}/state.db'\n" + imap("o", w) + imap("n", w) +
+            imap("w", w, scopes="openid mail") +
+            # the document names ISSUER, not ISSUER + "/"
+            imap("m", w, issuer=ISSUER + "/"))
 
 
 def local_get(redirect_uri, target, method="GET"):
@@ -188,6 +124,24 @@ def target_of(url):
 
 def query(url):
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def pasting(conf, acct):
+    """`auth login --no-browser ACCT` up to its prompt: (the login, the
+    URL it printed, the prompt line, the match of its redirect URI)."""
+    lg = Login(conf, acct, "--no-browser")
+    url = lg.url()
+    prompt = lg.read_until(lambda s: "press Enter" in s)
+    m = re.search(r"(http://127\.0\.0\.1:\d+/)", "".join(lg.lines))
+    return lg, url, prompt, m
+
+
+def consent(op, url, redirect):
+    """user1 logs in and consents at the provider: the redirected URL
+    (its code kept among the secrets)."""
+    back = op.login_and_consent(url, "user1", redirect)
+    SECRETS.add(query(back).get("code", "-"))
+    return back
 
 
 def loopback(op, w, conf, state):
@@ -216,8 +170,7 @@ def loopback(op, w, conf, state):
     st1, _ = local_get(redirect, "/favicon.ico")
     st2, _ = local_get(redirect, "/?code=forged&state=not-ours")
     st3, _ = local_get(redirect, "/", method="POST")
-    back = op.login_and_consent(url, "user1", redirect)
-    SECRETS.add(query(back).get("code", "-"))
+    back = consent(op, url, redirect)
     st4, page = local_get(redirect, target_of(back))
     rc, out, err = lg.finish()
     check("loopback: another path gets 404, a forged state 400, a POST "
@@ -229,7 +182,7 @@ def loopback(op, w, conf, state):
           "Logged in: account 'o'" in out, f"rc {rc} {out} {err}")
     check("loopback: the forged state was refused (logged), not exchanged",
           "wrong state" in err or "not the one" in err, err)
-    row = grant_row(state, "o")
+    row = grant_row(state, "o", COLS)
     by = op.stats()["by_grant"]
     check("loopback: the grant is stored (refresh token, access token, "
           "scopes, state ok) after one authorization_code request",
@@ -240,7 +193,7 @@ def loopback(op, w, conf, state):
         return
     SECRETS.update((row[0], row[1]))
     verifier_check(url, q, out + err)
-    save_message(1)
+    doveadm_save("user1", "login", "msx-login-1")
     rc, out, err = mailsift(conf + ".o", "run", "-v", "-v", "--once")
     check("mailsift run --once logs in by IMAP with the new grant and "
           "fetches the message", rc == 0 and len(fetched(w, "o")) == 1,
@@ -263,10 +216,7 @@ def verifier_check(url, q, text):
 
 def no_browser(op, w, conf, state):
     op.admin("reset")
-    lg = Login(conf, "n", "--no-browser")
-    url = lg.url()
-    prompt = lg.read_until(lambda s: "press Enter" in s)
-    m = re.search(r"(http://127\.0\.0\.1:\d+/)", "".join(lg.lines))
+    lg, url, prompt, m = pasting(conf, "n")
     check("--no-browser: the URL, the redirect URI and what to paste are "
           "printed", url is not None and prompt is not None and
           m is not None, "".join(lg.lines))
@@ -274,13 +224,12 @@ def no_browser(op, w, conf, state):
         lg.p.kill()
         lg.finish()
         return
-    back = op.login_and_consent(url, "user1", m.group(1))
-    SECRETS.add(query(back).get("code", "-"))
+    back = consent(op, url, m.group(1))
     rc, out, err = lg.finish(paste=back)
     print("# the --no-browser dialogue (stdout):")
     for ln in out.splitlines():
         print("#   " + ln)
-    row = grant_row(state, "n")
+    row = grant_row(state, "n", COLS)
     check("--no-browser: the pasted URL's code is exchanged, the grant "
           "stored", rc == 0 and "Logged in: account 'n'" in out and
           row is not None and row[0] and row[3] == "ok",
@@ -291,12 +240,8 @@ def no_browser(op, w, conf, state):
 
 def wrong_state(op, conf):
     op.admin("reset")
-    lg = Login(conf, "n", "--no-browser")
-    url = lg.url()
-    lg.read_until(lambda s: "press Enter" in s)
-    m = re.search(r"(http://127\.0\.0\.1:\d+/)", "".join(lg.lines))
-    back = op.login_and_consent(url, "user1", m.group(1))
-    SECRETS.add(query(back).get("code", "-"))
+    lg, url, _, m = pasting(conf, "n")
+    back = consent(op, url, m.group(1))
     forged = back.replace("state=" + query(back)["state"],
                           "state=someone-elses")
     rc, out, err = lg.finish(paste=forged)
@@ -308,10 +253,7 @@ def wrong_state(op, conf):
 
 
 def access_denied(op, conf):
-    lg = Login(conf, "n", "--no-browser")
-    url = lg.url()
-    lg.read_until(lambda s: "press Enter" in s)
-    m = re.search(r"(http://127\.0\.0\.1:\d+/)", "".join(lg.lines))
+    lg, url, _, m = pasting(conf, "n")
     # the user presses Cancel on the provider's login page
     op.cookies = {}
     st, h, body = op.request("GET", url)
@@ -336,14 +278,10 @@ def access_denied(op, conf):
 
 
 def no_offline(op, conf, state):
-    lg = Login(conf, "w", "--no-browser")
-    url = lg.url()
-    lg.read_until(lambda s: "press Enter" in s)
-    m = re.search(r"(http://127\.0\.0\.1:\d+/)", "".join(lg.lines))
-    back = op.login_and_consent(url, "user1", m.group(1))
-    SECRETS.add(query(back).get("code", "-"))
+    lg, url, _, m = pasting(conf, "w")
+    back = consent(op, url, m.group(1))
     rc, out, err = lg.finish(paste=back)
-    row = grant_row(state, "w")
+    row = grant_row(state, "w", COLS)
     check("no offline_access: the grant is stored without a refresh token "
           "and the user is warned",
           rc == 0 and row is not None and row[0] is None and row[1] and
@@ -354,13 +292,10 @@ def no_offline(op, conf, state):
 
 
 def discovery(op, conf, state):
-    db = sqlite3.connect(state)
-    db.execute("UPDATE oauth_grant SET expires = 0 WHERE account = 'o'")
-    db.commit()
-    db.close()
+    expire(state, "o")
     op.admin("reset")
     rc, out, err = mailsift(conf, "auth", "token", "o")
-    row = grant_row(state, "o")
+    row = grant_row(state, "o", COLS)
     by = op.stats()["by_grant"]
     check("discovery: auth token refreshes with oauth2-issuer alone",
           rc == 0 and out.strip() == row[1] and
@@ -380,33 +315,26 @@ def discovery(op, conf, state):
           rc == 1 and "is not the configured oauth2-issuer" in err, err)
 
 
+def tests(op, w):
+    conf = write_conf(os.path.join(w, "mailsift.conf"), conf_text(w))
+    # `run --once` with o alone: the others have no grant, or fail
+    write_conf(conf + ".o", f"state = '{w}/state.db'\n" + imap("o", w))
+    state = os.path.join(w, "state.db")
+    loopback(op, w, conf, state)
+    no_browser(op, w, conf, state)
+    wrong_state(op, conf)
+    access_denied(op, conf)
+    no_offline(op, conf, state)
+    discovery(op, conf, state)
+    text = "".join(OUTPUT)
+    leaked = [s for s in SECRETS if s and s in text]
+    check(f"no code or token in any output or -vv trace "
+          f"({len(SECRETS)} secrets looked for)",
+          not leaked and len(SECRETS) >= 6, f"{len(leaked)} leaked")
+
+
 def main():
-    if not os.access(MAILSIFT, os.X_OK):
-        print(f"not ok - no mailsift at {MAILSIFT}")
-        print("oauth-login: 0 passed, 1 failed")
-        return 1
-    op = Oidc(ISSUER, E["MSX_CA"])
-    w = tempfile.mkdtemp(prefix="msxlogin.")
-    try:
-        os.chmod(w, 0o700)
-        conf = write_conf(w)
-        state = os.path.join(w, "state.db")
-        loopback(op, w, conf, state)
-        no_browser(op, w, conf, state)
-        wrong_state(op, conf)
-        access_denied(op, conf)
-        no_offline(op, conf, state)
-        discovery(op, conf, state)
-        text = "".join(OUTPUT)
-        leaked = [s for s in SECRETS if s and s in text]
-        check(f"no code or token in any output or -vv trace "
-              f"({len(SECRETS)} secrets looked for)",
-              not leaked and len(SECRETS) >= 6, f"{len(leaked)} leaked")
-    finally:
-        shutil.rmtree(w, ignore_errors=True)
-    print(f"oauth-login: {counts['passed']} passed, {counts['failed']} "
-          f"failed")
-    return 0 if counts["failed"] == 0 else 1
+    return S.run("msxlogin.", tests)
 
 
 if __name__ == "__main__":
