@@ -523,6 +523,16 @@ test_login_grant_without_refresh(void **state)
 	assert_null(t);
 	assert_int_equal(requests, 0);
 	assert_non_null(strstr(err, "`mailsift auth login a`"));
+	/* while its access token is fresh, that token is used: the login
+	 * lasts as long as it, as `auth login` warned */
+	g.access_token = (char *)"A-fresh";
+	g.expires = (int64_t)time(NULL) + 1800;
+	assert_int_equal(state_oauth_put(st, &g, err, sizeof(err)), 0);
+	assert_int_equal(oauth_token(st, &client, NULL, &t, err, sizeof(err)),
+	    OAUTH_OK);
+	assert_string_equal(t, "A-fresh");
+	oauth_token_free(t);
+	assert_int_equal(requests, 0);
 }
 
 static void
