@@ -173,6 +173,45 @@ oauth_redirect_parse(const char *url, const char *state, char *code,
 	return OAUTH_REDIRECT_CODE;
 }
 
+/* An issuer without its trailing '/'s: the length compared. */
+static size_t
+iss_len(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	return n;
+}
+
+int
+oauth_redirect_iss(const char *url, const char *issuer, char *err,
+    size_t errlen)
+{
+	const char	*q, *end;
+	char		 got[PARAM_MAX];
+	size_t		 n;
+	int		 rc;
+
+	if (issuer == NULL || (q = strchr(url, '?')) == NULL)
+		return 0;
+	q++;
+	if ((end = strchr(q, '#')) == NULL)
+		end = q + strlen(q);
+	if ((rc = query_get(q, (size_t)(end - q), "iss", got,
+	    sizeof(got))) == 0)
+		return 0;
+	n = iss_len(issuer);
+	if (rc == 1 && iss_len(got) == n && strncmp(got, issuer, n) == 0)
+		return 0;
+	if (rc == 1)
+		printable(got);
+	snprintf(err, errlen, "the redirect's issuer '%s' is not the "
+	    "configured oauth2-issuer '%s' (RFC 9207: a code meant for "
+	    "another provider)", rc == 1 ? got : "?", issuer);
+	return -1;
+}
+
 int
 oauth_request_target(const char *buf, size_t len, char *target,
     size_t targetlen)

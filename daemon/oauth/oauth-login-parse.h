@@ -37,6 +37,15 @@ enum oauth_redirect oauth_redirect_parse(const char *url, const char *state,
 		    char *code, size_t codelen, char *err, size_t errlen);
 
 /*
+ * RFC 9207 (mix-up defence): 0 if url's query has no iss, or issuer is
+ * NULL (not known), or the two are the same issuer (a trailing '/'
+ * aside); -1 with err if the redirect names another issuer: its code was
+ * meant for another provider and must not be sent to this one.
+ */
+int	oauth_redirect_iss(const char *url, const char *issuer, char *err,
+	    size_t errlen);
+
+/*
  * A request head buf[0..len): 0 while not whole (no blank line yet), 1 a
  * GET whose target is in target (path and query), -1 anything else or a
  * target that does not fit.

@@ -49,6 +49,7 @@ struct login {
 	char			 state[OAUTH_B64_32];
 	char			 redirect_uri[64];
 	char			 code[LOGIN_CODE_MAX];
+	const char		*issuer;	/* custom oauth2-issuer, or NULL */
 	int			 fd;		/* the listener, or -1 */
 	time_t			 deadline;
 };
@@ -157,6 +158,7 @@ static int
 listen_one(struct login *l, int c, char *err, size_t errlen)
 {
 	char	 target[LOGIN_HEAD_MAX], why[512];
+	int	 rv;
 
 	if (conn_read(c, l->deadline, target, sizeof(target)) != 1) {
 		conn_answer(c, 400, "Bad Request", PAGE("Bad request."));
@@ -166,8 +168,18 @@ listen_one(struct login *l, int c, char *err, size_t errlen)
 		conn_answer(c, 404, "Not Found", PAGE("Not found."));
 		return 0;
 	}
-	switch (oauth_redirect_parse(target, l->state, l->code,
-	    sizeof(l->code), why, sizeof(why))) {
+	rv = oauth_redirect_parse(target, l->state, l->code,
+	    sizeof(l->code), why, sizeof(why));
+	if (rv == OAUTH_REDIRECT_CODE && oauth_redirect_iss(target,
+	    l->issuer, why, sizeof(why)) == -1) {
+		explicit_bzero(l->code, sizeof(l->code));
+		conn_answer(c, 400, "Bad Request", PAGE("This redirect names "
+		    "another issuer: mailsift did not use it."));
+		snprintf(err, errlen, "%s: %s; the code was not used",
+		    l->label, why);
+		return -1;
+	}
+	switch (rv) {
 	case OAUTH_REDIRECT_CODE:
 		conn_answer(c, 200, "OK", PAGE("mailsift has the "
 		    "authorization: you can close this page."));
@@ -270,6 +282,11 @@ paste_wait(struct login *l, int fd, char *err, size_t errlen)
 		u++;
 	rv = oauth_redirect_parse(u, l->state, l->code, sizeof(l->code), why,
 	    sizeof(why));
+	if (rv == OAUTH_REDIRECT_CODE && oauth_redirect_iss(u, l->issuer,
+	    why, sizeof(why)) == -1) {
+		explicit_bzero(l->code, sizeof(l->code));
+		rv = OAUTH_REDIRECT_BAD_STATE;
+	}
 	explicit_bzero(line, sizeof(line));
 	if (rv == OAUTH_REDIRECT_CODE)
 		return 0;
@@ -451,6 +468,9 @@ login_start(struct login *l, const struct config *cfg,
 		return -1;
 	}
 	l->deadline = time(NULL) + o->timeout;
+	/* RFC 9207: known for a custom provider named by its issuer */
+	l->issuer = a->ep.oauth2->provider == OAUTH2_CUSTOM ?
+	    a->ep.oauth2->issuer : NULL;
 	return loopback_open(l, redirect_host(a), !o->no_browser, err,
 	    errlen);
 }

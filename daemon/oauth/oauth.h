@@ -168,7 +168,8 @@ int		 oauth_grant_blocked(const struct account *a, char *err,
  * `mailsift auth login ACCOUNT` (oauth-login.c): authorization code with
  * PKCE S256 (RFC 7636), a random state, the redirect to a loopback
  * listener on 127.0.0.1 and a port the kernel picks (RFC 8252 7.3), or,
- * no_browser, pasted by the user (a line read from in); the code
+ * no_browser, pasted by the user (a line read from in); for a custom
+ * provider its iss checked against oauth2-issuer (RFC 9207); the code
  * exchanged and the grant stored (state_oauth_put()).  Prompts and the
  * URL go to out; a wrong state or another request on the listener is
  * refused and it keeps waiting, up to timeout seconds.  0, or -1 with

@@ -252,6 +252,25 @@ def wrong_state(op, conf):
           "authorization_code" not in by, f"rc {rc} {err} {by}")
 
 
+def mixed_up(op, conf):
+    """RFC 9207: the redirect carries our state but names another
+    issuer (a mix-up attack): refused, its code never exchanged."""
+    op.admin("reset")
+    lg, url, _, m = pasting(conf, "n")
+    back = consent(op, url, m.group(1))
+    iss = query(back).get("iss")
+    forged = re.sub(r"([?&]iss=)[^&#]*",
+                    r"\1" + urllib.parse.quote("https://evil.example", ""),
+                    back)
+    rc, out, err = lg.finish(paste=forged)
+    by = op.stats()["by_grant"]
+    check("--no-browser: the provider's redirect names its issuer (iss), "
+          "and one naming another issuer is refused, its code never "
+          "exchanged", iss is not None and rc == 1 and
+          "https://evil.example" in err and "not used" in err and
+          "authorization_code" not in by, f"iss {iss} rc {rc} {err} {by}")
+
+
 def access_denied(op, conf):
     lg, url, _, m = pasting(conf, "n")
     # the user presses Cancel on the provider's login page
@@ -323,6 +342,7 @@ def tests(op, w):
     loopback(op, w, conf, state)
     no_browser(op, w, conf, state)
     wrong_state(op, conf)
+    mixed_up(op, conf)
     access_denied(op, conf)
     no_offline(op, conf, state)
     discovery(op, conf, state)

@@ -70,6 +70,36 @@ test_redirect_code(void **unused)
 	assert_string_equal(code, "x");
 }
 
+/* RFC 9207: an iss that names another issuer is refused; none, the
+ * same one (a trailing '/' aside) or an unknown issuer pass. */
+static void
+test_redirect_iss(void **unused)
+{
+	char	 err[512];
+
+	(void)unused;
+	assert_int_equal(oauth_redirect_iss("/?code=c&state=S&iss="
+	    "https%3A%2F%2Fid.example%2F", "https://id.example", err,
+	    sizeof(err)), 0);
+	assert_int_equal(oauth_redirect_iss("/?code=c&state=S",
+	    "https://id.example", err, sizeof(err)), 0);
+	assert_int_equal(oauth_redirect_iss("/?code=c&iss=https%3A%2F%2Fx",
+	    NULL, err, sizeof(err)), 0);
+	assert_int_equal(oauth_redirect_iss("/?code=c&state=S&iss="
+	    "https%3A%2F%2Fevil.example", "https://id.example", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "'https://evil.example' is not the "
+	    "configured oauth2-issuer 'https://id.example'"));
+	assert_null(strstr(err, "code=c"));
+	/* a prefix is not the issuer */
+	assert_int_equal(oauth_redirect_iss("/?iss=https%3A%2F%2Fid.ex",
+	    "https://id.example", err, sizeof(err)), -1);
+	/* control bytes of a hostile iss do not reach the terminal */
+	assert_int_equal(oauth_redirect_iss("/?iss=a%1B%5B2Jb",
+	    "https://id.example", err, sizeof(err)), -1);
+	assert_null(strchr(err, 0x1b));
+}
+
 static void
 test_redirect_state(void **unused)
 {
@@ -183,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_pkce_rfc7636),
 		cmocka_unit_test(test_b64url_and_random),
 		cmocka_unit_test(test_redirect_code),
+		cmocka_unit_test(test_redirect_iss),
 		cmocka_unit_test(test_redirect_state),
 		cmocka_unit_test(test_redirect_error),
 		cmocka_unit_test(test_request_target),
