@@ -28,6 +28,8 @@ PKGS	 = libconfuse openssl libpcre2-8 yaml-0.1 sqlite3 libcurl
 PKGS	+= libsystemd
 # raw deflate for IMAP COMPRESS=DEFLATE (RFC 4978)
 PKGS	+= zlib
+# libpq: the PostgreSQL store (daemon/store/pg-*.c)
+PKGS	+= libpq
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
 	   -Wvla -Wundef -Wwrite-strings -Wimplicit-fallthrough
@@ -74,6 +76,7 @@ deps:
 	sh contrib/install-deps-metrics.sh
 	sh contrib/install-deps-interop.sh
 	sh contrib/install-deps-oauth.sh
+	sh contrib/install-deps-pg.sh
 
 mailsift: $(B)/daemon/main.o $(call libs,$(B))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -110,6 +113,14 @@ unit-asan-bins: $(addprefix $(A)/bin/,$(UNIT_NAMES)) $(A)/bin/mailsift
 $(A)/bin/mailsift: $(A)/daemon/main.o $(call libs,$(A))
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# tests/integration/pgprobe: test-pg-harness.sh's libpq client, linked
+# with the store's PostgreSQL schema
+PGPROBE	 = $(B)/tests/integration/pgprobe
+.PHONY: pgprobe
+pgprobe: $(PGPROBE)
+$(PGPROBE): $(B)/tests/integration/pgprobe.o $(B)/daemon/store/pg-schema.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 demo: deps
 	$(MAKE) all

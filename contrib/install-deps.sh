@@ -26,6 +26,12 @@ BUILD="$BUILD libcurl4-openssl-dev"
 CHECK="$CHECK libcurl4-openssl-dev"
 BENCH="$BENCH libcurl4-openssl-dev"
 
+# libpq-dev: the PostgreSQL store (daemon/store/pg-*.c); the server the
+# tests run is contrib/install-deps-pg.sh's
+BUILD="$BUILD libpq-dev"
+CHECK="$CHECK libpq-dev"
+BENCH="$BENCH libpq-dev"
+
 case "${1:-check}" in
 build)	want=$BUILD ;;
 check)	want=$CHECK ;;
