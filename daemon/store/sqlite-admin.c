@@ -15,7 +15,7 @@ column_str(sqlite3_stmt *stmt, int col)
 }
 
 int
-state_folders_list(struct state *st, const char *account,
+sqlite_folders_list(struct state_impl *st, const char *account,
     int (*fn)(const struct state_folder_info *, void *), void *arg,
     char *err, size_t errlen)
 {
@@ -62,7 +62,7 @@ state_folders_list(struct state *st, const char *account,
 }
 
 int
-state_messages_list(struct state *st, const char *account, const char *folder,
+sqlite_messages_list(struct state_impl *st, const char *account, const char *folder,
     int (*fn)(const struct state_msg_info *, void *), void *arg, char *err,
     size_t errlen)
 {
@@ -106,7 +106,7 @@ state_messages_list(struct state *st, const char *account, const char *folder,
 /* Run a DELETE over the folders selected by ?1 account and ?2 folder
  * (NULL: all), with ?3 an optional key; adds the rows deleted to *n. */
 static int
-forget_run(struct state *st, const char *sql, const char *account,
+forget_run(struct state_impl *st, const char *sql, const char *account,
     const char *folder, const uint32_t *uid, const char *uidl, uint64_t *n,
     char *err, size_t errlen)
 {
@@ -135,7 +135,7 @@ forget_run(struct state *st, const char *sql, const char *account,
     " (?2 IS NULL OR name = ?2))"
 
 static int
-forget_all(struct state *st, const char *account, const char *folder,
+forget_all(struct state_impl *st, const char *account, const char *folder,
     uint64_t *removed, char *err, size_t errlen)
 {
 	if (forget_run(st, "DELETE FROM message WHERE" FORGET_FOLDERS,
@@ -149,7 +149,7 @@ forget_all(struct state *st, const char *account, const char *folder,
 }
 
 int
-state_forget(struct state *st, const char *account, const char *folder,
+sqlite_forget(struct state_impl *st, const char *account, const char *folder,
     const uint32_t *uid, const char *uidl, uint64_t *removed, char *err,
     size_t errlen)
 {

@@ -17,7 +17,7 @@ static const char *const target_names[] = {
 };
 
 static int
-intent_insert(struct state *st, struct state_intent *in, char *err,
+intent_insert(struct state_impl *st, struct state_intent *in, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -62,7 +62,7 @@ intent_insert(struct state *st, struct state_intent *in, char *err,
 }
 
 int
-state_intents_record(struct state *st, struct state_intent *v, size_t n,
+sqlite_intents_record(struct state_impl *st, struct state_intent *v, size_t n,
     char *err, size_t errlen)
 {
 	size_t	 i;
@@ -82,7 +82,7 @@ state_intents_record(struct state *st, struct state_intent *v, size_t n,
 
 /* Run one cached statement that takes the intent id (and the time). */
 static int
-intent_step(struct state *st, enum state_slot slot, const char *sql,
+intent_step(struct state_impl *st, enum state_slot slot, const char *sql,
     int64_t id, const char *what, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -112,7 +112,7 @@ intent_step(struct state *st, enum state_slot slot, const char *sql,
     " ELSE 'mbox:' || i.path || '@' || i.mbox_offset END, ?2"
 
 static int
-intent_complete(struct state *st, int64_t id, char *err, size_t errlen)
+intent_complete(struct state_impl *st, int64_t id, char *err, size_t errlen)
 {
 	if (intent_step(st, SLOT_INTENT_FOLDER, "INSERT OR IGNORE INTO folder"
 	    " (account, name, uidvalidity) SELECT account, folder,"
@@ -142,7 +142,7 @@ intent_complete(struct state *st, int64_t id, char *err, size_t errlen)
 
 /* The destination's APPENDUID, for the record's location. */
 static int
-intent_remote(struct state *st, int64_t id, uint32_t uv, uint32_t uid,
+intent_remote(struct state_impl *st, int64_t id, uint32_t uv, uint32_t uid,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -163,7 +163,7 @@ intent_remote(struct state *st, int64_t id, uint32_t uv, uint32_t uid,
 }
 
 int
-state_intents_complete_batch(struct state *st, const int64_t *ids,
+sqlite_intents_complete_batch(struct state_impl *st, const int64_t *ids,
     const uint32_t *uv, const uint32_t *uid, size_t n,
     const struct queue_item *items, size_t nitems, char *err, size_t errlen)
 {
@@ -188,15 +188,15 @@ fail:
 }
 
 int
-state_intents_complete(struct state *st, const int64_t *ids, size_t n,
+sqlite_intents_complete(struct state_impl *st, const int64_t *ids, size_t n,
     char *err, size_t errlen)
 {
-	return state_intents_complete_batch(st, ids, NULL, NULL, n, NULL, 0,
+	return sqlite_intents_complete_batch(st, ids, NULL, NULL, n, NULL, 0,
 	    err, errlen);
 }
 
 int
-state_intents_rollback(struct state *st, const int64_t *ids, size_t n,
+sqlite_intents_rollback(struct state_impl *st, const int64_t *ids, size_t n,
     char *err, size_t errlen)
 {
 	size_t	 i;
@@ -277,7 +277,7 @@ intent_load(sqlite3_stmt *stmt, struct state_intent *in)
 }
 
 int
-state_intents_pending(struct state *st, struct state_intent **out,
+sqlite_intents_pending(struct state_impl *st, struct state_intent **out,
     size_t *n, char *err, size_t errlen)
 {
 	struct state_intent	*v = NULL, *nv;

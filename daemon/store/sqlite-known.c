@@ -24,7 +24,7 @@ static const char uids_done_sql[] = "SELECT m.uid FROM message m"
     " m.status IN ('delivered', 'duplicate') ORDER BY 1";
 
 static int
-uids_load(struct state *st, const char *sql, const char *account,
+uids_load(struct state_impl *st, const char *sql, const char *account,
     const char *folder, uint32_t uidvalidity, struct uidset *set, char *err,
     size_t errlen)
 {
@@ -35,7 +35,7 @@ uids_load(struct state *st, const char *sql, const char *account,
 
 	set->v = NULL;
 	set->n = 0;
-	if ((rc = state_folder_uidvalidity(st, account, folder, &known, err,
+	if ((rc = sqlite_folder_uidvalidity(st, account, folder, &known, err,
 	    errlen)) == -1)
 		return -1;
 	if (rc == 1 && known != uidvalidity) {
@@ -68,7 +68,7 @@ uids_load(struct state *st, const char *sql, const char *account,
 }
 
 int
-state_uids_delivered(struct state *st, const char *account, const char *folder,
+sqlite_uids_delivered(struct state_impl *st, const char *account, const char *folder,
     uint32_t uidvalidity, struct uidset *set, char *err, size_t errlen)
 {
 	return uids_load(st, uids_known_sql, account, folder, uidvalidity, set,
@@ -76,7 +76,7 @@ state_uids_delivered(struct state *st, const char *account, const char *folder,
 }
 
 int
-state_uids_deletable(struct state *st, const char *account,
+sqlite_uids_deletable(struct state_impl *st, const char *account,
     const char *folder, uint32_t uidvalidity, struct uidset *set, char *err,
     size_t errlen)
 {
@@ -95,7 +95,7 @@ static const char uidls_done_sql[] = "SELECT m.uidl FROM message m"
     " m.status IN ('delivered', 'duplicate') ORDER BY 1";
 
 static int
-uidls_load(struct state *st, const char *sql, const char *account,
+uidls_load(struct state_impl *st, const char *sql, const char *account,
     const char *folder, struct uidlset *set, char *err, size_t errlen)
 {
 	struct uidl_loader	 l = { NULL, 0, 0, NULL, 0, 0 };
@@ -128,7 +128,7 @@ uidls_load(struct state *st, const char *sql, const char *account,
 }
 
 int
-state_uidls_delivered(struct state *st, const char *account,
+sqlite_uidls_delivered(struct state_impl *st, const char *account,
     const char *folder, struct uidlset *set, char *err, size_t errlen)
 {
 	return uidls_load(st, uidls_known_sql, account, folder, set, err,
@@ -136,7 +136,7 @@ state_uidls_delivered(struct state *st, const char *account,
 }
 
 int
-state_uidls_deletable(struct state *st, const char *account,
+sqlite_uidls_deletable(struct state_impl *st, const char *account,
     const char *folder, struct uidlset *set, char *err, size_t errlen)
 {
 	return uidls_load(st, uidls_done_sql, account, folder, set, err,
@@ -144,7 +144,7 @@ state_uidls_deletable(struct state *st, const char *account,
 }
 
 static int
-key_check(struct state *st, const struct msg_key *key, char *err,
+key_check(struct state_impl *st, const struct msg_key *key, char *err,
     size_t errlen)
 {
 	if (key->account == NULL || (key->uidl == NULL && key->uid == 0)) {
@@ -157,7 +157,7 @@ key_check(struct state *st, const struct msg_key *key, char *err,
 
 /* Insert or replace the row of key in its folder (created if needed). */
 static int
-message_put(struct state *st, const struct msg_key *key, const char *status,
+message_put(struct state_impl *st, const struct msg_key *key, const char *status,
     const char *reason, const struct msg_content *c, char *err,
     size_t errlen)
 {
@@ -206,7 +206,7 @@ message_put(struct state *st, const struct msg_key *key, const char *status,
 }
 
 int
-state_mark_skipped(struct state *st, const struct msg_key *key,
+sqlite_mark_skipped(struct state_impl *st, const struct msg_key *key,
     const struct msg_content *c, const char *reason, char *err,
     size_t errlen)
 {
@@ -222,7 +222,7 @@ state_mark_skipped(struct state *st, const struct msg_key *key,
 
 /* Use up one unmatched set-aside row with this content; 1 if found. */
 static int
-old_match(struct state *st, int64_t fid, const struct msg_content *c,
+old_match(struct state_impl *st, int64_t fid, const struct msg_content *c,
     char *why, size_t whylen, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -261,7 +261,7 @@ old_match(struct state *st, int64_t fid, const struct msg_content *c,
 }
 
 int
-state_seen_content(struct state *st, const struct msg_key *key,
+sqlite_seen_content(struct state_impl *st, const struct msg_key *key,
     const struct msg_content *c, char *err, size_t errlen)
 {
 	char	 why[128];
@@ -298,7 +298,7 @@ fail:
 }
 
 int
-state_folder_set_aside(struct state *st, const char *account,
+sqlite_folder_set_aside(struct state_impl *st, const char *account,
     const char *folder, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;

@@ -9,7 +9,7 @@
 #include "daemon/store/sqlite-int.h"
 
 int
-state_msgids_known(struct state *st, const char *account, const uint64_t *ids,
+sqlite_msgids_known(struct state_impl *st, const char *account, const uint64_t *ids,
     size_t n, unsigned char *known, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -37,7 +37,7 @@ state_msgids_known(struct state *st, const char *account, const uint64_t *ids,
 }
 
 int
-state_msgid_record(struct state *st, const char *account, uint64_t id,
+sqlite_msgid_record(struct state_impl *st, const char *account, uint64_t id,
     const char *folder, uint32_t uid, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -60,7 +60,7 @@ state_msgid_record(struct state *st, const char *account, uint64_t id,
 }
 
 int
-state_msgids_forget(struct state *st, const char *account, const char *folder,
+state_msgids_forget(struct state_impl *st, const char *account, const char *folder,
     const uint32_t *uid, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;

@@ -11,27 +11,6 @@
 #define GRANT_COLUMNS	"account, provider, scopes, refresh_token," \
 	" access_token, expires, last_refresh, state, error"
 
-static void
-str_wipe(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
-void
-state_oauth_grant_clear(struct oauth_grant *g)
-{
-	free(g->account);
-	free(g->provider);
-	free(g->scopes);
-	str_wipe(g->refresh_token);
-	str_wipe(g->access_token);
-	free(g->error);
-	memset(g, 0, sizeof(*g));
-}
-
 /* A copy of a text column, NULL for NULL; -1 when out of memory. */
 static int
 column_opt(sqlite3_stmt *stmt, int col, char **dst)
@@ -68,7 +47,7 @@ grant_load(sqlite3_stmt *stmt, struct oauth_grant *g, int with_tokens)
 }
 
 int
-state_oauth_get(struct state *st, const char *account, struct oauth_grant *g,
+sqlite_oauth_get(struct state_impl *st, const char *account, struct oauth_grant *g,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -94,7 +73,7 @@ state_oauth_get(struct state *st, const char *account, struct oauth_grant *g,
 }
 
 int
-state_oauth_put(struct state *st, const struct oauth_grant *g, char *err,
+sqlite_oauth_put(struct state_impl *st, const struct oauth_grant *g, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -122,7 +101,7 @@ state_oauth_put(struct state *st, const struct oauth_grant *g, char *err,
 }
 
 int
-state_oauth_refreshed(struct state *st, const char *account,
+sqlite_oauth_refreshed(struct state_impl *st, const char *account,
     const char *refresh_token, const char *access_token, int64_t expires,
     char *err, size_t errlen)
 {
@@ -155,7 +134,7 @@ state_oauth_refreshed(struct state *st, const char *account,
 }
 
 int
-state_oauth_needs_login(struct state *st, const char *account,
+sqlite_oauth_needs_login(struct state_impl *st, const char *account,
     const char *why, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -176,18 +155,8 @@ state_oauth_needs_login(struct state *st, const char *account,
 	return 0;
 }
 
-void
-state_oauth_list_free(struct oauth_grant *v, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		state_oauth_grant_clear(&v[i]);
-	free(v);
-}
-
 int
-state_oauth_list(struct state *st, struct oauth_grant **out, size_t *n,
+sqlite_oauth_list(struct state_impl *st, struct oauth_grant **out, size_t *n,
     char *err, size_t errlen)
 {
 	sqlite3_stmt		*stmt;
@@ -226,7 +195,7 @@ state_oauth_list(struct state *st, struct oauth_grant **out, size_t *n,
 }
 
 int
-state_oauth_forget(struct state *st, const char *account, char *err,
+sqlite_oauth_forget(struct state_impl *st, const char *account, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*stmt;

@@ -2,7 +2,7 @@
 /*
  * sqlite-open.c - opening and closing a state file: a new file built
  * whole under a temporary name, WAL mode and the pragmas, the schema and
- * its migrations from older versions, and the lock of state_claim().
+ * its migrations from older versions, and the lock of sqlite_claim().
  * The helpers it runs SQL through are in sqlite.c.
  */
 #include <sys/file.h>
@@ -408,7 +408,7 @@ state_check_size(const char *path, const struct stat *sb, char *err,
 /* 1 if the database is (now) in WAL mode, 0 if not, -1 if busy, -2 on
  * another error (reported). */
 static int
-state_wal_try(struct state *st, char *err, size_t errlen)
+state_wal_try(struct state_impl *st, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	const char	*mode;
@@ -432,7 +432,7 @@ state_wal_try(struct state *st, char *err, size_t errlen)
 }
 
 static int
-state_pragmas(struct state *st, char *err, size_t errlen)
+state_pragmas(struct state_impl *st, char *err, size_t errlen)
 {
 	struct timespec	 ts = { 0, 10000000L };
 	int		 wal, tries;
@@ -456,7 +456,7 @@ state_pragmas(struct state *st, char *err, size_t errlen)
 }
 
 static int
-state_user_version(struct state *st, int *version, char *err, size_t errlen)
+state_user_version(struct state_impl *st, int *version, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
@@ -475,7 +475,7 @@ state_user_version(struct state *st, int *version, char *err, size_t errlen)
 }
 
 static int
-state_schema(struct state *st, char *err, size_t errlen)
+state_schema(struct state_impl *st, char *err, size_t errlen)
 {
 	char	*why = NULL;
 	int	 version = 0;
@@ -510,10 +510,10 @@ fail:
 	return -1;
 }
 
-struct state *
-state_open(const char *path, int flags, char *err, size_t errlen)
+struct state_impl *
+sqlite_open(const char *path, int flags, char *err, size_t errlen)
 {
-	struct state	*st;
+	struct state_impl	*st;
 	struct stat	 sb;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
@@ -523,6 +523,7 @@ state_open(const char *path, int flags, char *err, size_t errlen)
 		return NULL;
 	}
 	st->lockfd = -1;
+	st->oauth_lockfd = -1;
 	if (!(flags & STATE_EXISTING) &&
 	    state_create_file(path, err, errlen) == -1)
 		goto fail;
@@ -544,12 +545,12 @@ state_open(const char *path, int flags, char *err, size_t errlen)
 		goto fail;
 	return st;
 fail:
-	state_close(st);
+	sqlite_close(st);
 	return NULL;
 }
 
 void
-state_close(struct state *st)
+sqlite_close(struct state_impl *st)
 {
 	size_t	 i;
 
@@ -561,18 +562,30 @@ state_close(struct state *st)
 	(void)sqlite3_close(st->db);
 	if (st->lockfd != -1)
 		(void)close(st->lockfd);	/* a lock: nothing to lose */
+	sqlite_oauth_unlock(st);
 	free(st->path);
 	free(st);
 }
 
+int
+sqlite_exists(const char *path, char *err, size_t errlen)
+{
+	if (access(path, F_OK) == 0)
+		return 1;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	snprintf(err, errlen, "state %s: %s", path, strerror(errno));
+	return -1;
+}
+
 const char *
-state_path(const struct state *st)
+sqlite_path(const struct state_impl *st)
 {
 	return st->path;
 }
 
 int
-state_claim(struct state *st, char *err, size_t errlen)
+sqlite_claim(struct state_impl *st, char *err, size_t errlen)
 {
 	char	 path[PATH_MAX];
 	int	 fd;

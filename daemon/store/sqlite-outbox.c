@@ -12,7 +12,7 @@
 
 /* Run one statement that changes rows; the number changed, or -1. */
 static int
-state_change(struct state *st, sqlite3_stmt *stmt, const char *what,
+state_change(struct state_impl *st, sqlite3_stmt *stmt, const char *what,
     char *err, size_t errlen)
 {
 	int	 rc = sqlite3_step(stmt);
@@ -24,7 +24,7 @@ state_change(struct state *st, sqlite3_stmt *stmt, const char *what,
 }
 
 int
-state_outbox_add(struct state *st, const char *key, const char *account,
+sqlite_outbox_add(struct state_impl *st, const char *key, const char *account,
     const char *smtp, const char *sender, const char *rcpts, const char *data,
     size_t len, char *err, size_t errlen)
 {
@@ -66,7 +66,7 @@ entry_load(sqlite3_stmt *stmt, struct outbox_entry *e)
 }
 
 int
-state_outbox_due(struct state *st, const char *account, int64_t now,
+sqlite_outbox_due(struct state_impl *st, const char *account, int64_t now,
     size_t max,
     struct outbox_entry **out, size_t *n, char *err, size_t errlen)
 {
@@ -110,7 +110,7 @@ state_outbox_due(struct state *st, const char *account, int64_t now,
 }
 
 static int
-outbox_update(struct state *st, int64_t id, const char *status,
+outbox_update(struct state_impl *st, int64_t id, const char *status,
     int64_t next_try, const char *why, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -128,27 +128,27 @@ outbox_update(struct state *st, int64_t id, const char *status,
 }
 
 int
-state_outbox_sent(struct state *st, int64_t id, char *err, size_t errlen)
+sqlite_outbox_sent(struct state_impl *st, int64_t id, char *err, size_t errlen)
 {
 	return outbox_update(st, id, "sent", state_now(), NULL, err, errlen);
 }
 
 int
-state_outbox_retry(struct state *st, int64_t id, int64_t next_try,
+sqlite_outbox_retry(struct state_impl *st, int64_t id, int64_t next_try,
     const char *why, char *err, size_t errlen)
 {
 	return outbox_update(st, id, "queued", next_try, why, err, errlen);
 }
 
 int
-state_outbox_failed(struct state *st, int64_t id, const char *why,
+sqlite_outbox_failed(struct state_impl *st, int64_t id, const char *why,
     char *err, size_t errlen)
 {
 	return outbox_update(st, id, "failed", state_now(), why, err, errlen);
 }
 
 int
-state_outbox_counts(struct state *st, uint64_t *queued, uint64_t *sent,
+sqlite_outbox_counts(struct state_impl *st, uint64_t *queued, uint64_t *sent,
     uint64_t *failed, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -179,7 +179,7 @@ state_outbox_counts(struct state *st, uint64_t *queued, uint64_t *sent,
 }
 
 int
-state_reply_allow(struct state *st, const char *account, const char *rule,
+sqlite_reply_allow(struct state_impl *st, const char *account, const char *rule,
     const char *sender, int64_t now, int64_t every, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -204,7 +204,7 @@ state_reply_allow(struct state *st, const char *account, const char *rule,
 
 /* 1 if sql (a SELECT with the key as ?1) finds a row, 0 if not. */
 static int
-key_found(struct state *st, const char *sql, const char *key,
+key_found(struct state_impl *st, const char *sql, const char *key,
     const char *what, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -223,7 +223,7 @@ key_found(struct state *st, const char *sql, const char *key,
 }
 
 int
-state_reply_queue(struct state *st, const struct outbox_msg *m,
+sqlite_reply_queue(struct state_impl *st, const struct outbox_msg *m,
     const char *rule, const char *to, int64_t now, int64_t every,
     char *err, size_t errlen)
 {
@@ -234,9 +234,9 @@ state_reply_queue(struct state *st, const struct outbox_msg *m,
 	if ((r = key_found(st, "SELECT 1 FROM outbox WHERE key = ?1", m->key,
 	    "reading the outbox", err, errlen)) == 1)
 		r = 2;
-	else if (r == 0 && (r = state_reply_allow(st, m->account, rule, to,
+	else if (r == 0 && (r = sqlite_reply_allow(st, m->account, rule, to,
 	    now, every, err, errlen)) == 1 &&
-	    state_outbox_add(st, m->key, m->account, m->smtp, m->sender,
+	    sqlite_outbox_add(st, m->key, m->account, m->smtp, m->sender,
 	    m->rcpts, m->data, m->len, err, errlen) == -1)
 		r = -1;
 	if (r == -1) {
@@ -247,7 +247,7 @@ state_reply_queue(struct state *st, const struct outbox_msg *m,
 }
 
 int
-state_action_done(struct state *st, const char *key, char *err,
+sqlite_action_done(struct state_impl *st, const char *key, char *err,
     size_t errlen)
 {
 	return key_found(st, "SELECT 1 FROM action_done WHERE key = ?1", key,
@@ -255,7 +255,7 @@ state_action_done(struct state *st, const char *key, char *err,
 }
 
 int
-state_action_mark(struct state *st, const char *key, char *err,
+sqlite_action_mark(struct state_impl *st, const char *key, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*stmt;

@@ -2,7 +2,7 @@
 /*
  * sqlite-queue.c - the delivery queue (SQLite backend); see queue.h.
  * The insert runs inside the record transaction of sqlite-journal.c
- * (state_intents_complete_batch()).
+ * (sqlite_intents_complete_batch()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include "daemon/store/sqlite-int.h"
 
 int
-state_queue_insert(struct state *st, const struct queue_item *q,
+state_queue_insert(struct state_impl *st, const struct queue_item *q,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -57,19 +57,8 @@ entry_load(sqlite3_stmt *stmt, struct queue_entry *e)
 	return 0;
 }
 
-void
-state_queue_entry_free(struct queue_entry *e)
-{
-	free(e->kind);
-	free(e->key);
-	free(e->target);
-	free(e->account);
-	free(e->entry);
-	memset(e, 0, sizeof(*e));
-}
-
 int
-state_queue_due(struct state *st, const char *kind, const char *account,
+sqlite_queue_due(struct state_impl *st, const char *kind, const char *account,
     int64_t now, size_t max,
     struct queue_entry **out, size_t *n, char *err, size_t errlen)
 {
@@ -115,7 +104,7 @@ state_queue_due(struct state *st, const char *kind, const char *account,
 }
 
 int
-state_queue_has(struct state *st, const char *key, char *err, size_t errlen)
+sqlite_queue_has(struct state_impl *st, const char *key, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
@@ -135,7 +124,7 @@ state_queue_has(struct state *st, const char *key, char *err, size_t errlen)
 }
 
 static int
-queue_update(struct state *st, int64_t id, const char *status,
+queue_update(struct state_impl *st, int64_t id, const char *status,
     int64_t next_try, const char *why, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -161,28 +150,28 @@ queue_update(struct state *st, int64_t id, const char *status,
 }
 
 int
-state_queue_done(struct state *st, int64_t id, char *err, size_t errlen)
+sqlite_queue_done(struct state_impl *st, int64_t id, char *err, size_t errlen)
 {
 	return queue_update(st, id, "delivered", state_now(), NULL, err,
 	    errlen);
 }
 
 int
-state_queue_retry(struct state *st, int64_t id, int64_t next_try,
+sqlite_queue_retry(struct state_impl *st, int64_t id, int64_t next_try,
     const char *why, char *err, size_t errlen)
 {
 	return queue_update(st, id, "queued", next_try, why, err, errlen);
 }
 
 int
-state_queue_failed(struct state *st, int64_t id, const char *status,
+sqlite_queue_failed(struct state_impl *st, int64_t id, const char *status,
     const char *why, char *err, size_t errlen)
 {
 	return queue_update(st, id, status, state_now(), why, err, errlen);
 }
 
 int
-state_queue_counts(struct state *st, const char *kind, struct queue_counts *c,
+sqlite_queue_counts(struct state_impl *st, const char *kind, struct queue_counts *c,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;

@@ -9,7 +9,7 @@
 #include "daemon/store/sqlite-int.h"
 
 int
-state_server_op_add(struct state *st, const char *account, const char *folder,
+sqlite_server_op_add(struct state_impl *st, const char *account, const char *folder,
     uint32_t uidvalidity, uint32_t uid, const char *action, const char *arg,
     char *err, size_t errlen)
 {
@@ -49,7 +49,7 @@ op_load(sqlite3_stmt *stmt, struct server_op *op)
 }
 
 int
-state_server_ops_ready(struct state *st, const char *account,
+sqlite_server_ops_ready(struct state_impl *st, const char *account,
     const char *folder, uint32_t uidvalidity, struct server_op **out,
     size_t *n, char *err, size_t errlen)
 {
@@ -100,7 +100,7 @@ state_server_ops_ready(struct state *st, const char *account,
 }
 
 int
-state_server_op_done(struct state *st, int64_t id, char *err, size_t errlen)
+sqlite_server_op_done(struct state_impl *st, int64_t id, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;

@@ -16,7 +16,7 @@
 #include "daemon/store/sqlite-int.h"
 
 static int
-state_step_done(struct state *st, sqlite3_stmt *stmt, const char *what,
+state_step_done(struct state_impl *st, sqlite3_stmt *stmt, const char *what,
     char *err, size_t errlen)
 {
 	int	 rc = sqlite3_step(stmt);
@@ -28,7 +28,7 @@ state_step_done(struct state *st, sqlite3_stmt *stmt, const char *what,
 }
 
 int
-state_round_record(struct state *st, const struct state_round *r, char *err,
+sqlite_round_record(struct state_impl *st, const struct state_round *r, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -65,7 +65,7 @@ state_round_record(struct state *st, const struct state_round *r, char *err,
 }
 
 int
-state_account_phase(struct state *st, const char *account, const char *phase,
+sqlite_account_phase(struct state_impl *st, const char *account, const char *phase,
     int64_t next_poll, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -92,7 +92,7 @@ column_strdup(sqlite3_stmt *stmt, int col)
 }
 
 static int
-status_run(struct state *st, const char *account,
+status_run(struct state_impl *st, const char *account,
     struct state_account_status *as, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -127,7 +127,7 @@ status_run(struct state *st, const char *account,
 
 /* One row of integers from a query on account (?1) and since (?2). */
 static int
-status_counts(struct state *st, const char *sql, const char *account,
+status_counts(struct state_impl *st, const char *sql, const char *account,
     int64_t since, int64_t *v, int n, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -149,7 +149,7 @@ status_counts(struct state *st, const char *sql, const char *account,
 }
 
 int
-state_account_status(struct state *st, const char *account, int64_t since,
+sqlite_account_status(struct state_impl *st, const char *account, int64_t since,
     struct state_account_status *as, char *err, size_t errlen)
 {
 	int64_t	 m[3], o[2], s[1], w[2];
@@ -186,16 +186,8 @@ state_account_status(struct state *st, const char *account, int64_t since,
 	return 0;
 }
 
-void
-state_account_status_clear(struct state_account_status *as)
-{
-	free(as->phase);
-	free(as->last_error);
-	as->phase = as->last_error = NULL;
-}
-
 int
-state_claimed(struct state *st, char *err, size_t errlen)
+sqlite_claimed(struct state_impl *st, char *err, size_t errlen)
 {
 	char	 path[PATH_MAX];
 	int	 fd, r;

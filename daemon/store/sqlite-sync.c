@@ -7,7 +7,7 @@
 #include "daemon/store/sqlite-int.h"
 
 int
-state_folder_sync(struct state *st, const char *account, const char *folder,
+sqlite_folder_sync(struct state_impl *st, const char *account, const char *folder,
     struct state_sync *sync, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -37,7 +37,7 @@ state_folder_sync(struct state *st, const char *account, const char *folder,
 }
 
 int
-state_folder_sync_set(struct state *st, const char *account,
+sqlite_folder_sync_set(struct state_impl *st, const char *account,
     const char *folder, const struct state_sync *sync, char *err,
     size_t errlen)
 {

@@ -49,7 +49,7 @@ state_hint(int code)
 }
 
 int
-state_fail(struct state *st, const char *what, char *err, size_t errlen)
+state_fail(struct state_impl *st, const char *what, char *err, size_t errlen)
 {
 	int	 code = sqlite3_errcode(st->db);
 
@@ -59,7 +59,7 @@ state_fail(struct state *st, const char *what, char *err, size_t errlen)
 }
 
 int
-state_exec(struct state *st, const char *sql, const char *what, char *err,
+state_exec(struct state_impl *st, const char *sql, const char *what, char *err,
     size_t errlen)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -68,14 +68,14 @@ state_exec(struct state *st, const char *sql, const char *what, char *err,
 }
 
 int
-state_begin(struct state *st, char *err, size_t errlen)
+state_begin(struct state_impl *st, char *err, size_t errlen)
 {
 	return state_exec(st, "BEGIN IMMEDIATE", "starting a transaction",
 	    err, errlen);
 }
 
 int
-state_commit(struct state *st, char *err, size_t errlen)
+state_commit(struct state_impl *st, char *err, size_t errlen)
 {
 	if (state_exec(st, "COMMIT", "committing", err, errlen) == -1) {
 		state_rollback(st);
@@ -85,7 +85,7 @@ state_commit(struct state *st, char *err, size_t errlen)
 }
 
 void
-state_rollback(struct state *st)
+state_rollback(struct state_impl *st)
 {
 	/* Fails only when no transaction is open, which is fine here. */
 	if (!sqlite3_get_autocommit(st->db))
@@ -93,7 +93,7 @@ state_rollback(struct state *st)
 }
 
 sqlite3_stmt *
-state_prepare(struct state *st, enum state_slot slot, const char *sql,
+state_prepare(struct state_impl *st, enum state_slot slot, const char *sql,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -161,7 +161,7 @@ state_folder_name(const char *folder)
 }
 
 int
-state_folder_id(struct state *st, const char *account, const char *folder,
+state_folder_id(struct state_impl *st, const char *account, const char *folder,
     uint32_t uidvalidity, int create, int64_t *id, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -195,7 +195,7 @@ state_folder_id(struct state *st, const char *account, const char *folder,
 }
 
 int
-state_folder_get(struct state *st, const char *account, const char *folder,
+state_folder_get(struct state_impl *st, const char *account, const char *folder,
     int64_t *id, uint32_t *uidvalidity, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -219,7 +219,7 @@ state_folder_get(struct state *st, const char *account, const char *folder,
 }
 
 int
-state_folder_uidvalidity(struct state *st, const char *account,
+sqlite_folder_uidvalidity(struct state_impl *st, const char *account,
     const char *folder, uint32_t *uidvalidity, char *err, size_t errlen)
 {
 	int64_t	 id;
@@ -229,7 +229,7 @@ state_folder_uidvalidity(struct state *st, const char *account,
 }
 
 static int
-folder_set_aside(struct state *st, int64_t id, uint32_t old, uint32_t new,
+folder_set_aside(struct state_impl *st, int64_t id, uint32_t old, uint32_t new,
     size_t *moved, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -271,7 +271,7 @@ folder_set_aside(struct state *st, int64_t id, uint32_t old, uint32_t new,
 }
 
 int
-state_folder_reset(struct state *st, const char *account, const char *folder,
+sqlite_folder_reset(struct state_impl *st, const char *account, const char *folder,
     uint32_t uidvalidity, size_t *set_aside, char *err, size_t errlen)
 {
 	int64_t		 id;

@@ -94,12 +94,23 @@ struct msg_content {
 };
 
 /* Open (creating the file 0600 and its directory 0700 if needed, unless
- * STATE_EXISTING) and bring the schema up to date. */
+ * STATE_EXISTING) and bring the schema up to date.  where is a file
+ * path (SQLite) or a URL ("postgresql://..."): see Backends above. */
 #define STATE_EXISTING	0x1
-struct state	*state_open(const char *path, int flags, char *err,
+struct state	*state_open(const char *where, int flags, char *err,
 		    size_t errlen);
 void		 state_close(struct state *);
+/* The state's name for messages: the path, or the URL as
+ * state_redact() shows it. */
 const char	*state_path(const struct state *);
+/* 1 if the store at where was created (a state_open() with
+ * STATE_EXISTING would find it), 0 if not, -1 on error. */
+int		 state_exists(const char *where, char *err, size_t errlen);
+/* 1 if where is a URL (scheme://), not a file path. */
+int		 state_is_url(const char *where);
+/* where fit for a message: a URL's password shown as "***"; a path as
+ * is.  Returns buf (cut to len). */
+const char	*state_redact(const char *where, char *buf, size_t len);
 /* Take the store for this process: an exclusive lock on PATH.lock held
  * until state_close().  Recovery needs it: intents of a running daemon
  * must not be "recovered" by another one. */
