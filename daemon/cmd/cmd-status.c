@@ -16,6 +16,7 @@
 #include "daemon/util/json.h"
 #include "daemon/conf/conf.h"
 #include "daemon/status/status.h"
+#include "daemon/store/state.h"
 
 static void
 status_usage(FILE *f)

@@ -62,9 +62,9 @@ sqlite_folders_list(struct state_impl *st, const char *account,
 }
 
 int
-sqlite_messages_list(struct state_impl *st, const char *account, const char *folder,
-    int (*fn)(const struct state_msg_info *, void *), void *arg, char *err,
-    size_t errlen)
+sqlite_messages_list(struct state_impl *st, const char *account,
+    const char *folder, int (*fn)(const struct state_msg_info *, void *),
+    void *arg, char *err, size_t errlen)
 {
 	struct state_msg_info	 mi;
 	sqlite3_stmt		*stmt;

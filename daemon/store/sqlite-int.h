@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "daemon/store/backend.h"
+#include "daemon/store/state.h"
 
 /* Slots of the statement cache: statements run once per message. */
 enum state_slot {
@@ -38,16 +39,16 @@ struct state_impl {
 /* Write "state PATH: what: sqlite's reason (hint)" into err; returns -1. */
 int		 state_fail(struct state_impl *, const char *what, char *err,
 		    size_t errlen);
-int		 state_exec(struct state_impl *, const char *sql, const char *what,
-		    char *err, size_t errlen);
+int		 state_exec(struct state_impl *, const char *sql,
+		    const char *what, char *err, size_t errlen);
 /* BEGIN IMMEDIATE: writers queue at the start, never deadlock midway. */
 int		 state_begin(struct state_impl *, char *err, size_t errlen);
 int		 state_commit(struct state_impl *, char *err, size_t errlen);
 void		 state_rollback(struct state_impl *);
 /* A prepared statement: cached in slot if slot < SLOT_MAX, else fresh
  * (the caller finalizes it).  NULL on error, reported. */
-sqlite3_stmt	*state_prepare(struct state_impl *, enum state_slot, const char *sql,
-		    char *err, size_t errlen);
+sqlite3_stmt	*state_prepare(struct state_impl *, enum state_slot,
+		    const char *sql, char *err, size_t errlen);
 void		 state_release(enum state_slot, sqlite3_stmt *);
 /* Bind a string that may be NULL; the text must outlive the step. */
 int		 state_bind_str(sqlite3_stmt *, int, const char *);
@@ -73,8 +74,8 @@ int		 state_msgids_forget(struct state_impl *, const char *account,
 /* Queue one item (queue.h) in the caller's transaction: for
  * sqlite_intents_complete_batch(). */
 struct queue_item;
-int		 state_queue_insert(struct state_impl *, const struct queue_item *,
-		    char *err, size_t errlen);
+int		 state_queue_insert(struct state_impl *,
+		    const struct queue_item *, char *err, size_t errlen);
 /* "" for NULL: POP3 accounts have one folder, "". */
 const char	*state_folder_name(const char *);
 int64_t		 state_now(void);
@@ -147,17 +148,18 @@ int		 sqlite_intents_pending(struct state_impl *st,
 int		 sqlite_folders_list(struct state_impl *st, const char *account,
 		    int (*fn)(const struct state_folder_info *, void *),
 		    void *arg, char *err, size_t errlen);
-int		 sqlite_messages_list(struct state_impl *st, const char *account,
-		    const char *folder, int (*fn)(const struct state_msg_info *,
-		    void *), void *arg, char *err, size_t errlen);
+int		 sqlite_messages_list(struct state_impl *st,
+		    const char *account, const char *folder,
+		    int (*fn)(const struct state_msg_info *, void *), void *arg,
+		    char *err, size_t errlen);
 int		 sqlite_forget(struct state_impl *st, const char *account,
 		    const char *folder, const uint32_t *uid, const char *uidl,
 		    uint64_t *removed, char *err, size_t errlen);
 int		 sqlite_round_record(struct state_impl *st,
 		    const struct state_round *r, char *err, size_t errlen);
-int		 sqlite_account_phase(struct state_impl *st, const char *account,
-		    const char *phase, int64_t next_poll, char *err,
-		    size_t errlen);
+int		 sqlite_account_phase(struct state_impl *st,
+		    const char *account, const char *phase, int64_t next_poll,
+		    char *err, size_t errlen);
 int		 sqlite_account_status(struct state_impl *st,
 		    const char *account, int64_t since,
 		    struct state_account_status *as, char *err, size_t errlen);
@@ -172,8 +174,8 @@ int		 sqlite_outbox_add(struct state_impl *st, const char *key,
 int		 sqlite_outbox_due(struct state_impl *st, const char *account,
 		    int64_t now, size_t max, struct outbox_entry **v, size_t *n,
 		    char *err, size_t errlen);
-int		 sqlite_outbox_sent(struct state_impl *st, int64_t id, char *err,
-		    size_t errlen);
+int		 sqlite_outbox_sent(struct state_impl *st, int64_t id,
+		    char *err, size_t errlen);
 int		 sqlite_outbox_retry(struct state_impl *st, int64_t id,
 		    int64_t next_try, const char *why, char *err,
 		    size_t errlen);
@@ -213,10 +215,10 @@ int		 sqlite_queue_counts(struct state_impl *st, const char *kind,
 		    struct queue_counts *c, char *err, size_t errlen);
 
 /* serverops.h */
-int		 sqlite_server_op_add(struct state_impl *st, const char *account,
-		    const char *folder, uint32_t uidvalidity, uint32_t uid,
-		    const char *action, const char *arg, char *err,
-		    size_t errlen);
+int		 sqlite_server_op_add(struct state_impl *st,
+		    const char *account, const char *folder,
+		    uint32_t uidvalidity, uint32_t uid, const char *action,
+		    const char *arg, char *err, size_t errlen);
 int		 sqlite_server_ops_ready(struct state_impl *st,
 		    const char *account, const char *folder,
 		    uint32_t uidvalidity, struct server_op **v, size_t *n,
@@ -244,8 +246,9 @@ int		 sqlite_oauth_refreshed(struct state_impl *st,
 int		 sqlite_oauth_needs_login(struct state_impl *st,
 		    const char *account, const char *why, char *err,
 		    size_t errlen);
-int		 sqlite_oauth_list(struct state_impl *st, struct oauth_grant **g,
-		    size_t *n, char *err, size_t errlen);
+int		 sqlite_oauth_list(struct state_impl *st,
+		    struct oauth_grant **g, size_t *n, char *err,
+		    size_t errlen);
 int		 sqlite_oauth_forget(struct state_impl *st, const char *account,
 		    char *err, size_t errlen);
 

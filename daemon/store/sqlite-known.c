@@ -68,8 +68,9 @@ uids_load(struct state_impl *st, const char *sql, const char *account,
 }
 
 int
-sqlite_uids_delivered(struct state_impl *st, const char *account, const char *folder,
-    uint32_t uidvalidity, struct uidset *set, char *err, size_t errlen)
+sqlite_uids_delivered(struct state_impl *st, const char *account,
+    const char *folder, uint32_t uidvalidity, struct uidset *set, char *err,
+    size_t errlen)
 {
 	return uids_load(st, uids_known_sql, account, folder, uidvalidity, set,
 	    err, errlen);
@@ -157,9 +158,9 @@ key_check(struct state_impl *st, const struct msg_key *key, char *err,
 
 /* Insert or replace the row of key in its folder (created if needed). */
 static int
-message_put(struct state_impl *st, const struct msg_key *key, const char *status,
-    const char *reason, const struct msg_content *c, char *err,
-    size_t errlen)
+message_put(struct state_impl *st, const struct msg_key *key,
+    const char *status, const char *reason, const struct msg_content *c,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int64_t		 fid;

@@ -9,8 +9,9 @@
 #include "daemon/store/sqlite-int.h"
 
 int
-sqlite_msgids_known(struct state_impl *st, const char *account, const uint64_t *ids,
-    size_t n, unsigned char *known, char *err, size_t errlen)
+sqlite_msgids_known(struct state_impl *st, const char *account,
+    const uint64_t *ids, size_t n, unsigned char *known, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	size_t		 i;
@@ -60,8 +61,8 @@ sqlite_msgid_record(struct state_impl *st, const char *account, uint64_t id,
 }
 
 int
-state_msgids_forget(struct state_impl *st, const char *account, const char *folder,
-    const uint32_t *uid, char *err, size_t errlen)
+state_msgids_forget(struct state_impl *st, const char *account,
+    const char *folder, const uint32_t *uid, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;

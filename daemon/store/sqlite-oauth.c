@@ -47,8 +47,8 @@ grant_load(sqlite3_stmt *stmt, struct oauth_grant *g, int with_tokens)
 }
 
 int
-sqlite_oauth_get(struct state_impl *st, const char *account, struct oauth_grant *g,
-    char *err, size_t errlen)
+sqlite_oauth_get(struct state_impl *st, const char *account,
+    struct oauth_grant *g, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc, found = 0;

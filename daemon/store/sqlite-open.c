@@ -456,7 +456,8 @@ state_pragmas(struct state_impl *st, char *err, size_t errlen)
 }
 
 static int
-state_user_version(struct state_impl *st, int *version, char *err, size_t errlen)
+state_user_version(struct state_impl *st, int *version, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;

@@ -104,7 +104,8 @@ sqlite_queue_due(struct state_impl *st, const char *kind, const char *account,
 }
 
 int
-sqlite_queue_has(struct state_impl *st, const char *key, char *err, size_t errlen)
+sqlite_queue_has(struct state_impl *st, const char *key, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
@@ -171,8 +172,8 @@ sqlite_queue_failed(struct state_impl *st, int64_t id, const char *status,
 }
 
 int
-sqlite_queue_counts(struct state_impl *st, const char *kind, struct queue_counts *c,
-    char *err, size_t errlen)
+sqlite_queue_counts(struct state_impl *st, const char *kind,
+    struct queue_counts *c, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	const char	*s;

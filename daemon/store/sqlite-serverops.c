@@ -9,9 +9,9 @@
 #include "daemon/store/sqlite-int.h"
 
 int
-sqlite_server_op_add(struct state_impl *st, const char *account, const char *folder,
-    uint32_t uidvalidity, uint32_t uid, const char *action, const char *arg,
-    char *err, size_t errlen)
+sqlite_server_op_add(struct state_impl *st, const char *account,
+    const char *folder, uint32_t uidvalidity, uint32_t uid, const char *action,
+    const char *arg, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
@@ -100,7 +100,8 @@ sqlite_server_ops_ready(struct state_impl *st, const char *account,
 }
 
 int
-sqlite_server_op_done(struct state_impl *st, int64_t id, char *err, size_t errlen)
+sqlite_server_op_done(struct state_impl *st, int64_t id, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;

@@ -28,8 +28,8 @@ state_step_done(struct state_impl *st, sqlite3_stmt *stmt, const char *what,
 }
 
 int
-sqlite_round_record(struct state_impl *st, const struct state_round *r, char *err,
-    size_t errlen)
+sqlite_round_record(struct state_impl *st, const struct state_round *r,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 
@@ -65,8 +65,8 @@ sqlite_round_record(struct state_impl *st, const struct state_round *r, char *er
 }
 
 int
-sqlite_account_phase(struct state_impl *st, const char *account, const char *phase,
-    int64_t next_poll, char *err, size_t errlen)
+sqlite_account_phase(struct state_impl *st, const char *account,
+    const char *phase, int64_t next_poll, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 

@@ -7,8 +7,8 @@
 #include "daemon/store/sqlite-int.h"
 
 int
-sqlite_folder_sync(struct state_impl *st, const char *account, const char *folder,
-    struct state_sync *sync, char *err, size_t errlen)
+sqlite_folder_sync(struct state_impl *st, const char *account,
+    const char *folder, struct state_sync *sync, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int64_t		 modseq;

@@ -271,8 +271,9 @@ folder_set_aside(struct state_impl *st, int64_t id, uint32_t old, uint32_t new,
 }
 
 int
-sqlite_folder_reset(struct state_impl *st, const char *account, const char *folder,
-    uint32_t uidvalidity, size_t *set_aside, char *err, size_t errlen)
+sqlite_folder_reset(struct state_impl *st, const char *account,
+    const char *folder, uint32_t uidvalidity, size_t *set_aside, char *err,
+    size_t errlen)
 {
 	int64_t		 id;
 	uint32_t	 old;

@@ -12,11 +12,7 @@
 #include <string.h>
 
 #include "daemon/store/backend.h"
-
-struct state {
-	const struct state_backend	*be;
-	struct state_impl		*impl;
-};
+#include "daemon/store/state.h"
 
 /*
  * The backends by URL scheme; a name that matches none is a file path
@@ -122,7 +118,7 @@ state_open(const char *where, int flags, char *err, size_t errlen)
 		return NULL;
 	}
 	st->be = be;
-	if ((st->impl = be->open(where, flags, err, errlen)) == NULL) {
+	if ((st->impl = be->state_open(where, flags, err, errlen)) == NULL) {
 		free(st);
 		return NULL;
 	}
@@ -136,7 +132,7 @@ state_exists(const char *where, char *err, size_t errlen)
 
 	if ((be = state_backend_of(where, err, errlen)) == NULL)
 		return -1;
-	return be->exists(where, err, errlen);
+	return be->state_exists(where, err, errlen);
 }
 
 void
@@ -144,39 +140,27 @@ state_close(struct state *st)
 {
 	if (st == NULL)
 		return;
-	st->be->close(st->impl);
+	st->be->state_close(st->impl);
 	free(st);
 }
 
-int
-state_oauth_lock(struct state *st, const char *account, char *err,
-    size_t errlen)
-{
-	return st->be->oauth_lock(st->impl, account, err, errlen);
-}
-
-void
-state_oauth_unlock(struct state *st)
-{
-	st->be->oauth_unlock(st->impl);
-}
 const char	*
 state_path(const struct state *st)
 {
-	return st->be->path(st->impl);
+	return st->be->state_path(st->impl);
 }
 
 int
 state_claim(struct state *st, char *err, size_t errlen)
 {
-	return st->be->claim(st->impl, err, errlen);
+	return st->be->state_claim(st->impl, err, errlen);
 }
 
 int
 state_folder_uidvalidity(struct state *st, const char *account,
     const char *folder, uint32_t *uidvalidity, char *err, size_t errlen)
 {
-	return st->be->folder_uidvalidity(st->impl, account, folder,
+	return st->be->state_folder_uidvalidity(st->impl, account, folder,
 	    uidvalidity, err, errlen);
 }
 
@@ -184,15 +168,15 @@ int
 state_folder_reset(struct state *st, const char *account, const char *folder,
     uint32_t uidvalidity, size_t *set_aside, char *err, size_t errlen)
 {
-	return st->be->folder_reset(st->impl, account, folder, uidvalidity,
-	    set_aside, err, errlen);
+	return st->be->state_folder_reset(st->impl, account, folder,
+	    uidvalidity, set_aside, err, errlen);
 }
 
 int
 state_folder_sync(struct state *st, const char *account, const char *folder,
     struct state_sync *sync, char *err, size_t errlen)
 {
-	return st->be->folder_sync(st->impl, account, folder, sync, err,
+	return st->be->state_folder_sync(st->impl, account, folder, sync, err,
 	    errlen);
 }
 
@@ -200,40 +184,40 @@ int
 state_folder_sync_set(struct state *st, const char *account, const char *folder,
     const struct state_sync *sync, char *err, size_t errlen)
 {
-	return st->be->folder_sync_set(st->impl, account, folder, sync, err,
-	    errlen);
+	return st->be->state_folder_sync_set(st->impl, account, folder, sync,
+	    err, errlen);
 }
 
 int
 state_uids_delivered(struct state *st, const char *account, const char *folder,
     uint32_t uidvalidity, struct uidset *set, char *err, size_t errlen)
 {
-	return st->be->uids_delivered(st->impl, account, folder, uidvalidity,
-	    set, err, errlen);
+	return st->be->state_uids_delivered(st->impl, account, folder,
+	    uidvalidity, set, err, errlen);
 }
 
 int
 state_uids_deletable(struct state *st, const char *account, const char *folder,
     uint32_t uidvalidity, struct uidset *set, char *err, size_t errlen)
 {
-	return st->be->uids_deletable(st->impl, account, folder, uidvalidity,
-	    set, err, errlen);
+	return st->be->state_uids_deletable(st->impl, account, folder,
+	    uidvalidity, set, err, errlen);
 }
 
 int
 state_uidls_delivered(struct state *st, const char *account, const char *folder,
     struct uidlset *set, char *err, size_t errlen)
 {
-	return st->be->uidls_delivered(st->impl, account, folder, set, err,
-	    errlen);
+	return st->be->state_uidls_delivered(st->impl, account, folder, set,
+	    err, errlen);
 }
 
 int
 state_uidls_deletable(struct state *st, const char *account, const char *folder,
     struct uidlset *set, char *err, size_t errlen)
 {
-	return st->be->uidls_deletable(st->impl, account, folder, set, err,
-	    errlen);
+	return st->be->state_uidls_deletable(st->impl, account, folder, set,
+	    err, errlen);
 }
 
 int
@@ -241,7 +225,7 @@ state_mark_skipped(struct state *st, const struct msg_key *key,
     const struct msg_content *content, const char *reason, char *err,
     size_t errlen)
 {
-	return st->be->mark_skipped(st->impl, key, content, reason, err,
+	return st->be->state_mark_skipped(st->impl, key, content, reason, err,
 	    errlen);
 }
 
@@ -249,7 +233,7 @@ int
 state_folder_set_aside(struct state *st, const char *account,
     const char *folder, char *err, size_t errlen)
 {
-	return st->be->folder_set_aside(st->impl, account, folder, err,
+	return st->be->state_folder_set_aside(st->impl, account, folder, err,
 	    errlen);
 }
 
@@ -257,21 +241,21 @@ int
 state_seen_content(struct state *st, const struct msg_key *key,
     const struct msg_content *content, char *err, size_t errlen)
 {
-	return st->be->seen_content(st->impl, key, content, err, errlen);
+	return st->be->state_seen_content(st->impl, key, content, err, errlen);
 }
 
 int
 state_intents_record(struct state *st, struct state_intent *v, size_t n,
     char *err, size_t errlen)
 {
-	return st->be->intents_record(st->impl, v, n, err, errlen);
+	return st->be->state_intents_record(st->impl, v, n, err, errlen);
 }
 
 int
 state_intents_complete(struct state *st, const int64_t *ids, size_t n,
     char *err, size_t errlen)
 {
-	return st->be->intents_complete(st->impl, ids, n, err, errlen);
+	return st->be->state_intents_complete(st->impl, ids, n, err, errlen);
 }
 
 int
@@ -279,22 +263,22 @@ state_intents_complete_batch(struct state *st, const int64_t *ids,
     const uint32_t *uv, const uint32_t *uid, size_t n,
     const struct queue_item *items, size_t nitems, char *err, size_t errlen)
 {
-	return st->be->intents_complete_batch(st->impl, ids, uv, uid, n, items,
-	    nitems, err, errlen);
+	return st->be->state_intents_complete_batch(st->impl, ids, uv, uid, n,
+	    items, nitems, err, errlen);
 }
 
 int
 state_intents_rollback(struct state *st, const int64_t *ids, size_t n,
     char *err, size_t errlen)
 {
-	return st->be->intents_rollback(st->impl, ids, n, err, errlen);
+	return st->be->state_intents_rollback(st->impl, ids, n, err, errlen);
 }
 
 int
 state_intents_pending(struct state *st, struct state_intent **v, size_t *n,
     char *err, size_t errlen)
 {
-	return st->be->intents_pending(st->impl, v, n, err, errlen);
+	return st->be->state_intents_pending(st->impl, v, n, err, errlen);
 }
 
 int
@@ -302,7 +286,8 @@ state_folders_list(struct state *st, const char *account,
     int (*fn)(const struct state_folder_info *, void *), void *arg, char *err,
     size_t errlen)
 {
-	return st->be->folders_list(st->impl, account, fn, arg, err, errlen);
+	return st->be->state_folders_list(st->impl, account, fn, arg, err,
+	    errlen);
 }
 
 int
@@ -310,8 +295,8 @@ state_messages_list(struct state *st, const char *account, const char *folder,
     int (*fn)(const struct state_msg_info *, void *), void *arg, char *err,
     size_t errlen)
 {
-	return st->be->messages_list(st->impl, account, folder, fn, arg, err,
-	    errlen);
+	return st->be->state_messages_list(st->impl, account, folder, fn, arg,
+	    err, errlen);
 }
 
 int
@@ -319,235 +304,35 @@ state_forget(struct state *st, const char *account, const char *folder,
     const uint32_t *uid, const char *uidl, uint64_t *removed, char *err,
     size_t errlen)
 {
-	return st->be->forget(st->impl, account, folder, uid, uidl, removed,
-	    err, errlen);
+	return st->be->state_forget(st->impl, account, folder, uid, uidl,
+	    removed, err, errlen);
 }
 
 int
 state_round_record(struct state *st, const struct state_round *r, char *err,
     size_t errlen)
 {
-	return st->be->round_record(st->impl, r, err, errlen);
+	return st->be->state_round_record(st->impl, r, err, errlen);
 }
 
 int
 state_account_phase(struct state *st, const char *account, const char *phase,
     int64_t next_poll, char *err, size_t errlen)
 {
-	return st->be->account_phase(st->impl, account, phase, next_poll, err,
-	    errlen);
+	return st->be->state_account_phase(st->impl, account, phase, next_poll,
+	    err, errlen);
 }
 
 int
 state_account_status(struct state *st, const char *account, int64_t since,
     struct state_account_status *as, char *err, size_t errlen)
 {
-	return st->be->account_status(st->impl, account, since, as, err,
+	return st->be->state_account_status(st->impl, account, since, as, err,
 	    errlen);
 }
 
 int
 state_claimed(struct state *st, char *err, size_t errlen)
 {
-	return st->be->claimed(st->impl, err, errlen);
-}
-
-int
-state_outbox_add(struct state *st, const char *key, const char *account,
-    const char *smtp, const char *sender, const char *rcpts, const char *data,
-    size_t len, char *err, size_t errlen)
-{
-	return st->be->outbox_add(st->impl, key, account, smtp, sender, rcpts,
-	    data, len, err, errlen);
-}
-
-int
-state_outbox_due(struct state *st, const char *account, int64_t now, size_t max,
-    struct outbox_entry **v, size_t *n, char *err, size_t errlen)
-{
-	return st->be->outbox_due(st->impl, account, now, max, v, n, err,
-	    errlen);
-}
-
-int
-state_outbox_sent(struct state *st, int64_t id, char *err, size_t errlen)
-{
-	return st->be->outbox_sent(st->impl, id, err, errlen);
-}
-
-int
-state_outbox_retry(struct state *st, int64_t id, int64_t next_try,
-    const char *why, char *err, size_t errlen)
-{
-	return st->be->outbox_retry(st->impl, id, next_try, why, err, errlen);
-}
-
-int
-state_outbox_failed(struct state *st, int64_t id, const char *why, char *err,
-    size_t errlen)
-{
-	return st->be->outbox_failed(st->impl, id, why, err, errlen);
-}
-
-int
-state_outbox_counts(struct state *st, uint64_t *queued, uint64_t *sent,
-    uint64_t *failed, char *err, size_t errlen)
-{
-	return st->be->outbox_counts(st->impl, queued, sent, failed, err,
-	    errlen);
-}
-
-int
-state_reply_allow(struct state *st, const char *account, const char *rule,
-    const char *sender, int64_t now, int64_t every, char *err, size_t errlen)
-{
-	return st->be->reply_allow(st->impl, account, rule, sender, now, every,
-	    err, errlen);
-}
-
-int
-state_reply_queue(struct state *st, const struct outbox_msg *m,
-    const char *rule, const char *to, int64_t now, int64_t every, char *err,
-    size_t errlen)
-{
-	return st->be->reply_queue(st->impl, m, rule, to, now, every, err,
-	    errlen);
-}
-
-int
-state_action_done(struct state *st, const char *key, char *err, size_t errlen)
-{
-	return st->be->action_done(st->impl, key, err, errlen);
-}
-
-int
-state_action_mark(struct state *st, const char *key, char *err, size_t errlen)
-{
-	return st->be->action_mark(st->impl, key, err, errlen);
-}
-
-int
-state_queue_due(struct state *st, const char *kind, const char *account,
-    int64_t now, size_t max, struct queue_entry **v, size_t *n, char *err,
-    size_t errlen)
-{
-	return st->be->queue_due(st->impl, kind, account, now, max, v, n, err,
-	    errlen);
-}
-
-int
-state_queue_has(struct state *st, const char *key, char *err, size_t errlen)
-{
-	return st->be->queue_has(st->impl, key, err, errlen);
-}
-
-int
-state_queue_done(struct state *st, int64_t id, char *err, size_t errlen)
-{
-	return st->be->queue_done(st->impl, id, err, errlen);
-}
-
-int
-state_queue_retry(struct state *st, int64_t id, int64_t next_try,
-    const char *why, char *err, size_t errlen)
-{
-	return st->be->queue_retry(st->impl, id, next_try, why, err, errlen);
-}
-
-int
-state_queue_failed(struct state *st, int64_t id, const char *status,
-    const char *why, char *err, size_t errlen)
-{
-	return st->be->queue_failed(st->impl, id, status, why, err, errlen);
-}
-
-int
-state_queue_counts(struct state *st, const char *kind, struct queue_counts *c,
-    char *err, size_t errlen)
-{
-	return st->be->queue_counts(st->impl, kind, c, err, errlen);
-}
-
-int
-state_server_op_add(struct state *st, const char *account, const char *folder,
-    uint32_t uidvalidity, uint32_t uid, const char *action, const char *arg,
-    char *err, size_t errlen)
-{
-	return st->be->server_op_add(st->impl, account, folder, uidvalidity,
-	    uid, action, arg, err, errlen);
-}
-
-int
-state_server_ops_ready(struct state *st, const char *account,
-    const char *folder, uint32_t uidvalidity, struct server_op **v, size_t *n,
-    char *err, size_t errlen)
-{
-	return st->be->server_ops_ready(st->impl, account, folder, uidvalidity,
-	    v, n, err, errlen);
-}
-
-int
-state_server_op_done(struct state *st, int64_t id, char *err, size_t errlen)
-{
-	return st->be->server_op_done(st->impl, id, err, errlen);
-}
-
-int
-state_msgids_known(struct state *st, const char *account, const uint64_t *ids,
-    size_t n, unsigned char *known, char *err, size_t errlen)
-{
-	return st->be->msgids_known(st->impl, account, ids, n, known, err,
-	    errlen);
-}
-
-int
-state_msgid_record(struct state *st, const char *account, uint64_t id,
-    const char *folder, uint32_t uid, char *err, size_t errlen)
-{
-	return st->be->msgid_record(st->impl, account, id, folder, uid, err,
-	    errlen);
-}
-
-int
-state_oauth_get(struct state *st, const char *account, struct oauth_grant *g,
-    char *err, size_t errlen)
-{
-	return st->be->oauth_get(st->impl, account, g, err, errlen);
-}
-
-int
-state_oauth_put(struct state *st, const struct oauth_grant *g, char *err,
-    size_t errlen)
-{
-	return st->be->oauth_put(st->impl, g, err, errlen);
-}
-
-int
-state_oauth_refreshed(struct state *st, const char *account,
-    const char *refresh_token, const char *access_token, int64_t expires,
-    char *err, size_t errlen)
-{
-	return st->be->oauth_refreshed(st->impl, account, refresh_token,
-	    access_token, expires, err, errlen);
-}
-
-int
-state_oauth_needs_login(struct state *st, const char *account, const char *why,
-    char *err, size_t errlen)
-{
-	return st->be->oauth_needs_login(st->impl, account, why, err, errlen);
-}
-
-int
-state_oauth_list(struct state *st, struct oauth_grant **g, size_t *n, char *err,
-    size_t errlen)
-{
-	return st->be->oauth_list(st->impl, g, n, err, errlen);
-}
-
-int
-state_oauth_forget(struct state *st, const char *account, char *err,
-    size_t errlen)
-{
-	return st->be->oauth_forget(st->impl, account, err, errlen);
+	return st->be->state_claimed(st->impl, err, errlen);
 }
