@@ -37,48 +37,48 @@ struct state_impl {
 };
 
 /* Write "state PATH: what: sqlite's reason (hint)" into err; returns -1. */
-int		 state_fail(struct state_impl *, const char *what, char *err,
+int		 sqlite_fail(struct state_impl *, const char *what, char *err,
 		    size_t errlen);
-int		 state_exec(struct state_impl *, const char *sql,
+int		 sqlite_exec(struct state_impl *, const char *sql,
 		    const char *what, char *err, size_t errlen);
 /* BEGIN IMMEDIATE: writers queue at the start, never deadlock midway. */
-int		 state_begin(struct state_impl *, char *err, size_t errlen);
-int		 state_commit(struct state_impl *, char *err, size_t errlen);
-void		 state_rollback(struct state_impl *);
+int		 sqlite_begin(struct state_impl *, char *err, size_t errlen);
+int		 sqlite_commit(struct state_impl *, char *err, size_t errlen);
+void		 sqlite_rollback(struct state_impl *);
 /* A prepared statement: cached in slot if slot < SLOT_MAX, else fresh
  * (the caller finalizes it).  NULL on error, reported. */
-sqlite3_stmt	*state_prepare(struct state_impl *, enum state_slot,
+sqlite3_stmt	*sqlite_prepare(struct state_impl *, enum state_slot,
 		    const char *sql, char *err, size_t errlen);
-void		 state_release(enum state_slot, sqlite3_stmt *);
+void		 sqlite_release(enum state_slot, sqlite3_stmt *);
 /* Bind a string that may be NULL; the text must outlive the step. */
-int		 state_bind_str(sqlite3_stmt *, int, const char *);
+int		 sqlite_bind_str(sqlite3_stmt *, int, const char *);
 /* A copy of a column: text ("" for NULL), or a blob with a NUL after
  * its *len bytes; NULL when out of memory. */
-char		*state_column_str(sqlite3_stmt *, int col);
-char		*state_column_blob(sqlite3_stmt *, int col, size_t *len);
+char		*sqlite_column_str(sqlite3_stmt *, int col);
+char		*sqlite_column_blob(sqlite3_stmt *, int col, size_t *len);
 /* The id of a folder row, creating it with uidvalidity if create is set;
  * 0 if absent and not created. */
-int		 state_folder_id(struct state_impl *, const char *account,
+int		 sqlite_folder_id(struct state_impl *, const char *account,
 		    const char *folder, uint32_t uidvalidity, int create,
 		    int64_t *id, char *err, size_t errlen);
 /* 1 with the folder's id and UIDVALIDITY, 0 if unknown, -1 on error. */
-int		 state_folder_get(struct state_impl *, const char *account,
+int		 sqlite_folder_get(struct state_impl *, const char *account,
 		    const char *folder, int64_t *id, uint32_t *uidvalidity,
 		    char *err, size_t errlen);
 /* Drop the provider message ids (msgid.h) recorded through the
  * account's folder (NULL: all) and uid (NULL: all), in the caller's
  * transaction: for sqlite_forget(). */
-int		 state_msgids_forget(struct state_impl *, const char *account,
+int		 sqlite_msgids_forget(struct state_impl *, const char *account,
 		    const char *folder, const uint32_t *uid, char *err,
 		    size_t errlen);
 /* Queue one item (queue.h) in the caller's transaction: for
  * sqlite_intents_complete_batch(). */
 struct queue_item;
-int		 state_queue_insert(struct state_impl *,
+int		 sqlite_queue_insert(struct state_impl *,
 		    const struct queue_item *, char *err, size_t errlen);
 /* "" for NULL: POP3 accounts have one folder, "". */
-const char	*state_folder_name(const char *);
-int64_t		 state_now(void);
+const char	*sqlite_folder_name(const char *);
+int64_t		 sqlite_now(void);
 
 /* The operations of sqlite_backend, each the public function of the
  * same name with state_ for sqlite_ (see the headers named).  The

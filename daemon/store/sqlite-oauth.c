@@ -54,10 +54,10 @@ sqlite_oauth_get(struct state_impl *st, const char *account,
 	int		 rc, found = 0;
 
 	memset(g, 0, sizeof(*g));
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT " GRANT_COLUMNS
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT " GRANT_COLUMNS
 	    " FROM oauth_grant WHERE account = ?1", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 1, account);
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (grant_load(stmt, g, 1) == -1) {
 			sqlite3_finalize(stmt);
@@ -68,7 +68,7 @@ sqlite_oauth_get(struct state_impl *st, const char *account,
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return state_fail(st, "reading an OAuth2 grant", err, errlen);
+		return sqlite_fail(st, "reading an OAuth2 grant", err, errlen);
 	return found;
 }
 
@@ -79,24 +79,24 @@ sqlite_oauth_put(struct state_impl *st, const struct oauth_grant *g, char *err,
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "INSERT OR REPLACE INTO"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "INSERT OR REPLACE INTO"
 	    " oauth_grant (account, provider, scopes, refresh_token,"
 	    " access_token, expires, last_refresh, state, error, updated)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'ok', NULL, ?8)", err,
 	    errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, g->account);
-	state_bind_str(stmt, 2, g->provider != NULL ? g->provider : "");
-	state_bind_str(stmt, 3, g->scopes != NULL ? g->scopes : "");
-	state_bind_str(stmt, 4, g->refresh_token);
-	state_bind_str(stmt, 5, g->access_token);
+	sqlite_bind_str(stmt, 1, g->account);
+	sqlite_bind_str(stmt, 2, g->provider != NULL ? g->provider : "");
+	sqlite_bind_str(stmt, 3, g->scopes != NULL ? g->scopes : "");
+	sqlite_bind_str(stmt, 4, g->refresh_token);
+	sqlite_bind_str(stmt, 5, g->access_token);
 	sqlite3_bind_int64(stmt, 6, g->expires);
 	sqlite3_bind_int64(stmt, 7, g->last_refresh);
-	sqlite3_bind_int64(stmt, 8, state_now());
+	sqlite3_bind_int64(stmt, 8, sqlite_now());
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "saving an OAuth2 grant", err, errlen);
+		return sqlite_fail(st, "saving an OAuth2 grant", err, errlen);
 	return 0;
 }
 
@@ -110,20 +110,20 @@ sqlite_oauth_refreshed(struct state_impl *st, const char *account,
 
 	/* one statement: the rotated refresh token and the access token
 	 * are committed together, or not at all */
-	if ((stmt = state_prepare(st, SLOT_MAX, "UPDATE oauth_grant SET"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "UPDATE oauth_grant SET"
 	    " refresh_token = coalesce(?2, refresh_token), access_token = ?3,"
 	    " expires = ?4, last_refresh = ?5, state = 'ok', error = NULL,"
 	    " updated = ?5 WHERE account = ?1", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, refresh_token);
-	state_bind_str(stmt, 3, access_token);
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, refresh_token);
+	sqlite_bind_str(stmt, 3, access_token);
 	sqlite3_bind_int64(stmt, 4, expires);
-	sqlite3_bind_int64(stmt, 5, state_now());
+	sqlite3_bind_int64(stmt, 5, sqlite_now());
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "saving refreshed OAuth2 tokens", err,
+		return sqlite_fail(st, "saving refreshed OAuth2 tokens", err,
 		    errlen);
 	if (sqlite3_changes(st->db) == 0) {
 		snprintf(err, errlen, "account '%s': the OAuth2 grant is gone "
@@ -140,18 +140,18 @@ sqlite_oauth_needs_login(struct state_impl *st, const char *account,
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "UPDATE oauth_grant SET"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "UPDATE oauth_grant SET"
 	    " state = 'needs-login', error = ?2, access_token = NULL,"
 	    " expires = 0, updated = ?3 WHERE account = ?1", err,
 	    errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, why);
-	sqlite3_bind_int64(stmt, 3, state_now());
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, why);
+	sqlite3_bind_int64(stmt, 3, sqlite_now());
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "marking an OAuth2 grant", err, errlen);
+		return sqlite_fail(st, "marking an OAuth2 grant", err, errlen);
 	return 0;
 }
 
@@ -166,7 +166,7 @@ sqlite_oauth_list(struct state_impl *st, struct oauth_grant **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT " GRANT_COLUMNS
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT " GRANT_COLUMNS
 	    " FROM oauth_grant ORDER BY account", err, errlen)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -188,7 +188,7 @@ sqlite_oauth_list(struct state_impl *st, struct oauth_grant **out, size_t *n,
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		return state_fail(st, "reading OAuth2 grants", err, errlen);
+		return sqlite_fail(st, "reading OAuth2 grants", err, errlen);
 	}
 	*out = v;
 	return 0;
@@ -201,14 +201,14 @@ sqlite_oauth_forget(struct state_impl *st, const char *account, char *err,
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "DELETE FROM oauth_grant"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "DELETE FROM oauth_grant"
 	    " WHERE account = ?1", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 1, account);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "forgetting an OAuth2 grant", err,
+		return sqlite_fail(st, "forgetting an OAuth2 grant", err,
 		    errlen);
 	return 0;
 }

@@ -16,14 +16,14 @@
 #include "daemon/store/sqlite-int.h"
 
 static int
-state_step_done(struct state_impl *st, sqlite3_stmt *stmt, const char *what,
+sqlite_step_done(struct state_impl *st, sqlite3_stmt *stmt, const char *what,
     char *err, size_t errlen)
 {
 	int	 rc = sqlite3_step(stmt);
 
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, what, err, errlen);
+		return sqlite_fail(st, what, err, errlen);
 	return 0;
 }
 
@@ -34,7 +34,7 @@ sqlite_round_record(struct state_impl *st, const struct state_round *r,
 	sqlite3_stmt	*stmt;
 
 	/* one statement: the count of failures cannot be split by a crash */
-	if ((stmt = state_prepare(st, SLOT_MAX, r->ok ?
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, r->ok ?
 	    "INSERT INTO account_run (account, phase, updated, next_poll,"
 	    " last_ok, ok_fetched, ok_delivered, ok_skipped, ok_bytes,"
 	    " ok_seconds, failures) VALUES (?1, 'waiting', ?2, ?3, ?2, ?4,"
@@ -49,7 +49,7 @@ sqlite_round_record(struct state_impl *st, const struct state_round *r,
 	    " last_error = ?9, last_error_time = ?2,"
 	    " failures = failures + 1", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, r->account);
+	sqlite_bind_str(stmt, 1, r->account);
 	sqlite3_bind_int64(stmt, 2, r->end);
 	sqlite3_bind_int64(stmt, 3, r->next_poll);
 	if (r->ok) {
@@ -59,9 +59,9 @@ sqlite_round_record(struct state_impl *st, const struct state_round *r,
 		sqlite3_bind_int64(stmt, 7, (sqlite3_int64)r->bytes);
 		sqlite3_bind_double(stmt, 8, r->seconds);
 	} else
-		state_bind_str(stmt, 9, r->error != NULL ? r->error :
+		sqlite_bind_str(stmt, 9, r->error != NULL ? r->error :
 		    "the round failed");
-	return state_step_done(st, stmt, "recording a round", err, errlen);
+	return sqlite_step_done(st, stmt, "recording a round", err, errlen);
 }
 
 int
@@ -70,16 +70,16 @@ sqlite_account_phase(struct state_impl *st, const char *account,
 {
 	sqlite3_stmt	*stmt;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "INSERT INTO account_run"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "INSERT INTO account_run"
 	    " (account, phase, updated, next_poll) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (account) DO UPDATE SET phase = ?2, updated = ?3,"
 	    " next_poll = ?4", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, phase);
-	sqlite3_bind_int64(stmt, 3, state_now());
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, phase);
+	sqlite3_bind_int64(stmt, 3, sqlite_now());
 	sqlite3_bind_int64(stmt, 4, next_poll);
-	return state_step_done(st, stmt, "recording an account's phase", err,
+	return sqlite_step_done(st, stmt, "recording an account's phase", err,
 	    errlen);
 }
 
@@ -98,12 +98,12 @@ status_run(struct state_impl *st, const char *account,
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT phase, updated,"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT phase, updated,"
 	    " next_poll, last_ok, ok_fetched, ok_delivered, ok_skipped,"
 	    " ok_bytes, ok_seconds, last_error, last_error_time, failures"
 	    " FROM account_run WHERE account = ?1", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 1, account);
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		as->phase = column_strdup(stmt, 0);
 		as->updated = sqlite3_column_int64(stmt, 1);
@@ -120,7 +120,7 @@ status_run(struct state_impl *st, const char *account,
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return state_fail(st, "reading an account's rounds", err,
+		return sqlite_fail(st, "reading an account's rounds", err,
 		    errlen);
 	return 0;
 }
@@ -133,9 +133,9 @@ status_counts(struct state_impl *st, const char *sql, const char *account,
 	sqlite3_stmt	*stmt;
 	int		 rc, i;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, sql, err, errlen)) == NULL)
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, sql, err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 1, account);
 	if (sqlite3_bind_parameter_count(stmt) >= 2)
 		sqlite3_bind_int64(stmt, 2, since);
 	rc = sqlite3_step(stmt);
@@ -143,7 +143,7 @@ status_counts(struct state_impl *st, const char *sql, const char *account,
 		v[i] = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, i) : 0;
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_ROW)
-		return state_fail(st, "counting an account's messages", err,
+		return sqlite_fail(st, "counting an account's messages", err,
 		    errlen);
 	return 0;
 }
