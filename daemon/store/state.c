@@ -80,9 +80,9 @@ state_redact(const char *where, char *buf, size_t len)
 	if (len == 0)
 		return "";
 	snprintf(buf, len, "%s", where);
-	if ((auth = strstr(where, "://")) == NULL)
+	if (!state_is_url(where))
 		return buf;
-	auth += 3;
+	auth = strstr(where, "://") + 3;
 	end = auth + strcspn(auth, "/?#");
 	/* the last '@' of the authority ends the user info */
 	for (at = NULL, p = auth; p < end; p++)
@@ -144,7 +144,7 @@ state_close(struct state *st)
 	free(st);
 }
 
-const char	*
+const char *
 state_path(const struct state *st)
 {
 	return st->be->state_path(st->impl);
