@@ -115,11 +115,12 @@ auth_status(const struct config *cfg)
 	struct state		*st;
 	struct oauth_grant	*v;
 	size_t			 n, i;
-	char			 err[1024], t1[32], t2[32];
+	char			 err[1024], t1[32], t2[32], shown[512];
 
 	if ((st = state_open(cfg->state, STATE_EXISTING, err,
 	    sizeof(err))) == NULL) {
-		printf("no grant (state %s: not created yet)\n", cfg->state);
+		printf("no grant (state %s: not created yet)\n",
+		    state_redact(cfg->state, shown, sizeof(shown)));
 		auth_status_missing(cfg, NULL, 0);
 		auth_status_app_only(cfg);
 		return fflush(stdout) == EOF ? 1 : 0;
@@ -298,7 +299,7 @@ auth_login(const struct config *cfg, const char *name,
 	struct oauth_login_opts		 o;
 	struct oauth_login_result	 res;
 	struct state			*st;
-	char				 err[1024];
+	char				 err[1024], shown[512];
 	int				 rv;
 
 	log_init(0, la->verbose >= 2 ? LOG_LEVEL_TRACE : la->verbose == 1 ?
@@ -332,7 +333,8 @@ auth_login(const struct config *cfg, const char *name,
 		return 1;
 	}
 	printf("Logged in: account '%s', scopes '%s'; the grant is in %s.\n",
-	    name, res.scopes, cfg->state);
+	    name, res.scopes, state_redact(cfg->state, shown,
+	    sizeof(shown)));
 	if (res.no_refresh)
 		fprintf(stderr, "mailsift: warning: %s: the provider sent no "
 		    "refresh token (is 'offline_access' missing from "

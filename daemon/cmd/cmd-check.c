@@ -81,6 +81,7 @@ check_rules_state(const struct config *conf)
 	struct rule_set	**rules;
 	struct state	 *st;
 	char		  err[1024];
+	int		  rc;
 
 	if ((rules = rulesets_load(conf, source_rule_flags, err,
 	    sizeof(err))) == NULL) {
@@ -88,9 +89,9 @@ check_rules_state(const struct config *conf)
 		return -1;
 	}
 	rulesets_free(rules, conf->naccounts);
-	if (access(conf->state, F_OK) == -1)
+	if ((rc = state_exists(conf->state, err, sizeof(err))) == 0)
 		return 0;
-	if ((st = state_open(conf->state, STATE_EXISTING, err,
+	if (rc == -1 || (st = state_open(conf->state, STATE_EXISTING, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "mailsift: %s\n", err);
 		return -1;
@@ -117,7 +118,8 @@ check_oauth_grants(const struct config *conf)
 		if (a->ep.oauth2 == NULL ||
 		    a->ep.oauth2->flow == OAUTH2_FLOW_CLIENT_CREDENTIALS)
 			continue;
-		if (st == NULL && access(conf->state, F_OK) == 0)
+		if (st == NULL && state_exists(conf->state, err,
+		    sizeof(err)) == 1)
 			st = state_open(conf->state, STATE_EXISTING, err,
 			    sizeof(err));
 		rc = st == NULL ? 0 : state_oauth_get(st, a->name, &g, err,

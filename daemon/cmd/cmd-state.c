@@ -138,7 +138,7 @@ state_show(const char *path, const char *account, int verbose)
 		if (sh.rows == 0)
 			printf("nothing recorded%s%s in %s\n", account ?
 			    " for account " : "", account ? account : "",
-			    path);
+			    state_path(sh.st));
 		rv = show_webhooks(sh.st) == -1 ? 1 : 0;
 	}
 	state_close(sh.st);

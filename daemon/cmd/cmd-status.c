@@ -16,6 +16,7 @@
 #include "daemon/util/json.h"
 #include "daemon/conf/conf.h"
 #include "daemon/status/status.h"
+#include "daemon/store/state.h"
 
 static void
 status_usage(FILE *f)
@@ -184,7 +185,7 @@ status_show(const struct config *cfg, int json)
 {
 	struct status_report	 r;
 	const char		**names;
-	char			 err[1024];
+	char			 err[1024], shown[512];
 	size_t			 i;
 	int			 rv = 0;
 
@@ -199,9 +200,9 @@ status_show(const struct config *cfg, int json)
 		fprintf(stderr, "mailsift: %s\n", err);
 		rv = 1;
 	} else if (json)
-		json_report(&r, cfg->state);
+		json_report(&r, state_redact(cfg->state, shown, sizeof(shown)));
 	else
-		text_report(&r, cfg->state);
+		text_report(&r, state_redact(cfg->state, shown, sizeof(shown)));
 	status_report_free(&r);
 	free(names);
 	if (rv == 0 && fflush(stdout) == EOF)

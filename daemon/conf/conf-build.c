@@ -15,6 +15,7 @@
 #include "daemon/conf/conf-oauth2.h"
 #include "daemon/conf/config.h"
 #include "daemon/conf/conf-text.h"
+#include "daemon/store/state.h"
 #include "rules/rules.h"
 
 #define NAME_MAX_LEN	128
@@ -103,6 +104,23 @@ build_path(struct conf_load *ld, cfg_t *sec, const char *opt, char **dst)
 		return 0;
 	conf_fail(ld, conf_opt_line(ld, sec, opt), "%s: '%s' %s", opt, v, why);
 	return -1;
+}
+
+/* The state: a path like any other, or a database URL kept as is (its
+ * password never shown: state_redact()). */
+static int
+build_state(struct conf_load *ld, cfg_t *sec, char **dst)
+{
+	const char	*v = cfg_getstr(sec, "state");
+
+	if (v == NULL || !state_is_url(v))
+		return build_path(ld, sec, "state", dst);
+	if ((*dst = strdup(v)) == NULL) {
+		conf_fail(ld, conf_opt_line(ld, sec, "state"), "state: out "
+		    "of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /* Names appear in logs, messages and the state database. */
@@ -486,7 +504,7 @@ static int
 global_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 {
 	if (build_str(ld, &conf->path, ld->path) == -1 ||
-	    build_path(ld, cfg, "state", &conf->state) == -1 ||
+	    build_state(ld, cfg, &conf->state) == -1 ||
 	    build_str(ld, &conf->user, cfg_getstr(cfg, "user")) == -1 ||
 	    build_str(ld, &conf->metrics_listen,
 	    cfg_getstr(cfg, "metrics-listen")) == -1)

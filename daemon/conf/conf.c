@@ -28,6 +28,7 @@
 #include "daemon/conf/oauth2.h"
 #include "daemon/util/log.h"
 #include "daemon/conf/trust.h"
+#include "daemon/store/state.h"
 #include "rules/line.h"
 
 /* Anything bigger is not a configuration file. */
@@ -390,6 +391,15 @@ check_path(cfg_t *sec, cfg_opt_t *opt)
 	return -1;
 }
 
+/* The state: a path, or a database URL left to the store to judge. */
+static int
+check_state(cfg_t *sec, cfg_opt_t *opt)
+{
+	if (state_is_url(opt_last_str(opt)))
+		return 0;
+	return check_path(sec, opt);
+}
+
 static int
 check_ca_file(cfg_t *sec, cfg_opt_t *opt)
 {
@@ -575,7 +585,7 @@ struct opt_rule {
 };
 
 static const struct opt_rule opt_rules[] = {
-	{ "root", "state", check_path },
+	{ "root", "state", check_state },
 	{ "root", "log", check_log },
 	{ "root", "log-level", check_log_level },
 	{ "root", "log-format", check_log_format },

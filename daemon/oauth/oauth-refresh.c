@@ -17,9 +17,6 @@
  * hashes to, and reads the grant again once it has it.
  */
 #define _GNU_SOURCE		/* F_OFD_SETLKW */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,9 +36,6 @@
 
 /* Bytes of a token endpoint's answer kept: tokens are a few KB. */
 #define OAUTH_MAX_ANSWER	(64 * 1024)
-/* Bytes of STATE.oauth-lock that grants' names hash to: two grants on
- * one byte only wait for each other. */
-#define OAUTH_LOCK_SLOTS	4096
 /* What a hook is told about a grant that needs a login. */
 #define OAUTH_REASON_REFUSED	"invalid_grant: the provider refused the " \
 	"grant (revoked, expired, or the password changed)"
@@ -79,57 +73,6 @@ grant_lock_get(const char *account)
 	}
 	pthread_mutex_unlock(&locks_lock);
 	return g;
-}
-
-static off_t
-grant_slot(const char *account)
-{
-	uint32_t	 h = 2166136261u;	/* FNV-1a */
-
-	for (; *account != '\0'; account++)
-		h = (h ^ (unsigned char)*account) * 16777619u;
-	return (off_t)(h % OAUTH_LOCK_SLOTS);
-}
-
-/* The grant's lock across processes: an fd to close to release it,
- * -2 when the store is not a file (nothing to share), -1 on error. */
-static int
-grant_file_lock(struct state *st, const char *account, char *err,
-    size_t errlen)
-{
-	const char	*sp = state_path(st);
-	char		 path[PATH_MAX];
-	struct flock	 fl;
-	int		 fd;
-
-	if (sp == NULL || sp[0] == '\0' || strcmp(sp, ":memory:") == 0)
-		return -2;
-	if ((size_t)snprintf(path, sizeof(path), "%s.oauth-lock", sp) >=
-	    sizeof(path)) {
-		snprintf(err, errlen, "account '%s': the state file's path is "
-		    "too long for its OAuth2 lock", account);
-		return -1;
-	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		snprintf(err, errlen, "account '%s': cannot open the OAuth2 "
-		    "lock %s: %s", account, path, strerror(errno));
-		return -1;
-	}
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = grant_slot(account);
-	fl.l_len = 1;
-	/* the holder's token request is bounded (OAUTH_TIMEOUT_MS) */
-	while (fcntl(fd, F_OFD_SETLKW, &fl) == -1) {
-		if (errno == EINTR)
-			continue;
-		snprintf(err, errlen, "account '%s': cannot lock %s: %s",
-		    account, path, strerror(errno));
-		(void)close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 void
@@ -494,16 +437,15 @@ grant_usable(const struct oauth_grant *g, const char *refused)
 	    strcmp(refused, g->access_token) != 0);
 }
 
-/* A refresh under the grant's file lock, the grant read again there. */
+/* A refresh under the grant's store lock, the grant read again there. */
 static enum oauth_status
 token_refresh_shared(struct state *st, const struct oauth_client *c,
     const char *refused, char **token, char *err, size_t errlen)
 {
 	struct oauth_grant	 g;
 	enum oauth_status	 s;
-	int			 fd;
 
-	if ((fd = grant_file_lock(st, c->account, err, errlen)) == -1)
+	if (state_oauth_lock(st, c->account, err, errlen) == -1)
 		return OAUTH_FAILED;
 	if (!grant_read(st, c, &g, &s, err, errlen))
 		goto out;
@@ -523,8 +465,7 @@ token_refresh_shared(struct state *st, const struct oauth_client *c,
 		s = token_refresh(st, c, &g, token, err, errlen);
 	state_oauth_grant_clear(&g);
 out:
-	if (fd >= 0)
-		(void)close(fd);
+	state_oauth_unlock(st);
 	return s;
 }
 

@@ -138,10 +138,11 @@ void		 oauth_client_clear(struct oauth_client_buf *);
  * just refused at login, or NULL; if the store still holds it, it is
  * refreshed even if not expired (the caller asks once per login).
  * Threads asking for one grant at once wait for one token request, and
- * so do processes sharing the state file (`mailsift run` and `mailsift
- * send`): a refresh holds a lock on the grant's byte of the file
- * "STATE.oauth-lock" next to it, and reads the grant again once it has
- * the lock, so a refresh token is never spent twice.
+ * so do processes sharing the state (`mailsift run` and `mailsift
+ * send`): a refresh holds the store's lock of the grant
+ * (state_oauth_lock(): SQLite, a byte of "STATE.oauth-lock"), and reads
+ * the grant again once it has the lock, so a refresh token is never
+ * spent twice.
  */
 enum oauth_status oauth_token(struct state *, const struct oauth_client *c,
 		    const char *refused, char **token, char *err,

@@ -77,12 +77,12 @@ record_round(struct state *st, const char *account,
 }
 
 void
-record_next_poll(const char *state_path, const char *account, long delay)
+record_next_poll(const char *where, const char *account, long delay)
 {
 	struct state	*st;
 	char		 err[1024];
 
-	if ((st = state_open(state_path, STATE_EXISTING, err,
+	if ((st = state_open(where, STATE_EXISTING, err,
 	    sizeof(err))) == NULL ||
 	    state_account_phase(st, account, "waiting", (int64_t)time(NULL) +
 	    delay, err, sizeof(err)) == -1)

@@ -22,7 +22,7 @@ void	record_round(struct state *st, const char *account,
 	    const struct fetch_stats *fs, const char *error_kind,
 	    double seconds);
 /* Polling forever: the account waits delay seconds for its next round. */
-void	record_next_poll(const char *state_path, const char *account,
+void	record_next_poll(const char *where, const char *account,
 	    long delay);
 
 #endif

@@ -114,8 +114,8 @@ status_collect(const char *path, const char *const *accounts, size_t n,
 
 	if (report_init(r, accounts, n, now, err, errlen) == -1)
 		return -1;
-	if (access(path, F_OK) == -1 && errno == ENOENT)
-		return 0;	/* nothing ran yet */
+	if ((claimed = state_exists(path, err, errlen)) != 1)
+		return claimed;	/* 0: nothing ran yet */
 	if ((st = state_open(path, STATE_EXISTING, err, errlen)) == NULL)
 		return -1;
 	r->has_state = 1;

@@ -55,6 +55,15 @@ void	state_oauth_list_free(struct oauth_grant *, size_t n);
 /* Logout: the grant is gone (0 if there was none). */
 int	state_oauth_forget(struct state *, const char *account, char *err,
 	    size_t errlen);
+/* The grant's lock across processes and hosts sharing the store, held
+ * around a refresh so a refresh token is never spent twice: waits for
+ * the holder (whose token request is bounded).  One at a time per
+ * handle; state_oauth_unlock() (or state_close()) gives it back.
+ * SQLite: a byte lock on the file "STATE.oauth-lock" next to the state
+ * (none for ":memory:"); a server database: its own advisory lock. */
+int	state_oauth_lock(struct state *, const char *account, char *err,
+	    size_t errlen);
+void	state_oauth_unlock(struct state *);
 /* Frees the strings, the tokens wiped first. */
 void	state_oauth_grant_clear(struct oauth_grant *);
 

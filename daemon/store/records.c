@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * records.c - the backend-neutral part of the store's API: looking up
- * and freeing what state.h, outbox.h and serverops.h hand out (UID and
- * UIDL sets, intents, outbox entries, server ops), and the set builders
+ * and freeing what state.h, outbox.h, queue.h, serverops.h and oauth.h
+ * hand out (UID and UIDL sets, intents, outbox and queue entries, server
+ * ops, account status, OAuth2 grants), and the set builders
  * of records-int.h.  No storage here: a second backend reuses it.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/store/oauth.h"
 #include "daemon/store/outbox.h"
+#include "daemon/store/queue.h"
 #include "daemon/store/records-int.h"
 #include "daemon/store/serverops.h"
 
@@ -165,5 +168,56 @@ state_server_ops_free(struct server_op *v, size_t n)
 		free(v[i].action);
 		free(v[i].arg);
 	}
+	free(v);
+}
+
+void
+state_queue_entry_free(struct queue_entry *e)
+{
+	free(e->kind);
+	free(e->key);
+	free(e->target);
+	free(e->account);
+	free(e->entry);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+state_account_status_clear(struct state_account_status *as)
+{
+	free(as->phase);
+	free(as->last_error);
+	as->phase = as->last_error = NULL;
+}
+
+/* A token: wiped before it is freed. */
+static void
+str_wipe(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+void
+state_oauth_grant_clear(struct oauth_grant *g)
+{
+	free(g->account);
+	free(g->provider);
+	free(g->scopes);
+	str_wipe(g->refresh_token);
+	str_wipe(g->access_token);
+	free(g->error);
+	memset(g, 0, sizeof(*g));
+}
+
+void
+state_oauth_list_free(struct oauth_grant *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		state_oauth_grant_clear(&v[i]);
 	free(v);
 }

@@ -15,7 +15,7 @@ column_str(sqlite3_stmt *stmt, int col)
 }
 
 int
-state_folders_list(struct state *st, const char *account,
+sqlite_folders_list(struct state_impl *st, const char *account,
     int (*fn)(const struct state_folder_info *, void *), void *arg,
     char *err, size_t errlen)
 {
@@ -23,7 +23,7 @@ state_folders_list(struct state *st, const char *account,
 	sqlite3_stmt			*stmt;
 	int				 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT f.account, f.name,"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT f.account, f.name,"
 	    " f.uidvalidity,"
 	    " (SELECT count(*) FROM message m WHERE m.folder_id = f.id AND"
 	    "  m.status = 'delivered'),"
@@ -39,7 +39,7 @@ state_folders_list(struct state *st, const char *account,
 	    " FROM folder f WHERE ?1 IS NULL OR f.account = ?1"
 	    " ORDER BY f.account, f.name", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 1, account);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		fi.account = column_str(stmt, 0);
 		fi.folder = column_str(stmt, 1);
@@ -57,20 +57,20 @@ state_folders_list(struct state *st, const char *account,
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "listing folders", err, errlen);
+		return sqlite_fail(st, "listing folders", err, errlen);
 	return 0;
 }
 
 int
-state_messages_list(struct state *st, const char *account, const char *folder,
-    int (*fn)(const struct state_msg_info *, void *), void *arg, char *err,
-    size_t errlen)
+sqlite_messages_list(struct state_impl *st, const char *account,
+    const char *folder, int (*fn)(const struct state_msg_info *, void *),
+    void *arg, char *err, size_t errlen)
 {
 	struct state_msg_info	 mi;
 	sqlite3_stmt		*stmt;
 	int			 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT f.uidvalidity, m.uid,"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT f.uidvalidity, m.uid,"
 	    " m.uidl, m.status, m.reason, m.message_id, m.size, m.location,"
 	    " m.time, 0 FROM message m JOIN folder f ON f.id = m.folder_id"
 	    " WHERE f.account = ?1 AND f.name = ?2"
@@ -80,8 +80,8 @@ state_messages_list(struct state *st, const char *account, const char *folder,
 	    " ON f.id = o.folder_id WHERE f.account = ?1 AND f.name = ?2"
 	    " ORDER BY 10, 1, 2, 3", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, folder == NULL ? "" : folder);
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, folder == NULL ? "" : folder);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		mi.uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 0);
 		mi.uid = (uint32_t)sqlite3_column_int64(stmt, 1);
@@ -99,32 +99,32 @@ state_messages_list(struct state *st, const char *account, const char *folder,
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "listing messages", err, errlen);
+		return sqlite_fail(st, "listing messages", err, errlen);
 	return 0;
 }
 
 /* Run a DELETE over the folders selected by ?1 account and ?2 folder
  * (NULL: all), with ?3 an optional key; adds the rows deleted to *n. */
 static int
-forget_run(struct state *st, const char *sql, const char *account,
+forget_run(struct state_impl *st, const char *sql, const char *account,
     const char *folder, const uint32_t *uid, const char *uidl, uint64_t *n,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, sql, err, errlen)) == NULL)
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, sql, err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, folder);
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, folder);
 	if (uid != NULL)
 		sqlite3_bind_int64(stmt, 3, *uid);
 	else if (uidl != NULL)
-		state_bind_str(stmt, 3, uidl);
+		sqlite_bind_str(stmt, 3, uidl);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "forgetting", err, errlen);
+		return sqlite_fail(st, "forgetting", err, errlen);
 	if (n != NULL)
 		*n += (uint64_t)sqlite3_changes(st->db);
 	return 0;
@@ -135,7 +135,7 @@ forget_run(struct state *st, const char *sql, const char *account,
     " (?2 IS NULL OR name = ?2))"
 
 static int
-forget_all(struct state *st, const char *account, const char *folder,
+forget_all(struct state_impl *st, const char *account, const char *folder,
     uint64_t *removed, char *err, size_t errlen)
 {
 	if (forget_run(st, "DELETE FROM message WHERE" FORGET_FOLDERS,
@@ -149,7 +149,7 @@ forget_all(struct state *st, const char *account, const char *folder,
 }
 
 int
-state_forget(struct state *st, const char *account, const char *folder,
+sqlite_forget(struct state_impl *st, const char *account, const char *folder,
     const uint32_t *uid, const char *uidl, uint64_t *removed, char *err,
     size_t errlen)
 {
@@ -161,7 +161,7 @@ state_forget(struct state *st, const char *account, const char *folder,
 		    "folder and no UIDL", st->path);
 		return -1;
 	}
-	if (state_begin(st, err, errlen) == -1)
+	if (sqlite_begin(st, err, errlen) == -1)
 		return -1;
 	if (uid != NULL)
 		rc = forget_run(st, "DELETE FROM message WHERE uid = ?3 AND"
@@ -181,10 +181,11 @@ state_forget(struct state *st, const char *account, const char *folder,
 	/* the provider ids recorded through what is forgotten go too, so
 	 * the messages are fetched again rather than taken as duplicates */
 	if (rc == 0 && uidl == NULL)
-		rc = state_msgids_forget(st, account, folder, uid, err, errlen);
+		rc = sqlite_msgids_forget(st, account, folder, uid, err,
+		    errlen);
 	if (rc == -1) {
-		state_rollback(st);
+		sqlite_rollback(st);
 		return -1;
 	}
-	return state_commit(st, err, errlen);
+	return sqlite_commit(st, err, errlen);
 }

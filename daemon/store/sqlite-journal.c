@@ -17,33 +17,33 @@ static const char *const target_names[] = {
 };
 
 static int
-intent_insert(struct state *st, struct state_intent *in, char *err,
+intent_insert(struct state_impl *st, struct state_intent *in, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_INTENT_ADD, "INSERT INTO intent "
+	if ((stmt = sqlite_prepare(st, SLOT_INTENT_ADD, "INSERT INTO intent "
 	    "(account, folder, uidvalidity, uid, uidl, kind, path, name,"
 	    " mbox_offset, mbox_length, entry_sha256, message_id, size,"
 	    " sha256, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
 	    " ?11, ?12, ?13, ?14, ?15)", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, in->account);
-	state_bind_str(stmt, 2, in->folder == NULL ? "" : in->folder);
+	sqlite_bind_str(stmt, 1, in->account);
+	sqlite_bind_str(stmt, 2, in->folder == NULL ? "" : in->folder);
 	sqlite3_bind_int64(stmt, 3, in->uidvalidity);
 	if (in->uidl == NULL)
 		sqlite3_bind_int64(stmt, 4, in->uid);
-	state_bind_str(stmt, 5, in->uidl);
-	state_bind_str(stmt, 6, target_names[in->kind]);
-	state_bind_str(stmt, 7, in->path);
-	state_bind_str(stmt, 8, in->name);
+	sqlite_bind_str(stmt, 5, in->uidl);
+	sqlite_bind_str(stmt, 6, target_names[in->kind]);
+	sqlite_bind_str(stmt, 7, in->path);
+	sqlite_bind_str(stmt, 8, in->name);
 	sqlite3_bind_int64(stmt, 9, (int64_t)in->offset);
 	sqlite3_bind_int64(stmt, 10, (int64_t)in->length);
 	if (in->kind == STATE_MBOX)
 		sqlite3_bind_blob(stmt, 11, in->entry_sha256,
 		    STATE_SHA256_LEN, SQLITE_STATIC);
-	state_bind_str(stmt, 12, in->content.message_id);
+	sqlite_bind_str(stmt, 12, in->content.message_id);
 	sqlite3_bind_int64(stmt, 13, (int64_t)in->content.size);
 	/* no digest: an empty blob (the column predates DELIVERY_NO_DIGEST
 	 * and says NOT NULL); the message row gets NULL */
@@ -54,49 +54,49 @@ intent_insert(struct state *st, struct state_intent *in, char *err,
 		sqlite3_bind_blob(stmt, 14, "", 0, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 15, in->time);
 	rc = sqlite3_step(stmt);
-	state_release(SLOT_INTENT_ADD, stmt);
+	sqlite_release(SLOT_INTENT_ADD, stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "recording an intent", err, errlen);
+		return sqlite_fail(st, "recording an intent", err, errlen);
 	in->id = sqlite3_last_insert_rowid(st->db);
 	return 0;
 }
 
 int
-state_intents_record(struct state *st, struct state_intent *v, size_t n,
+sqlite_intents_record(struct state_impl *st, struct state_intent *v, size_t n,
     char *err, size_t errlen)
 {
 	size_t	 i;
 
 	if (n == 0)
 		return 0;
-	if (state_begin(st, err, errlen) == -1)
+	if (sqlite_begin(st, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (intent_insert(st, &v[i], err, errlen) == -1) {
-			state_rollback(st);
+			sqlite_rollback(st);
 			return -1;
 		}
 	}
-	return state_commit(st, err, errlen);
+	return sqlite_commit(st, err, errlen);
 }
 
 /* Run one cached statement that takes the intent id (and the time). */
 static int
-intent_step(struct state *st, enum state_slot slot, const char *sql,
+intent_step(struct state_impl *st, enum state_slot slot, const char *sql,
     int64_t id, const char *what, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, slot, sql, err, errlen)) == NULL)
+	if ((stmt = sqlite_prepare(st, slot, sql, err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	if (sqlite3_bind_parameter_count(stmt) >= 2)
-		sqlite3_bind_int64(stmt, 2, state_now());
+		sqlite3_bind_int64(stmt, 2, sqlite_now());
 	rc = sqlite3_step(stmt);
-	state_release(slot, stmt);
+	sqlite_release(slot, stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, what, err, errlen);
+		return sqlite_fail(st, what, err, errlen);
 	return 0;
 }
 
@@ -112,7 +112,7 @@ intent_step(struct state *st, enum state_slot slot, const char *sql,
     " ELSE 'mbox:' || i.path || '@' || i.mbox_offset END, ?2"
 
 static int
-intent_complete(struct state *st, int64_t id, char *err, size_t errlen)
+intent_complete(struct state_impl *st, int64_t id, char *err, size_t errlen)
 {
 	if (intent_step(st, SLOT_INTENT_FOLDER, "INSERT OR IGNORE INTO folder"
 	    " (account, name, uidvalidity) SELECT account, folder,"
@@ -142,13 +142,13 @@ intent_complete(struct state *st, int64_t id, char *err, size_t errlen)
 
 /* The destination's APPENDUID, for the record's location. */
 static int
-intent_remote(struct state *st, int64_t id, uint32_t uv, uint32_t uid,
+intent_remote(struct state_impl *st, int64_t id, uint32_t uv, uint32_t uid,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_INTENT_REMOTE, "UPDATE intent SET"
+	if ((stmt = sqlite_prepare(st, SLOT_INTENT_REMOTE, "UPDATE intent SET"
 	    " remote_uidvalidity = ?2, remote_uid = ?3 WHERE id = ?1", err,
 	    errlen)) == NULL)
 		return -1;
@@ -156,14 +156,14 @@ intent_remote(struct state *st, int64_t id, uint32_t uv, uint32_t uid,
 	sqlite3_bind_int64(stmt, 2, uv);
 	sqlite3_bind_int64(stmt, 3, uid);
 	rc = sqlite3_step(stmt);
-	state_release(SLOT_INTENT_REMOTE, stmt);
+	sqlite_release(SLOT_INTENT_REMOTE, stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "recording an APPENDUID", err, errlen);
+		return sqlite_fail(st, "recording an APPENDUID", err, errlen);
 	return 0;
 }
 
 int
-state_intents_complete_batch(struct state *st, const int64_t *ids,
+sqlite_intents_complete_batch(struct state_impl *st, const int64_t *ids,
     const uint32_t *uv, const uint32_t *uid, size_t n,
     const struct queue_item *items, size_t nitems, char *err, size_t errlen)
 {
@@ -171,7 +171,7 @@ state_intents_complete_batch(struct state *st, const int64_t *ids,
 
 	if (n == 0 && nitems == 0)
 		return 0;
-	if (state_begin(st, err, errlen) == -1)
+	if (sqlite_begin(st, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < n; i++)
 		if ((uid != NULL && uid[i] != 0 && intent_remote(st, ids[i],
@@ -179,41 +179,41 @@ state_intents_complete_batch(struct state *st, const int64_t *ids,
 		    intent_complete(st, ids[i], err, errlen) == -1)
 			goto fail;
 	for (i = 0; i < nitems; i++)
-		if (state_queue_insert(st, &items[i], err, errlen) == -1)
+		if (sqlite_queue_insert(st, &items[i], err, errlen) == -1)
 			goto fail;
-	return state_commit(st, err, errlen);
+	return sqlite_commit(st, err, errlen);
 fail:
-	state_rollback(st);
+	sqlite_rollback(st);
 	return -1;
 }
 
 int
-state_intents_complete(struct state *st, const int64_t *ids, size_t n,
+sqlite_intents_complete(struct state_impl *st, const int64_t *ids, size_t n,
     char *err, size_t errlen)
 {
-	return state_intents_complete_batch(st, ids, NULL, NULL, n, NULL, 0,
+	return sqlite_intents_complete_batch(st, ids, NULL, NULL, n, NULL, 0,
 	    err, errlen);
 }
 
 int
-state_intents_rollback(struct state *st, const int64_t *ids, size_t n,
+sqlite_intents_rollback(struct state_impl *st, const int64_t *ids, size_t n,
     char *err, size_t errlen)
 {
 	size_t	 i;
 
 	if (n == 0)
 		return 0;
-	if (state_begin(st, err, errlen) == -1)
+	if (sqlite_begin(st, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (intent_step(st, SLOT_INTENT_DEL, "DELETE FROM intent WHERE "
 		    "id = ?1", ids[i], "removing an intent", err,
 		    errlen) == -1) {
-			state_rollback(st);
+			sqlite_rollback(st);
 			return -1;
 		}
 	}
-	return state_commit(st, err, errlen);
+	return sqlite_commit(st, err, errlen);
 }
 
 static int
@@ -277,7 +277,7 @@ intent_load(sqlite3_stmt *stmt, struct state_intent *in)
 }
 
 int
-state_intents_pending(struct state *st, struct state_intent **out,
+sqlite_intents_pending(struct state_impl *st, struct state_intent **out,
     size_t *n, char *err, size_t errlen)
 {
 	struct state_intent	*v = NULL, *nv;
@@ -287,7 +287,7 @@ state_intents_pending(struct state *st, struct state_intent **out,
 
 	*out = NULL;
 	*n = 0;
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT id, account, folder,"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT id, account, folder,"
 	    " uidvalidity, uid, uidl, kind, path, name, mbox_offset,"
 	    " mbox_length, entry_sha256, message_id, size, sha256, time"
 	    " FROM intent ORDER BY kind, path, mbox_offset, id", err,
@@ -314,7 +314,7 @@ state_intents_pending(struct state *st, struct state_intent **out,
 		snprintf(err, errlen, "state %s: out of memory loading "
 		    "intents", st->path);
 	else
-		state_fail(st, "loading intents", err, errlen);
+		sqlite_fail(st, "loading intents", err, errlen);
 	state_intents_free(v, len);
 	return -1;
 }

@@ -9,8 +9,9 @@
 #include "daemon/store/sqlite-int.h"
 
 int
-state_msgids_known(struct state *st, const char *account, const uint64_t *ids,
-    size_t n, unsigned char *known, char *err, size_t errlen)
+sqlite_msgids_known(struct state_impl *st, const char *account,
+    const uint64_t *ids, size_t n, unsigned char *known, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	size_t		 i;
@@ -18,10 +19,10 @@ state_msgids_known(struct state *st, const char *account, const uint64_t *ids,
 
 	if (n == 0)
 		return 0;
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT 1 FROM provider_msgid"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT 1 FROM provider_msgid"
 	    " WHERE account = ?1 AND msgid = ?2", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 1, account);
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)ids[i]);
 		rc = sqlite3_step(stmt);
@@ -32,46 +33,46 @@ state_msgids_known(struct state *st, const char *account, const uint64_t *ids,
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return state_fail(st, "reading message ids", err, errlen);
+		return sqlite_fail(st, "reading message ids", err, errlen);
 	return 0;
 }
 
 int
-state_msgid_record(struct state *st, const char *account, uint64_t id,
+sqlite_msgid_record(struct state_impl *st, const char *account, uint64_t id,
     const char *folder, uint32_t uid, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "INSERT OR IGNORE INTO"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "INSERT OR IGNORE INTO"
 	    " provider_msgid (account, msgid, folder, uid, time) VALUES"
 	    " (?1, ?2, ?3, ?4, ?5)", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 1, account);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)id);
-	state_bind_str(stmt, 3, state_folder_name(folder));
+	sqlite_bind_str(stmt, 3, sqlite_folder_name(folder));
 	sqlite3_bind_int64(stmt, 4, uid);
-	sqlite3_bind_int64(stmt, 5, state_now());
+	sqlite3_bind_int64(stmt, 5, sqlite_now());
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "recording a message id", err, errlen);
+		return sqlite_fail(st, "recording a message id", err, errlen);
 	return 0;
 }
 
 int
-state_msgids_forget(struct state *st, const char *account, const char *folder,
-    const uint32_t *uid, char *err, size_t errlen)
+sqlite_msgids_forget(struct state_impl *st, const char *account,
+    const char *folder, const uint32_t *uid, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "DELETE FROM provider_msgid"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "DELETE FROM provider_msgid"
 	    " WHERE account = ?1 AND (?2 IS NULL OR folder = ?2) AND"
 	    " (?3 IS NULL OR uid = ?3)", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, folder);
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, folder);
 	if (uid != NULL)
 		sqlite3_bind_int64(stmt, 3, *uid);
 	else
@@ -79,6 +80,6 @@ state_msgids_forget(struct state *st, const char *account, const char *folder,
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "forgetting message ids", err, errlen);
+		return sqlite_fail(st, "forgetting message ids", err, errlen);
 	return 0;
 }

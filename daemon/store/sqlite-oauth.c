@@ -11,27 +11,6 @@
 #define GRANT_COLUMNS	"account, provider, scopes, refresh_token," \
 	" access_token, expires, last_refresh, state, error"
 
-static void
-str_wipe(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
-void
-state_oauth_grant_clear(struct oauth_grant *g)
-{
-	free(g->account);
-	free(g->provider);
-	free(g->scopes);
-	str_wipe(g->refresh_token);
-	str_wipe(g->access_token);
-	free(g->error);
-	memset(g, 0, sizeof(*g));
-}
-
 /* A copy of a text column, NULL for NULL; -1 when out of memory. */
 static int
 column_opt(sqlite3_stmt *stmt, int col, char **dst)
@@ -68,17 +47,17 @@ grant_load(sqlite3_stmt *stmt, struct oauth_grant *g, int with_tokens)
 }
 
 int
-state_oauth_get(struct state *st, const char *account, struct oauth_grant *g,
-    char *err, size_t errlen)
+sqlite_oauth_get(struct state_impl *st, const char *account,
+    struct oauth_grant *g, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc, found = 0;
 
 	memset(g, 0, sizeof(*g));
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT " GRANT_COLUMNS
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT " GRANT_COLUMNS
 	    " FROM oauth_grant WHERE account = ?1", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 1, account);
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (grant_load(stmt, g, 1) == -1) {
 			sqlite3_finalize(stmt);
@@ -89,40 +68,40 @@ state_oauth_get(struct state *st, const char *account, struct oauth_grant *g,
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return state_fail(st, "reading an OAuth2 grant", err, errlen);
+		return sqlite_fail(st, "reading an OAuth2 grant", err, errlen);
 	return found;
 }
 
 int
-state_oauth_put(struct state *st, const struct oauth_grant *g, char *err,
+sqlite_oauth_put(struct state_impl *st, const struct oauth_grant *g, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "INSERT OR REPLACE INTO"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "INSERT OR REPLACE INTO"
 	    " oauth_grant (account, provider, scopes, refresh_token,"
 	    " access_token, expires, last_refresh, state, error, updated)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'ok', NULL, ?8)", err,
 	    errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, g->account);
-	state_bind_str(stmt, 2, g->provider != NULL ? g->provider : "");
-	state_bind_str(stmt, 3, g->scopes != NULL ? g->scopes : "");
-	state_bind_str(stmt, 4, g->refresh_token);
-	state_bind_str(stmt, 5, g->access_token);
+	sqlite_bind_str(stmt, 1, g->account);
+	sqlite_bind_str(stmt, 2, g->provider != NULL ? g->provider : "");
+	sqlite_bind_str(stmt, 3, g->scopes != NULL ? g->scopes : "");
+	sqlite_bind_str(stmt, 4, g->refresh_token);
+	sqlite_bind_str(stmt, 5, g->access_token);
 	sqlite3_bind_int64(stmt, 6, g->expires);
 	sqlite3_bind_int64(stmt, 7, g->last_refresh);
-	sqlite3_bind_int64(stmt, 8, state_now());
+	sqlite3_bind_int64(stmt, 8, sqlite_now());
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "saving an OAuth2 grant", err, errlen);
+		return sqlite_fail(st, "saving an OAuth2 grant", err, errlen);
 	return 0;
 }
 
 int
-state_oauth_refreshed(struct state *st, const char *account,
+sqlite_oauth_refreshed(struct state_impl *st, const char *account,
     const char *refresh_token, const char *access_token, int64_t expires,
     char *err, size_t errlen)
 {
@@ -131,20 +110,20 @@ state_oauth_refreshed(struct state *st, const char *account,
 
 	/* one statement: the rotated refresh token and the access token
 	 * are committed together, or not at all */
-	if ((stmt = state_prepare(st, SLOT_MAX, "UPDATE oauth_grant SET"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "UPDATE oauth_grant SET"
 	    " refresh_token = coalesce(?2, refresh_token), access_token = ?3,"
 	    " expires = ?4, last_refresh = ?5, state = 'ok', error = NULL,"
 	    " updated = ?5 WHERE account = ?1", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, refresh_token);
-	state_bind_str(stmt, 3, access_token);
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, refresh_token);
+	sqlite_bind_str(stmt, 3, access_token);
 	sqlite3_bind_int64(stmt, 4, expires);
-	sqlite3_bind_int64(stmt, 5, state_now());
+	sqlite3_bind_int64(stmt, 5, sqlite_now());
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "saving refreshed OAuth2 tokens", err,
+		return sqlite_fail(st, "saving refreshed OAuth2 tokens", err,
 		    errlen);
 	if (sqlite3_changes(st->db) == 0) {
 		snprintf(err, errlen, "account '%s': the OAuth2 grant is gone "
@@ -155,39 +134,29 @@ state_oauth_refreshed(struct state *st, const char *account,
 }
 
 int
-state_oauth_needs_login(struct state *st, const char *account,
+sqlite_oauth_needs_login(struct state_impl *st, const char *account,
     const char *why, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "UPDATE oauth_grant SET"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "UPDATE oauth_grant SET"
 	    " state = 'needs-login', error = ?2, access_token = NULL,"
 	    " expires = 0, updated = ?3 WHERE account = ?1", err,
 	    errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, why);
-	sqlite3_bind_int64(stmt, 3, state_now());
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, why);
+	sqlite3_bind_int64(stmt, 3, sqlite_now());
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "marking an OAuth2 grant", err, errlen);
+		return sqlite_fail(st, "marking an OAuth2 grant", err, errlen);
 	return 0;
 }
 
-void
-state_oauth_list_free(struct oauth_grant *v, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		state_oauth_grant_clear(&v[i]);
-	free(v);
-}
-
 int
-state_oauth_list(struct state *st, struct oauth_grant **out, size_t *n,
+sqlite_oauth_list(struct state_impl *st, struct oauth_grant **out, size_t *n,
     char *err, size_t errlen)
 {
 	sqlite3_stmt		*stmt;
@@ -197,7 +166,7 @@ state_oauth_list(struct state *st, struct oauth_grant **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT " GRANT_COLUMNS
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT " GRANT_COLUMNS
 	    " FROM oauth_grant ORDER BY account", err, errlen)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -219,27 +188,27 @@ state_oauth_list(struct state *st, struct oauth_grant **out, size_t *n,
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		return state_fail(st, "reading OAuth2 grants", err, errlen);
+		return sqlite_fail(st, "reading OAuth2 grants", err, errlen);
 	}
 	*out = v;
 	return 0;
 }
 
 int
-state_oauth_forget(struct state *st, const char *account, char *err,
+sqlite_oauth_forget(struct state_impl *st, const char *account, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "DELETE FROM oauth_grant"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "DELETE FROM oauth_grant"
 	    " WHERE account = ?1", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 1, account);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "forgetting an OAuth2 grant", err,
+		return sqlite_fail(st, "forgetting an OAuth2 grant", err,
 		    errlen);
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * sqlite-open.c - opening and closing a state file: a new file built
  * whole under a temporary name, WAL mode and the pragmas, the schema and
- * its migrations from older versions, and the lock of state_claim().
+ * its migrations from older versions, and the lock of sqlite_claim().
  * The helpers it runs SQL through are in sqlite.c.
  */
 #include <sys/file.h>
@@ -128,7 +128,7 @@ static const char schema_sql[] =
 
 /*
  * Each schema version after the first: migration[v - 2] takes a file of
- * version v - 1 to v, in the transaction of state_schema(), so a state
+ * version v - 1 to v, in the transaction of sqlite_schema(), so a state
  * file of an older mailsift keeps working.
  */
 static const char *const schema_migration[] = {
@@ -237,7 +237,7 @@ static const char *const schema_migration[] = {
 /* Bring db from version `from` to STATE_SCHEMA; the caller holds a
  * transaction. */
 static int
-state_migrate(sqlite3 *db, int from, char **why)
+sqlite_migrate(sqlite3 *db, int from, char **why)
 {
 	char	 sql[64];
 	int	 v;
@@ -252,7 +252,7 @@ state_migrate(sqlite3 *db, int from, char **why)
 
 /* Create the directories above path (0700) that do not exist. */
 static int
-state_mkdirs(const char *path, char *err, size_t errlen)
+sqlite_mkdirs(const char *path, char *err, size_t errlen)
 {
 	char	 dir[PATH_MAX];
 	size_t	 i, len = strlen(path);
@@ -278,7 +278,7 @@ state_mkdirs(const char *path, char *err, size_t errlen)
 
 /* Run the statements of sql on db; the message names path and what. */
 static int
-state_create_exec(sqlite3 *db, const char *sql, const char *path,
+sqlite_create_exec(sqlite3 *db, const char *sql, const char *path,
     char *err, size_t errlen)
 {
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
@@ -290,7 +290,7 @@ state_create_exec(sqlite3 *db, const char *sql, const char *path,
 
 /* The tables and the version, in tmp, in one transaction. */
 static int
-state_create_schema(const char *tmp, const char *path, char *err,
+sqlite_create_schema(const char *tmp, const char *path, char *err,
     size_t errlen)
 {
 	sqlite3	*db = NULL;
@@ -303,15 +303,15 @@ state_create_schema(const char *tmp, const char *path, char *err,
 		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
 		goto out;
 	}
-	if (state_create_exec(db, "BEGIN", path, err, errlen) == -1 ||
-	    state_create_exec(db, schema_sql, path, err, errlen) == -1)
+	if (sqlite_create_exec(db, "BEGIN", path, err, errlen) == -1 ||
+	    sqlite_create_exec(db, schema_sql, path, err, errlen) == -1)
 		goto out;
-	if (state_migrate(db, 1, &why) == -1) {
+	if (sqlite_migrate(db, 1, &why) == -1) {
 		snprintf(err, errlen, "state %s: cannot create: %s", path,
 		    why != NULL ? why : "out of memory");
 		goto out;
 	}
-	if (state_create_exec(db, "COMMIT", path, err, errlen) == -1)
+	if (sqlite_create_exec(db, "COMMIT", path, err, errlen) == -1)
 		goto out;
 	rv = 0;
 out:
@@ -326,7 +326,7 @@ out:
 
 /* The new name on stable storage before anything is recorded under it. */
 static int
-state_sync_dir(const char *path, char *err, size_t errlen)
+sqlite_sync_dir(const char *path, char *err, size_t errlen)
 {
 	char		 dir[PATH_MAX];
 	const char	*slash = strrchr(path, '/');
@@ -351,19 +351,19 @@ state_sync_dir(const char *path, char *err, size_t errlen)
 /*
  * A new state is built under a temporary name and linked into place
  * whole, so that a crash never leaves an empty file where the state
- * belongs: an empty state file is then always damage (state_check_size),
+ * belongs: an empty state file is then always damage (sqlite_check_size),
  * never a start.  mkstemp makes it 0600 from the start; SQLite gives its
  * -wal and -shm files the mode of the database.
  */
 static int
-state_create_file(const char *path, char *err, size_t errlen)
+sqlite_create_file(const char *path, char *err, size_t errlen)
 {
 	char	 tmp[PATH_MAX];
 	int	 fd, rv = -1;
 
 	if (access(path, F_OK) == 0)
 		return 0;
-	if (state_mkdirs(path, err, errlen) == -1)
+	if (sqlite_mkdirs(path, err, errlen) == -1)
 		return -1;
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new-XXXXXX", path) >=
 	    sizeof(tmp)) {
@@ -376,7 +376,7 @@ state_create_file(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	(void)close(fd);	/* nothing written through it */
-	if (state_create_schema(tmp, path, err, errlen) == -1)
+	if (sqlite_create_schema(tmp, path, err, errlen) == -1)
 		goto out;
 	if (link(tmp, path) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "state %s: cannot create: %s", path,
@@ -384,7 +384,7 @@ state_create_file(const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	(void)unlink(tmp);
-	rv = state_sync_dir(path, err, errlen);
+	rv = sqlite_sync_dir(path, err, errlen);
 out:
 	(void)unlink(tmp);	/* a leftover is only a name */
 	return rv;
@@ -393,7 +393,7 @@ out:
 /* An existing state that is empty lost its data: starting afresh from it
  * would fetch and deliver every kept message again. */
 static int
-state_check_size(const char *path, const struct stat *sb, char *err,
+sqlite_check_size(const char *path, const struct stat *sb, char *err,
     size_t errlen)
 {
 	if (sb->st_size > 0)
@@ -408,13 +408,13 @@ state_check_size(const char *path, const struct stat *sb, char *err,
 /* 1 if the database is (now) in WAL mode, 0 if not, -1 if busy, -2 on
  * another error (reported). */
 static int
-state_wal_try(struct state *st, char *err, size_t errlen)
+sqlite_wal_try(struct state_impl *st, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	const char	*mode;
 	int		 rc, wal;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "PRAGMA journal_mode=WAL",
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "PRAGMA journal_mode=WAL",
 	    err, errlen)) == NULL)
 		return -2;
 	rc = sqlite3_step(stmt);
@@ -425,23 +425,23 @@ state_wal_try(struct state *st, char *err, size_t errlen)
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
 		return -1;
 	if (rc != SQLITE_ROW) {
-		state_fail(st, "switching to WAL mode", err, errlen);
+		sqlite_fail(st, "switching to WAL mode", err, errlen);
 		return -2;
 	}
 	return wal;
 }
 
 static int
-state_pragmas(struct state *st, char *err, size_t errlen)
+sqlite_pragmas(struct state_impl *st, char *err, size_t errlen)
 {
 	struct timespec	 ts = { 0, 10000000L };
 	int		 wal, tries;
 
 	if (sqlite3_busy_timeout(st->db, STATE_BUSY_MS) != SQLITE_OK)
-		return state_fail(st, "setting the busy timeout", err, errlen);
+		return sqlite_fail(st, "setting the busy timeout", err, errlen);
 	/* Switching a new file to WAL does not wait on the busy handler
 	 * when another connection is doing the same: retry. */
-	for (tries = 0; (wal = state_wal_try(st, err, errlen)) == -1 &&
+	for (tries = 0; (wal = sqlite_wal_try(st, err, errlen)) == -1 &&
 	    tries < STATE_BUSY_MS / 10; tries++)
 		(void)nanosleep(&ts, NULL);
 	if (wal == -2)
@@ -451,17 +451,18 @@ state_pragmas(struct state *st, char *err, size_t errlen)
 		    "(is it on a network file system?)", st->path);
 		return -1;
 	}
-	return state_exec(st, "PRAGMA synchronous=FULL;"
+	return sqlite_exec(st, "PRAGMA synchronous=FULL;"
 	    "PRAGMA foreign_keys=ON", "setting options", err, errlen);
 }
 
 static int
-state_user_version(struct state *st, int *version, char *err, size_t errlen)
+sqlite_user_version(struct state_impl *st, int *version, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "PRAGMA user_version", err,
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "PRAGMA user_version", err,
 	    errlen)) == NULL)
 		return -1;
 	rc = sqlite3_step(stmt);
@@ -469,20 +470,20 @@ state_user_version(struct state *st, int *version, char *err, size_t errlen)
 		*version = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_ROW)
-		return state_fail(st, "reading the schema version", err,
+		return sqlite_fail(st, "reading the schema version", err,
 		    errlen);
 	return 0;
 }
 
 static int
-state_schema(struct state *st, char *err, size_t errlen)
+sqlite_schema(struct state_impl *st, char *err, size_t errlen)
 {
 	char	*why = NULL;
 	int	 version = 0;
 
-	if (state_begin(st, err, errlen) == -1)
+	if (sqlite_begin(st, err, errlen) == -1)
 		return -1;
-	if (state_user_version(st, &version, err, errlen) == -1)
+	if (sqlite_user_version(st, &version, err, errlen) == -1)
 		goto fail;
 	if (version > STATE_SCHEMA) {
 		snprintf(err, errlen, "state %s: schema version %d was "
@@ -491,12 +492,12 @@ state_schema(struct state *st, char *err, size_t errlen)
 		goto fail;
 	}
 	if (version == 0) {
-		if (state_exec(st, schema_sql, "creating the tables", err,
+		if (sqlite_exec(st, schema_sql, "creating the tables", err,
 		    errlen) == -1)
 			goto fail;
 		version = 1;
 	}
-	if (version < STATE_SCHEMA && state_migrate(st->db, version,
+	if (version < STATE_SCHEMA && sqlite_migrate(st->db, version,
 	    &why) == -1) {
 		snprintf(err, errlen, "state %s: upgrading the schema from "
 		    "version %d: %s", st->path, version,
@@ -504,16 +505,16 @@ state_schema(struct state *st, char *err, size_t errlen)
 		sqlite3_free(why);
 		goto fail;
 	}
-	return state_commit(st, err, errlen);
+	return sqlite_commit(st, err, errlen);
 fail:
-	state_rollback(st);
+	sqlite_rollback(st);
 	return -1;
 }
 
-struct state *
-state_open(const char *path, int flags, char *err, size_t errlen)
+struct state_impl *
+sqlite_open(const char *path, int flags, char *err, size_t errlen)
 {
-	struct state	*st;
+	struct state_impl	*st;
 	struct stat	 sb;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
@@ -523,33 +524,34 @@ state_open(const char *path, int flags, char *err, size_t errlen)
 		return NULL;
 	}
 	st->lockfd = -1;
+	st->oauth_lockfd = -1;
 	if (!(flags & STATE_EXISTING) &&
-	    state_create_file(path, err, errlen) == -1)
+	    sqlite_create_file(path, err, errlen) == -1)
 		goto fail;
 	if (stat(path, &sb) == -1) {
 		snprintf(err, errlen, "state %s: %s (check the path given "
 		    "with -s)", path, strerror(errno));
 		goto fail;
 	}
-	if (state_check_size(path, &sb, err, errlen) == -1)
+	if (sqlite_check_size(path, &sb, err, errlen) == -1)
 		goto fail;
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
-		state_fail(st, "open", err, errlen);
+		sqlite_fail(st, "open", err, errlen);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	if (state_pragmas(st, err, errlen) == -1 ||
-	    state_schema(st, err, errlen) == -1)
+	if (sqlite_pragmas(st, err, errlen) == -1 ||
+	    sqlite_schema(st, err, errlen) == -1)
 		goto fail;
 	return st;
 fail:
-	state_close(st);
+	sqlite_close(st);
 	return NULL;
 }
 
 void
-state_close(struct state *st)
+sqlite_close(struct state_impl *st)
 {
 	size_t	 i;
 
@@ -561,18 +563,30 @@ state_close(struct state *st)
 	(void)sqlite3_close(st->db);
 	if (st->lockfd != -1)
 		(void)close(st->lockfd);	/* a lock: nothing to lose */
+	sqlite_oauth_unlock(st);
 	free(st->path);
 	free(st);
 }
 
+int
+sqlite_exists(const char *path, char *err, size_t errlen)
+{
+	if (access(path, F_OK) == 0)
+		return 1;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	snprintf(err, errlen, "state %s: %s", path, strerror(errno));
+	return -1;
+}
+
 const char *
-state_path(const struct state *st)
+sqlite_path(const struct state_impl *st)
 {
 	return st->path;
 }
 
 int
-state_claim(struct state *st, char *err, size_t errlen)
+sqlite_claim(struct state_impl *st, char *err, size_t errlen)
 {
 	char	 path[PATH_MAX];
 	int	 fd;

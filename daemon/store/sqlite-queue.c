@@ -2,7 +2,7 @@
 /*
  * sqlite-queue.c - the delivery queue (SQLite backend); see queue.h.
  * The insert runs inside the record transaction of sqlite-journal.c
- * (state_intents_complete_batch()).
+ * (sqlite_intents_complete_batch()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,28 +12,28 @@
 #include "daemon/store/sqlite-int.h"
 
 int
-state_queue_insert(struct state *st, const struct queue_item *q,
+sqlite_queue_insert(struct state_impl *st, const struct queue_item *q,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
-	int64_t		 now = state_now();
+	int64_t		 now = sqlite_now();
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "INSERT OR IGNORE INTO"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "INSERT OR IGNORE INTO"
 	    " delivery_queue (kind, key, target, account, entry, status,"
 	    " attempts, next_try, created) VALUES (?1, ?2, ?3, ?4, ?5,"
 	    " 'queued', 0, ?6, ?6)", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, q->kind);
-	state_bind_str(stmt, 2, q->key);
-	state_bind_str(stmt, 3, q->target);
-	state_bind_str(stmt, 4, q->account);
+	sqlite_bind_str(stmt, 1, q->kind);
+	sqlite_bind_str(stmt, 2, q->key);
+	sqlite_bind_str(stmt, 3, q->target);
+	sqlite_bind_str(stmt, 4, q->account);
 	sqlite3_bind_blob64(stmt, 5, q->entry, q->len, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 6, now);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "queueing a delivery", err, errlen);
+		return sqlite_fail(st, "queueing a delivery", err, errlen);
 	return 0;
 }
 
@@ -42,13 +42,13 @@ entry_load(sqlite3_stmt *stmt, struct queue_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->id = sqlite3_column_int64(stmt, 0);
-	e->kind = state_column_str(stmt, 1);
-	e->key = state_column_str(stmt, 2);
-	e->target = state_column_str(stmt, 3);
-	e->account = state_column_str(stmt, 4);
+	e->kind = sqlite_column_str(stmt, 1);
+	e->key = sqlite_column_str(stmt, 2);
+	e->target = sqlite_column_str(stmt, 3);
+	e->account = sqlite_column_str(stmt, 4);
 	e->attempts = sqlite3_column_int(stmt, 6);
 	e->created = sqlite3_column_int64(stmt, 7);
-	e->entry = state_column_blob(stmt, 5, &e->len);
+	e->entry = sqlite_column_blob(stmt, 5, &e->len);
 	if (e->kind == NULL || e->key == NULL || e->target == NULL ||
 	    e->account == NULL || e->entry == NULL) {
 		state_queue_entry_free(e);
@@ -57,19 +57,8 @@ entry_load(sqlite3_stmt *stmt, struct queue_entry *e)
 	return 0;
 }
 
-void
-state_queue_entry_free(struct queue_entry *e)
-{
-	free(e->kind);
-	free(e->key);
-	free(e->target);
-	free(e->account);
-	free(e->entry);
-	memset(e, 0, sizeof(*e));
-}
-
 int
-state_queue_due(struct state *st, const char *kind, const char *account,
+sqlite_queue_due(struct state_impl *st, const char *kind, const char *account,
     int64_t now, size_t max,
     struct queue_entry **out, size_t *n, char *err, size_t errlen)
 {
@@ -85,7 +74,7 @@ state_queue_due(struct state *st, const char *kind, const char *account,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT id, kind, key, target,"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT id, kind, key, target,"
 	    " account, entry, attempts, created FROM delivery_queue WHERE"
 	    " status = 'queued' AND kind = ?3 AND next_try <= ?1 AND (?4 IS NULL"
 	    " OR account = ?4) ORDER BY id"
@@ -95,8 +84,8 @@ state_queue_due(struct state *st, const char *kind, const char *account,
 	}
 	sqlite3_bind_int64(stmt, 1, now);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
-	state_bind_str(stmt, 3, kind);
-	state_bind_str(stmt, 4, account);
+	sqlite_bind_str(stmt, 3, kind);
+	sqlite_bind_str(stmt, 4, account);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *n < max) {
 		if (entry_load(stmt, &v[*n]) == -1)
 			break;
@@ -107,7 +96,7 @@ state_queue_due(struct state *st, const char *kind, const char *account,
 		while (*n > 0)
 			state_queue_entry_free(&v[--(*n)]);
 		free(v);
-		return state_fail(st, "reading the delivery queue", err,
+		return sqlite_fail(st, "reading the delivery queue", err,
 		    errlen);
 	}
 	*out = v;
@@ -115,27 +104,28 @@ state_queue_due(struct state *st, const char *kind, const char *account,
 }
 
 int
-state_queue_has(struct state *st, const char *key, char *err, size_t errlen)
+sqlite_queue_has(struct state_impl *st, const char *key, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT 1 FROM delivery_queue"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT 1 FROM delivery_queue"
 	    " WHERE key = ?1", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, key);
+	sqlite_bind_str(stmt, 1, key);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "reading the delivery queue", err,
+		return sqlite_fail(st, "reading the delivery queue", err,
 		    errlen);
 	return 0;
 }
 
 static int
-queue_update(struct state *st, int64_t id, const char *status,
+queue_update(struct state_impl *st, int64_t id, const char *status,
     int64_t next_try, const char *why, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -143,47 +133,47 @@ queue_update(struct state *st, int64_t id, const char *status,
 
 	/* once settled, only the key (a second insert of the same
 	 * delivery changes nothing) and the outcome are kept */
-	if ((stmt = state_prepare(st, SLOT_MAX, "UPDATE delivery_queue SET"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "UPDATE delivery_queue SET"
 	    " status = ?2, next_try = ?3, last_error = ?4, attempts ="
 	    " attempts + 1, entry = CASE ?2 WHEN 'queued' THEN entry ELSE"
 	    " x'' END WHERE id = ?1", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
-	state_bind_str(stmt, 2, status);
+	sqlite_bind_str(stmt, 2, status);
 	sqlite3_bind_int64(stmt, 3, next_try);
-	state_bind_str(stmt, 4, why);
+	sqlite_bind_str(stmt, 4, why);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "updating the delivery queue", err,
+		return sqlite_fail(st, "updating the delivery queue", err,
 		    errlen);
 	return 0;
 }
 
 int
-state_queue_done(struct state *st, int64_t id, char *err, size_t errlen)
+sqlite_queue_done(struct state_impl *st, int64_t id, char *err, size_t errlen)
 {
-	return queue_update(st, id, "delivered", state_now(), NULL, err,
+	return queue_update(st, id, "delivered", sqlite_now(), NULL, err,
 	    errlen);
 }
 
 int
-state_queue_retry(struct state *st, int64_t id, int64_t next_try,
+sqlite_queue_retry(struct state_impl *st, int64_t id, int64_t next_try,
     const char *why, char *err, size_t errlen)
 {
 	return queue_update(st, id, "queued", next_try, why, err, errlen);
 }
 
 int
-state_queue_failed(struct state *st, int64_t id, const char *status,
+sqlite_queue_failed(struct state_impl *st, int64_t id, const char *status,
     const char *why, char *err, size_t errlen)
 {
-	return queue_update(st, id, status, state_now(), why, err, errlen);
+	return queue_update(st, id, status, sqlite_now(), why, err, errlen);
 }
 
 int
-state_queue_counts(struct state *st, const char *kind, struct queue_counts *c,
-    char *err, size_t errlen)
+sqlite_queue_counts(struct state_impl *st, const char *kind,
+    struct queue_counts *c, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	const char	*s;
@@ -191,11 +181,11 @@ state_queue_counts(struct state *st, const char *kind, struct queue_counts *c,
 	int		 rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT status, count(*),"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT status, count(*),"
 	    " min(created) FROM delivery_queue WHERE kind = ?1 GROUP BY"
 	    " status", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, kind);
+	sqlite_bind_str(stmt, 1, kind);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		s = (const char *)sqlite3_column_text(stmt, 0);
 		k = (uint64_t)sqlite3_column_int64(stmt, 1);
@@ -213,7 +203,7 @@ state_queue_counts(struct state *st, const char *kind, struct queue_counts *c,
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "counting the delivery queue", err,
+		return sqlite_fail(st, "counting the delivery queue", err,
 		    errlen);
 	return 0;
 }

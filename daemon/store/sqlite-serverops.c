@@ -9,29 +9,30 @@
 #include "daemon/store/sqlite-int.h"
 
 int
-state_server_op_add(struct state *st, const char *account, const char *folder,
-    uint32_t uidvalidity, uint32_t uid, const char *action, const char *arg,
-    char *err, size_t errlen)
+sqlite_server_op_add(struct state_impl *st, const char *account,
+    const char *folder, uint32_t uidvalidity, uint32_t uid, const char *action,
+    const char *arg, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "INSERT OR IGNORE INTO"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "INSERT OR IGNORE INTO"
 	    " server_op (account, folder, uidvalidity, uid, action, arg,"
 	    " created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err,
 	    errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, state_folder_name(folder));
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, sqlite_folder_name(folder));
 	sqlite3_bind_int64(stmt, 3, uidvalidity);
 	sqlite3_bind_int64(stmt, 4, uid);
-	state_bind_str(stmt, 5, action);
-	state_bind_str(stmt, 6, arg != NULL ? arg : "");
-	sqlite3_bind_int64(stmt, 7, state_now());
+	sqlite_bind_str(stmt, 5, action);
+	sqlite_bind_str(stmt, 6, arg != NULL ? arg : "");
+	sqlite3_bind_int64(stmt, 7, sqlite_now());
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "recording a server action", err, errlen);
+		return sqlite_fail(st, "recording a server action", err,
+		    errlen);
 	return 0;
 }
 
@@ -49,7 +50,7 @@ op_load(sqlite3_stmt *stmt, struct server_op *op)
 }
 
 int
-state_server_ops_ready(struct state *st, const char *account,
+sqlite_server_ops_ready(struct state_impl *st, const char *account,
     const char *folder, uint32_t uidvalidity, struct server_op **out,
     size_t *n, char *err, size_t errlen)
 {
@@ -60,7 +61,7 @@ state_server_ops_ready(struct state *st, const char *account,
 
 	*out = NULL;
 	*n = 0;
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT s.id, s.uid, s.action,"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT s.id, s.uid, s.action,"
 	    " s.arg FROM server_op s WHERE s.account = ?1 AND s.folder = ?2"
 	    " AND s.uidvalidity = ?3 AND EXISTS (SELECT 1 FROM message m"
 	    " JOIN folder f ON f.id = m.folder_id WHERE f.account = ?1 AND"
@@ -68,8 +69,8 @@ state_server_ops_ready(struct state *st, const char *account,
 	    " ORDER BY s.uid, s.action IN ('move', 'delete'), s.id", err,
 	    errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, state_folder_name(folder));
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, sqlite_folder_name(folder));
 	sqlite3_bind_int64(stmt, 3, uidvalidity);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (*n == cap) {
@@ -93,26 +94,27 @@ state_server_ops_ready(struct state *st, const char *account,
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		return state_fail(st, "reading server actions", err, errlen);
+		return sqlite_fail(st, "reading server actions", err, errlen);
 	}
 	*out = v;
 	return 0;
 }
 
 int
-state_server_op_done(struct state *st, int64_t id, char *err, size_t errlen)
+sqlite_server_op_done(struct state_impl *st, int64_t id, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "DELETE FROM server_op WHERE"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "DELETE FROM server_op WHERE"
 	    " id = ?1", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "forgetting a server action", err,
+		return sqlite_fail(st, "forgetting a server action", err,
 		    errlen);
 	return 0;
 }

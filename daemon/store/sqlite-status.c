@@ -16,25 +16,25 @@
 #include "daemon/store/sqlite-int.h"
 
 static int
-state_step_done(struct state *st, sqlite3_stmt *stmt, const char *what,
+sqlite_step_done(struct state_impl *st, sqlite3_stmt *stmt, const char *what,
     char *err, size_t errlen)
 {
 	int	 rc = sqlite3_step(stmt);
 
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, what, err, errlen);
+		return sqlite_fail(st, what, err, errlen);
 	return 0;
 }
 
 int
-state_round_record(struct state *st, const struct state_round *r, char *err,
-    size_t errlen)
+sqlite_round_record(struct state_impl *st, const struct state_round *r,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 
 	/* one statement: the count of failures cannot be split by a crash */
-	if ((stmt = state_prepare(st, SLOT_MAX, r->ok ?
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, r->ok ?
 	    "INSERT INTO account_run (account, phase, updated, next_poll,"
 	    " last_ok, ok_fetched, ok_delivered, ok_skipped, ok_bytes,"
 	    " ok_seconds, failures) VALUES (?1, 'waiting', ?2, ?3, ?2, ?4,"
@@ -49,7 +49,7 @@ state_round_record(struct state *st, const struct state_round *r, char *err,
 	    " last_error = ?9, last_error_time = ?2,"
 	    " failures = failures + 1", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, r->account);
+	sqlite_bind_str(stmt, 1, r->account);
 	sqlite3_bind_int64(stmt, 2, r->end);
 	sqlite3_bind_int64(stmt, 3, r->next_poll);
 	if (r->ok) {
@@ -59,27 +59,27 @@ state_round_record(struct state *st, const struct state_round *r, char *err,
 		sqlite3_bind_int64(stmt, 7, (sqlite3_int64)r->bytes);
 		sqlite3_bind_double(stmt, 8, r->seconds);
 	} else
-		state_bind_str(stmt, 9, r->error != NULL ? r->error :
+		sqlite_bind_str(stmt, 9, r->error != NULL ? r->error :
 		    "the round failed");
-	return state_step_done(st, stmt, "recording a round", err, errlen);
+	return sqlite_step_done(st, stmt, "recording a round", err, errlen);
 }
 
 int
-state_account_phase(struct state *st, const char *account, const char *phase,
-    int64_t next_poll, char *err, size_t errlen)
+sqlite_account_phase(struct state_impl *st, const char *account,
+    const char *phase, int64_t next_poll, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "INSERT INTO account_run"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "INSERT INTO account_run"
 	    " (account, phase, updated, next_poll) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (account) DO UPDATE SET phase = ?2, updated = ?3,"
 	    " next_poll = ?4", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, phase);
-	sqlite3_bind_int64(stmt, 3, state_now());
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, phase);
+	sqlite3_bind_int64(stmt, 3, sqlite_now());
 	sqlite3_bind_int64(stmt, 4, next_poll);
-	return state_step_done(st, stmt, "recording an account's phase", err,
+	return sqlite_step_done(st, stmt, "recording an account's phase", err,
 	    errlen);
 }
 
@@ -92,18 +92,18 @@ column_strdup(sqlite3_stmt *stmt, int col)
 }
 
 static int
-status_run(struct state *st, const char *account,
+status_run(struct state_impl *st, const char *account,
     struct state_account_status *as, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT phase, updated,"
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT phase, updated,"
 	    " next_poll, last_ok, ok_fetched, ok_delivered, ok_skipped,"
 	    " ok_bytes, ok_seconds, last_error, last_error_time, failures"
 	    " FROM account_run WHERE account = ?1", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 1, account);
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		as->phase = column_strdup(stmt, 0);
 		as->updated = sqlite3_column_int64(stmt, 1);
@@ -120,22 +120,22 @@ status_run(struct state *st, const char *account,
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return state_fail(st, "reading an account's rounds", err,
+		return sqlite_fail(st, "reading an account's rounds", err,
 		    errlen);
 	return 0;
 }
 
 /* One row of integers from a query on account (?1) and since (?2). */
 static int
-status_counts(struct state *st, const char *sql, const char *account,
+status_counts(struct state_impl *st, const char *sql, const char *account,
     int64_t since, int64_t *v, int n, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc, i;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, sql, err, errlen)) == NULL)
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, sql, err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 1, account);
 	if (sqlite3_bind_parameter_count(stmt) >= 2)
 		sqlite3_bind_int64(stmt, 2, since);
 	rc = sqlite3_step(stmt);
@@ -143,13 +143,13 @@ status_counts(struct state *st, const char *sql, const char *account,
 		v[i] = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, i) : 0;
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_ROW)
-		return state_fail(st, "counting an account's messages", err,
+		return sqlite_fail(st, "counting an account's messages", err,
 		    errlen);
 	return 0;
 }
 
 int
-state_account_status(struct state *st, const char *account, int64_t since,
+sqlite_account_status(struct state_impl *st, const char *account, int64_t since,
     struct state_account_status *as, char *err, size_t errlen)
 {
 	int64_t	 m[3], o[2], s[1], w[2];
@@ -186,16 +186,8 @@ state_account_status(struct state *st, const char *account, int64_t since,
 	return 0;
 }
 
-void
-state_account_status_clear(struct state_account_status *as)
-{
-	free(as->phase);
-	free(as->last_error);
-	as->phase = as->last_error = NULL;
-}
-
 int
-state_claimed(struct state *st, char *err, size_t errlen)
+sqlite_claimed(struct state_impl *st, char *err, size_t errlen)
 {
 	char	 path[PATH_MAX];
 	int	 fd, r;

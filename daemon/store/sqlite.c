@@ -14,13 +14,13 @@
 #include "daemon/store/sqlite-int.h"
 
 int64_t
-state_now(void)
+sqlite_now(void)
 {
 	return (int64_t)time(NULL);
 }
 
 static const char *
-state_hint(int code)
+sqlite_hint(int code)
 {
 	switch (code & 0xff) {
 	case SQLITE_FULL:
@@ -49,43 +49,43 @@ state_hint(int code)
 }
 
 int
-state_fail(struct state *st, const char *what, char *err, size_t errlen)
+sqlite_fail(struct state_impl *st, const char *what, char *err, size_t errlen)
 {
 	int	 code = sqlite3_errcode(st->db);
 
 	snprintf(err, errlen, "state %s: %s: %s%s", st->path, what,
-	    sqlite3_errmsg(st->db), state_hint(code));
+	    sqlite3_errmsg(st->db), sqlite_hint(code));
 	return -1;
 }
 
 int
-state_exec(struct state *st, const char *sql, const char *what, char *err,
+sqlite_exec(struct state_impl *st, const char *sql, const char *what, char *err,
     size_t errlen)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return state_fail(st, what, err, errlen);
+		return sqlite_fail(st, what, err, errlen);
 	return 0;
 }
 
 int
-state_begin(struct state *st, char *err, size_t errlen)
+sqlite_begin(struct state_impl *st, char *err, size_t errlen)
 {
-	return state_exec(st, "BEGIN IMMEDIATE", "starting a transaction",
+	return sqlite_exec(st, "BEGIN IMMEDIATE", "starting a transaction",
 	    err, errlen);
 }
 
 int
-state_commit(struct state *st, char *err, size_t errlen)
+sqlite_commit(struct state_impl *st, char *err, size_t errlen)
 {
-	if (state_exec(st, "COMMIT", "committing", err, errlen) == -1) {
-		state_rollback(st);
+	if (sqlite_exec(st, "COMMIT", "committing", err, errlen) == -1) {
+		sqlite_rollback(st);
 		return -1;
 	}
 	return 0;
 }
 
 void
-state_rollback(struct state *st)
+sqlite_rollback(struct state_impl *st)
 {
 	/* Fails only when no transaction is open, which is fine here. */
 	if (!sqlite3_get_autocommit(st->db))
@@ -93,7 +93,7 @@ state_rollback(struct state *st)
 }
 
 sqlite3_stmt *
-state_prepare(struct state *st, enum state_slot slot, const char *sql,
+sqlite_prepare(struct state_impl *st, enum state_slot slot, const char *sql,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
@@ -106,7 +106,7 @@ state_prepare(struct state *st, enum state_slot slot, const char *sql,
 	}
 	if (sqlite3_prepare_v3(st->db, sql, -1, slot < SLOT_MAX ?
 	    SQLITE_PREPARE_PERSISTENT : 0, &stmt, NULL) != SQLITE_OK) {
-		state_fail(st, "preparing a query", err, errlen);
+		sqlite_fail(st, "preparing a query", err, errlen);
 		return NULL;
 	}
 	if (slot < SLOT_MAX)
@@ -115,7 +115,7 @@ state_prepare(struct state *st, enum state_slot slot, const char *sql,
 }
 
 void
-state_release(enum state_slot slot, sqlite3_stmt *stmt)
+sqlite_release(enum state_slot slot, sqlite3_stmt *stmt)
 {
 	if (slot < SLOT_MAX)
 		sqlite3_reset(stmt);
@@ -124,7 +124,7 @@ state_release(enum state_slot slot, sqlite3_stmt *stmt)
 }
 
 int
-state_bind_str(sqlite3_stmt *stmt, int i, const char *s)
+sqlite_bind_str(sqlite3_stmt *stmt, int i, const char *s)
 {
 	if (s == NULL)
 		return sqlite3_bind_null(stmt, i);
@@ -132,7 +132,7 @@ state_bind_str(sqlite3_stmt *stmt, int i, const char *s)
 }
 
 char *
-state_column_str(sqlite3_stmt *stmt, int col)
+sqlite_column_str(sqlite3_stmt *stmt, int col)
 {
 	const unsigned char	*s = sqlite3_column_text(stmt, col);
 
@@ -140,7 +140,7 @@ state_column_str(sqlite3_stmt *stmt, int col)
 }
 
 char *
-state_column_blob(sqlite3_stmt *stmt, int col, size_t *len)
+sqlite_column_blob(sqlite3_stmt *stmt, int col, size_t *len)
 {
 	const void	*blob = sqlite3_column_blob(stmt, col);
 	char		*p;
@@ -155,58 +155,59 @@ state_column_blob(sqlite3_stmt *stmt, int col, size_t *len)
 }
 
 const char *
-state_folder_name(const char *folder)
+sqlite_folder_name(const char *folder)
 {
 	return folder == NULL ? "" : folder;
 }
 
 int
-state_folder_id(struct state *st, const char *account, const char *folder,
+sqlite_folder_id(struct state_impl *st, const char *account, const char *folder,
     uint32_t uidvalidity, int create, int64_t *id, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_FOLDER_FIND, "SELECT id FROM "
+	if ((stmt = sqlite_prepare(st, SLOT_FOLDER_FIND, "SELECT id FROM "
 	    "folder WHERE account = ?1 AND name = ?2", err, errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, state_folder_name(folder));
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, sqlite_folder_name(folder));
 	rc = sqlite3_step(stmt);
 	*id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-	state_release(SLOT_FOLDER_FIND, stmt);
+	sqlite_release(SLOT_FOLDER_FIND, stmt);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return state_fail(st, "looking up a folder", err, errlen);
+		return sqlite_fail(st, "looking up a folder", err, errlen);
 	if (*id != 0 || !create)
 		return 0;
-	if ((stmt = state_prepare(st, SLOT_FOLDER_ADD, "INSERT INTO folder "
+	if ((stmt = sqlite_prepare(st, SLOT_FOLDER_ADD, "INSERT INTO folder "
 	    "(account, name, uidvalidity) VALUES (?1, ?2, ?3)", err,
 	    errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, state_folder_name(folder));
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, sqlite_folder_name(folder));
 	sqlite3_bind_int64(stmt, 3, uidvalidity);
 	rc = sqlite3_step(stmt);
-	state_release(SLOT_FOLDER_ADD, stmt);
+	sqlite_release(SLOT_FOLDER_ADD, stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "adding a folder", err, errlen);
+		return sqlite_fail(st, "adding a folder", err, errlen);
 	*id = sqlite3_last_insert_rowid(st->db);
 	return 0;
 }
 
 int
-state_folder_get(struct state *st, const char *account, const char *folder,
-    int64_t *id, uint32_t *uidvalidity, char *err, size_t errlen)
+sqlite_folder_get(struct state_impl *st, const char *account,
+    const char *folder, int64_t *id, uint32_t *uidvalidity, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "SELECT id, uidvalidity "
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "SELECT id, uidvalidity "
 	    "FROM folder WHERE account = ?1 AND name = ?2", err,
 	    errlen)) == NULL)
 		return -1;
-	state_bind_str(stmt, 1, account);
-	state_bind_str(stmt, 2, state_folder_name(folder));
+	sqlite_bind_str(stmt, 1, account);
+	sqlite_bind_str(stmt, 2, sqlite_folder_name(folder));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(stmt, 0);
@@ -214,28 +215,28 @@ state_folder_get(struct state *st, const char *account, const char *folder,
 	}
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return state_fail(st, "looking up a folder", err, errlen);
+		return sqlite_fail(st, "looking up a folder", err, errlen);
 	return rc == SQLITE_ROW;
 }
 
 int
-state_folder_uidvalidity(struct state *st, const char *account,
+sqlite_folder_uidvalidity(struct state_impl *st, const char *account,
     const char *folder, uint32_t *uidvalidity, char *err, size_t errlen)
 {
 	int64_t	 id;
 
-	return state_folder_get(st, account, folder, &id, uidvalidity, err,
+	return sqlite_folder_get(st, account, folder, &id, uidvalidity, err,
 	    errlen);
 }
 
 static int
-folder_set_aside(struct state *st, int64_t id, uint32_t old, uint32_t new,
+folder_set_aside(struct state_impl *st, int64_t id, uint32_t old, uint32_t new,
     size_t *moved, char *err, size_t errlen)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc;
 
-	if ((stmt = state_prepare(st, SLOT_MAX, "INSERT INTO message_old "
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "INSERT INTO message_old "
 	    "(folder_id, uidvalidity, uid, uidl, status, reason, message_id,"
 	    " size, sha256, location, time, set_aside) SELECT folder_id, ?2,"
 	    " uid, uidl, status, reason, message_id, size, sha256, location,"
@@ -244,21 +245,21 @@ folder_set_aside(struct state *st, int64_t id, uint32_t old, uint32_t new,
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, old);
-	sqlite3_bind_int64(stmt, 3, state_now());
+	sqlite3_bind_int64(stmt, 3, sqlite_now());
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "setting old rows aside", err, errlen);
+		return sqlite_fail(st, "setting old rows aside", err, errlen);
 	*moved = (size_t)sqlite3_changes(st->db);
-	if ((stmt = state_prepare(st, SLOT_MAX, "DELETE FROM message WHERE "
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "DELETE FROM message WHERE "
 	    "folder_id = ?1", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "setting old rows aside", err, errlen);
-	if ((stmt = state_prepare(st, SLOT_MAX, "UPDATE folder SET "
+		return sqlite_fail(st, "setting old rows aside", err, errlen);
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "UPDATE folder SET "
 	    "uidvalidity = ?2 WHERE id = ?1", err, errlen)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
@@ -266,36 +267,37 @@ folder_set_aside(struct state *st, int64_t id, uint32_t old, uint32_t new,
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
-		return state_fail(st, "updating UIDVALIDITY", err, errlen);
+		return sqlite_fail(st, "updating UIDVALIDITY", err, errlen);
 	return 0;
 }
 
 int
-state_folder_reset(struct state *st, const char *account, const char *folder,
-    uint32_t uidvalidity, size_t *set_aside, char *err, size_t errlen)
+sqlite_folder_reset(struct state_impl *st, const char *account,
+    const char *folder, uint32_t uidvalidity, size_t *set_aside, char *err,
+    size_t errlen)
 {
 	int64_t		 id;
 	uint32_t	 old;
 	size_t		 moved = 0;
 	int		 r;
 
-	if (state_begin(st, err, errlen) == -1)
+	if (sqlite_begin(st, err, errlen) == -1)
 		return -1;
-	if ((r = state_folder_get(st, account, folder, &id, &old, err,
+	if ((r = sqlite_folder_get(st, account, folder, &id, &old, err,
 	    errlen)) == -1)
 		goto fail;
-	if (r == 0 && state_folder_id(st, account, folder, uidvalidity, 1,
+	if (r == 0 && sqlite_folder_id(st, account, folder, uidvalidity, 1,
 	    &id, err, errlen) == -1)
 		goto fail;
 	if (r == 1 && old != uidvalidity && folder_set_aside(st, id, old,
 	    uidvalidity, &moved, err, errlen) == -1)
 		goto fail;
-	if (state_commit(st, err, errlen) == -1)
+	if (sqlite_commit(st, err, errlen) == -1)
 		return -1;
 	if (set_aside != NULL)
 		*set_aside = moved;
 	return 0;
 fail:
-	state_rollback(st);
+	sqlite_rollback(st);
 	return -1;
 }

@@ -14,19 +14,35 @@
  * server-side actions, and per account how its rounds went (for
  * `mailsift status`).  Never: touches mail files, the network or the
  * configuration, never logs (errors go to the caller's err buffer).
- * Depends on: libc and the backend's library only (SQLite today).
+ * Depends on: libc and the backends' libraries only (SQLite today).
  *
- * Backends.  SQLite is the one backend: sqlite-open.c opens the file and
- * owns the schema and its upgrades, sqlite.c the shared helpers and the
- * folders, sqlite-known.c, sqlite-journal.c,
+ * Backends.  A backend is one table of functions, struct state_backend
+ * (backend.h, the store's inside): one member per operation of these
+ * headers, named as the public function, plus open, exists and the
+ * OAuth2 grant lock.  struct state is { the table, the backend's own
+ * handle }; state.c (and msgid.c, oauth.c, outbox.c, queue.c,
+ * serverops.c, one per header) hand each call to the table, one line
+ * each, and records.c holds what every backend shares (set lookups,
+ * the frees).  state_open() picks the backend from the name: a URL
+ * whose scheme is in state.c's table of schemes ("postgresql://",
+ * "postgres://") goes to that scheme's backend, any other URL is
+ * refused, anything else is a file path for SQLite.  A backend
+ * registers by its table (extern in backend.h) and its schemes' line
+ * in state.c; a scheme whose backend this build lacks is refused by
+ * name ("this build has no PostgreSQL backend yet").
+ *   SQLite (sqlite_backend, sqlite-backend.c): sqlite-open.c opens the
+ * file and owns the schema and its upgrades, sqlite.c the shared
+ * helpers and the folders, sqlite-known.c, sqlite-journal.c,
  * sqlite-admin.c, sqlite-outbox.c, sqlite-queue.c, sqlite-serverops.c,
- * sqlite-msgid.c,
- * sqlite-status.c and sqlite-sync.c implement the rest, and
- * sqlite-int.h is its inside; no SQL and no sqlite3 type exist elsewhere.
- * records.c holds what any backend shares (set lookups, the frees).  A
- * second backend (PostgreSQL, say) is a new file set store/pg*.c behind
- * these same headers; callers do not change.  What every backend must
- * guarantee:
+ * sqlite-msgid.c, sqlite-oauth.c, sqlite-lock.c, sqlite-status.c and
+ * sqlite-sync.c implement the rest, all named sqlite_*, and
+ * sqlite-int.h is its inside; no SQL and no sqlite3 type exist
+ * elsewhere.  A second backend (PostgreSQL) is a new file set
+ * store/pg-*.c with its table; callers do not change.  Messages name
+ * the store as state_redact() shows it: never a password.  The
+ * contract tests (tests/unit/test_daemon_state*.c) run against any
+ * backend: MSX_STATE_URL (see tests/unit/state-where.h).  What every
+ * backend must guarantee:
  *   - durability: a function that returned 0 has its change on stable
  *     storage (SQLite: WAL with synchronous=FULL), so it survives a crash
  *     or power loss - the delivery guarantee of deliver.h rests on it;
@@ -94,14 +110,26 @@ struct msg_content {
 };
 
 /* Open (creating the file 0600 and its directory 0700 if needed, unless
- * STATE_EXISTING) and bring the schema up to date. */
+ * STATE_EXISTING) and bring the schema up to date.  where is a file
+ * path (SQLite) or a URL ("postgresql://..."): see Backends above. */
 #define STATE_EXISTING	0x1
-struct state	*state_open(const char *path, int flags, char *err,
+struct state	*state_open(const char *where, int flags, char *err,
 		    size_t errlen);
 void		 state_close(struct state *);
+/* The state's name for messages: the path, or the URL as
+ * state_redact() shows it. */
 const char	*state_path(const struct state *);
-/* Take the store for this process: an exclusive lock on PATH.lock held
- * until state_close().  Recovery needs it: intents of a running daemon
+/* 1 if the store at where was created (a state_open() with
+ * STATE_EXISTING would find it), 0 if not, -1 on error. */
+int		 state_exists(const char *where, char *err, size_t errlen);
+/* 1 if where is a URL (scheme://), not a file path. */
+int		 state_is_url(const char *where);
+/* where fit for a message: a URL's password shown as "***"; a path as
+ * is.  Returns buf (cut to len). */
+const char	*state_redact(const char *where, char *buf, size_t len);
+/* Take the store for this process, held until state_close() (SQLite:
+ * an exclusive lock on PATH.lock; a server database: its own lock);
+ * refused with "another mailsift is running" while another holds it.  Recovery needs it: intents of a running daemon
  * must not be "recovered" by another one. */
 int		 state_claim(struct state *, char *err, size_t errlen);
 

@@ -18,11 +18,14 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "tests/unit/state-where.h"
+
 #include "daemon/store/oauth.h"
 #include "daemon/store/state.h"
 
 static char	 dir[64];
-static char	 path[PATH_MAX];
+static char	 path[PATH_MAX];	/* the SQLite file */
+static const char *where;	/* path, or $MSX_STATE_URL */
 static char	 err[512];
 
 static int
@@ -32,7 +35,8 @@ setup(void **state)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(path, sizeof(path), "%s/state.db", dir);
-	*state = state_open(path, 0, err, sizeof(err));
+	where = state_test_fresh(path);
+	*state = state_open(where, 0, err, sizeof(err));
 	return *state == NULL ? -1 : 0;
 }
 
@@ -86,8 +90,10 @@ test_put_get(void **state)
 	state_oauth_grant_clear(&g);
 	assert_null(g.refresh_token);
 	/* the file with the tokens stays the owner's only */
-	assert_int_equal(stat(path, &sb), 0);
-	assert_int_equal(sb.st_mode & 0777, 0600);
+	if (state_test_url() == NULL) {
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+	}
 	/* client credentials: no refresh token */
 	put(st, "app", NULL, "A9", 5);
 	assert_int_equal(state_oauth_get(st, "app", &g, err, sizeof(err)), 1);
@@ -170,6 +176,7 @@ test_migration(void **state)
 	struct oauth_grant	 g;
 	sqlite3			*db;
 
+	STATE_TEST_FILE_ONLY();
 	state_close(st);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE oauth_grant;"

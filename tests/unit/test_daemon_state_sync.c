@@ -17,14 +17,16 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/state-where.h"
 #include "tests/unit/tmpdir.h"
 #include <sqlite3.h>
 
 #include "daemon/store/state.h"
 
 struct fixture {
-	char	 dir[64];
-	char	 path[PATH_MAX];
+	char		 dir[64];
+	char		 path[PATH_MAX];	/* the SQLite file */
+	const char	*where;		/* path, or $MSX_STATE_URL */
 };
 
 static char	 err[2048];
@@ -39,6 +41,7 @@ setup(void **state)
 	assert_int_equal(tmpdir_make(f->dir, sizeof(f->dir),
 	    "mailsift-sync"), 0);
 	snprintf(f->path, sizeof(f->path), "%s/state.db", f->dir);
+	f->where = state_test_fresh(f->path);
 	*state = f;
 	return 0;
 }
@@ -58,7 +61,7 @@ st_open(struct fixture *f)
 {
 	struct state	*st;
 
-	if ((st = state_open(f->path, 0, err, sizeof(err))) == NULL)
+	if ((st = state_open(f->where, 0, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
 	return st;
 }
@@ -196,6 +199,7 @@ test_sync_upgrade(void **state)
 	struct state_sync p;
 	uint32_t	 uv = 0;
 
+	STATE_TEST_FILE_ONLY();
 	assert_int_equal(state_folder_reset(st, "a", "INBOX", 77, NULL, err,
 	    sizeof(err)), 0);
 	state_close(st);
@@ -220,6 +224,7 @@ test_sync_bad_row(void **state)
 	struct fixture	*f = *state;
 	struct state	*st = st_open(f);
 
+	STATE_TEST_FILE_ONLY();
 	state_close(st);
 	sql(f->path, "INSERT INTO folder_sync VALUES ('a', 'INBOX', 1, -5, 2,"
 	    " 0, 0)");
