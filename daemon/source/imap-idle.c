@@ -86,6 +86,8 @@ idle_wait(struct imap *s, idle_wake_fn wake, void *ctx)
 			snprintf(s->err, sizeof(s->err), "IDLE ended at once");
 		return -1;
 	}
+	/* make bench-accounts counts these: the time until all are in */
+	log_debug("%s: in IDLE", s->acct->name);
 	while (!s->exists_changed && !stop_requested() && !wake(ctx) &&
 	    time(NULL) - start < IDLE_RENEW_SEC) {
 		if ((r = conn_wait_readable(s->c, 1000)) == -1) {
