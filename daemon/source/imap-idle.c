@@ -28,6 +28,7 @@
 #include "daemon/source/imap-int.h"
 #include "daemon/source/imap-notify.h"
 #include "daemon/util/log.h"
+#include "daemon/util/thread.h"
 #include "daemon/util/stop.h"
 
 /* Re-IDLE before the 30 minutes after which servers may drop us. */
@@ -171,7 +172,8 @@ watchers_start(struct idle_set *set)
 		w->round = set->round;
 		w->folder = a->folders[i + 1];
 		w->dirty = &set->dirty[i + 1];
-		if (pthread_create(&w->th, NULL, watch_run, w) != 0) {
+		if (thread_start(&w->th, THREAD_STACK_WATCHER, watch_run,
+		    w) != 0) {
 			log_warn("%s: folder %s: cannot start a thread to "
 			    "watch it: fetched every %ld s", a->name,
 			    w->folder, a->poll);

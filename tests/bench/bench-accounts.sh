@@ -108,14 +108,15 @@ write_dovecot() {
 	}
 	# Idle sessions cost little: many per imap process.
 	service imap {
+	  service_count = 0
 	  client_limit = 50
 	  process_limit = $((lim / 50 + 20))
 	}
 	service auth {
-	  client_limit = $((lim * 2))
+	  client_limit = $((lim * 3))
 	}
 	service anvil {
-	  client_limit = $((lim * 2))
+	  client_limit = $((lim * 3))
 	  unix_listener anvil-auth-penalty {
 	    mode = 0
 	  }

@@ -20,7 +20,7 @@ IDLE_SECS = int(E.get("IDLE_SECS", "30"))
 READY_SECS = int(E.get("READY_SECS", "300"))
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-MAILSIFT = os.path.join(TOP, "mailsift")
+MAILSIFT = E.get("MAILSIFT") or os.path.join(TOP, "mailsift")
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
