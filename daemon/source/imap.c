@@ -745,7 +745,11 @@ imap_session_start(struct imap *s)
 		snprintf(s->err, sizeof(s->err), "stopping");
 		return -1;
 	}
+	/* tests/integration/test-pace.sh counts these: never more than
+	 * connect-limit between the two */
+	log_debug("%s: session setup begins", s->acct->name);
 	rv = imap_setup(s);
+	log_debug("%s: session setup ends", s->acct->name);
 	pace_end(&t);
 	return rv;
 }
