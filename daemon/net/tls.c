@@ -644,6 +644,12 @@ tls_pending(const struct tls *t)
 	return n > 0 ? (size_t)n : 0;
 }
 
+int
+tls_has_buffered(const struct tls *t)
+{
+	return SSL_has_pending(t->ssl);
+}
+
 void
 tls_free(struct tls *t)
 {
