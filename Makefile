@@ -15,6 +15,9 @@
 #                   mpop, mbsync and a raw client
 #   make bench-compress IMAP COMPRESS=DEFLATE on and off: bytes on the
 #                   wire and CPU, on the bench-fetch corpus
+#   make bench-accounts one daemon with 200, 1000, 2000 IDLE accounts
+#                   against one Dovecot: time to all in IDLE, errors,
+#                   delivery p50/p99, RSS per account, CPU while idle
 #   make bench-sync a no-op poll of a 100,000-message folder: CONDSTORE/
 #                   QRESYNC against the plain UID SEARCH poll
 #   make install    the binary, the man pages, the systemd units and the
@@ -60,7 +63,7 @@ libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
 .PHONY: all deps demo check unit unit-asan unit-bins unit-asan-bins fuzz \
 	fuzz-all fuzz-bins fuzz-merge depgraph bench-mime bench-fetch bench-rules \
 	bench-compress \
-	bench-sync \
+	bench-sync bench-accounts \
 	install uninstall clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
@@ -191,6 +194,8 @@ bench-compress: deps all
 	sh tests/bench/bench-compress.sh
 bench-sync: deps all
 	sh tests/bench/bench-sync.sh
+bench-accounts: deps all
+	sh tests/bench/bench-accounts.sh
 
 # Installation, with the GNU directory names.  Nothing is written outside
 # $(DESTDIR); packagers set PREFIX=/usr SYSCONFDIR=/etc.  Units come from

@@ -517,6 +517,8 @@ global_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 	    cfg_getstr(cfg, "log-format"));
 	conf->poll = cfg_getint(cfg, "poll");
 	conf->parallel = (int)cfg_getint(cfg, "parallel");
+	conf->connect_limit = (int)cfg_getint(cfg, "connect-limit");
+	conf->connect_rate = (int)cfg_getint(cfg, "connect-rate");
 	if (conf_size_parse(cfg_getstr(cfg, "max-size"),
 	    &conf->max_size) != NULL) {
 		conf_fail(ld, conf_opt_line(ld, cfg, "max-size"),

@@ -138,6 +138,8 @@ static cfg_opt_t root_opts[] = {
 	CFG_STR("log-format", "text", CFGF_NONE),
 	CFG_INT("poll", 300, CFGF_NONE),
 	CFG_INT("parallel", 4, CFGF_NONE),
+	CFG_INT("connect-limit", 16, CFGF_NONE),
+	CFG_INT("connect-rate", 50, CFGF_NONE),
 	CFG_STR("user", NULL, CFGF_NODEFAULT),
 	CFG_STR("max-size", "64M", CFGF_NONE),
 	CFG_STR("deliver", NULL, CFGF_NODEFAULT),
@@ -377,6 +379,13 @@ check_parallel(cfg_t *sec, cfg_opt_t *opt)
 	return check_range(sec, opt, 1, 64);
 }
 
+/* connect-limit, connect-rate: 0 is no limit (net/pace.h) */
+static int
+check_pace(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_range(sec, opt, 0, 10000);
+}
+
 static int
 check_path(cfg_t *sec, cfg_opt_t *opt)
 {
@@ -590,6 +599,8 @@ static const struct opt_rule opt_rules[] = {
 	{ "root", "log-level", check_log_level },
 	{ "root", "log-format", check_log_format },
 	{ "root", "parallel", check_parallel },
+	{ "root", "connect-limit", check_pace },
+	{ "root", "connect-rate", check_pace },
 	{ "root", "user", check_system_user },
 	{ "root", "max-size", check_size },
 	{ "root", "metrics-listen", check_listen },

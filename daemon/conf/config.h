@@ -140,6 +140,8 @@ struct config {
 	int			 log_format;	/* enum log_format */
 	long			 poll;		/* seconds, default 300 */
 	int			 parallel;	/* default 4 */
+	int			 connect_limit;	/* per server, 0: none */
+	int			 connect_rate;	/* a second, 0: none */
 	char			*user;		/* drop privileges to, or NULL */
 	uint64_t		 max_size;	/* bytes, default 64M */
 	char			*metrics_listen; /* HOST:PORT, or NULL */

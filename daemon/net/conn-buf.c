@@ -186,6 +186,20 @@ conn_wait_readable(struct conn *c, int timeout_ms)
 	}
 	c->rpos = c->rend = 0;
 	deadline = sock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	/*
+	 * Nothing held anywhere (an IDLE session, the usual case): wait on
+	 * the socket first.  Asking TLS first would, with
+	 * SSL_MODE_RELEASE_BUFFERS, take and give back its read buffer on
+	 * every empty try, once a second for every idle session.
+	 */
+	if (c->zip == NULL && (c->tls == NULL || !tls_has_buffered(c->tls))) {
+		r = sock_wait(c->fd, POLLIN, timeout_ms > 0 ? timeout_ms : 0);
+		if (r == 0)
+			return 0;
+		if (r == -1)
+			return conn_fail(c, "waiting for data from %s failed: "
+			    "%s", c->where, strerror(errno));
+	}
 	for (;;) {
 		io = layer_read(c, c->rbuf, c->rcap, &got);
 		if (io == TLS_IO_OK) {

@@ -49,6 +49,8 @@ enum tls_io	 tls_write(struct tls *, const void *, size_t len,
 		    size_t *done, char *err, size_t errlen);
 /* Decrypted bytes held inside OpenSSL, not yet read. */
 size_t		 tls_pending(const struct tls *);
+/* Bytes held by OpenSSL not yet returned, even a partial record. */
+int		 tls_has_buffered(const struct tls *);
 /* Say goodbye (close_notify) only if the session is still healthy; the
  * socket stays open: it belongs to the caller. */
 void		 tls_free(struct tls *);

@@ -13,6 +13,7 @@
 #include "daemon/act/webhook-send.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/deliver/deliver.h"
+#include "daemon/net/pace.h"
 #include "daemon/oauth/oauth.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/sched/record.h"
@@ -22,6 +23,7 @@
 #include "daemon/store/state.h"
 #include "daemon/util/log.h"
 #include "daemon/util/stop.h"
+#include "daemon/util/thread.h"
 
 #define BACKOFF_BASE	30	/* seconds after the first error */
 #define BACKOFF_MAX	3600
@@ -228,6 +230,7 @@ sched_run_once(const struct config *cfg, struct rule_set *const *rules,
 	size_t		 n, i, started = 0;
 
 	note_interpreted(cfg, rules);
+	pace_configure(cfg->connect_limit, cfg->connect_rate);
 	memset(&r, 0, sizeof(r));
 	r.cfg = cfg;
 	r.rules = rules;
@@ -271,6 +274,8 @@ struct acct_thread {
 	struct gate		*gate;
 	pthread_t		 th;
 	unsigned		 seed;
+	long			 phase;	/* seconds into the poll interval */
+	time_t			 start;
 };
 
 static void
@@ -307,6 +312,23 @@ next_delay(struct acct_thread *t, unsigned failures)
 		d = BACKOFF_MAX;
 	/* jitter: between half and all of it, so accounts spread out */
 	return d / 2 + (long)(rand_r(&t->seed) % (unsigned)(d / 2 + 1));
+}
+
+/*
+ * Polling accounts all start at once (paced by net/pace.h) and would
+ * then poll in step, every interval a burst.  After its first round an
+ * account waits until its own place in the interval: the polls of N
+ * accounts are spread evenly over it from then on.
+ */
+static long
+first_delay(struct acct_thread *t, long d)
+{
+	time_t	 due = t->start + d + t->phase;
+	time_t	 now = time(NULL);
+
+	if (t->acct->idle || due <= now)
+		return d;
+	return (long)(due - now);
 }
 
 static void
@@ -351,7 +373,7 @@ acct_loop(void *arg)
 {
 	struct acct_thread	*t = arg;
 	unsigned		 failures = 0;
-	int			 rv, blocked = 0;
+	int			 rv, blocked = 0, first = 1;
 	long			 d;
 
 	while (t->acct->fetch && !stop_requested()) {
@@ -373,6 +395,9 @@ acct_loop(void *arg)
 			gate_leave(t->gate);
 		failures = rv == 0 ? 0 : failures + 1;
 		d = next_delay(t, failures);
+		if (first && failures == 0)
+			d = first_delay(t, d);
+		first = 0;
 		if (!t->opts->dry_run)
 			record_next_poll(t->cfg->state, t->acct->name, d);
 		if (rv == -1)
@@ -399,12 +424,22 @@ threads_start(const struct config *cfg, struct rule_set **rules,
     const struct run_opts *opts, struct gate *g, struct acct_thread **out)
 {
 	struct acct_thread	*t;
-	size_t			 i;
+	size_t			 i, k = 0, n = 0;
+	long			 poll;
 
 	if ((t = calloc(cfg->naccounts, sizeof(*t))) == NULL)
 		return -1;
 	g->free = cfg->parallel;
+	pace_configure(cfg->connect_limit, cfg->connect_rate);
+	for (i = 0; i < cfg->naccounts; i++)
+		n += cfg->accounts[i].fetch && !cfg->accounts[i].idle;
 	for (i = 0; i < cfg->naccounts; i++) {
+		poll = cfg->accounts[i].poll > 0 ? cfg->accounts[i].poll :
+		    cfg->poll;
+		if (cfg->accounts[i].fetch && !cfg->accounts[i].idle)
+			t[i].phase = (long)((double)poll * (double)k++ /
+			    (double)n);
+		t[i].start = time(NULL);
 		t[i].cfg = cfg;
 		t[i].acct = &cfg->accounts[i];
 		t[i].rules = rules[i];
@@ -412,7 +447,8 @@ threads_start(const struct config *cfg, struct rule_set **rules,
 		t[i].gate = g;
 		t[i].seed = (unsigned)time(NULL) ^ (unsigned)i ^
 		    (unsigned)getpid();
-		if (pthread_create(&t[i].th, NULL, acct_loop, &t[i]) != 0)
+		if (thread_start(&t[i].th, THREAD_STACK_ACCOUNT, acct_loop,
+		    &t[i]) != 0)
 			log_fatal("cannot start a thread for account %s",
 			    t[i].acct->name);
 	}

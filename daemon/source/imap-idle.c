@@ -28,6 +28,7 @@
 #include "daemon/source/imap-int.h"
 #include "daemon/source/imap-notify.h"
 #include "daemon/util/log.h"
+#include "daemon/util/thread.h"
 #include "daemon/util/stop.h"
 
 /* Re-IDLE before the 30 minutes after which servers may drop us. */
@@ -86,6 +87,8 @@ idle_wait(struct imap *s, idle_wake_fn wake, void *ctx)
 			snprintf(s->err, sizeof(s->err), "IDLE ended at once");
 		return -1;
 	}
+	/* make bench-accounts counts these: the time until all are in */
+	log_debug("%s: in IDLE", s->acct->name);
 	while (!s->exists_changed && !stop_requested() && !wake(ctx) &&
 	    time(NULL) - start < IDLE_RENEW_SEC) {
 		if ((r = conn_wait_readable(s->c, 1000)) == -1) {
@@ -169,7 +172,8 @@ watchers_start(struct idle_set *set)
 		w->round = set->round;
 		w->folder = a->folders[i + 1];
 		w->dirty = &set->dirty[i + 1];
-		if (pthread_create(&w->th, NULL, watch_run, w) != 0) {
+		if (thread_start(&w->th, THREAD_STACK_WATCHER, watch_run,
+		    w) != 0) {
 			log_warn("%s: folder %s: cannot start a thread to "
 			    "watch it: fetched every %ld s", a->name,
 			    w->folder, a->poll);

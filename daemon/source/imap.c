@@ -15,6 +15,7 @@
 
 #include "mime/charset.h"
 #include "daemon/net/conn.h"
+#include "daemon/net/pace.h"
 #include "daemon/net/reply.h"
 #include "daemon/source/imap-int.h"
 #include "daemon/source/imap-gmail.h"
@@ -719,8 +720,8 @@ imap_enable_utf8(struct imap *s)
 	return 0;
 }
 
-int
-imap_session_start(struct imap *s)
+static int
+imap_setup(struct imap *s)
 {
 	int	 preauth = 0;
 
@@ -729,6 +730,28 @@ imap_session_start(struct imap *s)
 	if (!preauth && imap_auth(s) == -1)
 		return -1;
 	return imap_enable_utf8(s);
+}
+
+/* Paced (net/pace.h): a thousand accounts starting at once would make
+ * the server's logins time out; the slot is held until logged in. */
+int
+imap_session_start(struct imap *s)
+{
+	const struct endpoint	*ep = &s->acct->ep;
+	struct pace_ticket	 t;
+	int			 rv;
+
+	if (pace_begin(ep->host, ep->port, stop_requested, &t) == -1) {
+		snprintf(s->err, sizeof(s->err), "stopping");
+		return -1;
+	}
+	/* tests/integration/test-pace.sh counts these: never more than
+	 * connect-limit between the two */
+	log_debug("%s: session setup begins", s->acct->name);
+	rv = imap_setup(s);
+	log_debug("%s: session setup ends", s->acct->name);
+	pace_end(&t);
+	return rv;
 }
 
 void

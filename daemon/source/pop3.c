@@ -19,6 +19,7 @@
 
 #include "daemon/conf/conf.h"
 #include "daemon/net/conn.h"
+#include "daemon/net/pace.h"
 #include "daemon/net/reply.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/util/log.h"
@@ -725,9 +726,8 @@ pop3_utf8(struct pop3 *p, int again)
 	return 0;
 }
 
-/* Connect, greet, CAPA, STLS if asked, UTF8 if offered, and log in. */
-int
-pop3_open(struct pop3 *p)
+static int
+pop3_setup(struct pop3 *p)
 {
 	if (pop3_connect(p) == -1 || pop3_greeting(p) == -1 ||
 	    pop3_capa(p) == -1)
@@ -737,5 +737,22 @@ pop3_open(struct pop3 *p)
 	if (pop3_utf8(p, 0) == -1 || pop3_login(p) == -1)
 		return -1;
 	return pop3_utf8(p, 1);
+}
+
+/* Connect, greet, CAPA, STLS if asked, UTF8 if offered, and log in;
+ * paced per server (net/pace.h), as IMAP sessions are. */
+int
+pop3_open(struct pop3 *p)
+{
+	struct pace_ticket	 t;
+	int			 rv;
+
+	if (pace_begin(p->ep->host, p->ep->port, stop_requested, &t) == -1) {
+		pop3_error(p, "stopping");
+		return -1;
+	}
+	rv = pop3_setup(p);
+	pace_end(&t);
+	return rv;
 }
 
