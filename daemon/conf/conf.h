@@ -2,7 +2,7 @@
 /*
  * daemon/conf/ - what the user configured: conf.h is the front door.
  * Owns: reading and checking mailsift.conf (conf.c, one way down to
- * conf-build.c, conf-load.c and conf-text.c), the loaded struct config
+ * conf-value.c, conf-build.c, conf-load.c and conf-text.c), the loaded struct config
  * (config.h), secrets and password-command (secret.c), the trust rule
  * for files and programs others could change (trust.c), and loading
  * each account's rule set (rulesets.c).  Never: connects to a server,
