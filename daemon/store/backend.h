@@ -3,8 +3,8 @@
  * backend.h - the inside of the store's front door: what a backend
  * hands state.c.  A backend is one table of functions, struct
  * state_backend, with one member per operation of state.h, outbox.h,
- * queue.h, serverops.h, msgid.h and oauth.h (the frees of records.c
- * are shared and are not in it).  state.c picks the table from the
+ * queue.h, serverops.h, msgid.h, oauth.h and lease.h (the frees of
+ * records.c are shared and are not in it).  state.c picks the table from the
  * state's name (state_open()) and each public function is one call
  * through it.  Nothing outside daemon/store/ includes this file.
  *
@@ -32,6 +32,7 @@ struct outbox_msg;
 struct queue_counts;
 struct queue_entry;
 struct queue_item;
+struct lease_row;
 struct server_op;
 struct state_account_status;
 struct state_folder_info;
@@ -218,10 +219,33 @@ struct state_backend {
 		    size_t errlen);
 	int	(*state_oauth_forget)(struct state_impl *st,
 		    const char *account, char *err, size_t errlen);
+	/* lease.h */
+	int	(*state_shared)(struct state_impl *st);
+	int	(*state_daemon_beat)(struct state_impl *st, const char *id,
+		    const char *host, long pid, int ttl, size_t *live,
+		    char *err, size_t errlen);
+	int	(*state_daemon_leave)(struct state_impl *st, const char *id,
+		    char *err, size_t errlen);
+	int	(*state_lease_take)(struct state_impl *st, const char *account,
+		    const char *id, int ttl, int64_t *epoch, char *err,
+		    size_t errlen);
+	int	(*state_leases_renew)(struct state_impl *st, const char *id,
+		    int ttl, const char *const *accounts,
+		    const int64_t *epochs, size_t n, unsigned char *kept,
+		    char *err, size_t errlen);
+	int	(*state_lease_release)(struct state_impl *st,
+		    const char *account, const char *id, int64_t epoch,
+		    char *err, size_t errlen);
+	int	(*state_leases_list)(struct state_impl *st,
+		    int (*fn)(const struct lease_row *, void *), void *arg,
+		    char *err, size_t errlen);
+	int	(*state_fence)(struct state_impl *st, const char *account,
+		    const char *id, int64_t epoch, char *err, size_t errlen);
 };
 
 /* The backends built in; state.c's table of URL schemes says which
  * name goes to which (a file path: SQLite). */
 extern const struct state_backend sqlite_backend;
+extern const struct state_backend pg_backend;
 
 #endif

@@ -62,4 +62,12 @@ const struct state_backend sqlite_backend = {
 	.state_oauth_needs_login = sqlite_oauth_needs_login,
 	.state_oauth_list = sqlite_oauth_list,
 	.state_oauth_forget = sqlite_oauth_forget,
+	.state_shared = sqlite_shared,
+	.state_daemon_beat = sqlite_daemon_beat,
+	.state_daemon_leave = sqlite_daemon_leave,
+	.state_lease_take = sqlite_lease_take,
+	.state_leases_renew = sqlite_leases_renew,
+	.state_lease_release = sqlite_lease_release,
+	.state_leases_list = sqlite_leases_list,
+	.state_fence = sqlite_fence,
 };

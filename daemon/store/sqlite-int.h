@@ -252,4 +252,28 @@ int		 sqlite_oauth_list(struct state_impl *st,
 int		 sqlite_oauth_forget(struct state_impl *st, const char *account,
 		    char *err, size_t errlen);
 
+/* sqlite-lease.c: lease.h on a store that is never shared */
+struct lease_row;
+int		 sqlite_shared(struct state_impl *st);
+int		 sqlite_daemon_beat(struct state_impl *st, const char *id,
+		    const char *host, long pid, int ttl, size_t *live,
+		    char *err, size_t errlen);
+int		 sqlite_daemon_leave(struct state_impl *st, const char *id,
+		    char *err, size_t errlen);
+int		 sqlite_lease_take(struct state_impl *st, const char *account,
+		    const char *id, int ttl, int64_t *epoch, char *err,
+		    size_t errlen);
+int		 sqlite_leases_renew(struct state_impl *st, const char *id,
+		    int ttl, const char *const *accounts,
+		    const int64_t *epochs, size_t n, unsigned char *kept,
+		    char *err, size_t errlen);
+int		 sqlite_lease_release(struct state_impl *st,
+		    const char *account, const char *id, int64_t epoch,
+		    char *err, size_t errlen);
+int		 sqlite_leases_list(struct state_impl *st,
+		    int (*fn)(const struct lease_row *, void *), void *arg,
+		    char *err, size_t errlen);
+int		 sqlite_fence(struct state_impl *st, const char *account,
+		    const char *id, int64_t epoch, char *err, size_t errlen);
+
 #endif
