@@ -84,4 +84,184 @@ unsigned char	*pg_get_bytea(const PGresult *, int row, int col,
 /* "" for NULL: POP3 accounts have one folder, "". */
 const char	*pg_folder_name(const char *);
 
+/* The operations, one per member of struct state_backend (backend.h
+ * says what each is); pg-backend.c collects them. */
+struct state_impl	*pg_open(const char *where, int flags, char *err,
+		    size_t errlen);
+int		 pg_exists(const char *where, char *err, size_t errlen);
+int		 pg_oauth_lock(struct state_impl *st, const char *account,
+		    char *err, size_t errlen);
+void		 pg_oauth_unlock(struct state_impl *st);
+void		 pg_close(struct state_impl *st);
+const char	*pg_path(const struct state_impl *st);
+int		 pg_claim(struct state_impl *st, char *err, size_t errlen);
+int		 pg_folder_uidvalidity(struct state_impl *st,
+		    const char *account, const char *folder,
+		    uint32_t *uidvalidity, char *err, size_t errlen);
+int		 pg_folder_reset(struct state_impl *st, const char *account,
+		    const char *folder, uint32_t uidvalidity, size_t *set_aside,
+		    char *err, size_t errlen);
+int		 pg_folder_sync(struct state_impl *st, const char *account,
+		    const char *folder, struct state_sync *sync, char *err,
+		    size_t errlen);
+int		 pg_folder_sync_set(struct state_impl *st, const char *account,
+		    const char *folder, const struct state_sync *sync,
+		    char *err, size_t errlen);
+int		 pg_uids_delivered(struct state_impl *st, const char *account,
+		    const char *folder, uint32_t uidvalidity,
+		    struct uidset *set, char *err, size_t errlen);
+int		 pg_uids_deletable(struct state_impl *st, const char *account,
+		    const char *folder, uint32_t uidvalidity,
+		    struct uidset *set, char *err, size_t errlen);
+int		 pg_uidls_delivered(struct state_impl *st, const char *account,
+		    const char *folder, struct uidlset *set, char *err,
+		    size_t errlen);
+int		 pg_uidls_deletable(struct state_impl *st, const char *account,
+		    const char *folder, struct uidlset *set, char *err,
+		    size_t errlen);
+int		 pg_mark_skipped(struct state_impl *st,
+		    const struct msg_key *key,
+		    const struct msg_content *content, const char *reason,
+		    char *err, size_t errlen);
+int		 pg_folder_set_aside(struct state_impl *st, const char *account,
+		    const char *folder, char *err, size_t errlen);
+int		 pg_seen_content(struct state_impl *st,
+		    const struct msg_key *key,
+		    const struct msg_content *content, char *err,
+		    size_t errlen);
+int		 pg_intents_record(struct state_impl *st,
+		    struct state_intent *v, size_t n, char *err,
+		    size_t errlen);
+int		 pg_intents_complete(struct state_impl *st, const int64_t *ids,
+		    size_t n, char *err, size_t errlen);
+int		 pg_intents_complete_batch(struct state_impl *st,
+		    const int64_t *ids, const uint32_t *uv, const uint32_t *uid,
+		    size_t n, const struct queue_item *items, size_t nitems,
+		    char *err, size_t errlen);
+int		 pg_intents_rollback(struct state_impl *st, const int64_t *ids,
+		    size_t n, char *err, size_t errlen);
+int		 pg_intents_pending(struct state_impl *st,
+		    struct state_intent **v, size_t *n, char *err,
+		    size_t errlen);
+int		 pg_folders_list(struct state_impl *st, const char *account,
+		    int (*fn)(const struct state_folder_info *, void *),
+		    void *arg, char *err, size_t errlen);
+int		 pg_messages_list(struct state_impl *st, const char *account,
+		    const char *folder, int (*fn)(const struct state_msg_info *,
+		    void *), void *arg, char *err, size_t errlen);
+int		 pg_forget(struct state_impl *st, const char *account,
+		    const char *folder, const uint32_t *uid, const char *uidl,
+		    uint64_t *removed, char *err, size_t errlen);
+int		 pg_round_record(struct state_impl *st,
+		    const struct state_round *r, char *err, size_t errlen);
+int		 pg_account_phase(struct state_impl *st, const char *account,
+		    const char *phase, int64_t next_poll, char *err,
+		    size_t errlen);
+int		 pg_account_status(struct state_impl *st, const char *account,
+		    int64_t since, struct state_account_status *as, char *err,
+		    size_t errlen);
+int		 pg_claimed(struct state_impl *st, char *err, size_t errlen);
+int		 pg_outbox_add(struct state_impl *st, const char *key,
+		    const char *account, const char *smtp, const char *sender,
+		    const char *rcpts, const char *data, size_t len, char *err,
+		    size_t errlen);
+int		 pg_outbox_due(struct state_impl *st, const char *account,
+		    int64_t now, size_t max, struct outbox_entry **v, size_t *n,
+		    char *err, size_t errlen);
+int		 pg_outbox_sent(struct state_impl *st, int64_t id, char *err,
+		    size_t errlen);
+int		 pg_outbox_retry(struct state_impl *st, int64_t id,
+		    int64_t next_try, const char *why, char *err,
+		    size_t errlen);
+int		 pg_outbox_failed(struct state_impl *st, int64_t id,
+		    const char *why, char *err, size_t errlen);
+int		 pg_outbox_counts(struct state_impl *st, uint64_t *queued,
+		    uint64_t *sent, uint64_t *failed, char *err,
+		    size_t errlen);
+int		 pg_reply_allow(struct state_impl *st, const char *account,
+		    const char *rule, const char *sender, int64_t now,
+		    int64_t every, char *err, size_t errlen);
+int		 pg_reply_queue(struct state_impl *st,
+		    const struct outbox_msg *m, const char *rule,
+		    const char *to, int64_t now, int64_t every, char *err,
+		    size_t errlen);
+int		 pg_action_done(struct state_impl *st, const char *key,
+		    char *err, size_t errlen);
+int		 pg_action_mark(struct state_impl *st, const char *key,
+		    char *err, size_t errlen);
+int		 pg_queue_due(struct state_impl *st, const char *kind,
+		    const char *account, int64_t now, size_t max,
+		    struct queue_entry **v, size_t *n, char *err,
+		    size_t errlen);
+int		 pg_queue_has(struct state_impl *st, const char *key, char *err,
+		    size_t errlen);
+int		 pg_queue_done(struct state_impl *st, int64_t id, char *err,
+		    size_t errlen);
+int		 pg_queue_retry(struct state_impl *st, int64_t id,
+		    int64_t next_try, const char *why, char *err,
+		    size_t errlen);
+int		 pg_queue_failed(struct state_impl *st, int64_t id,
+		    const char *status, const char *why, char *err,
+		    size_t errlen);
+int		 pg_queue_counts(struct state_impl *st, const char *kind,
+		    struct queue_counts *c, char *err, size_t errlen);
+int		 pg_server_op_add(struct state_impl *st, const char *account,
+		    const char *folder, uint32_t uidvalidity, uint32_t uid,
+		    const char *action, const char *arg, char *err,
+		    size_t errlen);
+int		 pg_server_ops_ready(struct state_impl *st, const char *account,
+		    const char *folder, uint32_t uidvalidity,
+		    struct server_op **v, size_t *n, char *err, size_t errlen);
+int		 pg_server_op_done(struct state_impl *st, int64_t id, char *err,
+		    size_t errlen);
+int		 pg_msgids_known(struct state_impl *st, const char *account,
+		    const uint64_t *ids, size_t n, unsigned char *known,
+		    char *err, size_t errlen);
+int		 pg_msgid_record(struct state_impl *st, const char *account,
+		    uint64_t id, const char *folder, uint32_t uid, char *err,
+		    size_t errlen);
+int		 pg_oauth_get(struct state_impl *st, const char *account,
+		    struct oauth_grant *g, char *err, size_t errlen);
+int		 pg_oauth_put(struct state_impl *st,
+		    const struct oauth_grant *g, char *err, size_t errlen);
+int		 pg_oauth_refreshed(struct state_impl *st, const char *account,
+		    const char *refresh_token, const char *access_token,
+		    int64_t expires, char *err, size_t errlen);
+int		 pg_oauth_needs_login(struct state_impl *st,
+		    const char *account, const char *why, char *err,
+		    size_t errlen);
+int		 pg_oauth_list(struct state_impl *st, struct oauth_grant **g,
+		    size_t *n, char *err, size_t errlen);
+int		 pg_oauth_forget(struct state_impl *st, const char *account,
+		    char *err, size_t errlen);
+int		 pg_shared(struct state_impl *st);
+int		 pg_daemon_beat(struct state_impl *st, const char *id,
+		    const char *host, long pid, int ttl, size_t *live,
+		    char *err, size_t errlen);
+int		 pg_daemon_leave(struct state_impl *st, const char *id,
+		    char *err, size_t errlen);
+int		 pg_lease_take(struct state_impl *st, const char *account,
+		    const char *id, int ttl, int64_t *epoch, char *err,
+		    size_t errlen);
+int		 pg_leases_renew(struct state_impl *st, const char *id, int ttl,
+		    const char *const *accounts, const int64_t *epochs,
+		    size_t n, unsigned char *kept, char *err, size_t errlen);
+int		 pg_lease_release(struct state_impl *st, const char *account,
+		    const char *id, int64_t epoch, char *err, size_t errlen);
+int		 pg_leases_list(struct state_impl *st,
+		    int (*fn)(const struct lease_row *, void *), void *arg,
+		    char *err, size_t errlen);
+int		 pg_fence(struct state_impl *st, const char *account,
+		    const char *id, int64_t epoch, char *err, size_t errlen);
+/* Queue one item (queue.h) in the caller's transaction: for
+ * pg_intents_complete_batch(). */
+int		 pg_queue_insert(struct state_impl *, const struct queue_item *,
+		    char *err, size_t errlen);
+/* Drop the provider message ids (msgid.h) recorded through the
+ * account's folder (NULL: all) and uid (NULL: all), in the caller's
+ * transaction: for pg_forget(). */
+int		 pg_msgids_forget(struct state_impl *, const char *account,
+		    const char *folder, const uint32_t *uid, char *err,
+		    size_t errlen);
+
 #endif
