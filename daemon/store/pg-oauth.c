@@ -15,16 +15,6 @@
 #define GRANT_COLUMNS	"account, provider, scopes, refresh_token," \
 	" access_token, expires, last_refresh, state, error"
 
-/* A copy of a text column, NULL for NULL; -1 when out of memory. */
-static int
-column_opt(PGresult *r, int row, int col, char **dst)
-{
-	*dst = NULL;
-	if (PQgetisnull(r, row, col))
-		return 0;
-	return (*dst = strdup(PQgetvalue(r, row, col))) == NULL ? -1 : 0;
-}
-
 /* One row of GRANT_COLUMNS; tokens only if with_tokens. */
 static int
 grant_load(PGresult *r, int row, struct oauth_grant *g, int with_tokens)
@@ -33,12 +23,13 @@ grant_load(PGresult *r, int row, struct oauth_grant *g, int with_tokens)
 	g->expires = pg_get_i64(r, row, 5);
 	g->last_refresh = pg_get_i64(r, row, 6);
 	g->needs_login = strcmp(PQgetvalue(r, row, 7), "needs-login") == 0;
-	if (column_opt(r, row, 0, &g->account) == -1 ||
-	    column_opt(r, row, 1, &g->provider) == -1 ||
-	    column_opt(r, row, 2, &g->scopes) == -1 ||
-	    column_opt(r, row, 8, &g->error) == -1 ||
-	    (with_tokens && (column_opt(r, row, 3, &g->refresh_token) == -1 ||
-	    column_opt(r, row, 4, &g->access_token) == -1))) {
+	if (pg_get_opt(r, row, 0, &g->account) == -1 ||
+	    pg_get_opt(r, row, 1, &g->provider) == -1 ||
+	    pg_get_opt(r, row, 2, &g->scopes) == -1 ||
+	    pg_get_opt(r, row, 8, &g->error) == -1 ||
+	    (with_tokens &&
+	    (pg_get_opt(r, row, 3, &g->refresh_token) == -1 ||
+	    pg_get_opt(r, row, 4, &g->access_token) == -1))) {
 		state_oauth_grant_clear(g);
 		return -1;
 	}

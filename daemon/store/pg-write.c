@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * pg-write.c - one write as a call of its own, fenced or not (see
- * pg-write.h); the PostgreSQL backend's operation files share it.
+ * pg-write.c - one write as a call of its own, fenced or not, and
+ * the column helpers the PostgreSQL backend's operation files share
+ * (see pg-write.h).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "daemon/store/pg-write.h"
 
@@ -42,4 +44,13 @@ pg_write(struct state_impl *st, int fenced, const char *what,
 	if (own_tx && pg_commit(st, err, errlen) == -1)
 		return -1;
 	return changed;
+}
+
+int
+pg_get_opt(PGresult *r, int row, int col, char **dst)
+{
+	*dst = NULL;
+	if (PQgetisnull(r, row, col))
+		return 0;
+	return (*dst = strdup(PQgetvalue(r, row, col))) == NULL ? -1 : 0;
 }

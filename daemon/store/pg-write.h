@@ -24,5 +24,8 @@ int64_t		 pg_write(struct state_impl *, int fenced, const char *what,
 		    size_t errlen);
 /* The rows an INSERT, UPDATE or DELETE changed (PQcmdTuples()). */
 int64_t		 pg_changed(PGresult *);
+/* A copy of a text column, NULL for NULL (pg_get_str() gives ""):
+ * 0, or -1 when out of memory. */
+int		 pg_get_opt(PGresult *, int row, int col, char **dst);
 
 #endif
