@@ -175,7 +175,13 @@ pg_close(struct state_impl *st)
 		return;
 	pg_rollback(st);
 	pg_oauth_unlock(st);
-	PQfinish(st->claim);		/* the claim goes with its session */
+	/* the claim would go with its session, but the server ends that
+	 * after PQfinish() returns: unlocked first, a daemon started
+	 * right after this one stops finds the store free */
+	if (st->claim != NULL && PQstatus(st->claim) == CONNECTION_OK)
+		PQclear(PQexec(st->claim, "SELECT pg_advisory_unlock("
+		    PG_KEY_CLAIM ", 0)"));
+	PQfinish(st->claim);
 	pg_pool_put(st->pool);
 	free(st->url);
 	free(st->shown);
