@@ -168,6 +168,21 @@ pg_open(const char *where, int flags, char *err, size_t errlen)
 	return st;
 }
 
+/* Unlocked before the connection ends: the server drops a closed
+ * session's locks only a moment later, and a reader asking at once
+ * would still find the store claimed. */
+static void
+pg_unclaim(struct state_impl *st)
+{
+	if (st->claim == NULL)
+		return;
+	pg_statement_counted();
+	PQclear(PQexec(st->claim, "SELECT pg_advisory_unlock(" PG_KEY_CLAIM
+	    ", 0)"));
+	PQfinish(st->claim);
+	st->claim = NULL;
+}
+
 void
 pg_close(struct state_impl *st)
 {
@@ -175,7 +190,7 @@ pg_close(struct state_impl *st)
 		return;
 	pg_rollback(st);
 	pg_oauth_unlock(st);
-	PQfinish(st->claim);		/* the claim goes with its session */
+	pg_unclaim(st);
 	pg_pool_put(st->pool);
 	free(st->url);
 	free(st->shown);
