@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +41,6 @@ struct pg_pool {
 
 static pthread_mutex_t	 pools_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pg_pool	*pools;
-static atomic_uint_least64_t	 statements;
 
 /* Server NOTICEs ("relation already exists, skipping") are no news
  * for the daemon's log. */
@@ -214,16 +212,4 @@ pg_pool_back(struct pg_pool *p, PGconn *c)
 		p->open--;
 	pthread_cond_signal(&p->back);
 	pthread_mutex_unlock(&pools_lock);
-}
-
-void
-pg_statement_counted(void)
-{
-	atomic_fetch_add(&statements, 1);
-}
-
-uint64_t
-pg_statements(void)
-{
-	return atomic_load(&statements);
 }

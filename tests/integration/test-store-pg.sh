@@ -90,8 +90,9 @@ W="$D/mail"
 mkdir -p "$W/in/new" "$W/in/cur" "$W/in/tmp"
 i=1
 while [ "$i" -le 100 ]; do
-	printf 'From: a@example.org\nMessage-ID: <%d@example.org>\nSubject: %d\n\nbody %d\n' \
-	    "$i" "$i" "$i" >"$W/in/new/$i.msg"
+	printf 'From: a@example.org\nMessage-ID: <%d@example.org>\n%s\n' \
+	    "$i" "Subject: $i" >"$W/in/new/$i.msg"
+	printf '\nbody %d\n' "$i" >>"$W/in/new/$i.msg"
 	i=$((i + 1))
 done
 cat >"$W/m.conf" <<EOF
@@ -131,7 +132,8 @@ check "$([ "$(sql -d "$MSX_STATE_URL" -c "SELECT count(*) FROM intent")" \
     -eq 0 ]; echo $?)" "... with no intent left in doubt"
 echo "# 100 messages in $secs s: $((s1 - s0)) statements, \
 $((c1 - c0)) commits (incl. the statistics reads)"
-awk -v s="$((s1 - s0))" 'BEGIN { printf "# statements per delivered message: %.2f\n", s / 100 }'
+awk -v s="$((s1 - s0))" \
+    'BEGIN { printf "# statements per delivered message: %.2f\n", s / 100 }'
 s0=$(stmts)
 ./mailsift run -c "$W/m.conf" --once >"$W/run2.log" 2>&1
 check $? "a second round succeeds"
