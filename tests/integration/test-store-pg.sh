@@ -88,13 +88,6 @@ sql -d "$MSX_STATE_URL" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' \
     >/dev/null 2>&1
 W="$D/mail"
 mkdir -p "$W/in/new" "$W/in/cur" "$W/in/tmp"
-i=1
-while [ "$i" -le 100 ]; do
-	printf 'From: a@example.org\nMessage-ID: <%d@example.org>\n%s\n' \
-	    "$i" "Subject: $i" >"$W/in/new/$i.msg"
-	printf '\nbody %d\n' "$i" >>"$W/in/new/$i.msg"
-	i=$((i + 1))
-done
 cat >"$W/m.conf" <<EOF
 state = "$MSX_STATE_URL"
 account "local" {
@@ -106,8 +99,16 @@ account "local" {
 EOF
 chmod 600 "$W/m.conf"
 count() { find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l; }
-# the schema is made by a first open, outside the figures
-./mailsift state -s "$MSX_STATE_URL" >/dev/null 2>&1
+# a first round on an empty Maildir makes the schema, outside the figures
+./mailsift run -c "$W/m.conf" --once >"$W/run0.log" 2>&1
+check $? "mailsift run: an empty Maildir, the schema made"
+i=1
+while [ "$i" -le 100 ]; do
+	printf 'From: a@example.org\nMessage-ID: <%d@example.org>\n%s\n' \
+	    "$i" "Subject: $i" >"$W/in/new/$i.msg"
+	printf '\nbody %d\n' "$i" >>"$W/in/new/$i.msg"
+	i=$((i + 1))
+done
 sql -d "$MSX_PG_ADMIN_URL" -c "ALTER ROLE mailsift SET log_statement = 'all'"
 stmts() { grep -c 'LOG:  \(statement\|execute\)' "$MSX_PG_LOG"; }
 commits() {
@@ -131,7 +132,7 @@ WHERE status = 'delivered'")" -eq 100 ]; echo $?)" \
 check "$([ "$(sql -d "$MSX_STATE_URL" -c "SELECT count(*) FROM intent")" \
     -eq 0 ]; echo $?)" "... with no intent left in doubt"
 echo "# 100 messages in $secs s: $((s1 - s0)) statements, \
-$((c1 - c0)) commits (incl. the statistics reads)"
+$((c1 - c0)) commits"
 awk -v s="$((s1 - s0))" \
     'BEGIN { printf "# statements per delivered message: %.2f\n", s / 100 }'
 s0=$(stmts)
