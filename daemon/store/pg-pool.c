@@ -8,7 +8,11 @@
  * closed with the last) and lends a connection for as long as a
  * statement, a transaction or an advisory lock needs it (pg.c).
  * Thread-safe: one mutex for every pool, a condition per pool for the
- * threads waiting for a connection to come back.
+ * threads waiting for a connection to come back.  A connection found
+ * broken is reset when next lent (pg.c retries a statement outside a
+ * transaction once).  Not fork-safe: a child must not use or close its
+ * parent's pool (its connections are the parent's sessions); libpq's
+ * sockets are close-on-exec, so a child that execs leaves them alone.
  */
 #include <errno.h>
 #include <pthread.h>
