@@ -199,7 +199,7 @@ test_sync_upgrade(void **state)
 	struct state_sync p;
 	uint32_t	 uv = 0;
 
-	STATE_TEST_FILE_ONLY();	/* before the open: a skip leaks nothing */
+	STATE_TEST_FILE_ONLY();		/* before the open: no leak */
 	st = st_open(f);
 	assert_int_equal(state_folder_reset(st, "a", "INBOX", 77, NULL, err,
 	    sizeof(err)), 0);
