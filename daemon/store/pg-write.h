@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * pg-write.h - what the PostgreSQL backend's operation files
- * (pg-status.c, pg-outbox.c, pg-queue.c, pg-serverops.c, pg-msgid.c,
- * pg-oauth.c) share beyond pg-int.h: one write in its own transaction,
- * fenced or not, and the count of rows a statement changed.  Inside
- * daemon/store/pg*.c only.
+ * (pg-admin.c, pg-status.c, pg-outbox.c, pg-queue.c, pg-serverops.c,
+ * pg-msgid.c, pg-oauth.c) share beyond pg-int.h: one write in its own
+ * transaction, fenced or not, the count of rows a statement changed, a
+ * SELECT's rows kept as an array, and a text column that may be NULL.
+ * Inside daemon/store/pg*.c only.
  */
 #ifndef DAEMON_STORE_PG_WRITE_H
 #define DAEMON_STORE_PG_WRITE_H
