@@ -74,6 +74,9 @@ int		 cluster_default_node(char *buf, size_t len);
  */
 int		 cluster_round_begin(struct cluster *, const char *account,
 		    struct cluster_lease *l);
+/* 1 if this daemon holds account's lease and may act for it now (not
+ * shared: always), without starting a round. */
+int		 cluster_holds(struct cluster *, const char *account);
 /* The round is over: a lease being given back is released now. */
 void		 cluster_round_end(struct cluster_lease *l);
 /* Wait until the manager takes a lease, at most ms milliseconds. */

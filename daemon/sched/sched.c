@@ -493,6 +493,11 @@ acct_loop(void *arg)
 	long			 d;
 
 	while (t->acct->fetch && !stop_requested()) {
+		/* another daemon's: not even its OAuth2 grant is looked at */
+		if (!cluster_holds(t->cluster, t->acct->name)) {
+			cluster_wait(t->cluster, 1000);
+			continue;
+		}
 		if (acct_blocked(t, &blocked)) {
 			d = next_delay(t, 0);
 			if (d > OAUTH_LOGIN_CHECK)
