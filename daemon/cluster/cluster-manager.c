@@ -26,13 +26,22 @@
  * little. */
 #define EXPIRY_SLACK	0.3
 
+/* Tests: seconds added to the clock, a stall without stalling. */
+static double	 clock_stalled;
+
 double
 cluster_now(void)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + clock_stalled;
+}
+
+void
+cluster_test_stall(double seconds)
+{
+	clock_stalled += seconds;
 }
 
 static int

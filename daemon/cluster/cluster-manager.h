@@ -56,6 +56,9 @@ struct cluster {
 
 /* Seconds on the monotonic clock. */
 double			 cluster_now(void);
+/* Tests only: that clock jumps ahead (negative: back), as after a
+ * SIGSTOP of that long. */
+void			 cluster_test_stall(double seconds);
 /* A monotonic time as pthread_cond_timedwait() wants it. */
 void			 cluster_deadline(double when, struct timespec *);
 struct cluster_acct	*cluster_find(const struct cluster *,

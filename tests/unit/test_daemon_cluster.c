@@ -23,6 +23,7 @@
 
 #include "daemon/cluster/cluster.h"
 #include "daemon/cluster/cluster-balance.h"
+#include "daemon/cluster/cluster-manager.h"	/* cluster_test_stall */
 #include "daemon/conf/config.h"
 #include "daemon/store/lease.h"
 #include "daemon/store/serverops.h"
@@ -383,6 +384,37 @@ test_pg_takeover(void **state)
 	cfg_drop(cfg);
 }
 
+/*
+ * A stall past the lease (SIGSTOP, then SIGCONT): the guard says no at
+ * once, before any renewal could tell; a stall shorter than the margin
+ * changes nothing.
+ */
+static void
+test_pg_stall(void **state)
+{
+	const char		*url = pg_url();
+	struct config		*cfg = cfg_make(url, 2, 30);
+	struct cluster		*c;
+	struct cluster_lease	 l;
+	char			 err[512];
+
+	(void)state;
+	assert_non_null(c = cluster_start(cfg, "node-a", err, sizeof(err)));
+	assert_int_equal(cluster_round_begin(c, "acct01", &l), 1);
+	cluster_test_stall(3.0);	/* under lease-time/6 = 5 s */
+	assert_int_equal(cluster_guard(&l), 1);
+	assert_true(cluster_holds(c, "acct00"));
+	cluster_test_stall(27.0);	/* 30 s: past lease-time - margin */
+	assert_int_equal(cluster_guard(&l), 0);
+	assert_true(cluster_lease_gone(&l));
+	assert_false(cluster_holds(c, "acct00"));
+	cluster_test_stall(-30.0);
+	assert_int_equal(cluster_guard(&l), 1);
+	cluster_round_end(&l);
+	cluster_stop(c);
+	cfg_drop(cfg);
+}
+
 /* A second daemon joins: the first gives back down to its share once
  * its threads are out of their rounds, and the second takes them. */
 static void
@@ -466,6 +498,7 @@ main(void)
 		cmocka_unit_test(test_pg_take_race),
 		cmocka_unit_test(test_pg_takeover),
 		cmocka_unit_test(test_pg_rebalance),
+		cmocka_unit_test(test_pg_stall),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
