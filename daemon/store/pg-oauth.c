@@ -130,13 +130,25 @@ pg_oauth_needs_login(struct state_impl *st, const char *account,
 	    " $1", 3, vals, NULL, NULL, err, errlen) == -1 ? -1 : 0;
 }
 
+/* pg_rows_load()'s: a grant of the list, without its tokens */
+static int
+listed_load(PGresult *r, int row, void *p)
+{
+	return grant_load(r, row, p, 0);
+}
+
+static void
+listed_clear(void *p)
+{
+	state_oauth_grant_clear(p);
+}
+
 int
 pg_oauth_list(struct state_impl *st, struct oauth_grant **out, size_t *n,
     char *err, size_t errlen)
 {
-	struct oauth_grant	*v;
-	PGresult		*r;
-	int			 rows, i;
+	PGresult	*r;
+	void		*v;
 
 	*out = NULL;
 	*n = 0;
@@ -145,26 +157,11 @@ pg_oauth_list(struct state_impl *st, struct oauth_grant **out, size_t *n,
 	    " FROM oauth_grant ORDER BY account COLLATE \"C\"", 0, NULL, NULL,
 	    NULL, err, errlen)) == NULL)
 		return -1;
-	if ((rows = PQntuples(r)) == 0) {
-		PQclear(r);
-		return 0;
-	}
-	if ((v = calloc((size_t)rows, sizeof(*v))) == NULL)
-		goto fail;
-	for (i = 0; i < rows; i++) {
-		if (grant_load(r, i, &v[i], 0) == -1) {
-			state_oauth_list_free(v, (size_t)i);
-			goto fail;
-		}
-	}
-	PQclear(r);
+	if (pg_rows_load(r, sizeof(**out), listed_load, listed_clear, &v, n,
+	    err, errlen) == -1)
+		return -1;
 	*out = v;
-	*n = (size_t)rows;
 	return 0;
-fail:
-	PQclear(r);
-	snprintf(err, errlen, "out of memory");
-	return -1;
 }
 
 int

@@ -44,9 +44,10 @@ pg_queue_insert(struct state_impl *st, const struct queue_item *q,
 }
 
 static int
-entry_load(PGresult *r, int row, struct queue_entry *e)
+entry_load(PGresult *r, int row, void *p)
 {
-	memset(e, 0, sizeof(*e));
+	struct queue_entry	*e = p;
+
 	e->id = pg_get_i64(r, row, 0);
 	e->kind = pg_get_str(r, row, 1);
 	e->key = pg_get_str(r, row, 2);
@@ -63,37 +64,10 @@ entry_load(PGresult *r, int row, struct queue_entry *e)
 	return 0;
 }
 
-/* The rows of r as entries: 0, or -1 when out of memory (r cleared
- * either way). */
-static int
-entries_load(PGresult *r, struct queue_entry **out, size_t *n, char *err,
-    size_t errlen)
+static void
+entry_clear(void *p)
 {
-	struct queue_entry	*v;
-	int			 rows = PQntuples(r), i;
-
-	if (rows == 0) {
-		PQclear(r);
-		return 0;
-	}
-	if ((v = calloc((size_t)rows, sizeof(*v))) == NULL)
-		goto fail;
-	for (i = 0; i < rows; i++) {
-		if (entry_load(r, i, &v[i]) == -1) {
-			while (i > 0)
-				state_queue_entry_free(&v[--i]);
-			free(v);
-			goto fail;
-		}
-	}
-	PQclear(r);
-	*out = v;
-	*n = (size_t)rows;
-	return 0;
-fail:
-	PQclear(r);
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	state_queue_entry_free(p);
 }
 
 int
@@ -104,6 +78,7 @@ pg_queue_due(struct state_impl *st, const char *kind, const char *account,
 	struct pg_num	 a, b;
 	const char	*vals[4];
 	PGresult	*r;
+	void		*v;
 
 	*out = NULL;
 	*n = 0;
@@ -120,7 +95,11 @@ pg_queue_due(struct state_impl *st, const char *kind, const char *account,
 	    " ORDER BY id LIMIT $2", 4, vals, NULL, NULL, err,
 	    errlen)) == NULL)
 		return -1;
-	return entries_load(r, out, n, err, errlen);
+	if (pg_rows_load(r, sizeof(**out), entry_load, entry_clear, &v, n,
+	    err, errlen) == -1)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 int

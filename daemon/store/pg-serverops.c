@@ -32,16 +32,41 @@ pg_server_op_add(struct state_impl *st, const char *account,
 	    vals, NULL, NULL, err, errlen) == -1 ? -1 : 0;
 }
 
+static int
+op_load(PGresult *r, int row, void *p)
+{
+	struct server_op	*op = p;
+
+	op->id = pg_get_i64(r, row, 0);
+	op->uid = (uint32_t)pg_get_i64(r, row, 1);
+	op->action = pg_get_str(r, row, 2);
+	op->arg = pg_get_str(r, row, 3);
+	if (op->action == NULL || op->arg == NULL) {
+		free(op->action);
+		free(op->arg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+op_clear(void *p)
+{
+	struct server_op	*op = p;
+
+	free(op->action);
+	free(op->arg);
+}
+
 int
 pg_server_ops_ready(struct state_impl *st, const char *account,
     const char *folder, uint32_t uidvalidity, struct server_op **out,
     size_t *n, char *err, size_t errlen)
 {
-	struct server_op	*v;
-	struct pg_num		 a;
-	const char		*vals[3];
-	PGresult		*r;
-	int			 rows, i;
+	struct pg_num	 a;
+	const char	*vals[3];
+	PGresult	*r;
+	void		*v;
 
 	*out = NULL;
 	*n = 0;
@@ -56,30 +81,11 @@ pg_server_ops_ready(struct state_impl *st, const char *account,
 	    " ORDER BY s.uid, s.action IN ('move', 'delete'), s.id", 3, vals,
 	    NULL, NULL, err, errlen)) == NULL)
 		return -1;
-	if ((rows = PQntuples(r)) == 0) {
-		PQclear(r);
-		return 0;
-	}
-	if ((v = calloc((size_t)rows, sizeof(*v))) == NULL)
-		goto fail;
-	for (i = 0; i < rows; i++) {
-		v[i].id = pg_get_i64(r, i, 0);
-		v[i].uid = (uint32_t)pg_get_i64(r, i, 1);
-		v[i].action = pg_get_str(r, i, 2);
-		v[i].arg = pg_get_str(r, i, 3);
-		if (v[i].action == NULL || v[i].arg == NULL) {
-			state_server_ops_free(v, (size_t)i + 1);
-			goto fail;
-		}
-	}
-	PQclear(r);
+	if (pg_rows_load(r, sizeof(**out), op_load, op_clear, &v, n, err,
+	    errlen) == -1)
+		return -1;
 	*out = v;
-	*n = (size_t)rows;
 	return 0;
-fail:
-	PQclear(r);
-	snprintf(err, errlen, "out of memory");
-	return -1;
 }
 
 int

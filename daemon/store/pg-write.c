@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * pg-write.c - one write as a call of its own, fenced or not, and
- * the column helpers the PostgreSQL backend's operation files share
+ * the result helpers the PostgreSQL backend's operation files share
  * (see pg-write.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,4 +54,31 @@ pg_get_opt(PGresult *r, int row, int col, char **dst)
 	if (PQgetisnull(r, row, col))
 		return 0;
 	return (*dst = strdup(PQgetvalue(r, row, col))) == NULL ? -1 : 0;
+}
+
+int
+pg_rows_load(PGresult *r, size_t size, int (*load)(PGresult *, int, void *),
+    void (*clear)(void *), void **out, size_t *n, char *err, size_t errlen)
+{
+	unsigned char	*v = NULL;
+	int		 rows = PQntuples(r), i = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (rows > 0 && (v = calloc((size_t)rows, size)) == NULL)
+		goto fail;
+	for (i = 0; i < rows; i++)
+		if (load(r, i, v + (size_t)i * size) == -1)
+			goto fail;
+	PQclear(r);
+	*out = v;
+	*n = (size_t)rows;
+	return 0;
+fail:
+	while (i > 0)
+		clear(v + (size_t)--i * size);
+	free(v);
+	PQclear(r);
+	snprintf(err, errlen, "out of memory");
+	return -1;
 }

@@ -24,6 +24,16 @@ int64_t		 pg_write(struct state_impl *, int fenced, const char *what,
 		    size_t errlen);
 /* The rows an INSERT, UPDATE or DELETE changed (PQcmdTuples()). */
 int64_t		 pg_changed(PGresult *);
+/*
+ * The rows of r as a new array of elements of size bytes: load(r, row,
+ * element) fills one (0, or -1 out of memory, the element left clear),
+ * clear(element) frees one.  r is PQclear()ed.  0 with *out (NULL if no
+ * rows) and *n, or -1 with "out of memory" in err and nothing kept.
+ */
+int		 pg_rows_load(PGresult *r, size_t size,
+		    int (*load)(PGresult *, int, void *),
+		    void (*clear)(void *), void **out, size_t *n, char *err,
+		    size_t errlen);
 /* A copy of a text column, NULL for NULL (pg_get_str() gives ""):
  * 0, or -1 when out of memory. */
 int		 pg_get_opt(PGresult *, int row, int col, char **dst);
