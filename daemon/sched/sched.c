@@ -475,11 +475,13 @@ acct_round(struct acct_thread *t, int *rv)
 	}
 	if (!t->acct->idle)
 		gate_enter(t->gate);
-	*rv = account_round(t->cfg, t->acct, t->rules, t->opts->dry_run, 1,
-	    &l);
+	/* given back while waiting for a slot: not worth a round */
+	if ((gone = cluster_lease_gone(&l)) == 0)
+		*rv = account_round(t->cfg, t->acct, t->rules,
+		    t->opts->dry_run, 1, &l);
 	if (!t->acct->idle)
 		gate_leave(t->gate);
-	gone = cluster_lease_gone(&l);
+	gone = gone || cluster_lease_gone(&l);
 	cluster_round_end(&l);
 	return gone;
 }

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: ISC
 # Two daemons share eleven accounts through a PostgreSQL store (leases,
 # daemon/cluster/), against a real Dovecot: each holds about half; one
-# account pinned to node A is only ever held by A; after kill -9 of A,
-# B holds the ten others within the lease time and a few seconds, never
-# the pinned one; `mailsift status` shows the holders (text and JSON);
-# SIGTERM gives every lease back.  Waits are bounded; the one deadline
+# account pinned to node A is only ever held by A; every account's
+# Maildir gets each message once; after kill -9 of A, B holds the ten
+# others within the lease time and a few seconds, never the pinned one,
+# and delivers new mail for them, still once; `mailsift status` shows
+# the holders (text and JSON); SIGTERM gives every lease back.  Waits are bounded; the one deadline
 # checked is the takeover's, the contract of lease-time.  Ends with
 # "lease: N passed, N failed".
 set -u
@@ -64,7 +65,7 @@ CONF
 write_conf() {
 	{
 		echo "state = \"$MSX_PG_URL\""
-		echo "poll = 3600"
+		echo "poll = 5"
 		echo "lease-time = $LEASE"
 		for i in 0 1 2 3 4 5 6 7 8 9; do
 			account "acct$i" "user$((i % 2 + 1))"
@@ -116,6 +117,40 @@ until_held() {
 	return 1
 }
 
+# msg NAME: the same new message for user1 and user2.
+msg() {
+	printf 'From: a@example.test\nTo: u@example.test\nSubject: %s\nMessage-ID: <%s@t>\n\nbody %s\n' \
+	    "$1" "$1" "$1" >"$D/$1.eml"
+	sh $H load "$D" user1 INBOX "$D/$1.eml" &&
+	    sh $H load "$D" user2 INBOX "$D/$1.eml"
+}
+
+# mails NAME: messages in the account's Maildir.
+mails() {
+	find "$D/t/$1/new" "$D/t/$1/cur" -type f 2>/dev/null | wc -l
+}
+
+# until_mails N ACCOUNT...: each holds N messages (at most 60 s); then
+# none holds more.
+until_mails() {
+	want=$1
+	shift
+	t=120
+	while [ "$t" -gt 0 ]; do
+		ok=1
+		for a in "$@"; do
+			[ "$(mails "$a")" -ge "$want" ] || ok=0
+		done
+		[ "$ok" -eq 1 ] && break
+		sleep 0.5
+		t=$((t - 1))
+	done
+	for a in "$@"; do
+		[ "$(mails "$a")" -eq "$want" ] || return 1
+	done
+}
+ACCTS="acct0 acct1 acct2 acct3 acct4 acct5 acct6 acct7 acct8 acct9"
+
 if ! sh $P start "$D" >"$D/pg.out" 2>&1; then
 	cat "$D/pg.out"
 	echo "lease: 0 passed, 1 failed"
@@ -130,6 +165,7 @@ eval "$(sh $P env "$D")"
 eval "$(sh $H env "$D")"
 mkdir -p "$D/t"
 write_conf
+msg first
 
 ./mailsift run -c "$D/t/m.conf" --node nodeA >"$D/t/a.log" 2>&1 &
 pida=$!
@@ -156,6 +192,8 @@ check $? "status --json: the daemons, each lease's node, id, epoch, expiry"
 grep -q "^pinned: held by nodeA (nodeA-" "$D/t/status.txt" &&
     grep -q "^daemons holding leases: 2" "$D/t/status.txt"
 check $? "status (text) shows the holders"
+until_mails 1 $ACCTS pinned
+check $? "every account delivered the first message, once"
 
 # kill -9 A: B takes over what A held, once A's leases expire
 kill -9 "$pida"
@@ -170,6 +208,11 @@ status_json
 check $? "the pinned account is not taken by B"
 grep -q "lease taken" "$D/t/b.log"
 check $? "B logs the leases it took"
+msg second
+until_mails 2 $ACCTS
+check $? "B delivers new mail for all ten, once each"
+[ "$(mails pinned)" -eq 1 ]
+check $? "nobody delivers for the pinned account while nodeA is down"
 
 # SIGTERM: B gives every lease back and leaves
 kill -TERM "$pidb"
