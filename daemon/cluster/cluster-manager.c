@@ -293,7 +293,8 @@ release_done(struct cluster *c)
 	}
 }
 
-/* One beat, renewal, look and balance; -1 if the store failed. */
+/* One beat, renewal, look and balance; -1 if the store failed.  A
+ * store that cannot be reached is said once, not every RETRY_AFTER. */
 static int
 cycle(struct cluster *c, int64_t *wake_in)
 {
@@ -303,9 +304,15 @@ cycle(struct cluster *c, int64_t *wake_in)
 	*wake_in = -1;
 	if (state_daemon_beat(c->st, c->id, c->node, (long)getpid(), c->ttl,
 	    &live, err, sizeof(err)) == -1) {
-		log_error("cluster: %s", err);
+		if (!c->failing)
+			log_error("cluster: %s (the leases run out unless it "
+			    "answers again)", err);
+		c->failing = 1;
 		return -1;
 	}
+	if (c->failing)
+		log_info("cluster: the store answers again");
+	c->failing = 0;
 	pthread_mutex_lock(&c->lock);
 	c->live = live;
 	pthread_mutex_unlock(&c->lock);

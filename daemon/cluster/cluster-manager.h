@@ -47,6 +47,7 @@ struct cluster {
 	pthread_cond_t		 wake;		/* the manager: stop, release */
 	pthread_cond_t		 changed;	/* the threads: a lease taken */
 	int			 stopping;
+	int			 failing;	/* the manager's: store unreachable */
 	pthread_t		 th;
 	struct cluster_acct	*v;
 	struct cluster_acct	**byname;	/* sorted, for cluster_find */

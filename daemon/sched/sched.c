@@ -259,26 +259,19 @@ struct once_run {
 
 /*
  * --once on a shared store: an account is worked if this daemon holds
- * its lease within a lease time (the manager takes its share at start);
- * else another daemon works it, and it is left to that one.
+ * its lease (the manager took its share at start); else another daemon
+ * works it, and it is left to that one.
  */
 static int
 once_lease(const struct once_run *r, const struct account *a,
     struct cluster_lease *l)
 {
-	time_t	 end = time(NULL) + r->cfg->lease_time;
-
-	while (!cluster_round_begin(r->opts->cluster, a->name, l)) {
-		if (!a->fetch)
-			return 0;
-		if (time(NULL) >= end || stop_requested()) {
-			log_info("%s: worked by another daemon (its lease is "
-			    "held elsewhere): left to it", a->name);
-			return 0;
-		}
-		cluster_wait(r->opts->cluster, 1000);
-	}
-	return 1;
+	if (cluster_round_begin(r->opts->cluster, a->name, l))
+		return 1;
+	if (a->fetch)
+		log_info("%s: its lease is held by another daemon: left to it",
+		    a->name);
+	return 0;
 }
 
 static void *
