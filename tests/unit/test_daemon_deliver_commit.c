@@ -344,13 +344,28 @@ guard_lease(void *arg)
 	return lease_held;
 }
 
+/* No message done, none in the Maildir (tmp/ nor new/) or the mbox,
+ * nothing recorded, no intent left. */
+static void
+assert_nothing_delivered(struct fixture *f, const int *done)
+{
+	size_t	 i;
+
+	for (i = 0; i < NMSG; i++)
+		assert_false(done[i]);
+	assert_int_equal(maildir_count(f, "tmp"), 0);
+	assert_int_equal(maildir_count(f, "new"), 0);
+	assert_int_equal(mbox_count(f), 0);
+	assert_int_equal(delivered(f), 0);
+	assert_int_equal(pending(f), 0);
+}
+
 /* Lost before the batch: nothing is locked, written or recorded. */
 static void
 test_guard_refuses(void **state)
 {
 	struct fixture	*f = *state;
 	int		 done[NMSG];
-	size_t		 i;
 
 	lease_held = 0;
 	guard_set(guard_lease, NULL);
@@ -359,13 +374,7 @@ test_guard_refuses(void **state)
 	guard_set(NULL, NULL);
 	assert_non_null(strstr(err, "lease is lost"));
 	assert_int_equal(nsteps, 0);
-	for (i = 0; i < NMSG; i++)
-		assert_false(done[i]);
-	assert_int_equal(maildir_count(f, "tmp"), 0);
-	assert_int_equal(maildir_count(f, "new"), 0);
-	assert_int_equal(mbox_count(f), 0);
-	assert_int_equal(delivered(f), 0);
-	assert_int_equal(pending(f), 0);
+	assert_nothing_delivered(f, done);
 }
 
 static void
@@ -383,7 +392,6 @@ test_guard_lost_after_intents(void **state)
 {
 	struct fixture	*f = *state;
 	int		 done[NMSG];
-	size_t		 i;
 
 	lease_held = 1;
 	guard_set(guard_lease, NULL);
@@ -393,13 +401,7 @@ test_guard_lost_after_intents(void **state)
 	guard_set(NULL, NULL);
 	assert_int_equal(lease_held, 0);	/* the hook ran */
 	assert_non_null(strstr(err, "lease is lost"));
-	for (i = 0; i < NMSG; i++)
-		assert_false(done[i]);
-	assert_int_equal(maildir_count(f, "tmp"), 0);
-	assert_int_equal(maildir_count(f, "new"), 0);
-	assert_int_equal(mbox_count(f), 0);
-	assert_int_equal(delivered(f), 0);
-	assert_int_equal(pending(f), 0);
+	assert_nothing_delivered(f, done);
 	/* held again: the same messages go through */
 	lease_held = 1;
 	guard_set(guard_lease, NULL);
