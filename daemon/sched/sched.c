@@ -632,6 +632,7 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 	struct rule_set		**nr;
 	struct cluster		*cl = opts->cluster;
 	struct timespec		 tick = { 0, 200 * 1000 * 1000 };
+	int			 failed = 0;
 
 	pthread_mutex_init(&g.lock, NULL);
 	pthread_cond_init(&g.cond, NULL);
@@ -654,11 +655,14 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 		stop_set_winding_down(1);
 		threads_join(*cfg, t);
 		stop_set_winding_down(0);
+		/* the old cluster names the old configuration's accounts */
+		if (cl != NULL && (cl = cluster_restart(cl, n)) == NULL)
+			failed = 1;
 		rulesets_free(*rules, (*cfg)->naccounts);
 		config_free(*cfg);
 		*cfg = n;
 		*rules = nr;
-		if (cl != NULL && (cl = cluster_restart(cl, *cfg)) == NULL)
+		if (failed)
 			return 1;
 		notify_ready(fetching(*cfg));
 		if (threads_start(*cfg, *rules, opts, cl, &g, &t) == -1) {

@@ -6,7 +6,8 @@
 # Maildir gets each message once; after kill -9 of A, B holds the ten
 # others within the lease time and a few seconds, never the pinned one,
 # and delivers new mail for them, still once; `mailsift status` shows
-# the holders (text and JSON); SIGTERM gives every lease back.  Waits are bounded; the one deadline
+# the holders (text and JSON); SIGHUP keeps them; SIGTERM gives every
+# lease back.  Waits are bounded; the one deadline
 # checked is the takeover's, the contract of lease-time.  Ends with
 # "lease: N passed, N failed".
 set -u
@@ -213,6 +214,12 @@ until_mails 2 $ACCTS
 check $? "B delivers new mail for all ten, once each"
 [ "$(mails pinned)" -eq 1 ]
 check $? "nobody delivers for the pinned account while nodeA is down"
+
+# SIGHUP: the leases are given back and taken again for the new config
+kill -HUP "$pidb"
+sleep 1
+until_held nodeB 10 10 40 && grep -q "reload: .* loaded" "$D/t/b.log"
+check $? "after SIGHUP B holds the ten again"
 
 # SIGTERM: B gives every lease back and leaves
 kill -TERM "$pidb"
