@@ -27,6 +27,7 @@ struct cluster_acct {
 	int		 giving_back;	/* the guard says no; released once
 					 * the thread left its round */
 	int		 in_round;
+	double		 give_since;	/* monotonic: giving_back set */
 	int64_t		 epoch;
 	double		 valid_until;	/* monotonic: renew sent + ttl - margin */
 	/* as the last list saw it */

@@ -457,6 +457,49 @@ test_pg_rebalance(void **state)
 	cfg_drop(cfg);
 }
 
+/*
+ * Giving back waits for the account's round to end; a round that never
+ * ends (a server that hangs) is not waited for beyond a lease time: its
+ * guard says no from the start of the give-back, and the lease goes.
+ */
+static void
+test_pg_give_back_round(void **state)
+{
+	const char		*url = pg_url();
+	struct config		*cfg = cfg_make(url, 2, 6);
+	struct cluster		*a, *b;
+	struct cluster_lease	 l0, l1;
+	struct state		*st;
+	struct lease_seen	 sb;
+	char			 err[512], idb[LEASE_ID_MAX];
+	int			 i, gone = 0;
+
+	(void)state;
+	assert_non_null(a = cluster_start(cfg, "node-a", err, sizeof(err)));
+	assert_int_equal(cluster_round_begin(a, "acct00", &l0), 1);
+	assert_int_equal(cluster_round_begin(a, "acct01", &l1), 1);
+	assert_non_null(b = cluster_start(cfg, "node-b", err, sizeof(err)));
+	snprintf(idb, sizeof(idb), "%s", cluster_id(b));
+	assert_non_null(st = state_open(url, 0, err, sizeof(err)));
+	for (i = 0; i < 300; i++) {
+		gone = cluster_lease_gone(&l0) + cluster_lease_gone(&l1);
+		leases_seen(st, idb, &sb);
+		if (sb.owned == 1)
+			break;
+		assert_int_equal(sb.owned, 0);	/* never both */
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+	}
+	assert_int_equal(sb.owned, 1);
+	assert_int_equal(gone, 1);		/* one of the two, no more */
+	assert_int_equal(cluster_lease_gone(&l0) + cluster_lease_gone(&l1), 1);
+	cluster_round_end(&l0);
+	cluster_round_end(&l1);
+	cluster_stop(a);
+	cluster_stop(b);
+	state_close(st);
+	cfg_drop(cfg);
+}
+
 /* Not shared (SQLite): every account is held, nothing is fenced. */
 static void
 test_not_shared(void **state)
@@ -499,6 +542,7 @@ main(void)
 		cmocka_unit_test(test_pg_takeover),
 		cmocka_unit_test(test_pg_rebalance),
 		cmocka_unit_test(test_pg_stall),
+		cmocka_unit_test(test_pg_give_back_round),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
