@@ -9,7 +9,8 @@
  * what it holds every lease-time/3, takes free or expired leases up to
  * its share (cluster-balance.c: ceil(accounts / live daemons); an
  * account pinned to a node only by that node's daemon, always) and gives
- * back the excess once the account's thread has left its round; and the
+ * back the excess once the account's thread has left its round (or
+ * after a lease time: a hung round acts on nothing anyway); and the
  * answer of guard.h for a thread working an account (cluster.c).  One
  * way inside: cluster.c -> cluster-manager.c -> cluster-balance.c.
  *
