@@ -4,8 +4,9 @@
  * has: leases taken by one of two racing daemons, renewed or found lost,
  * the fence of the store's own writes (deliveries, skips, folders, sync
  * points: lease.h), the daemon rows, the schema's versions, and the
- * connection pool (more threads than connections; a server restart,
- * with MSX_PG_RESTART, the command that restarts it).  Every test is
+ * connection pool (more threads than connections; its sessions ended
+ * by the server; a server restart, with MSX_PG_RESTART, the command
+ * that restarts it).  Every test is
  * skipped against a SQLite file: it has none of this.  SQL of its own
  * (libpq) looks at the rows behind the store's back.
  */
@@ -26,6 +27,7 @@
 #include "tests/unit/state-where.h"
 
 #include "daemon/store/lease.h"
+#include "daemon/store/oauth.h"
 #include "daemon/store/state.h"
 
 #define RACE_ACCOUNTS	40
@@ -462,6 +464,43 @@ test_pool_restart(void **state)
 	assert_int_equal(uv, 6);
 }
 
+/*
+ * The server ends the pool's sessions (as an administrator would; the
+ * terminate waits until they are gone):
+ * what runs on a connection held for a lock fails, being tied to the
+ * session that is gone; the next statement gets a connection again.
+ */
+static void
+test_pool_killed(void **state)
+{
+	struct state	*st = *state;
+	uint32_t	 uv;
+
+	NEEDS_SERVER(st);
+	assert_int_equal(state_folder_reset(st, "k", "INBOX", 5, NULL, err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_oauth_lock(st, "k", err, sizeof(err)), 0);
+	assert_true(sql_value("SELECT count(pg_terminate_backend(pid, 10000))"
+	    " FROM pg_stat_activity WHERE application_name = 'mailsift'") >=
+	    1);
+	assert_int_equal(state_folder_uidvalidity(st, "k", "INBOX", &uv, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "looking up a folder: "));
+	state_oauth_unlock(st);
+	assert_int_equal(state_folder_uidvalidity(st, "k", "INBOX", &uv, err,
+	    sizeof(err)), 1);
+	assert_int_equal(uv, 5);
+	assert_true(sql_value("SELECT count(pg_terminate_backend(pid, 10000))"
+	    " FROM pg_stat_activity WHERE application_name = 'mailsift'") >=
+	    1);
+	/* and again: the reset's first statement retries on a new session */
+	assert_int_equal(state_folder_reset(st, "k", "INBOX", 6, NULL, err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_folder_uidvalidity(st, "k", "INBOX", &uv, err,
+	    sizeof(err)), 1);
+	assert_int_equal(uv, 6);
+}
+
 int
 main(void)
 {
@@ -478,6 +517,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pool_threads, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_pool_restart, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pool_killed, setup,
 		    teardown),
 	};
 
