@@ -130,7 +130,7 @@ pg_oauth_needs_login(struct state_impl *st, const char *account,
 	    " $1", 3, vals, NULL, NULL, err, errlen) == -1 ? -1 : 0;
 }
 
-/* pg_rows_load()'s: a grant of the list, without its tokens */
+/* pg_rows()' load: a grant of the list, without its tokens */
 static int
 listed_load(PGresult *r, int row, void *p)
 {
@@ -143,22 +143,21 @@ listed_clear(void *p)
 	state_oauth_grant_clear(p);
 }
 
+static const struct pg_rowtype listed_type = {
+	sizeof(struct oauth_grant), listed_load, listed_clear
+};
+
 int
 pg_oauth_list(struct state_impl *st, struct oauth_grant **out, size_t *n,
     char *err, size_t errlen)
 {
-	PGresult	*r;
 	void		*v;
 
 	*out = NULL;
-	*n = 0;
 	/* by account as SQLite orders text: bytewise */
-	if ((r = pg_run(st, "reading OAuth2 grants", "SELECT " GRANT_COLUMNS
-	    " FROM oauth_grant ORDER BY account COLLATE \"C\"", 0, NULL, NULL,
-	    NULL, err, errlen)) == NULL)
-		return -1;
-	if (pg_rows_load(r, sizeof(**out), listed_load, listed_clear, &v, n,
-	    err, errlen) == -1)
+	if (pg_rows(st, "reading OAuth2 grants", "SELECT " GRANT_COLUMNS
+	    " FROM oauth_grant ORDER BY account COLLATE \"C\"", 0, NULL,
+	    &listed_type, &v, n, err, errlen) == -1)
 		return -1;
 	*out = v;
 	return 0;

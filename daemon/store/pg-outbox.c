@@ -82,6 +82,10 @@ entry_clear(void *p)
 	state_outbox_entry_free(p);
 }
 
+static const struct pg_rowtype entry_type = {
+	sizeof(struct outbox_entry), entry_load, entry_clear
+};
+
 int
 pg_outbox_due(struct state_impl *st, const char *account, int64_t now,
     size_t max, struct outbox_entry **out, size_t *n, char *err,
@@ -89,7 +93,6 @@ pg_outbox_due(struct state_impl *st, const char *account, int64_t now,
 {
 	struct pg_num	 a, b;
 	const char	*vals[3];
-	PGresult	*r;
 	void		*v;
 
 	*out = NULL;
@@ -99,13 +102,10 @@ pg_outbox_due(struct state_impl *st, const char *account, int64_t now,
 	vals[0] = pg_i64(&a, now);
 	vals[1] = pg_i64(&b, max > INT32_MAX ? INT32_MAX : (int64_t)max);
 	vals[2] = account;
-	if ((r = pg_run(st, "reading the outbox", "SELECT id, account, smtp,"
+	if (pg_rows(st, "reading the outbox", "SELECT id, account, smtp,"
 	    " sender, rcpts, data, attempts FROM outbox WHERE status ="
 	    " 'queued' AND next_try <= $1 AND ($3::text IS NULL OR"
-	    " account = $3) ORDER BY id LIMIT $2", 3, vals, NULL, NULL, err,
-	    errlen)) == NULL)
-		return -1;
-	if (pg_rows_load(r, sizeof(**out), entry_load, entry_clear, &v, n,
+	    " account = $3) ORDER BY id LIMIT $2", 3, vals, &entry_type, &v, n,
 	    err, errlen) == -1)
 		return -1;
 	*out = v;

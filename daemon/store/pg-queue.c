@@ -70,6 +70,10 @@ entry_clear(void *p)
 	state_queue_entry_free(p);
 }
 
+static const struct pg_rowtype entry_type = {
+	sizeof(struct queue_entry), entry_load, entry_clear
+};
+
 int
 pg_queue_due(struct state_impl *st, const char *kind, const char *account,
     int64_t now, size_t max, struct queue_entry **out, size_t *n, char *err,
@@ -77,7 +81,6 @@ pg_queue_due(struct state_impl *st, const char *kind, const char *account,
 {
 	struct pg_num	 a, b;
 	const char	*vals[4];
-	PGresult	*r;
 	void		*v;
 
 	*out = NULL;
@@ -88,15 +91,12 @@ pg_queue_due(struct state_impl *st, const char *kind, const char *account,
 	vals[1] = pg_i64(&b, max > INT32_MAX ? INT32_MAX : (int64_t)max);
 	vals[2] = kind;
 	vals[3] = account;
-	if ((r = pg_run(st, "reading the delivery queue", "SELECT id, kind,"
+	if (pg_rows(st, "reading the delivery queue", "SELECT id, kind,"
 	    " key, target, account, entry, attempts, created FROM"
 	    " delivery_queue WHERE status = 'queued' AND kind = $3 AND"
 	    " next_try <= $1 AND ($4::text IS NULL OR account = $4)"
-	    " ORDER BY id LIMIT $2", 4, vals, NULL, NULL, err,
-	    errlen)) == NULL)
-		return -1;
-	if (pg_rows_load(r, sizeof(**out), entry_load, entry_clear, &v, n,
-	    err, errlen) == -1)
+	    " ORDER BY id LIMIT $2", 4, vals, &entry_type, &v, n, err,
+	    errlen) == -1)
 		return -1;
 	*out = v;
 	return 0;

@@ -58,6 +58,10 @@ op_clear(void *p)
 	free(op->arg);
 }
 
+static const struct pg_rowtype op_type = {
+	sizeof(struct server_op), op_load, op_clear
+};
+
 int
 pg_server_ops_ready(struct state_impl *st, const char *account,
     const char *folder, uint32_t uidvalidity, struct server_op **out,
@@ -65,24 +69,19 @@ pg_server_ops_ready(struct state_impl *st, const char *account,
 {
 	struct pg_num	 a;
 	const char	*vals[3];
-	PGresult	*r;
 	void		*v;
 
 	*out = NULL;
-	*n = 0;
 	vals[0] = account;
 	vals[1] = pg_folder_name(folder);
 	vals[2] = pg_i64(&a, uidvalidity);
-	if ((r = pg_run(st, "reading server actions", "SELECT s.id, s.uid,"
+	if (pg_rows(st, "reading server actions", "SELECT s.id, s.uid,"
 	    " s.action, s.arg FROM server_op s WHERE s.account = $1 AND"
 	    " s.folder = $2 AND s.uidvalidity = $3 AND EXISTS (SELECT 1 FROM"
 	    " message m JOIN folder f ON f.id = m.folder_id WHERE f.account ="
 	    " $1 AND f.name = $2 AND f.uidvalidity = $3 AND m.uid = s.uid)"
 	    " ORDER BY s.uid, s.action IN ('move', 'delete'), s.id", 3, vals,
-	    NULL, NULL, err, errlen)) == NULL)
-		return -1;
-	if (pg_rows_load(r, sizeof(**out), op_load, op_clear, &v, n, err,
-	    errlen) == -1)
+	    &op_type, &v, n, err, errlen) == -1)
 		return -1;
 	*out = v;
 	return 0;
