@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "daemon/store/pg-int.h"
+#include "daemon/store/pg-write.h"
 #include "daemon/store/queue.h"
 
 /* indexed by enum state_target */
@@ -48,6 +49,8 @@ static const char intents_add_sql[] = "WITH v AS (SELECT"
 static void
 pg_intent_row(struct pg_array *a, const struct state_intent *in)
 {
+	char	 msgid[STATE_MSGID_MAX];
+
 	pg_array_str(&a[IN_ACCOUNT], in->account);
 	pg_array_str(&a[IN_FOLDER], pg_folder_name(in->folder));
 	pg_array_i64(&a[IN_UIDVALIDITY], in->uidvalidity);
@@ -63,7 +66,8 @@ pg_intent_row(struct pg_array *a, const struct state_intent *in)
 	pg_array_i64(&a[IN_LENGTH], (int64_t)in->length);
 	pg_array_hex(&a[IN_ENTRY_SHA], in->kind == STATE_MBOX ?
 	    in->entry_sha256 : NULL, STATE_SHA256_LEN);
-	pg_array_str(&a[IN_MSGID], in->content.message_id);
+	pg_array_str(&a[IN_MSGID], pg_utf8_fit(in->content.message_id, msgid,
+	    sizeof(msgid)));
 	pg_array_i64(&a[IN_SIZE], (int64_t)in->content.size);
 	/* no digest: empty bytes (NOT NULL, as in SQLite); the message
 	 * row gets NULL */

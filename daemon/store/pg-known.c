@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "daemon/store/pg-int.h"
+#include "daemon/store/pg-write.h"
 #include "daemon/store/records-int.h"
 
 static const char uids_known_sql[] = "SELECT m.uid FROM message m"
@@ -211,6 +212,7 @@ pg_message_put(struct state_impl *st, const struct msg_key *key,
 {
 	struct pg_num	 n[4];
 	const char	*vals[9];
+	char		 why[512], msgid[STATE_MSGID_MAX];
 	int		 lens[9] = { 0 }, fmts[9] = { 0 };
 	PGresult	*r;
 	int64_t		 fid;
@@ -222,8 +224,9 @@ pg_message_put(struct state_impl *st, const struct msg_key *key,
 	vals[1] = key->uidl == NULL ? pg_i64(&n[1], key->uid) : NULL;
 	vals[2] = key->uidl;
 	vals[3] = status;
-	vals[4] = reason;
-	vals[5] = hashed ? c->message_id : NULL;
+	vals[4] = pg_utf8_fit(reason, why, sizeof(why));
+	vals[5] = hashed ? pg_utf8_fit(c->message_id, msgid, sizeof(msgid)) :
+	    NULL;
 	vals[6] = pg_i64(&n[2], c == NULL ? 0 : (int64_t)c->size);
 	vals[7] = hashed ? (const char *)c->sha256 : NULL;
 	lens[7] = STATE_SHA256_LEN;
@@ -262,13 +265,14 @@ pg_old_match(struct state_impl *st, int64_t fid, const struct msg_content *c,
 	const char	*vals[4];
 	int		 lens[4] = { 0, 0, STATE_SHA256_LEN, 0 };
 	int		 fmts[4] = { 0, 0, 1, 0 };
+	char		 msgid[STATE_MSGID_MAX];
 	PGresult	*r;
 	int		 found;
 
 	vals[0] = pg_i64(&n[0], fid);
 	vals[1] = pg_i64(&n[1], (int64_t)c->size);
 	vals[2] = (const char *)c->sha256;
-	vals[3] = c->message_id;
+	vals[3] = pg_utf8_fit(c->message_id, msgid, sizeof(msgid));
 	if ((r = pg_run(st, "using a set-aside row", "UPDATE message_old"
 	    " SET matched = 1 WHERE id = (SELECT id FROM message_old"
 	    " WHERE folder_id = $1 AND size = $2 AND sha256 = $3"

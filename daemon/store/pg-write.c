@@ -156,6 +156,32 @@ pg_utf8(const char *s, char **copy)
 	return *copy;
 }
 
+const char *
+pg_utf8_fit(const char *s, char *buf, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 k, n = 0;
+
+	if (s == NULL)
+		return NULL;
+	while (*p != '\0') {
+		if ((k = utf8_seq(p)) == 0) {
+			k = 1;
+			if (n + 1 >= len)
+				break;
+			buf[n++] = '?';
+		} else {
+			if (n + k >= len)
+				break;
+			memcpy(buf + n, p, k);
+			n += k;
+		}
+		p += k;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 int64_t
 pg_write_text(struct state_impl *st, int fenced, const char *what,
     const char *sql, int n, const char **vals, int at, char *err,

@@ -51,6 +51,15 @@ int		 pg_rows(struct state_impl *, const char *what, const char *sql,
  * change.
  */
 const char	*pg_utf8(const char *s, char **copy);
+/*
+ * The same into buf (len bytes, cut at a whole character), for a
+ * Message-ID: a sender writes any bytes there, and a message the store
+ * cannot record would be fetched again every round.  Both sides of a
+ * comparison (state_seen_content()) go through it, so two ids differing
+ * only in bytes that are not UTF-8 compare equal, as ids cut at
+ * STATE_MSGID_MAX do.  Returns buf (NULL for NULL).
+ */
+const char	*pg_utf8_fit(const char *s, char *buf, size_t len);
 /* pg_write() (all parameters text) with vals[at], a message text, made
  * valid UTF-8 first (pg_utf8()). */
 int64_t		 pg_write_text(struct state_impl *, int fenced,

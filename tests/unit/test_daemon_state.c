@@ -438,6 +438,39 @@ list_msg(const struct state_msg_info *mi, void *arg)
 	return 0;
 }
 
+/* A Message-ID is the sender's: any bytes.  A message whose id is not
+ * UTF-8 is recorded all the same (delivered, skipped) and recognised
+ * after a UIDVALIDITY change; a database that keeps UTF-8 only must not
+ * refuse it, or the message would be fetched again every round. */
+static void
+test_msgid_any_bytes(void **state)
+{
+	struct fixture		*f = *state;
+	struct state		*st = st_open(f);
+	struct msg_content	 c1, c2;
+	struct msg_key		 k = { "a", "INBOX", 5, 2, NULL };
+	struct uidset		 set;
+
+	content_make(&c1, "<caf\xe9\xf0\x28@x>", 100, 0x01);
+	content_make(&c2, "<b\xff@x>", 200, 0x02);
+	assert_int_equal(state_folder_reset(st, "a", "INBOX", 5, NULL, err,
+	    sizeof(err)), 0);
+	delivered(st, "a", "INBOX", 5, 1, NULL, &c1);
+	if (state_mark_skipped(st, &k, &c2, "rule \xe9t\xe9", err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(state_uids_delivered(st, "a", "INBOX", 5, &set, err,
+	    sizeof(err)), 0);
+	assert_int_equal(set.n, 2);
+	uidset_free(&set);
+	assert_int_equal(state_folder_reset(st, "a", "INBOX", 6, NULL, err,
+	    sizeof(err)), 0);
+	k.uidvalidity = 6;
+	k.uid = 10;
+	assert_int_equal(state_seen_content(st, &k, &c1, err, sizeof(err)), 1);
+	state_close(st);
+}
+
 /* A new UIDVALIDITY sets rows aside; re-fetched copies are recognised by
  * Message-ID, size and SHA-256, each old row at most once. */
 static void
@@ -1000,6 +1033,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_uidls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uidvalidity_change, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_msgid_any_bytes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claim, setup, teardown),
