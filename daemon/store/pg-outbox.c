@@ -123,7 +123,10 @@ outbox_update(struct state_impl *st, int64_t id, const char *status,
 	vals[1] = status;
 	vals[2] = pg_i64(&b, next_try);
 	vals[3] = why;	/* an SMTP server's words: any bytes */
-	return pg_write_text(st, PG_FENCED, "updating the outbox", "UPDATE"
+	/* Not fenced: the outcome of a send already made is a fact, and
+	 * refusing it to a daemon that lost the lease meanwhile would
+	 * only make the next holder send the message a second time. */
+	return pg_write_text(st, PG_UNFENCED, "updating the outbox", "UPDATE"
 	    " outbox SET status = $2, next_try = $3, last_error = $4,"
 	    " attempts = attempts + 1 WHERE id = $1", 4, vals, 3, err,
 	    errlen) == -1 ? -1 : 0;
