@@ -87,19 +87,18 @@ pg_lease_take(struct state_impl *st, const char *account, const char *id,
 	return taken;
 }
 
-/* kept[i] for every account the statement gave back. */
+/* kept[i] for every position (1-based, unnest's ordinality) the
+ * statement gave back: no search, a daemon may hold thousands. */
 static void
-pg_renew_kept(const PGresult *r, const char *const *accounts, size_t n,
-    unsigned char *kept)
+pg_renew_kept(const PGresult *r, size_t n, unsigned char *kept)
 {
+	int64_t	 k;
 	int	 row;
-	size_t	 i;
 
 	memset(kept, 0, n);
 	for (row = 0; row < PQntuples(r); row++)
-		for (i = 0; i < n; i++)
-			if (strcmp(PQgetvalue(r, row, 0), accounts[i]) == 0)
-				kept[i] = 1;
+		if ((k = pg_get_i64(r, row, 0)) >= 1 && (uint64_t)k <= n)
+			kept[k - 1] = 1;
 }
 
 int
@@ -128,17 +127,17 @@ pg_leases_renew(struct state_impl *st, const char *id, int ttl,
 	else
 		r = pg_run(st, "renewing leases", "UPDATE lease"
 		    " SET expires = now() + make_interval(secs => $2)"
-		    " FROM unnest($3::text[], $4::int8[])"
-		    "  AS mine(account, epoch)"
+		    " FROM unnest($3::text[], $4::int8[]) WITH ORDINALITY"
+		    "  AS mine(account, epoch, k)"
 		    " WHERE lease.account = mine.account"
 		    " AND lease.epoch = mine.epoch AND lease.owner = $1"
-		    " RETURNING lease.account", 4, vals, NULL, NULL, err,
+		    " RETURNING mine.k", 4, vals, NULL, NULL, err,
 		    errlen);
 	pg_array_free(&acc);
 	pg_array_free(&eps);
 	if (r == NULL)
 		return -1;
-	pg_renew_kept(r, accounts, n, kept);
+	pg_renew_kept(r, n, kept);
 	PQclear(r);
 	return 0;
 }
