@@ -28,31 +28,40 @@
  * "postgres://") goes to that scheme's backend, any other URL is
  * refused, anything else is a file path for SQLite.  A backend
  * registers by its table (extern in backend.h) and its schemes' line
- * in state.c; a scheme whose backend this build lacks is refused by
- * name ("this build has no PostgreSQL backend yet").
+ * in state.c.
  *   SQLite (sqlite_backend, sqlite-backend.c): sqlite-open.c opens the
  * file and owns the schema and its upgrades, sqlite.c the shared
  * helpers and the folders, sqlite-known.c, sqlite-journal.c,
  * sqlite-admin.c, sqlite-outbox.c, sqlite-queue.c, sqlite-serverops.c,
- * sqlite-msgid.c, sqlite-oauth.c, sqlite-lock.c, sqlite-status.c and
- * sqlite-sync.c implement the rest, all named sqlite_*, and
- * sqlite-int.h is its inside; no SQL and no sqlite3 type exist
- * elsewhere.  A second backend (PostgreSQL) is a new file set
- * store/pg-*.c with its table; callers do not change.  Messages name
- * the store as state_redact() shows it: never a password.  The
- * contract tests (tests/unit/test_daemon_state*.c) run against any
- * backend: MSX_STATE_URL (see tests/unit/state-where.h).  What every
+ * sqlite-msgid.c, sqlite-oauth.c, sqlite-lock.c, sqlite-status.c,
+ * sqlite-sync.c and sqlite-lease.c (never shared) implement the rest,
+ * all named sqlite_*, and sqlite-int.h is its inside; no SQL and no
+ * sqlite3 type exist elsewhere.
+ *   PostgreSQL (pg_backend, pg-backend.c; "postgresql://..."): the
+ * same records in the tables of pg-schema.c (versioned migrations,
+ * applied in one transaction at open), a process-wide connection pool
+ * per URL (pg-pool.c: a handle borrows a connection per statement or
+ * transaction, so an account in IDLE holds none), pg.c's helpers and
+ * pg-*.c's operations, all named pg_*, and pg-int.h its inside.  It
+ * can be shared by several daemons (lease.h: leases and the fence).
+ *   Messages name the store as state_redact() shows it: never a
+ * password.  The contract tests (the unit programs that include
+ * tests/unit/state-where.h) run against both backends in make check
+ * (tests/integration/test-store-pg.sh sets MSX_STATE_URL).  What every
  * backend must guarantee:
  *   - durability: a function that returned 0 has its change on stable
  *     storage (SQLite: WAL with synchronous=FULL), so it survives a crash
- *     or power loss - the delivery guarantee of deliver.h rests on it;
+ *     or power loss - the delivery guarantee of deliver.h rests on it
+ *     (PostgreSQL: a commit with the server's fsync and
+ *     synchronous_commit on, its defaults);
  *   - atomicity, each call all or nothing:
  *     state_folder_reset() (new UIDVALIDITY and moving the old rows
  *     aside), state_mark_skipped(), state_seen_content() (using up a
  *     set-aside row and recording the duplicate), state_intents_record(),
  *     state_intents_complete(), state_intents_complete_batch() (the
  *     intents and the queue rows together) and state_intents_rollback()
- *     (each the whole array), state_forget() (with the sync points it drops), state_reply_allow() and
+ *     (each the whole array), state_forget() (with the sync points it
+ *     drops), state_reply_allow() and
  *     state_reply_queue() (the limit and the queued message together),
  *     state_outbox_add() (idempotent on its key), and each single-row
  *     update (state_outbox_sent/retry/failed, state_server_op_add/done,
@@ -129,7 +138,8 @@ int		 state_is_url(const char *where);
 const char	*state_redact(const char *where, char *buf, size_t len);
 /* Take the store for this process, held until state_close() (SQLite:
  * an exclusive lock on PATH.lock; a server database: its own lock);
- * refused with "another mailsift is running" while another holds it.  Recovery needs it: intents of a running daemon
+ * refused with "another mailsift is running" while another holds it.
+ * Recovery needs it: intents of a running daemon
  * must not be "recovered" by another one. */
 int		 state_claim(struct state *, char *err, size_t errlen);
 
