@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "daemon/conf/conf.h"
 #include "daemon/conf/conf-load.h"
 #include "daemon/conf/conf-text.h"
 #include "daemon/conf/conf-value.h"
@@ -180,6 +181,44 @@ static int
 check_pace(cfg_t *sec, cfg_opt_t *opt)
 {
 	return check_range(sec, opt, 0, 10000);
+}
+
+/* A lease shorter than a few renewals (every third of it) would be lost
+ * to one slow statement; one longer than an hour leaves a dead daemon's
+ * accounts unworked for too long. */
+static int
+check_lease_time(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_range(sec, opt, CONF_LEASE_TIME_MIN, CONF_LEASE_TIME_MAX);
+}
+
+const char *
+conf_node_check(const char *name)
+{
+	size_t	 i;
+
+	if (name[0] == '\0')
+		return "is empty";
+	for (i = 0; name[i] != '\0'; i++)
+		if ((unsigned char)name[i] <= ' ' ||
+		    (unsigned char)name[i] >= 0x7f)
+			return "has a space, a control or a non-ASCII "
+			    "character";
+	if (i > CONF_NODE_MAX)
+		return "is longer than 64 bytes";
+	return NULL;
+}
+
+static int
+check_pin(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char	*v = opt_last_str(opt), *why;
+
+	if ((why = conf_node_check(v)) == NULL)
+		return 0;
+	cfg_error(sec, "pin: '%s' %s: a node name as given to `mailsift run "
+	    "--node` (default: the host name)", v, why);
+	return -1;
 }
 
 static int
@@ -397,6 +436,7 @@ static const struct opt_rule opt_rules[] = {
 	{ "root", "parallel", check_parallel },
 	{ "root", "connect-limit", check_pace },
 	{ "root", "connect-rate", check_pace },
+	{ "root", "lease-time", check_lease_time },
 	{ "root", "user", check_system_user },
 	{ "root", "max-size", check_size },
 	{ "root", "metrics-listen", check_listen },
@@ -410,6 +450,7 @@ static const struct opt_rule opt_rules[] = {
 	{ "account", "lmtp-tls-ca-file", check_ca_file },
 	{ "account", "lmtp-reject", check_lmtp_reject },
 	{ "account", "lmtp-connections", check_lmtp_conns },
+	{ "account", "pin", check_pin },
 	{ "smtp", "auth", check_smtp_auth },
 	{ "smtp", "from", check_from },
 	{ "webhook", "url", check_url },

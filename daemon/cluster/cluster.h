@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * daemon/cluster/ - several daemons sharing the accounts of one store
+ * (store/lease.h): which accounts this daemon works, and for how long
+ * it may still act for each.
+ *
+ * Owns: the daemon's id (node, pid, random hex), a lease manager thread
+ * with a state handle of its own that beats, renews what it holds every
+ * lease-time/3, takes free or expired leases up to its share
+ * (cluster-balance.c: ceil(accounts / live daemons); an account pinned
+ * to a node only by that node's daemon, always) and gives back the
+ * excess once the account's thread has left its round; and the answer
+ * of guard.h for a thread working an account.
+ *
+ * The guard says yes only while the lease is held, at the epoch the
+ * round was fenced with, not being given back, and the monotonic clock
+ * is before the time the last successful renewal was SENT plus
+ * lease-time minus a margin of lease-time/6: a daemon stopped
+ * (SIGSTOP) past its lease answers no at once when it runs again,
+ * before any renewal could tell it so.
+ *
+ * Not shared (SQLite): no thread, no lease; every account is held and
+ * no guard is set - one daemon works as before.
+ *
+ * Never: talks to a mail server, delivers, or writes the store beyond
+ * lease.h's calls.  Depends on store/ (lease.h, state.h), conf/
+ * (config.h: accounts, pin, lease-time), util/ (log, stop, thread).
+ */
+#ifndef DAEMON_CLUSTER_CLUSTER_H
+#define DAEMON_CLUSTER_CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/store/lease.h"
+
+struct config;
+struct cluster;
+struct cluster_acct;
+
+/* What a round holds: handed to guard_set() as its argument. */
+struct cluster_lease {
+	struct cluster		*c;
+	struct cluster_acct	*slot;
+	int64_t			 epoch;
+};
+
+/*
+ * Start: open the store; on a shared one, beat once and start the
+ * manager.  node: the `--node` name (checked by the caller).  NULL on
+ * error (err says what).  The configuration must outlive the cluster
+ * (a reload stops it and starts another).
+ */
+struct cluster	*cluster_start(const struct config *, const char *node,
+		    char *err, size_t errlen);
+/* After the account threads are joined: stop the manager, release
+ * every lease, leave (state_daemon_leave).  NULL is fine. */
+void		 cluster_stop(struct cluster *);
+/* 1 if the store is shared (leases apply). */
+int		 cluster_shared(const struct cluster *);
+/* The daemon id (store/lease.h) and the node name. */
+const char	*cluster_id(const struct cluster *);
+const char	*cluster_node(const struct cluster *);
+/* The default node name: the host name, cut at the first dot if it
+ * does not pass conf_node_check() whole.  -1 if none. */
+int		 cluster_default_node(char *buf, size_t len);
+
+/*
+ * The account's thread, before a round: 1 and *l filled (the lease,
+ * now marked "in a round") if this daemon holds account and may act
+ * for it; 0 if not (wait: cluster_wait()).  Not shared: always 1, with
+ * l->slot NULL (nothing to fence, no guard).
+ */
+int		 cluster_round_begin(struct cluster *, const char *account,
+		    struct cluster_lease *l);
+/* The round is over: a lease being given back is released now. */
+void		 cluster_round_end(struct cluster_lease *l);
+/* Wait until the manager takes a lease, at most ms milliseconds. */
+void		 cluster_wait(struct cluster *, int ms);
+/* guard.h's function: arg is a struct cluster_lease. */
+int		 cluster_guard(void *arg);
+/* 1 if l's lease is lost or being given back: a round that ended
+ * early for that is no error. */
+int		 cluster_lease_gone(const struct cluster_lease *l);
+
+/*
+ * The balance (cluster-balance.c), a pure function of what the manager
+ * sees, for the tests.  For each account: whether this daemon holds it
+ * (held), gives it back, its thread is in a round, whether it is free
+ * (no lease, or an expired one: takeable now), otherwise the seconds
+ * its holder's lease has left, and its pin (pinned_here: to this node;
+ * pinned_other: to another).
+ */
+struct balance_acct {
+	int		 held;
+	int		 giving_back;
+	int		 in_round;
+	int		 free;
+	int64_t		 expires_in;	/* another's lease, when !free */
+	int		 pinned_here;
+	int		 pinned_other;
+};
+
+struct balance_plan {
+	size_t		*take;		/* indexes to take, caller-sized n */
+	size_t		 ntake;
+	size_t		*give;		/* indexes to give back */
+	size_t		 ngive;
+	int64_t		 wake_in;	/* seconds to an expiry worth waiting
+					 * for, -1: none */
+};
+
+/* ceil(accounts / live); live 0 counts as 1. */
+size_t		 balance_share(size_t accounts, size_t live);
+/* What to take and give back; start: where in v to begin looking for
+ * free accounts (daemons starting at once then collide less). */
+void		 balance_plan(const struct balance_acct *v, size_t n,
+		    size_t live, size_t start, struct balance_plan *p);
+
+#endif
