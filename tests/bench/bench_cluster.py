@@ -185,6 +185,12 @@ def run_k(k):
             return other == 0 and len(in_idle(ds)) >= N
         ok, el = ck.wait_for(ready, READY_SECS, step=2)
         r["ready"] = el if ok else None
+        for d in ds:
+            if not d.alive():
+                with open(d.log, "rb") as f:
+                    tail = f.read().decode("utf-8", "replace")
+                say("%s exited (%s): %s" % (d.node, d.proc.returncode,
+                                            tail.strip()[-300:]))
         h = ck.leases(conf, timeout=60) or {}
         r["spread"] = ck.spread(h, nodes)[0]
         time.sleep(STATS_FLUSH)
