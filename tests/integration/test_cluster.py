@@ -18,8 +18,8 @@ ends every daemon with 0 and gives its leases back.  Waits are bounds;
 the one timing asserted is the takeover bound the issue sets (the lease
 time plus a margin), with the measured figure printed.
 
-Environment: servers.sh's and servers-pg.sh's variables, MSX_PG_HARNESS
-(the DIR given to servers-pg.sh), CLUSTER_LEASE (seconds, 6),
+Environment: servers-cluster.sh's variables (servers.sh's and
+servers-pg.sh's, and MSX_PG_HARNESS, the DIR to restart PostgreSQL in), CLUSTER_LEASE (seconds, 6),
 CLUSTER_ACCOUNTS (60, of which CLUSTER_POP3 (4) are POP3),
 CLUSTER_RATE (messages/s injected, 3).
 """
@@ -385,6 +385,11 @@ def logs_summary(c):
             if failed:
                 for l in errs[:3]:
                     print("#   " + l)
+    if failed and os.path.exists(E.get("MSX_PG_LOG", "")):
+        with open(E["MSX_PG_LOG"], "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+        for l in lines[-8:]:
+            print("# postgres.log: " + l)
 
 
 def main():
