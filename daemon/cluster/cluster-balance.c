@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/cluster/cluster.h"
+#include "daemon/cluster/cluster-balance.h"
 
 size_t
 balance_share(size_t accounts, size_t live)

@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "daemon/cluster/cluster-int.h"
+#include "daemon/cluster/cluster-balance.h"
+#include "daemon/cluster/cluster-manager.h"
 #include "daemon/store/state.h"
 #include "daemon/util/log.h"
 #include "daemon/util/thread.h"
@@ -23,6 +25,49 @@
 /* After an expiry it waits for: the store's clock and ours differ a
  * little. */
 #define EXPIRY_SLACK	0.3
+
+double
+cluster_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+slot_cmp(const void *a, const void *b)
+{
+	const struct cluster_acct *x = *(struct cluster_acct *const *)a;
+	const struct cluster_acct *y = *(struct cluster_acct *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+void
+cluster_sort(struct cluster *c)
+{
+	qsort(c->byname, c->n, sizeof(*c->byname), slot_cmp);
+}
+
+struct cluster_acct *
+cluster_find(const struct cluster *c, const char *account)
+{
+	struct cluster_acct	 key, *kp = &key, **hit;
+
+	key.name = account;
+	hit = bsearch(&kp, c->byname, c->n, sizeof(*c->byname), slot_cmp);
+	return hit != NULL ? *hit : NULL;
+}
+
+void
+cluster_deadline(double when, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)when;
+	ts->tv_nsec = (long)((when - (double)ts->tv_sec) * 1e9);
+	if (ts->tv_nsec >= 1000000000L)
+		ts->tv_nsec = 999999999L;
+}
 
 /* Renew every lease held (given back or not), in one statement. */
 static int

@@ -12,38 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/cluster/cluster-int.h"
-#include "daemon/conf/conf.h"
+#include "daemon/cluster/cluster.h"
+#include "daemon/cluster/cluster-manager.h"
+#include "daemon/conf/conf-node.h"
+#include "daemon/conf/config.h"
 #include "daemon/store/state.h"
 #include "daemon/util/log.h"
-
-double
-cluster_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-slot_cmp(const void *a, const void *b)
-{
-	const struct cluster_acct *x = *(struct cluster_acct *const *)a;
-	const struct cluster_acct *y = *(struct cluster_acct *const *)b;
-
-	return strcmp(x->name, y->name);
-}
-
-struct cluster_acct *
-cluster_find(const struct cluster *c, const char *account)
-{
-	struct cluster_acct	 key, *kp = &key, **hit;
-
-	key.name = account;
-	hit = bsearch(&kp, c->byname, c->n, sizeof(*c->byname), slot_cmp);
-	return hit != NULL ? *hit : NULL;
-}
 
 int
 cluster_default_node(char *buf, size_t len)
@@ -108,7 +82,7 @@ slots_make(struct cluster *c, char *err, size_t errlen)
 		c->byname[c->n] = &c->v[c->n];
 		c->n++;
 	}
-	qsort(c->byname, c->n, sizeof(*c->byname), slot_cmp);
+	cluster_sort(c);
 	return 0;
 }
 
@@ -271,15 +245,6 @@ cluster_wait(struct cluster *c, int ms)
 	pthread_mutex_lock(&c->lock);
 	(void)pthread_cond_timedwait(&c->changed, &c->lock, &ts);
 	pthread_mutex_unlock(&c->lock);
-}
-
-void
-cluster_deadline(double when, struct timespec *ts)
-{
-	ts->tv_sec = (time_t)when;
-	ts->tv_nsec = (long)((when - (double)ts->tv_sec) * 1e9);
-	if (ts->tv_nsec >= 1000000000L)
-		ts->tv_nsec = 999999999L;
 }
 
 static int

@@ -5,12 +5,13 @@
  * it may still act for each.
  *
  * Owns: the daemon's id (node, pid, random hex), a lease manager thread
- * with a state handle of its own that beats, renews what it holds every
- * lease-time/3, takes free or expired leases up to its share
- * (cluster-balance.c: ceil(accounts / live daemons); an account pinned
- * to a node only by that node's daemon, always) and gives back the
- * excess once the account's thread has left its round; and the answer
- * of guard.h for a thread working an account.
+ * (cluster-manager.c) with a state handle of its own that beats, renews
+ * what it holds every lease-time/3, takes free or expired leases up to
+ * its share (cluster-balance.c: ceil(accounts / live daemons); an
+ * account pinned to a node only by that node's daemon, always) and gives
+ * back the excess once the account's thread has left its round; and the
+ * answer of guard.h for a thread working an account (cluster.c).  One
+ * way inside: cluster.c -> cluster-manager.c -> cluster-balance.c.
  *
  * The guard says yes only while the lease is held, at the epoch the
  * round was fenced with, not being given back, and the monotonic clock
@@ -82,39 +83,5 @@ int		 cluster_guard(void *arg);
 /* 1 if l's lease is lost or being given back: a round that ended
  * early for that is no error. */
 int		 cluster_lease_gone(const struct cluster_lease *l);
-
-/*
- * The balance (cluster-balance.c), a pure function of what the manager
- * sees, for the tests.  For each account: whether this daemon holds it
- * (held), gives it back, its thread is in a round, whether it is free
- * (no lease, or an expired one: takeable now), otherwise the seconds
- * its holder's lease has left, and its pin (pinned_here: to this node;
- * pinned_other: to another).
- */
-struct balance_acct {
-	int		 held;
-	int		 giving_back;
-	int		 in_round;
-	int		 free;
-	int64_t		 expires_in;	/* another's lease, when !free */
-	int		 pinned_here;
-	int		 pinned_other;
-};
-
-struct balance_plan {
-	size_t		*take;		/* indexes to take, caller-sized n */
-	size_t		 ntake;
-	size_t		*give;		/* indexes to give back */
-	size_t		 ngive;
-	int64_t		 wake_in;	/* seconds to an expiry worth waiting
-					 * for, -1: none */
-};
-
-/* ceil(accounts / live); live 0 counts as 1. */
-size_t		 balance_share(size_t accounts, size_t live);
-/* What to take and give back; start: where in v to begin looking for
- * free accounts (daemons starting at once then collide less). */
-void		 balance_plan(const struct balance_acct *v, size_t n,
-		    size_t live, size_t start, struct balance_plan *p);
 
 #endif

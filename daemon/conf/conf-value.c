@@ -17,8 +17,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "daemon/conf/conf.h"
 #include "daemon/conf/conf-load.h"
+#include "daemon/conf/conf-node.h"
 #include "daemon/conf/conf-text.h"
 #include "daemon/conf/conf-value.h"
 #include "daemon/conf/oauth2.h"
@@ -190,23 +190,6 @@ static int
 check_lease_time(cfg_t *sec, cfg_opt_t *opt)
 {
 	return check_range(sec, opt, CONF_LEASE_TIME_MIN, CONF_LEASE_TIME_MAX);
-}
-
-const char *
-conf_node_check(const char *name)
-{
-	size_t	 i;
-
-	if (name[0] == '\0')
-		return "is empty";
-	for (i = 0; name[i] != '\0'; i++)
-		if ((unsigned char)name[i] <= ' ' ||
-		    (unsigned char)name[i] >= 0x7f)
-			return "has a space, a control or a non-ASCII "
-			    "character";
-	if (i > CONF_NODE_MAX)
-		return "is longer than 64 bytes";
-	return NULL;
 }
 
 static int

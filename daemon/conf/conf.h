@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 
+#include "daemon/conf/conf-node.h"
 #include "daemon/conf/config.h"
 
 /* NULL on error, with the message (file:line: option: reason) in err.
@@ -44,14 +45,6 @@ struct config		*config_load(const char *path, char *err, size_t errlen);
 #define CONFIG_ACCOUNTS_OPTIONAL	0x1
 struct config		*config_load_opts(const char *path, int flags,
 			    char *err, size_t errlen);
-/* A node's name (`mailsift run --node`, an account's `pin`): printable,
- * no space, at most CONF_NODE_MAX bytes.  NULL if fine, else why not. */
-#define CONF_NODE_MAX	64
-const char		*conf_node_check(const char *name);
-/* lease-time's bounds, seconds. */
-#define CONF_LEASE_TIME_MIN	6
-#define CONF_LEASE_TIME_MAX	3600
-
 /* $XDG_CONFIG_HOME/mailsift/mailsift.conf, else
  * ~/.config/mailsift/mailsift.conf; -1 (message in buf) if neither
  * variable is set or the result does not fit. */

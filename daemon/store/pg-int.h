@@ -26,11 +26,20 @@
 
 #include "daemon/store/backend.h"
 #include "daemon/store/lease.h"
+#include "daemon/store/pg-pool.h"
 #include "daemon/store/state.h"
 
+/*
+ * A handle owns no connection: pg-pool.c lends one from the process's
+ * pool for the URL, for one statement outside a transaction, from
+ * pg_begin() to its commit or rollback, or while pg_oauth_lock() holds
+ * an advisory lock; conn is that loan (NULL between them).
+ */
 struct state_impl {
-	PGconn		*conn;
-	char		*url;		/* as given: for PQconnectdb only */
+	struct pg_pool	*pool;
+	PGconn		*conn;		/* lent: in_tx or oauth_locked */
+	PGconn		*claim;		/* pg_claim()'s own, or NULL */
+	char		*url;		/* as given: for libpq only */
 	char		*shown;		/* state_redact()ed: for messages */
 	int		 in_tx;		/* between pg_begin and commit */
 	int		 oauth_locked;	/* pg_oauth_lock() holds one */
@@ -39,7 +48,6 @@ struct state_impl {
 	char		 fence_account[256];
 	char		 fence_owner[LEASE_ID_MAX];
 	int64_t		 fence_epoch;
-	char		 daemon_id[LEASE_ID_MAX];	/* pg_claim()'s row */
 };
 
 #define PG_UNFENCED	0
@@ -52,7 +60,8 @@ int		 pg_fail(struct state_impl *, const char *what,
 /*
  * Run one statement with n parameters: vals[i] text (NULL: SQL NULL),
  * or binary of lens[i] bytes where fmts[i] is 1 (lens and fmts NULL:
- * all text).  Returns the result (PGRES_COMMAND_OK or TUPLES_OK; the
+ * all text); with n 0, sql may be several statements (the result is
+ * the last one's).  Returns the result (PGRES_COMMAND_OK or TUPLES_OK; the
  * caller PQclear()s it) or NULL with err set.  Outside a transaction a
  * connection found broken (a server restart) is reset and the
  * statement tried once more.

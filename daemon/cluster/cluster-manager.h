@@ -1,22 +1,22 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cluster-int.h - between cluster.c (what the account threads ask) and
- * cluster-manager.c (the thread that takes, renews and gives back): the
- * cluster and its accounts.  Not for use outside daemon/cluster/.
+ * cluster-manager.h - the lease manager (cluster-manager.c: the thread
+ * that takes, renews and gives back) and what cluster.c reads of it:
+ * the cluster and its accounts.  Not for use outside daemon/cluster/.
  *
  * Every field a thread reads after start is under lock; the manager
  * never holds it across a call to the store.
  */
-#ifndef DAEMON_CLUSTER_CLUSTER_INT_H
-#define DAEMON_CLUSTER_CLUSTER_INT_H
+#ifndef DAEMON_CLUSTER_CLUSTER_MANAGER_H
+#define DAEMON_CLUSTER_CLUSTER_MANAGER_H
 
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
-#include "daemon/cluster/cluster.h"
-#include "daemon/conf/conf.h"
+#include "daemon/conf/conf-node.h"
+#include "daemon/store/lease.h"
 
 struct state;
 
@@ -60,6 +60,8 @@ double			 cluster_now(void);
 void			 cluster_deadline(double when, struct timespec *);
 struct cluster_acct	*cluster_find(const struct cluster *,
 			    const char *account);
+/* Sort byname[0..n) for cluster_find(). */
+void			 cluster_sort(struct cluster *);
 /* cluster-manager.c: the thread, and its end (every lease released,
  * the daemon left). */
 int			 cluster_manager_start(struct cluster *, char *err,
