@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * pg-write.c - one write as a call of its own, fenced or not, and
+ * the column helpers the PostgreSQL backend's operation files share
+ * (see pg-write.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/store/pg-write.h"
+
+int64_t
+pg_changed(PGresult *r)
+{
+	const char	*s = PQcmdTuples(r);
+
+	/* "" for a statement that counts nothing */
+	return s[0] == '\0' ? 0 : strtoll(s, NULL, 10);
+}
+
+int64_t
+pg_write(struct state_impl *st, int fenced, const char *what,
+    const char *sql, int n, const char *const *vals, const int *lens,
+    const int *fmts, char *err, size_t errlen)
+{
+	PGresult	*r;
+	int64_t		 changed;
+	int		 own_tx;
+
+	/* an unfenced handle has no lease to check: BEGIN and COMMIT
+	 * around one statement would only cost two round trips */
+	own_tx = fenced == PG_FENCED && st->fence_account[0] != '\0' &&
+	    !st->in_tx;
+	if (own_tx && pg_begin(st, PG_FENCED, err, errlen) == -1)
+		return -1;
+	if ((r = pg_run(st, what, sql, n, vals, lens, fmts, err,
+	    errlen)) == NULL) {
+		if (own_tx)
+			pg_rollback(st);
+		return -1;
+	}
+	changed = pg_changed(r);
+	PQclear(r);
+	if (own_tx && pg_commit(st, err, errlen) == -1)
+		return -1;
+	return changed;
+}
+
+int
+pg_get_opt(PGresult *r, int row, int col, char **dst)
+{
+	*dst = NULL;
+	if (PQgetisnull(r, row, col))
+		return 0;
+	return (*dst = strdup(PQgetvalue(r, row, col))) == NULL ? -1 : 0;
+}
