@@ -392,8 +392,14 @@ def logs_summary(c):
             print("# postgres.log: " + l)
 
 
+def on_term(sig, frame):
+    """timeout(1) or a ^C: the finally below stops the daemons."""
+    raise SystemExit("cluster: stopped by signal %d" % sig)
+
+
 def main():
     global OUTS
+    signal.signal(signal.SIGTERM, on_term)
     os.makedirs(W)
     add_users()
     postfix_detail()
