@@ -17,13 +17,6 @@ column_str(PGresult *r, int row, int col)
 	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
 }
 
-/* A number column, 0 for NULL (a POP3 row's UID). */
-static int64_t
-column_i64(PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? 0 : pg_get_i64(r, row, col);
-}
-
 int
 pg_folders_list(struct state_impl *st, const char *account,
     int (*fn)(const struct state_folder_info *, void *), void *arg,
@@ -97,7 +90,7 @@ pg_messages_list(struct state_impl *st, const char *account,
 	rows = PQntuples(r);
 	for (i = 0; i < rows; i++) {
 		mi.uidvalidity = (uint32_t)pg_get_i64(r, i, 0);
-		mi.uid = (uint32_t)column_i64(r, i, 1);
+		mi.uid = (uint32_t)pg_get_i64(r, i, 1);	/* POP3: 0 */
 		mi.uidl = column_str(r, i, 2);
 		mi.status = PQgetvalue(r, i, 3);
 		mi.reason = column_str(r, i, 4);

@@ -57,6 +57,9 @@ struct state_impl {
  * not NULL, else the connection's); returns -1. */
 int		 pg_fail(struct state_impl *, const char *what,
 		    const PGresult *r, char *err, size_t errlen);
+/* pg_fail() with the reason of connection c when r has none. */
+int		 pg_fail_conn(struct state_impl *, PGconn *c, const char *what,
+		    const PGresult *r, char *err, size_t errlen);
 /*
  * Run one statement with n parameters: vals[i] text (NULL: SQL NULL),
  * or binary of lens[i] bytes where fmts[i] is 1 (lens and fmts NULL:
@@ -90,6 +93,36 @@ int64_t		 pg_get_i64(const PGresult *, int row, int col);
 char		*pg_get_str(const PGresult *, int row, int col);
 unsigned char	*pg_get_bytea(const PGresult *, int row, int col,
 		    size_t *len);
+/*
+ * One write for an account: on a fenced handle in a transaction of its
+ * own behind the lease check, else the statement alone (atomic by
+ * itself).  The result as pg_run()'s.
+ */
+PGresult	*pg_run_fenced(struct state_impl *, const char *what,
+		    const char *sql, int n, const char *const *vals,
+		    char *err, size_t errlen);
+/*
+ * An array parameter in PostgreSQL's text form ("{...}"), for one
+ * statement over many rows (unnest()): elements appended in order, hex
+ * for bytes (decode(x, 'hex') in SQL), NULL pointers as SQL NULL.
+ * pg_array_end() gives the text, NULL if memory ran out.
+ */
+struct pg_array {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+	int	 oom;
+};
+void		 pg_array_str(struct pg_array *, const char *);
+void		 pg_array_i64(struct pg_array *, int64_t);
+void		 pg_array_hex(struct pg_array *, const unsigned char *,
+		    size_t);
+const char	*pg_array_end(struct pg_array *);
+void		 pg_array_free(struct pg_array *);
+/* The folder's row: 1 with its id and UIDVALIDITY, 0 if unknown. */
+int		 pg_folder_get(struct state_impl *, const char *account,
+		    const char *folder, int64_t *id, uint32_t *uidvalidity,
+		    char *err, size_t errlen);
 /* "" for NULL: POP3 accounts have one folder, "". */
 const char	*pg_folder_name(const char *);
 

@@ -87,51 +87,6 @@ pg_lease_take(struct state_impl *st, const char *account, const char *id,
 	return taken;
 }
 
-/* "{a,b,...}": a text[] literal, every element quoted. */
-static char *
-pg_text_array(const char *const *v, size_t n)
-{
-	size_t		 i, len = 3;
-	const char	*p;
-	char		*s, *o;
-
-	for (i = 0; i < n; i++)
-		len += 2 * strlen(v[i]) + 3;
-	if ((s = o = malloc(len)) == NULL)
-		return NULL;
-	*o++ = '{';
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			*o++ = ',';
-		*o++ = '"';
-		for (p = v[i]; *p != '\0'; p++) {
-			if (*p == '"' || *p == '\\')
-				*o++ = '\\';
-			*o++ = *p;
-		}
-		*o++ = '"';
-	}
-	*o++ = '}';
-	*o = '\0';
-	return s;
-}
-
-static char *
-pg_int8_array(const int64_t *v, size_t n)
-{
-	size_t	 i, off = 0, len = n * 22 + 3;
-	char	*s;
-
-	if ((s = malloc(len)) == NULL)
-		return NULL;
-	s[off++] = '{';
-	for (i = 0; i < n; i++)
-		off += (size_t)snprintf(s + off, len - off, "%s%lld",
-		    i > 0 ? "," : "", (long long)v[i]);
-	snprintf(s + off, len - off, "}");
-	return s;
-}
-
 /* kept[i] for every account the statement gave back. */
 static void
 pg_renew_kept(const PGresult *r, const char *const *accounts, size_t n,
@@ -152,37 +107,38 @@ pg_leases_renew(struct state_impl *st, const char *id, int ttl,
     const char *const *accounts, const int64_t *epochs, size_t n,
     unsigned char *kept, char *err, size_t errlen)
 {
+	struct pg_array	 acc = { 0 }, eps = { 0 };
 	struct pg_num	 t;
 	const char	*vals[4];
-	char		*acc, *eps;
 	PGresult	*r = NULL;
+	size_t		 i;
 
 	if (n == 0)
 		return 0;
-	acc = pg_text_array(accounts, n);
-	eps = pg_int8_array(epochs, n);
-	if (acc == NULL || eps == NULL) {
-		snprintf(err, errlen, "state %s: renewing leases: out of "
-		    "memory", st->shown);
-		goto out;
+	for (i = 0; i < n; i++) {
+		pg_array_str(&acc, accounts[i]);
+		pg_array_i64(&eps, epochs[i]);
 	}
 	vals[0] = id;
 	vals[1] = pg_i64(&t, ttl);
-	vals[2] = acc;
-	vals[3] = eps;
-	r = pg_run(st, "renewing leases", "UPDATE lease"
-	    " SET expires = now() + make_interval(secs => $2)"
-	    " FROM unnest($3::text[], $4::int8[]) AS mine(account, epoch)"
-	    " WHERE lease.account = mine.account AND lease.epoch = mine.epoch"
-	    " AND lease.owner = $1 RETURNING lease.account", 4, vals, NULL,
-	    NULL, err, errlen);
-	if (r != NULL)
-		pg_renew_kept(r, accounts, n, kept);
-out:
-	free(acc);
-	free(eps);
+	if ((vals[2] = pg_array_end(&acc)) == NULL ||
+	    (vals[3] = pg_array_end(&eps)) == NULL)
+		snprintf(err, errlen, "state %s: renewing leases: out of "
+		    "memory", st->shown);
+	else
+		r = pg_run(st, "renewing leases", "UPDATE lease"
+		    " SET expires = now() + make_interval(secs => $2)"
+		    " FROM unnest($3::text[], $4::int8[])"
+		    "  AS mine(account, epoch)"
+		    " WHERE lease.account = mine.account"
+		    " AND lease.epoch = mine.epoch AND lease.owner = $1"
+		    " RETURNING lease.account", 4, vals, NULL, NULL, err,
+		    errlen);
+	pg_array_free(&acc);
+	pg_array_free(&eps);
 	if (r == NULL)
 		return -1;
+	pg_renew_kept(r, accounts, n, kept);
 	PQclear(r);
 	return 0;
 }

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * pg-open.c - a PostgreSQL store's handle: open (the schema brought up
- * to date as pg-schema.h says, once per process and URL), close, the
+ * to date as pg-schema.h says), close, the
  * claim of a running daemon, and the OAuth2 grant lock (oauth.h).
  *
  * Locks are the server's advisory locks, which die with the session
  * that holds them, so a killed daemon leaves none behind:
- *   - the claim (state_claim()) is held SHARED on a connection of the
- *     handle's own: several daemons share a database (leases, lease.h,
- *     say which works which account), and state_claimed() asks whether
- *     anyone holds it;
+ *   - the claim (state_claim()) is exclusive, as SQLite's, held on a
+ *     connection of the handle's own for the handle's life (a pooled
+ *     one would go back); state_claimed() asks whether anyone holds
+ *     it.  Daemons sharing a store (lease.h) do not claim it: their
+ *     leases say which works which account;
  *   - a grant's lock is exclusive, on a key from the account's name, on
  *     a pooled connection kept for as long as the lock is held.
  */
@@ -82,21 +83,48 @@ pg_apply(struct state_impl *st, int from, char *err, size_t errlen)
 	return 0;
 }
 
-/* Bring the database up to date in ONE transaction (pg-schema.h). */
+/* The version recorded, read outside any transaction: -1 if the
+ * database holds no store, 0 if an empty one. */
+static int
+pg_schema_peek(struct state_impl *st, int *version, char *err,
+    size_t errlen)
+{
+	PGresult	*r;
+	int		 has;
+
+	*version = 0;
+	if ((r = pg_run(st, "reading the schema version",
+	    pg_schema_current(), 0, NULL, NULL, NULL, err, errlen)) != NULL) {
+		if (PQntuples(r) == 1)
+			*version = (int)pg_get_i64(r, 0, 0);
+		PQclear(r);
+		return 0;
+	}
+	/* the table may not be there: only then is it no error */
+	if ((has = pg_has_store(st, err, errlen)) != 0)
+		return -1;
+	*version = -1;
+	return 0;
+}
+
+/*
+ * Bring the database up to date in ONE transaction (pg-schema.h).  A
+ * handle is opened per account round: the usual open is one read that
+ * finds the version current.
+ */
 static int
 pg_schema(struct state_impl *st, int flags, char *err, size_t errlen)
 {
-	int	 version = 0, has;
+	int	 version = 0;
 
-	if (flags & STATE_EXISTING) {
-		if ((has = pg_has_store(st, err, errlen)) == -1)
-			return -1;
-		if (has == 0) {
-			snprintf(err, errlen, "state %s: the database holds no "
-			    "mailsift store (check the URL given with -s)",
-			    st->shown);
-			return -1;
-		}
+	if (pg_schema_peek(st, &version, err, errlen) == -1)
+		return -1;
+	if (version == pg_schema_version())
+		return 0;
+	if (version == -1 && (flags & STATE_EXISTING)) {
+		snprintf(err, errlen, "state %s: the database holds no "
+		    "mailsift store (check the URL given with -s)", st->shown);
+		return -1;
 	}
 	if (pg_begin(st, PG_UNFENCED, err, errlen) == -1)
 		return -1;
@@ -133,13 +161,9 @@ pg_open(const char *where, int flags, char *err, size_t errlen)
 		pg_close(st);
 		return NULL;
 	}
-	/* every handle is a round: the schema is checked once */
-	if (!pg_pool_schema_ok(st->pool)) {
-		if (pg_schema(st, flags, err, errlen) == -1) {
-			pg_close(st);
-			return NULL;
-		}
-		pg_pool_schema_set(st->pool);
+	if (pg_schema(st, flags, err, errlen) == -1) {
+		pg_close(st);
+		return NULL;
 	}
 	return st;
 }
@@ -186,23 +210,31 @@ int
 pg_claim(struct state_impl *st, char *err, size_t errlen)
 {
 	PGresult	*r;
+	int		 got;
 
 	if (st->claim != NULL)
 		return 0;
 	if ((st->claim = pg_connect(st->url, st->shown, err, errlen)) == NULL)
 		return -1;
 	pg_statement_counted();
-	r = PQexec(st->claim, "SELECT pg_advisory_lock_shared("
-	    PG_KEY_CLAIM ", 0)");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		pg_fail(st, "claiming the store", r, err, errlen);
-		PQclear(r);
-		PQfinish(st->claim);
-		st->claim = NULL;
-		return -1;
-	}
+	r = PQexec(st->claim, "SELECT pg_try_advisory_lock(" PG_KEY_CLAIM
+	    ", 0)");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		got = -1;
+	else
+		got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	if (got == -1)
+		pg_fail_conn(st, st->claim, "claiming the store", r, err,
+		    errlen);
+	else if (got == 0)
+		snprintf(err, errlen, "state %s: in use (another mailsift is "
+		    "running with this store; stop it first)", st->shown);
 	PQclear(r);
-	return 0;
+	if (got == 1)
+		return 0;
+	PQfinish(st->claim);
+	st->claim = NULL;
+	return -1;
 }
 
 int
@@ -213,7 +245,7 @@ pg_claimed(struct state_impl *st, char *err, size_t errlen)
 
 	if (st->claim != NULL)
 		return 0;	/* ours */
-	/* the exclusive lock is ours only while no daemon claims */
+	/* the lock is free only while no daemon holds the claim */
 	if ((r = pg_run(st, "testing the claim", "SELECT CASE WHEN "
 	    "pg_try_advisory_lock(" PG_KEY_CLAIM ", 0) THEN NOT "
 	    "pg_advisory_unlock(" PG_KEY_CLAIM ", 0) ELSE true END", 0, NULL,

@@ -34,7 +34,6 @@ struct pg_pool {
 	struct pg_pool	*next;
 	char		*url;
 	int		 refs;		/* handles open on it */
-	int		 schema_ok;
 	size_t		 open;		/* idle, lent or being made */
 	size_t		 nidle;
 	PGconn		*idle[PG_POOL_SIZE];
@@ -214,25 +213,6 @@ pg_pool_back(struct pg_pool *p, PGconn *c)
 	else
 		p->open--;
 	pthread_cond_signal(&p->back);
-	pthread_mutex_unlock(&pools_lock);
-}
-
-int
-pg_pool_schema_ok(struct pg_pool *p)
-{
-	int	 ok;
-
-	pthread_mutex_lock(&pools_lock);
-	ok = p->schema_ok;
-	pthread_mutex_unlock(&pools_lock);
-	return ok;
-}
-
-void
-pg_pool_schema_set(struct pg_pool *p)
-{
-	pthread_mutex_lock(&pools_lock);
-	p->schema_ok = 1;
 	pthread_mutex_unlock(&pools_lock);
 }
 

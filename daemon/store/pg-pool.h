@@ -29,9 +29,6 @@ PGconn		*pg_connect(const char *url, const char *shown, char *err,
 		    size_t errlen);
 /* Reset a connection found broken: 0 if it is good again. */
 int		 pg_pool_fix(PGconn *);
-/* Whether this process brought the pool's database up to date. */
-int		 pg_pool_schema_ok(struct pg_pool *);
-void		 pg_pool_schema_set(struct pg_pool *);
 /* Statements run by this process (pg_run()), for the capacity model. */
 uint64_t	 pg_statements(void);
 void		 pg_statement_counted(void);

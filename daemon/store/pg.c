@@ -36,8 +36,8 @@ pg_ok(const PGresult *r)
 }
 
 /* The reason in r, else in c: the primary message, one line. */
-static int
-pg_fail_on(struct state_impl *st, PGconn *c, const char *what,
+int
+pg_fail_conn(struct state_impl *st, PGconn *c, const char *what,
     const PGresult *r, char *err, size_t errlen)
 {
 	const char	*m = NULL;
@@ -58,7 +58,7 @@ int
 pg_fail(struct state_impl *st, const char *what, const PGresult *r,
     char *err, size_t errlen)
 {
-	return pg_fail_on(st, st->conn, what, r, err, errlen);
+	return pg_fail_conn(st, st->conn, what, r, err, errlen);
 }
 
 static PGresult *
@@ -89,7 +89,7 @@ pg_run_on(struct state_impl *st, PGconn *c, int retry, const char *what,
 	}
 	if (pg_ok(r))
 		return r;
-	pg_fail_on(st, c, what, r, err, errlen);
+	pg_fail_conn(st, c, what, r, err, errlen);
 	PQclear(r);
 	return NULL;
 }
@@ -275,4 +275,128 @@ const char *
 pg_folder_name(const char *folder)
 {
 	return folder != NULL ? folder : "";
+}
+
+/* Append n bytes of s, growing the buffer; remembers running out. */
+static void
+pg_array_put(struct pg_array *a, const char *s, size_t n)
+{
+	char	*ns;
+	size_t	 cap;
+
+	if (a->oom)
+		return;
+	if (a->cap - a->len < n + 2) {
+		cap = (a->cap + n + 2) * 2;
+		if ((ns = realloc(a->s, cap)) == NULL) {
+			a->oom = 1;
+			return;
+		}
+		a->s = ns;
+		a->cap = cap;
+	}
+	memcpy(a->s + a->len, s, n);
+	a->len += n;
+	a->s[a->len] = '\0';
+}
+
+/* The separator before an element: "{" first, "," after. */
+static void
+pg_array_next(struct pg_array *a)
+{
+	pg_array_put(a, a->len == 0 ? "{" : ",", 1);
+}
+
+void
+pg_array_str(struct pg_array *a, const char *s)
+{
+	size_t	 n;
+
+	pg_array_next(a);
+	if (s == NULL) {
+		pg_array_put(a, "NULL", 4);
+		return;
+	}
+	/* quoted: an element may hold ',', '{', spaces or be "NULL" */
+	pg_array_put(a, "\"", 1);
+	while (*s != '\0') {
+		n = strcspn(s, "\"\\");
+		pg_array_put(a, s, n);
+		if (s[n] == '\0')
+			break;
+		pg_array_put(a, "\\", 1);
+		pg_array_put(a, s + n, 1);
+		s += n + 1;
+	}
+	pg_array_put(a, "\"", 1);
+}
+
+void
+pg_array_i64(struct pg_array *a, int64_t v)
+{
+	struct pg_num	 n;
+
+	pg_array_next(a);
+	pg_i64(&n, v);
+	pg_array_put(a, n.s, strlen(n.s));
+}
+
+void
+pg_array_hex(struct pg_array *a, const unsigned char *p, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			 two[2];
+	size_t			 i;
+
+	pg_array_next(a);
+	if (p == NULL) {
+		pg_array_put(a, "NULL", 4);
+		return;
+	}
+	pg_array_put(a, "\"", 1);
+	for (i = 0; i < n; i++) {
+		two[0] = hex[p[i] >> 4];
+		two[1] = hex[p[i] & 0xf];
+		pg_array_put(a, two, 2);
+	}
+	pg_array_put(a, "\"", 1);
+}
+
+const char *
+pg_array_end(struct pg_array *a)
+{
+	if (a->len == 0)
+		pg_array_put(a, "{", 1);
+	pg_array_put(a, "}", 1);
+	return a->oom ? NULL : a->s;
+}
+
+void
+pg_array_free(struct pg_array *a)
+{
+	free(a->s);
+	memset(a, 0, sizeof(*a));
+}
+
+PGresult *
+pg_run_fenced(struct state_impl *st, const char *what, const char *sql,
+    int n, const char *const *vals, char *err, size_t errlen)
+{
+	PGresult	*r;
+
+	/* unfenced, one statement is a transaction of its own */
+	if (st->fence_account[0] == '\0')
+		return pg_run(st, what, sql, n, vals, NULL, NULL, err, errlen);
+	if (pg_begin(st, PG_FENCED, err, errlen) == -1)
+		return NULL;
+	if ((r = pg_run(st, what, sql, n, vals, NULL, NULL, err,
+	    errlen)) == NULL) {
+		pg_rollback(st);
+		return NULL;
+	}
+	if (pg_commit(st, err, errlen) == -1) {
+		PQclear(r);
+		return NULL;
+	}
+	return r;
 }
