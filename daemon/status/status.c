@@ -128,7 +128,8 @@ status_collect(const char *path, const char *const *accounts, size_t n,
 			goto fail;
 		r->v[i].state = status_judge(&r->v[i].s, r->daemon, now);
 	}
-	if (report_grants(st, r, err, errlen) == -1)
+	if (report_grants(st, r, err, errlen) == -1 ||
+	    status_leases(st, r, err, errlen) == -1)
 		goto fail;
 	state_close(st);
 	return 0;
@@ -147,6 +148,7 @@ status_report_free(struct status_report *r)
 		free(r->v[i].login_why);
 		state_account_status_clear(&r->v[i].s);
 	}
+	status_leases_free(r);
 	free(r->v);
 	r->v = NULL;
 	r->n = 0;
