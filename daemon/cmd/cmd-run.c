@@ -134,15 +134,10 @@ recover(const struct config *cfg)
 	 * of the source: handed over here, deliver/ never calls it */
 	imap_client_set(&imap_dest_client);
 	/* shared: other daemons' intents are not ours; each account's are
-	 * settled by the round that holds its lease (sched.c).  The claim
-	 * is then a shared one: status sees that a daemon runs. */
-	if (state_shared(st)) {
-		if (state_claim(st, err, sizeof(err)) == 0)
-			return st;
-		log_error("%s", err);
-		state_close(st);
-		return NULL;
-	}
+	 * settled by the round that holds its lease (sched.c).  No claim:
+	 * it is exclusive (pg-open.c), and the leases say who works what. */
+	if (state_shared(st))
+		return st;
 	if (delivery_recover(st, cfg, err, sizeof(err)) == -1) {
 		log_error("recovery: %s", err);
 		state_close(st);
