@@ -53,8 +53,6 @@ class Pg:
         for line in out.splitlines():
             name, _, val = line[len("export "):].partition("=")
             self.env[name] = shlex.split(val)[0] if val else ""
-        # clusterkit.leases_db() reads the lease table through these
-        os.environ.update(self.env)
         self.admin("ALTER SYSTEM SET shared_preload_libraries = "
                    "'pg_stat_statements'")
         self.harness("restart")

@@ -107,9 +107,7 @@ class Daemon:
 
 def leases(conf, timeout=20):
     """Account -> node holding a live lease (None: nobody), from
-    `mailsift status --json`; None if status itself failed.  A status
-    that shows no lease at all is answered from the store's lease table
-    (leases_db), and leases.from_db says so, for the caller to judge."""
+    `mailsift status --json`; None if status itself failed."""
     try:
         p = subprocess.run([MAILSIFT, "status", "--json", "-c", conf],
                            capture_output=True, timeout=timeout)
@@ -121,46 +119,12 @@ def leases(conf, timeout=20):
         doc = json.loads(p.stdout.decode("utf-8", "replace"))
     except ValueError:
         return None
-    accts = doc.get("accounts", [])
-    if accts and not any("lease" in a for a in accts):
-        leases.from_db = True
-        return leases_db([a["name"] for a in accts], timeout)
     held = {}
-    for a in accts:
+    for a in doc.get("accounts", []):
         ls = a.get("lease")
         ok = (isinstance(ls, dict) and ls.get("node") and
               (ls.get("expires_in") or 0) > 0)
         held[a["name"]] = ls["node"] if ok else None
-    return held
-
-
-leases.from_db = False
-
-
-def leases_db(names, timeout=20):
-    """The same from PostgreSQL's lease and daemon tables (servers-pg.sh's
-    MSX_PG_* variables), the password through the environment."""
-    e = os.environ
-    with open(e["MSX_PG_PASSFILE"]) as f:
-        pw = f.read().strip()
-    sql = ("SELECT l.account, coalesce(d.host, '') FROM lease l LEFT JOIN "
-           "daemon d ON d.id = l.owner WHERE l.expires > now()")
-    try:
-        p = subprocess.run(
-            [os.path.join(e["MSX_PG_BIN"], "psql"), "-X", "-q", "-At",
-             "-F", "|", "-d", "host=%s port=%s user=%s dbname=%s" %
-             (e["MSX_PG_HOST"], e["MSX_PG_PORT"], e["MSX_PG_USER"],
-              e["MSX_PG_DB"]), "-c", sql], capture_output=True,
-            timeout=timeout, env=dict(e, PGPASSWORD=pw))
-    except subprocess.TimeoutExpired:
-        return None
-    if p.returncode != 0:
-        return None
-    held = {n: None for n in names}
-    for line in p.stdout.decode().splitlines():
-        acct, _, node = line.partition("|")
-        if acct in held:
-            held[acct] = node or None
     return held
 
 

@@ -372,11 +372,6 @@ def stop_all(c):
           len([v for v in (h or {}).values() if v]))
 
 
-def status_shows_leases():
-    check(not ck.leases.from_db, "status --json shows each account's lease"
-          " (else read from the lease table)")
-
-
 def logs_summary(c):
     for n in NODES:
         for g in range(1, c.d[n].gen + 1):
@@ -425,7 +420,6 @@ def main():
         final(c, mark)
         stop_all(c)
         final_replies(c)
-        status_shows_leases()
     finally:
         c.inj.stop()
         for n in NODES:
