@@ -302,6 +302,8 @@ def report(rs):
             ("idle: PG commits/s (leases)",
              lambda r: "%.1f" % r["idle_rate"]["commits"]),
             ("idle: statements/s", lambda r: "%.1f" % r["idle_rate"]["stmts"]),
+            ("idle: rows written/s",
+             lambda r: "%.1f" % r["idle_rate"]["written"]),
             ("idle: WAL bytes/s", lambda r: "%.0f" % r["idle_rate"]["wal"]),
             ("idle: daemons' CPU", lambda r: "%.1f %%" % r["idle_cpu"]),
             ("delivered", lambda r: "%d of %d in %.1f s" % (
