@@ -168,7 +168,7 @@ class Injector:
         self.limit = limit
         self.ask = ask
         self.tag = tag
-        self.sent = {}          # Message-ID -> (account, asked)
+        self.sent = {}          # Message-ID -> (account, asked, when)
         self.failed = 0
         self.errors = []
         self.stop_ev = threading.Event()
@@ -210,7 +210,7 @@ class Injector:
                 if refused:
                     raise smtplib.SMTPException(str(refused))
                 with self.lock:
-                    self.sent[mid] = (acct, asked)
+                    self.sent[mid] = (acct, asked, time.monotonic())
             except (smtplib.SMTPException, OSError) as e:
                 self.failed += 1
                 if len(self.errors) < 5:
@@ -240,6 +240,12 @@ class Injector:
     def count(self):
         with self.lock:
             return len(self.sent)
+
+    def between(self, accts, t0, t1):
+        """Messages sent to one of accts between monotonic t0 and t1."""
+        with self.lock:
+            return sum(1 for a, _, t in self.sent.values()
+                       if a in accts and t0 <= t < t1)
 
 
 MAILDIR_PID = re.compile(r"\.M\d+P(\d+)Q")

@@ -252,6 +252,7 @@ def scenario_stop(c):
     if rest > 0:
         time.sleep(rest)
     c.d[victim].signal(signal.SIGCONT)
+    came = c.inj.between(set(mine), t0, time.monotonic())
     # until it holds a lease again it may link nothing into a Maildir
     t_none = time.time()
     deadline = time.monotonic() + 4 * LEASE
@@ -263,9 +264,14 @@ def scenario_stop(c):
         time.sleep(0.25)
     late = by_pid_since(OUTS, pid, t_stop, t_none)
     late_all = by_pid_since(OUTS, pid, t_stop)
-    figure("SIGCONT of %s after %.1f s stopped: %d messages linked by "
-           "it while it held no lease (%.1f s watched), %d since the "
-           "STOP" % (victim, 2.5 * LEASE, late, t_none - t_stop, late_all))
+    with open(c.d[victim].log, "rb") as f:
+        refused = f.read().decode("utf-8", "replace").count(
+            "lease is lost or given back")
+    figure("SIGCONT of %s after %.1f s stopped (%d messages came to its "
+           "accounts meanwhile): %d linked by it while it held no lease "
+           "(%.1f s watched), %d since the STOP; its log names %d acts "
+           "refused for a lost lease" % (victim, 2.5 * LEASE, came, late,
+                                        t_none - t_stop, late_all, refused))
     check(late == 0 and c.d[victim].alive(),
           "c: %s delivers nothing after losing its leases (%d)" %
           (victim, late))
