@@ -26,13 +26,22 @@
  * little. */
 #define EXPIRY_SLACK	0.3
 
+/* Tests: seconds added to the clock, a stall without stalling. */
+static double	 clock_stalled;
+
 double
 cluster_now(void)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + clock_stalled;
+}
+
+void
+cluster_test_stall(double seconds)
+{
+	clock_stalled += seconds;
 }
 
 static int
@@ -241,6 +250,7 @@ rebalance(struct cluster *c, int64_t *wake_in)
 	balance_plan(b, c->n, c->live, c->start, &p);
 	for (i = 0; i < p.ngive; i++) {
 		c->v[p.give[i]].giving_back = 1;
+		c->v[p.give[i]].give_since = cluster_now();
 		log_event(LOG_LEVEL_INFO, "lease-give-back", "%s: giving the "
 		    "lease back (%zu daemons share %zu accounts)",
 		    c->v[p.give[i]].name, c->live, c->n);
@@ -255,7 +265,12 @@ rebalance(struct cluster *c, int64_t *wake_in)
 	return 0;
 }
 
-/* Leases given back whose thread has left its round. */
+/*
+ * Leases given back whose thread has left its round.  A round that does
+ * not end within a lease time (a server that never answers) is not
+ * waited for longer: its guard has said no all along, so it acts on
+ * nothing, and the next holder's epoch fences its writes.
+ */
 static void
 release_done(struct cluster *c)
 {
@@ -263,14 +278,21 @@ release_done(struct cluster *c)
 	char			 err[512];
 	size_t			 i;
 	int64_t			 epoch;
+	int			 late;
 
 	for (i = 0; i < c->n; i++) {
 		a = &c->v[i];
 		pthread_mutex_lock(&c->lock);
-		if (!a->held || !a->giving_back || a->in_round) {
+		late = a->in_round &&
+		    cluster_now() - a->give_since >= (double)c->ttl;
+		if (!a->held || !a->giving_back || (a->in_round && !late)) {
 			pthread_mutex_unlock(&c->lock);
 			continue;
 		}
+		if (late)
+			log_warn("%s: its round has not ended %d s after the "
+			    "lease was to be given back; given back anyway "
+			    "(it acts on nothing more)", a->name, c->ttl);
 		epoch = a->epoch;
 		a->held = a->giving_back = 0;
 		pthread_mutex_unlock(&c->lock);
@@ -284,7 +306,8 @@ release_done(struct cluster *c)
 	}
 }
 
-/* One beat, renewal, look and balance; -1 if the store failed. */
+/* One beat, renewal, look and balance; -1 if the store failed.  A
+ * store that cannot be reached is said once, not every RETRY_AFTER. */
 static int
 cycle(struct cluster *c, int64_t *wake_in)
 {
@@ -294,9 +317,15 @@ cycle(struct cluster *c, int64_t *wake_in)
 	*wake_in = -1;
 	if (state_daemon_beat(c->st, c->id, c->node, (long)getpid(), c->ttl,
 	    &live, err, sizeof(err)) == -1) {
-		log_error("cluster: %s", err);
+		if (!c->failing)
+			log_error("cluster: %s (the leases run out unless it "
+			    "answers again)", err);
+		c->failing = 1;
 		return -1;
 	}
+	if (c->failing)
+		log_info("cluster: the store answers again");
+	c->failing = 0;
 	pthread_mutex_lock(&c->lock);
 	c->live = live;
 	pthread_mutex_unlock(&c->lock);

@@ -27,6 +27,7 @@ struct cluster_acct {
 	int		 giving_back;	/* the guard says no; released once
 					 * the thread left its round */
 	int		 in_round;
+	double		 give_since;	/* monotonic: giving_back set */
 	int64_t		 epoch;
 	double		 valid_until;	/* monotonic: renew sent + ttl - margin */
 	/* as the last list saw it */
@@ -47,6 +48,7 @@ struct cluster {
 	pthread_cond_t		 wake;		/* the manager: stop, release */
 	pthread_cond_t		 changed;	/* the threads: a lease taken */
 	int			 stopping;
+	int			 failing;	/* the manager's: store unreachable */
 	pthread_t		 th;
 	struct cluster_acct	*v;
 	struct cluster_acct	**byname;	/* sorted, for cluster_find */
@@ -56,6 +58,9 @@ struct cluster {
 
 /* Seconds on the monotonic clock. */
 double			 cluster_now(void);
+/* Tests only: that clock jumps ahead (negative: back), as after a
+ * SIGSTOP of that long. */
+void			 cluster_test_stall(double seconds);
 /* A monotonic time as pthread_cond_timedwait() wants it. */
 void			 cluster_deadline(double when, struct timespec *);
 struct cluster_acct	*cluster_find(const struct cluster *,

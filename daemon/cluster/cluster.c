@@ -214,6 +214,22 @@ cluster_round_begin(struct cluster *c, const char *account,
 	return ok;
 }
 
+int
+cluster_holds(struct cluster *c, const char *account)
+{
+	struct cluster_acct	*a;
+	int			 ok;
+
+	if (!cluster_shared(c))
+		return 1;
+	if ((a = cluster_find(c, account)) == NULL)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	ok = slot_valid(a, a->epoch, cluster_now());
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
 void
 cluster_round_end(struct cluster_lease *l)
 {

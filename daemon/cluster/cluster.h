@@ -9,7 +9,8 @@
  * what it holds every lease-time/3, takes free or expired leases up to
  * its share (cluster-balance.c: ceil(accounts / live daemons); an
  * account pinned to a node only by that node's daemon, always) and gives
- * back the excess once the account's thread has left its round; and the
+ * back the excess once the account's thread has left its round (or
+ * after a lease time: a hung round acts on nothing anyway); and the
  * answer of guard.h for a thread working an account (cluster.c).  One
  * way inside: cluster.c -> cluster-manager.c -> cluster-balance.c.
  *
@@ -74,6 +75,9 @@ int		 cluster_default_node(char *buf, size_t len);
  */
 int		 cluster_round_begin(struct cluster *, const char *account,
 		    struct cluster_lease *l);
+/* 1 if this daemon holds account's lease and may act for it now (not
+ * shared: always), without starting a round. */
+int		 cluster_holds(struct cluster *, const char *account);
 /* The round is over: a lease being given back is released now. */
 void		 cluster_round_end(struct cluster_lease *l);
 /* Wait until the manager takes a lease, at most ms milliseconds. */

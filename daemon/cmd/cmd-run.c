@@ -134,8 +134,8 @@ recover(const struct config *cfg)
 	 * of the source: handed over here, deliver/ never calls it */
 	imap_client_set(&imap_dest_client);
 	/* shared: other daemons' intents are not ours; each account's are
-	 * settled by the round that holds its lease (sched.c).  No claim:
-	 * it is exclusive (pg-open.c), and the leases say who works what. */
+	 * settled by the round that holds its lease (sched.c), and the
+	 * leases, not a claim, say who works what */
 	if (state_shared(st))
 		return st;
 	if (delivery_recover(st, cfg, err, sizeof(err)) == -1) {

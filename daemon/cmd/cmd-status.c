@@ -82,13 +82,14 @@ text_leases(const struct status_report *r)
 	const struct status_lease *l;
 	size_t	 i;
 
-	printf("daemons holding leases: %zu\n", r->ndaemons);
-	for (i = 0; i < r->ndaemons; i++)
-		printf("daemon %s on %s: %zu accounts\n", r->daemons[i].id,
-		    r->daemons[i].node[0] != '\0' ? r->daemons[i].node : "-",
-		    r->daemons[i].accounts);
+	const struct status_daemon *d = r->leases.daemons;
+
+	printf("daemons holding leases: %zu\n", r->leases.ndaemons);
+	for (i = 0; i < r->leases.ndaemons; i++)
+		printf("daemon %s on %s: %zu accounts\n", d[i].id,
+		    d[i].node[0] != '\0' ? d[i].node : "-", d[i].accounts);
 	for (i = 0; i < r->n; i++) {
-		l = &r->v[i].lease;
+		l = &r->leases.v[i];
 		if (!l->held)
 			printf("%s: no daemon holds its lease\n", r->v[i].name);
 		else
@@ -115,7 +116,7 @@ text_report(const struct status_report *r, const char *path)
 		text_row(r, &r->v[i]);
 	for (i = 0; i < r->n; i++)
 		text_details(&r->v[i]);
-	if (r->shared)
+	if (r->leases.shared)
 		text_leases(r);
 }
 
@@ -149,13 +150,15 @@ json_daemons(const struct status_report *r)
 {
 	size_t	 i;
 
+	const struct status_daemon *d = r->leases.daemons;
+
 	printf(", \"shared\": true, \"daemons\": [");
-	for (i = 0; i < r->ndaemons; i++) {
+	for (i = 0; i < r->leases.ndaemons; i++) {
 		printf("%s{\"id\": ", i > 0 ? ", " : "");
-		json_cstr(stdout, r->daemons[i].id);
+		json_cstr(stdout, d[i].id);
 		printf(", \"node\": ");
-		json_cstr(stdout, r->daemons[i].node);
-		printf(", \"accounts\": %zu}", r->daemons[i].accounts);
+		json_cstr(stdout, d[i].node);
+		printf(", \"accounts\": %zu}", d[i].accounts);
 	}
 	printf("]");
 }
@@ -219,8 +222,8 @@ json_account(const struct status_report *r, const struct status_account *a)
 	printf(", \"server_ops\": %llu, \"skipped\": %llu",
 	    (unsigned long long)s->server_ops,
 	    (unsigned long long)s->skipped);
-	if (r->shared)
-		json_lease(&a->lease);
+	if (r->leases.shared)
+		json_lease(&r->leases.v[a - r->v]);
 	printf("}");
 }
 
@@ -233,7 +236,7 @@ json_report(const struct status_report *r, const char *path)
 	json_cstr(stdout, path);
 	printf(", \"time\": %lld, \"daemon\": %s", (long long)r->now,
 	    r->daemon ? "true" : "false");
-	if (r->shared)
+	if (r->leases.shared)
 		json_daemons(r);
 	printf(", \"accounts\": [");
 	for (i = 0; i < r->n; i++) {

@@ -21,8 +21,8 @@
 #include "daemon/sched/notify.h"
 #include "daemon/sched/sched.h"
 #include "daemon/source/source.h"
-#include "daemon/store/state.h"
 #include "daemon/store/lease.h"
+#include "daemon/store/state.h"
 #include "daemon/util/guard.h"
 #include "daemon/util/log.h"
 #include "daemon/util/stop.h"
@@ -259,26 +259,19 @@ struct once_run {
 
 /*
  * --once on a shared store: an account is worked if this daemon holds
- * its lease within a lease time (the manager takes its share at start);
- * else another daemon works it, and it is left to that one.
+ * its lease (the manager took its share at start); else another daemon
+ * works it, and it is left to that one.
  */
 static int
 once_lease(const struct once_run *r, const struct account *a,
     struct cluster_lease *l)
 {
-	time_t	 end = time(NULL) + r->cfg->lease_time;
-
-	while (!cluster_round_begin(r->opts->cluster, a->name, l)) {
-		if (!a->fetch)
-			return 0;
-		if (time(NULL) >= end || stop_requested()) {
-			log_info("%s: worked by another daemon (its lease is "
-			    "held elsewhere): left to it", a->name);
-			return 0;
-		}
-		cluster_wait(r->opts->cluster, 1000);
-	}
-	return 1;
+	if (cluster_round_begin(r->opts->cluster, a->name, l))
+		return 1;
+	if (a->fetch)
+		log_info("%s: its lease is held by another daemon: left to it",
+		    a->name);
+	return 0;
 }
 
 static void *
@@ -475,11 +468,13 @@ acct_round(struct acct_thread *t, int *rv)
 	}
 	if (!t->acct->idle)
 		gate_enter(t->gate);
-	*rv = account_round(t->cfg, t->acct, t->rules, t->opts->dry_run, 1,
-	    &l);
+	/* given back while waiting for a slot: not worth a round */
+	if ((gone = cluster_lease_gone(&l)) == 0)
+		*rv = account_round(t->cfg, t->acct, t->rules,
+		    t->opts->dry_run, 1, &l);
 	if (!t->acct->idle)
 		gate_leave(t->gate);
-	gone = cluster_lease_gone(&l);
+	gone = gone || cluster_lease_gone(&l);
 	cluster_round_end(&l);
 	return gone;
 }
@@ -493,6 +488,11 @@ acct_loop(void *arg)
 	long			 d;
 
 	while (t->acct->fetch && !stop_requested()) {
+		/* another daemon's: not even its OAuth2 grant is looked at */
+		if (!cluster_holds(t->cluster, t->acct->name)) {
+			cluster_wait(t->cluster, 1000);
+			continue;
+		}
 		if (acct_blocked(t, &blocked)) {
 			d = next_delay(t, 0);
 			if (d > OAUTH_LOGIN_CHECK)
@@ -632,6 +632,7 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 	struct rule_set		**nr;
 	struct cluster		*cl = opts->cluster;
 	struct timespec		 tick = { 0, 200 * 1000 * 1000 };
+	int			 failed = 0;
 
 	pthread_mutex_init(&g.lock, NULL);
 	pthread_cond_init(&g.cond, NULL);
@@ -654,11 +655,14 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 		stop_set_winding_down(1);
 		threads_join(*cfg, t);
 		stop_set_winding_down(0);
+		/* the old cluster names the old configuration's accounts */
+		if (cl != NULL && (cl = cluster_restart(cl, n)) == NULL)
+			failed = 1;
 		rulesets_free(*rules, (*cfg)->naccounts);
 		config_free(*cfg);
 		*cfg = n;
 		*rules = nr;
-		if (cl != NULL && (cl = cluster_restart(cl, *cfg)) == NULL)
+		if (failed)
 			return 1;
 		notify_ready(fetching(*cfg));
 		if (threads_start(*cfg, *rules, opts, cl, &g, &t) == -1) {

@@ -99,15 +99,16 @@ daemons_list(FILE *f, const struct status_report *r)
 {
 	size_t	 i;
 
+	const struct status_daemon *d = r->leases.daemons;
+
 	fprintf(f, "<p>Shared store: %zu daemons hold leases.</p>\n<ul "
-	    "id=\"daemons\">\n", r->ndaemons);
-	for (i = 0; i < r->ndaemons; i++) {
+	    "id=\"daemons\">\n", r->leases.ndaemons);
+	for (i = 0; i < r->leases.ndaemons; i++) {
 		fputs("<li>", f);
-		html_text(f, r->daemons[i].id);
+		html_text(f, d[i].id);
 		fputs(" on ", f);
-		html_text(f, r->daemons[i].node[0] != '\0' ?
-		    r->daemons[i].node : "-");
-		fprintf(f, ": %zu accounts</li>\n", r->daemons[i].accounts);
+		html_text(f, d[i].node[0] != '\0' ? d[i].node : "-");
+		fprintf(f, ": %zu accounts</li>\n", d[i].accounts);
 	}
 	fputs("</ul>\n", f);
 }
@@ -154,8 +155,8 @@ row(FILE *f, const struct status_report *r, const struct status_account *a)
 	    s->outbox_oldest, age, sizeof(age)) : "-");
 	cell_u(f, s->server_ops);
 	cell_u(f, s->skipped);
-	if (r->shared)
-		lease_cell(f, &a->lease);
+	if (r->leases.shared)
+		lease_cell(f, &r->leases.v[a - r->v]);
 	fputs("</tr>\n", f);
 }
 
@@ -172,12 +173,12 @@ status_html(const struct status_report *r, size_t *len)
 	fprintf(f, "<p>At %s; the daemon is %s.  <a href=\"/metrics\">"
 	    "Metrics</a>.</p>\n", status_time(r->now, t, sizeof(t)),
 	    r->daemon ? "running" : "not running");
-	if (r->shared)
+	if (r->leases.shared)
 		daemons_list(f, r);
 	fputs("<table id=\"accounts\">\n<thead><tr>", f);
 	for (i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
 		fprintf(f, "<th>%s</th>", columns[i]);
-	if (r->shared)
+	if (r->leases.shared)
 		fputs("<th>Held by</th>", f);
 	fputs("</tr></thead>\n<tbody>\n", f);
 	for (i = 0; i < r->n; i++)

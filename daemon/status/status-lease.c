@@ -1,29 +1,31 @@
 /* SPDX-License-Identifier: ISC */
-/*
- * status-lease.c - on a shared store, who works which account: each
- * account's lease while it is held, and the daemons that hold leases
- * (a live daemon holding none is not seen here); see status.h.
- */
+/* status-lease.c - who holds which account's lease; see status-lease.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/status/status.h"
+#include "daemon/status/status-lease.h"
 #include "daemon/store/lease.h"
 
-static struct status_account *
-account_of(struct status_report *r, const char *name)
+struct collect {
+	struct status_leases	*out;
+	const char *const	*accounts;
+	size_t			 n;
+};
+
+static struct status_lease *
+lease_of(struct collect *c, const char *name)
 {
 	size_t	 i;
 
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->v[i].name, name) == 0)
-			return &r->v[i];
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->accounts[i], name) == 0)
+			return &c->out->v[i];
 	return NULL;
 }
 
 static int
-daemon_count(struct status_report *r, const struct lease_row *row)
+daemon_count(struct status_leases *r, const struct lease_row *row)
 {
 	struct status_daemon	*d;
 	size_t			 i;
@@ -33,7 +35,7 @@ daemon_count(struct status_report *r, const struct lease_row *row)
 			r->daemons[i].accounts++;
 			return 0;
 		}
-	/* r->n + 1 slots: one per account at most */
+	/* n + 1 slots: one per account at most */
 	d = &r->daemons[r->ndaemons];
 	if ((d->id = strdup(row->owner)) == NULL ||
 	    (d->node = strdup(row->host)) == NULL)
@@ -46,33 +48,35 @@ daemon_count(struct status_report *r, const struct lease_row *row)
 static int
 lease_row(const struct lease_row *row, void *arg)
 {
-	struct status_report	*r = arg;
-	struct status_account	*a;
+	struct collect		*c = arg;
 	struct status_lease	*l;
 
-	if (row->expires_in <= 0 || (a = account_of(r, row->account)) == NULL)
+	if (row->expires_in <= 0 || (l = lease_of(c, row->account)) == NULL)
 		return 0;	/* not held, or not configured here */
-	l = &a->lease;
 	if ((l->node = strdup(row->host)) == NULL ||
 	    (l->id = strdup(row->owner)) == NULL)
 		return -1;
 	l->held = 1;
 	l->epoch = row->epoch;
 	l->expires_in = row->expires_in;
-	return daemon_count(r, row);
+	return daemon_count(c->out, row);
 }
 
 int
-status_leases(struct state *st, struct status_report *r, char *err,
-    size_t errlen)
+status_leases_collect(struct state *st, const char *const *accounts,
+    size_t n, struct status_leases *r, char *err, size_t errlen)
 {
+	struct collect	 c = { r, accounts, n };
+
+	memset(r, 0, sizeof(*r));
 	if (!state_shared(st))
 		return 0;
 	r->shared = 1;
-	if ((r->daemons = calloc(r->n + 1, sizeof(*r->daemons))) == NULL)
+	if ((r->v = calloc(n + 1, sizeof(*r->v))) == NULL ||
+	    (r->daemons = calloc(n + 1, sizeof(*r->daemons))) == NULL)
 		goto nomem;
 	err[0] = '\0';
-	if (state_leases_list(st, lease_row, r, err, errlen) == 0)
+	if (state_leases_list(st, lease_row, &c, err, errlen) == 0)
 		return 0;
 	if (err[0] != '\0')
 		return -1;	/* the store's; else the callback's, below */
@@ -82,15 +86,16 @@ nomem:
 }
 
 void
-status_leases_free(struct status_report *r)
+status_leases_free(struct status_leases *r, size_t n)
 {
 	size_t	 i;
 
-	for (i = 0; i < r->n; i++) {
-		free(r->v[i].lease.node);
-		free(r->v[i].lease.id);
-		memset(&r->v[i].lease, 0, sizeof(r->v[i].lease));
+	for (i = 0; r->v != NULL && i < n; i++) {
+		free(r->v[i].node);
+		free(r->v[i].id);
 	}
+	free(r->v);
+	r->v = NULL;
 	for (i = 0; i < r->ndaemons; i++) {
 		free(r->daemons[i].id);
 		free(r->daemons[i].node);

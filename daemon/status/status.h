@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/status/status-lease.h"
 #include "daemon/store/state.h"
 
 /* Rounds failed in a row from which an account needs attention, and the
@@ -32,25 +33,8 @@
 #define STATUS_ATTENTION_FAILURES	3
 #define STATUS_ATTENTION_OUTBOX_AGE	(24 * 3600)
 
-/* The lease of an account on a shared store, while someone holds it. */
-struct status_lease {
-	int		 held;		/* 0: no holder (none yet, expired) */
-	char		*node;		/* the holder's node, "" if it left */
-	char		*id;		/* the holder's daemon id */
-	int64_t		 epoch;
-	int64_t		 expires_in;	/* seconds */
-};
-
-/* A daemon holding leases now, with how many. */
-struct status_daemon {
-	char		*id;
-	char		*node;
-	size_t		 accounts;
-};
-
 struct status_account {
 	char				*name;
-	struct status_lease		 lease;	/* shared stores only */
 	const char			*state;	/* status_judge() */
 	/* its OAuth2 grant was refused: "needs login" until the user runs
 	 * `mailsift auth login NAME`; why (no token in it), or NULL */
@@ -64,11 +48,9 @@ struct status_report {
 	int64_t			 today;		/* local midnight */
 	int			 has_state;	/* the state file exists */
 	int			 daemon;	/* a daemon holds it now */
-	int			 shared;	/* leases apply (lease.h) */
 	struct status_account	*v;
 	size_t			 n;
-	struct status_daemon	*daemons;	/* shared: lease holders */
-	size_t			 ndaemons;
+	struct status_leases	 leases;	/* who holds v[i] */
 };
 
 /* The report on the n accounts named, from the state file at path (a
@@ -78,11 +60,6 @@ int		 status_collect(const char *path, const char *const *accounts,
 		    size_t n, int64_t now, struct status_report *, char *err,
 		    size_t errlen);
 void		 status_report_free(struct status_report *);
-/* status-lease.c: on a shared store, each account's lease and the
- * daemons holding leases, into r (by status_collect()); 0 or -1. */
-int		 status_leases(struct state *, struct status_report *r,
-		    char *err, size_t errlen);
-void		 status_leases_free(struct status_report *r);
 /* "needs login" is set by status_collect() from the grant; else
  * "needs attention", "failing", "new", "idle-waiting" (a daemon runs and
  * the account waits in IDLE or for its next poll) or "ok". */

@@ -76,6 +76,12 @@ PGresult	*pg_run(struct state_impl *, const char *what, const char *sql,
 int		 pg_exec(struct state_impl *, const char *what,
 		    const char *sql, int n, const char *const *vals,
 		    char *err, size_t errlen);
+/* Keep a connection of the pool on the handle (a transaction or an
+ * advisory lock needs the same one throughout): 1 if lent now, 0 if
+ * it had one, -1 with err set.  pg_release() gives it back unless a
+ * transaction or the OAuth2 lock still needs it. */
+int		 pg_hold(struct state_impl *, char *err, size_t errlen);
+void		 pg_release(struct state_impl *);
 /* BEGIN; with PG_FENCED on a fenced handle, then the lease check
  * (lease.h): "lease lost" in err and rolled back if it fails. */
 int		 pg_begin(struct state_impl *, int fenced, char *err,

@@ -318,21 +318,17 @@ pg_intents_pending(struct state_impl *st, struct state_intent **out,
 {
 	const char	*vals[1] = { st->fence_account };
 	PGresult	*r;
-	int		 i, fenced = st->fence_account[0] != '\0';
+	int		 i;
 
 	*out = NULL;
 	*n = 0;
 	/* a fenced handle settles its own account's intents only */
-	if ((r = pg_run(st, "loading intents", fenced ?
-	    "SELECT id, account, folder, uidvalidity, uid, uidl, kind, path,"
-	    " name, mbox_offset, mbox_length, entry_sha256, message_id, size,"
-	    " sha256, time FROM intent WHERE account = $1"
-	    " ORDER BY kind COLLATE \"C\", path COLLATE \"C\", mbox_offset, id" :
-	    "SELECT id, account, folder, uidvalidity, uid, uidl, kind, path,"
-	    " name, mbox_offset, mbox_length, entry_sha256, message_id, size,"
-	    " sha256, time FROM intent"
-	    " ORDER BY kind COLLATE \"C\", path COLLATE \"C\", mbox_offset, id",
-	    fenced, vals, NULL, NULL, err, errlen)) == NULL)
+	if ((r = pg_run(st, "loading intents", "SELECT id, account, folder,"
+	    " uidvalidity, uid, uidl, kind, path, name, mbox_offset,"
+	    " mbox_length, entry_sha256, message_id, size, sha256, time"
+	    " FROM intent WHERE $1 = '' OR account = $1"
+	    " ORDER BY kind COLLATE \"C\", path COLLATE \"C\", mbox_offset,"
+	    " id", 1, vals, NULL, NULL, err, errlen)) == NULL)
 		return -1;
 	if (PQntuples(r) > 0 && (*out = calloc((size_t)PQntuples(r),
 	    sizeof(**out))) == NULL)

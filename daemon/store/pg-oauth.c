@@ -130,41 +130,37 @@ pg_oauth_needs_login(struct state_impl *st, const char *account,
 	    " $1", 3, vals, NULL, NULL, err, errlen) == -1 ? -1 : 0;
 }
 
+/* pg_rows()' load: a grant of the list, without its tokens */
+static int
+listed_load(PGresult *r, int row, void *p)
+{
+	return grant_load(r, row, p, 0);
+}
+
+static void
+listed_clear(void *p)
+{
+	state_oauth_grant_clear(p);
+}
+
+static const struct pg_rowtype listed_type = {
+	sizeof(struct oauth_grant), listed_load, listed_clear
+};
+
 int
 pg_oauth_list(struct state_impl *st, struct oauth_grant **out, size_t *n,
     char *err, size_t errlen)
 {
-	struct oauth_grant	*v;
-	PGresult		*r;
-	int			 rows, i;
+	void		*v;
 
 	*out = NULL;
-	*n = 0;
 	/* by account as SQLite orders text: bytewise */
-	if ((r = pg_run(st, "reading OAuth2 grants", "SELECT " GRANT_COLUMNS
-	    " FROM oauth_grant ORDER BY account COLLATE \"C\"", 0, NULL, NULL,
-	    NULL, err, errlen)) == NULL)
+	if (pg_rows(st, "reading OAuth2 grants", "SELECT " GRANT_COLUMNS
+	    " FROM oauth_grant ORDER BY account COLLATE \"C\"", 0, NULL,
+	    &listed_type, &v, n, err, errlen) == -1)
 		return -1;
-	if ((rows = PQntuples(r)) == 0) {
-		PQclear(r);
-		return 0;
-	}
-	if ((v = calloc((size_t)rows, sizeof(*v))) == NULL)
-		goto fail;
-	for (i = 0; i < rows; i++) {
-		if (grant_load(r, i, &v[i], 0) == -1) {
-			state_oauth_list_free(v, (size_t)i);
-			goto fail;
-		}
-	}
-	PQclear(r);
 	*out = v;
-	*n = (size_t)rows;
 	return 0;
-fail:
-	PQclear(r);
-	snprintf(err, errlen, "out of memory");
-	return -1;
 }
 
 int

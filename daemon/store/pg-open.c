@@ -168,6 +168,20 @@ pg_open(const char *where, int flags, char *err, size_t errlen)
 	return st;
 }
 
+/* Unlocked before the connection ends: the server drops a closed
+ * session's locks only a moment later, and a reader asking at once
+ * would still find the store claimed. */
+static void
+pg_unclaim(struct state_impl *st)
+{
+	if (st->claim == NULL)
+		return;
+	PQclear(PQexec(st->claim, "SELECT pg_advisory_unlock(" PG_KEY_CLAIM
+	    ", 0)"));
+	PQfinish(st->claim);
+	st->claim = NULL;
+}
+
 void
 pg_close(struct state_impl *st)
 {
@@ -175,7 +189,7 @@ pg_close(struct state_impl *st)
 		return;
 	pg_rollback(st);
 	pg_oauth_unlock(st);
-	PQfinish(st->claim);		/* the claim goes with its session */
+	pg_unclaim(st);
 	pg_pool_put(st->pool);
 	free(st->url);
 	free(st->shown);
@@ -216,7 +230,6 @@ pg_claim(struct state_impl *st, char *err, size_t errlen)
 		return 0;
 	if ((st->claim = pg_connect(st->url, st->shown, err, errlen)) == NULL)
 		return -1;
-	pg_statement_counted();
 	r = PQexec(st->claim, "SELECT pg_try_advisory_lock(" PG_KEY_CLAIM
 	    ", 0)");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
@@ -273,29 +286,21 @@ pg_oauth_lock(struct state_impl *st, const char *account, char *err,
 {
 	struct pg_num	 key;
 	const char	*vals[1];
-	int		 lent = 0;
 
 	if (st->oauth_locked) {
 		snprintf(err, errlen, "account '%s': this handle already "
 		    "holds an OAuth2 lock", account);
 		return -1;
 	}
-	if (st->conn == NULL) {
-		if ((st->conn = pg_pool_lend(st->pool, st->shown, err,
-		    errlen)) == NULL)
-			return -1;
-		lent = 1;
-	}
+	if (pg_hold(st, err, errlen) == -1)
+		return -1;
 	st->oauth_key = pg_grant_key(account);
 	vals[0] = pg_i64(&key, st->oauth_key);
 	/* the holder's token request is bounded (OAUTH_TIMEOUT_MS) */
 	if (pg_exec(st, "locking the OAuth2 grant", "SELECT "
 	    "pg_advisory_lock(" PG_KEY_OAUTH ", $1::int4)", 1, vals, err,
 	    errlen) == -1) {
-		if (lent) {
-			pg_pool_back(st->pool, st->conn);
-			st->conn = NULL;
-		}
+		pg_release(st);
 		return -1;
 	}
 	st->oauth_locked = 1;
@@ -317,8 +322,5 @@ pg_oauth_unlock(struct state_impl *st)
 	    "pg_advisory_unlock(" PG_KEY_OAUTH ", $1::int4)", 1, vals, err,
 	    sizeof(err));
 	st->oauth_locked = 0;
-	if (!st->in_tx) {
-		pg_pool_back(st->pool, st->conn);
-		st->conn = NULL;
-	}
+	pg_release(st);
 }

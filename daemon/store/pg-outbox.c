@@ -57,9 +57,10 @@ pg_outbox_add(struct state_impl *st, const char *key, const char *account,
 }
 
 static int
-entry_load(PGresult *r, int row, struct outbox_entry *e)
+entry_load(PGresult *r, int row, void *p)
 {
-	memset(e, 0, sizeof(*e));
+	struct outbox_entry	*e = p;
+
 	e->id = pg_get_i64(r, row, 0);
 	e->account = pg_get_str(r, row, 1);
 	e->smtp = pg_get_str(r, row, 2);
@@ -75,16 +76,24 @@ entry_load(PGresult *r, int row, struct outbox_entry *e)
 	return 0;
 }
 
+static void
+entry_clear(void *p)
+{
+	state_outbox_entry_free(p);
+}
+
+static const struct pg_rowtype entry_type = {
+	sizeof(struct outbox_entry), entry_load, entry_clear
+};
+
 int
 pg_outbox_due(struct state_impl *st, const char *account, int64_t now,
     size_t max, struct outbox_entry **out, size_t *n, char *err,
     size_t errlen)
 {
-	struct outbox_entry	*v;
-	struct pg_num		 a, b;
-	const char		*vals[3];
-	PGresult		*r;
-	int			 rows, i;
+	struct pg_num	 a, b;
+	const char	*vals[3];
+	void		*v;
 
 	*out = NULL;
 	*n = 0;
@@ -93,35 +102,13 @@ pg_outbox_due(struct state_impl *st, const char *account, int64_t now,
 	vals[0] = pg_i64(&a, now);
 	vals[1] = pg_i64(&b, max > INT32_MAX ? INT32_MAX : (int64_t)max);
 	vals[2] = account;
-	if ((r = pg_run(st, "reading the outbox", "SELECT id, account, smtp,"
+	if (pg_rows(st, "reading the outbox", "SELECT id, account, smtp,"
 	    " sender, rcpts, data, attempts FROM outbox WHERE status ="
 	    " 'queued' AND next_try <= $1 AND ($3::text IS NULL OR"
-	    " account = $3) ORDER BY id LIMIT $2", 3, vals, NULL, NULL, err,
-	    errlen)) == NULL)
+	    " account = $3) ORDER BY id LIMIT $2", 3, vals, &entry_type, &v, n,
+	    err, errlen) == -1)
 		return -1;
-	rows = PQntuples(r);
-	if (rows == 0) {
-		PQclear(r);
-		return 0;
-	}
-	if ((v = calloc((size_t)rows, sizeof(*v))) == NULL) {
-		PQclear(r);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < rows; i++) {
-		if (entry_load(r, i, &v[i]) == -1) {
-			while (i > 0)
-				state_outbox_entry_free(&v[--i]);
-			free(v);
-			PQclear(r);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
-	PQclear(r);
 	*out = v;
-	*n = (size_t)rows;
 	return 0;
 }
 

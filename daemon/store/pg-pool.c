@@ -8,11 +8,14 @@
  * closed with the last) and lends a connection for as long as a
  * statement, a transaction or an advisory lock needs it (pg.c).
  * Thread-safe: one mutex for every pool, a condition per pool for the
- * threads waiting for a connection to come back.
+ * threads waiting for a connection to come back.  A connection found
+ * broken is reset when next lent (pg.c retries a statement outside a
+ * transaction once).  Not fork-safe: a child must not use or close its
+ * parent's pool (its connections are the parent's sessions); libpq's
+ * sockets are close-on-exec, so a child that execs leaves them alone.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +45,6 @@ struct pg_pool {
 
 static pthread_mutex_t	 pools_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pg_pool	*pools;
-static atomic_uint_least64_t	 statements;
 
 /* Server NOTICEs ("relation already exists, skipping") are no news
  * for the daemon's log. */
@@ -214,16 +216,4 @@ pg_pool_back(struct pg_pool *p, PGconn *c)
 		p->open--;
 	pthread_cond_signal(&p->back);
 	pthread_mutex_unlock(&pools_lock);
-}
-
-void
-pg_statement_counted(void)
-{
-	atomic_fetch_add(&statements, 1);
-}
-
-uint64_t
-pg_statements(void)
-{
-	return atomic_load(&statements);
 }

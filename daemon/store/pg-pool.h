@@ -29,8 +29,5 @@ PGconn		*pg_connect(const char *url, const char *shown, char *err,
 		    size_t errlen);
 /* Reset a connection found broken: 0 if it is good again. */
 int		 pg_pool_fix(PGconn *);
-/* Statements run by this process (pg_run()), for the capacity model. */
-uint64_t	 pg_statements(void);
-void		 pg_statement_counted(void);
 
 #endif

@@ -44,9 +44,10 @@ pg_queue_insert(struct state_impl *st, const struct queue_item *q,
 }
 
 static int
-entry_load(PGresult *r, int row, struct queue_entry *e)
+entry_load(PGresult *r, int row, void *p)
 {
-	memset(e, 0, sizeof(*e));
+	struct queue_entry	*e = p;
+
 	e->id = pg_get_i64(r, row, 0);
 	e->kind = pg_get_str(r, row, 1);
 	e->key = pg_get_str(r, row, 2);
@@ -63,38 +64,15 @@ entry_load(PGresult *r, int row, struct queue_entry *e)
 	return 0;
 }
 
-/* The rows of r as entries: 0, or -1 when out of memory (r cleared
- * either way). */
-static int
-entries_load(PGresult *r, struct queue_entry **out, size_t *n, char *err,
-    size_t errlen)
+static void
+entry_clear(void *p)
 {
-	struct queue_entry	*v;
-	int			 rows = PQntuples(r), i;
-
-	if (rows == 0) {
-		PQclear(r);
-		return 0;
-	}
-	if ((v = calloc((size_t)rows, sizeof(*v))) == NULL)
-		goto fail;
-	for (i = 0; i < rows; i++) {
-		if (entry_load(r, i, &v[i]) == -1) {
-			while (i > 0)
-				state_queue_entry_free(&v[--i]);
-			free(v);
-			goto fail;
-		}
-	}
-	PQclear(r);
-	*out = v;
-	*n = (size_t)rows;
-	return 0;
-fail:
-	PQclear(r);
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	state_queue_entry_free(p);
 }
+
+static const struct pg_rowtype entry_type = {
+	sizeof(struct queue_entry), entry_load, entry_clear
+};
 
 int
 pg_queue_due(struct state_impl *st, const char *kind, const char *account,
@@ -103,7 +81,7 @@ pg_queue_due(struct state_impl *st, const char *kind, const char *account,
 {
 	struct pg_num	 a, b;
 	const char	*vals[4];
-	PGresult	*r;
+	void		*v;
 
 	*out = NULL;
 	*n = 0;
@@ -113,14 +91,15 @@ pg_queue_due(struct state_impl *st, const char *kind, const char *account,
 	vals[1] = pg_i64(&b, max > INT32_MAX ? INT32_MAX : (int64_t)max);
 	vals[2] = kind;
 	vals[3] = account;
-	if ((r = pg_run(st, "reading the delivery queue", "SELECT id, kind,"
+	if (pg_rows(st, "reading the delivery queue", "SELECT id, kind,"
 	    " key, target, account, entry, attempts, created FROM"
 	    " delivery_queue WHERE status = 'queued' AND kind = $3 AND"
 	    " next_try <= $1 AND ($4::text IS NULL OR account = $4)"
-	    " ORDER BY id LIMIT $2", 4, vals, NULL, NULL, err,
-	    errlen)) == NULL)
+	    " ORDER BY id LIMIT $2", 4, vals, &entry_type, &v, n, err,
+	    errlen) == -1)
 		return -1;
-	return entries_load(r, out, n, err, errlen);
+	*out = v;
+	return 0;
 }
 
 int

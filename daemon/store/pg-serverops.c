@@ -32,54 +32,59 @@ pg_server_op_add(struct state_impl *st, const char *account,
 	    vals, NULL, NULL, err, errlen) == -1 ? -1 : 0;
 }
 
+static int
+op_load(PGresult *r, int row, void *p)
+{
+	struct server_op	*op = p;
+
+	op->id = pg_get_i64(r, row, 0);
+	op->uid = (uint32_t)pg_get_i64(r, row, 1);
+	op->action = pg_get_str(r, row, 2);
+	op->arg = pg_get_str(r, row, 3);
+	if (op->action == NULL || op->arg == NULL) {
+		free(op->action);
+		free(op->arg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+op_clear(void *p)
+{
+	struct server_op	*op = p;
+
+	free(op->action);
+	free(op->arg);
+}
+
+static const struct pg_rowtype op_type = {
+	sizeof(struct server_op), op_load, op_clear
+};
+
 int
 pg_server_ops_ready(struct state_impl *st, const char *account,
     const char *folder, uint32_t uidvalidity, struct server_op **out,
     size_t *n, char *err, size_t errlen)
 {
-	struct server_op	*v;
-	struct pg_num		 a;
-	const char		*vals[3];
-	PGresult		*r;
-	int			 rows, i;
+	struct pg_num	 a;
+	const char	*vals[3];
+	void		*v;
 
 	*out = NULL;
-	*n = 0;
 	vals[0] = account;
 	vals[1] = pg_folder_name(folder);
 	vals[2] = pg_i64(&a, uidvalidity);
-	if ((r = pg_run(st, "reading server actions", "SELECT s.id, s.uid,"
+	if (pg_rows(st, "reading server actions", "SELECT s.id, s.uid,"
 	    " s.action, s.arg FROM server_op s WHERE s.account = $1 AND"
 	    " s.folder = $2 AND s.uidvalidity = $3 AND EXISTS (SELECT 1 FROM"
 	    " message m JOIN folder f ON f.id = m.folder_id WHERE f.account ="
 	    " $1 AND f.name = $2 AND f.uidvalidity = $3 AND m.uid = s.uid)"
 	    " ORDER BY s.uid, s.action IN ('move', 'delete'), s.id", 3, vals,
-	    NULL, NULL, err, errlen)) == NULL)
+	    &op_type, &v, n, err, errlen) == -1)
 		return -1;
-	if ((rows = PQntuples(r)) == 0) {
-		PQclear(r);
-		return 0;
-	}
-	if ((v = calloc((size_t)rows, sizeof(*v))) == NULL)
-		goto fail;
-	for (i = 0; i < rows; i++) {
-		v[i].id = pg_get_i64(r, i, 0);
-		v[i].uid = (uint32_t)pg_get_i64(r, i, 1);
-		v[i].action = pg_get_str(r, i, 2);
-		v[i].arg = pg_get_str(r, i, 3);
-		if (v[i].action == NULL || v[i].arg == NULL) {
-			state_server_ops_free(v, (size_t)i + 1);
-			goto fail;
-		}
-	}
-	PQclear(r);
 	*out = v;
-	*n = (size_t)rows;
 	return 0;
-fail:
-	PQclear(r);
-	snprintf(err, errlen, "out of memory");
-	return -1;
 }
 
 int

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * pg-write.c - one write as a call of its own, fenced or not, and
- * the column helpers the PostgreSQL backend's operation files share
+ * the result helpers the PostgreSQL backend's operation files share
  * (see pg-write.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,4 +54,45 @@ pg_get_opt(PGresult *r, int row, int col, char **dst)
 	if (PQgetisnull(r, row, col))
 		return 0;
 	return (*dst = strdup(PQgetvalue(r, row, col))) == NULL ? -1 : 0;
+}
+
+static int
+rows_keep(PGresult *r, const struct pg_rowtype *t, void **out, size_t *n,
+    char *err, size_t errlen)
+{
+	unsigned char	*v = NULL;
+	int		 rows = PQntuples(r), i = 0;
+
+	if (rows > 0 && (v = calloc((size_t)rows, t->size)) == NULL)
+		goto fail;
+	for (i = 0; i < rows; i++)
+		if (t->load(r, i, v + (size_t)i * t->size) == -1)
+			goto fail;
+	*out = v;
+	*n = (size_t)rows;
+	return 0;
+fail:
+	while (i > 0)
+		t->clear(v + (size_t)--i * t->size);
+	free(v);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int
+pg_rows(struct state_impl *st, const char *what, const char *sql, int nvals,
+    const char *const *vals, const struct pg_rowtype *t, void **out,
+    size_t *n, char *err, size_t errlen)
+{
+	PGresult	*r;
+	int		 rv;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = pg_run(st, what, sql, nvals, vals, NULL, NULL, err,
+	    errlen)) == NULL)
+		return -1;
+	rv = rows_keep(r, t, out, n, err, errlen);
+	PQclear(r);
+	return rv;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * pg-write.h - what the PostgreSQL backend's operation files
- * (pg-status.c, pg-outbox.c, pg-queue.c, pg-serverops.c, pg-msgid.c,
- * pg-oauth.c) share beyond pg-int.h: one write in its own transaction,
- * fenced or not, and the count of rows a statement changed.  Inside
- * daemon/store/pg*.c only.
+ * (pg-admin.c, pg-status.c, pg-outbox.c, pg-queue.c, pg-serverops.c,
+ * pg-msgid.c, pg-oauth.c) share beyond pg-int.h: one write in its own
+ * transaction, fenced or not, the count of rows a statement changed, a
+ * SELECT's rows kept as an array, and a text column that may be NULL.
+ * Inside daemon/store/pg*.c only.
  */
 #ifndef DAEMON_STORE_PG_WRITE_H
 #define DAEMON_STORE_PG_WRITE_H
@@ -24,6 +25,21 @@ int64_t		 pg_write(struct state_impl *, int fenced, const char *what,
 		    size_t errlen);
 /* The rows an INSERT, UPDATE or DELETE changed (PQcmdTuples()). */
 int64_t		 pg_changed(PGresult *);
+/* How to keep one row of a result: load(r, row, element) fills one
+ * (0, or -1 out of memory, the element left clear), clear(element)
+ * frees one. */
+struct pg_rowtype {
+	size_t	 size;
+	int	(*load)(PGresult *, int, void *);
+	void	(*clear)(void *);
+};
+/* Run a SELECT (pg_run()'s arguments) and keep its rows as a new array
+ * of t's elements: 0 with *out (NULL if no rows) and *n, or -1 with err
+ * set and nothing kept. */
+int		 pg_rows(struct state_impl *, const char *what, const char *sql,
+		    int nvals, const char *const *vals,
+		    const struct pg_rowtype *t, void **out, size_t *n,
+		    char *err, size_t errlen);
 /* A copy of a text column, NULL for NULL (pg_get_str() gives ""):
  * 0, or -1 when out of memory. */
 int		 pg_get_opt(PGresult *, int row, int col, char **dst);

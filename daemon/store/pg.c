@@ -65,7 +65,6 @@ static PGresult *
 pg_exec_on(PGconn *c, const char *sql, int n, const char *const *vals,
     const int *lens, const int *fmts)
 {
-	pg_statement_counted();
 	if (n == 0)
 		return PQexec(c, sql);
 	return PQexecParams(c, sql, n, NULL, vals, lens, fmts, 0);
@@ -126,8 +125,18 @@ pg_exec(struct state_impl *st, const char *what, const char *sql, int n,
 	return 0;
 }
 
-/* Hand the connection back unless the advisory lock still needs it. */
-static void
+int
+pg_hold(struct state_impl *st, char *err, size_t errlen)
+{
+	if (st->conn != NULL)
+		return 0;
+	if ((st->conn = pg_pool_lend(st->pool, st->shown, err,
+	    errlen)) == NULL)
+		return -1;
+	return 1;
+}
+
+void
 pg_release(struct state_impl *st)
 {
 	if (st->conn == NULL || st->in_tx || st->oauth_locked)
@@ -165,19 +174,15 @@ int
 pg_begin(struct state_impl *st, int fenced, char *err, size_t errlen)
 {
 	PGresult	*r;
-	int		 lent = 0;
+	int		 lent;
 
 	if (st->in_tx) {
 		snprintf(err, errlen, "state %s: a transaction is already "
 		    "open on this handle", st->shown);
 		return -1;
 	}
-	if (st->conn == NULL) {
-		if ((st->conn = pg_pool_lend(st->pool, st->shown, err,
-		    errlen)) == NULL)
-			return -1;
-		lent = 1;
-	}
+	if ((lent = pg_hold(st, err, errlen)) == -1)
+		return -1;
 	/* BEGIN is the first statement: safe to try again if broken */
 	if ((r = pg_run_on(st, st->conn, lent, "starting a transaction",
 	    "BEGIN", 0, NULL, NULL, NULL, err, errlen)) == NULL) {
@@ -221,10 +226,8 @@ pg_rollback(struct state_impl *st)
 	if (!st->in_tx)
 		return;
 	/* a broken connection has nothing left to roll back */
-	if (PQstatus(st->conn) == CONNECTION_OK) {
-		pg_statement_counted();
+	if (PQstatus(st->conn) == CONNECTION_OK)
 		PQclear(PQexec(st->conn, "ROLLBACK"));
-	}
 	st->in_tx = 0;
 	pg_release(st);
 }

@@ -23,6 +23,7 @@
 
 #include "daemon/cluster/cluster.h"
 #include "daemon/cluster/cluster-balance.h"
+#include "daemon/cluster/cluster-manager.h"	/* cluster_test_stall */
 #include "daemon/conf/config.h"
 #include "daemon/store/lease.h"
 #include "daemon/store/serverops.h"
@@ -383,6 +384,37 @@ test_pg_takeover(void **state)
 	cfg_drop(cfg);
 }
 
+/*
+ * A stall past the lease (SIGSTOP, then SIGCONT): the guard says no at
+ * once, before any renewal could tell; a stall shorter than the margin
+ * changes nothing.
+ */
+static void
+test_pg_stall(void **state)
+{
+	const char		*url = pg_url();
+	struct config		*cfg = cfg_make(url, 2, 30);
+	struct cluster		*c;
+	struct cluster_lease	 l;
+	char			 err[512];
+
+	(void)state;
+	assert_non_null(c = cluster_start(cfg, "node-a", err, sizeof(err)));
+	assert_int_equal(cluster_round_begin(c, "acct01", &l), 1);
+	cluster_test_stall(3.0);	/* under lease-time/6 = 5 s */
+	assert_int_equal(cluster_guard(&l), 1);
+	assert_true(cluster_holds(c, "acct00"));
+	cluster_test_stall(27.0);	/* 30 s: past lease-time - margin */
+	assert_int_equal(cluster_guard(&l), 0);
+	assert_true(cluster_lease_gone(&l));
+	assert_false(cluster_holds(c, "acct00"));
+	cluster_test_stall(-30.0);
+	assert_int_equal(cluster_guard(&l), 1);
+	cluster_round_end(&l);
+	cluster_stop(c);
+	cfg_drop(cfg);
+}
+
 /* A second daemon joins: the first gives back down to its share once
  * its threads are out of their rounds, and the second takes them. */
 static void
@@ -420,6 +452,49 @@ test_pg_rebalance(void **state)
 		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
 	}
 	assert_int_equal(sb.owned, 6);
+	cluster_stop(b);
+	state_close(st);
+	cfg_drop(cfg);
+}
+
+/*
+ * Giving back waits for the account's round to end; a round that never
+ * ends (a server that hangs) is not waited for beyond a lease time: its
+ * guard says no from the start of the give-back, and the lease goes.
+ */
+static void
+test_pg_give_back_round(void **state)
+{
+	const char		*url = pg_url();
+	struct config		*cfg = cfg_make(url, 2, 6);
+	struct cluster		*a, *b;
+	struct cluster_lease	 l0, l1;
+	struct state		*st;
+	struct lease_seen	 sb;
+	char			 err[512], idb[LEASE_ID_MAX];
+	int			 i, gone = 0;
+
+	(void)state;
+	assert_non_null(a = cluster_start(cfg, "node-a", err, sizeof(err)));
+	assert_int_equal(cluster_round_begin(a, "acct00", &l0), 1);
+	assert_int_equal(cluster_round_begin(a, "acct01", &l1), 1);
+	assert_non_null(b = cluster_start(cfg, "node-b", err, sizeof(err)));
+	snprintf(idb, sizeof(idb), "%s", cluster_id(b));
+	assert_non_null(st = state_open(url, 0, err, sizeof(err)));
+	for (i = 0; i < 300; i++) {
+		gone = cluster_lease_gone(&l0) + cluster_lease_gone(&l1);
+		leases_seen(st, idb, &sb);
+		if (sb.owned == 1)
+			break;
+		assert_int_equal(sb.owned, 0);	/* never both */
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+	}
+	assert_int_equal(sb.owned, 1);
+	assert_int_equal(gone, 1);		/* one of the two, no more */
+	assert_int_equal(cluster_lease_gone(&l0) + cluster_lease_gone(&l1), 1);
+	cluster_round_end(&l0);
+	cluster_round_end(&l1);
+	cluster_stop(a);
 	cluster_stop(b);
 	state_close(st);
 	cfg_drop(cfg);
@@ -466,6 +541,8 @@ main(void)
 		cmocka_unit_test(test_pg_take_race),
 		cmocka_unit_test(test_pg_takeover),
 		cmocka_unit_test(test_pg_rebalance),
+		cmocka_unit_test(test_pg_stall),
+		cmocka_unit_test(test_pg_give_back_round),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

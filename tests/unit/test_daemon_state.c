@@ -925,10 +925,11 @@ test_cmd_state(void **state)
 	struct msg_content	 c;
 	struct msg_key		 k = { "work", "INBOX", 77, 9, NULL };
 	char			 out[8192];
+	char			*where = (char *)f->where;	/* argv */
 
-	STATE_TEST_FILE_ONLY();
-	assert_int_equal(run_cmd(f, out, sizeof(out), 3, "state", "-s",
-	    f->path), 1);	/* no such file */
+	if (state_test_url() == NULL)
+		assert_int_equal(run_cmd(f, out, sizeof(out), 3, "state", "-s",
+		    where), 1);	/* no such file */
 	st = st_open(f);
 	content_make(&c, "<c@x>", 1234, 0x66);
 	assert_int_equal(state_folder_reset(st, "work", "INBOX", 77, NULL, err,
@@ -941,40 +942,40 @@ test_cmd_state(void **state)
 	state_close(st);
 
 	assert_int_equal(run_cmd(f, out, sizeof(out), 3, "state", "-s",
-	    f->path), 0);
+	    where), 0);
 	assert_non_null(strstr(out, "ACCOUNT"));
 	assert_non_null(strstr(out, "work "));
 	assert_non_null(strstr(out, " 77 "));
 	assert_non_null(strstr(out, "pop "));
 	assert_null(strstr(out, "<c@x>"));
 	assert_int_equal(run_cmd(f, out, sizeof(out), 6, "state", "-s",
-	    f->path, "--account", "work", "-v"), 0);
+	    where, "--account", "work", "-v"), 0);
 	assert_null(strstr(out, "pop "));
 	assert_non_null(strstr(out, "uid 77/5 "));
 	assert_non_null(strstr(out, "<c@x>"));
 	assert_non_null(strstr(out, "(larger than max-size)"));
 
 	assert_int_equal(run_cmd(f, out, sizeof(out), 6, "state", "forget",
-	    "-s", f->path, "--account", "work"), 2);
+	    "-s", where, "--account", "work"), 2);
 	assert_int_equal(run_cmd(f, out, sizeof(out), 8, "state", "forget",
-	    "-s", f->path, "--account", "work", "--uid", "5"), 2);
+	    "-s", where, "--account", "work", "--uid", "5"), 2);
 	assert_int_equal(run_cmd(f, out, sizeof(out), 10, "state", "forget",
-	    "-s", f->path, "--account", "work", "--folder", "INBOX", "--uid",
+	    "-s", where, "--account", "work", "--folder", "INBOX", "--uid",
 	    "x5"), 2);
 	assert_int_equal(run_cmd(f, out, sizeof(out), 10, "state", "forget",
-	    "-s", f->path, "--account", "work", "--folder", "INBOX", "--uid",
+	    "-s", where, "--account", "work", "--folder", "INBOX", "--uid",
 	    "5"), 0);
 	assert_non_null(strstr(out, "forgot 1 message"));
 	assert_int_equal(run_cmd(f, out, sizeof(out), 10, "state", "forget",
-	    "-s", f->path, "--account", "work", "--folder", "INBOX", "--uid",
+	    "-s", where, "--account", "work", "--folder", "INBOX", "--uid",
 	    "5"), 1);
 	assert_int_equal(run_cmd(f, out, sizeof(out), 8, "state", "forget",
-	    "-s", f->path, "--account", "pop", "--uidl", "U1"), 0);
+	    "-s", where, "--account", "pop", "--uidl", "U1"), 0);
 	assert_int_equal(run_cmd(f, out, sizeof(out), 7, "state", "forget",
-	    "-s", f->path, "--account", "work", "--all"), 0);
+	    "-s", where, "--account", "work", "--all"), 0);
 	assert_non_null(strstr(out, "forgot 2 message"));
 	assert_int_equal(run_cmd(f, out, sizeof(out), 3, "state", "-s",
-	    f->path), 0);
+	    where), 0);
 	assert_non_null(strstr(out, "pop "));
 	assert_null(strstr(out, "work "));
 	assert_int_equal(run_cmd(f, out, sizeof(out), 1, "state"), 2);

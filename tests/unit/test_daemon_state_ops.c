@@ -8,7 +8,6 @@
  * entries per account (outbox.h), and on a shared store the fence: a
  * handle whose lease was taken over writes nothing (lease.h).
  */
-#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/state-where.h"
+#include "tests/unit/tmpdir.h"
 
 #include "daemon/store/lease.h"
 #include "daemon/store/msgid.h"
@@ -30,34 +30,27 @@
 #include "daemon/store/state.h"
 
 static char	 dir[64];
-static char	 path[PATH_MAX];	/* the SQLite file */
-static const char *where;	/* path, or $MSX_STATE_URL */
 static char	 err[512];
 
+/* A fresh store: a SQLite file in its own directory, or the database of
+ * MSX_STATE_URL emptied. */
 static int
 setup(void **state)
 {
-	snprintf(dir, sizeof(dir), "/tmp/mailsift-sops-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	char	 path[sizeof(dir) + 16];
+
+	if (tmpdir_make(dir, sizeof(dir), "mailsift-sops") == -1)
 		return -1;
 	snprintf(path, sizeof(path), "%s/state.db", dir);
-	where = state_test_fresh(path);
-	*state = state_open(where, 0, err, sizeof(err));
+	*state = state_open(state_test_fresh(path), 0, err, sizeof(err));
 	return *state == NULL ? -1 : 0;
 }
 
 static int
 teardown(void **state)
 {
-	char	 p[PATH_MAX + 8];
-
 	state_close(*state);
-	(void)unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	(void)unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	(void)unlink(p);
-	return rmdir(dir);
+	return tmpdir_remove(dir);
 }
 
 /* A message recorded (skipped: the shortest way to a message row). */
@@ -313,7 +306,7 @@ test_fenced_writes(void **state)
 
 	if (!state_shared(st))
 		skip();		/* one daemon per file: nothing to fence */
-	o = state_open(where, 0, err, sizeof(err));
+	o = state_open(state_test_url(), 0, err, sizeof(err));
 	assert_non_null(o);
 	lose_lease(st, o);
 	lost(state_outbox_add(st, "after", "f", "out", "", "r@x\n", "x", 1,
