@@ -124,10 +124,10 @@ pg_oauth_needs_login(struct state_impl *st, const char *account,
 	vals[0] = account;
 	vals[1] = why;
 	vals[2] = pg_i64(&a, (int64_t)time(NULL));
-	return pg_write(st, PG_UNFENCED, "marking an OAuth2 grant", "UPDATE"
-	    " oauth_grant SET state = 'needs-login', error = $2,"
+	return pg_write_text(st, PG_UNFENCED, "marking an OAuth2 grant",
+	    "UPDATE oauth_grant SET state = 'needs-login', error = $2,"
 	    " access_token = NULL, expires = 0, updated = $3 WHERE account ="
-	    " $1", 3, vals, NULL, NULL, err, errlen) == -1 ? -1 : 0;
+	    " $1", 3, vals, 1, err, errlen) == -1 ? -1 : 0;
 }
 
 /* pg_rows()' load: a grant of the list, without its tokens */

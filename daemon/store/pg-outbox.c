@@ -122,10 +122,10 @@ outbox_update(struct state_impl *st, int64_t id, const char *status,
 	vals[0] = pg_i64(&a, id);
 	vals[1] = status;
 	vals[2] = pg_i64(&b, next_try);
-	vals[3] = why;
-	return pg_write(st, PG_FENCED, "updating the outbox", "UPDATE outbox"
-	    " SET status = $2, next_try = $3, last_error = $4, attempts ="
-	    " attempts + 1 WHERE id = $1", 4, vals, NULL, NULL, err,
+	vals[3] = why;	/* an SMTP server's words: any bytes */
+	return pg_write_text(st, PG_FENCED, "updating the outbox", "UPDATE"
+	    " outbox SET status = $2, next_try = $3, last_error = $4,"
+	    " attempts = attempts + 1 WHERE id = $1", 4, vals, 3, err,
 	    errlen) == -1 ? -1 : 0;
 }
 

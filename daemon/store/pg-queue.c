@@ -131,11 +131,11 @@ queue_update(struct state_impl *st, int64_t id, const char *status,
 	vals[3] = why;
 	/* once settled, only the key (a second insert of the same
 	 * delivery changes nothing) and the outcome are kept */
-	return pg_write(st, PG_FENCED, "updating the delivery queue",
+	return pg_write_text(st, PG_FENCED, "updating the delivery queue",
 	    "UPDATE delivery_queue SET status = $2, next_try = $3,"
 	    " last_error = $4, attempts = attempts + 1, entry = CASE $2::text"
 	    " WHEN 'queued' THEN entry ELSE ''::bytea END WHERE id = $1", 4,
-	    vals, NULL, NULL, err, errlen) == -1 ? -1 : 0;
+	    vals, 3, err, errlen) == -1 ? -1 : 0;
 }
 
 int

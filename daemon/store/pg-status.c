@@ -53,13 +53,14 @@ round_failed(struct state_impl *st, const struct state_round *r, char *err,
 	vals[1] = pg_i64(&a, r->end);
 	vals[2] = pg_i64(&b, r->next_poll);
 	vals[3] = r->error != NULL ? r->error : "the round failed";
-	return pg_write(st, PG_UNFENCED, "recording a round", "INSERT INTO"
-	    " account_run (account, phase, updated, next_poll, last_error,"
-	    " last_error_time, failures) VALUES ($1, 'waiting', $2, $3, $4,"
-	    " $2, 1) ON CONFLICT (account) DO UPDATE SET phase = 'waiting',"
-	    " updated = $2, next_poll = $3, last_error = $4,"
-	    " last_error_time = $2, failures = account_run.failures + 1", 4,
-	    vals, NULL, NULL, err, errlen) == -1 ? -1 : 0;
+	return pg_write_text(st, PG_UNFENCED, "recording a round", "INSERT"
+	    " INTO account_run (account, phase, updated, next_poll,"
+	    " last_error, last_error_time, failures) VALUES ($1, 'waiting',"
+	    " $2, $3, $4, $2, 1) ON CONFLICT (account) DO UPDATE SET"
+	    " phase = 'waiting', updated = $2, next_poll = $3,"
+	    " last_error = $4, last_error_time = $2,"
+	    " failures = account_run.failures + 1", 4, vals, 3, err,
+	    errlen) == -1 ? -1 : 0;
 }
 
 int

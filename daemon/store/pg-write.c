@@ -96,3 +96,79 @@ pg_rows(struct state_impl *st, const char *what, const char *sql, int nvals,
 	PQclear(r);
 	return rv;
 }
+
+/* The length of the valid UTF-8 sequence at p (RFC 3629: no overlong
+ * form, no surrogate, nothing past U+10FFFF), 0 if there is none. */
+static size_t
+utf8_seq(const unsigned char *p)
+{
+	unsigned char	 lo = 0x80, hi = 0xbf;
+	size_t		 len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+const char *
+pg_utf8(const char *s, char **copy)
+{
+	const unsigned char	*p;
+	unsigned char		*q;
+	size_t			 k;
+
+	*copy = NULL;
+	if (s == NULL)
+		return NULL;
+	for (p = (const unsigned char *)s; *p != '\0'; p += k)
+		if ((k = utf8_seq(p)) == 0)
+			break;
+	if (*p == '\0')
+		return s;
+	if ((*copy = strdup(s)) == NULL)
+		return NULL;
+	for (q = (unsigned char *)*copy; *q != '\0'; q += k)
+		if ((k = utf8_seq(q)) == 0) {
+			*q = '?';
+			k = 1;
+		}
+	return *copy;
+}
+
+int64_t
+pg_write_text(struct state_impl *st, int fenced, const char *what,
+    const char *sql, int n, const char **vals, int at, char *err,
+    size_t errlen)
+{
+	char	*copy = NULL;
+	int64_t	 rv;
+
+	if (vals[at] != NULL && (vals[at] = pg_utf8(vals[at], &copy)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rv = pg_write(st, fenced, what, sql, n, vals, NULL, NULL, err, errlen);
+	free(copy);
+	return rv;
+}

@@ -4,7 +4,8 @@
  * (pg-admin.c, pg-status.c, pg-outbox.c, pg-queue.c, pg-serverops.c,
  * pg-msgid.c, pg-oauth.c) share beyond pg-int.h: one write in its own
  * transaction, fenced or not, the count of rows a statement changed, a
- * SELECT's rows kept as an array, and a text column that may be NULL.
+ * SELECT's rows kept as an array, a message text made valid UTF-8, and
+ * a text column that may be NULL.
  * Inside daemon/store/pg*.c only.
  */
 #ifndef DAEMON_STORE_PG_WRITE_H
@@ -40,6 +41,21 @@ int		 pg_rows(struct state_impl *, const char *what, const char *sql,
 		    int nvals, const char *const *vals,
 		    const struct pg_rowtype *t, void **out, size_t *n,
 		    char *err, size_t errlen);
+/*
+ * A message text (an error, a reason) as PostgreSQL's UTF8 text takes
+ * it: s itself if it is valid UTF-8 (or NULL), else a copy in *copy
+ * with every byte that is not replaced by '?' (the caller frees *copy).
+ * SQLite stores any bytes; PostgreSQL refuses the whole statement, and
+ * a server's reply may carry anything.  NULL when out of memory.  Only
+ * for texts shown to people: a key or an address must fail, not
+ * change.
+ */
+const char	*pg_utf8(const char *s, char **copy);
+/* pg_write() (all parameters text) with vals[at], a message text, made
+ * valid UTF-8 first (pg_utf8()). */
+int64_t		 pg_write_text(struct state_impl *, int fenced,
+		    const char *what, const char *sql, int n,
+		    const char **vals, int at, char *err, size_t errlen);
 /* A copy of a text column, NULL for NULL (pg_get_str() gives ""):
  * 0, or -1 when out of memory. */
 int		 pg_get_opt(PGresult *, int row, int col, char **dst);

@@ -5,7 +5,8 @@
  * handed out only once their message is recorded and in their order
  * (serverops.h), `mailsift state`'s lists of folders and messages with
  * their set-aside rows, in bytewise order (state.h), the outbox's due
- * entries per account (outbox.h), and on a shared store the fence: a
+ * entries per account (outbox.h), a server's error text of any bytes
+ * recorded (not refused), and on a shared store the fence: a
  * handle whose lease was taken over writes nothing (lease.h).
  */
 #include <setjmp.h>
@@ -262,6 +263,46 @@ test_outbox_due(void **state)
 	free(v);
 }
 
+/* A server's words may be any bytes: recorded all the same (on a
+ * database that keeps UTF-8 only, what is not is replaced byte for
+ * byte), not refused with the whole record. */
+static void
+test_any_bytes(void **state)
+{
+	struct state			*st = *state;
+	struct state_account_status	 as;
+	struct state_round		 r;
+	struct outbox_entry		*v;
+	const char			*why = "550 caf\xe9 \xf0\x28 refused";
+	uint64_t			 q, s, x;
+	size_t				 n;
+
+	memset(&r, 0, sizeof(r));
+	r.account = "a";
+	r.end = 1000;
+	r.error = why;
+	assert_int_equal(state_round_record(st, &r, err, sizeof(err)), 0);
+	outbox_add(st, "k1", "a");
+	assert_int_equal(state_outbox_due(st, "a", INT64_MAX, 1, &v, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(state_outbox_failed(st, v[0].id, why, err,
+	    sizeof(err)), 0);
+	state_outbox_entry_free(&v[0]);
+	free(v);
+	assert_int_equal(state_outbox_counts(st, &q, &s, &x, err,
+	    sizeof(err)), 0);
+	assert_int_equal(x, 1);
+	assert_int_equal(state_account_status(st, "a", 0, &as, err,
+	    sizeof(err)), 0);
+	assert_non_null(as.last_error);
+	assert_int_equal(strlen(as.last_error), strlen(why));
+	assert_memory_equal(as.last_error, "550 caf", 7);
+	assert_string_equal(as.last_error + 11, " refused");
+	assert_int_equal(as.failures, 1);
+	state_account_status_clear(&as);
+}
+
 /* Handle st, fenced for account "f" as daemon d1, loses the lease to
  * d2 (other handle o): every write st then tries fails with "lease
  * lost" and changes nothing. */
@@ -346,6 +387,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_due, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_any_bytes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_fenced_writes, setup,
 		    teardown),
