@@ -13,15 +13,16 @@ SIGSTOP of a daemon past its lease, then SIGCONT (no message linked
 into a Maildir by it between the STOP and its first new lease);
 PostgreSQL restarted (the daemons carry on); a fourth daemon joins
 (about 15 each).  Over all: every injected message in the Maildirs
-exactly once, every asked reply in user6's INBOX exactly once, SIGTERM
-ends every daemon with 0 and gives its leases back.  Waits are bounds;
+exactly once, SIGTERM ends every daemon with 0 and gives its leases
+back, a `run --once` then sends what the outbox still held, and every
+asked reply is in user6's INBOX exactly once.  Waits are bounds;
 the one timing asserted is the takeover bound the issue sets (the lease
 time plus a margin), with the measured figure printed.
 
 Environment: servers-cluster.sh's variables (servers.sh's and
-servers-pg.sh's, and MSX_PG_HARNESS, the DIR to restart PostgreSQL in), CLUSTER_LEASE (seconds, 6),
-CLUSTER_ACCOUNTS (60, of which CLUSTER_POP3 (4) are POP3),
-CLUSTER_RATE (messages/s injected, 3).
+servers-pg.sh's, and MSX_PG_HARNESS, the DIR to restart PostgreSQL
+in), CLUSTER_LEASE (seconds, 6), CLUSTER_ACCOUNTS (60, of which
+CLUSTER_POP3 (4) are POP3), CLUSTER_RATE (messages/s injected, 3).
 """
 import json
 import os
