@@ -18,6 +18,9 @@
 #   make bench-accounts one daemon with 200, 1000, 2000 IDLE accounts
 #                   against one Dovecot: time to all in IDLE, errors,
 #                   delivery p50/p99, RSS per account, CPU while idle
+#   make bench-cluster 3 daemons, then 1, sharing 1000 accounts through
+#                   one PostgreSQL: messages/s, PostgreSQL commits/s,
+#                   statements and WAL bytes per message, RSS, CPU
 #   make bench-sync a no-op poll of a 100,000-message folder: CONDSTORE/
 #                   QRESYNC against the plain UID SEARCH poll
 #   make install    the binary, the man pages, the systemd units and the
@@ -63,7 +66,7 @@ libs	 = $(if $(DAEMON_SRC),$(1)/libdaemon.a) \
 .PHONY: all deps demo check unit unit-asan unit-bins unit-asan-bins fuzz \
 	fuzz-all fuzz-bins fuzz-merge depgraph bench-mime bench-fetch bench-rules \
 	bench-compress \
-	bench-sync bench-accounts \
+	bench-sync bench-accounts bench-cluster \
 	install uninstall clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
@@ -196,6 +199,8 @@ bench-sync: deps all
 	sh tests/bench/bench-sync.sh
 bench-accounts: deps all
 	sh tests/bench/bench-accounts.sh
+bench-cluster: deps all
+	sh tests/bench/bench-cluster.sh
 
 # Installation, with the GNU directory names.  Nothing is written outside
 # $(DESTDIR); packagers set PREFIX=/usr SYSCONFDIR=/etc.  Units come from

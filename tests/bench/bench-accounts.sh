@@ -150,6 +150,10 @@ run_one() {
 	return $rc
 }
 
+# bench-cluster.sh sources this file for its tuned Dovecot
+# (write_dovecot, cmd_stop) and limits, and runs nothing more.
+[ -z "${BA_SOURCED:-}" ] || return 0
+
 cleanup() {
 	[ -n "${D:-}" ] && [ -d "$D" ] || return 0
 	cmd_stop
