@@ -334,11 +334,7 @@ first_delay(struct acct_thread *t, long d)
 static void
 sleep_unless_stopped(long seconds)
 {
-	struct timespec	 one = { 1, 0 };
-
-	while (seconds-- > 0 && !stop_requested() &&
-	    !stop_reload_requested())
-		nanosleep(&one, NULL);
+	stop_sleep(seconds);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -511,12 +512,32 @@ fail:
 	return -1;
 }
 
+/*
+ * A daemon holds one connection per account, thousands of them, most
+ * waiting in IDLE.  By default each connection's page cache starts with
+ * a bulk allocation of about 90 KB; without it pages are taken one by
+ * one as read, and sqlite_release() can give them all back.  Must run
+ * before SQLite's first use in the process (later it is refused,
+ * SQLITE_MISUSE, and only memory is lost): every handle comes through
+ * sqlite_open(), and pthread_once holds the others back meanwhile.
+ */
+static void
+sqlite_configure(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
 struct state_impl *
 sqlite_open(const char *path, int flags, char *err, size_t errlen)
 {
+	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
 	struct state_impl	*st;
 	struct stat	 sb;
 
+	if (pthread_once(&once, sqlite_configure) != 0) {
+		snprintf(err, errlen, "state %s: cannot set SQLite up", path);
+		return NULL;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "state %s: out of memory", path);

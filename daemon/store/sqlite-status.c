@@ -79,8 +79,14 @@ sqlite_account_phase(struct state_impl *st, const char *account,
 	sqlite_bind_str(stmt, 2, phase);
 	sqlite3_bind_int64(stmt, 3, sqlite_now());
 	sqlite3_bind_int64(stmt, 4, next_poll);
-	return sqlite_step_done(st, stmt, "recording an account's phase", err,
-	    errlen);
+	if (sqlite_step_done(st, stmt, "recording an account's phase", err,
+	    errlen) == -1)
+		return -1;
+	/* Idle for hours: the pages read in the round are not needed
+	 * again soon, and thousands of handles may wait like this one. */
+	if (strcmp(phase, "idle") == 0)
+		(void)sqlite3_db_release_memory(st->db);
+	return 0;
 }
 
 static char *

@@ -29,5 +29,13 @@
 
 /* pthread_create(3) with a stack of STACK bytes; 0 or an errno. */
 int	thread_start(pthread_t *, size_t stack, void *(*)(void *), void *);
+/*
+ * Before a long wait (IMAP IDLE): the pages of this thread's stack
+ * below the caller's frame, touched by the deepest calls so far (TLS
+ * handshake, SQLite, a message's rules), go back to the system; they
+ * come back as zeros when next used.  Only the calling thread's own
+ * stack, whose bounds the system gives (Linux); elsewhere a no-op.
+ */
+void	thread_stack_trim(void);
 
 #endif
