@@ -572,6 +572,43 @@ fail:
 }
 
 void
+sqlite_park(struct state_impl *st)
+{
+	size_t	 i;
+
+	if (st->db == NULL || !sqlite3_get_autocommit(st->db))
+		return;
+	for (i = 0; i < SLOT_MAX; i++) {
+		sqlite3_finalize(st->slot[i]);
+		st->slot[i] = NULL;
+	}
+	/* a statement still open somewhere keeps it open: no harm */
+	if (sqlite3_close(st->db) == SQLITE_OK)
+		st->db = NULL;
+}
+
+/* The file and its schema were checked when the handle was opened. */
+int
+sqlite_unpark(struct state_impl *st, char *err, size_t errlen)
+{
+	if (st->db != NULL)
+		return 0;
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		sqlite_fail(st, "reopening", err, errlen);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	if (sqlite_pragmas(st, err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	(void)sqlite3_close(st->db);	/* no statement yet: it closes */
+	st->db = NULL;
+	return -1;
+}
+
+void
 sqlite_close(struct state_impl *st)
 {
 	size_t	 i;

@@ -82,10 +82,9 @@ sqlite_account_phase(struct state_impl *st, const char *account,
 	if (sqlite_step_done(st, stmt, "recording an account's phase", err,
 	    errlen) == -1)
 		return -1;
-	/* Idle for hours: the pages read in the round are not needed
-	 * again soon, and thousands of handles may wait like this one. */
+	/* idle for hours, and thousands of handles may wait like this */
 	if (strcmp(phase, "idle") == 0)
-		(void)sqlite3_db_release_memory(st->db);
+		sqlite_park(st);
 	return 0;
 }
 

@@ -62,6 +62,8 @@ int
 sqlite_exec(struct state_impl *st, const char *sql, const char *what, char *err,
     size_t errlen)
 {
+	if (sqlite_unpark(st, err, errlen) == -1)
+		return -1;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return sqlite_fail(st, what, err, errlen);
 	return 0;
@@ -88,7 +90,7 @@ void
 sqlite_rollback(struct state_impl *st)
 {
 	/* Fails only when no transaction is open, which is fine here. */
-	if (!sqlite3_get_autocommit(st->db))
+	if (st->db != NULL && !sqlite3_get_autocommit(st->db))
 		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -98,6 +100,8 @@ sqlite_prepare(struct state_impl *st, enum state_slot slot, const char *sql,
 {
 	sqlite3_stmt	*stmt;
 
+	if (sqlite_unpark(st, err, errlen) == -1)
+		return NULL;
 	if (slot < SLOT_MAX && st->slot[slot] != NULL) {
 		stmt = st->slot[slot];
 		sqlite3_reset(stmt);
