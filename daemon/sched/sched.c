@@ -31,6 +31,9 @@
 /* How often an account waiting for `mailsift auth login` looks again at
  * its grant (a read of the state file, nothing on the network). */
 #define OAUTH_LOGIN_CHECK	10
+/* The main loop wakes at once for a reload or an exit (stop.h); this
+ * often it looks anyway (the systemd watchdog). */
+#define SCHED_LOOK_MS		1000
 
 /* The handler only sets a flag (stop.h): everyone polls it. */
 static void
@@ -493,7 +496,6 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 	struct acct_thread	*t;
 	struct config		*n;
 	struct rule_set		**nr;
-	struct timespec		 tick = { 0, 200 * 1000 * 1000 };
 
 	pthread_mutex_init(&g.lock, NULL);
 	pthread_cond_init(&g.cond, NULL);
@@ -502,7 +504,7 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 	if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
 		return 1;
 	while (!stop_exit_requested()) {
-		nanosleep(&tick, NULL);
+		stop_nap(SCHED_LOOK_MS);
 		notify_watchdog();
 		if (!stop_reload_take())
 			continue;

@@ -148,25 +148,37 @@ stop_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* One wait on the descriptor (fd -1: none); a failing poll must not
+ * turn a wait into a spin. */
+static void
+stop_poll(int fd, int ms)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	struct timespec	 one = { 1, 0 };
+
+	if (poll(&pfd, fd == -1 ? 0 : 1, ms) == -1 && errno != EINTR)
+		(void)nanosleep(&one, NULL);
+}
+
+void
+stop_nap(int max_ms)
+{
+	int	 fd = stop_fd();
+
+	/* no descriptor: look as often as the scheduler did before */
+	stop_poll(fd, fd == -1 && max_ms > 200 ? 200 : max_ms);
+}
+
 void
 stop_sleep(long seconds)
 {
-	struct pollfd	 pfd;
 	long long	 end = stop_now_ms() + (long long)seconds * 1000, left;
-	int		 ms;
+	int		 ms, fd;
 
 	while (!stop_requested() && !stop_reload_requested() &&
 	    (left = end - stop_now_ms()) > 0) {
 		ms = left > 60000 ? 60000 : (int)left;
-		pfd.fd = stop_wait_fd(&ms);
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		/* EINTR: look again; a failing poll must not spin */
-		if (poll(&pfd, pfd.fd == -1 ? 0 : 1, ms) == -1 &&
-		    errno != EINTR) {
-			struct timespec	 one = { 1, 0 };
-
-			(void)nanosleep(&one, NULL);
-		}
+		fd = stop_wait_fd(&ms);
+		stop_poll(fd, ms);
 	}
 }

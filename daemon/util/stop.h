@@ -48,5 +48,9 @@ int	stop_fd(void);
 int	stop_wait_fd(int *timeout_ms);
 /* Sleep seconds, ending early on exit, a reload or winding down. */
 void	stop_sleep(long seconds);
+/* The scheduler's wait for requests: at most max_ms, less as soon as
+ * one is asked (it is the one that takes a reload, so it waits on the
+ * descriptor even then). */
+void	stop_nap(int max_ms);
 
 #endif

@@ -12,7 +12,7 @@
 
 /* Left alone below the caller's frame: madvise's own frame, a signal
  * handler's, the red zone. */
-#define THREAD_TRIM_MARGIN	(16 * 1024)
+#define THREAD_TRIM_MARGIN	(8 * 1024)
 
 int
 thread_start(pthread_t *th, size_t stack, void *(*fn)(void *), void *arg)

@@ -160,6 +160,33 @@ test_from_signal_handler(void **state)
 }
 
 static void *
+ask_reload(void *arg)
+{
+	(void)arg;
+	stop_request_reload();
+	return NULL;
+}
+
+/* The scheduler's nap ends when a reload is asked from elsewhere (a
+ * nap that missed it would last the hour, and the alarm fails the
+ * test); taken, the descriptor is down again. */
+static void
+test_nap_wakes_on_reload(void **state)
+{
+	pthread_t	 th;
+
+	(void)state;
+	alarm(60);
+	assert_int_equal(pthread_create(&th, NULL, ask_reload, NULL), 0);
+	stop_nap(3600 * 1000);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	alarm(0);
+	assert_true(stop_reload_requested());
+	assert_int_equal(stop_reload_take(), 1);
+	assert_false(readable(stop_fd()));
+}
+
+static void *
 ask_exit(void *arg)
 {
 	(void)arg;
@@ -203,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_winding_down),
 		cmocka_unit_test(test_reload_during_winding_down),
 		cmocka_unit_test(test_from_signal_handler),
+		cmocka_unit_test(test_nap_wakes_on_reload),
 		cmocka_unit_test(test_exit),
 	};
 
