@@ -506,6 +506,7 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 	while (!stop_exit_requested()) {
 		stop_nap(SCHED_LOOK_MS);
 		notify_watchdog();
+		thread_heap_trim();
 		if (!stop_reload_take())
 			continue;
 		notify_reloading();

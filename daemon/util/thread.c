@@ -3,9 +3,12 @@
 #define _GNU_SOURCE		/* pthread_getattr_np() */
 #include <sys/mman.h>
 
+#include <malloc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/util/thread.h"
@@ -13,6 +16,12 @@
 /* Left alone below the caller's frame: madvise's own frame, a signal
  * handler's, the red zone. */
 #define THREAD_TRIM_MARGIN	(8 * 1024)
+/* The allocator is trimmed at most this often. */
+#define THREAD_HEAP_TRIM_SEC	10
+
+/* A thread went idle since the last trim of the allocator. */
+static atomic_int	 heap_idle_news;
+static time_t		 heap_trimmed;	/* only the scheduler's thread */
 
 int
 thread_start(pthread_t *th, size_t stack, void *(*fn)(void *), void *arg)
@@ -65,4 +74,21 @@ thread_stack_trim(void)
 	 * when next touched; a refusal only costs memory */
 	if (hi > lo)
 		(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	atomic_store(&heap_idle_news, 1);
+}
+
+void
+thread_heap_trim(void)
+{
+	time_t	 now = time(NULL);
+
+	if (now - heap_trimmed < THREAD_HEAP_TRIM_SEC ||
+	    !atomic_exchange(&heap_idle_news, 0))
+		return;
+	heap_trimmed = now;
+#ifdef __GLIBC__
+	/* whole free pages inside every arena, not only at their tops;
+	 * the answer (whether any came back) changes nothing */
+	(void)malloc_trim(0);
+#endif
 }
