@@ -45,6 +45,9 @@ struct state_impl {
  */
 void		 sqlite_park(struct state_impl *);
 int		 sqlite_unpark(struct state_impl *, char *err, size_t errlen);
+/* A new connection's settings: the busy timeout, WAL (switched to if
+ * need be), synchronous=FULL, foreign keys.  0, or -1 with err set. */
+int		 sqlite_pragmas(struct state_impl *, char *err, size_t errlen);
 /* Write "state PATH: what: sqlite's reason (hint)" into err; returns -1. */
 int		 sqlite_fail(struct state_impl *, const char *what, char *err,
 		    size_t errlen);
