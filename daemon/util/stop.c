@@ -138,16 +138,6 @@ stop_wait_fd(int *timeout_ms)
 	return fd;
 }
 
-static long long
-stop_now_ms(void)
-{
-	struct timespec	 ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One wait on the descriptor (fd -1: none); a failing poll must not
  * turn a wait into a spin. */
 static void
@@ -172,13 +162,15 @@ stop_nap(int max_ms)
 void
 stop_sleep(long seconds)
 {
-	long long	 end = stop_now_ms() + (long long)seconds * 1000, left;
-	int		 ms, fd;
+	int	 ms, fd;
 
-	while (!stop_requested() && !stop_reload_requested() &&
-	    (left = end - stop_now_ms()) > 0) {
-		ms = left > 60000 ? 60000 : (int)left;
+	/* The descriptor is up only for what ends the sleep, so a wait
+	 * cut short is one the loop's test ends (an EINTR aside: the
+	 * daemon's signals all ask something). */
+	while (seconds > 0 && !stop_requested() && !stop_reload_requested()) {
+		ms = seconds > 60 ? 60000 : (int)seconds * 1000;
 		fd = stop_wait_fd(&ms);
 		stop_poll(fd, ms);
+		seconds -= ms >= 1000 ? ms / 1000 : 1;
 	}
 }
