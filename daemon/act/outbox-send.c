@@ -14,6 +14,7 @@
 #include "daemon/metrics/metrics.h"
 #include "daemon/send/smtp.h"
 #include "daemon/store/outbox.h"
+#include "daemon/util/guard.h"
 #include "daemon/util/log.h"
 
 #define OUTBOX_BATCH	32
@@ -119,7 +120,7 @@ outbox_send(const struct config *cfg, struct state *st,
 	struct outbox_entry	*v;
 	char			 err[512];
 	size_t			 n, i;
-	int			 rv = 0;
+	int			 rv = 0, refused = 0;
 
 	if (state_outbox_due(st, account, (int64_t)time(NULL), OUTBOX_BATCH,
 	    &v, &n, err, sizeof(err)) == -1) {
@@ -127,7 +128,15 @@ outbox_send(const struct config *cfg, struct state *st,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (send_one(cfg, st, &v[i]) == -1)
+		/* queued, it waits for the lease's next holder */
+		if (!refused && !guard_ok()) {
+			log_warn("%s: %zu queued messages not sent: the "
+			    "account's lease is lost or given back", account,
+			    n - i);
+			refused = 1;
+			rv = -1;
+		}
+		if (!refused && send_one(cfg, st, &v[i]) == -1)
 			rv = -1;
 		state_outbox_entry_free(&v[i]);
 	}

@@ -26,6 +26,7 @@
 
 #include "rules/rules.h"
 #include "daemon/act/pipe.h"
+#include "daemon/util/guard.h"
 #include "daemon/util/log.h"
 
 #define PIPE_TIMEOUT	60		/* seconds, when the rule says none */
@@ -285,6 +286,12 @@ pipe_run(const struct rule_action *a, struct act_msg *m, int filter,
 	size_t		 olen = 0;
 	int		 status = 0, rv = -1;
 
+	/* the message is left for the lease's next holder */
+	if (!guard_ok()) {
+		log_warn("%s: pipe %s: not run: the account's lease is lost or "
+		    "given back", account, rule_action_arg(a, 0));
+		return -1;
+	}
 	deadline = time(NULL) + (secs > 0 ? secs : PIPE_TIMEOUT);
 	if (child_start(a, filter, &c) == -1) {
 		log_error("%s: pipe %s: cannot start: %s", account,

@@ -32,6 +32,7 @@
 #include "daemon/act/save.h"
 #include "daemon/conf/conf-text.h"
 #include "daemon/deliver/deliver.h"
+#include "daemon/util/guard.h"
 #include "daemon/util/log.h"
 #include "daemon/store/outbox.h"
 #include "daemon/util/safename.h"
@@ -440,6 +441,12 @@ save_attachments(struct state *st, const struct rule_action *a,
 		else
 			save_done_before(a, key);
 		return r == 1 ? 0 : -1;
+	}
+	/* the message is left for the lease's next holder */
+	if (!guard_ok()) {
+		log_warn("%s: save-attachments: not saved: the account's lease "
+		    "is lost or given back", key);
+		return -1;
 	}
 	if ((dirfd = save_dir_open(a, key, 1, dir, sizeof(dir))) == -1)
 		return -1;

@@ -16,6 +16,7 @@
 #include "daemon/act/webhook-send.h"
 #include "daemon/deliver/webhook-format.h"
 #include "daemon/store/queue.h"
+#include "daemon/util/guard.h"
 #include "daemon/util/log.h"
 
 #define WEBHOOK_BATCH		32
@@ -251,7 +252,7 @@ webhook_send(const struct config *cfg, struct state *st,
 	struct queue_entry	*v;
 	char			 err[512];
 	size_t			 n, i;
-	int			 rv = 0;
+	int			 rv = 0, refused = 0;
 
 	if (cfg->nwebhooks == 0)
 		return 0;
@@ -261,7 +262,15 @@ webhook_send(const struct config *cfg, struct state *st,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (send_one(cfg, st, &v[i]) == -1)
+		/* queued, it waits for the lease's next holder */
+		if (!refused && !guard_ok()) {
+			log_warn("%s: %zu queued webhook requests not sent: "
+			    "the account's lease is lost or given back",
+			    account, n - i);
+			refused = 1;
+			rv = -1;
+		}
+		if (!refused && send_one(cfg, st, &v[i]) == -1)
 			rv = -1;
 		state_queue_entry_free(&v[i]);
 	}

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/cluster/cluster.h"
 #include "daemon/cmd/cmd.h"
 #include "daemon/conf/conf.h"
 #include "daemon/deliver/deliver.h"
@@ -25,13 +26,14 @@
 #include "daemon/source/imap-dest.h"
 #include "daemon/source/source.h"
 #include "daemon/status/status.h"
+#include "daemon/store/lease.h"
 #include "daemon/store/state.h"
 
 static void
 run_usage(void)
 {
 	fprintf(stderr, "usage: mailsift run [-c FILE] [--once] [--dry-run] "
-	    "[--daemon] [--pidfile FILE] [-v|-vv]\n");
+	    "[--daemon] [--pidfile FILE] [--node NAME] [-v|-vv]\n");
 }
 
 /* Started as root with `user` set: become that user for good. */
@@ -131,12 +133,54 @@ recover(const struct config *cfg)
 	/* imap: targets reach their destination through the IMAP session
 	 * of the source: handed over here, deliver/ never calls it */
 	imap_client_set(&imap_dest_client);
+	/* shared: other daemons' intents are not ours; each account's are
+	 * settled by the round that holds its lease (sched.c), and the
+	 * leases, not a claim, say who works what */
+	if (state_shared(st))
+		return st;
 	if (delivery_recover(st, cfg, err, sizeof(err)) == -1) {
 		log_error("recovery: %s", err);
 		state_close(st);
 		return NULL;
 	}
 	return st;
+}
+
+/* --node NAME, else the host name: what `pin` compares and status
+ * shows. */
+static int
+node_pick(const char *given, char *buf, size_t len)
+{
+	const char	*why;
+
+	if (given == NULL) {
+		if (cluster_default_node(buf, len) == 0)
+			return 0;
+		fprintf(stderr, "mailsift: the host name is no usable node "
+		    "name: give one with --node NAME\n");
+		return -1;
+	}
+	if ((why = conf_node_check(given)) != NULL) {
+		fprintf(stderr, "mailsift: --node '%s' %s\n", given, why);
+		return -1;
+	}
+	snprintf(buf, len, "%s", given);
+	return 0;
+}
+
+/* The leases of a shared store (cluster.h), handed to sched/. */
+static int
+cluster_begin(const struct config *cfg, const char *node,
+    struct run_opts *opts)
+{
+	char	 err[1024];
+
+	if ((opts->cluster = cluster_start(cfg, node, err,
+	    sizeof(err))) == NULL) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* /metrics and the status page, for the accounts configured now (a
@@ -169,17 +213,18 @@ cmd_run(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "node", required_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct run_opts	 opts = { 0, 0, NULL };
+	struct run_opts	 opts = { 0, 0, NULL, NULL };
 	struct config	*cfg;
 	struct rule_set	**rules;
 	struct state	*claim = NULL;
 	struct status_server *listener = NULL;
-	const char	*pidfile = NULL;
-	char		 path[4096], err[1024];
+	const char	*pidfile = NULL, *node_arg = NULL;
+	char		 path[4096], err[1024], node[CONF_NODE_MAX + 1];
 	int		 ch, verbose = 0, detach = 0, rv;
 
 	while ((ch = getopt_long(argc, argv, "c:ondp:vh", longopts,
@@ -200,6 +245,9 @@ cmd_run(int argc, char **argv)
 		case 'p':
 			pidfile = optarg;
 			break;
+		case 'N':
+			node_arg = optarg;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -212,6 +260,8 @@ cmd_run(int argc, char **argv)
 		run_usage();
 		return 2;
 	}
+	if (node_pick(node_arg, node, sizeof(node)) == -1)
+		return 2;
 	if (opts.config_path == NULL) {
 		if (config_default_path(path, sizeof(path)) == -1) {
 			fprintf(stderr, "mailsift: no configuration file "
@@ -254,6 +304,10 @@ cmd_run(int argc, char **argv)
 	}
 	if (!opts.once && cfg->metrics_listen != NULL &&
 	    (listener = metrics_listen(cfg)) == NULL) {
+		rv = 1;
+		goto out;
+	}
+	if (cluster_begin(cfg, node, &opts) == -1) {
 		rv = 1;
 		goto out;
 	}

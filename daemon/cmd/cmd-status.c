@@ -75,6 +75,31 @@ text_details(const struct status_account *a)
 		    s->last_error);
 }
 
+/* A shared store: who works what. */
+static void
+text_leases(const struct status_report *r)
+{
+	const struct status_lease *l;
+	size_t	 i;
+
+	const struct status_daemon *d = r->leases.daemons;
+
+	printf("daemons holding leases: %zu\n", r->leases.ndaemons);
+	for (i = 0; i < r->leases.ndaemons; i++)
+		printf("daemon %s on %s: %zu accounts\n", d[i].id,
+		    d[i].node[0] != '\0' ? d[i].node : "-", d[i].accounts);
+	for (i = 0; i < r->n; i++) {
+		l = &r->leases.v[i];
+		if (!l->held)
+			printf("%s: no daemon holds its lease\n", r->v[i].name);
+		else
+			printf("%s: held by %s (%s), epoch %lld, expires in "
+			    "%lld s\n", r->v[i].name, l->node[0] != '\0' ?
+			    l->node : "-", l->id, (long long)l->epoch,
+			    (long long)l->expires_in);
+	}
+}
+
 static void
 text_report(const struct status_report *r, const char *path)
 {
@@ -91,6 +116,8 @@ text_report(const struct status_report *r, const char *path)
 		text_row(r, &r->v[i]);
 	for (i = 0; i < r->n; i++)
 		text_details(&r->v[i]);
+	if (r->leases.shared)
+		text_leases(r);
 }
 
 static void
@@ -100,6 +127,40 @@ json_time(const char *key, int64_t t)
 		printf(", \"%s\": null", key);
 	else
 		printf(", \"%s\": %lld", key, (long long)t);
+}
+
+/* "lease": the holder, or null (shared stores only). */
+static void
+json_lease(const struct status_lease *l)
+{
+	if (!l->held) {
+		printf(", \"lease\": null");
+		return;
+	}
+	printf(", \"lease\": {\"node\": ");
+	json_cstr(stdout, l->node);
+	printf(", \"id\": ");
+	json_cstr(stdout, l->id);
+	printf(", \"epoch\": %lld, \"expires_in\": %lld}",
+	    (long long)l->epoch, (long long)l->expires_in);
+}
+
+static void
+json_daemons(const struct status_report *r)
+{
+	size_t	 i;
+
+	const struct status_daemon *d = r->leases.daemons;
+
+	printf(", \"shared\": true, \"daemons\": [");
+	for (i = 0; i < r->leases.ndaemons; i++) {
+		printf("%s{\"id\": ", i > 0 ? ", " : "");
+		json_cstr(stdout, d[i].id);
+		printf(", \"node\": ");
+		json_cstr(stdout, d[i].node);
+		printf(", \"accounts\": %zu}", d[i].accounts);
+	}
+	printf("]");
 }
 
 static void
@@ -158,9 +219,12 @@ json_account(const struct status_report *r, const struct status_account *a)
 	printf(", \"webhooks\": {\"queued\": %llu, \"failed\": %llu}",
 	    (unsigned long long)s->webhook_queued,
 	    (unsigned long long)s->webhook_failed);
-	printf(", \"server_ops\": %llu, \"skipped\": %llu}",
+	printf(", \"server_ops\": %llu, \"skipped\": %llu",
 	    (unsigned long long)s->server_ops,
 	    (unsigned long long)s->skipped);
+	if (r->leases.shared)
+		json_lease(&r->leases.v[a - r->v]);
+	printf("}");
 }
 
 static void
@@ -170,8 +234,11 @@ json_report(const struct status_report *r, const char *path)
 
 	printf("{\"state_file\": ");
 	json_cstr(stdout, path);
-	printf(", \"time\": %lld, \"daemon\": %s, \"accounts\": [",
-	    (long long)r->now, r->daemon ? "true" : "false");
+	printf(", \"time\": %lld, \"daemon\": %s", (long long)r->now,
+	    r->daemon ? "true" : "false");
+	if (r->leases.shared)
+		json_daemons(r);
+	printf(", \"accounts\": [");
 	for (i = 0; i < r->n; i++) {
 		if (i > 0)
 			printf(", ");

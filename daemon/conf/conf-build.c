@@ -402,6 +402,7 @@ account_build(struct conf_load *ld, cfg_t *root, cfg_t *sec,
 	    build_path(ld, sec, "rules", &a->rules) == -1 ||
 	    build_str(ld, &a->smtp, cfg_getstr(sec, "smtp")) == -1 ||
 	    build_str(ld, &a->recipient, cfg_getstr(sec, "recipient")) == -1 ||
+	    build_str(ld, &a->pin, cfg_getstr(sec, "pin")) == -1 ||
 	    build_path(ld, sec, "lmtp-tls-ca-file", &a->lmtp_tls_ca_file) ==
 	    -1 || account_deliver(ld, root, sec, a) == -1)
 		return -1;
@@ -519,6 +520,7 @@ global_build(struct conf_load *ld, cfg_t *cfg, struct config *conf)
 	conf->parallel = (int)cfg_getint(cfg, "parallel");
 	conf->connect_limit = (int)cfg_getint(cfg, "connect-limit");
 	conf->connect_rate = (int)cfg_getint(cfg, "connect-rate");
+	conf->lease_time = (int)cfg_getint(cfg, "lease-time");
 	if (conf_size_parse(cfg_getstr(cfg, "max-size"),
 	    &conf->max_size) != NULL) {
 		conf_fail(ld, conf_opt_line(ld, cfg, "max-size"),

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon/conf/conf-load.h"
+#include "daemon/conf/conf-node.h"
 #include "daemon/conf/conf-text.h"
 #include "daemon/conf/conf-value.h"
 #include "daemon/conf/oauth2.h"
@@ -180,6 +181,27 @@ static int
 check_pace(cfg_t *sec, cfg_opt_t *opt)
 {
 	return check_range(sec, opt, 0, 10000);
+}
+
+/* A lease shorter than a few renewals (every third of it) would be lost
+ * to one slow statement; one longer than an hour leaves a dead daemon's
+ * accounts unworked for too long. */
+static int
+check_lease_time(cfg_t *sec, cfg_opt_t *opt)
+{
+	return check_range(sec, opt, CONF_LEASE_TIME_MIN, CONF_LEASE_TIME_MAX);
+}
+
+static int
+check_pin(cfg_t *sec, cfg_opt_t *opt)
+{
+	const char	*v = opt_last_str(opt), *why;
+
+	if ((why = conf_node_check(v)) == NULL)
+		return 0;
+	cfg_error(sec, "pin: '%s' %s: a node name as given to `mailsift run "
+	    "--node` (default: the host name)", v, why);
+	return -1;
 }
 
 static int
@@ -397,6 +419,7 @@ static const struct opt_rule opt_rules[] = {
 	{ "root", "parallel", check_parallel },
 	{ "root", "connect-limit", check_pace },
 	{ "root", "connect-rate", check_pace },
+	{ "root", "lease-time", check_lease_time },
 	{ "root", "user", check_system_user },
 	{ "root", "max-size", check_size },
 	{ "root", "metrics-listen", check_listen },
@@ -410,6 +433,7 @@ static const struct opt_rule opt_rules[] = {
 	{ "account", "lmtp-tls-ca-file", check_ca_file },
 	{ "account", "lmtp-reject", check_lmtp_reject },
 	{ "account", "lmtp-connections", check_lmtp_conns },
+	{ "account", "pin", check_pin },
 	{ "smtp", "auth", check_smtp_auth },
 	{ "smtp", "from", check_from },
 	{ "webhook", "url", check_url },

@@ -76,6 +76,7 @@ static cfg_opt_t account_opts[] = {
 	CFG_STR("lmtp-tls-ca-file", NULL, CFGF_NODEFAULT),
 	CFG_STR("lmtp-reject", "keep", CFGF_NONE),
 	CFG_INT("lmtp-connections", 4, CFGF_NONE),
+	CFG_STR("pin", NULL, CFGF_NODEFAULT),
 	CFG_END()
 };
 
@@ -135,6 +136,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_INT("parallel", 4, CFGF_NONE),
 	CFG_INT("connect-limit", 16, CFGF_NONE),
 	CFG_INT("connect-rate", 50, CFGF_NONE),
+	CFG_INT("lease-time", 30, CFGF_NONE),
 	CFG_STR("user", NULL, CFGF_NODEFAULT),
 	CFG_STR("max-size", "64M", CFGF_NONE),
 	CFG_STR("deliver", NULL, CFGF_NODEFAULT),

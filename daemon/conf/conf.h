@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 
+#include "daemon/conf/conf-node.h"
 #include "daemon/conf/config.h"
 
 /* NULL on error, with the message (file:line: option: reason) in err.

@@ -78,6 +78,7 @@ config_free(struct config *conf)
 		free(a->smtp);
 		free(a->recipient);
 		free(a->lmtp_tls_ca_file);
+		free(a->pin);
 	}
 	for (i = 0; i < conf->nsmtp; i++) {
 		free(conf->smtp[i].name);

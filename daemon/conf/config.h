@@ -98,6 +98,9 @@ struct account {
 	char		*lmtp_tls_ca_file; /* NULL: the system store */
 	int		 lmtp_reject;	/* enum lmtp_reject */
 	int		 lmtp_conns;	/* lmtp-connections, 1 to 16 */
+	/* a shared store (store/lease.h): only the daemon of this node
+	 * works the account; NULL: any */
+	char		*pin;
 	int		 line;		/* of its first option, for messages */
 };
 
@@ -142,6 +145,7 @@ struct config {
 	int			 parallel;	/* default 4 */
 	int			 connect_limit;	/* per server, 0: none */
 	int			 connect_rate;	/* a second, 0: none */
+	int			 lease_time;	/* seconds, default 30 */
 	char			*user;		/* drop privileges to, or NULL */
 	uint64_t		 max_size;	/* bytes, default 64M */
 	char			*metrics_listen; /* HOST:PORT, or NULL */

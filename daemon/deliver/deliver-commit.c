@@ -13,7 +13,11 @@
 
 #include "daemon/deliver/deliver-int.h"
 #include "daemon/store/queue.h"
+#include "daemon/util/guard.h"
 #include "daemon/util/log.h"
+
+/* Why a batch is refused on a shared store. */
+#define LEASE_GONE	"the account's lease is lost or given back"
 
 /* Kinds of target there may be (delivery_targets[]). */
 #define GROUPS_MAX	8
@@ -209,6 +213,15 @@ batch_commit(struct delivery_batch *b, char *err, size_t errlen)
 
 	if (b->n == 0 || b->v[0].state != STAGED_WRITTEN)
 		return 0;
+	/* a shared store (util/guard.h): the messages are fetched again
+	 * by the lease's next holder */
+	if (!guard_ok()) {
+		snprintf(err, errlen, "%zu deliveries not made: %s", b->n,
+		    LEASE_GONE);
+		for (i = 0; i < b->n; i++)
+			staged_undo(&b->v[i]);
+		return -1;
+	}
 	if (groups_make(b, &gs, err, errlen) == -1)
 		goto fail;
 	/* 1. prepare: what the intents will name (locks, offsets) */
@@ -230,7 +243,11 @@ batch_commit(struct delivery_batch *b, char *err, size_t errlen)
 		gs.g[i].target->flush(&gs.g[i], &r);
 	if (!r.failed)
 		delivery_hook("synced", 0);
-	/* 4. publish: visible and durable, or taken back */
+	/* 4. publish: visible and durable, or taken back - all of it
+	 * if the lease went since the check above (a stall, a slow
+	 * flush): its next holder settles the intents */
+	if (!guard_ok())
+		target_report_error(&r, "not delivered: " LEASE_GONE);
 	for (i = 0; i < gs.n; i++)
 		gs.g[i].target->publish(&gs.g[i], &r);
 	/* 5. release: unlock, disconnect */

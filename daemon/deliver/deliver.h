@@ -188,6 +188,13 @@ void		 delivery_batch_free(struct delivery_batch *);
  * settled (they stay, and are reported in err and the log). */
 int		 delivery_recover(struct state *, const struct config *,
 		    char *err, size_t errlen);
+/* A shared store (store/lease.h): at the start of an account's round,
+ * on a handle fenced for it (state_fence()), settle that account's
+ * pending intents - what a daemon that lost the lease, or crashed, left.
+ * No state_claim(): the lease is the claim.  Intents whose remote
+ * cannot be reached stay, for the next round.  0 or -1 as above. */
+int		 delivery_recover_account(struct state *,
+		    const struct config *, char *err, size_t errlen);
 /* At a round's start: settle again the intents delivery_recover() left
  * to a remote that could not be reached (a network target's
  * destination down at start; those alone do not stop the daemon),

@@ -50,16 +50,19 @@ settle_kind(const struct config *cfg, struct target_settle *s,
 	t->settle(cfg, v, n, s);
 }
 
-static int
-settle_write(struct state *st, struct target_settle *s, char *err,
-    size_t errlen)
+/* global: the startup's recovery, which owns the list of intents left
+ * to a remote (below); an account's own recovery (a shared store) leaves
+ * them pending, asked again at its next round. */
+static void
+settle_later(struct target_settle *s, int global)
 {
-	if (state_intents_complete(st, s->done, s->ndone, err, errlen) == -1 ||
-	    state_intents_rollback(st, s->undo, s->nundo, err, errlen) == -1)
-		return -1;
-	if (s->ndone + s->nundo > 0)
-		log_info("recovery: %zu delivered before the crash, %zu to be "
-		    "fetched again", s->ndone, s->nundo);
+	if (!global) {
+		if (s->nlater > 0)
+			log_warn("recovery: %zu deliveries wait for a "
+			    "destination that cannot be reached (asked again "
+			    "at the next round)", s->nlater);
+		return;
+	}
 	free(later_ids);
 	later_ids = s->later;
 	later_n = s->nlater;
@@ -69,6 +72,19 @@ settle_write(struct state *st, struct target_settle *s, char *err,
 		    "cannot be reached; their messages are neither fetched "
 		    "again nor removed from the source until it answers (asked "
 		    "again at the start of rounds)", later_n);
+}
+
+static int
+settle_write(struct state *st, struct target_settle *s, int global,
+    char *err, size_t errlen)
+{
+	if (state_intents_complete(st, s->done, s->ndone, err, errlen) == -1 ||
+	    state_intents_rollback(st, s->undo, s->nundo, err, errlen) == -1)
+		return -1;
+	if (s->ndone + s->nundo > 0)
+		log_info("recovery: %zu delivered before the crash, %zu to be "
+		    "fetched again", s->ndone, s->nundo);
+	settle_later(s, global);
 	if (s->unsettled > 0) {
 		snprintf(err, errlen, "recovery: %zu deliveries could not be "
 		    "settled, first: %s", s->unsettled, s->first);
@@ -108,7 +124,8 @@ settle_resync(struct state *st, const struct state_intent *v, size_t n,
 /* Settle v[0..n) (sorted by kind) and write the outcome. */
 static int
 settle_all(struct state *st, const struct config *cfg,
-    const struct state_intent *v, size_t n, char *err, size_t errlen)
+    const struct state_intent *v, size_t n, int global, char *err,
+    size_t errlen)
 {
 	struct target_settle	 s;
 	size_t			 i, j;
@@ -127,7 +144,7 @@ settle_all(struct state *st, const struct config *cfg,
 			;
 		settle_kind(cfg, &s, &v[i], j - i);
 	}
-	rv = settle_write(st, &s, err, errlen);
+	rv = settle_write(st, &s, global, err, errlen);
 	settle_resync(st, v, n, &s);
 out:
 	free(s.done);
@@ -149,8 +166,26 @@ delivery_recover(struct state *st, const struct config *cfg, char *err,
 		return -1;
 	pthread_mutex_lock(&later_lock);
 	later_tried = time(NULL);
-	rv = settle_all(st, cfg, v, n, err, errlen);
+	rv = settle_all(st, cfg, v, n, 1, err, errlen);
 	pthread_mutex_unlock(&later_lock);
+	state_intents_free(v, n);
+	return rv;
+}
+
+int
+delivery_recover_account(struct state *st, const struct config *cfg,
+    char *err, size_t errlen)
+{
+	struct state_intent	*v;
+	size_t			 n;
+	int			 rv = 0;
+
+	/* no state_claim(): the lease is the claim, and the fenced handle
+	 * lists this account's intents alone */
+	if (state_intents_pending(st, &v, &n, err, errlen) == -1)
+		return -1;
+	if (n > 0)
+		rv = settle_all(st, cfg, v, n, 0, err, errlen);
 	state_intents_free(v, n);
 	return rv;
 }
@@ -199,7 +234,7 @@ delivery_recover_later(struct state *st, const struct config *cfg,
 	if (k == 0) {
 		later_n = 0;	/* settled some other way */
 	} else
-		rv = settle_all(st, cfg, v, k, err, errlen);
+		rv = settle_all(st, cfg, v, k, 1, err, errlen);
 	pthread_mutex_unlock(&later_lock);
 	state_intents_free(v, n);
 	return rv;

@@ -11,6 +11,7 @@
 
 #include "daemon/act/outbox-send.h"
 #include "daemon/act/webhook-send.h"
+#include "daemon/cluster/cluster.h"
 #include "daemon/conf/rulesets.h"
 #include "daemon/deliver/deliver.h"
 #include "daemon/net/pace.h"
@@ -20,7 +21,9 @@
 #include "daemon/sched/notify.h"
 #include "daemon/sched/sched.h"
 #include "daemon/source/source.h"
+#include "daemon/store/lease.h"
 #include "daemon/store/state.h"
+#include "daemon/util/guard.h"
 #include "daemon/util/log.h"
 #include "daemon/util/stop.h"
 #include "daemon/util/thread.h"
@@ -103,9 +106,49 @@ sched_webhooks(const struct config *cfg, struct state *st, const char *name,
 	return r == -1 ? -1 : 0;
 }
 
-int
-sched_account_round(const struct config *cfg, const struct account *acct,
-    const struct rule_set *rules, int dry_run, int allow_idle)
+/*
+ * A shared store: the handle's writes are fenced by the round's lease,
+ * the thread's acts by its guard, and what a daemon that lost the
+ * account (or crashed) left pending is settled first: only this
+ * account's intents, which the fenced handle lists.
+ */
+static int
+round_lease(struct state *st, const struct config *cfg,
+    struct cluster_lease *l, const char *name, int dry_run)
+{
+	char	 err[1024];
+
+	if (l == NULL || l->slot == NULL)
+		return 0;
+	if (state_fence(st, name, cluster_id(l->c), l->epoch, err,
+	    sizeof(err)) == -1) {
+		log_error("%s: %s", name, err);
+		return -1;
+	}
+	guard_set(cluster_guard, l);
+	if (!dry_run && delivery_recover_account(st, cfg, err,
+	    sizeof(err)) == -1)
+		log_error("%s: %s", name, err);
+	return 0;
+}
+
+/* The round stopped because the lease went (lost, or given back to a
+ * daemon that joined): no error, the next holder goes on. */
+static int
+round_gone(struct cluster_lease *l, const char *name, int rv)
+{
+	if (l == NULL || !cluster_lease_gone(l))
+		return rv;
+	log_event(LOG_LEVEL_INFO, "lease-gone", "%s: round ended: the lease "
+	    "is lost or given back; what is left goes to the next holder",
+	    name);
+	return 0;
+}
+
+static int
+account_round(const struct config *cfg, const struct account *acct,
+    const struct rule_set *rules, int dry_run, int allow_idle,
+    struct cluster_lease *lease)
 {
 	struct account		 a = *acct;
 	struct state		*st;
@@ -130,6 +173,11 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 		record_round(NULL, a.name, NULL, "state", elapsed(&t0));
 		return -1;
 	}
+	if (round_lease(st, cfg, lease, a.name, dry_run) == -1) {
+		record_round(NULL, a.name, NULL, "state", elapsed(&t0));
+		state_close(st);
+		return -1;
+	}
 	/* deliveries a destination that was down left at start */
 	if (!dry_run && delivery_recover_later(st, cfg, err,
 	    sizeof(err)) == -1)
@@ -139,6 +187,7 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 		log_error("%s: %s", a.name, err);
 		record_round(dry_run ? NULL : st, a.name, NULL, "state",
 		    elapsed(&t0));
+		guard_set(NULL, NULL);
 		state_close(st);
 		return -1;
 	}
@@ -166,6 +215,8 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 		rv = -1;	/* some message's actions failed */
 		kind = "message";
 	}
+	if ((rv = round_gone(lease, a.name, rv)) == 0)
+		kind = NULL;
 	if (!dry_run)
 		record_round(st, a.name, fs, kind, elapsed(&t0));
 	log_event(LOG_LEVEL_INFO, "round", "%s: fetched %zu, delivered %zu, "
@@ -174,8 +225,16 @@ sched_account_round(const struct config *cfg, const struct account *acct,
 	    fs->skipped, fs->errors, (double)fs->bytes / 1e6, elapsed(&t0));
 	notify_round(a.name, rv == 0, fs->fetched, fs->delivered);
 	pipeline_free(pl);
+	guard_set(NULL, NULL);
 	state_close(st);
 	return rv;
+}
+
+int
+sched_account_round(const struct config *cfg, const struct account *acct,
+    const struct rule_set *rules, int dry_run, int allow_idle)
+{
+	return account_round(cfg, acct, rules, dry_run, allow_idle, NULL);
 }
 
 /* PCRE2 JIT needs memory both writable and executable, which a W^X
@@ -201,11 +260,30 @@ struct once_run {
 	int			 failed;
 };
 
+/*
+ * --once on a shared store: an account is worked if this daemon holds
+ * its lease (the manager took its share at start); else another daemon
+ * works it, and it is left to that one.
+ */
+static int
+once_lease(const struct once_run *r, const struct account *a,
+    struct cluster_lease *l)
+{
+	if (cluster_round_begin(r->opts->cluster, a->name, l))
+		return 1;
+	if (a->fetch)
+		log_info("%s: its lease is held by another daemon: left to it",
+		    a->name);
+	return 0;
+}
+
 static void *
 once_worker(void *arg)
 {
-	struct once_run	*r = arg;
-	size_t		 i;
+	struct once_run		*r = arg;
+	struct cluster_lease	 l;
+	size_t			 i;
+	int			 rv;
 
 	for (;;) {
 		pthread_mutex_lock(&r->lock);
@@ -215,8 +293,12 @@ once_worker(void *arg)
 			log_context_account(NULL);
 			return NULL;
 		}
-		if (sched_account_round(r->cfg, &r->cfg->accounts[i],
-		    r->rules[i], r->opts->dry_run, 0) == -1) {
+		if (!once_lease(r, &r->cfg->accounts[i], &l))
+			continue;
+		rv = account_round(r->cfg, &r->cfg->accounts[i], r->rules[i],
+		    r->opts->dry_run, 0, &l);
+		cluster_round_end(&l);
+		if (rv == -1) {
 			pthread_mutex_lock(&r->lock);
 			r->failed = 1;
 			pthread_mutex_unlock(&r->lock);
@@ -256,6 +338,7 @@ sched_run_once(const struct config *cfg, struct rule_set *const *rules,
 		(void)once_worker(&r);
 	for (i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
+	cluster_stop(opts->cluster);
 	pthread_mutex_destroy(&r.lock);
 	/* a stop (SIGTERM) is not a failure: what was fetched is committed */
 	return r.failed ? 1 : 0;
@@ -274,6 +357,7 @@ struct acct_thread {
 	const struct account	*acct;
 	const struct rule_set	*rules;
 	const struct run_opts	*opts;
+	struct cluster		*cluster;
 	struct gate		*gate;
 	pthread_t		 th;
 	unsigned		 seed;
@@ -367,15 +451,47 @@ acct_blocked(struct acct_thread *t, int *was)
 	return b;
 }
 
+/* A round while this daemon holds the account's lease (any time when
+ * the store is not shared): 0.  1 if it does not hold it, or the round
+ * ended because the lease went: the thread waits for the lease again,
+ * no poll interval. */
+static int
+acct_round(struct acct_thread *t, int *rv)
+{
+	struct cluster_lease	 l;
+	int			 gone;
+
+	if (!cluster_round_begin(t->cluster, t->acct->name, &l)) {
+		cluster_wait(t->cluster, 1000);
+		return 1;
+	}
+	if (!t->acct->idle)
+		gate_enter(t->gate);
+	/* given back while waiting for a slot: not worth a round */
+	if ((gone = cluster_lease_gone(&l)) == 0)
+		*rv = account_round(t->cfg, t->acct, t->rules,
+		    t->opts->dry_run, 1, &l);
+	if (!t->acct->idle)
+		gate_leave(t->gate);
+	gone = gone || cluster_lease_gone(&l);
+	cluster_round_end(&l);
+	return gone;
+}
+
 static void *
 acct_loop(void *arg)
 {
 	struct acct_thread	*t = arg;
 	unsigned		 failures = 0;
-	int			 rv, blocked = 0, first = 1;
+	int			 rv = 0, blocked = 0, first = 1;
 	long			 d;
 
 	while (t->acct->fetch && !stop_requested()) {
+		/* another daemon's: not even its OAuth2 grant is looked at */
+		if (!cluster_holds(t->cluster, t->acct->name)) {
+			cluster_wait(t->cluster, 1000);
+			continue;
+		}
 		if (acct_blocked(t, &blocked)) {
 			d = next_delay(t, 0);
 			if (d > OAUTH_LOGIN_CHECK)
@@ -386,12 +502,8 @@ acct_loop(void *arg)
 			sleep_unless_stopped(d);
 			continue;
 		}
-		if (!t->acct->idle)
-			gate_enter(t->gate);
-		rv = sched_account_round(t->cfg, t->acct, t->rules,
-		    t->opts->dry_run, 1);
-		if (!t->acct->idle)
-			gate_leave(t->gate);
+		if (acct_round(t, &rv) != 0)
+			continue;	/* not ours (now): wait for the lease */
 		failures = rv == 0 ? 0 : failures + 1;
 		d = next_delay(t, failures);
 		if (first && failures == 0)
@@ -420,7 +532,8 @@ fetching(const struct config *cfg)
 
 static int
 threads_start(const struct config *cfg, struct rule_set **rules,
-    const struct run_opts *opts, struct gate *g, struct acct_thread **out)
+    const struct run_opts *opts, struct cluster *cl, struct gate *g,
+    struct acct_thread **out)
 {
 	struct acct_thread	*t;
 	size_t			 i, k = 0, n = 0;
@@ -443,6 +556,7 @@ threads_start(const struct config *cfg, struct rule_set **rules,
 		t[i].acct = &cfg->accounts[i];
 		t[i].rules = rules[i];
 		t[i].opts = opts;
+		t[i].cluster = cl;
 		t[i].gate = g;
 		t[i].seed = (unsigned)time(NULL) ^ (unsigned)i ^
 		    (unsigned)getpid();
@@ -488,6 +602,25 @@ reload(const char *path, struct rule_set ***rules)
 	return n;
 }
 
+/* A reload's new accounts and options: the old cluster gives back its
+ * leases (its accounts' threads are joined) and a new one, of the same
+ * node, takes its share of the new configuration's. */
+static struct cluster *
+cluster_restart(struct cluster *cl, const struct config *cfg)
+{
+	char	 node[CONF_NODE_MAX + 1], err[1024];
+	int	 shared = cluster_shared(cl);
+
+	snprintf(node, sizeof(node), "%s", cluster_node(cl));
+	cluster_stop(cl);
+	if ((cl = cluster_start(cfg, node, err, sizeof(err))) == NULL)
+		log_error("reload: %s", err);
+	else if (shared != cluster_shared(cl))
+		log_warn("reload: the state is %sshared now",
+		    cluster_shared(cl) ? "" : "not ");
+	return cl;
+}
+
 int
 sched_run_forever(struct config **cfg, struct rule_set ***rules,
     const struct run_opts *opts)
@@ -496,13 +629,17 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 	struct acct_thread	*t;
 	struct config		*n;
 	struct rule_set		**nr;
+	struct cluster		*cl = opts->cluster;
+	int			 failed = 0;
 
 	pthread_mutex_init(&g.lock, NULL);
 	pthread_cond_init(&g.cond, NULL);
 	note_interpreted(*cfg, *rules);
 	notify_ready(fetching(*cfg));
-	if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
+	if (threads_start(*cfg, *rules, opts, cl, &g, &t) == -1) {
+		cluster_stop(cl);
 		return 1;
+	}
 	while (!stop_exit_requested()) {
 		stop_nap(SCHED_LOOK_MS);
 		notify_watchdog();
@@ -517,17 +654,26 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 		stop_set_winding_down(1);
 		threads_join(*cfg, t);
 		stop_set_winding_down(0);
+		/* the old cluster names the old configuration's accounts */
+		if (cl != NULL && (cl = cluster_restart(cl, n)) == NULL)
+			failed = 1;
 		rulesets_free(*rules, (*cfg)->naccounts);
 		config_free(*cfg);
 		*cfg = n;
 		*rules = nr;
-		notify_ready(fetching(*cfg));
-		if (threads_start(*cfg, *rules, opts, &g, &t) == -1)
+		if (failed)
 			return 1;
+		notify_ready(fetching(*cfg));
+		if (threads_start(*cfg, *rules, opts, cl, &g, &t) == -1) {
+			cluster_stop(cl);
+			return 1;
+		}
 	}
 	log_info("stopping: finishing the messages in hand");
 	notify_stopping();
 	threads_join(*cfg, t);
+	/* every account's thread is gone: nothing acts for them any more */
+	cluster_stop(cl);
 	pthread_cond_destroy(&g.cond);
 	pthread_mutex_destroy(&g.lock);
 	return 0;

@@ -6,7 +6,9 @@
  * server, a file or the state itself: a round is the source table's
  * fetch (source.h) into a pipeline (pipeline.h), then the outbox
  * (act/outbox-send.h).  Depends on conf/, source/, pipeline/, act/,
- * store/, oauth/ (whether a grant needs a login: such an account is
+ * store/, cluster/ (on a shared store: whether this daemon holds an
+ * account's lease, the fence and the guard of its round), oauth/
+ * (whether a grant needs a login: such an account is
  * not polled until the user logs in again), metrics/ (record.c: each round's figures) and util/ (stop.h,
  * where its handlers leave the stop and reload requests that everyone
  * else reads).  Tells systemd how it goes through notify.h (READY,
@@ -24,11 +26,15 @@
 #include "daemon/conf/conf.h"
 
 struct rule_set;
+struct cluster;
 
 struct run_opts {
 	int		 once;
 	int		 dry_run;
 	const char	*config_path;
+	/* cluster.h's, handed over: a run works only the accounts whose
+	 * lease it holds, and stops it (releasing them) at its end */
+	struct cluster	*cluster;
 };
 
 /* Install the handlers: SIGTERM, SIGINT, SIGHUP set stop.h's flags;

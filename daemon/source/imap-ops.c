@@ -16,6 +16,7 @@
 #include "daemon/source/imap.h"
 #include "daemon/source/imap-int.h"
 #include "daemon/source/imap-special.h"
+#include "daemon/util/guard.h"
 #include "daemon/util/log.h"
 #include "daemon/util/stop.h"
 #include "daemon/store/serverops.h"
@@ -176,6 +177,15 @@ imap_flags_apply(struct imap *s)
 
 	if (s->ndone == 0)
 		return 0;
+	/* the lease went: recorded, so the next holder knows them (and
+	 * deletes them with keep = no) */
+	if (!guard_ok()) {
+		log_warn("%s: folder %s: flags for %zu messages not set: the "
+		    "account's lease is lost or given back", a->name,
+		    s->folder, s->ndone);
+		s->ndone = 0;
+		return 0;
+	}
 	n = imap_uids_sort_unique(s->done, s->ndone);
 	if (a->only_unseen && imap_uid_command(s, "UID STORE", " +FLAGS.SILENT "
 	    "(\\Seen)", s->done, n) == -1)
@@ -330,6 +340,13 @@ imap_server_ops_apply(struct imap *s)
 	    &n) == -1)
 		return -1;
 	for (i = 0; i < n && !s->bye && !s->broken; i++) {
+		/* left in the store for the lease's next holder */
+		if (!guard_ok()) {
+			log_warn("%s: folder %s: %zu server actions left to "
+			    "the next holder: the account's lease is lost or "
+			    "given back", s->acct->name, s->folder, n - i);
+			break;
+		}
 		if (op_apply(s, &v[i]) == -1) {
 			log_error("%s: folder %s UID %u: %s %s: %s",
 			    s->acct->name, s->folder, v[i].uid, v[i].action,

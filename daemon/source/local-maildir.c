@@ -19,6 +19,7 @@
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/source/local.h"
 #include "daemon/source/source.h"
+#include "daemon/util/guard.h"
 #include "daemon/util/log.h"
 #include "daemon/util/mailfile.h"
 #include "daemon/util/stop.h"
@@ -33,6 +34,12 @@ struct maildir_src {
 static void
 maildir_remove(struct maildir_src *m, size_t i)
 {
+	/* recorded: the lease's next holder removes it (known) */
+	if (!guard_ok()) {
+		log_warn("%s: %s not removed: the account's lease is lost or "
+		    "given back", m->acct->name, m->paths[i]);
+		return;
+	}
 	if (unlink(m->paths[i]) == -1 && errno != ENOENT)
 		log_warn("%s: cannot remove %s: %s", m->acct->name,
 		    m->paths[i], strerror(errno));

@@ -19,6 +19,7 @@
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/source/local.h"
 #include "daemon/source/source.h"
+#include "daemon/util/guard.h"
 #include "daemon/util/log.h"
 #include "daemon/util/mailfile.h"
 #include "daemon/util/stop.h"
@@ -192,7 +193,7 @@ mbox_read(struct mbox_src *l)
 		goto out;
 	rv = 0;
 	/* empty it only if all went and nothing was appended meanwhile */
-	if (!l->acct->keep && l->ncommitted == n && n > 0 &&
+	if (!l->acct->keep && l->ncommitted == n && n > 0 && guard_ok() &&
 	    stat(l->acct->path, &st) == 0 && (size_t)st.st_size == mf.len &&
 	    truncate(l->acct->path, 0) == -1)
 		log_warn("%s: cannot empty %s: %s", l->acct->name,

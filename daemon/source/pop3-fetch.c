@@ -20,6 +20,7 @@
 #include "daemon/net/conn.h"
 #include "daemon/net/reply.h"
 #include "daemon/pipeline/pipeline.h"
+#include "daemon/util/guard.h"
 #include "daemon/util/log.h"
 #include "daemon/util/stop.h"
 #include "daemon/source/pop3-int.h"
@@ -564,6 +565,12 @@ pop3_dele(struct pop3 *p, size_t *ndele)
 	char	 cmd[32];
 
 	tosend = toread = pop3_next_dele(p, 0);
+	/* recorded: the lease's next holder deletes them (known) */
+	if (tosend < p->nmsgs && !guard_ok()) {
+		log_warn("%s: DELE not sent: the account's lease is lost or "
+		    "given back", p->acct->name);
+		return 0;
+	}
 	for (;;) {
 		while (tosend < p->nmsgs && inflight < window) {
 			snprintf(cmd, sizeof(cmd), "DELE %u",

@@ -78,6 +78,41 @@ cell_u(FILE *f, uint64_t v)
 	fprintf(f, "<td class=\"n\">%llu</td>", (unsigned long long)v);
 }
 
+/* A shared store: the lease's holder. */
+static void
+lease_cell(FILE *f, const struct status_lease *l)
+{
+	char	 buf[600];
+
+	if (!l->held)
+		snprintf(buf, sizeof(buf), "-");
+	else
+		snprintf(buf, sizeof(buf), "%s (%s), epoch %lld, expires in "
+		    "%lld s", l->node[0] != '\0' ? l->node : "-", l->id,
+		    (long long)l->epoch, (long long)l->expires_in);
+	cell(f, "lease", buf);
+}
+
+/* The daemons that hold leases, one line each. */
+static void
+daemons_list(FILE *f, const struct status_report *r)
+{
+	size_t	 i;
+
+	const struct status_daemon *d = r->leases.daemons;
+
+	fprintf(f, "<p>Shared store: %zu daemons hold leases.</p>\n<ul "
+	    "id=\"daemons\">\n", r->leases.ndaemons);
+	for (i = 0; i < r->leases.ndaemons; i++) {
+		fputs("<li>", f);
+		html_text(f, d[i].id);
+		fputs(" on ", f);
+		html_text(f, d[i].node[0] != '\0' ? d[i].node : "-");
+		fprintf(f, ": %zu accounts</li>\n", d[i].accounts);
+	}
+	fputs("</ul>\n", f);
+}
+
 static void
 row(FILE *f, const struct status_report *r, const struct status_account *a)
 {
@@ -120,6 +155,8 @@ row(FILE *f, const struct status_report *r, const struct status_account *a)
 	    s->outbox_oldest, age, sizeof(age)) : "-");
 	cell_u(f, s->server_ops);
 	cell_u(f, s->skipped);
+	if (r->leases.shared)
+		lease_cell(f, &r->leases.v[a - r->v]);
 	fputs("</tr>\n", f);
 }
 
@@ -136,9 +173,13 @@ status_html(const struct status_report *r, size_t *len)
 	fprintf(f, "<p>At %s; the daemon is %s.  <a href=\"/metrics\">"
 	    "Metrics</a>.</p>\n", status_time(r->now, t, sizeof(t)),
 	    r->daemon ? "running" : "not running");
+	if (r->leases.shared)
+		daemons_list(f, r);
 	fputs("<table id=\"accounts\">\n<thead><tr>", f);
 	for (i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
 		fprintf(f, "<th>%s</th>", columns[i]);
+	if (r->leases.shared)
+		fputs("<th>Held by</th>", f);
 	fputs("</tr></thead>\n<tbody>\n", f);
 	for (i = 0; i < r->n; i++)
 		row(f, r, &r->v[i]);

@@ -119,9 +119,12 @@ status_collect(const char *path, const char *const *accounts, size_t n,
 	if ((st = state_open(path, STATE_EXISTING, err, errlen)) == NULL)
 		return -1;
 	r->has_state = 1;
-	if ((claimed = state_claimed(st, err, errlen)) == -1)
+	if ((claimed = state_claimed(st, err, errlen)) == -1 ||
+	    status_leases_collect(st, accounts, n, &r->leases, err,
+	    errlen) == -1)
 		goto fail;
-	r->daemon = claimed;
+	/* daemons sharing a store hold leases, not its claim */
+	r->daemon = r->leases.shared ? r->leases.ndaemons > 0 : claimed;
 	for (i = 0; i < r->n; i++) {
 		if (state_account_status(st, r->v[i].name, r->today,
 		    &r->v[i].s, err, errlen) == -1)
@@ -147,6 +150,7 @@ status_report_free(struct status_report *r)
 		free(r->v[i].login_why);
 		state_account_status_clear(&r->v[i].s);
 	}
+	status_leases_free(&r->leases, r->n);
 	free(r->v);
 	r->v = NULL;
 	r->n = 0;

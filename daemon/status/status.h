@@ -6,7 +6,9 @@
  * Owns: one report per account from what the store records (its rounds,
  * delivered today and in all, skipped, outbox, server actions pending:
  * state_account_status()) and whether a daemon holds the store now
- * (state_claimed()); the one judgement of an account's state (ok,
+ * (state_claimed()); on a shared store (store/lease.h) who holds each
+ * account's lease and which daemons hold any (status-lease.c); the one
+ * judgement of an account's state (ok,
  * failing, idle-waiting, needs attention, new; needs login when its
  * OAuth2 grant was refused, from store/oauth.h); the HTML page of the
  * report (status-html.c); the listener's two paths, / and /metrics
@@ -23,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/status/status-lease.h"
 #include "daemon/store/state.h"
 
 /* Rounds failed in a row from which an account needs attention, and the
@@ -47,6 +50,7 @@ struct status_report {
 	int			 daemon;	/* a daemon holds it now */
 	struct status_account	*v;
 	size_t			 n;
+	struct status_leases	 leases;	/* who holds v[i] */
 };
 
 /* The report on the n accounts named, from the state file at path (a

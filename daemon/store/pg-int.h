@@ -26,11 +26,20 @@
 
 #include "daemon/store/backend.h"
 #include "daemon/store/lease.h"
+#include "daemon/store/pg-pool.h"
 #include "daemon/store/state.h"
 
+/*
+ * A handle owns no connection: pg-pool.c lends one from the process's
+ * pool for the URL, for one statement outside a transaction, from
+ * pg_begin() to its commit or rollback, or while pg_oauth_lock() holds
+ * an advisory lock; conn is that loan (NULL between them).
+ */
 struct state_impl {
-	PGconn		*conn;
-	char		*url;		/* as given: for PQconnectdb only */
+	struct pg_pool	*pool;
+	PGconn		*conn;		/* lent: in_tx or oauth_locked */
+	PGconn		*claim;		/* pg_claim()'s own, or NULL */
+	char		*url;		/* as given: for libpq only */
 	char		*shown;		/* state_redact()ed: for messages */
 	int		 in_tx;		/* between pg_begin and commit */
 	int		 oauth_locked;	/* pg_oauth_lock() holds one */
@@ -39,7 +48,6 @@ struct state_impl {
 	char		 fence_account[256];
 	char		 fence_owner[LEASE_ID_MAX];
 	int64_t		 fence_epoch;
-	char		 daemon_id[LEASE_ID_MAX];	/* pg_claim()'s row */
 };
 
 #define PG_UNFENCED	0
@@ -49,10 +57,14 @@ struct state_impl {
  * not NULL, else the connection's); returns -1. */
 int		 pg_fail(struct state_impl *, const char *what,
 		    const PGresult *r, char *err, size_t errlen);
+/* pg_fail() with the reason of connection c when r has none. */
+int		 pg_fail_conn(struct state_impl *, PGconn *c, const char *what,
+		    const PGresult *r, char *err, size_t errlen);
 /*
  * Run one statement with n parameters: vals[i] text (NULL: SQL NULL),
  * or binary of lens[i] bytes where fmts[i] is 1 (lens and fmts NULL:
- * all text).  Returns the result (PGRES_COMMAND_OK or TUPLES_OK; the
+ * all text); with n 0, sql may be several statements (the result is
+ * the last one's).  Returns the result (PGRES_COMMAND_OK or TUPLES_OK; the
  * caller PQclear()s it) or NULL with err set.  Outside a transaction a
  * connection found broken (a server restart) is reset and the
  * statement tried once more.
@@ -64,6 +76,12 @@ PGresult	*pg_run(struct state_impl *, const char *what, const char *sql,
 int		 pg_exec(struct state_impl *, const char *what,
 		    const char *sql, int n, const char *const *vals,
 		    char *err, size_t errlen);
+/* Keep a connection of the pool on the handle (a transaction or an
+ * advisory lock needs the same one throughout): 1 if lent now, 0 if
+ * it had one, -1 with err set.  pg_release() gives it back unless a
+ * transaction or the OAuth2 lock still needs it. */
+int		 pg_hold(struct state_impl *, char *err, size_t errlen);
+void		 pg_release(struct state_impl *);
 /* BEGIN; with PG_FENCED on a fenced handle, then the lease check
  * (lease.h): "lease lost" in err and rolled back if it fails. */
 int		 pg_begin(struct state_impl *, int fenced, char *err,
@@ -81,6 +99,36 @@ int64_t		 pg_get_i64(const PGresult *, int row, int col);
 char		*pg_get_str(const PGresult *, int row, int col);
 unsigned char	*pg_get_bytea(const PGresult *, int row, int col,
 		    size_t *len);
+/*
+ * One write for an account: on a fenced handle in a transaction of its
+ * own behind the lease check, else the statement alone (atomic by
+ * itself).  The result as pg_run()'s.
+ */
+PGresult	*pg_run_fenced(struct state_impl *, const char *what,
+		    const char *sql, int n, const char *const *vals,
+		    char *err, size_t errlen);
+/*
+ * An array parameter in PostgreSQL's text form ("{...}"), for one
+ * statement over many rows (unnest()): elements appended in order, hex
+ * for bytes (decode(x, 'hex') in SQL), NULL pointers as SQL NULL.
+ * pg_array_end() gives the text, NULL if memory ran out.
+ */
+struct pg_array {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+	int	 oom;
+};
+void		 pg_array_str(struct pg_array *, const char *);
+void		 pg_array_i64(struct pg_array *, int64_t);
+void		 pg_array_hex(struct pg_array *, const unsigned char *,
+		    size_t);
+const char	*pg_array_end(struct pg_array *);
+void		 pg_array_free(struct pg_array *);
+/* The folder's row: 1 with its id and UIDVALIDITY, 0 if unknown. */
+int		 pg_folder_get(struct state_impl *, const char *account,
+		    const char *folder, int64_t *id, uint32_t *uidvalidity,
+		    char *err, size_t errlen);
 /* "" for NULL: POP3 accounts have one folder, "". */
 const char	*pg_folder_name(const char *);
 

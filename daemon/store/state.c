@@ -24,8 +24,8 @@ static const struct {
 	const char			*name;
 	const struct state_backend	*be;
 } state_schemes[] = {
-	{ "postgresql://",	"PostgreSQL",	NULL },
-	{ "postgres://",	"PostgreSQL",	NULL },
+	{ "postgresql://",	"PostgreSQL",	&pg_backend },
+	{ "postgres://",	"PostgreSQL",	&pg_backend },
 };
 
 /* The backend of where; NULL with err set if this build has none. */

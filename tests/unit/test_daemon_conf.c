@@ -381,6 +381,7 @@ test_defaults(void **state)
 	assert_int_equal(conf->log_format, LOG_FORMAT_TEXT);
 	assert_int_equal(conf->poll, 300);
 	assert_int_equal(conf->parallel, 4);
+	assert_int_equal(conf->lease_time, 30);
 	assert_null(conf->user);
 	assert_int_equal(conf->max_size, 64 * 1024 * 1024);
 
@@ -400,6 +401,7 @@ test_defaults(void **state)
 	assert_int_equal(a->idle_max_folders, 5);
 	assert_int_equal(a->idle_notify, 1);
 	assert_int_equal(a->poll, 0);
+	assert_null(a->pin);
 	assert_string_equal(a->deliver + 8, home_path("/Mail"));
 	assert_string_equal(conf->accounts[1].ep.port, "995");
 	assert_string_equal(conf->smtp[0].ep.port, "465");
@@ -530,6 +532,36 @@ test_ranges(void **state)
 	load_error("account a {\n poll = -5\n}\n", 2, "poll: -5 is out");
 	load_error("\nuser = \"no-such-user-here\"\n", 2,
 	    "no user 'no-such-user-here'");
+	load_error("lease-time = 5\n", 1, "lease-time: 5 is out of range; "
+	    "use 6 to 3600");
+	load_error("\nlease-time = 3601\n", 2, "lease-time: 3601 is out");
+}
+
+/* A shared store's options: lease-time, and pin with a node's name. */
+static void
+test_cluster_options(void **state)
+{
+	struct config	*conf;
+
+	(void)state;
+	conf = load_ok(
+	    "lease-time = 60\n"
+	    "account i { type = imap host = h user = u password = p\n"
+	    " deliver = \"maildir:~/M\" pin = \"mail1.example\" }\n", 0600);
+	assert_int_equal(conf->lease_time, 60);
+	assert_string_equal(conf->accounts[0].pin, "mail1.example");
+	config_free(conf);
+	load_error("account a {\n pin = \"two words\"\n}\n", 2,
+	    "pin: 'two words' has a space");
+	load_error("account a {\n\n pin = \"\"\n}\n", 3,
+	    "pin: '' is empty");
+	load_error("account a {\n pin = \"x12345678901234567890123456789012345678"
+	    "90123456789012345678901234567\"\n}\n", 2,
+	    "is longer than 64 bytes");
+	assert_null(conf_node_check("mail1"));
+	assert_null(conf_node_check("a.b-c_d:1"));
+	assert_non_null(conf_node_check("caf\xc3\xa9"));
+	assert_non_null(conf_node_check("tab\there"));
 }
 
 static void
@@ -1105,6 +1137,7 @@ main(void)
 		cmocka_unit_test(test_unknown_option),
 		cmocka_unit_test(test_bad_enums),
 		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_cluster_options),
 		cmocka_unit_test(test_missing_required),
 		cmocka_unit_test(test_password_and_command),
 		cmocka_unit_test(test_smtp_reference),

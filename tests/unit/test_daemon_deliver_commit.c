@@ -5,8 +5,10 @@
  * holds both kinds of target, every step runs for all kinds before the
  * next (prepare, intent, flush, publish, release, record); a failure
  * before the intents takes back every kind; a failure while one kind
- * publishes takes back the kinds after it; and recovery hands each kind
- * its own intents (recover.c).
+ * publishes takes back the kinds after it; a thread whose guard says no
+ * (util/guard.h: its lease lost) delivers nothing, whether it says so
+ * before the batch or only once the intents are written; and recovery
+ * hands each kind its own intents (recover.c).
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,6 +30,7 @@
 
 #include "daemon/deliver/deliver.h"
 #include "daemon/store/state.h"
+#include "daemon/util/guard.h"
 
 /* Messages 0 and 2 go to the Maildir, 1 and 3 to the mbox. */
 #define NMSG	4
@@ -178,6 +181,7 @@ teardown(void **state)
 	struct fixture	*f = *state;
 
 	delivery_test_hook = NULL;
+	guard_set(NULL, NULL);	/* a failed guard test leaves none behind */
 	rm_rf(f->dir);
 	free(f);
 	return 0;
@@ -330,6 +334,82 @@ test_publish_fails(void **state)
 	assert_int_equal(pending(f), 0);
 }
 
+/* The guard's answer, as a lease manager would change it. */
+static int	 lease_held;
+
+static int
+guard_lease(void *arg)
+{
+	(void)arg;
+	return lease_held;
+}
+
+/* No message done, none in the Maildir (tmp/ nor new/) or the mbox,
+ * nothing recorded, no intent left. */
+static void
+assert_nothing_delivered(struct fixture *f, const int *done)
+{
+	size_t	 i;
+
+	for (i = 0; i < NMSG; i++)
+		assert_false(done[i]);
+	assert_int_equal(maildir_count(f, "tmp"), 0);
+	assert_int_equal(maildir_count(f, "new"), 0);
+	assert_int_equal(mbox_count(f), 0);
+	assert_int_equal(delivered(f), 0);
+	assert_int_equal(pending(f), 0);
+}
+
+/* Lost before the batch: nothing is locked, written or recorded. */
+static void
+test_guard_refuses(void **state)
+{
+	struct fixture	*f = *state;
+	int		 done[NMSG];
+
+	lease_held = 0;
+	guard_set(guard_lease, NULL);
+	delivery_test_hook = record_step;
+	assert_int_equal(commit_mixed(f, done), -1);
+	guard_set(NULL, NULL);
+	assert_non_null(strstr(err, "lease is lost"));
+	assert_int_equal(nsteps, 0);
+	assert_nothing_delivered(f, done);
+}
+
+static void
+lose_hook(const char *step, size_t n)
+{
+	(void)n;
+	if (strcmp(step, "synced") == 0)
+		lease_held = 0;
+}
+
+/* Lost after the intents (a stall while flushing): nothing becomes
+ * visible, every kind is taken back. */
+static void
+test_guard_lost_after_intents(void **state)
+{
+	struct fixture	*f = *state;
+	int		 done[NMSG];
+
+	lease_held = 1;
+	guard_set(guard_lease, NULL);
+	delivery_test_hook = lose_hook;
+	assert_int_equal(commit_mixed(f, done), -1);
+	delivery_test_hook = NULL;
+	guard_set(NULL, NULL);
+	assert_int_equal(lease_held, 0);	/* the hook ran */
+	assert_non_null(strstr(err, "lease is lost"));
+	assert_nothing_delivered(f, done);
+	/* held again: the same messages go through */
+	lease_held = 1;
+	guard_set(guard_lease, NULL);
+	assert_int_equal(commit_mixed(f, done), 0);
+	guard_set(NULL, NULL);
+	assert_int_equal(delivered(f), NMSG);
+}
+
 static void
 crash_hook(const char *step, size_t n)
 {
@@ -376,6 +456,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prepare_fails, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_guard_refuses, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_guard_lost_after_intents,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_publish_fails, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_recover_mixed, setup,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for daemon/store/sqlite-outbox.c: the outgoing queue, the reply
- * rate limit and the action log, on a real SQLite file; and when the
- * sender (daemon/act/outbox-send.c) records a message sent, against a fake
- * SMTP server. */
+/* Unit tests for the store's outbox.h (sqlite-outbox.c, pg-outbox.c): the
+ * outgoing queue, the reply rate limit and the action log, on a real
+ * SQLite file or the database of MSX_STATE_URL (state-where.h); and when
+ * the sender (daemon/act/outbox-send.c) records a message sent, against a
+ * fake SMTP server. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +20,10 @@
 #include <sys/wait.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
+
+#include "state-where.h"
 
 #include "daemon/act/outbox-send.h"
 #include "daemon/conf/conf.h"
@@ -29,6 +33,7 @@
 struct fixture {
 	char		 dir[64];
 	char		 path[128];
+	const char	*where;		/* path, or the database's URL */
 	struct state	*st;
 };
 
@@ -43,7 +48,8 @@ setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/msoutbox.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/state.db", f->dir);
-	f->st = state_open(f->path, 0, err, sizeof(err));
+	f->where = state_test_fresh(f->path);
+	f->st = state_open(f->where, 0, err, sizeof(err));
 	assert_non_null(f->st);
 	*state = f;
 	return 0;
@@ -168,15 +174,29 @@ test_reply_rate_limit(void **state)
 	    1000 + week + 1, week, err, sizeof(err)), 0);
 }
 
-/* Run sql on the state file from a second connection. */
+/* Run sql (lite on a SQLite file, pg on a database) on the store from a
+ * second connection. */
 static void
-outbox_sql(struct fixture *f, const char *sql)
+outbox_sql(struct fixture *f, const char *lite, const char *pg)
 {
-	sqlite3	*db;
+	PGresult	*r;
+	PGconn		*c;
+	sqlite3		*db;
 
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	if (state_test_url() == NULL) {
+		assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, lite, NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(db);
+		return;
+	}
+	c = PQconnectdb(f->where);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	r = PQexec(c, pg);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("%s", PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
 }
 
 /* The rate limit and the queue go together: a reply whose queueing fails
@@ -192,10 +212,16 @@ test_reply_queue_atomic(void **state)
 	int64_t			 week = 7 * 86400;
 
 	outbox_sql(f, "CREATE TRIGGER no_queue BEFORE INSERT ON outbox"
-	    " BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+	    " BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+	    "CREATE FUNCTION no_queue() RETURNS trigger LANGUAGE plpgsql AS"
+	    " $$BEGIN RAISE EXCEPTION 'disk full'; END$$;"
+	    " CREATE TRIGGER no_queue BEFORE INSERT ON outbox FOR EACH ROW"
+	    " EXECUTE FUNCTION no_queue()");
 	assert_int_equal(state_reply_queue(f->st, &m, "away", "s@x", 1000,
 	    week, err, sizeof(err)), -1);
-	outbox_sql(f, "DROP TRIGGER no_queue");
+	assert_non_null(strstr(err, "disk full"));
+	outbox_sql(f, "DROP TRIGGER no_queue", "DROP TRIGGER no_queue ON"
+	    " outbox");
 	assert_int_equal(state_reply_queue(f->st, &m, "away", "s@x", 1001,
 	    week, err, sizeof(err)), 1);
 	/* the same message again (a refetch): queued before, not limited */
@@ -240,6 +266,41 @@ srv_line(FILE *in, char *buf, size_t len)
 }
 
 /*
+ * The outbox's counts as another process sees them.  On a database, its
+ * own connection: a forked child must not use the connections its
+ * parent's store (libpq's pool) holds.
+ */
+static int
+served_counts(const char *where, uint64_t *q, uint64_t *s)
+{
+	struct state	*st;
+	PGresult	*r;
+	PGconn		*c;
+	char		 err[512];
+	uint64_t	 x;
+	int		 rv = -1;
+
+	if (state_test_url() == NULL) {
+		if ((st = state_open(where, 0, err, sizeof(err))) == NULL)
+			return -1;
+		rv = state_outbox_counts(st, q, s, &x, err, sizeof(err));
+		state_close(st);
+		return rv;
+	}
+	c = PQconnectdb(where);
+	r = PQexec(c, "SELECT count(*) FILTER (WHERE status = 'queued'),"
+	    " count(*) FILTER (WHERE status = 'sent') FROM outbox");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		*q = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		*s = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+		rv = 0;
+	}
+	PQclear(r);
+	PQfinish(c);
+	return rv;
+}
+
+/*
  * The child: take one message; when QUIT comes, look at the state
  * file (its own connection) and exit 0 only if the message is already
  * recorded as sent.  A crash between the 250 and QUIT's answer must
@@ -248,9 +309,8 @@ srv_line(FILE *in, char *buf, size_t len)
 static void
 smtp_serve(int lfd, const char *statepath)
 {
-	char		 line[1024], err[512];
-	struct state	*st;
-	uint64_t	 q, s, x;
+	char		 line[1024];
+	uint64_t	 q, s;
 	FILE		*in, *out;
 	int		 fd;
 
@@ -274,11 +334,8 @@ smtp_serve(int lfd, const char *statepath)
 				;
 			fputs("250 2.0.0 queued\r\n", out);
 		} else if (strcmp(line, "QUIT") == 0) {
-			st = state_open(statepath, 0, err, sizeof(err));
-			if (st == NULL || state_outbox_counts(st, &q, &s, &x,
-			    err, sizeof(err)) == -1)
+			if (served_counts(statepath, &q, &s) == -1)
 				_exit(3);
-			state_close(st);
 			if (s != 1 || q != 0) {
 				fprintf(stderr, "fake smtp: at QUIT %llu "
 				    "queued, %llu sent\n",
@@ -323,7 +380,7 @@ test_sent_recorded_before_quit(void **state)
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
 	snprintf(port, sizeof(port), "%u", ntohs(sin.sin_port));
 	if ((pid = fork()) == 0)
-		smtp_serve(fd, f->path);
+		smtp_serve(fd, f->where);
 	assert_true(pid > 0);
 	close(fd);
 	memset(&srv, 0, sizeof(srv));

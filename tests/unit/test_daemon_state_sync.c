@@ -195,11 +195,12 @@ static void
 test_sync_upgrade(void **state)
 {
 	struct fixture	*f = *state;
-	struct state	*st = st_open(f);
+	struct state	*st;
 	struct state_sync p;
 	uint32_t	 uv = 0;
 
-	STATE_TEST_FILE_ONLY();
+	STATE_TEST_FILE_ONLY();		/* before the open: no leak */
+	st = st_open(f);
 	assert_int_equal(state_folder_reset(st, "a", "INBOX", 77, NULL, err,
 	    sizeof(err)), 0);
 	state_close(st);
@@ -222,9 +223,10 @@ static void
 test_sync_bad_row(void **state)
 {
 	struct fixture	*f = *state;
-	struct state	*st = st_open(f);
+	struct state	*st;
 
 	STATE_TEST_FILE_ONLY();
+	st = st_open(f);
 	state_close(st);
 	sql(f->path, "INSERT INTO folder_sync VALUES ('a', 'INBOX', 1, -5, 2,"
 	    " 0, 0)");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_daemon_status.c - what `mailsift status` and the status page
- * read: the rounds the store records (daemon/store/sqlite-status.c),
+ * read: the rounds the store records (daemon/store/sqlite-status.c,
+ * pg-status.c: MSX_STATE_URL, state-where.h),
  * the schema upgrade that adds them to an older state file, an
  * account's counts, whether a daemon holds the store, the judgement of
  * an account's state and the HTML page with hostile strings
@@ -24,6 +25,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "state-where.h"
+
 #include "daemon/status/status.h"
 #include "daemon/store/oauth.h"
 #include "daemon/store/outbox.h"
@@ -31,8 +34,9 @@
 #include "daemon/store/state.h"
 
 struct fixture {
-	char	 dir[64];
-	char	 path[PATH_MAX];
+	char		 dir[64];
+	char		 path[PATH_MAX];
+	const char	*where;		/* path, or the database's URL */
 };
 
 static char	 err[2048];
@@ -47,6 +51,7 @@ setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/mailsift-test-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/state.db", f->dir);
+	f->where = state_test_fresh(f->path);
 	*state = f;
 	return 0;
 }
@@ -68,7 +73,7 @@ st_open(struct fixture *f)
 {
 	struct state	*st;
 
-	if ((st = state_open(f->path, 0, err, sizeof(err))) == NULL)
+	if ((st = state_open(f->where, 0, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
 	return st;
 }
@@ -230,11 +235,13 @@ static void
 test_upgrade(void **state)
 {
 	struct fixture			*f = *state;
-	struct state			*st = st_open(f);
+	struct state			*st;
 	struct state_account_status	 as;
 	sqlite3				*db;
 	sqlite3_stmt			*stmt;
 
+	STATE_TEST_FILE_ONLY();
+	st = st_open(f);
 	assert_int_equal(state_folder_reset(st, "a", "INBOX", 7, NULL, err,
 	    sizeof(err)), 0);
 	delivered(st, "a", 1);
@@ -331,6 +338,7 @@ test_collect_and_page(void **state)
 	size_t			 len;
 
 	/* no state file yet: every account is new, nothing is created */
+	STATE_TEST_FILE_ONLY();
 	assert_int_equal(status_collect(f->path, names, 2, 1000, &r, err,
 	    sizeof(err)), 0);
 	assert_int_equal(r.has_state, 0);
@@ -391,7 +399,7 @@ test_needs_login(void **state)
 	assert_int_equal(state_oauth_needs_login(st, "o", "invalid_grant: "
 	    "revoked", err, sizeof(err)), 0);
 	state_close(st);
-	assert_int_equal(status_collect(f->path, names, 2, 1010, &r, err,
+	assert_int_equal(status_collect(f->where, names, 2, 1010, &r, err,
 	    sizeof(err)), 0);
 	assert_string_equal(r.v[0].state, "needs login");
 	assert_int_equal(r.v[0].needs_login, 1);

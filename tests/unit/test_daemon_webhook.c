@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* Unit tests for the webhook target: the request formats and the key
  * (deliver/webhook-format.c), the commit that queues in the record
- * transaction and recovery (deliver/webhook.c, store/sqlite-queue.c), and
+ * transaction and recovery (deliver/webhook.c, store/sqlite-queue.c and
+ * pg-queue.c: MSX_STATE_URL, state-where.h), and
  * the drain's signature, classification and backoff
  * (act/webhook-send.c, net/http.c's Retry-After). */
 #define _GNU_SOURCE		/* memmem(3) */
@@ -16,6 +17,8 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+
+#include "state-where.h"
 
 #include "daemon/act/webhook-send.h"
 #include "daemon/conf/conf.h"
@@ -312,7 +315,7 @@ setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/mswebhook.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/state.db", f->dir);
-	f->st = state_open(f->path, 0, err, sizeof(err));
+	f->st = state_open(state_test_fresh(f->path), 0, err, sizeof(err));
 	assert_non_null(f->st);
 	f->w.name = (char *)"hook";
 	f->w.format = WEBHOOK_RAW;
