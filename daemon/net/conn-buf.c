@@ -171,6 +171,13 @@ conn_read_bytes(struct conn *c, char *buf, size_t n)
 int
 conn_wait_readable(struct conn *c, int timeout_ms)
 {
+	return conn_wait_readable_or(c, timeout_ms, NULL, 0);
+}
+
+int
+conn_wait_readable_or(struct conn *c, int timeout_ms, const int *wake,
+    size_t nwake)
+{
 	enum tls_io	 io;
 	long long	 deadline, left;
 	size_t		 got;
@@ -193,8 +200,9 @@ conn_wait_readable(struct conn *c, int timeout_ms)
 	 * every empty try, once a second for every idle session.
 	 */
 	if (c->zip == NULL && (c->tls == NULL || !tls_has_buffered(c->tls))) {
-		r = sock_wait(c->fd, POLLIN, timeout_ms > 0 ? timeout_ms : 0);
-		if (r == 0)
+		r = sock_wait_or(c->fd, POLLIN, timeout_ms > 0 ? timeout_ms :
+		    0, wake, nwake);
+		if (r == 0 || r == 2)
 			return 0;
 		if (r == -1)
 			return conn_fail(c, "waiting for data from %s failed: "
@@ -214,8 +222,9 @@ conn_wait_readable(struct conn *c, int timeout_ms)
 			continue;
 		}
 		left = deadline - sock_now_ms();
-		r = sock_wait(c->fd, POLLIN, left > 0 ? (int)left : 0);
-		if (r == 0)
+		r = sock_wait_or(c->fd, POLLIN, left > 0 ? (int)left : 0,
+		    wake, nwake);
+		if (r == 0 || r == 2)
 			return 0;
 		if (r == -1)
 			return conn_fail(c, "waiting for data from %s failed: "
@@ -223,16 +232,60 @@ conn_wait_readable(struct conn *c, int timeout_ms)
 	}
 }
 
+/*
+ * An idle connection (conn_idle()) gave its buffers back; the command
+ * that ends the wait takes them again, for the answer may be large.  A
+ * read buffer that cannot grow stays small: slower, still correct.
+ */
+static int
+conn_wake(struct conn *c)
+{
+	char	*p;
+
+	if (c->wbuf != NULL)
+		return 0;
+	if ((c->wbuf = malloc(CONN_WBUF_SIZE)) == NULL)
+		return conn_fail(c, "no memory for the write buffer of the "
+		    "connection to %s", c->where);
+	if (c->rcap < CONN_RBUF_SIZE &&
+	    (p = realloc(c->rbuf, CONN_RBUF_SIZE)) != NULL) {
+		c->rbuf = p;
+		c->rcap = CONN_RBUF_SIZE;
+	}
+	return 0;
+}
+
+void
+conn_idle(struct conn *c)
+{
+	char	*p;
+
+	if (c->failed)
+		return;
+	if (c->wlen == 0) {
+		free(c->wbuf);
+		c->wbuf = NULL;
+	}
+	if (c->rpos != c->rend || c->rcap <= CONN_RBUF_IDLE)
+		return;
+	c->rpos = c->rend = 0;
+	/* a shrinking realloc that fails leaves the block as it was */
+	if ((p = realloc(c->rbuf, CONN_RBUF_IDLE)) != NULL) {
+		c->rbuf = p;
+		c->rcap = CONN_RBUF_IDLE;
+	}
+}
+
 int
 conn_write(struct conn *c, const void *data, size_t n)
 {
-	if (c->failed)
+	if (c->failed || conn_wake(c) == -1)
 		return -1;
 	if (conn_tracing(c))
 		log_trace("%s > <%zu bytes>", c->prefix, n);
-	if (n > sizeof(c->wbuf) - c->wlen && conn_flush(c) == -1)
+	if (n > CONN_WBUF_SIZE - c->wlen && conn_flush(c) == -1)
 		return -1;
-	if (n >= sizeof(c->wbuf))
+	if (n >= CONN_WBUF_SIZE)
 		return conn_send(c, data, n);
 	if (n > 0)
 		memcpy(c->wbuf + c->wlen, data, n);
@@ -248,16 +301,16 @@ conn_vprintf(struct conn *c, int secret, size_t visible, const char *fmt,
 	size_t	 room;
 	int	 n;
 
-	if (c->failed)
+	if (c->failed || conn_wake(c) == -1)
 		return -1;
-	room = sizeof(c->wbuf) - c->wlen;
+	room = CONN_WBUF_SIZE - c->wlen;
 	va_copy(copy, ap);
 	n = vsnprintf(c->wbuf + c->wlen, room, fmt, copy);
 	va_end(copy);
-	if (n >= 0 && (size_t)n >= room && (size_t)n < sizeof(c->wbuf)) {
+	if (n >= 0 && (size_t)n >= room && (size_t)n < CONN_WBUF_SIZE) {
 		if (conn_flush(c) == -1)
 			return -1;
-		room = sizeof(c->wbuf);
+		room = CONN_WBUF_SIZE;
 		va_copy(copy, ap);
 		n = vsnprintf(c->wbuf, room, fmt, copy);
 		va_end(copy);
@@ -269,8 +322,8 @@ conn_vprintf(struct conn *c, int secret, size_t visible, const char *fmt,
 			return conn_fail(c, "cannot format a command for %s",
 			    c->where);
 		return conn_fail(c, "a command of %d bytes for %s does not "
-		    "fit the %zu-byte write buffer", n, c->where,
-		    sizeof(c->wbuf));
+		    "fit the %d-byte write buffer", n, c->where,
+		    CONN_WBUF_SIZE);
 	}
 	if (conn_tracing(c))
 		conn_trace_sent(c, c->wbuf + c->wlen, (size_t)n, secret,

@@ -18,6 +18,10 @@
 struct deflate;
 
 #define CONN_WBUF_SIZE	65536
+#define CONN_RBUF_SIZE	65536
+/* What an idle connection keeps of its read buffer (conn_idle()): an
+ * IDLE session hears one short line now and then. */
+#define CONN_RBUF_IDLE	1024
 
 struct conn {
 	int		 fd;
@@ -40,7 +44,7 @@ struct conn {
 	size_t		 rpos;		/* first unread byte */
 	size_t		 rend;		/* end of the bytes read */
 	size_t		 wlen;
-	char		 wbuf[CONN_WBUF_SIZE];
+	char		*wbuf;		/* CONN_WBUF_SIZE; NULL while idle */
 	struct conn_pace pace;
 	int		(*stop)(void);
 	long long	 ex_start;	/* the exchange began (ms) */

@@ -29,7 +29,6 @@
 #include "daemon/net/sock.h"
 #include "daemon/net/tls.h"
 
-#define CONN_RBUF_SIZE	65536
 /* Bytes of one line shown in a trace; log lines are at most 4 KB. */
 #define CONN_TRACE_MAX	512
 /* Compressed output is sent in pieces of this size. */
@@ -238,6 +237,7 @@ conn_close(struct conn *c)
 		(void)close(c->fd);
 	if (c->wsecret)
 		explicit_bzero(c->wbuf, c->wlen);
+	free(c->wbuf);
 	free(c->rbuf);
 	free(c);
 }

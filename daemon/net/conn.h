@@ -100,6 +100,15 @@ int		 conn_flush(struct conn *);
  * The connection stays usable on timeout.  TLS records without data
  * (session tickets) do not count as readable. */
 int		 conn_wait_readable(struct conn *, int timeout_ms);
+/* The same, also ending (0) as soon as one of the nwake descriptors
+ * wake[] is readable (at most SOCK_WAKE_MAX, -1 entries skipped): a
+ * stop, another thread's news.  The caller looks at why it woke. */
+int		 conn_wait_readable_or(struct conn *, int timeout_ms,
+		    const int *wake, size_t nwake);
+/* The connection is about to wait long for its peer (IMAP IDLE): the
+ * memory of its buffers is given back, all but a small read buffer;
+ * the next command sent takes them again.  Buffered bytes are kept. */
+void		 conn_idle(struct conn *);
 /* Bytes already buffered and unread (pipelining decisions, tests). */
 size_t		 conn_pending(const struct conn *);
 

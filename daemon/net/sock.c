@@ -32,18 +32,39 @@ sock_now_ms(void)
 int
 sock_wait(int fd, short events, int timeout_ms)
 {
-	struct pollfd	 pfd;
-	long long	 deadline, left;
-	int		 n;
+	return sock_wait_or(fd, events, timeout_ms, NULL, 0);
+}
 
+int
+sock_wait_or(int fd, short events, int timeout_ms, const int *wake,
+    size_t nwake)
+{
+	struct pollfd	 pfd[1 + SOCK_WAKE_MAX];
+	long long	 deadline, left;
+	size_t		 i, n = 0;
+	int		 r;
+
+	pfd[n].fd = fd;
+	pfd[n++].events = events;
+	for (i = 0; i < nwake; i++) {
+		if (wake[i] == -1)
+			continue;
+		if (n == 1 + SOCK_WAKE_MAX) {
+			errno = EINVAL;
+			return -1;
+		}
+		pfd[n].fd = wake[i];
+		pfd[n++].events = POLLIN;
+	}
 	deadline = sock_now_ms() + timeout_ms;
 	left = timeout_ms;
 	for (;;) {
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		if ((n = poll(&pfd, 1, (int)left)) != -1)
-			return n > 0;
+		for (i = 0; i < n; i++)
+			pfd[i].revents = 0;
+		if ((r = poll(pfd, (nfds_t)n, (int)left)) > 0)
+			return pfd[0].revents != 0 ? 1 : 2;
+		if (r == 0)
+			return 0;
 		if (errno != EINTR)
 			return -1;
 		if ((left = deadline - sock_now_ms()) <= 0)

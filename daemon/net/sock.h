@@ -16,6 +16,13 @@ long long	 sock_now_ms(void);
  * 0 after timeout_ms, -1 with errno.  A signal does not restart the
  * clock. */
 int		 sock_wait(int fd, short events, int timeout_ms);
+/* The most descriptors sock_wait_or() watches besides fd. */
+#define SOCK_WAKE_MAX	4
+/* sock_wait(), also ending with 2 as soon as one of the nwake
+ * descriptors wake[] (-1 entries skipped) is readable: a stop, news
+ * from another thread.  fd ready counts first. */
+int		 sock_wait_or(int fd, short events, int timeout_ms,
+		    const int *wake, size_t nwake);
 /* A connected non-blocking socket to ai, or -1 with the errno value in
  * *reason (ETIMEDOUT after timeout_ms). */
 int		 sock_connect(const struct addrinfo *ai, int timeout_ms,

@@ -2,6 +2,7 @@
 /* tls.c - OpenSSL sessions for conn.c: policy, checks, messages; see tls.h. */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -304,6 +305,78 @@ fail:
 	return NULL;
 }
 
+/*
+ * Sessions of the same trust share one SSL_CTX: loading the CA file
+ * for each of thousands of sessions costs ~17 KB of memory apiece and
+ * the parsing of every certificate in it.  The CA file is known by its
+ * identity (device, inode, size, time): one that changes is loaded
+ * afresh by the next session.  A full cache only stops sharing.
+ */
+#define TLS_CTX_CACHE	16
+
+struct tls_ctx_entry {
+	SSL_CTX		*ctx;		/* NULL: free */
+	enum tls_check	 check;
+	char		 ca_file[512];	/* "" for the system store */
+	struct stat	 sb;		/* of ca_file */
+};
+
+static pthread_mutex_t		 tls_ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tls_ctx_entry	 tls_ctx_cache[TLS_CTX_CACHE];
+
+static int
+tls_ctx_same(const struct tls_ctx_entry *e, enum tls_check check,
+    const char *ca, const struct stat *sb)
+{
+	return e->ctx != NULL && e->check == check &&
+	    strcmp(e->ca_file, ca) == 0 && (ca[0] == '\0' ||
+	    (e->sb.st_dev == sb->st_dev && e->sb.st_ino == sb->st_ino &&
+	    e->sb.st_size == sb->st_size &&
+	    e->sb.st_mtim.tv_sec == sb->st_mtim.tv_sec &&
+	    e->sb.st_mtim.tv_nsec == sb->st_mtim.tv_nsec));
+}
+
+/* The shared context for t's trust, a reference the caller frees. */
+static SSL_CTX *
+tls_ctx_get(const struct tls *t, const struct tls_opts *opts, char *err,
+    size_t errlen)
+{
+	struct tls_ctx_entry	*e, *slot = NULL;
+	struct stat		 sb;
+	SSL_CTX			*ctx;
+	/* the pin and no-verify kinds load no file */
+	const char		*ca = t->check == TLS_CHECK_CHAIN ?
+				    t->ca_file : "";
+	size_t			 i;
+
+	memset(&sb, 0, sizeof(sb));
+	/* an unreadable file gets tls_ctx_new()'s message */
+	if ((ca[0] != '\0' && stat(ca, &sb) == -1) ||
+	    pthread_mutex_lock(&tls_ctx_lock) != 0)
+		return tls_ctx_new(t, opts, err, errlen);
+	for (i = 0; i < TLS_CTX_CACHE; i++) {
+		e = &tls_ctx_cache[i];
+		if (tls_ctx_same(e, t->check, ca, &sb) &&
+		    SSL_CTX_up_ref(e->ctx) == 1) {
+			(void)pthread_mutex_unlock(&tls_ctx_lock);
+			return e->ctx;
+		}
+		if (slot == NULL && (e->ctx == NULL ||
+		    (e->check == t->check && strcmp(e->ca_file, ca) == 0)))
+			slot = e;	/* free, or the file's older self */
+	}
+	if ((ctx = tls_ctx_new(t, opts, err, errlen)) != NULL &&
+	    slot != NULL && SSL_CTX_up_ref(ctx) == 1) {
+		SSL_CTX_free(slot->ctx);	/* sessions keep their own */
+		slot->ctx = ctx;
+		slot->check = t->check;
+		snprintf(slot->ca_file, sizeof(slot->ca_file), "%s", ca);
+		slot->sb = sb;
+	}
+	(void)pthread_mutex_unlock(&tls_ctx_lock);
+	return ctx;
+}
+
 /* SNI for names only (RFC 6066 forbids literals); the identity check
  * against a DNS SAN for names, an IP SAN for literals. */
 static int
@@ -375,7 +448,7 @@ tls_new(int fd, const char *host, const char *where,
 	else
 		t->check = TLS_CHECK_CHAIN;
 
-	if ((ctx = tls_ctx_new(t, opts, err, errlen)) == NULL)
+	if ((ctx = tls_ctx_get(t, opts, err, errlen)) == NULL)
 		goto fail;
 	if ((t->ssl = SSL_new(ctx)) == NULL ||
 	    SSL_set_app_data(t->ssl, t) != 1 ||

@@ -34,6 +34,9 @@
 /* How often an account waiting for `mailsift auth login` looks again at
  * its grant (a read of the state file, nothing on the network). */
 #define OAUTH_LOGIN_CHECK	10
+/* The main loop wakes at once for a reload or an exit (stop.h); this
+ * often it looks anyway (the systemd watchdog). */
+#define SCHED_LOOK_MS		1000
 
 /* The handler only sets a flag (stop.h): everyone polls it. */
 static void
@@ -418,11 +421,7 @@ first_delay(struct acct_thread *t, long d)
 static void
 sleep_unless_stopped(long seconds)
 {
-	struct timespec	 one = { 1, 0 };
-
-	while (seconds-- > 0 && !stop_requested() &&
-	    !stop_reload_requested())
-		nanosleep(&one, NULL);
+	stop_sleep(seconds);
 }
 
 /*
@@ -631,7 +630,6 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 	struct config		*n;
 	struct rule_set		**nr;
 	struct cluster		*cl = opts->cluster;
-	struct timespec		 tick = { 0, 200 * 1000 * 1000 };
 	int			 failed = 0;
 
 	pthread_mutex_init(&g.lock, NULL);
@@ -643,8 +641,9 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 		return 1;
 	}
 	while (!stop_exit_requested()) {
-		nanosleep(&tick, NULL);
+		stop_nap(SCHED_LOOK_MS);
 		notify_watchdog();
+		thread_heap_trim();
 		if (!stop_reload_take())
 			continue;
 		notify_reloading();

@@ -16,7 +16,15 @@
  * Every fetch happens on the round's session, in the round's thread:
  * the pipeline is never shared.  A stop (SIGTERM) ends the watchers'
  * IDLE, each logs out, and the round's thread waits for them all.
+ *
+ * A session in IDLE sleeps on its socket and on descriptors that say
+ * why else to wake - the process's stop (stop.h), a watcher's news for
+ * the round's session, the round's end for the watchers - and at most
+ * IDLE_LOOK_SEC: thousands of idle accounts cost no CPU.  At every
+ * wake-up it also asks guard_ok() (guard.h): an account this daemon
+ * may no longer work for ends its IDLE as for a stop.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,12 +35,17 @@
 #include "daemon/net/conn.h"
 #include "daemon/source/imap-int.h"
 #include "daemon/source/imap-notify.h"
+#include "daemon/util/guard.h"
 #include "daemon/util/log.h"
 #include "daemon/util/thread.h"
 #include "daemon/util/stop.h"
+#include "daemon/util/wake.h"
 
 /* Re-IDLE before the 30 minutes after which servers may drop us. */
 #define IDLE_RENEW_SEC	(28 * 60)
+/* The longest sleep between looks at what no descriptor announces (a
+ * guard lost, the renewal time). */
+#define IDLE_LOOK_SEC	30
 /* The NOTIFY SET command, all folder names quoted. */
 #define NOTIFY_CMD_MAX	(32 * 1024)
 
@@ -44,6 +57,10 @@ struct idle_watch {
 	atomic_int	*dirty;		/* the set's flag for this folder */
 	atomic_int	 failed;	/* the connection is gone: poll */
 	atomic_int	 quit;		/* the round ends: log out */
+	const struct wake *news;	/* raised with dirty or failed */
+	const struct wake *quit_wake;	/* raised with quit */
+	guard_fn	 guard;		/* the round thread's, for this one */
+	void		*guard_arg;
 	pthread_t	 th;
 	int		 started;
 };
@@ -58,17 +75,43 @@ struct idle_set {
 	struct idle_watch *w;
 	size_t		 nw;
 	time_t		 next_poll;
+	struct wake	 news;		/* watchers -> the round's session */
+	struct wake	 quit;		/* the round's session -> watchers */
 };
 
-typedef int	(*idle_wake_fn)(void *);
+/* Why else an IDLE ends: wake(ctx) says so; fd is readable when it may
+ * (-1: none); look at least every max_sec. */
+struct idle_why {
+	int		(*wake)(void *ctx);
+	void		*ctx;
+	int		 fd;
+	long		 max_sec;
+};
 
-/* IDLE until the selected folder changes, wake(ctx) says so, the
- * renewal time, or a stop. */
+/* Sleep until the socket has data, a stop, why->fd, or the time to
+ * look again; 1 with data, 0 without, -1 on error. */
 static int
-idle_wait(struct imap *s, idle_wake_fn wake, void *ctx)
+idle_sleep(struct imap *s, const struct idle_why *why, time_t renew)
+{
+	time_t	 now = time(NULL);
+	long	 sec = why->max_sec;
+	int	 fds[2], ms;
+
+	if (sec > renew - now)
+		sec = renew - now;
+	ms = sec > 0 ? (int)sec * 1000 : 0;
+	fds[0] = stop_wait_fd(&ms);
+	fds[1] = why->fd;
+	return conn_wait_readable_or(s->c, ms, fds, 2);
+}
+
+/* IDLE until the selected folder changes, why says so, the renewal
+ * time, a stop, or the guard says the account is no longer ours. */
+static int
+idle_wait(struct imap *s, const struct idle_why *why)
 {
 	char	 tag[16];
-	time_t	 start = time(NULL);
+	time_t	 renew = time(NULL) + IDLE_RENEW_SEC;
 	int	 r;
 
 	/*
@@ -89,9 +132,13 @@ idle_wait(struct imap *s, idle_wake_fn wake, void *ctx)
 	}
 	/* make bench-accounts counts these: the time until all are in */
 	log_debug("%s: in IDLE", s->acct->name);
-	while (!s->exists_changed && !stop_requested() && !wake(ctx) &&
-	    time(NULL) - start < IDLE_RENEW_SEC) {
-		if ((r = conn_wait_readable(s->c, 1000)) == -1) {
+	/* hours of waiting need neither buffers nor a deep stack; the
+	 * log line above was the deepest call before the wait */
+	conn_idle(s->c);
+	thread_stack_trim();
+	while (!s->exists_changed && !stop_requested() && guard_ok() &&
+	    !why->wake(why->ctx) && time(NULL) < renew) {
+		if ((r = idle_sleep(s, why, renew)) == -1) {
 			snprintf(s->err, sizeof(s->err), "%s",
 			    conn_error(s->c));
 			return -1;
@@ -121,17 +168,22 @@ watch_run(void *arg)
 {
 	struct idle_watch	*w = arg;
 	struct imap		*s = &w->s;
+	/* no descriptor to hear the round's end by: look every second */
+	struct idle_why		 why = { watch_wake, w, w->quit_wake->rd,
+				    w->quit_wake->rd != -1 ? IDLE_LOOK_SEC : 1 };
 
+	guard_set(w->guard, w->guard_arg);
 	log_context_account(s->acct->name);
 	if (imap_session_start(s) == -1 ||
 	    w->round->folder_select(s, w->folder, 1) == -1)
 		goto fail;
-	while (!stop_requested() && !atomic_load(&w->quit)) {
-		if (idle_wait(s, watch_wake, w) == -1)
+	while (!stop_requested() && guard_ok() && !atomic_load(&w->quit)) {
+		if (idle_wait(s, &why) == -1)
 			goto fail;
 		if (s->exists_changed) {
 			/* handed on: the main session fetches the folder */
 			atomic_store(w->dirty, 1);
+			wake_raise(w->news);
 			s->exists_changed = 0;
 		}
 	}
@@ -146,6 +198,7 @@ fail:
 		    s->err[0] != '\0' ? s->err : "closed", s->acct->poll);
 	atomic_store(&w->failed, 1);
 	atomic_store(w->dirty, 1);	/* what came meanwhile */
+	wake_raise(w->news);
 	log_context_account(NULL);
 	return NULL;
 }
@@ -159,6 +212,12 @@ watchers_start(struct idle_set *set)
 	if (max < 1)
 		max = 1;
 	set->nw = set->n < max ? set->n - 1 : max - 1;
+	/* without them, both sides look every second: slower, still right */
+	if (set->nw > 0 && (wake_open(&set->news) == -1 ||
+	    wake_open(&set->quit) == -1))
+		log_warn("%s: cannot make a pipe for the IDLE watchers (%s): "
+		    "each looks for news every second", a->name,
+		    strerror(errno));
 	if (set->nw > 0 && (set->w = calloc(set->nw, sizeof(*set->w))) ==
 	    NULL) {
 		log_warn("%s: out of memory: the folders other than %s are "
@@ -172,6 +231,9 @@ watchers_start(struct idle_set *set)
 		w->round = set->round;
 		w->folder = a->folders[i + 1];
 		w->dirty = &set->dirty[i + 1];
+		w->news = &set->news;
+		w->quit_wake = &set->quit;
+		guard_get(&w->guard, &w->guard_arg);
 		if (thread_start(&w->th, THREAD_STACK_WATCHER, watch_run,
 		    w) != 0) {
 			log_warn("%s: folder %s: cannot start a thread to "
@@ -198,6 +260,7 @@ watchers_stop(struct idle_set *set)
 
 	for (i = 0; i < set->nw; i++)
 		atomic_store(&set->w[i].quit, 1);
+	wake_raise(&set->quit);
 	for (i = 0; i < set->nw; i++) {
 		if (set->w[i].started)
 			pthread_join(set->w[i].th, NULL);
@@ -296,6 +359,8 @@ main_wake(void *ctx)
 	struct idle_set	*set = ctx;
 	size_t		 i;
 
+	/* down before the flags are read: news raised meanwhile stays */
+	wake_clear(&set->news);
 	for (i = 1; i < set->n; i++)
 		if (atomic_load(&set->dirty[i]))
 			return 1;
@@ -334,6 +399,8 @@ static int
 set_init(struct idle_set *set, struct imap *s)
 {
 	memset(set, 0, sizeof(*set));
+	set->news.rd = set->news.wr = -1;
+	set->quit.rd = set->quit.wr = -1;
 	set->s = s;
 	set->n = s->acct->nfolders;
 	set->next_poll = time(NULL) + s->acct->poll;
@@ -352,6 +419,8 @@ set_free(struct idle_set *set)
 	size_t	 i;
 
 	watchers_stop(set);
+	wake_close(&set->news);
+	wake_close(&set->quit);
 	set->s->status_response = NULL;
 	set->s->status_ctx = NULL;
 	for (i = 0; set->raw != NULL && i < set->n; i++)
@@ -385,11 +454,30 @@ set_watch(struct idle_set *set)
 	watchers_start(set);
 }
 
+/* What the round's session waits for besides its folder: the
+ * watchers' news, and the poll time of the folders left to polling. */
+static void
+main_why(struct idle_set *set, struct idle_why *why)
+{
+	time_t	 now = time(NULL);
+
+	why->wake = main_wake;
+	why->ctx = set;
+	why->fd = set->news.rd;
+	why->max_sec = IDLE_LOOK_SEC;
+	if (set->nw > 0 && set->news.rd == -1)
+		why->max_sec = 1;
+	if (polled_any(set) && set->next_poll - now < why->max_sec)
+		why->max_sec = set->next_poll > now ?
+		    (long)(set->next_poll - now) : 0;
+}
+
 int
 imap_idle(struct imap *s, const struct imap_round *round)
 {
 	const char	*first = s->acct->folders[0];
 	struct idle_set	 set;
+	struct idle_why	 why;
 	int		 r, rv = 0;
 
 	if (!(s->caps & CAP_IDLE)) {
@@ -401,15 +489,18 @@ imap_idle(struct imap *s, const struct imap_round *round)
 		return -1;
 	set.round = round;
 	set_watch(&set);
-	while (!stop_requested() && !s->bye && !s->broken) {
+	while (!stop_requested() && guard_ok() && !s->bye && !s->broken) {
 		if ((s->folder == NULL || strcmp(s->folder, first) != 0) &&
 		    round->folder_fetch(s, first) == -1) {
 			rv = -1;
 			break;
 		}
 		pipeline_idle(s->pl, 1);
-		r = idle_wait(s, main_wake, &set);
+		main_why(&set, &why);
+		r = idle_wait(s, &why);
 		pipeline_idle(s->pl, 0);
+		if (r == 0 && !guard_ok())
+			break;	/* not ours to fetch any more: as a stop */
 		if (r == -1 || (s->exists_changed &&
 		    round->folder_fetch(s, first) == -1) ||
 		    others_fetch(&set) == -1) {

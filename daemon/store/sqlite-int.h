@@ -36,6 +36,18 @@ struct state_impl {
 	sqlite3_stmt	*slot[SLOT_MAX];
 };
 
+/*
+ * An idle handle (an account waiting in IMAP IDLE, for hours) closes
+ * its connection: a connection's parsed schema, statements and page
+ * cache are ~40 KB, times thousands of accounts.  The handle stays; the
+ * next statement (sqlite_exec, sqlite_prepare) opens the file again.
+ * Not inside a transaction.  sqlite_unpark: 0, or -1 with err set.
+ */
+void		 sqlite_park(struct state_impl *);
+int		 sqlite_unpark(struct state_impl *, char *err, size_t errlen);
+/* A new connection's settings: the busy timeout, WAL (switched to if
+ * need be), synchronous=FULL, foreign keys.  0, or -1 with err set. */
+int		 sqlite_pragmas(struct state_impl *, char *err, size_t errlen);
 /* Write "state PATH: what: sqlite's reason (hint)" into err; returns -1. */
 int		 sqlite_fail(struct state_impl *, const char *what, char *err,
 		    size_t errlen);

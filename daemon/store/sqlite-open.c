@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,6 @@
 #include "daemon/store/sqlite-int.h"
 
 #define STATE_SCHEMA	8
-/* Writers of other threads and processes hold the lock for one batch:
- * milliseconds, rarely seconds.  Past this, something is stuck. */
-#define STATE_BUSY_MS	60000
 
 static const char schema_sql[] =
     "CREATE TABLE folder ("
@@ -405,56 +403,6 @@ sqlite_check_size(const char *path, const struct stat *sb, char *err,
 	return -1;
 }
 
-/* 1 if the database is (now) in WAL mode, 0 if not, -1 if busy, -2 on
- * another error (reported). */
-static int
-sqlite_wal_try(struct state_impl *st, char *err, size_t errlen)
-{
-	sqlite3_stmt	*stmt;
-	const char	*mode;
-	int		 rc, wal;
-
-	if ((stmt = sqlite_prepare(st, SLOT_MAX, "PRAGMA journal_mode=WAL",
-	    err, errlen)) == NULL)
-		return -2;
-	rc = sqlite3_step(stmt);
-	wal = rc == SQLITE_ROW &&
-	    (mode = (const char *)sqlite3_column_text(stmt, 0)) != NULL &&
-	    strcmp(mode, "wal") == 0;
-	sqlite3_finalize(stmt);
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return -1;
-	if (rc != SQLITE_ROW) {
-		sqlite_fail(st, "switching to WAL mode", err, errlen);
-		return -2;
-	}
-	return wal;
-}
-
-static int
-sqlite_pragmas(struct state_impl *st, char *err, size_t errlen)
-{
-	struct timespec	 ts = { 0, 10000000L };
-	int		 wal, tries;
-
-	if (sqlite3_busy_timeout(st->db, STATE_BUSY_MS) != SQLITE_OK)
-		return sqlite_fail(st, "setting the busy timeout", err, errlen);
-	/* Switching a new file to WAL does not wait on the busy handler
-	 * when another connection is doing the same: retry. */
-	for (tries = 0; (wal = sqlite_wal_try(st, err, errlen)) == -1 &&
-	    tries < STATE_BUSY_MS / 10; tries++)
-		(void)nanosleep(&ts, NULL);
-	if (wal == -2)
-		return -1;
-	if (wal != 1) {
-		snprintf(err, errlen, "state %s: cannot switch to WAL mode "
-		    "(is it on a network file system?)", st->path);
-		return -1;
-	}
-	return sqlite_exec(st, "PRAGMA synchronous=FULL;"
-	    "PRAGMA foreign_keys=ON", "setting options", err, errlen);
-}
-
 static int
 sqlite_user_version(struct state_impl *st, int *version, char *err,
     size_t errlen)
@@ -511,12 +459,32 @@ fail:
 	return -1;
 }
 
+/*
+ * A daemon holds one connection per account, thousands of them, most
+ * waiting in IDLE.  By default each connection's page cache starts with
+ * a bulk allocation of about 90 KB; without it pages are taken one by
+ * one as read, and sqlite_release() can give them all back.  Must run
+ * before SQLite's first use in the process (later it is refused,
+ * SQLITE_MISUSE, and only memory is lost): every handle comes through
+ * sqlite_open(), and pthread_once holds the others back meanwhile.
+ */
+static void
+sqlite_configure(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
 struct state_impl *
 sqlite_open(const char *path, int flags, char *err, size_t errlen)
 {
+	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
 	struct state_impl	*st;
 	struct stat	 sb;
 
+	if (pthread_once(&once, sqlite_configure) != 0) {
+		snprintf(err, errlen, "state %s: cannot set SQLite up", path);
+		return NULL;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "state %s: out of memory", path);

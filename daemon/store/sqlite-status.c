@@ -79,8 +79,13 @@ sqlite_account_phase(struct state_impl *st, const char *account,
 	sqlite_bind_str(stmt, 2, phase);
 	sqlite3_bind_int64(stmt, 3, sqlite_now());
 	sqlite3_bind_int64(stmt, 4, next_poll);
-	return sqlite_step_done(st, stmt, "recording an account's phase", err,
-	    errlen);
+	if (sqlite_step_done(st, stmt, "recording an account's phase", err,
+	    errlen) == -1)
+		return -1;
+	/* idle for hours, and thousands of handles may wait like this */
+	if (strcmp(phase, "idle") == 0)
+		sqlite_park(st);
+	return 0;
 }
 
 static char *

@@ -2,9 +2,10 @@
 /*
  * sqlite.c - the SQLite backend of the state store: the helpers the
  * other sqlite-*.c files share (errors, transactions, the statement
- * cache) and folders with their UIDVALIDITY.  Opening a state file and
- * its schema are in sqlite-open.c.  Implements state.h; SQL lives only
- * in sqlite*.c.
+ * cache), a connection's settings, an idle handle's closing and
+ * reopening (sqlite_park), and folders with their UIDVALIDITY.  Opening
+ * a state file and its schema are in sqlite-open.c.  Implements
+ * state.h; SQL lives only in sqlite*.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,10 @@
 #include <time.h>
 
 #include "daemon/store/sqlite-int.h"
+
+/* Writers of other threads and processes hold the lock for one batch:
+ * milliseconds, rarely seconds.  Past this, something is stuck. */
+#define STATE_BUSY_MS	60000
 
 int64_t
 sqlite_now(void)
@@ -62,6 +67,8 @@ int
 sqlite_exec(struct state_impl *st, const char *sql, const char *what, char *err,
     size_t errlen)
 {
+	if (sqlite_unpark(st, err, errlen) == -1)
+		return -1;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return sqlite_fail(st, what, err, errlen);
 	return 0;
@@ -88,7 +95,7 @@ void
 sqlite_rollback(struct state_impl *st)
 {
 	/* Fails only when no transaction is open, which is fine here. */
-	if (!sqlite3_get_autocommit(st->db))
+	if (st->db != NULL && !sqlite3_get_autocommit(st->db))
 		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -98,6 +105,8 @@ sqlite_prepare(struct state_impl *st, enum state_slot slot, const char *sql,
 {
 	sqlite3_stmt	*stmt;
 
+	if (sqlite_unpark(st, err, errlen) == -1)
+		return NULL;
 	if (slot < SLOT_MAX && st->slot[slot] != NULL) {
 		stmt = st->slot[slot];
 		sqlite3_reset(stmt);
@@ -299,5 +308,92 @@ sqlite_folder_reset(struct state_impl *st, const char *account,
 	return 0;
 fail:
 	sqlite_rollback(st);
+	return -1;
+}
+
+/* 1 if the database is (now) in WAL mode, 0 if not, -1 if busy, -2 on
+ * another error (reported). */
+static int
+sqlite_wal_try(struct state_impl *st, char *err, size_t errlen)
+{
+	sqlite3_stmt	*stmt;
+	const char	*mode;
+	int		 rc, wal;
+
+	if ((stmt = sqlite_prepare(st, SLOT_MAX, "PRAGMA journal_mode=WAL",
+	    err, errlen)) == NULL)
+		return -2;
+	rc = sqlite3_step(stmt);
+	wal = rc == SQLITE_ROW &&
+	    (mode = (const char *)sqlite3_column_text(stmt, 0)) != NULL &&
+	    strcmp(mode, "wal") == 0;
+	sqlite3_finalize(stmt);
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return -1;
+	if (rc != SQLITE_ROW) {
+		sqlite_fail(st, "switching to WAL mode", err, errlen);
+		return -2;
+	}
+	return wal;
+}
+
+int
+sqlite_pragmas(struct state_impl *st, char *err, size_t errlen)
+{
+	struct timespec	 ts = { 0, 10000000L };
+	int		 wal, tries;
+
+	if (sqlite3_busy_timeout(st->db, STATE_BUSY_MS) != SQLITE_OK)
+		return sqlite_fail(st, "setting the busy timeout", err, errlen);
+	/* Switching a new file to WAL does not wait on the busy handler
+	 * when another connection is doing the same: retry. */
+	for (tries = 0; (wal = sqlite_wal_try(st, err, errlen)) == -1 &&
+	    tries < STATE_BUSY_MS / 10; tries++)
+		(void)nanosleep(&ts, NULL);
+	if (wal == -2)
+		return -1;
+	if (wal != 1) {
+		snprintf(err, errlen, "state %s: cannot switch to WAL mode "
+		    "(is it on a network file system?)", st->path);
+		return -1;
+	}
+	return sqlite_exec(st, "PRAGMA synchronous=FULL;"
+	    "PRAGMA foreign_keys=ON", "setting options", err, errlen);
+}
+
+void
+sqlite_park(struct state_impl *st)
+{
+	size_t	 i;
+
+	if (st->db == NULL || !sqlite3_get_autocommit(st->db))
+		return;
+	for (i = 0; i < SLOT_MAX; i++) {
+		sqlite3_finalize(st->slot[i]);
+		st->slot[i] = NULL;
+	}
+	/* a statement still open somewhere keeps it open: no harm */
+	if (sqlite3_close(st->db) == SQLITE_OK)
+		st->db = NULL;
+}
+
+/* The file and its schema were checked when the handle was opened. */
+int
+sqlite_unpark(struct state_impl *st, char *err, size_t errlen)
+{
+	if (st->db != NULL)
+		return 0;
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		sqlite_fail(st, "reopening", err, errlen);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	if (sqlite_pragmas(st, err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	(void)sqlite3_close(st->db);	/* no statement yet: it closes */
+	st->db = NULL;
 	return -1;
 }

@@ -362,7 +362,9 @@ struct state_round {
 int		 state_round_record(struct state *, const struct state_round *,
 		    char *err, size_t errlen);
 /* The phase of an account now: "polling", "idle" (waiting in IMAP IDLE),
- * "waiting" (for next_poll), "stopped". */
+ * "waiting" (for next_poll), "stopped".  Going "idle", the handle also
+ * gives back the memory it keeps between statements (SQLite: its page
+ * cache): an idle handle may wait for hours. */
 int		 state_account_phase(struct state *, const char *account,
 		    const char *phase, int64_t next_poll, char *err,
 		    size_t errlen);

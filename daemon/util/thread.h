@@ -29,5 +29,22 @@
 
 /* pthread_create(3) with a stack of STACK bytes; 0 or an errno. */
 int	thread_start(pthread_t *, size_t stack, void *(*)(void *), void *);
+/*
+ * Before a long wait (IMAP IDLE): the pages of this thread's stack
+ * below the caller's frame, touched by the deepest calls so far (TLS
+ * handshake, SQLite, a message's rules), go back to the system; they
+ * come back as zeros when next used.  Only the calling thread's own
+ * stack, whose bounds the system gives (pthread_getattr_np).
+ */
+void	thread_stack_trim(void);
+/*
+ * What the threads going idle freed (a round's messages, TLS handshakes,
+ * SQLite's schema) stays in the allocator's free lists, scattered
+ * between what is still in use.  The scheduler's loop calls this: after
+ * a thread went idle (thread_stack_trim) it gives every whole free page
+ * back to the system (glibc's malloc_trim; elsewhere a no-op), at most
+ * every 10 s.  Only one thread may call it.
+ */
+void	thread_heap_trim(void);
 
 #endif

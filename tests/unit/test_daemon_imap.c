@@ -271,6 +271,16 @@ stop_requested(void)
 	return stop_asked;
 }
 
+/* No stop descriptor here: the IDLE loop looks every second, as the
+ * daemon's does when it has none. */
+int
+stop_wait_fd(int *timeout_ms)
+{
+	if (*timeout_ms < 0 || *timeout_ms > 1000)
+		*timeout_ms = 1000;
+	return -1;
+}
+
 static void
 pipeline_init(struct pipeline *pl)
 {

@@ -692,6 +692,48 @@ test_backend_choice(void **state)
 	}
 }
 
+/* An account going idle: its handle gives its connection back (SQLite:
+ * closed, and the last connection takes the WAL file with it), and the
+ * next call opens it again with the data whole. */
+static void
+test_idle_handle(void **state)
+{
+	struct fixture	*f = *state;
+	struct state	*st = st_open(f);
+	char		 wal[PATH_MAX + 8];
+	uint32_t	 uv = 0;
+	size_t		 moved = 0;
+	int		 lite = state_test_url() == NULL;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(state_folder_reset(st, "a", "INBOX", 7, &moved, err,
+	    sizeof(err)), 0);
+	if (lite)
+		assert_int_equal(access(wal, F_OK), 0);
+	assert_int_equal(state_account_phase(st, "a", "idle", 0, err,
+	    sizeof(err)), 0);
+	if (lite)
+		assert_int_equal(access(wal, F_OK), -1);
+	assert_int_equal(state_folder_uidvalidity(st, "a", "INBOX", &uv, err,
+	    sizeof(err)), 1);
+	assert_int_equal(uv, 7);
+	assert_int_equal(state_account_phase(st, "a", "polling", 0, err,
+	    sizeof(err)), 0);
+	if (lite)
+		assert_int_equal(access(wal, F_OK), 0);
+	/* idle twice in a row, then a write: still one handle that works */
+	assert_int_equal(state_account_phase(st, "a", "idle", 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_account_phase(st, "a", "idle", 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_folder_reset(st, "a", "INBOX", 8, &moved, err,
+	    sizeof(err)), 0);
+	assert_int_equal(state_folder_uidvalidity(st, "a", "INBOX", &uv, err,
+	    sizeof(err)), 1);
+	assert_int_equal(uv, 8);
+	state_close(st);
+}
+
 /* The OAuth2 grant lock (oauth.h): one per handle at a time, given
  * back by unlock or close, then free for another handle. */
 static void
@@ -1039,6 +1081,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_intents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backend_choice, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_idle_handle, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_oauth_lock, setup,
 		    teardown),
