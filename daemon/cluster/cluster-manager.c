@@ -202,7 +202,6 @@ take(struct cluster *c, struct cluster_acct *a)
 	a->giving_back = 0;
 	a->epoch = epoch;
 	a->valid_until = sent + (double)c->ttl - c->margin;
-	pthread_cond_broadcast(&c->changed);
 	pthread_mutex_unlock(&c->lock);
 	log_event(LOG_LEVEL_INFO, "lease-taken", "%s: lease taken (epoch "
 	    "%lld): worked by this daemon", a->name, (long long)epoch);
@@ -258,6 +257,12 @@ rebalance(struct cluster *c, int64_t *wake_in)
 	pthread_mutex_unlock(&c->lock);
 	for (i = 0; i < p.ntake; i++)
 		take(c, &c->v[p.take[i]]);
+	/* once a pass, not once a lease: every waiting thread wakes */
+	if (p.ntake > 0) {
+		pthread_mutex_lock(&c->lock);
+		pthread_cond_broadcast(&c->changed);
+		pthread_mutex_unlock(&c->lock);
+	}
 	*wake_in = p.wake_in;
 	free(b);
 	free(p.take);

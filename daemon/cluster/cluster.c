@@ -263,6 +263,16 @@ cluster_wait(struct cluster *c, int ms)
 	pthread_mutex_unlock(&c->lock);
 }
 
+void
+cluster_wake(struct cluster *c)
+{
+	if (!cluster_shared(c))
+		return;
+	pthread_mutex_lock(&c->lock);
+	pthread_cond_broadcast(&c->changed);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static int
 lease_ok(const struct cluster_lease *l)
 {

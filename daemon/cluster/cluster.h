@@ -82,6 +82,8 @@ int		 cluster_holds(struct cluster *, const char *account);
 void		 cluster_round_end(struct cluster_lease *l);
 /* Wait until the manager takes a lease, at most ms milliseconds. */
 void		 cluster_wait(struct cluster *, int ms);
+/* Wake every cluster_wait(): leases were taken, or the daemon stops. */
+void		 cluster_wake(struct cluster *);
 /* guard.h's function: arg is a struct cluster_lease. */
 int		 cluster_guard(void *arg);
 /* 1 if l's lease is lost or being given back: a round that ended

@@ -37,6 +37,11 @@
 /* The main loop wakes at once for a reload or an exit (stop.h); this
  * often it looks anyway (the systemd watchdog). */
 #define SCHED_LOOK_MS		1000
+/* An account another daemon holds waits this long at most: a lease
+ * taken, a reload or an exit wakes it at once (cluster_wake()); a
+ * daemon sharing 1000 accounts three ways must not wake 2000 threads
+ * every second for nothing. */
+#define CLUSTER_WAIT_MS		30000
 
 /* The handler only sets a flag (stop.h): everyone polls it. */
 static void
@@ -462,7 +467,7 @@ acct_round(struct acct_thread *t, int *rv)
 	int			 gone;
 
 	if (!cluster_round_begin(t->cluster, t->acct->name, &l)) {
-		cluster_wait(t->cluster, 1000);
+		cluster_wait(t->cluster, CLUSTER_WAIT_MS);
 		return 1;
 	}
 	if (!t->acct->idle)
@@ -489,7 +494,7 @@ acct_loop(void *arg)
 	while (t->acct->fetch && !stop_requested()) {
 		/* another daemon's: not even its OAuth2 grant is looked at */
 		if (!cluster_holds(t->cluster, t->acct->name)) {
-			cluster_wait(t->cluster, 1000);
+			cluster_wait(t->cluster, CLUSTER_WAIT_MS);
 			continue;
 		}
 		if (acct_blocked(t, &blocked)) {
@@ -652,6 +657,7 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 			continue;
 		}
 		stop_set_winding_down(1);
+		cluster_wake(cl);
 		threads_join(*cfg, t);
 		stop_set_winding_down(0);
 		/* the old cluster names the old configuration's accounts */
@@ -671,6 +677,7 @@ sched_run_forever(struct config **cfg, struct rule_set ***rules,
 	}
 	log_info("stopping: finishing the messages in hand");
 	notify_stopping();
+	cluster_wake(cl);
 	threads_join(*cfg, t);
 	/* every account's thread is gone: nothing acts for them any more */
 	cluster_stop(cl);
