@@ -57,6 +57,8 @@ struct pipeline {
 	fetch_committed_fn	 cb;
 	void			*cbctx;
 	struct fetch_stats	 stats;
+	size_t			 sent_after;	/* pipeline_idle(): stats.fetched
+						 * at the last outbox drain */
 	int			 dedupe;	/* folder has set-aside rows */
 	int			 remove;	/* stage with "delete at source" */
 	int			 group;		/* staging one message's deliveries */

@@ -20,6 +20,8 @@
 
 #include "rules/rules.h"
 #include "daemon/act/act.h"
+#include "daemon/act/outbox-send.h"
+#include "daemon/act/webhook-send.h"
 #include "daemon/deliver/deliver.h"
 #include "daemon/metrics/metrics.h"
 #include "daemon/pipeline/pipeline-int.h"
@@ -170,6 +172,18 @@ pipeline_idle(struct pipeline *pl, int on)
 	if (state_account_phase(pl->st, pl->acct->name, on ? "idle" :
 	    "polling", 0, err, sizeof(err)) == -1)
 		log_warn("%s: %s", pl->acct->name, err);
+	/*
+	 * An IDLE round ends only when its session does, hours away: what
+	 * the messages just fetched queued (auto-replies, forwards,
+	 * webhooks) goes out before the wait, one batch each, as the end
+	 * of a round would send it.  Only after a fetch: a wait that ends
+	 * with nothing new touches neither the store nor the network.
+	 */
+	if (!on || pl->stats.fetched == pl->sent_after)
+		return;
+	pl->sent_after = pl->stats.fetched;
+	(void)outbox_send(pl->cfg, pl->st, pl->acct->name);
+	(void)webhook_send(pl->cfg, pl->st, pl->acct->name);
 }
 
 static void

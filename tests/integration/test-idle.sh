@@ -7,7 +7,10 @@
 # connection per folder, at most idle-max-folders of them (the folder
 # left over is polled, and the log says so); SIGTERM logs every session
 # out and ends the daemon with exit 0.  Waits are bounded; nothing
-# asserts a timing.  Ends with "idle: N passed, N failed".
+# asserts a timing.  Last: what a message fetched in IDLE queues (a
+# webhook here; replies and forwards go the same way) is sent before
+# the next wait, not when the session ends.  Ends with "idle: N
+# passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 H=tests/integration/servers.sh
@@ -199,7 +202,74 @@ grep -q "fetched 1, delivered 1" "$D/once.log" &&
     [ "$(ls "$M/new" | wc -l)" -eq 8 ]
 check $? "a later round fetches only the polled folder's new message"
 
+# --- what a message queues goes out while the session idles ----------
+# An IDLE round ends only when its session does: the webhook (and the
+# outbox: replies, forwards) of a message fetched in IDLE must be sent
+# before the next wait, not at the end of the session.
+python3 - "$D/rx" <<'RX' &
+import os, sys, time
+sys.path.insert(0, "tests/integration")
+from webhook_receiver import Receiver
+rx = Receiver("idle-hook-secret")
+out = sys.argv[1]
+with open(out + ".url", "w") as f:
+    f.write(rx.url)
+end = time.time() + 120
+while time.time() < end:
+    with rx.lock:
+        n = len(rx.got)
+    with open(out + ".tmp", "w") as f:
+        f.write("%d\n" % n)
+    os.replace(out + ".tmp", out)
+    time.sleep(0.2)
+RX
+rxpid=$!
+n=50
+until [ -s "$D/rx.url" ] || [ $n -eq 0 ]; do sleep 0.2; n=$((n - 1)); done
+cat >"$D/hooks.conf" <<CONF
+state = "$D/hooks.db"
+poll = 3600
+webhook "hook" {
+	url = "$(cat "$D/rx.url")"
+	secret = "idle-hook-secret"
+}
+account hooks {
+	type = imap
+	host = "localhost"
+	port = $MSX_IMAPS_PORT
+	tls = implicit
+	tls-ca-file = "$MSX_CA"
+	user = "user1"
+	password = 'user1-secret'
+	idle = true
+	deliver = "webhook:hook"
+}
+CONF
+chmod 600 "$D/hooks.conf"
+# posted (N): the receiver has had N requests (10 s at most)
+posted() {
+	t=50
+	while [ "$t" -gt 0 ]; do
+		[ "$(cat "$D/rx" 2>/dev/null || echo 0)" -ge "$1" ] && return 0
+		sleep 0.2
+		t=$((t - 1))
+	done
+	return 1
+}
+./mailsift run -c "$D/hooks.conf" >"$D/hooks.log" 2>&1 &
+pid=$!
+posted 2
+check $? "hooks: the first fetch posts the INBOX's two messages before the session idles ($(cat "$D/rx" 2>/dev/null) requests)"
+msg user1 INBOX user1-inbox-hook
+posted 3
+check $? "hooks: a message arriving in IDLE is posted while the session still idles ($(cat "$D/rx" 2>/dev/null) requests)"
+check $? "hooks: the daemon is still running (the round has not ended)"
+stop_daemon
+check $? "hooks: SIGTERM ends the daemon with exit 0"
+kill "$rxpid" 2>/dev/null
+
 if [ "$failed" -ne 0 ]; then
+	sed 's/^/  hooks log: /' "$D/hooks.log"
 	sed 's/^/  notify log: /' "$D/notify.log"
 	sed 's/^/  conns log: /' "$D/conns.log"
 	grep "imap(user[12])" "$MSX_DIR/dovecot.log" | sed 's/^/  dovecot: /'
