@@ -2,7 +2,8 @@
 /*
  * outbox-send.h - sending what the reply, forward and redirect actions
  * queued in the state's outbox (outbox-send.c).  The scheduler calls it
- * at the end of an account's round; it never queues anything itself.
+ * at the end of an account's round, the pipeline before each IDLE wait
+ * that follows a fetch; it never queues anything itself.
  */
 #ifndef DAEMON_ACT_OUTBOX_SEND_H
 #define DAEMON_ACT_OUTBOX_SEND_H

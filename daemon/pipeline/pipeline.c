@@ -88,6 +88,9 @@ pipeline_new(const struct config *cfg, const struct account *acct,
 	}
 	pl->cfg = cfg;
 	pl->acct = acct;
+	/* the first wait drains once even with nothing fetched: what an
+	 * earlier round, or the lease's last holder, left queued */
+	pl->sent_after = SIZE_MAX;
 	pl->ctx.cfg = cfg;
 	pl->ctx.acct = acct;
 	pl->st = st;
@@ -176,8 +179,9 @@ pipeline_idle(struct pipeline *pl, int on)
 	 * An IDLE round ends only when its session does, hours away: what
 	 * the messages just fetched queued (auto-replies, forwards,
 	 * webhooks) goes out before the wait, one batch each, as the end
-	 * of a round would send it.  Only after a fetch: a wait that ends
-	 * with nothing new touches neither the store nor the network.
+	 * of a round would send it.  Only after a fetch (and before the
+	 * first wait): a wait that ends with nothing new touches neither
+	 * the store nor the network.
 	 */
 	if (!on || pl->stats.fetched == pl->sent_after)
 		return;
