@@ -321,3 +321,13 @@ stop_requested(void)
 {
 	return stop_now;
 }
+
+/* stop.c's descriptor is not wanted here (its stop_requested is this
+ * file's): waits poll the socket alone, a second at most. */
+int
+stop_wait_fd(int *timeout_ms)
+{
+	if (*timeout_ms < 0 || *timeout_ms > 1000)
+		*timeout_ms = 1000;
+	return -1;
+}
