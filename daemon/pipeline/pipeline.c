@@ -172,22 +172,23 @@ pipeline_idle(struct pipeline *pl, int on)
 	metrics_idle(pl->acct->name, on);
 	if (pl->dry_run)
 		return;
-	if (state_account_phase(pl->st, pl->acct->name, on ? "idle" :
-	    "polling", 0, err, sizeof(err)) == -1)
-		log_warn("%s: %s", pl->acct->name, err);
 	/*
 	 * An IDLE round ends only when its session does, hours away: what
 	 * the messages just fetched queued (auto-replies, forwards,
 	 * webhooks) goes out before the wait, one batch each, as the end
 	 * of a round would send it.  Only after a fetch (and before the
 	 * first wait): a wait that ends with nothing new touches neither
-	 * the store nor the network.
+	 * the store nor the network.  Before the phase is recorded: that
+	 * lets the store rest its connection for the wait (sqlite_park).
 	 */
-	if (!on || pl->stats.fetched == pl->sent_after)
-		return;
-	pl->sent_after = pl->stats.fetched;
-	(void)outbox_send(pl->cfg, pl->st, pl->acct->name);
-	(void)webhook_send(pl->cfg, pl->st, pl->acct->name);
+	if (on && pl->stats.fetched != pl->sent_after) {
+		pl->sent_after = pl->stats.fetched;
+		(void)outbox_send(pl->cfg, pl->st, pl->acct->name);
+		(void)webhook_send(pl->cfg, pl->st, pl->acct->name);
+	}
+	if (state_account_phase(pl->st, pl->acct->name, on ? "idle" :
+	    "polling", 0, err, sizeof(err)) == -1)
+		log_warn("%s: %s", pl->acct->name, err);
 }
 
 static void
