@@ -185,7 +185,7 @@ pg_folder_sync_set(struct state_impl *st, const char *account,
 	if (sync == NULL)
 		r = pg_run_fenced(st, "recording a folder's sync point",
 		    "DELETE FROM folder_sync WHERE account = $1 AND"
-		    " folder = $2", 2, vals, err, errlen);
+		    " folder = $2", 2, vals, NULL, NULL, err, errlen);
 	else {
 		vals[2] = pg_i64(&n[0], sync->uidvalidity);
 		vals[3] = pg_i64(&n[1], (int64_t)sync->highestmodseq);
@@ -200,7 +200,7 @@ pg_folder_sync_set(struct state_impl *st, const char *account,
 		    " highestmodseq = excluded.highestmodseq,"
 		    " uidnext = excluded.uidnext,"
 		    " only_unseen = excluded.only_unseen, time = excluded.time",
-		    7, vals, err, errlen);
+		    7, vals, NULL, NULL, err, errlen);
 	}
 	if (r == NULL)
 		return -1;

@@ -101,12 +101,14 @@ unsigned char	*pg_get_bytea(const PGresult *, int row, int col,
 		    size_t *len);
 /*
  * One write for an account: on a fenced handle in a transaction of its
- * own behind the lease check, else the statement alone (atomic by
- * itself).  The result as pg_run()'s.
+ * own behind the lease check, else (unfenced, or inside the caller's
+ * transaction) the statement alone.  Parameters and result as
+ * pg_run()'s; pg_write() (pg-write.c) is the same giving rows changed.
  */
 PGresult	*pg_run_fenced(struct state_impl *, const char *what,
 		    const char *sql, int n, const char *const *vals,
-		    char *err, size_t errlen);
+		    const int *lens, const int *fmts, char *err,
+		    size_t errlen);
 /*
  * An array parameter in PostgreSQL's text form ("{...}"), for one
  * statement over many rows (unnest()): elements appended in order, hex

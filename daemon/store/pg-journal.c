@@ -99,7 +99,7 @@ pg_intents_record(struct state_impl *st, struct state_intent *v, size_t n,
 		    "intents", st->shown, n);
 	else
 		r = pg_run_fenced(st, "recording intents", intents_add_sql,
-		    IN_MAX, vals, err, errlen);
+		    IN_MAX, vals, NULL, NULL, err, errlen);
 	for (k = 0; k < IN_MAX; k++)
 		pg_array_free(&a[k]);
 	if (r == NULL)
@@ -253,7 +253,8 @@ pg_intents_rollback(struct state_impl *st, const int64_t *ids, size_t n,
 		    "intents", st->shown, n);
 	else
 		r = pg_run_fenced(st, "removing intents", "DELETE FROM intent"
-		    " WHERE id = ANY ($1::int8[])", 1, vals, err, errlen);
+		    " WHERE id = ANY ($1::int8[])", 1, vals, NULL, NULL, err,
+		    errlen);
 	pg_array_free(&a);
 	if (r == NULL)
 		return -1;

@@ -26,24 +26,14 @@ pg_write(struct state_impl *st, int fenced, const char *what,
 {
 	PGresult	*r;
 	int64_t		 changed;
-	int		 own_tx;
 
-	/* an unfenced handle has no lease to check: BEGIN and COMMIT
-	 * around one statement would only cost two round trips */
-	own_tx = fenced == PG_FENCED && st->fence_account[0] != '\0' &&
-	    !st->in_tx;
-	if (own_tx && pg_begin(st, PG_FENCED, err, errlen) == -1)
+	r = fenced == PG_FENCED ?
+	    pg_run_fenced(st, what, sql, n, vals, lens, fmts, err, errlen) :
+	    pg_run(st, what, sql, n, vals, lens, fmts, err, errlen);
+	if (r == NULL)
 		return -1;
-	if ((r = pg_run(st, what, sql, n, vals, lens, fmts, err,
-	    errlen)) == NULL) {
-		if (own_tx)
-			pg_rollback(st);
-		return -1;
-	}
 	changed = pg_changed(r);
 	PQclear(r);
-	if (own_tx && pg_commit(st, err, errlen) == -1)
-		return -1;
 	return changed;
 }
 

@@ -383,16 +383,18 @@ pg_array_free(struct pg_array *a)
 
 PGresult *
 pg_run_fenced(struct state_impl *st, const char *what, const char *sql,
-    int n, const char *const *vals, char *err, size_t errlen)
+    int n, const char *const *vals, const int *lens, const int *fmts,
+    char *err, size_t errlen)
 {
 	PGresult	*r;
 
-	/* unfenced, one statement is a transaction of its own */
-	if (st->fence_account[0] == '\0')
-		return pg_run(st, what, sql, n, vals, NULL, NULL, err, errlen);
+	/* unfenced, one statement is a transaction of its own; inside the
+	 * caller's transaction, its pg_begin() checked the lease */
+	if (st->fence_account[0] == '\0' || st->in_tx)
+		return pg_run(st, what, sql, n, vals, lens, fmts, err, errlen);
 	if (pg_begin(st, PG_FENCED, err, errlen) == -1)
 		return NULL;
-	if ((r = pg_run(st, what, sql, n, vals, NULL, NULL, err,
+	if ((r = pg_run(st, what, sql, n, vals, lens, fmts, err,
 	    errlen)) == NULL) {
 		pg_rollback(st);
 		return NULL;
